@@ -1,0 +1,19 @@
+// Imports the built package by its name from plain Node ESM, as a user would after `npm install`:
+// catches a missing `exports` entry, a `.js` extension left out, or an fp-ts subpath that only
+// resolves under a bundler (fp-ts has no `exports` map).
+import assert from 'node:assert/strict'
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import * as TinyCounter from 'tiny-counter'
+
+const { Counter, Layout, Query, Window } = TinyCounter
+const layout = Layout.standard({ timeZone: 'America/New_York' })
+const at = Date.UTC(2026, 2, 8, 12) // the day New York moves to daylight-saving time
+const counter = Counter.singleton(layout, at, 3)
+assert.ok(E.isRight(counter))
+assert.deepEqual(Query.sum(counter.right, Window.last(7, 'days'), at), O.some(3))
+assert.ok(E.isLeft(Counter.record(counter.right, at, -1)))
+
+const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError']
+for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
+console.log(`smoke: 1 passed, 0 failed (imported ${Object.keys(TinyCounter).length} exports from the built package)`)

@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+export default defineConfig({
+  root,
+  resolve: {
+    alias: [
+      { find: /^tiny-counter$/, replacement: `${root}src/index.ts` },
+      { find: /^tiny-counter\/(.*)$/, replacement: `${root}src/$1.ts` }
+    ]
+  },
+  test: {
+    include: ['test/**/*.test.ts', 'laws/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'test/docs/generated/**', 'dist/**'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000
+  }
+})
