@@ -14,6 +14,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'laws/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/docs/generated/**', 'dist/**'],
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test/.results/vitest.json' },
     testTimeout: 120_000,
     hookTimeout: 120_000
   }
