@@ -134,11 +134,92 @@ export class InvalidWindow extends TinyCounterError {
   }
 }
 
+/**
+ * An instant later than the store's clock: events cannot be recorded in the future.
+ *
+ * @example
+ * import { EventStore, TestClock } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const clock = TestClock.at(Date.UTC(2026, 0, 1))
+ * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+ * const refused = store.recordAt('signup', Date.UTC(2026, 0, 2))
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'FutureEvent')
+ */
+export class FutureEvent extends TinyCounterError {
+  readonly _tag = 'FutureEvent'
+  constructor(readonly instant: number, readonly now: number) {
+    super(`cannot record at ${new Date(instant).toISOString()}: it is later than now (${new Date(now).toISOString()})`)
+    this.name = 'FutureEvent'
+  }
+}
+
+/**
+ * A duration that is negative, not finite, or has no fixed length (months, years).
+ *
+ * @example
+ * import { Duration } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const refused = Duration.toMillis({ hours: -3 })
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidDuration')
+ */
+export class InvalidDuration extends TinyCounterError {
+  readonly _tag = 'InvalidDuration'
+  constructor(readonly duration: unknown, reason: string) {
+    super(`invalid duration ${describeDuration(duration)}: ${reason}`)
+    this.name = 'InvalidDuration'
+  }
+}
+
+/**
+ * An event name that is not a non-empty string.
+ *
+ * @example
+ * import { EventStore } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const refused = EventStore.create().record(42 as never)
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidEventName')
+ */
+export class InvalidEventName extends TinyCounterError {
+  readonly _tag = 'InvalidEventName'
+  constructor(readonly event: unknown) {
+    super(`an event name must be a non-empty string, got ${describe(event)}`)
+    this.name = 'InvalidEventName'
+  }
+}
+
+/**
+ * A value that does not decode as a counter: `key` names the event, `path` the offending field.
+ *
+ * @example
+ * import { EventStore } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const refused = EventStore.create().importEvent('launch', { heads: 'nope' } as never)
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError' && refused.left.key === 'launch')
+ */
+export class DecodeError extends TinyCounterError {
+  readonly _tag = 'DecodeError'
+  constructor(readonly key: string, readonly path: string, detail: string) {
+    super(`cannot decode ${JSON.stringify(key)} at ${path === '' ? 'the top' : path}: ${detail}`)
+    this.name = 'DecodeError'
+  }
+}
+
 /** The errors a layout constructor can return. */
 export type LayoutError = InvalidBucketCount | UnknownUnit | UnknownTimeZone | InvalidLayout
 
 /** The errors recording into a counter can return. */
 export type RecordError = InvalidCount | InvalidInstant
+
+const describeDuration = (value: unknown): string => {
+  if (typeof value === 'object' && value !== null && !('toJSON' in value)) {
+    try {
+      return JSON.stringify(value)
+    } catch {
+      return String(value)
+    }
+  }
+  return describe(value)
+}
 
 const describe = (value: unknown): string =>
   typeof value === 'string' ? JSON.stringify(value) : typeof value === 'bigint' ? `${value}n` : String(value)

@@ -4,14 +4,27 @@
  * `merge` makes them a commutative monoid. Queries return `Option`; refusals return `Either`.
  */
 export * as Calendar from './Calendar.js'
+export type { Clock } from './Clock.js'
+export { SystemClock, TestClock } from './Clock.js'
+export * as CounterCodec from './codec/CounterCodec.js'
 export * as Counter from './Counter.js'
+export * as Duration from './Duration.js'
+export * as Instant from './Instant.js'
 export * as Layout from './Layout.js'
 export * as Query from './Query.js'
 export * as TimeUnit from './TimeUnit.js'
 export * as Window from './Window.js'
+export { EventStore } from './store/EventStore.js'
+export type { Counters, ImportRefusal, RecordRefusal } from './store/EventStore.js'
+export { EventStoreBuilder } from './store/EventStoreBuilder.js'
+export { DeltaQuery, DeltaRange, EventQuery, ManyQuery, RangeQuery, RatioQuery } from './store/EventQuery.js'
 export {
+  DecodeError,
+  FutureEvent,
   InvalidBucketCount,
   InvalidCount,
+  InvalidDuration,
+  InvalidEventName,
   InvalidInstant,
   InvalidLayout,
   InvalidWindow,

@@ -21,13 +21,16 @@ const slug = (text) => text.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '')
 const tsdocExamples = (path) => {
   const text = readFileSync(path, 'utf8')
   const out = []
-  for (const match of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?(?:const|function|class|interface|type|let)\s+(\w+)/g)) {
+  // Every doc comment, named after the first identifier of the declaration that follows it.
+  const keywords = /^(?:export|declare|abstract|const|function|class|interface|type|let|static|readonly|async|get|set|private|protected|public|override)$/
+  for (const match of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*([^\n]*)/g)) {
+    const name = (match[2].match(/[A-Za-z_$][\w$]*/g) ?? []).find((word) => !keywords.test(word)) ?? 'anonymous'
     const lines = match[1].split('\n').map((line) => line.replace(/^\s*\* ?/, ''))
     let current
     lines.forEach((line) => {
       if (/^@example\b/.test(line)) {
         current = []
-        out.push({ name: match[2], lines: current })
+        out.push({ name, lines: current })
       } else if (/^@\w+/.test(line)) current = undefined
       else if (current) current.push(line)
     })

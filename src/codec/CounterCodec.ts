@@ -1,0 +1,151 @@
+/**
+ * io-ts codecs describing counters and layouts from the outside: decoding checks everything a
+ * counter promises (known units in order, positive bucket counts, a known time zone, one head and
+ * one bucket array per unit, no more buckets than the layout holds, counts that are non-negative
+ * safe integers), so nothing invalid reaches a store. Law: `decode(encode(c))` is `right(c)`.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts/lib/index.js'
+import type { Counter as CounterT } from '../Counter.js'
+import type { Layout as LayoutT } from '../Layout.js'
+import { all as allUnits } from '../TimeUnit.js'
+import type { TimeUnit as TimeUnitT } from '../TimeUnit.js'
+import { MAX_INSTANT } from '../Calendar.js'
+import { DecodeError } from '../errors.js'
+import { canonicalTimeZone } from '../internal/zoneOffsets.js'
+
+const refine = <A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> =>
+  new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity)
+
+/** A non-negative safe integer. */
+export const Count = refine('Count', (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0)
+
+/** A positive safe integer. */
+export const BucketCount = refine('BucketCount', (u): u is number => Number.isSafeInteger(u) && (u as number) > 0)
+
+/** An absolute bucket index. */
+export const BucketIndex = refine('BucketIndex', (u): u is number => Number.isSafeInteger(u) && Math.abs(u as number) <= MAX_INSTANT)
+
+/** One of the time units. */
+export const TimeUnit: t.Type<TimeUnitT> = t.keyof({ seconds: null, minutes: null, hours: null, days: null, weeks: null, months: null, years: null })
+
+/** A known IANA time zone, decoded to its canonical name. */
+export const TimeZone = new t.Type<string, string, unknown>(
+  'TimeZone',
+  (u): u is string => typeof u === 'string' && canonicalTimeZone(u) === u,
+  (u, c) => {
+    const zone = typeof u === 'string' ? canonicalTimeZone(u) : undefined
+    return zone === undefined ? t.failure(u, c, `unknown time zone ${JSON.stringify(u)}`) : t.success(zone)
+  },
+  t.identity
+)
+
+const Track = t.readonly(t.strict({ unit: TimeUnit, buckets: BucketCount }, 'Track'))
+
+const rankOf = (unit: TimeUnitT): number => allUnits.indexOf(unit)
+
+const LayoutShape = t.strict({
+  tracks: t.readonlyArray(Track),
+  alignment: t.keyof({ calendar: null, uniform: null }),
+  timeZone: TimeZone
+})
+
+/** A layout: tracks finest first, each unit once, at least one; an alignment; a time zone. */
+export const Layout: t.Type<LayoutT, LayoutT, unknown> = new t.Type<LayoutT, LayoutT, unknown>(
+  'Layout',
+  (u): u is LayoutT => E.isRight(LayoutShape.decode(u)),
+  (u, c) =>
+    E.flatMap(LayoutShape.validate(u, c), (layout) =>
+      layout.tracks.length === 0
+        ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'a layout tracks at least one unit')
+        : layout.tracks.some((track, i) => i > 0 && rankOf(track.unit) <= rankOf(layout.tracks[i - 1]!.unit))
+          ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'units must be listed once each, finest first')
+          : t.success(layout)
+    ),
+  t.identity
+)
+
+const CounterShape = t.strict({
+  layout: Layout,
+  heads: t.readonlyArray(BucketIndex),
+  counts: t.readonlyArray(t.readonlyArray(Count))
+})
+
+/** Without trailing zeros: the one way to write each counter. */
+const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
+  let end = counts.length
+  while (end > 0 && counts[end - 1] === 0) end--
+  return end === counts.length ? counts : counts.slice(0, end)
+}
+
+/**
+ * A counter. Decoding also drops trailing zero buckets, so any valid writing of a counter decodes
+ * to the one the library itself would build.
+ *
+ * @example
+ * import { Counter, CounterCodec, Layout } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const counter = Counter.singleton(Layout.utc, Date.UTC(2026, 0, 1), 3)
+ * assert.ok(E.isRight(counter))
+ * const decoded = CounterCodec.Counter.decode(JSON.parse(JSON.stringify(counter.right)))
+ * assert.ok(E.isRight(decoded) && Counter.Eq.equals(decoded.right, counter.right))
+ * assert.ok(E.isLeft(CounterCodec.Counter.decode({ ...counter.right, counts: [[-1], [], [], []] })))
+ */
+export const Counter: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT, CounterT, unknown>(
+  'Counter',
+  (u): u is CounterT => E.isRight(CounterShape.decode(u)),
+  (u, c) =>
+    E.flatMap(CounterShape.validate(u, c), (counter) => {
+      const units = counter.layout.tracks.length
+      if (counter.heads.length === 0 && counter.counts.length === 0) return t.success(counter)
+      if (counter.heads.length !== units) {
+        return t.failure(counter.heads, t.appendContext(c, 'heads', CounterShape.type.props.heads, counter.heads), `expected ${units} heads, one per tracked unit, or none`)
+      }
+      if (counter.counts.length !== units) {
+        return t.failure(counter.counts, t.appendContext(c, 'counts', CounterShape.type.props.counts, counter.counts), `expected ${units} bucket arrays, one per tracked unit`)
+      }
+      for (let u = 0; u < units; u++) {
+        const buckets = counter.layout.tracks[u]!.buckets
+        const length = trimmed(counter.counts[u]!).length
+        if (length > buckets) {
+          const ctx = t.appendContext(t.appendContext(c, 'counts', CounterShape.type.props.counts, counter.counts), String(u), CounterShape.type.props.counts, counter.counts[u])
+          return t.failure(counter.counts[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, got ${length}`)
+        }
+      }
+      return t.success({ layout: counter.layout, heads: counter.heads, counts: counter.counts.map(trimmed) })
+    }),
+  t.identity
+)
+
+/**
+ * Decodes a counter, turning io-ts's errors into one `DecodeError` that names the event (`key`) and
+ * the path of the first offending field.
+ *
+ * @example
+ * import { CounterCodec } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const result = CounterCodec.decode('launch', { layout: { tracks: [{ unit: 'days', buckets: 0 }], alignment: 'calendar', timeZone: 'UTC' }, heads: [], counts: [] })
+ * assert.ok(E.isLeft(result))
+ * assert.equal(result.left.key, 'launch')
+ * assert.equal(result.left.path, 'layout.tracks.0.buckets')
+ */
+export const decode = (key: string, input: unknown): E.Either<DecodeError, CounterT> =>
+  E.mapLeft((errors: t.Errors) => {
+    const first = errors[0]
+    if (first === undefined) return new DecodeError(key, '', 'invalid counter')
+    const path = first.context
+      .slice(1)
+      .map((entry) => entry.key)
+      .filter((k) => k !== '')
+      .join('.')
+    const expected = first.context[first.context.length - 1]?.type.name ?? 'a counter'
+    return new DecodeError(key, path, first.message ?? `expected ${expected}, got ${safeJson(first.value)}`)
+  })(Counter.decode(input))
+
+const safeJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

@@ -1,0 +1,387 @@
+/**
+ * The effectful shell over the pure core: a map from event names to immutable counters, the clock,
+ * and the set of events changed since the last export or persist. Recording replaces an event's
+ * counter with a new value; queries read the current value at the clock's time. Anything refused
+ * (bad name, count, instant or duration; a counter that does not decode) returns a `Left` and
+ * leaves the store exactly as it was.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Clock } from '../Clock.js'
+import { SystemClock } from '../Clock.js'
+import type { Counter } from '../Counter.js'
+import { convert, empty, isCount, merge, record as recordInto } from '../Counter.js'
+import type { DurationInput } from '../Duration.js'
+import { toMillis as durationMillis } from '../Duration.js'
+import type { InstantInput } from '../Instant.js'
+import { toMillis as instantMillis } from '../Instant.js'
+import type { Layout } from '../Layout.js'
+import { standard } from '../Layout.js'
+import type { TimeUnit } from '../TimeUnit.js'
+import { decode } from '../codec/CounterCodec.js'
+import type { DecodeError, InvalidDuration, InvalidInstant } from '../errors.js'
+import { FutureEvent, InvalidCount, InvalidEventName } from '../errors.js'
+import type { Source } from './EventQuery.js'
+import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
+import { EventStoreBuilder } from './EventStoreBuilder.js'
+
+/** Why a recording was refused. */
+export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent
+
+/** Why an import or merge was refused. */
+export type ImportRefusal = InvalidEventName | DecodeError
+
+/** Counters by event name, as exported and imported (a plain object, or a `Map`). */
+export type Counters = Readonly<Record<string, Counter>>
+
+const DONE: E.Either<never, void> = E.right(undefined)
+
+const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
+
+/**
+ * An in-memory store of event counters.
+ *
+ * @example
+ * import { EventStore, TestClock } from 'tiny-counter'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const clock = TestClock.at(Date.UTC(2026, 0, 1, 12))
+ * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+ * store.record('app_launch')
+ * store.recordCount('api_call', 5)
+ * clock.advance({ days: 1 })
+ * assert.deepEqual(store.query('app_launch').lastDays(1).sum(), O.some(0))
+ * assert.deepEqual(store.query('app_launch').lastDays(2).sum(), O.some(1))
+ * assert.deepEqual(store.query('never_seen').lastDays(7).sum(), O.none)
+ */
+export class EventStore {
+  private readonly counters = new Map<string, Counter>()
+  private readonly dirty = new Set<string>()
+  private readonly source: Source
+
+  /** Use `EventStore.create()` or `EventStore.builder()`. */
+  constructor(
+    /** What every counter of this store tracks. */
+    readonly layout: Layout,
+    /** Where the store reads the time. */
+    readonly clock: Clock
+  ) {
+    this.source = { counterOf: (event) => this.counters.get(event), now: () => clock.now() }
+  }
+
+  /**
+   * A store with the default layout (60 minutes, 24 hours, 32 days, 12 months) in the system's
+   * time zone, on the system clock.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * assert.deepEqual(store.trackedIntervals(), [['minutes', 60], ['hours', 24], ['days', 32], ['months', 12]])
+   */
+  static create(): EventStore {
+    return new EventStore(standard(), SystemClock)
+  }
+
+  /**
+   * A builder to choose the units, time zone, alignment and clock.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.builder().trackSeconds(120).trackMinutes(120).trackHours(48).trackDays(90).build()
+   * assert.deepEqual(store.trackedIntervals(), [['seconds', 120], ['minutes', 120], ['hours', 48], ['days', 90]])
+   */
+  static builder(): EventStoreBuilder {
+    return EventStoreBuilder.initial
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // recording
+  // -----------------------------------------------------------------------------------------------
+
+  /** Records one event now. */
+  record(event: string): E.Either<RecordRefusal, void> {
+    return this.add(event, 1, this.clock.now())
+  }
+
+  /** Records `count` events now (`0` creates the event with empty buckets). */
+  recordCount(event: string, count: number): E.Either<RecordRefusal, void> {
+    return this.add(event, count, this.clock.now())
+  }
+
+  /**
+   * Records one event at a past instant; an instant later than now is refused (`FutureEvent`).
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 10, 12))
+   * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+   * assert.ok(E.isRight(store.recordAt('sync', new Date(Date.UTC(2026, 0, 8, 9)))))
+   * assert.deepEqual(store.query('sync').days(2, 3).sum(), O.some(1))
+   */
+  recordAt(event: string, instant: InstantInput): E.Either<RecordRefusal, void> {
+    return this.recordCountAt(event, 1, instant)
+  }
+
+  /** Records `count` events at a past instant. */
+  recordCountAt(event: string, count: number, instant: InstantInput): E.Either<RecordRefusal, void> {
+    const at = instantMillis(instant)
+    if (E.isLeft(at)) return at
+    const now = this.clock.now()
+    if (at.right > now) return E.left(new FutureEvent(at.right, now))
+    return this.add(event, count, at.right)
+  }
+
+  /**
+   * Records one event a duration ago (`{ hours: 3 }`, milliseconds or a `Temporal.Duration`).
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 10, 12))).timeZone('UTC').build()
+   * store.recordAgo('sync', { hours: 3 })
+   * assert.deepEqual(store.query('sync').lastHours(3).sum(), O.some(0))
+   * assert.deepEqual(store.query('sync').lastHours(4).sum(), O.some(1))
+   */
+  recordAgo(event: string, duration: DurationInput): E.Either<RecordRefusal, void> {
+    return this.recordCountAgo(event, 1, duration)
+  }
+
+  /** Records `count` events a duration ago; a negative duration is refused (`InvalidDuration`). */
+  recordCountAgo(event: string, count: number, duration: DurationInput): E.Either<RecordRefusal, void> {
+    const ago = durationMillis(duration)
+    if (E.isLeft(ago)) return ago
+    return this.add(event, count, this.clock.now() - ago.right)
+  }
+
+  private add(event: string, count: number, at: number): E.Either<RecordRefusal, void> {
+    if (!isEventName(event)) return E.left(new InvalidEventName(event))
+    if (!isCount(count)) return E.left(new InvalidCount(count))
+    const recorded = recordInto(this.counters.get(event) ?? empty(this.layout), at, count)
+    if (E.isLeft(recorded)) return recorded
+    this.counters.set(event, recorded.right)
+    this.dirty.add(event)
+    return DONE
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // queries
+  // -----------------------------------------------------------------------------------------------
+
+  /** Queries one event: `store.query('launch').lastDays(7).sum()`. Throws `InvalidEventName`. */
+  query(event: string): EventQuery {
+    if (!isEventName(event)) throw new InvalidEventName(event)
+    return new EventQuery(this.source, event)
+  }
+
+  /**
+   * Queries several events counted together (those that exist); `none` when none exists.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.create()
+   * store.recordCount('app_launch', 2)
+   * store.recordCount('app_resume', 3)
+   * assert.deepEqual(store.queryMany(['app_launch', 'app_resume', 'unknown']).lastDays(7).sum(), O.some(5))
+   * assert.deepEqual(store.queryMany(['unknown']).lastDays(7).sum(), O.none)
+   */
+  queryMany(events: ReadonlyArray<string>): ManyQuery {
+    for (const event of events) if (!isEventName(event)) throw new InvalidEventName(event)
+    return new ManyQuery(this.source, events)
+  }
+
+  /**
+   * The ratio of two events' sums over a window: `none` when either event is unknown or the
+   * denominator's sum is 0.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.create()
+   * store.recordCount('purchases', 3)
+   * store.recordCount('visits', 12)
+   * assert.deepEqual(store.queryRatio('purchases', 'visits').lastDays(7), O.some(0.25))
+   */
+  queryRatio(numerator: string, denominator: string): RatioQuery {
+    if (!isEventName(numerator)) throw new InvalidEventName(numerator)
+    if (!isEventName(denominator)) throw new InvalidEventName(denominator)
+    return new RatioQuery(this.source, numerator, denominator)
+  }
+
+  /**
+   * The net change `positive - negative` over a window, as a plain number (may be negative; a
+   * missing side counts 0).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * store.recordCount('items_added', 10)
+   * store.recordCount('items_removed', 4)
+   * assert.equal(store.queryDelta('items_added', 'items_removed').ever().sum(), 6)
+   * assert.equal(store.queryDelta('items_removed', 'items_added').ever().sum(), -6)
+   */
+  queryDelta(positive: string, negative: string): DeltaQuery {
+    if (!isEventName(positive)) throw new InvalidEventName(positive)
+    if (!isEventName(negative)) throw new InvalidEventName(negative)
+    return new DeltaQuery(this.source, positive, negative)
+  }
+
+  /**
+   * Records the absolute delta over `ever` on the smaller side, now, so that the delta becomes 0.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * store.recordCount('credits', 100)
+   * store.recordCount('debits', 30)
+   * store.balanceDelta('credits', 'debits')
+   * assert.equal(store.queryDelta('credits', 'debits').ever().sum(), 0)
+   * assert.deepEqual(store.query('debits').ever().sum(), store.query('credits').ever().sum())
+   */
+  balanceDelta(positive: string, negative: string): E.Either<RecordRefusal, void> {
+    if (!isEventName(positive)) return E.left(new InvalidEventName(positive))
+    if (!isEventName(negative)) return E.left(new InvalidEventName(negative))
+    const delta = this.queryDelta(positive, negative).ever().sum()
+    if (delta === 0) return DONE
+    return delta > 0 ? this.recordCount(negative, delta) : this.recordCount(positive, -delta)
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // export, import, merge
+  // -----------------------------------------------------------------------------------------------
+
+  /** Every counter by event name (plain values: `JSON.stringify` them as they are). */
+  exportAll(): Counters {
+    return Object.fromEntries(this.counters)
+  }
+
+  /** The counters changed since the last `resetDirty` (or persist). */
+  exportDirty(): Counters {
+    return Object.fromEntries([...this.dirty].map((event) => [event, this.counters.get(event)!]))
+  }
+
+  /**
+   * Replaces the counters of the given events (other events stay). Every counter is validated and
+   * converted to this store's layout first; if one is refused, none is imported.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const phone = EventStore.create()
+   * phone.recordCount('app_launch', 4)
+   * const backup = JSON.parse(JSON.stringify(phone.exportAll()))
+   * const restored = EventStore.create()
+   * restored.recordCount('app_launch', 100)
+   * restored.importAll(backup)
+   * assert.deepEqual(restored.query('app_launch').ever().sum(), O.some(4))
+   */
+  importAll(events: Counters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal, void> {
+    return this.bring(events, (_existing, incoming) => incoming)
+  }
+
+  /** Replaces one event's counter (validated and converted to this store's layout). */
+  importEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
+    return this.bring(new Map([[event, counter]]), (_existing, incoming) => incoming)
+  }
+
+  /**
+   * Adds the given counters to this store's (100 + 50 = 150): commutative and associative.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const server1 = EventStore.create()
+   * const server2 = EventStore.create()
+   * server1.recordCount('request', 100)
+   * server2.recordCount('request', 50)
+   * const aggregate = EventStore.create()
+   * aggregate.mergeAll(server1.exportAll())
+   * aggregate.mergeAll(server2.exportAll())
+   * assert.deepEqual(aggregate.query('request').lastHours(1).sum(), O.some(150))
+   */
+  mergeAll(events: Counters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal, void> {
+    return this.bring(events, (existing, incoming) => (existing === undefined ? incoming : merge(existing, incoming)))
+  }
+
+  /** Adds one counter to this store's counter of that event. */
+  mergeEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
+    return this.mergeAll(new Map([[event, counter]]))
+  }
+
+  /** Adds every counter of another store to this one. */
+  merge(other: EventStore): E.Either<ImportRefusal, void> {
+    return this.mergeAll(other.counters)
+  }
+
+  private bring(
+    events: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
+    combine: (existing: Counter | undefined, incoming: Counter) => Counter
+  ): E.Either<ImportRefusal, void> {
+    const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
+    const incoming: Array<readonly [string, Counter]> = []
+    for (const [event, value] of entries) {
+      if (!isEventName(event)) return E.left(new InvalidEventName(event))
+      const decoded = decode(event, value)
+      if (E.isLeft(decoded)) return decoded
+      incoming.push([event, convert(decoded.right, this.layout)])
+    }
+    for (const [event, counter] of incoming) {
+      this.counters.set(event, combine(this.counters.get(event), counter))
+      this.dirty.add(event)
+    }
+    return DONE
+  }
+
+  /** Whether any event changed since the last `resetDirty` (or persist). */
+  isDirty(): boolean {
+    return this.dirty.size > 0
+  }
+
+  /** Forgets which events changed, without writing anything. */
+  resetDirty(): void {
+    this.dirty.clear()
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // inspecting
+  // -----------------------------------------------------------------------------------------------
+
+  /** The names of the events the store holds. */
+  events(): ReadonlyArray<string> {
+    return [...this.counters.keys()]
+  }
+
+  /**
+   * An estimate of the bytes the store's counters take on the V8 heap (8-byte numbers, object and
+   * array headers, the names, the map and dirty-set entries).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * const before = store.memoryUsage()
+   * store.record('app_launch')
+   * assert.ok(store.memoryUsage() > before)
+   */
+  memoryUsage(): number {
+    let bytes = 200
+    for (const [event, counter] of this.counters) {
+      bytes += 64 + 2 * event.length // map entry and name
+      bytes += 40 + 2 * (32 + 16) + 8 * counter.heads.length + 8 * counter.counts.length // object, heads and counts arrays
+      for (const counts of counter.counts) bytes += 48 + 8 * counts.length
+    }
+    return bytes + 40 * this.dirty.size
+  }
+
+  /**
+   * The tracked units with their bucket counts, finest first.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.builder().forRateLimiting().build()
+   * for (const [unit, buckets] of store.trackedIntervals()) console.log(`${unit}: ${buckets} buckets`)
+   * assert.deepEqual(store.trackedIntervals(), [['seconds', 60], ['minutes', 60], ['hours', 24]])
+   */
+  trackedIntervals(): ReadonlyArray<readonly [TimeUnit, number]> {
+    return this.layout.tracks.map((track) => [track.unit, track.buckets] as const)
+  }
+}
