@@ -17,7 +17,7 @@ export * as Window from './Window.js'
 export { EventStore } from './store/EventStore.js'
 export type { Counters, ImportRefusal, RecordRefusal } from './store/EventStore.js'
 export { EventStoreBuilder } from './store/EventStoreBuilder.js'
-export { DeltaQuery, DeltaRange, EventQuery, ManyQuery, RangeQuery, RatioQuery } from './store/EventQuery.js'
+export { DeltaQuery, DeltaRange, EventQuery, ManyQuery, RangeQuery, RatioQuery, WindowChooser } from './store/EventQuery.js'
 export {
   DecodeError,
   FutureEvent,

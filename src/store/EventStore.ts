@@ -96,12 +96,37 @@ export class EventStore {
   // recording
   // -----------------------------------------------------------------------------------------------
 
-  /** Records one event now. */
+  /**
+   * Records one event now.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 10, 12))).timeZone('UTC').build()
+   * assert.ok(E.isRight(store.record('app_launch')))
+   * store.record('app_launch')
+   * assert.deepEqual(store.query('app_launch').lastMinutes(1).sum(), O.some(2))
+   * assert.ok(E.isLeft(store.record(''))) // InvalidEventName
+   */
   record(event: string): E.Either<RecordRefusal, void> {
     return this.add(event, 1, this.clock.now())
   }
 
-  /** Records `count` events now (`0` creates the event with empty buckets). */
+  /**
+   * Records `count` events now (`0` creates the event with empty buckets).
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 10, 12))).timeZone('UTC').build()
+   * store.recordCount('api_call', 5)
+   * store.recordCount('crash', 0)
+   * assert.deepEqual(store.query('api_call').lastHours(1).sum(), O.some(5))
+   * assert.deepEqual(store.query('crash').lastDays(7).sum(), O.some(0)) // known, never happened
+   * assert.ok(E.isLeft(store.recordCount('api_call', -1))) // InvalidCount
+   */
   recordCount(event: string, count: number): E.Either<RecordRefusal, void> {
     return this.add(event, count, this.clock.now())
   }
@@ -122,7 +147,19 @@ export class EventStore {
     return this.recordCountAt(event, 1, instant)
   }
 
-  /** Records `count` events at a past instant. */
+  /**
+   * Records `count` events at a past instant.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 10, 12))).timeZone('UTC').build()
+   * store.recordCountAt('download', 3, Date.UTC(2026, 0, 9, 8))
+   * assert.deepEqual(store.query('download').lastDays(2).buckets(), O.some([[0, 0], [1, 3]]))
+   * const refused = store.recordCountAt('download', 1, Date.UTC(2026, 0, 11))
+   * assert.ok(E.isLeft(refused) && refused.left._tag === 'FutureEvent')
+   */
   recordCountAt(event: string, count: number, instant: InstantInput): E.Either<RecordRefusal, void> {
     const at = instantMillis(instant)
     if (E.isLeft(at)) return at
@@ -146,7 +183,19 @@ export class EventStore {
     return this.recordCountAgo(event, 1, duration)
   }
 
-  /** Records `count` events a duration ago; a negative duration is refused (`InvalidDuration`). */
+  /**
+   * Records `count` events a duration ago; a negative duration is refused (`InvalidDuration`).
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 10, 12))).timeZone('UTC').build()
+   * store.recordCountAgo('backup', 4, { days: 2 })
+   * assert.deepEqual(store.query('backup').days(2, 3).sum(), O.some(4))
+   * const refused = store.recordCountAgo('backup', 1, -60_000)
+   * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidDuration')
+   */
   recordCountAgo(event: string, count: number, duration: DurationInput): E.Either<RecordRefusal, void> {
     const ago = durationMillis(duration)
     if (E.isLeft(ago)) return ago
@@ -167,7 +216,18 @@ export class EventStore {
   // queries
   // -----------------------------------------------------------------------------------------------
 
-  /** Queries one event: `store.query('launch').lastDays(7).sum()`. Throws `InvalidEventName`. */
+  /**
+   * Queries one event: `store.query('launch').lastDays(7).sum()`. Throws `InvalidEventName`.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 10, 12))).timeZone('UTC').build()
+   * store.recordCount('launch', 3)
+   * assert.deepEqual(store.query('launch').lastDays(7).sum(), O.some(3))
+   * assert.deepEqual(store.query('launch').lastWeeks(1).sum(), O.none) // weeks are not tracked
+   * assert.throws(() => store.query(''), { name: 'InvalidEventName' })
+   */
   query(event: string): EventQuery {
     if (!isEventName(event)) throw new InvalidEventName(event)
     return new EventQuery(this.source, event)
@@ -250,12 +310,35 @@ export class EventStore {
   // export, import, merge
   // -----------------------------------------------------------------------------------------------
 
-  /** Every counter by event name (plain values: `JSON.stringify` them as they are). */
+  /**
+   * Every counter by event name (plain values: `JSON.stringify` them as they are).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * store.record('app_launch')
+   * store.recordCount('api_call', 5)
+   * const saved = store.exportAll()
+   * assert.deepEqual(Object.keys(saved), ['app_launch', 'api_call'])
+   * assert.deepEqual(JSON.parse(JSON.stringify(saved)), saved)
+   */
   exportAll(): Counters {
     return Object.fromEntries(this.counters)
   }
 
-  /** The counters changed since the last `resetDirty` (or persist). */
+  /**
+   * The counters changed since the last `resetDirty` (or persist).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * store.record('app_launch')
+   * store.record('api_call')
+   * store.resetDirty()
+   * store.record('api_call')
+   * assert.deepEqual(Object.keys(store.exportDirty()), ['api_call'])
+   * assert.deepEqual(store.exportDirty().api_call, store.exportAll().api_call)
+   */
   exportDirty(): Counters {
     return Object.fromEntries([...this.dirty].map((event) => [event, this.counters.get(event)!]))
   }
@@ -279,7 +362,22 @@ export class EventStore {
     return this.bring(events, (_existing, incoming) => incoming)
   }
 
-  /** Replaces one event's counter (validated and converted to this store's layout). */
+  /**
+   * Replaces one event's counter (validated and converted to this store's layout).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const phone = EventStore.create()
+   * phone.recordCount('app_launch', 4)
+   * const laptop = EventStore.create()
+   * laptop.recordCount('app_launch', 100)
+   * assert.ok(E.isRight(laptop.importEvent('app_launch', phone.exportAll().app_launch!)))
+   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(4))
+   * const refused = laptop.importEvent('app_launch', JSON.parse('{"heads":[]}'))
+   * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError')
+   */
   importEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
     return this.bring(new Map([[event, counter]]), (_existing, incoming) => incoming)
   }
@@ -303,12 +401,39 @@ export class EventStore {
     return this.bring(events, (existing, incoming) => (existing === undefined ? incoming : merge(existing, incoming)))
   }
 
-  /** Adds one counter to this store's counter of that event. */
+  /**
+   * Adds one counter to this store's counter of that event.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const phone = EventStore.create()
+   * phone.recordCount('app_launch', 4)
+   * const laptop = EventStore.create()
+   * laptop.recordCount('app_launch', 100)
+   * laptop.mergeEvent('app_launch', phone.exportAll().app_launch!)
+   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(104))
+   */
   mergeEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
     return this.mergeAll(new Map([[event, counter]]))
   }
 
-  /** Adds every counter of another store to this one. */
+  /**
+   * Adds every counter of another store to this one.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const server1 = EventStore.create()
+   * const server2 = EventStore.create()
+   * server1.recordCount('request', 100)
+   * server2.recordCount('request', 50)
+   * server2.recordCount('error', 2)
+   * server1.merge(server2)
+   * assert.deepEqual(server1.query('request').ever().sum(), O.some(150))
+   * assert.deepEqual(server1.query('error').ever().sum(), O.some(2))
+   * assert.deepEqual(server2.query('request').ever().sum(), O.some(50)) // unchanged
+   */
   merge(other: EventStore): E.Either<ImportRefusal, void> {
     return this.mergeAll(other.counters)
   }
@@ -332,12 +457,36 @@ export class EventStore {
     return DONE
   }
 
-  /** Whether any event changed since the last `resetDirty` (or persist). */
+  /**
+   * Whether any event changed since the last `resetDirty` (or persist).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * assert.equal(store.isDirty(), false)
+   * store.record('app_launch')
+   * assert.equal(store.isDirty(), true)
+   * store.resetDirty()
+   * store.recordCount('app_launch', -1) // refused: nothing changes
+   * assert.equal(store.isDirty(), false)
+   */
   isDirty(): boolean {
     return this.dirty.size > 0
   }
 
-  /** Forgets which events changed, without writing anything. */
+  /**
+   * Forgets which events changed, without writing anything.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.create()
+   * store.recordCount('app_launch', 2)
+   * store.resetDirty()
+   * assert.equal(store.isDirty(), false)
+   * assert.deepEqual(store.exportDirty(), {})
+   * assert.deepEqual(store.query('app_launch').ever().sum(), O.some(2)) // the counts stay
+   */
   resetDirty(): void {
     this.dirty.clear()
   }
@@ -346,7 +495,17 @@ export class EventStore {
   // inspecting
   // -----------------------------------------------------------------------------------------------
 
-  /** The names of the events the store holds. */
+  /**
+   * The names of the events the store holds.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * store.record('app_launch')
+   * store.recordCount('crash', 0)
+   * store.record('') // refused: not an event name
+   * assert.deepEqual(store.events(), ['app_launch', 'crash'])
+   */
   events(): ReadonlyArray<string> {
     return [...this.counters.keys()]
   }

@@ -55,61 +55,193 @@ export class EventStoreBuilder {
     return this.with({ counts: { ...this.config.counts, [unit]: buckets } })
   }
 
-  /** Tracks `n` one-second buckets. */
+  /**
+   * Tracks `n` one-second buckets.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 10, 12))
+   * const store = EventStore.builder().trackSeconds(60).withClock(clock).build()
+   * assert.deepEqual(store.trackedIntervals(), [['seconds', 60]])
+   * store.record('login_attempt')
+   * clock.advance({ seconds: 59 })
+   * assert.deepEqual(store.query('login_attempt').lastSeconds(60).sum(), O.some(1))
+   * clock.advance({ seconds: 1 })
+   * assert.deepEqual(store.query('login_attempt').lastSeconds(60).sum(), O.some(0))
+   */
   trackSeconds(n: number): EventStoreBuilder {
     return this.track('seconds', n)
   }
-  /** Tracks `n` one-minute buckets. */
+  /**
+   * Tracks `n` one-minute buckets.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.builder().trackMinutes(15).trackMinutes(30).build() // the last call wins
+   * assert.deepEqual(store.trackedIntervals(), [['minutes', 30]])
+   */
   trackMinutes(n: number): EventStoreBuilder {
     return this.track('minutes', n)
   }
-  /** Tracks `n` hour buckets. */
+  /**
+   * Tracks `n` hour buckets.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.builder().forRateLimiting().trackHours(48).build()
+   * assert.deepEqual(store.trackedIntervals(), [['seconds', 60], ['minutes', 60], ['hours', 48]])
+   * assert.throws(() => EventStore.builder().trackHours(1.5).build(), { name: 'InvalidBucketCount' })
+   */
   trackHours(n: number): EventStoreBuilder {
     return this.track('hours', n)
   }
-  /** Tracks `n` day buckets. */
+  /**
+   * Tracks `n` day buckets.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().trackDays(7).withClock(TestClock.at(Date.UTC(2026, 0, 10, 12))).timeZone('UTC').build()
+   * store.recordAgo('workout', { days: 6 })
+   * store.recordAgo('workout', { days: 7 }) // older than the 7 day buckets: dropped
+   * assert.deepEqual(store.query('workout').ever().sum(), O.some(1))
+   */
   trackDays(n: number): EventStoreBuilder {
     return this.track('days', n)
   }
-  /** Tracks `n` week buckets (Monday to Sunday). */
+  /**
+   * Tracks `n` week buckets (Monday to Sunday).
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const sunday = Date.UTC(2026, 0, 11, 20)
+   * const store = EventStore.builder().trackWeeks(4).withClock(TestClock.at(sunday)).timeZone('UTC').build()
+   * store.recordAt('review', Date.UTC(2026, 0, 5, 9)) // Monday of this week
+   * store.recordAt('review', Date.UTC(2026, 0, 4, 9)) // Sunday of last week
+   * assert.deepEqual(store.query('review').lastWeeks(2).buckets(), O.some([[0, 1], [1, 1]]))
+   */
   trackWeeks(n: number): EventStoreBuilder {
     return this.track('weeks', n)
   }
-  /** Tracks `n` month buckets. */
+  /**
+   * Tracks `n` month buckets.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().trackMonths(12).withClock(TestClock.at(Date.UTC(2026, 2, 1, 8))).timeZone('UTC').build()
+   * store.recordAt('invoice', Date.UTC(2026, 1, 28, 23)) // the last hour of February
+   * assert.deepEqual(store.query('invoice').lastMonths(1).sum(), O.some(0))
+   * assert.deepEqual(store.query('invoice').lastMonths(2).sum(), O.some(1))
+   */
   trackMonths(n: number): EventStoreBuilder {
     return this.track('months', n)
   }
-  /** Tracks `n` year buckets. */
+  /**
+   * Tracks `n` year buckets.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().trackYears(3).withClock(TestClock.at(Date.UTC(2026, 0, 1, 1))).timeZone('UTC').build()
+   * store.recordAt('renewal', Date.UTC(2025, 11, 31, 23))
+   * assert.deepEqual(store.query('renewal').lastYears(3).buckets(), O.some([[0, 0], [1, 1], [2, 0]]))
+   */
   trackYears(n: number): EventStoreBuilder {
     return this.track('years', n)
   }
 
-  /** The rate-limiting preset: 60 seconds, 60 minutes, 24 hours. */
+  /**
+   * The rate-limiting preset: 60 seconds, 60 minutes, 24 hours.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.builder().forRateLimiting().withClock(TestClock.at(Date.UTC(2026, 0, 10, 12))).build()
+   * assert.deepEqual(store.trackedIntervals(), [['seconds', 60], ['minutes', 60], ['hours', 24]])
+   * store.recordCount('api_call', 10)
+   * assert.deepEqual(store.query('api_call').lastSeconds(1).sum(), O.some(10))
+   * assert.deepEqual(store.query('api_call').lastDays(1).sum(), O.none) // days are not tracked
+   */
   forRateLimiting(): EventStoreBuilder {
     return this.with({ counts: rateLimitingCounts })
   }
 
-  /** The analytics preset: 24 hours, 56 days, 52 weeks, 12 months, 4 years. */
+  /**
+   * The analytics preset: 24 hours, 56 days, 52 weeks, 12 months, 4 years.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.builder().forAnalytics().trackDays(90).build() // a preset, then adjusted
+   * assert.deepEqual(store.trackedIntervals(), [['hours', 24], ['days', 90], ['weeks', 52], ['months', 12], ['years', 4]])
+   */
   forAnalytics(): EventStoreBuilder {
     return this.with({ counts: analyticsCounts })
   }
 
-  /** The clock the store reads (default: the system clock). */
+  /**
+   * The clock the store reads (default: the system clock).
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 10, 23))
+   * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+   * store.record('app_launch')
+   * clock.advance({ hours: 2 }) // past midnight
+   * assert.deepEqual(store.query('app_launch').lastDays(1).sum(), O.some(0))
+   * assert.deepEqual(store.query('app_launch').lastDays(2).sum(), O.some(1))
+   */
   withClock(clock: Clock): EventStoreBuilder {
     return this.with({ clock })
   }
 
-  /** The IANA time zone of calendar buckets (default: the system's). */
+  /**
+   * The IANA time zone of calendar buckets (default: the system's).
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const at = Date.UTC(2026, 5, 1, 23, 30) // 01:30 on 2 June in Berlin
+   * const berlin = EventStore.builder().timeZone('Europe/Berlin').withClock(TestClock.at(at)).build()
+   * const utc = EventStore.builder().timeZone('UTC').withClock(TestClock.at(at)).build()
+   * for (const store of [berlin, utc]) store.recordAt('app_launch', Date.UTC(2026, 5, 1, 21, 30))
+   * assert.deepEqual(berlin.query('app_launch').lastDays(1).sum(), O.some(0)) // 23:30 on 1 June: yesterday
+   * assert.deepEqual(utc.query('app_launch').lastDays(1).sum(), O.some(1)) // 21:30 on 1 June: today
+   */
   timeZone(timeZone: string): EventStoreBuilder {
     return this.with({ timeZone })
   }
 
-  /** `calendar` (default) or `uniform` buckets. */
+  /**
+   * `calendar` (default) or `uniform` buckets.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 10, 12))
+   * const calendar = EventStore.builder().withClock(clock).timeZone('UTC').build()
+   * const uniform = EventStore.builder().alignment('uniform').withClock(clock).timeZone('UTC').build()
+   * for (const store of [calendar, uniform]) store.recordAt('signup', Date.UTC(2026, 0, 2))
+   * assert.deepEqual(calendar.query('signup').lastMonths(1).sum(), O.some(1)) // January
+   * assert.deepEqual(uniform.query('signup').lastMonths(1).sum(), O.some(0)) // the 30 days from 7 January
+   */
   alignment(alignment: Alignment): EventStoreBuilder {
     return this.with({ alignment })
   }
 
-  /** The store, or why the configuration is refused (a typed `LayoutError`). */
+  /**
+   * The store, or why the configuration is refused (a typed `LayoutError`).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * assert.ok(E.isRight(EventStore.builder().trackDays(7).timeZone('Asia/Tokyo').buildEither()))
+   * const refused = EventStore.builder().timeZone('Atlantis/Capital').buildEither()
+   * assert.ok(E.isLeft(refused) && refused.left._tag === 'UnknownTimeZone')
+   */
   buildEither(): E.Either<LayoutError, EventStore> {
     const { counts, timeZone, alignment, clock } = this.config
     return E.map((layout: Layout) => new EventStore(layout, clock))(
