@@ -166,6 +166,7 @@ describe('queries', () => {
   it('many, ratio and delta', () => {
     expect(store.queryMany(['e', 'visits', 'missing']).lastDays(1).sum()).toEqual(O.some(21))
     expect(store.queryMany(['e', 'visits']).lastDays(2).countNonzero()).toEqual(O.some(2))
+    expect(store.queryMany(['visits', 'visits']).lastDays(1).sum()).toEqual(O.some(20))
     expect(store.queryRatio('purchases', 'visits').lastDays(7)).toEqual(O.some(0.25))
     expect(store.queryRatio('purchases', 'missing').lastDays(7)).toEqual(O.none)
     expect(store.queryRatio('purchases', 'visits').lastWeeks(1)).toEqual(O.none)

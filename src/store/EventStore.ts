@@ -234,7 +234,7 @@ export class EventStore {
   }
 
   /**
-   * Queries several events counted together (those that exist); `none` when none exists.
+   * Queries several events counted together (those that exist, each once); `none` when none exists.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
@@ -247,7 +247,7 @@ export class EventStore {
    */
   queryMany(events: ReadonlyArray<string>): ManyQuery {
     for (const event of events) if (!isEventName(event)) throw new InvalidEventName(event)
-    return new ManyQuery(this.source, events)
+    return new ManyQuery(this.source, [...new Set(events)]) // a name given twice counts once
   }
 
   /**

@@ -24,7 +24,9 @@ const tsdocExamples = (path) => {
   // Every doc comment, named after the first identifier of the declaration that follows it.
   const keywords = /^(?:export|declare|abstract|const|function|class|interface|type|let|static|readonly|async|get|set|private|protected|public|override)$/
   for (const match of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*([^\n]*)/g)) {
-    const name = (match[2].match(/[A-Za-z_$][\w$]*/g) ?? []).find((word) => !keywords.test(word)) ?? 'anonymous'
+    // `get`/`set` are names when a parenthesis follows (`set(instant)`), keywords otherwise.
+    const tokens = [...match[2].matchAll(/([A-Za-z_$][\w$]*)(\s*\()?/g)]
+    const name = tokens.find(([, word, paren]) => paren !== undefined || !keywords.test(word))?.[1] ?? 'anonymous'
     const lines = match[1].split('\n').map((line) => line.replace(/^\s*\* ?/, ''))
     let current
     lines.forEach((line) => {
