@@ -204,6 +204,40 @@ export class DecodeError extends TinyCounterError {
   }
 }
 
+/**
+ * An hour outside 0–23 (or not an integer) in a schedule.
+ *
+ * @example
+ * import { Schedule } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const refused = Schedule.hours(9, 25)
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidHour')
+ */
+export class InvalidHour extends TinyCounterError {
+  readonly _tag = 'InvalidHour'
+  constructor(readonly hour: unknown) {
+    super(`an hour must be an integer from 0 to 23, got ${describe(hour)}`)
+    this.name = 'InvalidHour'
+  }
+}
+
+/**
+ * A schedule whose start hour is not before its end hour.
+ *
+ * @example
+ * import { Schedule } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const refused = Schedule.hours(17, 9)
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidRange')
+ */
+export class InvalidRange extends TinyCounterError {
+  readonly _tag = 'InvalidRange'
+  constructor(readonly start: number, readonly end: number) {
+    super(`a schedule's start hour must be before its end hour, got ${start} to ${end}`)
+    this.name = 'InvalidRange'
+  }
+}
+
 /** The errors a layout constructor can return. */
 export type LayoutError = InvalidBucketCount | UnknownUnit | UnknownTimeZone | InvalidLayout
 

@@ -11,12 +11,18 @@ export * as Counter from './Counter.js'
 export * as Duration from './Duration.js'
 export * as Instant from './Instant.js'
 export * as Layout from './Layout.js'
+export * as Limit from './Limit.js'
 export * as Query from './Query.js'
+export * as Schedule from './Schedule.js'
 export * as TimeUnit from './TimeUnit.js'
 export * as Window from './Window.js'
 export { EventStore } from './store/EventStore.js'
 export type { Counters, ImportRefusal, RecordRefusal } from './store/EventStore.js'
 export { EventStoreBuilder } from './store/EventStoreBuilder.js'
+export { DEFAULT_RESERVATION_MILLIS, LimitBuilder, NoAtMostConstraint, Reservation, ReservationSettled } from './store/LimitBuilder.js'
+export type { ReserveOptions, Usage } from './store/LimitBuilder.js'
+export { LimitExceeded, UntrackedWindow } from './Limit.js'
+export type { Constraint, ConstraintError, LimitError, WindowInput } from './Limit.js'
 export { DeltaQuery, DeltaRange, EventQuery, ManyQuery, RangeQuery, RatioQuery, WindowChooser } from './store/EventQuery.js'
 export {
   DecodeError,
@@ -25,8 +31,10 @@ export {
   InvalidCount,
   InvalidDuration,
   InvalidEventName,
+  InvalidHour,
   InvalidInstant,
   InvalidLayout,
+  InvalidRange,
   InvalidWindow,
   TinyCounterError,
   UnknownTimeZone,

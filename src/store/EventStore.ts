@@ -23,6 +23,8 @@ import { FutureEvent, InvalidCount, InvalidEventName } from '../errors.js'
 import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
+import type { LimitHost, Slot } from './LimitBuilder.js'
+import { LimitBuilder } from './LimitBuilder.js'
 
 /** Why a recording was refused. */
 export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent
@@ -56,6 +58,9 @@ export class EventStore {
   private readonly counters = new Map<string, Counter>()
   private readonly dirty = new Set<string>()
   private readonly source: Source
+  /** Slots held by unsettled reservations, by event, with the instant each expires. */
+  private readonly pending = new Map<string, Set<{ readonly expiresAt: number }>>()
+  private readonly limitHost: LimitHost
 
   /** Use `EventStore.create()` or `EventStore.builder()`. */
   constructor(
@@ -65,6 +70,13 @@ export class EventStore {
     readonly clock: Clock
   ) {
     this.source = { counterOf: (event) => this.counters.get(event), now: () => clock.now() }
+    this.limitHost = {
+      layout,
+      now: () => clock.now(),
+      state: { counterOf: this.source.counterOf, pendingOf: (event) => this.pendingOf(event) },
+      recordNow: (event, count) => this.add(event, count, clock.now()),
+      hold: (event, expiresAt) => this.hold(event, expiresAt)
+    }
   }
 
   /**
@@ -304,6 +316,57 @@ export class EventStore {
     const delta = this.queryDelta(positive, negative).ever().sum()
     if (delta === 0) return DONE
     return delta > 0 ? this.recordCount(negative, delta) : this.recordCount(positive, -delta)
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // rate limiting
+  // -----------------------------------------------------------------------------------------------
+
+  /**
+   * Starts a limit: chain constraints, then `check`, `checkAndRecord`, `allowed`, `usage` or
+   * `reserve`. Every constraint must pass.
+   *
+   * @example
+   * import { EventStore, Schedule, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 5, 10, 0, 45)) // a Monday
+   * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+   * const limit = store.limit().atMost('api_call', 2, 'minutes').during(Schedule.weekdays())
+   * limit.checkAndRecord('api_call')
+   * limit.checkAndRecord('api_call')
+   * const refused = limit.checkAndRecord('api_call')
+   * assert.ok(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
+   * assert.deepEqual(refused.left.retryAfter, O.some(15_000))
+   */
+  limit(): LimitBuilder {
+    return new LimitBuilder(this.limitHost)
+  }
+
+  /** Unexpired reservation slots held for `event` (expired ones are dropped on the way). */
+  private pendingOf(event: string): number {
+    const slots = this.pending.get(event)
+    if (slots === undefined) return 0
+    const now = this.clock.now()
+    for (const slot of slots) if (slot.expiresAt <= now) slots.delete(slot)
+    if (slots.size === 0) this.pending.delete(event)
+    return slots.size
+  }
+
+  private hold(event: string, expiresAt: number): Slot {
+    const slot = { expiresAt }
+    const slots = this.pending.get(event) ?? new Set()
+    slots.add(slot)
+    this.pending.set(event, slots)
+    return {
+      expiresAt,
+      release: () => {
+        const held = this.pending.get(event)
+        const found = held?.delete(slot) ?? false
+        if (held !== undefined && held.size === 0) this.pending.delete(event)
+        return found && expiresAt > this.clock.now()
+      }
+    }
   }
 
   // -----------------------------------------------------------------------------------------------

@@ -1,0 +1,395 @@
+/**
+ * `store.limit()`: a chain of constraints checked atomically against the store, at the store's
+ * clock. `check` never records or creates anything; `checkAndRecord` records exactly when the check
+ * passes; `reserve` holds a slot (counted by `atMost` checks) until it is committed, cancelled,
+ * disposed or expired. JavaScript runs one task at a time, so a check and the record or reservation
+ * that follows it cannot be interleaved by another task: exactly N reservations pass a limit of N.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import type { DurationInput } from '../Duration.js'
+import { toMillis as durationMillis } from '../Duration.js'
+import type { Constraint, ConstraintError, LimitError, WindowInput } from '../Limit.js'
+import * as Limit from '../Limit.js'
+import type { Layout } from '../Layout.js'
+import type { Schedule } from '../Schedule.js'
+import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from '../errors.js'
+import { InvalidEventName, TinyCounterError } from '../errors.js'
+import type { RecordRefusal } from './EventStore.js'
+
+/** What a limit needs from its store. */
+export interface LimitHost {
+  readonly layout: Layout
+  readonly now: () => number
+  readonly state: Limit.LimitState
+  readonly recordNow: (event: string, count: number) => E.Either<RecordRefusal, void>
+  readonly hold: (event: string, expiresAt: number) => Slot
+}
+
+/** A slot held by a reservation in the store's pending table. */
+export interface Slot {
+  readonly expiresAt: number
+  /** Releases the slot; returns false when it was already released or had expired. */
+  readonly release: () => boolean
+}
+
+/**
+ * `usage` on a limit without an `atMost` constraint.
+ *
+ * @example
+ * import { EventStore } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const usage = EventStore.create().limit().cooldown('reset', { hours: 1 }).usage('reset')
+ * assert.ok(E.isLeft(usage) && usage.left._tag === 'NoAtMostConstraint')
+ */
+export class NoAtMostConstraint extends TinyCounterError {
+  readonly _tag = 'NoAtMostConstraint'
+  constructor() {
+    super('usage needs an atMost constraint in the limit')
+    this.name = 'NoAtMostConstraint'
+  }
+}
+
+/**
+ * A commit of a reservation that expired, was cancelled or was already committed.
+ *
+ * @example
+ * import { EventStore, TestClock } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const clock = TestClock.at(Date.UTC(2026, 0, 1))
+ * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+ * const held = store.limit().atMost('api', 10, 'hours').reserve('api', { expiresAfter: { seconds: 30 } })
+ * assert.ok(E.isRight(held))
+ * clock.advance({ seconds: 31 })
+ * const late = held.right.commit()
+ * assert.ok(E.isLeft(late) && late.left._tag === 'ReservationSettled')
+ */
+export class ReservationSettled extends TinyCounterError {
+  readonly _tag = 'ReservationSettled'
+  constructor(readonly event: string, readonly state: 'committed' | 'cancelled' | 'expired') {
+    super(`the reservation of ${event} was already ${state}; nothing was recorded`)
+    this.name = 'ReservationSettled'
+  }
+}
+
+/** What `usage` reports. */
+export interface Usage {
+  readonly count: number
+  readonly limit: number
+  readonly remaining: number
+}
+
+/** Options of `reserve`. */
+export interface ReserveOptions {
+  /** How long an unsettled reservation holds its slot (default: 60 seconds of the store's clock). */
+  readonly expiresAfter?: DurationInput
+}
+
+/** The default lifetime of a reservation that is never committed or cancelled: 60 seconds. */
+export const DEFAULT_RESERVATION_MILLIS = 60_000
+
+/**
+ * A held slot: `commit()` records the event, `cancel()` releases the slot; disposing an unsettled
+ * reservation (`using`) cancels it, and one never settled expires after its lifetime.
+ *
+ * @example
+ * import { EventStore } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const store = EventStore.create()
+ * const limit = store.limit().atMost('api', 1, 'hours')
+ * const first = limit.reserve('api')
+ * assert.ok(E.isRight(first))
+ * assert.ok(E.isLeft(limit.reserve('api'))) // the only slot is held
+ * first.right.cancel()
+ * assert.deepEqual(store.query('api').lastHours(1).sum(), O.some(0))
+ * const second = limit.reserve('api')
+ * assert.ok(E.isRight(second) && E.isRight(second.right.commit()))
+ * assert.deepEqual(store.query('api').lastHours(1).sum(), O.some(1))
+ */
+export class Reservation {
+  private state: 'pending' | 'committed' | 'cancelled' = 'pending'
+
+  constructor(
+    /** The reserved event. */
+    readonly event: string,
+    private readonly slot: Slot,
+    private readonly host: LimitHost
+  ) {}
+
+  /** When the slot is released if the reservation is never settled (epoch ms of the store's clock). */
+  get expiresAt(): number {
+    return this.slot.expiresAt
+  }
+
+  /**
+   * Records the event now and releases the slot; refused (`ReservationSettled`) when the
+   * reservation was already committed, cancelled or expired.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const reservation = EventStore.create().limit().atMost('api', 5, 'minutes').reserve('api')
+   * assert.ok(E.isRight(reservation))
+   * assert.ok(E.isRight(reservation.right.commit()))
+   * assert.ok(E.isLeft(reservation.right.commit()))
+   */
+  commit(): E.Either<ReservationSettled | RecordRefusal, void> {
+    if (this.state !== 'pending') return E.left(new ReservationSettled(this.event, this.state))
+    if (!this.slot.release()) return E.left(new ReservationSettled(this.event, 'expired'))
+    this.state = 'committed'
+    return this.host.recordNow(this.event, 1)
+  }
+
+  /**
+   * Releases the slot without recording; the event exists afterwards (its sum is `some(0)`).
+   * Cancelling a settled reservation does nothing.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.create()
+   * const reservation = store.limit().atMost('upload', 1, 'days').reserve('upload')
+   * assert.ok(E.isRight(reservation))
+   * reservation.right.cancel()
+   * assert.deepEqual(store.query('upload').lastDays(1).sum(), O.some(0))
+   */
+  cancel(): void {
+    if (this.state !== 'pending') return
+    this.state = 'cancelled'
+    this.slot.release()
+    this.host.recordNow(this.event, 0)
+  }
+
+  /**
+   * Cancels the reservation if it is still pending: `using r = ...` releases it at the end of scope.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const store = EventStore.create()
+   * const limit = store.limit().atMost('job', 1, 'minutes')
+   * {
+   *   const held = limit.reserve('job')
+   *   assert.ok(E.isRight(held))
+   *   held.right[Symbol.dispose]() // what `using` does at the end of the block
+   * }
+   * assert.ok(limit.allowed('job'))
+   */
+  [Symbol.dispose](): void {
+    this.cancel()
+  }
+}
+
+type ScheduleInput = Schedule | E.Either<InvalidHour | InvalidRange | UnknownTimeZone, Schedule>
+
+/**
+ * The constraints of one limit, and the ways to check them. Immutable: each constraint method
+ * returns a new builder, so a limit can be built once and used for every request.
+ *
+ * @example
+ * import { EventStore, TestClock } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const clock = TestClock.at(Date.UTC(2026, 0, 5, 10))
+ * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+ * const api = store.limit().atMost('api_call', 10, 'minutes').atMost('api_call', 100, 'hours')
+ * for (let i = 0; i < 10; i++) assert.ok(E.isRight(api.checkAndRecord('api_call')))
+ * const refused = api.checkAndRecord('api_call')
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
+ */
+export class LimitBuilder {
+  constructor(
+    private readonly host: LimitHost,
+    private readonly rules: ReadonlyArray<E.Either<ConstraintError, Constraint>> = []
+  ) {}
+
+  private with(rule: E.Either<ConstraintError, Constraint>): LimitBuilder {
+    return new LimitBuilder(this.host, [...this.rules, rule])
+  }
+
+  /**
+   * At most `limit` events in the window (a unit, `[k, unit]` or a duration), reservations included.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const limit = EventStore.create().limit().atMost('api', 100, [7, 'days'])
+   * assert.equal(limit.allowed('api'), true)
+   */
+  atMost(event: string, limit: number, window: WindowInput): LimitBuilder {
+    return this.with(Limit.atMost(event, limit, window))
+  }
+
+  /**
+   * At least `limit` events in the window: a prerequisite.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * const api = store.limit().atLeast('user_login', 1, 'days')
+   * assert.equal(api.allowed('protected_api'), false)
+   * store.record('user_login')
+   * assert.equal(api.allowed('protected_api'), true)
+   */
+  atLeast(event: string, limit: number, window: WindowInput): LimitBuilder {
+    return this.with(Limit.atLeast(event, limit, window))
+  }
+
+  /**
+   * The event never seen, or last seen at least `duration` ago.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * const reset = store.limit().cooldown('password_reset', { hours: 1 })
+   * assert.equal(reset.allowed('password_reset'), true)
+   * store.record('password_reset')
+   * assert.equal(reset.allowed('password_reset'), false)
+   */
+  cooldown(event: string, duration: DurationInput): LimitBuilder {
+    return this.with(Limit.cooldown(event, duration))
+  }
+
+  /**
+   * The event seen less than `duration` ago.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * const checkout = store.limit().within('cart_updated', { minutes: 30 })
+   * assert.equal(checkout.allowed('checkout'), false)
+   * store.record('cart_updated')
+   * assert.equal(checkout.allowed('checkout'), true)
+   */
+  within(event: string, duration: DurationInput): LimitBuilder {
+    return this.with(Limit.within(event, duration))
+  }
+
+  /**
+   * Only while the schedule matches (a schedule, or the `Either` that `Schedule.hours` returns).
+   *
+   * @example
+   * import { EventStore, Schedule, TestClock } from 'tiny-counter'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 5, 8))).timeZone('UTC').build()
+   * assert.equal(store.limit().during(Schedule.hours(9, 17)).allowed('api_call'), false)
+   */
+  during(schedule: ScheduleInput): LimitBuilder {
+    return this.with(E.flatMap(toSchedule(schedule), Limit.during))
+  }
+
+  /**
+   * Only while the schedule does not match.
+   *
+   * @example
+   * import { EventStore, Schedule, TestClock } from 'tiny-counter'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 5, 8))).timeZone('UTC').build()
+   * assert.equal(store.limit().outsideOf(Schedule.hours(9, 17)).allowed('maintenance'), true)
+   */
+  outsideOf(schedule: ScheduleInput): LimitBuilder {
+    return this.with(E.flatMap(toSchedule(schedule), Limit.outsideOf))
+  }
+
+  private constraints(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, ReadonlyArray<Constraint>> {
+    if (typeof event !== 'string' || event.length === 0) return E.left(new InvalidEventName(event))
+    const out: Constraint[] = []
+    for (const rule of this.rules) {
+      if (E.isLeft(rule)) return rule
+      if ('event' in rule.right && (typeof rule.right.event !== 'string' || rule.right.event.length === 0)) {
+        return E.left(new InvalidEventName(rule.right.event))
+      }
+      out.push(rule.right)
+    }
+    return E.right(out)
+  }
+
+  private decide(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, ReadonlyArray<Constraint>> {
+    return E.flatMap(this.constraints(event), (constraints) =>
+      E.map(() => constraints)(Limit.decide(constraints, this.host.state, event, this.host.now(), this.host.layout))
+    )
+  }
+
+  /**
+   * Evaluates every constraint; never records or creates anything.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const store = EventStore.create()
+   * assert.ok(E.isRight(store.limit().atMost('api', 100, 'hours').check('api')))
+   * assert.deepEqual(store.events(), [])
+   */
+  check(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, void> {
+    return E.map(() => undefined)(this.decide(event))
+  }
+
+  /**
+   * Records one `event` now if every constraint passes; records nothing otherwise.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.create()
+   * const once = store.limit().atMost('welcome_mail', 1, 'days')
+   * assert.ok(E.isRight(once.checkAndRecord('welcome_mail')))
+   * assert.ok(E.isLeft(once.checkAndRecord('welcome_mail')))
+   * assert.deepEqual(store.query('welcome_mail').lastDays(1).sum(), O.some(1))
+   */
+  checkAndRecord(event: string): E.Either<LimitError | ConstraintError | RecordRefusal, void> {
+    const decided = this.decide(event)
+    return E.isLeft(decided) ? decided : this.host.recordNow(event, 1)
+  }
+
+  /**
+   * Whether the check passes, as a boolean (a refused or invalid limit is `false`).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * if (store.limit().atMost('api', 100, 'hours').allowed('api')) store.record('api')
+   * assert.equal(store.events().length, 1)
+   */
+  allowed(event: string): boolean {
+    return E.isRight(this.decide(event))
+  }
+
+  /**
+   * Events counted against the first `atMost` constraint (pending reservations included), its limit
+   * and what remains (never below 0).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const store = EventStore.create()
+   * store.recordCount('api_call', 30)
+   * const usage = store.limit().atMost('api_call', 100, 'hours').usage('api_call')
+   * assert.deepEqual(usage, E.right({ count: 30, limit: 100, remaining: 70 }))
+   */
+  usage(event: string): E.Either<NoAtMostConstraint | LimitError | ConstraintError | InvalidEventName, Usage> {
+    return E.flatMap(this.constraints(event), (constraints) =>
+      E.flatMap(Limit.usage(constraints, this.host.state, this.host.now(), this.host.layout), (found) =>
+        O.isNone(found) ? E.left(new NoAtMostConstraint()) : E.right(found.value)
+      )
+    )
+  }
+
+  /**
+   * Passes the check counting pending reservations, then holds a slot for `event` until the
+   * reservation is committed, cancelled, disposed or expired (default 60 s).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const limit = EventStore.create().limit().atMost('api', 2, 'hours')
+   * const held = [limit.reserve('api'), limit.reserve('api'), limit.reserve('api')]
+   * assert.deepEqual(held.map(E.isRight), [true, true, false])
+   */
+  reserve(event: string, options: ReserveOptions = {}): E.Either<LimitError | ConstraintError | InvalidEventName | InvalidDuration, Reservation> {
+    const lifetime = options.expiresAfter === undefined ? E.right(DEFAULT_RESERVATION_MILLIS) : durationMillis(options.expiresAfter)
+    if (E.isLeft(lifetime)) return lifetime
+    return E.map(() => new Reservation(event, this.host.hold(event, this.host.now() + lifetime.right), this.host))(this.decide(event))
+  }
+}
+
+const toSchedule = (input: ScheduleInput): E.Either<InvalidHour | InvalidRange | UnknownTimeZone, Schedule> =>
+  input._tag === 'Left' || input._tag === 'Right' ? input : E.right(input)
