@@ -156,9 +156,10 @@ export const atLeast = (event: string, limit: number, window: WindowInput): E.Ei
   counted('AtLeast', event, limit, window)
 
 /**
- * Passes when the event was never seen, or when the end of the bucket holding its last occurrence
- * is at least `duration` ago: never early, and late by at most one bucket of the finest unit that
- * holds it.
+ * Passes when the event was never seen, or when the start of the bucket holding its last
+ * occurrence (in the finest unit that holds it) is at least `duration` ago. Buckets cannot say more:
+ * the cooldown may end up to one bucket of that unit early (a minute with the default layout), and
+ * once passing it keeps passing as time goes on.
  *
  * @example
  * import { Limit } from 'tiny-counter'
@@ -170,7 +171,8 @@ export const cooldown = (event: string, duration: DurationInput): E.Either<Const
 
 /**
  * Passes when the event was seen less than `duration` ago, counting from the start of the bucket
- * holding its last occurrence (so it never passes for an event that is really older).
+ * holding its last occurrence in the finest unit that holds it (so it never passes for an event that
+ * is really older).
  *
  * @example
  * import { Limit } from 'tiny-counter'
@@ -297,8 +299,12 @@ const evaluate = (constraint: Constraint, state: LimitState, at: number, layout:
     case 'Cooldown': {
       const last = newestOccurrence(state.counterOf(constraint.event), compiled, at)
       if (last === undefined) return E.right(PASS)
-      const end = compiled.grids[last.position]!.start(last.index + 1)
-      return E.right(at - end >= constraint.millis ? PASS : O.some(end + constraint.millis - at))
+      const grid = compiled.grids[last.position]!
+      const start = grid.start(last.index)
+      if (at - start >= constraint.millis) return E.right(PASS)
+      // Until then nothing changes, unless the unit forgets the bucket first: look again at that time.
+      const forgotten = grid.start(last.index + compiled.lengths[last.position]!)
+      return E.right(O.some(Math.min(start + constraint.millis, forgotten) - at))
     }
     case 'Within': {
       const last = newestOccurrence(state.counterOf(constraint.event), compiled, at)
@@ -385,9 +391,6 @@ export const decide = (
       if (E.isLeft(outcome)) return outcome
       if (outcome.right === PASS) continue
       failed ??= constraint
-      if (round === 0 && failed === constraint && constraints.length === 1) {
-        return E.left(new LimitExceeded(event, constraint, outcome.right))
-      }
       if (O.isNone(outcome.right)) return E.left(new LimitExceeded(event, failed, O.none))
       if (outcome.right.value > wait) wait = outcome.right.value
     }

@@ -1,0 +1,293 @@
+// Properties of rate limits on a store: checking changes nothing, checkAndRecord records exactly
+// when it passes, recording more never turns a refusal into a pass, and retryAfter is exact: waiting
+// that long makes the same check pass, waiting one millisecond less does not.
+import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { describe, expect, it } from 'vitest'
+import { EventStore, Schedule, TestClock } from 'tiny-counter'
+import type { LimitBuilder } from 'tiny-counter'
+
+const M = 60_000
+const H = 60 * M
+const D = 24 * H
+const EVENTS = ['api', 'login', 'reset'] as const
+const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'] as const
+
+const orThrow = <A>(e: E.Either<Error, A>): A => {
+  if (E.isLeft(e)) throw e.left
+  return e.right
+}
+
+/** A limit description: data, so fast-check can print and shrink it. */
+type Rule =
+  | { kind: 'atMost'; event: string; limit: number; window: 'minutes' | 'hours' | 'days' | readonly [number, 'minutes' | 'hours' | 'days'] | { minutes: number } }
+  | { kind: 'cooldown'; event: string; minutes: number }
+  | { kind: 'during' | 'outsideOf'; schedule: 'business' | 'businessLocal' | 'weekdaysLocal' | 'weekends' }
+  | { kind: 'atLeast'; event: string; limit: number }
+  | { kind: 'within'; event: string; minutes: number }
+
+const schedules = {
+  business: () => orThrow(Schedule.hours(9, 17)),
+  businessLocal: () => orThrow(Schedule.hoursLocalTz(9, 17)),
+  weekdaysLocal: () => Schedule.weekdaysLocalTz(),
+  weekends: () => Schedule.weekends()
+} as const
+
+const apply = (limit: LimitBuilder, rule: Rule): LimitBuilder => {
+  switch (rule.kind) {
+    case 'atMost':
+      return limit.atMost(rule.event, rule.limit, rule.window)
+    case 'cooldown':
+      return limit.cooldown(rule.event, { minutes: rule.minutes })
+    case 'during':
+      return limit.during(schedules[rule.schedule]())
+    case 'outsideOf':
+      return limit.outsideOf(schedules[rule.schedule]())
+    case 'atLeast':
+      return limit.atLeast(rule.event, rule.limit, 'days')
+    case 'within':
+      return limit.within(rule.event, { minutes: rule.minutes })
+  }
+}
+
+const event = fc.constantFrom(...EVENTS)
+const atMost = fc.record({
+  kind: fc.constant('atMost' as const),
+  event,
+  limit: fc.integer({ min: 1, max: 6 }),
+  window: fc.oneof(
+    fc.constantFrom('minutes' as const, 'hours' as const, 'days' as const),
+    fc.tuple(fc.integer({ min: 1, max: 24 }), fc.constantFrom('minutes' as const, 'hours' as const)),
+    fc.integer({ min: 1, max: 59 }).map((minutes) => ({ minutes }))
+  )
+})
+const cooldown = fc.record({ kind: fc.constant('cooldown' as const), event, minutes: fc.integer({ min: 1, max: 180 }) })
+const schedule = fc.record({
+  kind: fc.constantFrom('during' as const, 'outsideOf' as const),
+  schedule: fc.constantFrom('business' as const, 'businessLocal' as const, 'weekdaysLocal' as const, 'weekends' as const)
+})
+const prerequisite = fc.oneof(
+  fc.record({ kind: fc.constant('atLeast' as const), event, limit: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant('within' as const), event, minutes: fc.integer({ min: 1, max: 120 }) })
+)
+/** Rules whose refusals only time can lift (no prerequisites). */
+const limiting: fc.Arbitrary<Rule> = fc.oneof(atMost, atMost, cooldown, schedule)
+const anyRule: fc.Arbitrary<Rule> = fc.oneof(atMost, cooldown, schedule, prerequisite)
+
+/** A store with a history: events recorded in the last days, up to now. */
+const world = fc.record({
+  zone: fc.constantFrom(...ZONES),
+  // Around DST changes and ordinary days of 2024-2026.
+  now: fc.oneof(
+    fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2026, 11, 31) }),
+    fc.constantFrom(Date.UTC(2024, 2, 31, 0, 59), Date.UTC(2024, 9, 27, 1), Date.UTC(2024, 2, 10, 7), Date.UTC(2024, 9, 5, 15, 29)).chain((t) =>
+      fc.integer({ min: -3 * H, max: 3 * H }).map((d) => t + d)
+    )
+  ),
+  history: fc.array(fc.tuple(event, fc.integer({ min: 0, max: 3 * D }), fc.integer({ min: 1, max: 3 })), { maxLength: 25 })
+})
+
+const build = ({ zone, now, history }: { zone: string; now: number; history: ReadonlyArray<readonly [string, number, number]> }) => {
+  const clock = TestClock.at(now)
+  const store = EventStore.builder().withClock(clock.copy()).timeZone(zone).build()
+  for (const [e, ago, n] of history) orThrow(store.recordCountAt(e, n, now - ago))
+  return { clock, store }
+}
+
+const limitOf = (store: EventStore, rules: ReadonlyArray<Rule>): LimitBuilder => rules.reduce(apply, store.limit())
+
+describe('limit properties', () => {
+  it('check never changes the store', () => {
+    fc.assert(
+      fc.property(world, fc.array(anyRule, { minLength: 1, maxLength: 4 }), event, (w, rules, checked) => {
+        const { store } = build(w)
+        store.resetDirty()
+        const before = JSON.stringify(store.exportAll())
+        limitOf(store, rules).check(checked)
+        limitOf(store, rules).allowed(checked)
+        expect(JSON.stringify(store.exportAll())).toBe(before)
+        expect(store.isDirty()).toBe(false)
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('checkAndRecord records exactly one event exactly when it passes', () => {
+    fc.assert(
+      fc.property(world, fc.array(anyRule, { minLength: 1, maxLength: 4 }), event, (w, rules, checked) => {
+        const { store } = build(w)
+        const total = () => O.getOrElse(() => 0)(store.query(checked).lastMinutes(1).sum())
+        const before = total()
+        const passes = E.isRight(limitOf(store, rules).check(checked))
+        const result = limitOf(store, rules).checkAndRecord(checked)
+        expect(E.isRight(result)).toBe(passes)
+        expect(total()).toBe(before + (passes ? 1 : 0))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('recording more at the same instant never turns a refusal into a pass (atMost, cooldown, schedules)', () => {
+    fc.assert(
+      fc.property(world, fc.array(limiting, { minLength: 1, maxLength: 4 }), event, event, fc.integer({ min: 1, max: 5 }), (w, rules, checked, more, n) => {
+        const { store } = build(w)
+        const first = limitOf(store, rules).check(checked)
+        fc.pre(E.isLeft(first))
+        store.recordCount(more, n)
+        expect(E.isLeft(limitOf(store, rules).check(checked))).toBe(true)
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  it('retryAfter is exact: after it the same check passes, a millisecond before it does not', () => {
+    fc.assert(
+      fc.property(world, fc.array(limiting, { minLength: 1, maxLength: 3 }), event, (w, rules, checked) => {
+        const { store, clock } = build(w)
+        const refused = limitOf(store, rules).check(checked)
+        fc.pre(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
+        if (!(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')) return
+        const wait = refused.left.retryAfter
+        if (O.isNone(wait)) {
+          // Only contradictory rules (say during and outsideOf one schedule) never pass: check a week on.
+          for (let hours = 1; hours <= 24 * 8; hours++) {
+            clock.advance({ hours: 1 })
+            expect(E.isLeft(limitOf(store, rules).check(checked))).toBe(true)
+          }
+          return
+        }
+        expect(wait.value).toBeGreaterThan(0)
+        clock.advance(wait.value - 1)
+        expect(E.isLeft(limitOf(store, rules).check(checked))).toBe(true)
+        clock.advance(1)
+        expect(limitOf(store, rules).check(checked)).toEqual(E.right(undefined))
+      }),
+      { numRuns: 1000 }
+    )
+  })
+})
+
+describe('limits in use', () => {
+  it('allows exactly N calls in a window of N, then gives the time to the next slot', () => {
+    const clock = TestClock.at(Date.UTC(2026, 0, 5, 10, 0, 20))
+    const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+    const api = store.limit().atMost('api', 10, 'minutes').atMost('api', 100, 'hours')
+    const results = Array.from({ length: 12 }, () => api.checkAndRecord('api'))
+    expect(results.filter(E.isRight)).toHaveLength(10)
+    const refused = results[11]!
+    expect(E.isLeft(refused) && refused.left._tag === 'LimitExceeded' && refused.left.retryAfter).toEqual(O.some(40_000))
+    expect(api.usage('api')).toEqual(E.right({ count: 10, limit: 10, remaining: 0 }))
+  })
+
+  it('names the constraint that failed', () => {
+    const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 5, 10))).timeZone('UTC').build()
+    store.recordCount('api', 5)
+    const refused = store.limit().atMost('api', 100, 'hours').atMost('api', 5, [10, 'minutes']).check('api')
+    expect(E.isLeft(refused) && refused.left._tag === 'LimitExceeded' && refused.left.constraint).toEqual({
+      _tag: 'AtMost', event: 'api', limit: 5, span: { _tag: 'Buckets', unit: 'minutes', buckets: 10 }
+    })
+    expect(E.isLeft(refused) && refused.left.message).toMatch(/api refused by atMost\(api, 5 per 10 minutes\); retry in 600000 ms/)
+  })
+
+  it('a constrained event need not be the checked one, and prerequisites have no retryAfter', () => {
+    const store = EventStore.create()
+    const api = store.limit().atLeast('user_login', 1, 'days')
+    const refused = api.checkAndRecord('protected_api')
+    expect(E.isLeft(refused) && refused.left._tag === 'LimitExceeded' && refused.left.retryAfter).toEqual(O.none)
+    expect(store.events()).toEqual([])
+    store.record('user_login')
+    expect(api.checkAndRecord('protected_api')).toEqual(E.right(undefined))
+  })
+
+  it('cooldown counts from the start of the bucket of the last occurrence', () => {
+    const clock = TestClock.at(Date.UTC(2026, 0, 5, 10, 15, 20))
+    const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+    const reset = store.limit().cooldown('password_reset', { hours: 1 })
+    expect(E.isRight(reset.checkAndRecord('password_reset'))).toBe(true)
+    const refused = reset.check('password_reset')
+    // The minute bucket 10:15 began at 10:15: the next reset is allowed at 11:15.
+    expect(E.isLeft(refused) && refused.left._tag === 'LimitExceeded' && refused.left.retryAfter).toEqual(O.some(H - 20_000))
+    clock.advance(H - 20_000)
+    expect(reset.allowed('password_reset')).toBe(true)
+    clock.advance({ hours: 5 }) // long after the minutes forgot it, still allowed
+    expect(reset.allowed('password_reset')).toBe(true)
+  })
+
+  it('refuses constraints that do not fit the layout or are malformed, with typed errors', () => {
+    const store = EventStore.create()
+    const tag = (r: E.Either<{ _tag: string }, unknown>) => (E.isLeft(r) ? r.left._tag : 'passed')
+    expect(tag(store.limit().atMost('api', 10, 'weeks').check('api'))).toBe('UntrackedWindow')
+    expect(tag(store.limit().atMost('api', 10, [90, 'minutes']).check('api'))).toBe('UntrackedWindow')
+    expect(tag(store.limit().atMost('api', 10, { minutes: 90 }).check('api'))).toBe('UntrackedWindow')
+    expect(tag(store.limit().atMost('api', 10, { hours: 3 }).check('api'))).toBe('passed')
+    expect(tag(store.limit().atMost('api', -1, 'minutes').check('api'))).toBe('InvalidCount')
+    expect(tag(store.limit().atMost('api', 10, 'fortnights' as never).check('api'))).toBe('UnknownUnit')
+    expect(tag(store.limit().atMost('api', 10, { hours: -1 }).check('api'))).toBe('InvalidDuration')
+    expect(tag(store.limit().cooldown('api', { months: 1 }).check('api'))).toBe('InvalidDuration')
+    expect(tag(store.limit().during(Schedule.hours(9, 24)).check('api'))).toBe('InvalidHour')
+    expect(tag(store.limit().during(Schedule.hours(17, 9)).check('api'))).toBe('InvalidRange')
+    expect(tag(store.limit().atMost('api', 10, 'minutes').check(3 as never))).toBe('InvalidEventName')
+    expect(tag(store.limit().cooldown('api', { hours: 1 }).usage('api'))).toBe('NoAtMostConstraint')
+    expect(store.events()).toEqual([])
+  })
+})
+
+describe('reservations', () => {
+  it('exactly N of many interleaved async tasks reserve under a limit of N, and the counts add up', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 30 }), async (limit, tasks) => {
+        const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 1, 12))).timeZone('UTC').build()
+        const api = store.limit().atMost('api', limit, 'hours')
+        const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
+        const outcomes = await Promise.all(
+          tasks.map(async ([delay, succeeds]) => {
+            for (let i = 0; i < delay; i++) await tick()
+            const held = api.reserve('api')
+            if (E.isLeft(held)) return 'refused'
+            await tick()
+            if (succeeds) {
+              expect(held.right.commit()).toEqual(E.right(undefined))
+              return 'committed'
+            }
+            held.right.cancel()
+            return 'cancelled'
+          })
+        )
+        const count = (o: string) => outcomes.filter((x) => x === o).length
+        // Every task reserves before any settles, or after some cancelled: at most `limit` are held at once.
+        expect(count('committed') + count('cancelled')).toBeGreaterThanOrEqual(Math.min(limit, tasks.length))
+        expect(count('committed')).toBeLessThanOrEqual(limit)
+        expect(store.query('api').lastHours(1).sum()).toEqual(O.some(count('committed')))
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it('when all reserve before any settles, exactly N succeed', async () => {
+    const store = EventStore.create()
+    const api = store.limit().atMost('api', 10, 'hours')
+    const held = await Promise.all(Array.from({ length: 25 }, async () => api.reserve('api')))
+    expect(held.filter(E.isRight)).toHaveLength(10)
+    const refused = held.find(E.isLeft)
+    expect(refused && E.isLeft(refused) && refused.left._tag === 'LimitExceeded' && refused.left.retryAfter).toEqual(O.none)
+    expect(api.usage('api')).toEqual(E.right({ count: 10, limit: 10, remaining: 0 }))
+    held.forEach((h, i) => E.isRight(h) && (i % 2 === 0 ? h.right.commit() : h.right.cancel()))
+    expect(store.query('api').lastHours(1).sum()).toEqual(O.some(5))
+    expect(api.usage('api')).toEqual(E.right({ count: 5, limit: 10, remaining: 5 }))
+  })
+
+  it('expire after their lifetime, releasing the slot without recording', () => {
+    const clock = TestClock.at(Date.UTC(2026, 0, 1, 12))
+    const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+    const api = store.limit().atMost('api', 1, 'days')
+    const held = api.reserve('api')
+    expect(E.isRight(held) && held.right.expiresAt).toBe(Date.UTC(2026, 0, 1, 12, 1))
+    expect(api.allowed('api')).toBe(false)
+    clock.advance({ seconds: 60 })
+    expect(api.allowed('api')).toBe(true)
+    expect(E.isRight(held) && E.isLeft(held.right.commit())).toBe(true)
+    expect(store.query('api').lastDays(1).sum()).toEqual(O.none)
+    expect(E.isLeft(api.reserve('api', { expiresAfter: { hours: -1 } }))).toBe(true)
+  })
+})
