@@ -22,6 +22,8 @@ interface ZoneSegments {
 }
 
 const MAX_SEGMENTS_PER_ZONE = 4096
+/** Temporal's last representable epoch millisecond. */
+const LAST_MILLISECOND = 8.64e15
 const zones = new Map<string, ZoneSegments>()
 
 /** Whether `timeZone` names a zone Temporal knows; returns its canonical id. */
@@ -78,8 +80,10 @@ const offsetAt = (timeZone: string, t: number): number =>
   Temporal.Instant.fromEpochMilliseconds(t).toZonedDateTimeISO(timeZone).offsetNanoseconds / 1e6
 
 const computeSegment = (timeZone: string, t: number): Segment => {
-  // One nanosecond past `t`, so that a transition exactly at `t` counts as "previous".
-  const zoned = Temporal.Instant.fromEpochNanoseconds(BigInt(t) * 1_000_000n + 1n).toZonedDateTimeISO(timeZone)
+  // One nanosecond past `t` (Temporal's last instant excepted), so that a transition exactly at `t`
+  // counts as "previous".
+  const nanoseconds = BigInt(t) * 1_000_000n + (t < LAST_MILLISECOND ? 1n : 0n)
+  const zoned = Temporal.Instant.fromEpochNanoseconds(nanoseconds).toZonedDateTimeISO(timeZone)
   const previous = zoned.getTimeZoneTransition('previous')
   const next = zoned.getTimeZoneTransition('next')
   const start = previous === null ? -Infinity : previous.epochMilliseconds
