@@ -124,7 +124,7 @@ const singletonUnsafe = (layout: Layout, at: number, n: number): Counter => {
   const heads: number[] = []
   const counts: Array<ReadonlyArray<number>> = []
   for (let u = 0; u < grids.length; u++) {
-    heads.push(grids[u]!.index(at))
+    heads.push(grids[u]!.indexOf(at))
     counts.push(n === 0 ? NO_COUNTS : [n])
   }
   return { layout, heads, counts }
@@ -160,14 +160,17 @@ const singletonUnsafe = (layout: Layout, at: number, n: number): Counter => {
 export const record: {
   (at: number, n?: number): (self: Counter) => E.Either<RecordError, Counter>
   (self: Counter, at: number, n?: number): E.Either<RecordError, Counter>
-} = dual(
-  (args) => isCounter(args[0]),
-  (self: Counter, at: number, n: number = 1): E.Either<RecordError, Counter> => {
-    if (!isInstant(at)) return E.left(new InvalidInstant(at))
-    if (!isCount(n)) return E.left(new InvalidCount(n))
-    return E.right(isEmpty(self) ? singletonUnsafe(self.layout, at, n) : advance(self, at, n))
-  }
-)
+} = function (a: any, b?: any, c?: any): any {
+  // The hottest function of the library dispatches by itself rather than through `dual`, whose
+  // wrapper every dual function shares: here V8 sees `recordInto` alone and inlines it.
+  return isCounter(a) ? recordInto(a, b, c) : (self: Counter) => recordInto(self, a, b)
+}
+
+const recordInto = (self: Counter, at: number, n: number = 1): E.Either<RecordError, Counter> => {
+  if (!isInstant(at)) return E.left(new InvalidInstant(at))
+  if (!isCount(n)) return E.left(new InvalidCount(n))
+  return E.right(isEmpty(self) ? singletonUnsafe(self.layout, at, n) : advance(self, at, n))
+}
 
 /**
  * Moves every unit forward so that its newest bucket is the one holding `at`; buckets that fall
@@ -189,39 +192,44 @@ export const rotate: {
   (at: number): (self: Counter) => Counter
   (self: Counter, at: number): Counter
 } = dual(
-  (args) => isCounter(args[0]),
+  isCounter,
   (self: Counter, at: number): Counter => {
     if (!isInstant(at)) throw new InvalidInstant(at)
     return isEmpty(self) ? self : advance(self, at, 0)
   }
 )
 
-/** Record `n` (possibly 0) at `at` into a non-empty counter; returns `self` when nothing changes. */
+/**
+ * Record `n` (possibly 0) at `at` into a non-empty counter; returns `self` when nothing changes.
+ * This is the hot path of `record`: per unit, one cached grid look-up and one copy of the unit's
+ * bucket array (a copy-on-write of plain data is the price of immutability); heads are copied only
+ * when a unit moves to a new bucket.
+ */
 const advance = (self: Counter, at: number, n: number): Counter => {
   const { grids, lengths } = compile(self.layout)
   const heads = self.heads
+  const counts = self.counts
   let newHeads: number[] | undefined
   let newCounts: Array<ReadonlyArray<number>> | undefined
   for (let u = 0; u < grids.length; u++) {
-    const index = grids[u]!.index(at)
+    const index = grids[u]!.indexOf(at)
     const head = heads[u]!
-    const before = self.counts[u]!
-    let after: ReadonlyArray<number>
+    const before = counts[u]!
+    let after = before
     if (index > head) {
       newHeads ??= heads.slice()
       newHeads[u] = index
-      after = addAt(shifted(before, index - head, lengths[u]!), 0, n)
-    } else {
-      const position = head - index
-      after = position < lengths[u]! ? addAt(before, position, n) : before
+      after = rotated(before, index - head, lengths[u]!, n)
+    } else if (n !== 0 && head - index < lengths[u]!) {
+      after = addAt(before, head - index, n)
     }
     if (after !== before) {
-      newCounts ??= self.counts.slice()
+      newCounts ??= counts.slice()
       newCounts[u] = after
     }
   }
   if (newHeads === undefined && newCounts === undefined) return self
-  return { layout: self.layout, heads: newHeads ?? heads, counts: newCounts ?? self.counts }
+  return { layout: self.layout, heads: newHeads ?? heads, counts: newCounts ?? counts }
 }
 
 /**
@@ -244,7 +252,7 @@ export const merge: {
   (that: Counter): (self: Counter) => Counter
   (self: Counter, that: Counter): Counter
 } = dual(
-  (args) => args.length >= 2,
+  (_, argumentCount) => argumentCount >= 2,
   (self: Counter, that: Counter): Counter => {
     const other = convert(that, self.layout)
     if (isEmpty(other)) return self
@@ -286,7 +294,7 @@ export const convert: {
   (layout: Layout): (self: Counter) => Counter
   (self: Counter, layout: Layout): Counter
 } = dual(
-  (args) => args.length >= 2,
+  (_, argumentCount) => argumentCount >= 2,
   (self: Counter, layout: Layout): Counter => {
     if (self.layout === layout) return self
     if (LayoutEq.equals(self.layout, layout)) return { ...self, layout }
@@ -295,18 +303,18 @@ export const convert: {
     const to = compile(layout)
     const sameGrids = self.layout.alignment === layout.alignment && self.layout.timeZone === layout.timeZone
     // New units start at the bucket holding the start of the finest old unit's newest bucket.
-    const anchor = from.grids[0]!.start(self.heads[0]!)
+    const anchor = from.grids[0]!.startOf(self.heads[0]!)
     const heads: number[] = []
     const counts: Array<ReadonlyArray<number>> = []
     layout.tracks.forEach((track, u) => {
       const old = from.position[track.unit]
       if (old < 0) {
-        heads.push(to.grids[u]!.index(anchor))
+        heads.push(to.grids[u]!.indexOf(anchor))
         counts.push(NO_COUNTS)
         return
       }
       const head = self.heads[old]!
-      heads.push(sameGrids ? head : to.grids[u]!.index(from.grids[old]!.start(head)))
+      heads.push(sameGrids ? head : to.grids[u]!.indexOf(from.grids[old]!.startOf(head)))
       counts.push(truncated(self.counts[old]!, track.buckets))
     })
     return { layout, heads, counts }
@@ -361,14 +369,29 @@ export const getMonoid = (layout: Layout): Monoid<Counter> => ({
 const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
 
 /** `counts` moved `by` buckets towards the past, cut to `length` buckets. */
-const shifted = (counts: ReadonlyArray<number>, by: number, length: number): ReadonlyArray<number> => {
-  if (by === 0) return counts
-  if (by >= length) return NO_COUNTS
-  let end = Math.min(counts.length, length - by)
+const shifted = (counts: ReadonlyArray<number>, by: number, length: number): ReadonlyArray<number> =>
+  by === 0 ? counts : rotated(counts, by, length, 0)
+
+/**
+ * `counts` moved `by >= 1` buckets towards the past and cut to `length` buckets, with `n` in the
+ * new bucket 0: what a unit holds after moving to a newer bucket and recording `n` there.
+ */
+const rotated = (counts: ReadonlyArray<number>, by: number, length: number, n: number): ReadonlyArray<number> => {
+  let end = by >= length ? 0 : Math.min(counts.length, length - by)
   while (end > 0 && counts[end - 1] === 0) end--
-  if (end === 0) return NO_COUNTS
-  const out: number[] = []
-  for (let i = 0; i < by; i++) out.push(0)
+  if (end === 0) return n === 0 ? NO_COUNTS : [n]
+  // One exact-size copy (`slice`), the values then slid along inside it. (Arrays built by `push`
+  // carry up to half their length again in spare capacity, which a stored counter would keep.)
+  if (counts.length >= end + by) {
+    const out = counts.slice(0, end + by)
+    for (let i = end - 1; i >= 0; i--) out[i + by] = out[i]!
+    out[0] = n
+    for (let i = 1; i < by; i++) out[i] = 0
+    return out
+  }
+  // Too short to slide in place (its trailing zeros were left out): build it.
+  const out = [n]
+  for (let i = 1; i < by; i++) out.push(0)
   for (let i = 0; i < end; i++) out.push(counts[i]!)
   return out
 }

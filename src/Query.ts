@@ -14,7 +14,7 @@ import type { TimeUnit } from './TimeUnit.js'
 import type { Window } from './Window.js'
 import { InvalidInstant } from './errors.js'
 import type { Compiled } from './internal/compiled.js'
-import { compile } from './internal/compiled.js'
+import { compile, positionOf } from './internal/compiled.js'
 import { dual } from './internal/dual.js'
 
 // -------------------------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ interface View {
 const NO_COUNTS: ReadonlyArray<number> = []
 
 const viewOf = (self: Counter, compiled: Compiled, position: number, at: number, from: number, to: number): View => {
-  const index = compiled.grids[position]!.index(at)
+  const index = compiled.grids[position]!.indexOf(at)
   const length = compiled.lengths[position]!
   const end = to < length ? to : length
   if (self.heads.length === 0) return { position, counts: NO_COUNTS, shift: 0, current: index, from, to: end }
@@ -54,7 +54,7 @@ const windowView = (self: Counter, window: Window, at: number): View | undefined
     const position = everPosition(self, compiled, at)
     return viewOf(self, compiled, position, at, 0, compiled.lengths[position]!)
   }
-  const position = compiled.position[window.unit]
+  const position = positionOf(compiled, window.unit)
   return position < 0 ? undefined : viewOf(self, compiled, position, at, window.from, window.to)
 }
 
@@ -65,9 +65,9 @@ const everPosition = (self: Counter, compiled: Compiled, at: number): number => 
   if (best === 0) return 0
   let earliest = Infinity
   for (let u = grids.length - 1; u >= 0; u--) {
-    const index = grids[u]!.index(at)
+    const index = grids[u]!.indexOf(at)
     const head = self.heads.length === 0 ? index : self.heads[u]!
-    const start = grids[u]!.start((index > head ? index : head) - lengths[u]! + 1)
+    const start = grids[u]!.startOf((index > head ? index : head) - lengths[u]! + 1)
     if (start < earliest) {
       earliest = start
       best = u
@@ -97,7 +97,7 @@ const countAt = (view: View, i: number): number => {
   return j >= 0 && j < view.counts.length ? view.counts[j]! : 0
 }
 
-const isWindowQuery = (args: IArguments): boolean => isCounter(args[0])
+const isWindowQuery = (first: unknown): boolean => isCounter(first)
 
 // -------------------------------------------------------------------------------------------------
 // aggregations
@@ -120,10 +120,15 @@ const isWindowQuery = (args: IArguments): boolean => isCounter(args[0])
 export const sum: {
   (window: Window, at: number): (self: Counter) => O.Option<number>
   (self: Counter, window: Window, at: number): O.Option<number>
-} = dual(isWindowQuery, (self: Counter, window: Window, at: number): O.Option<number> => {
+} = function (a: any, b?: any, c?: any): any {
+  // Dispatches by itself rather than through `dual` (as `Counter.record` does): the hottest query.
+  return isCounter(a) ? sumIn(a, b, c) : (self: Counter) => sumIn(self, a, b)
+}
+
+const sumIn = (self: Counter, window: Window, at: number): O.Option<number> => {
   const view = windowView(self, window, at)
   return view === undefined ? O.none : O.some(sumOf(view))
-})
+}
 
 /**
  * The sum divided by the number of buckets in the window, zeros included; `none` when the unit is
@@ -224,8 +229,8 @@ export const buckets: {
 const sinceMiddleOf = (self: Counter, view: View, i: number, at: number): number => {
   const grid = compile(self.layout).grids[view.position]!
   const absolute = view.current - i
-  const start = grid.start(absolute)
-  const end = Math.max(start, Math.min(grid.start(absolute + 1), at))
+  const start = grid.startOf(absolute)
+  const end = Math.max(start, Math.min(grid.startOf(absolute + 1), at))
   return Math.max(0, Math.round(at - (start + end) / 2))
 }
 
@@ -243,7 +248,7 @@ const oldestNonzero = (view: View): number => {
   return -1
 }
 
-const isSeenQuery = (args: IArguments): boolean => isCounter(args[0])
+const isSeenQuery = (first: unknown): boolean => isCounter(first)
 
 /**
  * Milliseconds since the newest event, estimated from the finest unit that holds data as the time

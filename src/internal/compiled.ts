@@ -4,12 +4,14 @@
  */
 import type { Layout } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
-import type { Grid } from '../Calendar.js'
-import { grid } from '../Calendar.js'
+import type { BucketGrid } from './grids.js'
+import { gridOf } from './grids.js'
 
 export interface Compiled {
-  readonly grids: ReadonlyArray<Grid>
+  readonly grids: ReadonlyArray<BucketGrid>
   readonly lengths: ReadonlyArray<number>
+  /** The tracked units, in the order of `layout.tracks`. */
+  readonly units: ReadonlyArray<TimeUnit>
   /** Position of each tracked unit in `layout.tracks`, -1 when untracked. */
   readonly position: Readonly<Record<TimeUnit, number>>
 }
@@ -33,8 +35,9 @@ export const compile = (layout: Layout): Compiled => {
       const position: Record<TimeUnit, number> = { seconds: -1, minutes: -1, hours: -1, days: -1, weeks: -1, months: -1, years: -1 }
       layout.tracks.forEach((track, i) => (position[track.unit] = i))
       compiled = {
-        grids: layout.tracks.map((track) => grid(layout.alignment, layout.timeZone, track.unit)),
+        grids: layout.tracks.map((track) => gridOf(layout.alignment, layout.timeZone, track.unit)),
         lengths: layout.tracks.map((track) => track.buckets),
+        units: layout.tracks.map((track) => track.unit),
         position
       }
       byKey.set(key, compiled)
@@ -44,4 +47,15 @@ export const compile = (layout: Layout): Compiled => {
   lastLayout = layout
   lastCompiled = compiled
   return compiled
+}
+
+/**
+ * Position of `unit` in the layout's tracks, -1 when untracked. Same answer as `position[unit]`,
+ * but a loop over at most seven units stays fast when one call site asks for different units,
+ * where a keyed property read would turn into a generic look-up.
+ */
+export const positionOf = (compiled: Compiled, unit: TimeUnit): number => {
+  const units = compiled.units
+  for (let u = 0; u < units.length; u++) if (units[u] === unit) return u
+  return -1
 }
