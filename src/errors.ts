@@ -238,6 +238,52 @@ export class InvalidRange extends TinyCounterError {
   }
 }
 
+/**
+ * An auto-persist interval of zero or less, or auto-persistence on a store without storage.
+ *
+ * @example
+ * import { EventStore } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const refused = EventStore.builder().autoPersist({ seconds: 30 }).buildEither()
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidAutoPersistInterval')
+ */
+export class InvalidAutoPersistInterval extends TinyCounterError {
+  readonly _tag = 'InvalidAutoPersistInterval'
+  constructor(readonly interval: unknown, reason: string) {
+    super(`invalid auto-persist interval ${describeDuration(interval)}: ${reason}`)
+    this.name = 'InvalidAutoPersistInterval'
+  }
+}
+
+/**
+ * A storage backend that failed or refused: `key` names the event when one was involved, `cause`
+ * holds the underlying error (or a sentence saying why), `operation` what was being done (`save`,
+ * `load`, ...), and the message puts them together.
+ *
+ * @example
+ * import { MemoryStorage, StorageError } from 'tiny-counter'
+ * const storage = new MemoryStorage()
+ * await assert.rejects(storage.save('', new Uint8Array([1])), (error: unknown) =>
+ *   error instanceof StorageError && error._tag === 'StorageError' && error.key === '' && /non-empty/.test(error.message))
+ * assert.equal(new StorageError('launch', new Error('disk full'), 'save').message, 'storage could not save "launch": disk full')
+ * assert.equal(new StorageError(undefined, 'the store has no storage').message, 'storage failed: the store has no storage')
+ */
+export class StorageError extends TinyCounterError {
+  readonly _tag = 'StorageError'
+  constructor(readonly key: string | undefined, override readonly cause: unknown, readonly operation?: string) {
+    super(storageMessage(key, cause, operation))
+    this.name = 'StorageError'
+  }
+}
+
+/** `storage could not save "launch": disk full`, or `storage failed for "launch": ...` without an operation. */
+const storageMessage = (key: string | undefined, cause: unknown, operation: string | undefined): string => {
+  const action = operation !== undefined ? `could not ${operation}` : key !== undefined ? 'failed for' : 'failed'
+  const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`
+  const reason = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : describeDuration(cause)
+  return `storage ${action}${subject}: ${reason}`
+}
+
 /** The errors a layout constructor can return. */
 export type LayoutError = InvalidBucketCount | UnknownUnit | UnknownTimeZone | InvalidLayout
 

@@ -7,6 +7,10 @@ export * as Calendar from './Calendar.js'
 export type { Clock } from './Clock.js'
 export { SystemClock, TestClock } from './Clock.js'
 export * as CounterCodec from './codec/CounterCodec.js'
+export * as Envelope from './codec/Envelope.js'
+export type { Formatter } from './codec/Formatter.js'
+export { BincodeFormat } from './codec/BincodeFormat.js'
+export { JsonFormat } from './codec/JsonFormat.js'
 export * as Counter from './Counter.js'
 export * as Duration from './Duration.js'
 export * as Instant from './Instant.js'
@@ -16,6 +20,10 @@ export * as Query from './Query.js'
 export * as Schedule from './Schedule.js'
 export * as TimeUnit from './TimeUnit.js'
 export * as Window from './Window.js'
+export type { Storage, Write } from './storage/Storage.js'
+export { invalidStorageKey } from './storage/Storage.js'
+export { MemoryStorage } from './storage/MemoryStorage.js'
+export { FilePerEvent } from './storage/FilePerEvent.js'
 export { EventStore } from './store/EventStore.js'
 export type { Counters, ImportRefusal, RecordRefusal } from './store/EventStore.js'
 export { EventStoreBuilder } from './store/EventStoreBuilder.js'
@@ -36,6 +44,7 @@ export {
   InvalidLayout,
   InvalidRange,
   InvalidWindow,
+  StorageError,
   TinyCounterError,
   UnknownTimeZone,
   UnknownUnit

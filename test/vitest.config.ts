@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^tiny-counter$/, replacement: `${root}src/index.ts` },
+      { find: /^tiny-counter\/sqlite$/, replacement: `${root}src/storage/Sqlite.ts` },
       { find: /^tiny-counter\/(.*)$/, replacement: `${root}src/$1.ts` }
     ]
   },

@@ -26,13 +26,19 @@ const MAX_SEGMENTS_PER_ZONE = 4096
 const LAST_MILLISECOND = 8.64e15
 const zones = new Map<string, ZoneSegments>()
 
-/** Whether `timeZone` names a zone Temporal knows; returns its canonical id. */
+const canonical = new Map<string, string | undefined>()
+
+/** Whether `timeZone` names a zone Temporal knows; returns its canonical id (cached). */
 export const canonicalTimeZone = (timeZone: string): string | undefined => {
+  if (canonical.has(timeZone)) return canonical.get(timeZone)
+  let id: string | undefined
   try {
-    return Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(timeZone).timeZoneId
+    id = Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(timeZone).timeZoneId
   } catch {
-    return undefined
+    id = undefined
   }
+  if (canonical.size < 1024) canonical.set(timeZone, id)
+  return id
 }
 
 /** The segment of `timeZone` that holds the epoch millisecond `t`. */

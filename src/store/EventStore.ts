@@ -19,7 +19,8 @@ import { standard } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { decode } from '../codec/CounterCodec.js'
 import type { DecodeError, InvalidDuration, InvalidInstant } from '../errors.js'
-import { FutureEvent, InvalidCount, InvalidEventName } from '../errors.js'
+import { FutureEvent, InvalidCount, InvalidEventName, StorageError } from '../errors.js'
+import type { Persister } from '../internal/persister.js'
 import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
@@ -34,6 +35,15 @@ export type ImportRefusal = InvalidEventName | DecodeError
 
 /** Counters by event name, as exported and imported (a plain object, or a `Map`). */
 export type Counters = Readonly<Record<string, Counter>>
+
+/** What a store starts with (the builder fills it in after loading from storage). */
+export interface StoreOptions {
+  readonly counters?: Iterable<readonly [string, Counter]>
+  readonly persister?: Persister
+  readonly loadErrors?: ReadonlyArray<DecodeError>
+  /** Persist every so many milliseconds (an unref'ed timer, stopped by `close`). */
+  readonly autoPersistMillis?: number
+}
 
 const DONE: E.Either<never, void> = E.right(undefined)
 
@@ -55,20 +65,32 @@ const isEventName = (event: unknown): event is string => typeof event === 'strin
  * assert.deepEqual(store.query('never_seen').lastDays(7).sum(), O.none)
  */
 export class EventStore {
-  private readonly counters = new Map<string, Counter>()
+  private readonly counters: Map<string, Counter>
   private readonly dirty = new Set<string>()
   private readonly source: Source
   /** Slots held by unsettled reservations, by event, with the instant each expires. */
   private readonly pending = new Map<string, Set<{ readonly expiresAt: number }>>()
   private readonly limitHost: LimitHost
+  private readonly persister: Persister | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+  /** Stored values that did not decode when the store was opened, one per key (see `docs/`). */
+  readonly loadErrors: ReadonlyArray<DecodeError>
 
   /** Use `EventStore.create()` or `EventStore.builder()`. */
   constructor(
     /** What every counter of this store tracks. */
     readonly layout: Layout,
     /** Where the store reads the time. */
-    readonly clock: Clock
+    readonly clock: Clock,
+    options: StoreOptions = {}
   ) {
+    this.counters = new Map(options.counters ?? [])
+    this.persister = options.persister
+    this.loadErrors = options.loadErrors ?? []
+    if (options.persister !== undefined && options.autoPersistMillis !== undefined) {
+      this.timer = setInterval(() => void this.persist(), options.autoPersistMillis)
+      if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
+    }
     this.source = { counterOf: (event) => this.counters.get(event), now: () => clock.now() }
     this.limitHost = {
       layout,
@@ -552,6 +574,121 @@ export class EventStore {
    */
   resetDirty(): void {
     this.dirty.clear()
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // persistence
+  // -----------------------------------------------------------------------------------------------
+
+  private persistWith(names: (state: { readonly dirty: Set<string>; readonly counters: Map<string, Counter> }) => Iterable<string>): Promise<E.Either<StorageError, void>> {
+    if (this.persister === undefined) return Promise.resolve(E.left(new StorageError(undefined, 'this store has no storage: build it with withStorage(...)')))
+    return this.persister.write({ counters: this.counters, dirty: this.dirty }, names)
+  }
+
+  /**
+   * Writes the dirty events in one batch and clears their flags once the write succeeded; an event
+   * changed during the write stays dirty. Two persists never interleave. A failed write returns a
+   * `StorageError` and leaves every event dirty.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withStorage(storage).build()
+   * store.record('event1')
+   * store.record('event2')
+   * assert.ok(E.isRight(await store.persist())) // writes both
+   * store.record('event3')
+   * await store.persist() // writes only event3
+   * assert.deepEqual([...(await storage.listKeys())].sort(), ['event1', 'event2', 'event3'])
+   * assert.equal(store.isDirty(), false)
+   */
+  persist(): Promise<E.Either<StorageError, void>> {
+    return this.persistWith((state) => [...state.dirty])
+  }
+
+  /**
+   * Writes every event, dirty or not.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withStorage(storage).build()
+   * store.record('event')
+   * store.resetDirty()
+   * assert.ok(E.isRight(await store.persistAll()))
+   * assert.deepEqual(await storage.listKeys(), ['event'])
+   */
+  persistAll(): Promise<E.Either<StorageError, void>> {
+    return this.persistWith((state) => [...state.counters.keys()])
+  }
+
+  /**
+   * Advances every counter to now, drops those left without any count (from memory and storage),
+   * and persists the dirty rest.
+   *
+   * @example
+   * import { EventStore, MemoryStorage, TestClock } from 'tiny-counter'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 1))
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withClock(clock).timeZone('UTC').withStorage(storage).build()
+   * store.record('old')
+   * await store.persist()
+   * clock.advance({ days: 400 }) // past the 12 months the default layout keeps
+   * store.record('new')
+   * await store.compact()
+   * assert.deepEqual(store.events(), ['new'])
+   * assert.deepEqual(await storage.listKeys(), ['new'])
+   */
+  compact(): Promise<E.Either<StorageError, void>> {
+    if (this.persister === undefined) return this.persistWith(() => [])
+    return this.persister.compact({ counters: this.counters, dirty: this.dirty }, this.clock.now())
+  }
+
+  /**
+   * Stops auto-persistence, persists the dirty events and closes the storage (JavaScript has no
+   * destructors: call it, or use `await using`). Without storage it succeeds at once.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withStorage(storage).autoPersist({ seconds: 30 }).build()
+   * store.record('event')
+   * assert.ok(E.isRight(await store.close()))
+   * assert.deepEqual(await storage.listKeys(), ['event'])
+   */
+  async close(): Promise<E.Either<StorageError, void>> {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    if (this.persister === undefined) return DONE
+    const persisted = await this.persist()
+    if (E.isLeft(persisted)) return persisted
+    try {
+      await this.persister.storage.close()
+    } catch (cause) {
+      return E.left(new StorageError(undefined, cause))
+    }
+    return DONE
+  }
+
+  /**
+   * `await using store = await EventStore.builder()...build()` closes the store at the end of scope.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * const storage = new MemoryStorage()
+   * {
+   *   const store = await EventStore.builder().withStorage(storage).build()
+   *   store.record('event')
+   *   await store[Symbol.asyncDispose]() // what `await using` does at the end of the block
+   * }
+   * assert.deepEqual(await storage.listKeys(), ['event'])
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const closed = await this.close()
+    if (E.isLeft(closed)) throw closed.left
   }
 
   // -----------------------------------------------------------------------------------------------

@@ -10,7 +10,14 @@ import { SystemClock } from '../Clock.js'
 import type { Alignment, Layout, TrackCounts } from '../Layout.js'
 import { defaultCounts, make } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
-import type { LayoutError } from '../errors.js'
+import type { DurationInput } from '../Duration.js'
+import { toMillis as durationMillis } from '../Duration.js'
+import { BincodeFormat } from '../codec/BincodeFormat.js'
+import type { Formatter } from '../codec/Formatter.js'
+import type { LayoutError, StorageError } from '../errors.js'
+import { InvalidAutoPersistInterval } from '../errors.js'
+import type { Storage } from '../storage/Storage.js'
+import { Persister, load } from '../internal/persister.js'
 import { EventStore } from './EventStore.js'
 
 interface Config {
@@ -19,7 +26,13 @@ interface Config {
   readonly timeZone: string | undefined
   readonly alignment: Alignment
   readonly clock: Clock
+  readonly storage: Storage | undefined
+  readonly format: Formatter
+  readonly autoPersist: DurationInput | undefined
 }
+
+/** Why a store could not be built: its layout, its auto-persist interval, or its storage. */
+export type BuildError = LayoutError | InvalidAutoPersistInterval | StorageError
 
 /** Bucket counts of `forRateLimiting()`: 60 seconds, 60 minutes, 24 hours. */
 export const rateLimitingCounts: TrackCounts = { seconds: 60, minutes: 60, hours: 24 }
@@ -41,17 +54,25 @@ export const analyticsCounts: TrackCounts = { hours: 24, days: 56, weeks: 52, mo
  * assert.equal(store.layout.timeZone, 'Europe/Berlin')
  * assert.deepEqual(store.trackedIntervals().map(([unit]) => unit), ['hours', 'days', 'weeks', 'months', 'years'])
  */
-export class EventStoreBuilder {
+export class EventStoreBuilder<Stored extends boolean = false> {
   /** The builder every `EventStore.builder()` starts from: the default layout, the system clock. */
-  static readonly initial = new EventStoreBuilder({ counts: undefined, timeZone: undefined, alignment: 'calendar', clock: SystemClock })
+  static readonly initial: EventStoreBuilder = new EventStoreBuilder({
+    counts: undefined,
+    timeZone: undefined,
+    alignment: 'calendar',
+    clock: SystemClock,
+    storage: undefined,
+    format: BincodeFormat,
+    autoPersist: undefined
+  })
 
   private constructor(private readonly config: Config) {}
 
-  private with(change: Partial<Config>): EventStoreBuilder {
+  private with(change: Partial<Config>): EventStoreBuilder<Stored> {
     return new EventStoreBuilder({ ...this.config, ...change })
   }
 
-  private track(unit: TimeUnit, buckets: number): EventStoreBuilder {
+  private track(unit: TimeUnit, buckets: number): EventStoreBuilder<Stored> {
     return this.with({ counts: { ...this.config.counts, [unit]: buckets } })
   }
 
@@ -70,7 +91,7 @@ export class EventStoreBuilder {
    * clock.advance({ seconds: 1 })
    * assert.deepEqual(store.query('login_attempt').lastSeconds(60).sum(), O.some(0))
    */
-  trackSeconds(n: number): EventStoreBuilder {
+  trackSeconds(n: number): EventStoreBuilder<Stored> {
     return this.track('seconds', n)
   }
   /**
@@ -81,7 +102,7 @@ export class EventStoreBuilder {
    * const store = EventStore.builder().trackMinutes(15).trackMinutes(30).build() // the last call wins
    * assert.deepEqual(store.trackedIntervals(), [['minutes', 30]])
    */
-  trackMinutes(n: number): EventStoreBuilder {
+  trackMinutes(n: number): EventStoreBuilder<Stored> {
     return this.track('minutes', n)
   }
   /**
@@ -93,7 +114,7 @@ export class EventStoreBuilder {
    * assert.deepEqual(store.trackedIntervals(), [['seconds', 60], ['minutes', 60], ['hours', 48]])
    * assert.throws(() => EventStore.builder().trackHours(1.5).build(), { name: 'InvalidBucketCount' })
    */
-  trackHours(n: number): EventStoreBuilder {
+  trackHours(n: number): EventStoreBuilder<Stored> {
     return this.track('hours', n)
   }
   /**
@@ -107,7 +128,7 @@ export class EventStoreBuilder {
    * store.recordAgo('workout', { days: 7 }) // older than the 7 day buckets: dropped
    * assert.deepEqual(store.query('workout').ever().sum(), O.some(1))
    */
-  trackDays(n: number): EventStoreBuilder {
+  trackDays(n: number): EventStoreBuilder<Stored> {
     return this.track('days', n)
   }
   /**
@@ -122,7 +143,7 @@ export class EventStoreBuilder {
    * store.recordAt('review', Date.UTC(2026, 0, 4, 9)) // Sunday of last week
    * assert.deepEqual(store.query('review').lastWeeks(2).buckets(), O.some([[0, 1], [1, 1]]))
    */
-  trackWeeks(n: number): EventStoreBuilder {
+  trackWeeks(n: number): EventStoreBuilder<Stored> {
     return this.track('weeks', n)
   }
   /**
@@ -136,7 +157,7 @@ export class EventStoreBuilder {
    * assert.deepEqual(store.query('invoice').lastMonths(1).sum(), O.some(0))
    * assert.deepEqual(store.query('invoice').lastMonths(2).sum(), O.some(1))
    */
-  trackMonths(n: number): EventStoreBuilder {
+  trackMonths(n: number): EventStoreBuilder<Stored> {
     return this.track('months', n)
   }
   /**
@@ -149,7 +170,7 @@ export class EventStoreBuilder {
    * store.recordAt('renewal', Date.UTC(2025, 11, 31, 23))
    * assert.deepEqual(store.query('renewal').lastYears(3).buckets(), O.some([[0, 0], [1, 1], [2, 0]]))
    */
-  trackYears(n: number): EventStoreBuilder {
+  trackYears(n: number): EventStoreBuilder<Stored> {
     return this.track('years', n)
   }
 
@@ -165,7 +186,7 @@ export class EventStoreBuilder {
    * assert.deepEqual(store.query('api_call').lastSeconds(1).sum(), O.some(10))
    * assert.deepEqual(store.query('api_call').lastDays(1).sum(), O.none) // days are not tracked
    */
-  forRateLimiting(): EventStoreBuilder {
+  forRateLimiting(): EventStoreBuilder<Stored> {
     return this.with({ counts: rateLimitingCounts })
   }
 
@@ -177,7 +198,7 @@ export class EventStoreBuilder {
    * const store = EventStore.builder().forAnalytics().trackDays(90).build() // a preset, then adjusted
    * assert.deepEqual(store.trackedIntervals(), [['hours', 24], ['days', 90], ['weeks', 52], ['months', 12], ['years', 4]])
    */
-  forAnalytics(): EventStoreBuilder {
+  forAnalytics(): EventStoreBuilder<Stored> {
     return this.with({ counts: analyticsCounts })
   }
 
@@ -194,7 +215,7 @@ export class EventStoreBuilder {
    * assert.deepEqual(store.query('app_launch').lastDays(1).sum(), O.some(0))
    * assert.deepEqual(store.query('app_launch').lastDays(2).sum(), O.some(1))
    */
-  withClock(clock: Clock): EventStoreBuilder {
+  withClock(clock: Clock): EventStoreBuilder<Stored> {
     return this.with({ clock })
   }
 
@@ -211,7 +232,7 @@ export class EventStoreBuilder {
    * assert.deepEqual(berlin.query('app_launch').lastDays(1).sum(), O.some(0)) // 23:30 on 1 June: yesterday
    * assert.deepEqual(utc.query('app_launch').lastDays(1).sum(), O.some(1)) // 21:30 on 1 June: today
    */
-  timeZone(timeZone: string): EventStoreBuilder {
+  timeZone(timeZone: string): EventStoreBuilder<Stored> {
     return this.with({ timeZone })
   }
 
@@ -228,38 +249,119 @@ export class EventStoreBuilder {
    * assert.deepEqual(calendar.query('signup').lastMonths(1).sum(), O.some(1)) // January
    * assert.deepEqual(uniform.query('signup').lastMonths(1).sum(), O.some(0)) // the 30 days from 7 January
    */
-  alignment(alignment: Alignment): EventStoreBuilder {
+  alignment(alignment: Alignment): EventStoreBuilder<Stored> {
     return this.with({ alignment })
   }
 
   /**
-   * The store, or why the configuration is refused (a typed `LayoutError`).
+   * Stores counters in `storage` (see `MemoryStorage`, `FilePerEvent`, `tiny-counter/sqlite`):
+   * `build()` then returns a promise, loads what is stored and converts it to the layout.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const storage = new MemoryStorage()
+   * const first = await EventStore.builder().withStorage(storage).build()
+   * first.recordCount('launch', 3)
+   * await first.close()
+   * const again = await EventStore.builder().withStorage(storage).build()
+   * assert.deepEqual(again.query('launch').ever().sum(), O.some(3))
+   */
+  withStorage(storage: Storage): EventStoreBuilder<true> {
+    return new EventStoreBuilder<true>({ ...this.config, storage })
+  }
+
+  /**
+   * How counters are written: `BincodeFormat` (compact, the default), `JsonFormat` (readable), or
+   * any object implementing `Formatter`.
+   *
+   * @example
+   * import { EventStore, JsonFormat, MemoryStorage } from 'tiny-counter'
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withStorage(storage).withFormat(JsonFormat).build()
+   * store.record('event')
+   * await store.persist()
+   * const bytes = await storage.load('event')
+   * assert.ok(bytes !== undefined && new TextDecoder().decode(bytes).startsWith('{'))
+   */
+  withFormat(format: Formatter): EventStoreBuilder<Stored> {
+    return this.with({ format })
+  }
+
+  /**
+   * Persists the dirty events every `interval` (a timer that does not keep the process alive,
+   * stopped by `close()`); refused at build for an interval of 0 or less, or without storage.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const refused = await EventStore.builder().withStorage(new MemoryStorage()).autoPersist(0).buildEither()
+   * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidAutoPersistInterval')
+   * const store = await EventStore.builder().withStorage(new MemoryStorage()).autoPersist({ seconds: 30 }).build()
+   * await store.close()
+   */
+  autoPersist(interval: DurationInput): EventStoreBuilder<Stored> {
+    return this.with({ autoPersist: interval })
+  }
+
+  private layout(): E.Either<BuildError, Layout> {
+    const { counts, timeZone, alignment } = this.config
+    return make(counts ?? defaultCounts, timeZone === undefined ? { alignment } : { alignment, timeZone })
+  }
+
+  private autoPersistMillis(): E.Either<BuildError, number | undefined> {
+    const { autoPersist, storage } = this.config
+    if (autoPersist === undefined) return E.right(undefined)
+    if (storage === undefined) return E.left(new InvalidAutoPersistInterval(autoPersist, 'auto-persistence needs a storage: add withStorage(...)'))
+    const millis = durationMillis(autoPersist)
+    if (E.isLeft(millis) || millis.right <= 0) return E.left(new InvalidAutoPersistInterval(autoPersist, 'the interval must be a positive duration'))
+    return E.right(millis.right)
+  }
+
+  /**
+   * The store, or why it cannot be built (a typed `BuildError`). With storage, a promise that loads
+   * what is stored first.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
    * import * as E from 'fp-ts/lib/Either.js'
-   * assert.ok(E.isRight(EventStore.builder().trackDays(7).timeZone('Asia/Tokyo').buildEither()))
-   * const refused = EventStore.builder().timeZone('Atlantis/Capital').buildEither()
+   * const refused = EventStore.builder().timeZone('Mars/Base').buildEither()
    * assert.ok(E.isLeft(refused) && refused.left._tag === 'UnknownTimeZone')
    */
-  buildEither(): E.Either<LayoutError, EventStore> {
-    const { counts, timeZone, alignment, clock } = this.config
-    return E.map((layout: Layout) => new EventStore(layout, clock))(
-      make(counts ?? defaultCounts, timeZone === undefined ? { alignment } : { alignment, timeZone })
-    )
+  buildEither(): Stored extends true ? Promise<E.Either<BuildError, EventStore>> : E.Either<BuildError, EventStore> {
+    const { clock, storage, format } = this.config
+    const settings = E.flatMap(this.layout(), (layout) => E.map((autoPersistMillis: number | undefined) => ({ layout, autoPersistMillis }))(this.autoPersistMillis()))
+    if (storage === undefined) {
+      return E.map(({ layout }: { layout: Layout }) => new EventStore(layout, clock))(settings) as never
+    }
+    if (E.isLeft(settings)) return Promise.resolve(settings) as never
+    const { layout, autoPersistMillis } = settings.right
+    return load(storage, format, layout).then(
+      E.map(({ counters, errors }) =>
+        new EventStore(layout, clock, {
+          counters,
+          loadErrors: errors,
+          persister: new Persister(storage, format),
+          ...(autoPersistMillis === undefined ? {} : { autoPersistMillis })
+        })
+      )
+    ) as never
   }
 
   /**
-   * The store; throws the typed `LayoutError` for a refused configuration.
+   * The store; throws (or, with storage, rejects with) the typed `BuildError` when it cannot be built.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
    * assert.throws(() => EventStore.builder().trackDays(0).build(), { name: 'InvalidBucketCount' })
    * assert.throws(() => EventStore.builder().timeZone('Atlantis/Capital').build(), { name: 'UnknownTimeZone' })
    */
-  build(): EventStore {
-    const built = this.buildEither()
-    if (E.isLeft(built)) throw built.left
-    return built.right
+  build(): Stored extends true ? Promise<EventStore> : EventStore {
+    const built = this.buildEither() as E.Either<BuildError, EventStore> | Promise<E.Either<BuildError, EventStore>>
+    const unwrap = (result: E.Either<BuildError, EventStore>): EventStore => {
+      if (E.isLeft(result)) throw result.left
+      return result.right
+    }
+    return (built instanceof Promise ? built.then(unwrap) : unwrap(built)) as never
   }
 }

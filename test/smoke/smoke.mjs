@@ -6,6 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import * as TinyCounter from 'tiny-counter'
+import { Sqlite } from 'tiny-counter/sqlite'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const { Counter, Layout, Query, Window } = TinyCounter
 const layout = Layout.standard({ timeZone: 'America/New_York' })
@@ -15,7 +19,18 @@ assert.ok(E.isRight(counter))
 assert.deepEqual(Query.sum(counter.right, Window.last(7, 'days'), at), O.some(3))
 assert.ok(E.isLeft(Counter.record(counter.right, at, -1)))
 
-const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError']
+// The SQLite backend is a subpath of its own: the main entry never loads better-sqlite3.
+const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-smoke-'))
+const sqlite = await Sqlite.open(join(dir, 'events.db'))
+const stored = await TinyCounter.EventStore.builder().timeZone('UTC').withStorage(sqlite).build()
+stored.recordCount('smoke', 2)
+assert.ok(E.isRight(await stored.close()))
+const reopened = await TinyCounter.EventStore.builder().timeZone('UTC').withStorage(await Sqlite.open(join(dir, 'events.db'))).build()
+assert.deepEqual(reopened.query('smoke').ever().sum(), O.some(2))
+await reopened.close()
+rmSync(dir, { recursive: true, force: true })
+
+const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'FilePerEvent', 'JsonFormat', 'BincodeFormat']
 for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
 console.log(`smoke: the built package imports from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
 const results = new URL('../.results/', import.meta.url)

@@ -1,0 +1,263 @@
+/**
+ * The compact binary format, the default: a few bytes of header, the layout, then heads and counts
+ * as variable-length integers, so a counter with a handful of recent events takes a few dozen
+ * bytes. Decoding never throws: it reads the bytes into plain data and ends with the envelope codec.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Counter } from '../Counter.js'
+import type { TimeUnit } from '../TimeUnit.js'
+import { all as allUnits } from '../TimeUnit.js'
+import { DecodeError } from '../errors.js'
+import { VERSION, decode } from './Envelope.js'
+import type { Formatter } from './Formatter.js'
+
+// Layout of the bytes (varint: unsigned LEB128 of a safe integer, at most 8 bytes; zigzag: the
+// sign in the lowest bit):
+//   'T' 'C'                      magic
+//   version                      1 byte (the envelope version)
+//   alignment                    1 byte: 0 calendar, 1 uniform
+//   zone                         varint byte length, UTF-8
+//   tracks                       varint n, then n × (unit byte 0 = seconds … 6 = years, varint buckets)
+//   heads                        varint n, then n × zigzag varint
+//   counts                       varint n, then n × (varint length, then length × varint)
+
+const MAGIC = [0x54, 0x43] as const
+const ALIGNMENTS = ['calendar', 'uniform'] as const
+const utf8 = new TextEncoder()
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * Bincode, the compact default format (extension `.bin`). Counts up to `Number.MAX_SAFE_INTEGER`
+ * round-trip exactly; truncated or garbage bytes give a `DecodeError` naming the key and the field
+ * where reading failed.
+ *
+ * @example
+ * import { BincodeFormat, Counter, JsonFormat, Layout } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const counter = Counter.singleton(Layout.utc, Date.UTC(2026, 0, 1, 9), Number.MAX_SAFE_INTEGER)
+ * assert.ok(E.isRight(counter))
+ * const bytes = BincodeFormat.serialize(counter.right)
+ * assert.ok(bytes.length < JsonFormat.serialize(counter.right).length / 3)
+ * assert.deepEqual(BincodeFormat.deserialize('launch', bytes), E.right(counter.right))
+ * const truncated = BincodeFormat.deserialize('launch', bytes.subarray(0, bytes.length - 1))
+ * assert.ok(E.isLeft(truncated) && truncated.left.key === 'launch' && /end too early/.test(truncated.left.message))
+ */
+export const BincodeFormat: Formatter = {
+  name: 'bincode',
+  extension: '.bin',
+  serialize: (counter) => write(counter),
+  deserialize: (key, bytes) => {
+    try {
+      return decode(key, read(bytes))
+    } catch (error) {
+      return E.left(
+        error instanceof Malformed
+          ? new DecodeError(key, error.path, error.message)
+          : new DecodeError(key, '', `unreadable bytes: ${error instanceof Error ? error.message : String(error)}`)
+      )
+    }
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// writing
+// -------------------------------------------------------------------------------------------------
+
+const write = (counter: Counter): Uint8Array => {
+  const out = new Writer()
+  out.byte(MAGIC[0])
+  out.byte(MAGIC[1])
+  out.byte(VERSION)
+  const { tracks, alignment, timeZone } = counter.layout
+  out.byte(alignment === 'uniform' ? 1 : 0)
+  const zone = utf8.encode(timeZone)
+  out.varint(zone.length)
+  out.bytes(zone)
+  out.varint(tracks.length)
+  for (const { unit, buckets } of tracks) {
+    const code = allUnits.indexOf(unit)
+    if (code < 0) throw new RangeError(`cannot write unknown unit ${JSON.stringify(unit)}`)
+    out.byte(code)
+    out.varint(buckets)
+  }
+  out.varint(counter.heads.length)
+  for (const head of counter.heads) out.zigzag(head)
+  out.varint(counter.counts.length)
+  for (const counts of counter.counts) {
+    out.varint(counts.length)
+    for (const n of counts) out.varint(n)
+  }
+  return out.finish()
+}
+
+class Writer {
+  private buffer = new Uint8Array(256)
+  private length = 0
+
+  byte(b: number): void {
+    if (this.length === this.buffer.length) this.grow(1)
+    this.buffer[this.length++] = b
+  }
+
+  bytes(bytes: Uint8Array): void {
+    if (this.length + bytes.length > this.buffer.length) this.grow(bytes.length)
+    this.buffer.set(bytes, this.length)
+    this.length += bytes.length
+  }
+
+  /** Unsigned LEB128 with arithmetic, not 32-bit bitwise operators, so all 53 bits survive. */
+  varint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot write ${n}: not a non-negative safe integer`)
+    while (n >= 128) {
+      this.byte((n % 128) + 128)
+      n = Math.floor(n / 128)
+    }
+    this.byte(n)
+  }
+
+  /**
+   * Zigzag (`2n` for n ≥ 0, `-2n - 1` below) as LEB128. `2|n|` may exceed 2^53, so the first byte
+   * is computed from |n| = 64q + r instead: zigzag = 128q + (2r - sign).
+   */
+  zigzag(n: number): void {
+    if (!Number.isSafeInteger(n)) throw new RangeError(`cannot write ${n}: not a safe integer`)
+    const sign = n < 0 ? 1 : 0
+    const magnitude = Math.abs(n)
+    const q = Math.floor(magnitude / 64)
+    let low = 2 * (magnitude - q * 64) - sign
+    let rest = q
+    if (low < 0) {
+      low = 127
+      rest = q - 1
+    }
+    if (rest === 0) this.byte(low)
+    else {
+      this.byte(low + 128)
+      this.varint(rest)
+    }
+  }
+
+  finish(): Uint8Array {
+    return this.buffer.slice(0, this.length)
+  }
+
+  private grow(needed: number): void {
+    const bigger = new Uint8Array(Math.max(this.buffer.length * 2, this.length + needed))
+    bigger.set(this.buffer.subarray(0, this.length))
+    this.buffer = bigger
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// reading
+// -------------------------------------------------------------------------------------------------
+
+/** Why the bytes could not be read, and where (thrown inside `read` only, caught by `deserialize`). */
+class Malformed extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message)
+  }
+}
+
+/** Reads the bytes into the plain data of an envelope, for the envelope codec to validate. */
+const read = (bytes: Uint8Array): unknown => {
+  if (!(bytes instanceof Uint8Array)) throw new Malformed('', 'expected the bytes of a counter (a Uint8Array)')
+  const input = new Reader(bytes)
+  if (input.byte('') !== MAGIC[0] || input.byte('') !== MAGIC[1]) throw new Malformed('', 'not the Bincode format of tiny-counter: the bytes do not start with "TC"')
+  const version = input.byte('version')
+  if (version !== VERSION) return { version } // the envelope codec refuses it, naming the version
+  const alignmentCode = input.byte('counter.layout.alignment')
+  const zoneLength = input.length('counter.layout.timeZone', 1)
+  const timeZone = input.text(zoneLength, 'counter.layout.timeZone')
+  const tracks: Array<{ unit: TimeUnit | number; buckets: number }> = []
+  const trackCount = input.length('counter.layout.tracks', 2)
+  for (let i = 0; i < trackCount; i++) {
+    const code = input.byte('counter.layout.tracks', i, 'unit')
+    tracks.push({ unit: allUnits[code] ?? code, buckets: input.varint('counter.layout.tracks', i, 'buckets') })
+  }
+  const heads: number[] = []
+  const headCount = input.length('counter.heads', 1)
+  for (let i = 0; i < headCount; i++) heads.push(input.zigzag('counter.heads', i))
+  const counts: number[][] = []
+  const trackCounts = input.length('counter.counts', 1)
+  for (let u = 0; u < trackCounts; u++) {
+    const length = input.length('counter.counts', 1, u)
+    const unitCounts = new Array<number>(length)
+    for (let i = 0; i < length; i++) unitCounts[i] = input.varint('counter.counts', u, i)
+    counts.push(unitCounts)
+  }
+  input.end()
+  return { version, counter: { layout: { tracks, alignment: ALIGNMENTS[alignmentCode] ?? alignmentCode, timeZone }, heads, counts } }
+}
+
+/**
+ * Reads the bytes in order. Each read names the field it reads (a path and up to two indices or
+ * names), from which the path of an error is made only when one happens.
+ */
+class Reader {
+  private offset = 0
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  byte(path: string, a?: number | string, b?: number | string): number {
+    const value = this.bytes[this.offset]
+    if (value === undefined) throw this.fail(`the bytes end too early (after ${this.bytes.length} bytes)`, path, a, b)
+    this.offset++
+    return value
+  }
+
+  varint(path: string, a?: number | string, b?: number | string): number {
+    let value = 0
+    let scale = 1
+    for (let i = 0; ; i++) {
+      const byte = this.byte(path, a, b)
+      value += (byte % 128) * scale
+      if (byte < 128) {
+        if (byte === 0 && i > 0) throw this.fail('a number is written with needless bytes', path, a, b)
+        break
+      }
+      if (i === 7) throw this.fail('a number is longer than 8 bytes', path, a, b)
+      scale *= 128
+    }
+    if (value > Number.MAX_SAFE_INTEGER) throw this.fail(`${value} is beyond Number.MAX_SAFE_INTEGER`, path, a, b)
+    return value
+  }
+
+  zigzag(path: string, a?: number): number {
+    const first = this.byte(path, a)
+    const low = first % 128
+    const rest = first < 128 ? 0 : this.varint(path, a)
+    if (first >= 128 && rest === 0) throw this.fail('a number is written with needless bytes', path, a)
+    const sign = low % 2
+    const magnitude = (low + sign) / 2 + 64 * rest
+    if (magnitude > Number.MAX_SAFE_INTEGER) throw this.fail(`${sign === 1 ? '-' : ''}${magnitude} is beyond the safe integers`, path, a)
+    return sign === 1 ? -magnitude : magnitude
+  }
+
+  /** A count of items that take at least `itemBytes` bytes each: more than the bytes left is a truncation. */
+  length(path: string, itemBytes: number, a?: number): number {
+    const n = this.varint(path, a)
+    const left = this.bytes.length - this.offset
+    if (n * itemBytes > left) throw this.fail(`the bytes end too early (${n} entries announced, ${left} bytes left)`, path, a)
+    return n
+  }
+
+  text(length: number, path: string): string {
+    const slice = this.bytes.subarray(this.offset, this.offset + length)
+    this.offset += length
+    try {
+      return strictUtf8.decode(slice)
+    } catch {
+      throw this.fail('the time zone is not valid UTF-8', path)
+    }
+  }
+
+  end(): void {
+    const left = this.bytes.length - this.offset
+    if (left > 0) throw this.fail(`${left} unexpected bytes after the counter`, '')
+  }
+
+  private fail(message: string, path: string, a?: number | string, b?: number | string): Malformed {
+    return new Malformed([path, a, b].filter((part) => part !== undefined && part !== '').join('.'), message)
+  }
+}

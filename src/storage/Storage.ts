@@ -1,0 +1,67 @@
+/**
+ * The storage contract: an async map from event names (keys) to opaque bytes, which a `Formatter`
+ * fills. Backends (`MemoryStorage`, `FilePerEvent`, `tiny-counter/sqlite`, or your own) implement
+ * it and reject with a `StorageError`; a key is a non-empty, well-formed Unicode string.
+ */
+
+/**
+ * One change of a batch: store `data` under `key`, or delete `key`.
+ *
+ * @example
+ * import { MemoryStorage } from 'tiny-counter'
+ * import type { Write } from 'tiny-counter'
+ * const storage = new MemoryStorage()
+ * const writes: ReadonlyArray<Write> = [{ key: 'a', data: new Uint8Array([1]) }, { key: 'b', data: new Uint8Array([2]) }, { key: 'a', delete: true }]
+ * await storage.batch(writes)
+ * assert.deepEqual(await storage.listKeys(), ['b'])
+ */
+export type Write = { readonly key: string; readonly data: Uint8Array } | { readonly key: string; readonly delete: true }
+
+/**
+ * Where a store keeps its counters. Every method is a bound function, so `storage.load` can be
+ * passed around; every failure is a rejection with a `StorageError`.
+ *
+ * @example
+ * import { MemoryStorage } from 'tiny-counter'
+ * import type { Storage } from 'tiny-counter'
+ * const storage: Storage = new MemoryStorage()
+ * await storage.save('launch', new Uint8Array([1, 2, 3]))
+ * assert.deepEqual(await storage.load('launch'), new Uint8Array([1, 2, 3]))
+ * assert.equal(await storage.load('unknown'), undefined)
+ * await storage.delete('launch')
+ * assert.deepEqual(await storage.listKeys(), [])
+ * await storage.close()
+ */
+export interface Storage {
+  /** The bytes stored under `key`, or `undefined` when there are none. */
+  readonly load: (key: string) => Promise<Uint8Array | undefined>
+  /** Stores `data` under `key`, replacing what was there; atomic: a crash leaves the old or the new bytes. */
+  readonly save: (key: string, data: Uint8Array) => Promise<void>
+  /** Removes `key`; removing a key that is not there is fine. */
+  readonly delete: (key: string) => Promise<void>
+  /** Every stored key, sorted. */
+  readonly listKeys: () => Promise<ReadonlyArray<string>>
+  /** Applies every write as one transaction where the backend can (SQLite), else one by one, each atomic. */
+  readonly batch: (writes: ReadonlyArray<Write>) => Promise<void>
+  /** Releases what the backend holds (SQLite's connection, after which calls reject); memory and files hold nothing and stay usable. */
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Why a value cannot be a storage key, or `undefined` when it can: a key is a non-empty string
+ * without lone surrogates (so that it survives UTF-8, which files and SQLite store).
+ *
+ * @example
+ * import { invalidStorageKey } from 'tiny-counter'
+ * assert.equal(invalidStorageKey('Ünïcödé/events:1'), undefined)
+ * assert.match(invalidStorageKey('') ?? '', /non-empty/)
+ * assert.match(invalidStorageKey('\uD800') ?? '', /lone surrogate/)
+ */
+export const invalidStorageKey = (key: unknown): string | undefined =>
+  typeof key !== 'string' || key.length === 0
+    ? 'a storage key must be a non-empty string'
+    : LONE_SURROGATE.test(key)
+      ? 'a storage key must be well-formed Unicode, without a lone surrogate'
+      : undefined
+
+const LONE_SURROGATE = /\p{Cs}/u

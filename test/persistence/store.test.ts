@@ -1,0 +1,166 @@
+// The store with storage: loading (and converting) what is stored, dirty tracking across persists,
+// failures that keep events dirty, persists that never interleave, close, auto-persist and compact.
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { describe, expect, it } from 'vitest'
+import { EventStore, JsonFormat, MemoryStorage, TestClock } from 'tiny-counter'
+import type { Storage, Write } from 'tiny-counter'
+
+const start = Date.UTC(2026, 10, 25, 12)
+const open = (storage: Storage, clock = TestClock.at(start)) => EventStore.builder().withClock(clock).timeZone('UTC').withStorage(storage).build()
+
+/** A storage that can be told to fail, and logs when each batch starts and ends. */
+class Flaky implements Storage {
+  readonly inner = new MemoryStorage()
+  failing = false
+  slow = false
+  readonly log: string[] = []
+  load = (key: string) => this.inner.load(key)
+  save = (key: string, data: Uint8Array) => this.inner.save(key, data)
+  delete = (key: string) => this.inner.delete(key)
+  listKeys = () => this.inner.listKeys()
+  close = () => this.inner.close()
+  batch = async (writes: ReadonlyArray<Write>): Promise<void> => {
+    this.log.push(`start ${writes.map((w) => w.key).join(',')}`)
+    if (this.slow) await new Promise((resolve) => setTimeout(resolve, 20))
+    if (this.failing) {
+      this.log.push('failed')
+      throw new Error('disk full')
+    }
+    await this.inner.batch(writes)
+    this.log.push('end')
+  }
+}
+
+describe('a store with storage', () => {
+  it('loads what an earlier store persisted', async () => {
+    const storage = new MemoryStorage()
+    const first = await open(storage)
+    first.recordCount('launch', 3)
+    first.recordCountAt('launch', 2, start - 86_400_000)
+    expect(await first.close()).toEqual(E.right(undefined))
+    const again = await open(storage)
+    expect(again.query('launch').lastDays(7).sum()).toEqual(O.some(5))
+    expect(again.isDirty()).toBe(false)
+    expect(again.loadErrors).toEqual([])
+  })
+
+  it('converts counters stored by another layout on load (7 days → 28 days → 3 days)', async () => {
+    const storage = new MemoryStorage()
+    const clock = TestClock.at(start)
+    const seven = await EventStore.builder().withClock(clock).timeZone('UTC').trackDays(7).withStorage(storage).build()
+    for (let d = 0; d < 7; d++) seven.recordCountAt('e', d + 1, start - d * 86_400_000)
+    await seven.close()
+    const expanded = await EventStore.builder().withClock(clock).timeZone('UTC').trackDays(28).trackHours(24).withStorage(storage).build()
+    expect(expanded.query('e').lastDays(28).sum()).toEqual(O.some(28))
+    expect(expanded.query('e').lastHours(24).sum()).toEqual(O.some(0)) // new unit: starts at zero
+    const shrunk = await EventStore.builder().withClock(clock).timeZone('UTC').trackDays(3).withStorage(storage).build()
+    expect(shrunk.query('e').lastDays(3).sum()).toEqual(O.some(6))
+  })
+
+  it('reports a value that does not decode with its key, and loads every other event', async () => {
+    const storage = new MemoryStorage()
+    const first = await open(storage)
+    first.recordCount('good', 4)
+    first.recordCount('also_good', 1)
+    await first.close()
+    await storage.save('broken', new Uint8Array([1, 2, 3]))
+    const again = await open(storage)
+    expect(again.query('good').ever().sum()).toEqual(O.some(4))
+    expect(again.query('also_good').ever().sum()).toEqual(O.some(1))
+    expect(again.query('broken').ever().sum()).toEqual(O.none)
+    expect(again.loadErrors.map((e) => [e._tag, e.key])).toEqual([['DecodeError', 'broken']])
+    expect(await storage.load('broken')).toEqual(new Uint8Array([1, 2, 3])) // never silently overwritten
+  })
+
+  it('writes only dirty events, and keeps an event changed during the write dirty', async () => {
+    const storage = new Flaky()
+    const store = await open(storage)
+    store.record('a')
+    store.record('b')
+    await store.persist()
+    store.record('c')
+    storage.slow = true
+    const writing = store.persist()
+    store.record('c') // while the write is in flight
+    await writing
+    expect(storage.log).toEqual(['start a,b', 'end', 'start c', 'end'])
+    expect(Object.keys(store.exportDirty())).toEqual(['c'])
+    await store.persist()
+    expect(store.isDirty()).toBe(false)
+  })
+
+  it('keeps events dirty when the storage fails, and a later persist succeeds', async () => {
+    const storage = new Flaky()
+    const store = await open(storage)
+    store.recordCount('a', 2)
+    storage.failing = true
+    const failed = await store.persist()
+    expect(E.isLeft(failed) && failed.left._tag).toBe('StorageError')
+    expect(E.isLeft(failed) && failed.left.message).toMatch(/disk full/)
+    expect(store.isDirty()).toBe(true)
+    storage.failing = false
+    expect(await store.persist()).toEqual(E.right(undefined))
+    expect(store.isDirty()).toBe(false)
+    expect((await open(storage)).query('a').ever().sum()).toEqual(O.some(2))
+  })
+
+  it('never interleaves two persists', async () => {
+    const storage = new Flaky()
+    storage.slow = true
+    const store = await open(storage)
+    store.record('a')
+    const first = store.persist()
+    store.record('b')
+    const second = store.persistAll()
+    await Promise.all([first, second])
+    expect(storage.log).toEqual(['start a', 'end', 'start a,b', 'end'])
+  })
+
+  it('persists on close and on the auto-persist timer', async () => {
+    const storage = new MemoryStorage()
+    const store = await EventStore.builder().withStorage(storage).autoPersist(10).build()
+    store.record('ticked')
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(await storage.listKeys()).toEqual(['ticked'])
+    store.record('closed')
+    await store.close()
+    expect([...(await storage.listKeys())].sort()).toEqual(['closed', 'ticked'])
+  })
+
+  it('refuses auto-persist without storage or with a bad interval, and persist without storage', async () => {
+    expect(E.isLeft(EventStore.builder().autoPersist({ seconds: 1 }).buildEither())).toBe(true)
+    const negative = await EventStore.builder().withStorage(new MemoryStorage()).autoPersist({ seconds: -1 }).buildEither()
+    expect(E.isLeft(negative) && negative.left._tag).toBe('InvalidAutoPersistInterval')
+    const plain = EventStore.create()
+    plain.record('e')
+    const refused = await plain.persist()
+    expect(E.isLeft(refused) && refused.left._tag).toBe('StorageError')
+    expect(plain.isDirty()).toBe(true)
+  })
+
+  it('compact drops events without counts, from memory and storage', async () => {
+    const clock = TestClock.at(start)
+    const storage = new MemoryStorage()
+    const store = await open(storage, clock)
+    store.record('old')
+    store.recordCount('zero', 0)
+    await store.persist()
+    clock.advance({ days: 400 })
+    store.record('new')
+    expect(await store.compact()).toEqual(E.right(undefined))
+    expect(store.events()).toEqual(['new'])
+    expect(await storage.listKeys()).toEqual(['new'])
+  })
+
+  it('works with the JSON format too', async () => {
+    const storage = new MemoryStorage()
+    const store = await EventStore.builder().withStorage(storage).withFormat(JsonFormat).build()
+    store.recordCount('e', 7)
+    await store.close()
+    const text = new TextDecoder().decode((await storage.load('e'))!)
+    expect(JSON.parse(text).version).toBe(1)
+    const again = await EventStore.builder().withStorage(storage).withFormat(JsonFormat).build()
+    expect(again.query('e').ever().sum()).toEqual(O.some(7))
+  })
+})

@@ -1,0 +1,169 @@
+// FilePerEvent on disk: file names that are safe on every file system and decode back to exactly
+// the key, the 240-byte limit, files the listing ignores, and writes that replace a file whole.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import * as fc from 'fast-check'
+import { afterAll, describe, expect, it } from 'vitest'
+import { FilePerEvent, StorageError } from 'tiny-counter'
+import { key as anyKey, trickyKeys } from './arbitraries.js'
+import { cleanUp, temporaryDirectory } from './backends.js'
+
+afterAll(cleanUp)
+
+/** What a safe name looks like: kept bytes and %XX escapes, then the extension. */
+const SAFE_NAME = /^(?:[a-z0-9_-]|%[0-9A-F]{2})+\.json$/
+const WINDOWS_DEVICES = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i
+
+const open = async () => {
+  const dir = join(temporaryDirectory(), 'events')
+  return { dir, storage: await FilePerEvent.open(dir, '.json') }
+}
+
+const names = (dir: string): string[] => readdirSync(dir).sort()
+
+describe('FilePerEvent file names', () => {
+  it('saves and lists back exactly every tricky key, each under its own safe name', async () => {
+    const { dir, storage } = await open()
+    for (const [i, key] of trickyKeys.entries()) await storage.save(key, Uint8Array.of(i))
+    expect(await storage.listKeys()).toEqual([...trickyKeys].sort())
+    for (const [i, key] of trickyKeys.entries()) expect([...(await storage.load(key))!]).toEqual([i])
+    const files = names(dir)
+    expect(files).toHaveLength(trickyKeys.length)
+    for (const name of files) {
+      expect(name).toMatch(SAFE_NAME)
+      expect(name.slice(0, -'.json'.length)).not.toMatch(WINDOWS_DEVICES)
+    }
+    // Names stay apart on a case-insensitive file system.
+    expect(new Set(files.map((name) => name.toLowerCase())).size).toBe(files.length)
+  })
+
+  it('writes the names one expects', async () => {
+    const { dir, storage } = await open()
+    const expected: Array<readonly [string, string]> = [
+      ['a', 'a.json'],
+      ['A', '%41.json'],
+      ['%41', '%2541.json'],
+      ['a/b', 'a%2Fb.json'],
+      ['..', '%2E%2E.json'],
+      [':', '%3A.json'],
+      ['CON', '%43%4F%4E.json'],
+      ['con', '%63on.json'],
+      ['lpt1', '%6Cpt1.json'],
+      ['Ü', '%C3%9C.json'],
+      ['snake_case-and-kebab-9', 'snake_case-and-kebab-9.json']
+    ]
+    for (const [key] of expected) await storage.save(key, Uint8Array.of(1))
+    expect(names(dir)).toEqual(expected.map(([, name]) => name).sort())
+  })
+
+  it('round-trips any key of up to 20 code points through its file name', async () => {
+    const { dir, storage } = await open()
+    await fc.assert(
+      fc.asyncProperty(anyKey, async (key) => {
+        await storage.save(key, Uint8Array.of(7))
+        expect((await storage.listKeys()).filter((k) => k === key)).toEqual([key])
+        await storage.delete(key)
+        expect(names(dir)).toEqual([])
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('accepts a name of 240 bytes and refuses one of 241, saying why', async () => {
+    const { dir, storage } = await open()
+    const fits = ['x'.repeat(240), '/'.repeat(80), 'é'.repeat(40), '😀'.repeat(20)]
+    for (const key of fits) await storage.save(key, Uint8Array.of(1))
+    expect(await storage.listKeys()).toEqual([...fits].sort())
+    for (const key of ['x'.repeat(241), '/'.repeat(81), 'é'.repeat(40) + 'A']) {
+      for (const attempt of [() => storage.save(key, Uint8Array.of(1)), () => storage.load(key), () => storage.delete(key)]) {
+        const error = await attempt().then(() => undefined, (e: unknown) => e)
+        expect(error).toBeInstanceOf(StorageError)
+        expect((error as StorageError).key).toBe(key)
+        expect((error as StorageError).message).toMatch(/file name would be 24[1-3] bytes .* at most 240/)
+      }
+    }
+    expect(names(dir)).toHaveLength(fits.length)
+  })
+
+  it('lists only the names it writes: other extensions, temporary files, directories and foreign names are ignored', async () => {
+    const { dir, storage } = await open()
+    await storage.save('kept', Uint8Array.of(1))
+    for (const foreign of ['README.md', 'kept.bin', 'Upper.json', 'a.b.json', '%4f.json', 'con.json', '%C3.json', '%2.json', '%61.json', '.hidden.json', '.tiny-counter-1-2-3.tmp']) {
+      writeFileSync(join(dir, foreign), 'foreign')
+    }
+    mkdirSync(join(dir, 'folder.json'))
+    expect(await storage.listKeys()).toEqual(['kept'])
+  })
+
+  it('refuses an extension that is not a dot and a few safe characters', async () => {
+    const dir = temporaryDirectory()
+    for (const extension of ['', 'json', '.', '.a.b', '.a/b', '.' + 'x'.repeat(15)]) {
+      await expect(FilePerEvent.open(dir, extension)).rejects.toBeInstanceOf(StorageError)
+    }
+    expect((await FilePerEvent.open(dir, '.' + 'x'.repeat(14))).extension).toBe('.' + 'x'.repeat(14))
+  })
+
+  it('refuses to open a directory where a file is', async () => {
+    const dir = temporaryDirectory()
+    writeFileSync(join(dir, 'file'), '')
+    const error = await FilePerEvent.open(join(dir, 'file'), '.json').then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect((error as StorageError).key).toBeUndefined()
+  })
+})
+
+describe('FilePerEvent writes', () => {
+  it('replaces a file whole and leaves no temporary file behind', async () => {
+    const { dir, storage } = await open()
+    await storage.save('k', new Uint8Array(100_000).fill(1))
+    await storage.save('k', Uint8Array.of(2, 2))
+    expect([...readFileSync(join(dir, 'k.json'))]).toEqual([2, 2])
+    expect(names(dir)).toEqual(['k.json'])
+  })
+
+  it('ends concurrent saves of one key with exactly one of them, whole', async () => {
+    const { dir, storage } = await open()
+    const payloads = Array.from({ length: 20 }, (_, i) => new Uint8Array(10_000 + i).fill(i))
+    await Promise.all(payloads.map((data) => storage.save('k', data)))
+    const stored = readFileSync(join(dir, 'k.json'))
+    const i = stored[0]!
+    expect(stored.length).toBe(10_000 + i)
+    expect(stored.every((b) => b === i)).toBe(true)
+    expect(names(dir)).toEqual(['k.json'])
+  })
+
+  it('reports a write that cannot land with its key, removes its temporary file, and keeps the other files', async () => {
+    const { dir, storage } = await open()
+    await storage.save('other', Uint8Array.of(1))
+    // A non-empty directory where the file should go: the rename over it fails.
+    mkdirSync(join(dir, 'blocked.json'))
+    writeFileSync(join(dir, 'blocked.json', 'inside'), '')
+    const error = await storage.save('blocked', Uint8Array.of(2)).then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect((error as StorageError).key).toBe('blocked')
+    expect((error as StorageError).message).toMatch(/^storage could not save "blocked": /)
+    expect(names(dir)).toEqual(['blocked.json', 'other.json'])
+    expect([...readFileSync(join(dir, 'other.json'))]).toEqual([1])
+  })
+
+  it('applies a batch one write at a time: those before a failure stay, those after are not made', async () => {
+    const { dir, storage } = await open()
+    mkdirSync(join(dir, 'blocked.json'))
+    writeFileSync(join(dir, 'blocked.json', 'inside'), '')
+    const writes = [
+      { key: 'first', data: Uint8Array.of(1) },
+      { key: 'blocked', data: Uint8Array.of(2) },
+      { key: 'third', data: Uint8Array.of(3) }
+    ]
+    const error = await storage.batch(writes).then(() => undefined, (e: unknown) => e)
+    expect((error as StorageError).key).toBe('blocked')
+    expect(await storage.listKeys()).toEqual(['first'])
+  })
+
+  it('stays usable after close: it holds no open file', async () => {
+    const { storage } = await open()
+    await storage.save('k', Uint8Array.of(1))
+    await storage.close()
+    expect([...(await storage.load('k'))!]).toEqual([1])
+  })
+})

@@ -1,0 +1,226 @@
+// The two formats on their own: what the bytes look like, that truncated, garbage and mutated
+// bytes give a DecodeError naming the key (never a throw), that another envelope version is
+// refused by name, and how many bytes a typical event takes in each.
+import * as fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
+import { describe, expect, it } from 'vitest'
+import { BincodeFormat, Counter, CounterCodec, DecodeError, Envelope, JsonFormat, Layout } from 'tiny-counter'
+import type { Formatter } from 'tiny-counter'
+import { counter, orThrow, uniformEvery } from './arbitraries.js'
+
+const MINUTE = 60_000
+const DAY = 86_400_000
+const now = Date.UTC(2026, 4, 20, 17, 42, 13)
+const berlin = Layout.standard({ timeZone: 'Europe/Berlin' })
+
+const recordAll = (layout: Layout.Layout, instants: ReadonlyArray<number>, n = 1): Counter.Counter =>
+  instants.reduce((c, at) => orThrow(Counter.record(c, at, n)), Counter.empty(layout))
+
+/** Counters of the default layout (Europe/Berlin) as events are typically used. */
+const typical: ReadonlyArray<readonly [string, Counter.Counter]> = [
+  ['recorded once, just now', recordAll(berlin, [now])],
+  [
+    'used daily: 3 times a day for 60 days, 5 times in the last hour',
+    recordAll(berlin, [
+      ...Array.from({ length: 60 }, (_, d) => [9, 13, 20].map((h) => Date.UTC(2026, 4, 20 - d, h) - 2 * 3_600_000)).flat().filter((t) => t <= now),
+      ...Array.from({ length: 5 }, (_, i) => now - i * 11 * MINUTE)
+    ])
+  ],
+  ['busy: every 5 minutes for 400 days (every bucket full)', recordAll(berlin, Array.from({ length: (400 * DAY) / (5 * MINUTE) }, (_, i) => now - i * 5 * MINUTE), 7)]
+]
+
+const formats: ReadonlyArray<Formatter> = [JsonFormat, BincodeFormat]
+const busy = typical[2]![1]
+
+const expectDecodeError = (result: E.Either<DecodeError, Counter.Counter>, key: string): DecodeError => {
+  expect(E.isLeft(result)).toBe(true)
+  const error = (result as E.Left<DecodeError>).left
+  expect(error).toBeInstanceOf(DecodeError)
+  expect(error._tag).toBe('DecodeError')
+  expect(error.key).toBe(key)
+  return error
+}
+
+describe('bytes per typical event', () => {
+  it('Bincode takes less than a third of JSON, and a fresh event a few dozen bytes', () => {
+    const rows = typical.map(([label, c]) => ({ event: label, json: JsonFormat.serialize(c).length, bincode: BincodeFormat.serialize(c).length }))
+    console.log(`bytes per event (default layout, Europe/Berlin):\n${rows.map((r) => `  ${r.event}: JSON ${r.json} B, Bincode ${r.bincode} B`).join('\n')}`)
+    for (const row of rows) expect(row.bincode * 3).toBeLessThan(row.json)
+    expect(rows[0]!.bincode).toBeLessThan(64)
+  })
+})
+
+describe.each(formats.map((f) => [f.name, f] as const))('%s', (_name, format) => {
+  it('refuses every truncation of a real payload with a DecodeError naming the key', () => {
+    for (const [, c] of typical) {
+      const bytes = format.serialize(c)
+      for (let length = 0; length < bytes.length; length++) expectDecodeError(format.deserialize('cut', bytes.subarray(0, length)), 'cut')
+      expect(format.deserialize('whole', bytes)).toEqual(E.right(c))
+    }
+  })
+
+  it('never throws on garbage bytes: a DecodeError naming the key, or (by chance) a valid counter', () => {
+    const header = format === BincodeFormat ? [0x54, 0x43, 1] : [...new TextEncoder().encode('{"version":1,"counter":')]
+    const garbage = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((tail) => Uint8Array.from([...header, ...tail])))
+    fc.assert(
+      fc.property(garbage, (bytes) => {
+        const result = format.deserialize('garbage', bytes)
+        if (E.isLeft(result)) expectDecodeError(result, 'garbage')
+        else expect(CounterCodec.Counter.is(result.right)).toBe(true)
+      }),
+      { numRuns: 2_000 }
+    )
+  })
+
+  it('never throws on a real payload with bytes changed: each result is an error or a valid counter', () => {
+    fc.assert(
+      fc.property(counter, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (c, changes) => {
+        const bytes = format.serialize(c).slice()
+        for (const [at, value] of changes) bytes[at % bytes.length] = value
+        const result = format.deserialize('mutated', bytes)
+        if (E.isLeft(result)) expectDecodeError(result, 'mutated')
+        else expect(E.isRight(CounterCodec.Counter.decode(result.right))).toBe(true)
+      }),
+      { numRuns: 2_000 }
+    )
+  })
+
+  it('writes the same bytes for equal counters (no field but the counter’s own)', () => {
+    const [, c] = typical[1]!
+    const decorated = { ...c, extra: 'ignored', layout: { ...c.layout, note: 'ignored' } } as Counter.Counter
+    expect(format.serialize(decorated)).toEqual(format.serialize(structuredClone(c)))
+  })
+})
+
+describe('envelope versions', () => {
+  const c = typical[1]![1]
+  const jsonWith = (version: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify({ version, counter: Envelope.Codec.encode(Envelope.of(c)).counter }))
+  const bincodeWith = (version: number): Uint8Array => {
+    const bytes = BincodeFormat.serialize(c).slice()
+    bytes[2] = version
+    return bytes
+  }
+
+  it.each([
+    ['json', 2, jsonWith(2)],
+    ['bincode', 2, bincodeWith(2)],
+    ['json', 0, jsonWith(0)],
+    ['bincode', 0, bincodeWith(0)],
+    ['bincode', 255, bincodeWith(255)]
+  ] as const)('a %s envelope of version %i is refused, naming the version', (name, version, bytes) => {
+    const format = name === 'json' ? JsonFormat : BincodeFormat
+    const error = expectDecodeError(format.deserialize('old', bytes), 'old')
+    expect(error.path).toBe('version')
+    expect(error.message).toContain(`version ${version}`)
+    expect(error.message).toContain('reads version 1')
+  })
+
+  it('says a newer version comes from a newer tiny-counter', () => {
+    expect(expectDecodeError(JsonFormat.deserialize('k', jsonWith(2)), 'k').message).toMatch(/newer tiny-counter/)
+  })
+
+  it('refuses a JSON envelope without a number version, at the version field', () => {
+    expect(expectDecodeError(JsonFormat.deserialize('k', jsonWith('1')), 'k').path).toBe('version')
+    const missing = new TextEncoder().encode(JSON.stringify({ counter: c }))
+    expect(expectDecodeError(JsonFormat.deserialize('k', missing), 'k').path).toBe('version')
+  })
+})
+
+describe('JsonFormat', () => {
+  const c = typical[0]![1]
+
+  it('writes the envelope as readable JSON', () => {
+    const text = new TextDecoder().decode(JsonFormat.serialize(c))
+    expect(JSON.parse(text)).toEqual({ version: 1, counter: JSON.parse(JSON.stringify(c)) })
+    expect(text.startsWith('{"version":1,"counter":{"layout":{"tracks":')).toBe(true)
+  })
+
+  it('reports bytes that are not UTF-8, and text that is not JSON, at the top', () => {
+    const notUtf8 = expectDecodeError(JsonFormat.deserialize('k', Uint8Array.from([0x7b, 0xff, 0x7d])), 'k')
+    expect([notUtf8.path, notUtf8.message]).toEqual(['', expect.stringContaining('UTF-8')])
+    const notJson = expectDecodeError(JsonFormat.deserialize('k', new TextEncoder().encode('{"version":1,')), 'k')
+    expect([notJson.path, notJson.message]).toEqual(['', expect.stringContaining('not JSON')])
+  })
+
+  it('reports a hand-edited field at its path', () => {
+    const edited = (change: (envelope: any) => void): Uint8Array => {
+      const envelope = JSON.parse(new TextDecoder().decode(JsonFormat.serialize(c)))
+      change(envelope)
+      return new TextEncoder().encode(JSON.stringify(envelope))
+    }
+    expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.heads = 'x'))), 'k').path).toBe('counter.heads')
+    expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.counts[2] = [-1]))), 'k').path).toBe('counter.counts.2.0')
+    expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.layout.timeZone = 'Mars/Base'))), 'k').path).toBe('counter.layout.timeZone')
+    // Trailing zeros are another writing of the same counter.
+    expect(JsonFormat.deserialize('k', edited((e) => e.counter.counts[0].push(0, 0)))).toEqual(E.right(c))
+  })
+})
+
+describe('BincodeFormat', () => {
+  const c = typical[0]![1]
+  const bytes = BincodeFormat.serialize(c)
+
+  it('starts with the magic "TC" and the version byte 1', () => {
+    expect([...bytes.subarray(0, 3)]).toEqual([0x54, 0x43, 1])
+    const wrongMagic = bytes.slice()
+    wrongMagic[1] = 0x44
+    const error = expectDecodeError(BincodeFormat.deserialize('k', wrongMagic), 'k')
+    expect([error.path, error.message]).toEqual(['', expect.stringContaining('"TC"')])
+  })
+
+  it('refuses bytes after the counter', () => {
+    const error = expectDecodeError(BincodeFormat.deserialize('k', Uint8Array.from([...bytes, 0])), 'k')
+    expect(error.message).toContain('1 unexpected bytes')
+  })
+
+  /** A hand-written payload: uniform, zone "UTC", one track of `seconds` with `buckets`, one head, one count array. */
+  const payload = (buckets: number[], head: number[], counts: number[]): Uint8Array =>
+    Uint8Array.from([0x54, 0x43, 1, 1, 3, 0x55, 0x54, 0x43, 1, 0, ...buckets, 1, ...head, 1, ...counts])
+
+  it('reads a hand-written payload, and reports a bad field at its path', () => {
+    const ok = BincodeFormat.deserialize('k', payload([5], [2], [2, 7, 0x80, 0x01]))
+    expect(ok).toEqual(E.right({ layout: { tracks: [{ unit: 'seconds', buckets: 5 }], alignment: 'uniform', timeZone: 'UTC' }, heads: [1], counts: [[7, 128]] }))
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([0], [2], [1, 7])), 'k').path).toBe('counter.layout.tracks.0.buckets')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([5], [2], [6, 1, 1, 1, 1, 1, 1])), 'k').path).toBe('counter.counts.0')
+    const unknownUnit = Uint8Array.from(payload([5], [2], [1, 7]).map((b, i) => (i === 9 ? 7 : b)))
+    expect(expectDecodeError(BincodeFormat.deserialize('k', unknownUnit), 'k').path).toBe('counter.layout.tracks.0.unit')
+    const unknownAlignment = Uint8Array.from(payload([5], [2], [1, 7]).map((b, i) => (i === 3 ? 2 : b)))
+    expect(expectDecodeError(BincodeFormat.deserialize('k', unknownAlignment), 'k').path).toBe('counter.layout.alignment')
+    const badZone = Uint8Array.from(payload([5], [2], [1, 7]).map((b, i) => (i === 5 ? 0xff : b)))
+    expect(expectDecodeError(BincodeFormat.deserialize('k', badZone), 'k').path).toBe('counter.layout.timeZone')
+  })
+
+  it('keeps counts up to Number.MAX_SAFE_INTEGER exact and refuses larger ones', () => {
+    const max = Number.MAX_SAFE_INTEGER
+    const big = { layout: uniformEvery, heads: uniformEvery.tracks.map(() => 0), counts: uniformEvery.tracks.map((t) => [max, max - 1, 2 ** 52, 2 ** 32 + 1, 2 ** 31, 127, 128].slice(0, t.buckets)) }
+    expect(BincodeFormat.deserialize('k', BincodeFormat.serialize(big))).toEqual(E.right(big))
+    // 2^53 as a varint: seven 0x80 bytes and then 0x10.
+    const tooBig = payload([5], [2], [1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10])
+    expect(expectDecodeError(BincodeFormat.deserialize('k', tooBig), 'k').message).toContain('MAX_SAFE_INTEGER')
+    const overlong = payload([5], [2], [1, 0x87, 0x00])
+    expect(expectDecodeError(BincodeFormat.deserialize('k', overlong), 'k').message).toContain('needless bytes')
+    const nineBytes = payload([5], [2], [1, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])
+    expect(expectDecodeError(BincodeFormat.deserialize('k', nineBytes), 'k').message).toContain('longer than 8 bytes')
+  })
+
+  it('keeps every head of the instant range exact (zigzag varints past 2^53)', () => {
+    const head = fc.oneof(
+      fc.integer({ min: -8.64e15, max: 8.64e15 }),
+      fc.constantFrom(0, -1, 1, 63, -63, 64, -64, 65, -65, 2 ** 31, -(2 ** 31), 2 ** 32 + 1, -(2 ** 32) - 1, 8.64e15, -8.64e15, 4.5e15 + 1, -4.5e15 - 1)
+    )
+    const one = orThrow(Layout.make({ seconds: 1 }, { alignment: 'uniform', timeZone: 'UTC' }))
+    fc.assert(
+      fc.property(head, (h) => {
+        const c = { layout: one, heads: [h], counts: [[1]] }
+        expect(BincodeFormat.deserialize('k', BincodeFormat.serialize(c))).toEqual(E.right(c))
+      }),
+      { numRuns: 1_000 }
+    )
+  })
+
+  it('refuses to write what is not a counter rather than write wrong bytes', () => {
+    const c2 = { ...c, counts: [[-1], [], [], []] }
+    expect(() => BincodeFormat.serialize(c2)).toThrow(RangeError)
+    expect(() => BincodeFormat.serialize({ ...c, heads: [0.5, 0, 0, 0] })).toThrow(RangeError)
+  })
+})
