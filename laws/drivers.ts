@@ -270,7 +270,7 @@ export const seen = (): Laws => ({
     fc.constantFrom(...TimeUnit.all),
     ([scene, at], unit) => P.firstSeenInIsWithinHalfABucket(built(scene)[0]!, unit, recordsOf(scene), at)
   ),
-  'firstSeen reads the unit that reaches furthest back': fc.property(recordedScene(modelZoneLayouts), ([scene, at]) =>
+  'firstSeen reads the unit that reaches furthest back, and is never less than lastSeen': fc.property(recordedScene(modelZoneLayouts), ([scene, at]) =>
     P.firstSeenReadsTheEverUnit(built(scene)[0]!, everUnit(scene.layout, at), at)
   )
 })

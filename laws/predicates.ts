@@ -316,11 +316,13 @@ export const firstSeenInIsWithinHalfABucket = (c: C, unit: Layout.Track['unit'],
   return O.isSome(seen) && withinHalfABucket(c.layout, unit, Math.min(...held), at, seen.value)
 }
 
-/** `firstSeen` is `firstSeenIn` of the unit `ever` reads. */
+/** `firstSeen` is `firstSeenIn` of the unit `ever` reads, but never less than `lastSeen`. */
 export const firstSeenReadsTheEverUnit = (c: C, everUnit: Layout.Track['unit'], at: number): boolean => {
   const all = Query.firstSeen(c, at)
   const inUnit = Query.firstSeenIn(c, everUnit, at)
-  return O.isNone(all) ? O.isNone(inUnit) : O.isSome(inUnit) && all.value === inUnit.value
+  const last = Query.lastSeen(c, at)
+  if (O.isNone(all)) return O.isNone(inUnit)
+  return O.isSome(inUnit) && O.isSome(last) && all.value === Math.max(inUnit.value, last.value)
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -282,7 +282,7 @@ export const lastSeen: {
 /**
  * Milliseconds since the oldest event still held, estimated as the time since the middle of the
  * oldest non-zero bucket of the unit that reaches furthest back: off by at most half a bucket of
- * that unit. `none` when nothing is held.
+ * that unit, and never less than `lastSeen`. `none` when nothing is held.
  *
  * @example
  * import { Counter, Layout, Query } from 'tiny-counter'
@@ -299,7 +299,11 @@ export const firstSeen: {
 } = dual(isSeenQuery, (self: Counter, at: number): O.Option<number> => {
   const view = windowView(self, { _tag: 'Ever' }, at)!
   const i = oldestNonzero(view)
-  return i < 0 ? O.none : O.some(sinceMiddleOf(self, view, i, at))
+  if (i < 0) return O.none
+  // The first occurrence is never more recent than the last: a coarse unit's estimate can be.
+  const first = sinceMiddleOf(self, view, i, at)
+  const last = lastSeen(self, at)
+  return O.some(O.isSome(last) && last.value > first ? last.value : first)
 })
 
 /**

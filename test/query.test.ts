@@ -107,6 +107,15 @@ describe('lastSeen and firstSeen', () => {
     expect(Query.firstSeen(c, now)).toEqual(O.some(12.25 * D))
   })
 
+  it('never report the first occurrence as more recent than the last', () => {
+    // One event on 1 January; asked on 31 January, months (cut at now) would put it mid-month.
+    const c = recordAll(Layout.utc, [[Date.UTC(2026, 0, 1), 1]])
+    const at = Date.UTC(2026, 0, 31, 23)
+    const last = Query.lastSeen(c, at)
+    expect(Query.firstSeen(c, at)).toEqual(last)
+    expect(O.isSome(last) && last.value).toBeGreaterThan(30 * D)
+  })
+
   it('are none for a counter that never saw anything', () => {
     expect(Query.lastSeen(Counter.empty(Layout.utc), now)).toEqual(O.none)
     expect(Query.firstSeen(Counter.empty(Layout.utc), now)).toEqual(O.none)
