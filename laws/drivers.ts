@@ -1,12 +1,13 @@
-// Drivers: each turns predicates (predicates.ts) and arbitraries (arbitraries.ts) into named
-// fast-check properties, one group per test file. Properties draw histories, not counters, so a
+// Drivers: each turns predicates (predicates.ts) and the arbitraries of tiny-counter/testing into
+// named fast-check properties, one group per test file. Properties draw histories, not counters, so a
 // counterexample prints the records that built the counter and can be replayed.
 import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { Calendar, Counter, TimeUnit, Window } from 'tiny-counter'
 import type { Layout } from 'tiny-counter'
-import { DAY, HOUR, MINUTE, SECOND, anchorsFor, historicTransitionsOf, modelZones, transitionsOf, zones } from './anchors.js'
-import * as A from './arbitraries.js'
+import * as A from 'tiny-counter/testing'
+import { anchorsFor, transitionsOf, zones } from 'tiny-counter/testing'
+import { DAY, HOUR, MINUTE, SECOND, historicTransitionsOf, modelZones } from './anchors.js'
 import type { Event } from './model.js'
 import { answer, bucketNumber, calendarBucketStart, everUnit, knowsUnit } from './model.js'
 import * as P from './predicates.js'
@@ -15,7 +16,7 @@ import * as P from './predicates.js'
 export const RUNS = { numRuns: 1000 } as const
 
 /** Named properties; `any` because each property of a group draws different inputs. */
-export type Laws = Readonly<Record<string, fc.IProperty<any>>>
+type Laws = A.Laws
 
 /**
  * A zone's layouts for the model: the issue's calendar layout, the default one and the small ones
@@ -34,32 +35,12 @@ const built = (scene: A.Scene): ReadonlyArray<Counter.Counter> => scene.historie
 // the monoid
 // -------------------------------------------------------------------------------------------------
 
-export const mergeMonoid = (): Laws => {
-  const three = A.scene({ histories: 3 })
-  return {
-    'merge is associative': fc.property(three, (scene) => {
-      const [a, b, c] = built(scene)
-      return P.associative(Counter.Eq, Counter.merge)(a!, b!, c!)
-    }),
-    'merge is commutative': fc.property(three, (scene) => {
-      const [a, b] = built(scene)
-      return P.commutative(Counter.Eq, Counter.merge)(a!, b!)
-    }),
-    'empty is a left identity': fc.property(A.scene(), (scene) =>
-      P.leftIdentity(Counter.Eq, Counter.getMonoid(scene.layout))(built(scene)[0]!)
-    ),
-    'empty is a right identity': fc.property(A.scene(), (scene) =>
-      P.rightIdentity(Counter.Eq, Counter.getMonoid(scene.layout))(built(scene)[0]!)
-    ),
-    'getMonoid(layout).concat is associative for counters of any layouts': fc.property(
-      A.layout,
-      A.scene(),
-      A.scene(),
-      A.scene(),
-      (layout, x, y, z) => P.associative(Counter.Eq, Counter.getMonoid(layout).concat)(built(x)[0]!, built(y)[0]!, built(z)[0]!)
-    )
-  }
-}
+export const mergeMonoid = (): Laws => ({
+  ...A.counterMonoid(),
+  'getMonoid(layout).concat is associative for counters of any layouts': fc.property(A.layout, A.scene(), A.scene(), A.scene(), (layout, x, y, z) =>
+    A.associative(Counter.Eq, Counter.getMonoid(layout).concat)(built(x)[0]!, built(y)[0]!, built(z)[0]!)
+  )
+})
 
 // -------------------------------------------------------------------------------------------------
 // record

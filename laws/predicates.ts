@@ -1,39 +1,14 @@
 // The laws as pure predicates: each takes plain values and returns whether the law holds for
 // them. No fast-check here (see drivers.ts), no randomness, no clock: a failing case can be
-// replayed by calling the predicate with the printed counterexample.
+// replayed by calling the predicate with the printed counterexample. (The monoid predicates,
+// associative, commutative and the identities, are tiny-counter/testing's.)
 import * as E from 'fp-ts/lib/Either.js'
-import type { Eq } from 'fp-ts/lib/Eq.js'
-import type { Monoid } from 'fp-ts/lib/Monoid.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { Calendar, Counter, Layout, Query, Window } from 'tiny-counter'
 import type { Answer } from './model.js'
 import { offsetChangesAt, wallClockIsWhole } from './model.js'
 
 type C = Counter.Counter
-
-// -------------------------------------------------------------------------------------------------
-// algebra (as in fp-ts-laws, plus commutativity)
-// -------------------------------------------------------------------------------------------------
-
-export const associative =
-  <A>(E: Eq<A>, concat: (x: A, y: A) => A) =>
-  (a: A, b: A, c: A): boolean =>
-    E.equals(concat(concat(a, b), c), concat(a, concat(b, c)))
-
-export const commutative =
-  <A>(E: Eq<A>, concat: (x: A, y: A) => A) =>
-  (a: A, b: A): boolean =>
-    E.equals(concat(a, b), concat(b, a))
-
-export const leftIdentity =
-  <A>(E: Eq<A>, M: Monoid<A>) =>
-  (a: A): boolean =>
-    E.equals(M.concat(M.empty, a), a)
-
-export const rightIdentity =
-  <A>(E: Eq<A>, M: Monoid<A>) =>
-  (a: A): boolean =>
-    E.equals(M.concat(a, M.empty), a)
 
 // -------------------------------------------------------------------------------------------------
 // record

@@ -9,6 +9,9 @@ export default defineConfig({
     alias: [
       { find: /^tiny-counter$/, replacement: `${root}src/index.ts` },
       { find: /^tiny-counter\/sqlite$/, replacement: `${root}src/storage/Sqlite.ts` },
+      { find: /^tiny-counter\/redux$/, replacement: `${root}src/integrations/redux.ts` },
+      { find: /^tiny-counter\/zustand$/, replacement: `${root}src/integrations/zustand.ts` },
+      { find: /^tiny-counter\/testing$/, replacement: `${root}src/testing.ts` },
       { find: /^tiny-counter\/(.*)$/, replacement: `${root}src/$1.ts` }
     ]
   },

@@ -1,0 +1,181 @@
+/**
+ * Redux Toolkit binding (`tiny-counter/redux`): a slice of counters by event name whose actions
+ * carry their instant, so reducers stay pure and can be replayed; selectors for every query; and
+ * thunks that read the clock once to check a limit, or validate synced counters with the io-ts codec.
+ */
+import type { CaseReducer, Draft, PayloadAction, Slice, ThunkAction, UnknownAction } from '@reduxjs/toolkit'
+import { createSlice, current, isDraft } from '@reduxjs/toolkit'
+import * as E from 'fp-ts/lib/Either.js'
+import type * as O from 'fp-ts/lib/Option.js'
+import type { Clock } from '../Clock.js'
+import { SystemClock } from '../Clock.js'
+import type { Counter } from '../Counter.js'
+import type { Layout } from '../Layout.js'
+import { standard } from '../Layout.js'
+import type { TimeUnit } from '../TimeUnit.js'
+import type { Window } from '../Window.js'
+import type { ImportRefusal } from '../store/EventStore.js'
+import * as CounterState from './CounterState.js'
+
+export * as CounterState from './CounterState.js'
+
+type State = CounterState.CounterState
+
+/** What `createCounterSlice` needs; everything has a default. */
+export interface CounterSliceOptions<Name extends string> {
+  /** The slice's name and reducer path (default `'counters'`). */
+  readonly name?: Name
+  /** The layout of every counter in the slice (default `Layout.standard()`); synced counters are converted to it. */
+  readonly layout?: Layout
+  /** The clock `checkAndRecord` reads, once per call (default `SystemClock`). Reducers never read it. */
+  readonly clock?: Clock
+}
+
+/** `count` events (default 1) of `event` happened at `at` (epoch ms). */
+export interface Recorded {
+  readonly event: string
+  readonly at: number
+  readonly count?: number
+}
+
+/** Every counter moves to `at` (epoch ms), dropping the buckets that fall out. */
+export interface Rotated {
+  readonly at: number
+}
+
+/** Counters by event name from elsewhere (another device, a backup): validated by the reducer. */
+export interface Synced {
+  readonly counters: Readonly<Record<string, unknown>>
+}
+
+/** The slice's case reducers; each leaves the state as it was when its payload is invalid. */
+export type CounterCaseReducers = {
+  recorded: CaseReducer<State, PayloadAction<Recorded>>
+  rotated: CaseReducer<State, PayloadAction<Rotated>>
+  merged: CaseReducer<State, PayloadAction<Synced>>
+  imported: CaseReducer<State, PayloadAction<Synced>>
+}
+
+/** The slice's selectors: one per query, `none` for an event the state does not hold. */
+export type CounterSelectors = {
+  selectCounter: (state: State, event: string) => O.Option<Counter>
+  selectSum: (state: State, event: string, window: Window, at: number) => O.Option<number>
+  selectAverage: (state: State, event: string, window: Window, at: number) => O.Option<number>
+  selectAverageNonzero: (state: State, event: string, window: Window, at: number) => O.Option<number>
+  selectCountNonzero: (state: State, event: string, window: Window, at: number) => O.Option<number>
+  selectBuckets: (state: State, event: string, window: Window, at: number) => O.Option<ReadonlyArray<readonly [number, number]>>
+  selectLastSeen: (state: State, event: string, at: number) => O.Option<number>
+  selectFirstSeen: (state: State, event: string, at: number) => O.Option<number>
+  selectFirstSeenIn: (state: State, event: string, unit: TimeUnit, at: number) => O.Option<number>
+}
+
+/** A thunk of the slice: it reads the slice at `state[name]`. */
+export type CounterThunk<Name extends string, A> = ThunkAction<A, { readonly [K in Name]: State }, unknown, UnknownAction>
+
+/** A Redux Toolkit slice of counters, with its layout and its thunks. */
+export interface CounterSlice<Name extends string = 'counters'> extends Slice<State, CounterCaseReducers, Name, Name, CounterSelectors> {
+  readonly layout: Layout
+  /**
+   * Reads the clock once, checks the rules against the slice's counters at that instant and
+   * dispatches `recorded({ event, at })` only when they pass; returns the decision.
+   */
+  readonly checkAndRecord: (rules: CounterState.Rules, event: string) => CounterThunk<Name, E.Either<CounterState.CheckRefusal, void>>
+  /** Validates counters from elsewhere and dispatches `merged` with them, or returns why not (dispatching nothing). */
+  readonly mergeCounters: (input: unknown) => CounterThunk<Name, E.Either<ImportRefusal, void>>
+  /** Validates counters from elsewhere and dispatches `imported` with them, or returns why not (dispatching nothing). */
+  readonly importCounters: (input: unknown) => CounterThunk<Name, E.Either<ImportRefusal, void>>
+}
+
+const DONE: E.Either<never, void> = E.right(undefined)
+
+/**
+ * Applies a pure change to the slice state. Inside Immer (as in every slice reducer) the changed
+ * counters are assigned into the draft, so the reducer composes with others; outside, the new
+ * state is returned. A refused change leaves the state as it was.
+ */
+const update = (state: Draft<State>, change: (before: State) => E.Either<unknown, State>): State | undefined => {
+  if (!isDraft(state)) {
+    const plain = state as State
+    return E.getOrElse(() => plain)(change(plain))
+  }
+  const before = current(state) as State
+  const after = change(before)
+  if (E.isLeft(after) || after.right === before) return undefined
+  const draft = state.counters as Record<string, Counter>
+  for (const [event, counter] of Object.entries(after.right.counters)) if (before.counters[event] !== counter) draft[event] = counter
+  return undefined
+}
+
+/**
+ * A slice of counters by event name, all of one layout: actions `recorded`, `rotated`, `merged`
+ * and `imported` (each carrying everything it needs, the instant included, so reducers are pure),
+ * a selector per query, and the thunks `checkAndRecord`, `mergeCounters` and `importCounters`.
+ * State, actions and counters are plain data: they pass Redux Toolkit's serializability and
+ * immutability checks.
+ *
+ * @example
+ * import { configureStore } from '@reduxjs/toolkit'
+ * import { Layout, Limit, TestClock, Window } from 'tiny-counter'
+ * import { createCounterSlice } from 'tiny-counter/redux'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const clock = TestClock.at(Date.UTC(2026, 0, 5, 9))
+ * const counters = createCounterSlice({ layout: Layout.utc, clock })
+ * const store = configureStore({ reducer: { counters: counters.reducer } })
+ * store.dispatch(counters.actions.recorded({ event: 'launch', at: clock.now(), count: 2 }))
+ * const { selectSum } = counters.selectors
+ * assert.deepEqual(selectSum(store.getState(), 'launch', Window.last(7, 'days'), clock.now()), O.some(2))
+ * const rules = [Limit.atMost('api', 1, 'minutes')]
+ * assert.ok(E.isRight(store.dispatch(counters.checkAndRecord(rules, 'api'))))
+ * assert.ok(E.isLeft(store.dispatch(counters.checkAndRecord(rules, 'api'))))
+ */
+export const createCounterSlice = <Name extends string = 'counters'>(options: CounterSliceOptions<Name> = {}): CounterSlice<Name> => {
+  const name = options.name ?? ('counters' as Name)
+  const layout = options.layout ?? standard()
+  const clock = options.clock ?? SystemClock
+  const slice = createSlice<State, CounterCaseReducers, Name, CounterSelectors, Name>({
+    name,
+    initialState: CounterState.initial,
+    reducers: {
+      recorded: (state, { payload }) => update(state, (s) => CounterState.record(s, layout, payload.event, payload.at, payload.count ?? 1)),
+      rotated: (state, { payload }) => update(state, (s) => CounterState.rotate(s, payload.at)),
+      merged: (state, { payload }) => update(state, (s) => CounterState.mergeAll(s, layout, payload.counters)),
+      imported: (state, { payload }) => update(state, (s) => CounterState.importAll(s, layout, payload.counters))
+    },
+    selectors: {
+      selectCounter: CounterState.counter,
+      selectSum: CounterState.sum,
+      selectAverage: CounterState.average,
+      selectAverageNonzero: CounterState.averageNonzero,
+      selectCountNonzero: CounterState.countNonzero,
+      selectBuckets: CounterState.buckets,
+      selectLastSeen: CounterState.lastSeen,
+      selectFirstSeen: CounterState.firstSeen,
+      selectFirstSeenIn: CounterState.firstSeenIn
+    }
+  })
+  const { recorded, merged, imported } = slice.actions
+  const synced =
+    (action: typeof merged | typeof imported) =>
+    (input: unknown): CounterThunk<Name, E.Either<ImportRefusal, void>> =>
+    (dispatch) => {
+      const decoded = CounterState.decode(input, layout)
+      if (E.isLeft(decoded)) return decoded
+      dispatch(action({ counters: decoded.right }))
+      return DONE
+    }
+  return Object.assign(slice, {
+    layout,
+    checkAndRecord:
+      (rules: CounterState.Rules, event: string): CounterThunk<Name, E.Either<CounterState.CheckRefusal, void>> =>
+      (dispatch, getState) => {
+        const at = clock.now()
+        const checked = CounterState.checkAndRecord(slice.selectSlice(getState()), layout, rules, event, at)
+        if (E.isLeft(checked)) return checked
+        dispatch(recorded({ event, at }))
+        return DONE
+      },
+    mergeCounters: synced(merged),
+    importCounters: synced(imported)
+  })
+}
