@@ -20,6 +20,7 @@ import type { TimeUnit } from '../TimeUnit.js'
 import { decode } from '../codec/CounterCodec.js'
 import type { DecodeError, InvalidDuration, InvalidInstant } from '../errors.js'
 import { FutureEvent, InvalidCount, InvalidEventName, StorageError } from '../errors.js'
+import { difference, hasCounts } from '../internal/delta.js'
 import type { Persister } from '../internal/persister.js'
 import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
@@ -66,7 +67,14 @@ const isEventName = (event: unknown): event is string => typeof event === 'strin
  */
 export class EventStore {
   private readonly counters: Map<string, Counter>
+  /** Events changed since they were last persisted (kept only when the store has storage). */
   private readonly dirty = new Set<string>()
+  /**
+   * Events changed since the last `resetDirty`, each with its baseline: its counter before the
+   * first change since then, plus everything merged or imported into it from elsewhere. The
+   * counter minus its baseline is what this store recorded itself: what `exportDirty` sends.
+   */
+  private readonly changes = new Map<string, Counter | undefined>()
   private readonly source: Source
   /** Slots held by unsettled reservations, by event, with the instant each expires. */
   private readonly pending = new Map<string, Set<{ readonly expiresAt: number }>>()
@@ -239,11 +247,18 @@ export class EventStore {
   private add(event: string, count: number, at: number): E.Either<RecordRefusal, void> {
     if (!isEventName(event)) return E.left(new InvalidEventName(event))
     if (!isCount(count)) return E.left(new InvalidCount(count))
-    const recorded = recordInto(this.counters.get(event) ?? empty(this.layout), at, count)
+    const before = this.counters.get(event)
+    const recorded = recordInto(before ?? empty(this.layout), at, count)
     if (E.isLeft(recorded)) return recorded
     this.counters.set(event, recorded.right)
-    this.dirty.add(event)
+    this.changed(event, before)
     return DONE
+  }
+
+  /** Notes a change to `event`, whose counter was `before`. */
+  private changed(event: string, before: Counter | undefined): void {
+    if (this.persister !== undefined) this.dirty.add(event)
+    if (!this.changes.has(event)) this.changes.set(event, before)
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -412,20 +427,34 @@ export class EventStore {
   }
 
   /**
-   * The counters changed since the last `resetDirty` (or persist).
+   * What this store recorded itself since the last `resetDirty`, by event, as delta counters:
+   * merging them into another store adds exactly those events. Counts that were merged or imported
+   * from elsewhere are left out, so exchanging `exportDirty` between devices never counts an event
+   * twice. An event created here with a count of 0 is included (with no counts), so that it exists
+   * elsewhere too.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
-   * const store = EventStore.create()
-   * store.record('app_launch')
-   * store.record('api_call')
-   * store.resetDirty()
-   * store.record('api_call')
-   * assert.deepEqual(Object.keys(store.exportDirty()), ['api_call'])
-   * assert.deepEqual(store.exportDirty().api_call, store.exportAll().api_call)
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const phone = EventStore.create()
+   * const laptop = EventStore.create()
+   * phone.recordCount('app_launch', 2)
+   * laptop.mergeAll(phone.exportDirty())
+   * phone.resetDirty()
+   * laptop.recordCount('app_launch', 3)
+   * phone.mergeAll(laptop.exportDirty()) // only the 3 new launches, not the 2 phone sent
+   * assert.deepEqual(phone.query('app_launch').ever().sum(), O.some(5))
+   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(5))
    */
   exportDirty(): Counters {
-    return Object.fromEntries([...this.dirty].map((event) => [event, this.counters.get(event)!]))
+    const out: Array<readonly [string, Counter]> = []
+    for (const [event, baseline] of this.changes) {
+      const counter = this.counters.get(event)
+      if (counter === undefined) continue
+      const delta = difference(counter, baseline)
+      if (baseline === undefined || hasCounts(delta)) out.push([event, delta])
+    }
+    return Object.fromEntries(out)
   }
 
   /**
@@ -536,14 +565,20 @@ export class EventStore {
       incoming.push([event, convert(decoded.right, this.layout)])
     }
     for (const [event, counter] of incoming) {
-      this.counters.set(event, combine(this.counters.get(event), counter))
-      this.dirty.add(event)
+      const before = this.counters.get(event)
+      const after = combine(before, counter)
+      this.counters.set(event, after)
+      if (this.persister !== undefined) this.dirty.add(event)
+      // What came from elsewhere joins the baseline, so it is never sent back.
+      const baseline = this.changes.has(event) ? this.changes.get(event) : before
+      this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
     }
     return DONE
   }
 
   /**
-   * Whether any event changed since the last `resetDirty` (or persist).
+   * Whether something waits: with storage, changes not yet persisted; without, changes not yet
+   * exported and reset.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
@@ -556,11 +591,12 @@ export class EventStore {
    * assert.equal(store.isDirty(), false)
    */
   isDirty(): boolean {
-    return this.dirty.size > 0
+    return this.persister === undefined ? this.changes.size > 0 : this.dirty.size > 0
   }
 
   /**
-   * Forgets which events changed, without writing anything.
+   * Forgets what `exportDirty` would send (call it once the export was delivered). It never makes a
+   * store skip persisting: changes not yet written stay dirty for `persist()` and `close()`.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
@@ -573,7 +609,7 @@ export class EventStore {
    * assert.deepEqual(store.query('app_launch').ever().sum(), O.some(2)) // the counts stay
    */
   resetDirty(): void {
-    this.dirty.clear()
+    this.changes.clear()
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -643,7 +679,9 @@ export class EventStore {
    */
   compact(): Promise<E.Either<StorageError, void>> {
     if (this.persister === undefined) return this.persistWith(() => [])
-    return this.persister.compact({ counters: this.counters, dirty: this.dirty }, this.clock.now())
+    const compacted = this.persister.compact({ counters: this.counters, dirty: this.dirty }, this.clock.now())
+    for (const event of this.changes.keys()) if (!this.counters.has(event)) this.changes.delete(event)
+    return compacted
   }
 
   /**
