@@ -84,6 +84,15 @@ fc.assert(Testing.formatterRoundTrip(TinyCounter.BincodeFormat), { numRuns: 20 }
 assert.equal(Testing.TestClock, TinyCounter.TestClock)
 port1.close()
 
+// The package ships only the built files, the docs, the README and the licence.
+const { execFileSync } = await import('node:child_process')
+const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+const shipped = packed.files.map((f) => f.path)
+const stray = shipped.filter((path) => !/^(dist\/|docs\/|README\.md$|LICENSE$|package\.json$)/.test(path))
+assert.deepEqual(stray, [], `npm pack would ship ${stray.join(', ')}`)
+assert.ok(shipped.includes('dist/index.js') && shipped.includes('dist/storage/Sqlite.js') && shipped.includes('LICENSE'))
+assert.ok(!shipped.some((path) => path.startsWith('dist/') && /\.test\./.test(path)))
+
 const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'FilePerEvent', 'JsonFormat', 'BincodeFormat']
 for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
 console.log(`smoke: the built package and its subpaths (sqlite, redux, zustand, testing) import from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
