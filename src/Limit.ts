@@ -20,7 +20,8 @@ import { isTimeUnit, nominalMillis } from './TimeUnit.js'
 import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from './errors.js'
 import { InvalidCount, InvalidWindow, TinyCounterError, UnknownUnit } from './errors.js'
 import type { Compiled } from './internal/compiled.js'
-import { compile } from './internal/compiled.js'
+import { compile, positionOf } from './internal/compiled.js'
+import type { BucketGrid } from './internal/grids.js'
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -123,8 +124,11 @@ const span = (window: WindowInput): E.Either<ConstraintError, Span> => {
   )
 }
 
-const counted = (tag: 'AtMost' | 'AtLeast', event: string, limit: number, window: WindowInput): E.Either<ConstraintError, Constraint> =>
-  isCount(limit) ? E.map((s: Span): Constraint => ({ _tag: tag, event, limit, span: s }))(span(window)) : E.left(new InvalidCount(limit))
+const counted = (tag: 'AtMost' | 'AtLeast', event: string, limit: number, window: WindowInput): E.Either<ConstraintError, Constraint> => {
+  if (!isCount(limit)) return E.left(new InvalidCount(limit))
+  const s = span(window)
+  return E.isLeft(s) ? s : E.right({ _tag: tag, event, limit, span: s.right })
+}
 
 /**
  * Passes while the event's count in the window, plus its pending reservations, is below `limit`:
@@ -230,9 +234,49 @@ const resolve = (compiled: Compiled, layout: Layout, constraint: Constraint, s: 
   return E.left(new UntrackedWindow(constraint, `no tracked second, minute, hour or day buckets divide ${s.millis} ms and reach that far`))
 }
 
+/**
+ * The position of the unit a count window reads, as `resolve` finds it, or -1 where `resolve`
+ * refuses; without allocating (the hot path of a check that passes).
+ */
+const resolvedPosition = (compiled: Compiled, layout: Layout, s: Span): number => {
+  if (s._tag === 'Buckets') {
+    const position = positionOf(compiled, s.unit)
+    return position >= 0 && s.buckets <= compiled.lengths[position]! ? position : -1
+  }
+  for (let u = layout.tracks.length - 1; u >= 0; u--) {
+    const { unit, buckets } = layout.tracks[u]!
+    if (unit === 'weeks' || unit === 'months' || unit === 'years') continue
+    const length = nominalMillis[unit]
+    if (s.millis % length === 0 && s.millis / length <= buckets) return u
+  }
+  return -1
+}
+
+/** The number of buckets a count window reads at a position found by `resolvedPosition`. */
+const resolvedBuckets = (layout: Layout, s: Span, position: number): number =>
+  s._tag === 'Buckets' ? s.buckets : s.millis / nominalMillis[layout.tracks[position]!.unit]
+
+/**
+ * `grid.start(i)` remembered: a calendar grid finds a bucket's first instant by a search, and a
+ * refused check asks for the same few bucket starts again and again (a pure function of the grid
+ * and the index, so remembering it changes nothing but the time taken).
+ */
+const starts = new WeakMap<BucketGrid, Map<number, number>>()
+const MAX_REMEMBERED_STARTS = 256
+const startOf = (grid: BucketGrid, i: number): number => {
+  let known = starts.get(grid)
+  if (known === undefined) starts.set(grid, (known = new Map()))
+  const found = known.get(i)
+  if (found !== undefined) return found
+  const start = grid.start(i)
+  if (known.size >= MAX_REMEMBERED_STARTS) known.clear()
+  known.set(i, start)
+  return start
+}
+
 /** The newest bucket index of a unit at `at` (never before the counter's head). */
 const currentIndex = (counter: Counter | undefined, compiled: Compiled, position: number, at: number): number => {
-  const index = compiled.grids[position]!.index(at)
+  const index = compiled.grids[position]!.indexOf(at)
   if (counter === undefined || counter.heads.length === 0) return index
   const head = counter.heads[position]!
   return index > head ? index : head
@@ -294,22 +338,22 @@ const evaluate = (constraint: Constraint, state: LimitState, at: number, layout:
         }
         if (j < 0) return O.none
         // Bucket j leaves the window when bucket current + buckets - j begins.
-        return O.some(compiled.grids[position]!.start(current + buckets - j) - at)
+        return O.some(startOf(compiled.grids[position]!, current + buckets - j) - at)
       })(resolve(compiled, layout, constraint, constraint.span))
     case 'Cooldown': {
       const last = newestOccurrence(state.counterOf(constraint.event), compiled, at)
       if (last === undefined) return E.right(PASS)
       const grid = compiled.grids[last.position]!
-      const start = grid.start(last.index)
+      const start = startOf(grid, last.index)
       if (at - start >= constraint.millis) return E.right(PASS)
       // Until then nothing changes, unless the unit forgets the bucket first: look again at that time.
-      const forgotten = grid.start(last.index + compiled.lengths[last.position]!)
+      const forgotten = startOf(grid, last.index + compiled.lengths[last.position]!)
       return E.right(O.some(Math.min(start + constraint.millis, forgotten) - at))
     }
     case 'Within': {
       const last = newestOccurrence(state.counterOf(constraint.event), compiled, at)
       if (last === undefined) return E.right(O.none)
-      const start = compiled.grids[last.position]!.start(last.index)
+      const start = startOf(compiled.grids[last.position]!, last.index)
       return E.right(at - start < constraint.millis ? PASS : O.none)
     }
     case 'During':
@@ -320,6 +364,26 @@ const evaluate = (constraint: Constraint, state: LimitState, at: number, layout:
     }
   }
 }
+
+/**
+ * Whether `evaluate` would find that the constraint passes at `at`, for count constraints without
+ * allocating anything (any other kind asks `evaluate`). `false` also when it cannot be evaluated.
+ */
+const passesAt = (constraint: Constraint, state: LimitState, at: number, layout: Layout, compiled: Compiled): boolean => {
+  if (constraint._tag !== 'AtMost' && constraint._tag !== 'AtLeast') {
+    const outcome = evaluate(constraint, state, at, layout, compiled)
+    return E.isRight(outcome) && outcome.right === PASS
+  }
+  const position = resolvedPosition(compiled, layout, constraint.span)
+  if (position < 0) return false
+  const counter = state.counterOf(constraint.event)
+  const count = windowSum(counter, position, currentIndex(counter, compiled, position, at), resolvedBuckets(layout, constraint.span, position))
+  if (constraint._tag === 'AtLeast') return count >= constraint.limit
+  return count + (state.pendingOf?.(constraint.event) ?? 0) < constraint.limit
+}
+
+/** A check that passed. */
+const PASSED: E.Either<never, void> = E.right(undefined)
 
 const MAX_ROUNDS = 64
 
@@ -382,6 +446,11 @@ export const decide = (
   layout: Layout
 ): E.Either<LimitError, void> => {
   const compiled = compile(layout)
+  // The common case first: every constraint passes now, decided without allocating. Otherwise the
+  // constraints are evaluated again below, which finds the refusal and the wait (evaluating is pure).
+  let passing = 0
+  while (passing < constraints.length && passesAt(constraints[passing]!, state, at, layout, compiled)) passing++
+  if (passing === constraints.length) return PASSED
   let failed: Constraint | undefined
   let t = at
   for (let round = 0; round < MAX_ROUNDS; round++) {

@@ -19,6 +19,19 @@ export interface Source {
 }
 
 /**
+ * `Window.last(n, unit)`, the same value for the same arguments: windows are immutable plain data,
+ * so the common ones (`n` up to 128) are made once per unit instead of once per query. Anything
+ * else, invalid arguments included (which throw), goes to `Window.last`.
+ */
+const lastWindows: Partial<Record<TimeUnit, Array<Window.Window | undefined>>> = {}
+const MAX_REMEMBERED_LAST = 128
+const lastWindow = (n: number, unit: TimeUnit): Window.Window => {
+  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_REMEMBERED_LAST)) return Window.last(n, unit)
+  const known = (lastWindows[unit] ??= [])
+  return (known[n] ??= Window.last(n, unit))
+}
+
+/**
  * Chooses a window; shared by the single-event, multi-event, ratio and delta builders.
  *
  * @example
@@ -47,7 +60,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('login_attempt').lastSeconds(31).sum(), O.some(1))
    */
   lastSeconds(n: number): R {
-    return this.over(Window.last(n, 'seconds'))
+    return this.over(lastWindow(n, 'seconds'))
   }
   /**
    * The last `n` minutes (bucket 0 is the current minute).
@@ -61,7 +74,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('api_call').lastMinutes(2).sum(), O.some(1))
    */
   lastMinutes(n: number): R {
-    return this.over(Window.last(n, 'minutes'))
+    return this.over(lastWindow(n, 'minutes'))
   }
   /**
    * The last `n` hours (bucket 0 is the current hour).
@@ -76,7 +89,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('error').lastHours(24).sum(), O.some(2))
    */
   lastHours(n: number): R {
-    return this.over(Window.last(n, 'hours'))
+    return this.over(lastWindow(n, 'hours'))
   }
   /**
    * The last `n` days: today so far and the `n - 1` days before.
@@ -91,7 +104,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('app_launch').lastDays(8).sum(), O.some(2))
    */
   lastDays(n: number): R {
-    return this.over(Window.last(n, 'days'))
+    return this.over(lastWindow(n, 'days'))
   }
   /**
    * The last `n` weeks: this week so far (from Monday) and the `n - 1` weeks before.
@@ -107,7 +120,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('review').lastWeeks(2).sum(), O.some(2))
    */
   lastWeeks(n: number): R {
-    return this.over(Window.last(n, 'weeks'))
+    return this.over(lastWindow(n, 'weeks'))
   }
   /**
    * The last `n` months: this month so far and the `n - 1` months before.
@@ -122,7 +135,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('invoice').lastMonths(2).sum(), O.some(2))
    */
   lastMonths(n: number): R {
-    return this.over(Window.last(n, 'months'))
+    return this.over(lastWindow(n, 'months'))
   }
   /**
    * The last `n` years: this year so far and the `n - 1` years before.
@@ -136,7 +149,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('renewal').lastYears(2).sum(), O.some(1))
    */
   lastYears(n: number): R {
-    return this.over(Window.last(n, 'years'))
+    return this.over(lastWindow(n, 'years'))
   }
   /**
    * The last `n` buckets of any unit.
@@ -215,12 +228,13 @@ export abstract class WindowChooser<R> {
 export class RangeQuery {
   constructor(
     private readonly source: Source,
-    private readonly read: (source: Source) => Counter | undefined,
+    /** How to find the counter: an event's name, or a function of the source. */
+    private readonly read: string | ((source: Source) => Counter | undefined),
     private readonly window: Window.Window
   ) {}
-  private answer<A>(query: (c: Counter, w: Window.Window, at: number) => O.Option<A>): O.Option<A> {
-    const counter = this.read(this.source)
-    return counter === undefined ? O.none : query(counter, this.window, this.source.now())
+  private counter(): Counter | undefined {
+    const read = this.read
+    return typeof read === 'string' ? this.source.counterOf(read) : read(this.source)
   }
   /**
    * The number of events in the window.
@@ -235,7 +249,8 @@ export class RangeQuery {
    * assert.deepEqual(store.query('api_call').lastDays(2).sum(), O.some(6))
    */
   sum(): O.Option<number> {
-    return this.answer(Query.sum)
+    const counter = this.counter()
+    return counter === undefined ? O.none : Query.sum(counter, this.window, this.source.now())
   }
   /**
    * Events per bucket, zeros included.
@@ -249,7 +264,8 @@ export class RangeQuery {
    * assert.deepEqual(store.query('app_launch').lastDays(0).average(), O.none) // no bucket
    */
   average(): O.Option<number> {
-    return this.answer(Query.average)
+    const counter = this.counter()
+    return counter === undefined ? O.none : Query.average(counter, this.window, this.source.now())
   }
   /**
    * Events per non-zero bucket; `none` when every bucket is zero.
@@ -264,7 +280,8 @@ export class RangeQuery {
    * assert.deepEqual(store.query('app_launch').days(7, 14).averageNonzero(), O.none)
    */
   averageNonzero(): O.Option<number> {
-    return this.answer(Query.averageNonzero)
+    const counter = this.counter()
+    return counter === undefined ? O.none : Query.averageNonzero(counter, this.window, this.source.now())
   }
   /**
    * The number of buckets with at least one event.
@@ -278,7 +295,8 @@ export class RangeQuery {
    * assert.deepEqual(store.query('active').lastDays(28).sum(), O.some(5))
    */
   countNonzero(): O.Option<number> {
-    return this.answer(Query.countNonzero)
+    const counter = this.counter()
+    return counter === undefined ? O.none : Query.countNonzero(counter, this.window, this.source.now())
   }
   /**
    * `[index, count]` for every bucket of the window, index 0 (the current period) first.
@@ -292,7 +310,8 @@ export class RangeQuery {
    * assert.deepEqual(store.query('download').lastDays(3).buckets(), O.some([[0, 1], [1, 3], [2, 0]]))
    */
   buckets(): O.Option<ReadonlyArray<readonly [number, number]>> {
-    return this.answer(Query.buckets)
+    const counter = this.counter()
+    return counter === undefined ? O.none : Query.buckets(counter, this.window, this.source.now())
   }
 }
 
@@ -318,7 +337,7 @@ export class EventQuery extends WindowChooser<RangeQuery> {
     super()
   }
   protected over(window: Window.Window): RangeQuery {
-    return new RangeQuery(this.source, (source) => source.counterOf(this.event), window)
+    return new RangeQuery(this.source, this.event, window)
   }
   /**
    * Milliseconds since the event was last seen (within half a bucket of the finest unit holding it).

@@ -199,6 +199,9 @@ type ScheduleInput = Schedule | E.Either<InvalidHour | InvalidRange | UnknownTim
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
  */
 export class LimitBuilder {
+  /** The constraints, once found valid (the rules never change, so they are checked once). */
+  private valid: ReadonlyArray<Constraint> | undefined
+
   constructor(
     private readonly host: LimitHost,
     private readonly rules: ReadonlyArray<E.Either<ConstraintError, Constraint>> = []
@@ -302,10 +305,36 @@ export class LimitBuilder {
     return E.right(out)
   }
 
-  private decide(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, ReadonlyArray<Constraint>> {
-    return E.flatMap(this.constraints(event), (constraints) =>
-      E.map(() => constraints)(Limit.decide(constraints, this.host.state, event, this.host.now(), this.host.layout))
-    )
+  /** The constraints when every rule is valid, found once; `undefined` otherwise. */
+  private validConstraints(): ReadonlyArray<Constraint> | undefined {
+    if (this.valid !== undefined) return this.valid
+    const out: Constraint[] = []
+    for (const rule of this.rules) {
+      if (E.isLeft(rule)) return undefined
+      if ('event' in rule.right && (typeof rule.right.event !== 'string' || rule.right.event.length === 0)) return undefined
+      out.push(rule.right)
+    }
+    this.valid = out
+    return out
+  }
+
+  /**
+   * Why `event` may not happen now, or `undefined` when every constraint passes. The common case
+   * (valid rules, a valid name) allocates nothing; the others take the path that builds the error.
+   */
+  private decide(event: string): E.Left<LimitError | ConstraintError | InvalidEventName> | undefined {
+    const constraints = typeof event === 'string' && event.length > 0 ? this.validConstraints() : undefined
+    if (constraints === undefined) {
+      const found = this.constraints(event)
+      if (E.isLeft(found)) return found
+      return this.decideWith(found.right, event)
+    }
+    return this.decideWith(constraints, event)
+  }
+
+  private decideWith(constraints: ReadonlyArray<Constraint>, event: string): E.Left<LimitError> | undefined {
+    const decided = Limit.decide(constraints, this.host.state, event, this.host.now(), this.host.layout)
+    return E.isLeft(decided) ? decided : undefined
   }
 
   /**
@@ -319,7 +348,7 @@ export class LimitBuilder {
    * assert.deepEqual(store.events(), [])
    */
   check(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, void> {
-    return E.map(() => undefined)(this.decide(event))
+    return this.decide(event) ?? PASSED
   }
 
   /**
@@ -336,8 +365,7 @@ export class LimitBuilder {
    * assert.deepEqual(store.query('welcome_mail').lastDays(1).sum(), O.some(1))
    */
   checkAndRecord(event: string): E.Either<LimitError | ConstraintError | RecordRefusal, void> {
-    const decided = this.decide(event)
-    return E.isLeft(decided) ? decided : this.host.recordNow(event, 1)
+    return this.decide(event) ?? this.host.recordNow(event, 1)
   }
 
   /**
@@ -350,7 +378,7 @@ export class LimitBuilder {
    * assert.equal(store.events().length, 1)
    */
   allowed(event: string): boolean {
-    return E.isRight(this.decide(event))
+    return this.decide(event) === undefined
   }
 
   /**
@@ -387,9 +415,13 @@ export class LimitBuilder {
   reserve(event: string, options: ReserveOptions = {}): E.Either<LimitError | ConstraintError | InvalidEventName | InvalidDuration, Reservation> {
     const lifetime = options.expiresAfter === undefined ? E.right(DEFAULT_RESERVATION_MILLIS) : durationMillis(options.expiresAfter)
     if (E.isLeft(lifetime)) return lifetime
-    return E.map(() => new Reservation(event, this.host.hold(event, this.host.now() + lifetime.right), this.host))(this.decide(event))
+    const refused = this.decide(event)
+    return refused ?? E.right(new Reservation(event, this.host.hold(event, this.host.now() + lifetime.right), this.host))
   }
 }
+
+/** A check that passed (one shared value: `Right` of nothing). */
+const PASSED: E.Either<never, void> = E.right(undefined)
 
 const toSchedule = (input: ScheduleInput): E.Either<InvalidHour | InvalidRange | UnknownTimeZone, Schedule> =>
   input._tag === 'Left' || input._tag === 'Right' ? input : E.right(input)

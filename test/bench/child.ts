@@ -2,8 +2,14 @@
  * The entry of one case process (started by `run.ts` through `harness.ts`): `child.ts CASE_ID`.
  * `verify` checks the typed-array baseline against the library (when prepared) instead of timing.
  */
+import type { Body, Prepared } from './harness.ts'
 import { serve } from './harness.ts'
 import { cases, verifyBaseline } from './core.bench.ts'
+import { storeCases } from './store.bench.ts'
+import { limitCases } from './limit.bench.ts'
+import { memoryCases } from './memory.bench.ts'
+
+const all: ReadonlyArray<{ readonly id: string; readonly prepare: (data: any) => Body | Prepared }> = [...cases, ...storeCases, ...limitCases, ...memoryCases]
 
 const id = process.argv[2]
 if (id === 'verify') {
@@ -13,7 +19,7 @@ if (id === 'verify') {
     return () => 0
   })
 } else {
-  const found = cases.find((c) => c.id === id)
-  if (found === undefined) throw new Error(`unknown case ${String(id)}; known: ${cases.map((c) => c.id).join(', ')}`)
+  const found = all.find((c) => c.id === id)
+  if (found === undefined) throw new Error(`unknown case ${String(id)}; known: ${all.map((c) => c.id).join(', ')}`)
   serve(found.prepare)
 }

@@ -7,7 +7,10 @@
  *   each, in an order that rotates every cycle: a slow patch of the machine hits all of them alike,
  *   and ratios are taken round against round;
  * - a round times `ops` operations with `process.hrtime.bigint()`; the loop over operations lives in
- *   the case (so its call sites see only that case), after untimed warm-up rounds; results are medians.
+ *   the case (so its call sites see only that case), after untimed warm-up rounds; results are medians;
+ * - a case whose operations return promises (`async: true`) is timed the same way, its round ending
+ *   when its loop of awaited operations has finished;
+ * - a case may also report figures that are not timings (a pass share, bytes per event) when asked.
  */
 import type { ChildProcess } from 'node:child_process'
 import { fork } from 'node:child_process'
@@ -15,10 +18,29 @@ import { fork } from 'node:child_process'
 /** Runs `ops` operations and returns a value derived from them, so the work cannot be optimised away. */
 export type Body = (ops: number) => number
 
+/** Runs `ops` operations, awaiting each, and resolves to a value derived from them. */
+export type AsyncBody = (ops: number) => Promise<number>
+
+/** Figures a case reports besides its timings, by name. */
+export type Figures = Readonly<Record<string, number>>
+
+/** What a case prepares: a synchronous or an asynchronous body, and optionally more. */
+export type Prepared =
+  | { readonly async?: false; readonly body: Body; readonly afterWarmup?: () => void; readonly report?: () => Figures }
+  | { readonly async: true; readonly body: AsyncBody; readonly afterWarmup?: () => void; readonly report?: () => Figures }
+
 /** Nanoseconds per operation of one round of `body`. */
 export const timeRound = (body: Body, ops: number): { readonly ns: number; readonly sink: number } => {
   const t0 = process.hrtime.bigint()
   const sink = body(ops)
+  const t1 = process.hrtime.bigint()
+  return { ns: Number(t1 - t0) / ops, sink }
+}
+
+/** Nanoseconds per operation of one round of an asynchronous `body`. */
+export const timeRoundAsync = async (body: AsyncBody, ops: number): Promise<{ readonly ns: number; readonly sink: number }> => {
+  const t0 = process.hrtime.bigint()
+  const sink = await body(ops)
   const t1 = process.hrtime.bigint()
   return { ns: Number(t1 - t0) / ops, sink }
 }
@@ -38,44 +60,53 @@ export type Request =
   | { readonly type: 'prepare'; readonly data: unknown }
   | { readonly type: 'warmup'; readonly rounds: number; readonly ops: number }
   | { readonly type: 'round'; readonly ops: number }
+  | { readonly type: 'report' }
   | { readonly type: 'exit' }
 
 export type Reply =
   | { readonly type: 'ready' }
   | { readonly type: 'warm' }
   | { readonly type: 'sample'; readonly ns: number }
+  | { readonly type: 'figures'; readonly figures: Figures }
   | { readonly type: 'failed'; readonly message: string }
 
 /**
- * Child side: waits for the data of the case, prepares the body once, then answers the parent's
- * requests until told to exit.
+ * Child side: waits for the data of the case, prepares the body once (a bare body is a synchronous
+ * case), then answers the parent's requests until told to exit.
  */
-export const serve = (prepare: (data: any) => Body): void => {
+export const serve = (prepare: (data: any) => Body | Prepared): void => {
   const send = (reply: Reply): void => void process.send!(reply)
-  let body: Body | undefined
+  let prepared: Prepared | undefined
   let sink = 0 // what the rounds returned: kept, so that their work is never dead code
-  process.on('message', (request: Request) => {
-    try {
-      if (request.type === 'prepare') {
-        body = prepare(request.data)
-        return send({ type: 'ready' })
-      }
-      if (body === undefined) throw new Error(`${request.type} before prepare`)
-      switch (request.type) {
-        case 'warmup':
-          for (let r = 0; r < request.rounds; r++) sink += body(request.ops)
-          return send({ type: 'warm' })
-        case 'round': {
-          const round = timeRound(body, request.ops)
-          sink += round.sink
-          return send({ type: 'sample', ns: round.ns })
-        }
-        case 'exit':
-          return process.disconnect()
-      }
-    } catch (e) {
-      send({ type: 'failed', message: String((e as Error)?.stack ?? e) })
+  const answer = async (request: Request): Promise<Reply | undefined> => {
+    if (request.type === 'prepare') {
+      const made = prepare(request.data)
+      prepared = typeof made === 'function' ? { body: made } : made
+      return { type: 'ready' }
     }
+    if (prepared === undefined) throw new Error(`${request.type} before prepare`)
+    switch (request.type) {
+      case 'warmup':
+        for (let r = 0; r < request.rounds; r++) sink += prepared.async ? await prepared.body(request.ops) : prepared.body(request.ops)
+        prepared.afterWarmup?.()
+        return { type: 'warm' }
+      case 'round': {
+        const round = prepared.async ? await timeRoundAsync(prepared.body, request.ops) : timeRound(prepared.body, request.ops)
+        sink += round.sink
+        return { type: 'sample', ns: round.ns }
+      }
+      case 'report':
+        return { type: 'figures', figures: prepared.report?.() ?? {} }
+      case 'exit':
+        process.disconnect()
+        return undefined
+    }
+  }
+  process.on('message', (request: Request) => {
+    answer(request).then(
+      (reply) => reply !== undefined && send(reply),
+      (e) => send({ type: 'failed', message: String((e as Error)?.stack ?? e) })
+    )
   })
 }
 
@@ -87,16 +118,27 @@ export const serve = (prepare: (data: any) => Body): void => {
 export interface CaseProcess {
   readonly id: string
   request(request: Request): Promise<Reply>
+  /** The figures the case reports (its `report`, if any). */
+  figures(): Promise<Figures>
   close(): Promise<void>
 }
 
 /**
  * Starts `script` with `args` in a fresh Node process that uses the same loader flags as this one
- * (under tsx, its `--import` hooks), hands it `data` (sent as JSON) and waits until the case is
- * prepared.
+ * (under tsx, its `--import` hooks) plus `nodeFlags` (such as `--expose-gc`), hands it `data` (sent
+ * as JSON) and waits until the case is prepared.
  */
-export const startCase = async (id: string, script: string, args: ReadonlyArray<string>, data: unknown): Promise<CaseProcess> => {
-  const child: ChildProcess = fork(script, [...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+export const startCase = async (
+  id: string,
+  script: string,
+  args: ReadonlyArray<string>,
+  data: unknown,
+  nodeFlags: ReadonlyArray<string> = []
+): Promise<CaseProcess> => {
+  const child: ChildProcess = fork(script, [...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...nodeFlags]
+  })
   const next = (): Promise<Reply> =>
     new Promise((resolve, reject) => {
       const onMessage = (reply: Reply): void => {
@@ -120,6 +162,11 @@ export const startCase = async (id: string, script: string, args: ReadonlyArray<
   return {
     id,
     request,
+    figures: async () => {
+      const reply = await request({ type: 'report' })
+      if (reply.type !== 'figures') throw new Error(`case ${id}: unexpected reply ${reply.type}`)
+      return reply.figures
+    },
     close: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve()

@@ -1,23 +1,47 @@
 /**
- * `npm run bench`: the core operations on the default layout, side by side, against the targets.
+ * `npm run bench`: the core operations, the store, its rate limits and its memory on the default
+ * layout, side by side with their peers, against the targets of DESIGN.md.
  *
- * For each operation (record, 7-day sum) the three variants (calendar, uniform, typed-array
- * baseline) run in three fresh child processes at once and take turns round by round (see
- * `harness.ts`); this is repeated for several passes with new processes. A variant's figure is the
- * median of all its rounds; a ratio is the median of the ratios of rounds of the same cycle.
+ * Sections (`--only core,store,limit,memory,persistence` runs some of them):
+ * - core (`core.bench.ts`): `Counter.record` and a 7-day `Query.sum`, calendar vs uniform vs typed arrays;
+ * - store (`store.bench.ts`): `store.record(name)` and `store.query(name).lastDays(7).sum()` over
+ *   1,000 names on the system clock, vs the core on a `Map` and typed arrays on a `Map`;
+ * - limit (`limit.bench.ts`): `checkAndRecord` with two `atMost` windows over 1,000 keys vs
+ *   rate-limiter-flexible's `RateLimiterMemory.consume`, paced and on the real clock;
+ * - memory (`memory.bench.ts`): heap per tracked event over 100,000 events (`--expose-gc`);
+ * - persistence (`persistence.bench.ts`): persist and load of 10,000 events with SQLite and with
+ *   files, bytes per event of each format, and the files backend's floor on this disk
+ *   (`--persist-reps N`, `--persist-warmup N`).
+ *
+ * For each timed operation the variants run in fresh child processes at once and take turns round
+ * by round (see `harness.ts`); this is repeated for several passes with new processes. A variant's
+ * figure is the median of all its rounds; a ratio is the median of the ratios of rounds of the
+ * same cycle. Memory cases run one process each, one after the other.
  *
  * Options: `--passes N` (default 3), `--cycles N` timed rounds per process (default 20), `--ops N`
- * operations per round (default 100000), `--strict` (exit code 1 when a target is missed).
+ * operations per round (default 100000), `--events N` events of the memory cases (default
+ * 100000), `--only LIST`, `--strict` (exit code 1 when a target is missed).
  */
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
-import type { CaseProcess } from './harness.ts'
+import type { CaseProcess, Figures } from './harness.ts'
 import { interleave, median, startCase } from './harness.ts'
 import type { History, Op, Variant } from './core.bench.ts'
 import { TIME_ZONE, buildHistory, cases } from './core.bench.ts'
+import type { StoreHistory, StoreOp, StoreVariant } from './store.bench.ts'
+import { EVENT_NAMES, buildStoreHistory, storeCaseId } from './store.bench.ts'
+import type { LimitVariant, Scenario } from './limit.bench.ts'
+import { PACED_STEP_MS, PER_HOUR, PER_MINUTE, limitCaseId, limitVariants } from './limit.bench.ts'
+import type { MemoryVariant } from './memory.bench.ts'
+import { MEMORY_EVENTS, memoryCaseId, memoryVariants } from './memory.bench.ts'
+import { persistenceSection } from './persistence.bench.ts'
 
 const TARGET_NS = 300
 const TARGET_RATIO = 1.3
+const TARGET_STORE_RECORD_NS = 300
+const TARGET_STORE_SUM_NS = 150
+const TARGET_LIMIT_SPEEDUP = 3
+const TARGET_BYTES_PER_EVENT = 800
 const WARMUP_ROUNDS = 5
 
 const args = process.argv.slice(2)
@@ -31,9 +55,21 @@ const option = (name: string, fallback: number): number => {
 const passes = option('passes', 3)
 const cycles = option('cycles', 20)
 const ops = option('ops', 100_000)
+const memoryEvents = option('events', MEMORY_EVENTS)
+const sections = ['core', 'store', 'limit', 'memory', 'persistence'] as const
+type Section = (typeof sections)[number]
+const only = ((): ReadonlySet<string> => {
+  const i = args.indexOf('--only')
+  if (i < 0) return new Set(sections)
+  const chosen = String(args[i + 1] ?? '').split(',')
+  for (const c of chosen) if (!(sections as ReadonlyArray<string>).includes(c)) throw new Error(`--only takes some of ${sections.join(',')}`)
+  return new Set(chosen)
+})()
+const runs = (section: Section): boolean => only.has(section)
 
 const childScript = fileURLToPath(new URL('./child.ts', import.meta.url))
-const start = (id: string, history?: History): Promise<CaseProcess> => startCase(id, childScript, [id], history ?? null)
+const start = (id: string, data?: unknown, nodeFlags: ReadonlyArray<string> = []): Promise<CaseProcess> =>
+  startCase(id, childScript, [id], data ?? null, nodeFlags)
 
 const operations: ReadonlyArray<Op> = ['record', 'sum7']
 const variants: ReadonlyArray<Variant> = ['calendar', 'uniform', 'typed-array']
@@ -66,11 +102,11 @@ const quartiles = (s: number[][]): string => {
   return `${at(0.25).toFixed(0)}-${at(0.75).toFixed(0)}`
 }
 
-const main = async (): Promise<void> => {
-  const cpus = os.cpus()
-  console.log('tiny-counter core benchmark')
-  console.log(`node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}`)
-  console.log(`default layout (60 minutes, 24 hours, 32 days, 12 months), ${TIME_ZONE}, one second between operations`)
+/** One PASS, MISS or INFO line: `ok` undefined for a figure that is not a target. */
+type Check = readonly [what: string, ok: boolean | undefined, value: string]
+
+const coreSection = async (): Promise<ReadonlyArray<Check>> => {
+  console.log(`core: default layout (60 minutes, 24 hours, 32 days, 12 months), ${TIME_ZONE}, one second between operations`)
   console.log(`${passes} passes x ${cycles} interleaved rounds x ${ops} ops per variant, one process per variant and pass\n`)
 
   // The baseline must do the library's work, or the comparison means nothing.
@@ -100,16 +136,193 @@ const main = async (): Promise<void> => {
     )
   }
   for (const op of operations) console.log(row([`  ${op}: interquartile range`, ...variants.map((v) => quartiles(results[op][v]))]))
+  console.log('')
 
-  const checks: ReadonlyArray<readonly [string, boolean, string]> = [
+  return [
     ['record (calendar) under 300 ns', ns('record', 'calendar') < TARGET_NS, `${ns('record', 'calendar').toFixed(1)} ns`],
     ['7-day sum (calendar) under 300 ns', ns('sum7', 'calendar') < TARGET_NS, `${ns('sum7', 'calendar').toFixed(1)} ns`],
     ['record: calendar within 1.3x of uniform', ratio('record', 'calendar', 'uniform') <= TARGET_RATIO, `${ratio('record', 'calendar', 'uniform').toFixed(2)}x`],
     ['7-day sum: calendar within 1.3x of uniform', ratio('sum7', 'calendar', 'uniform') <= TARGET_RATIO, `${ratio('sum7', 'calendar', 'uniform').toFixed(2)}x`]
   ]
+}
+
+// -------------------------------------------------------------------------------------------------
+// store, limit and memory sections
+// -------------------------------------------------------------------------------------------------
+
+/** What one interleaved comparison gives: per case, per pass, per cycle; and each case's figures, summed over passes. */
+interface Comparison {
+  readonly samples: ReadonlyArray<number[][]>
+  readonly figures: ReadonlyArray<Record<string, number>>
+}
+
+/** Runs `ids` side by side (see `harness.ts`), `passes` times with fresh processes. */
+const compare = async (ids: ReadonlyArray<string>, data: unknown, opsPerRound: number = ops): Promise<Comparison> => {
+  const samples: number[][][] = ids.map(() => [])
+  const figures: Array<Record<string, number>> = ids.map(() => ({}))
+  for (let pass = 0; pass < passes; pass++) {
+    const processes = await Promise.all(ids.map((id) => start(id, data)))
+    try {
+      const result = await interleave(processes, { warmupRounds: WARMUP_ROUNDS, cycles, ops: opsPerRound })
+      ids.forEach((_, i) => samples[i]!.push([...result[i]!]))
+      const reported: ReadonlyArray<Figures> = await Promise.all(processes.map((p) => p.figures()))
+      reported.forEach((f, i) => {
+        for (const [key, value] of Object.entries(f)) figures[i]![key] = (figures[i]![key] ?? 0) + value
+      })
+    } finally {
+      await Promise.all(processes.map((p) => p.close()))
+    }
+    process.stderr.write('.')
+  }
+  return { samples, figures }
+}
+
+const table = (widths: ReadonlyArray<number>) => {
+  const row = (cells: ReadonlyArray<string>): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!))).join(' ')
+  return { row, rule: (): string => widths.map((w) => '-'.repeat(w)).join(' ') }
+}
+const x = (r: number): string => `${r.toFixed(2)}x`
+
+const storeOps: ReadonlyArray<StoreOp> = ['record', 'sum7']
+const storeVariants: ReadonlyArray<StoreVariant> = ['store', 'core', 'typed-array', 'floor']
+const storeLabels: Record<StoreOp, string> = { record: 'store.record(name)', sum7: 'store.query(name).lastDays(7).sum()' }
+
+const storeSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>> => {
+  console.log(`store: EventStore.builder().timeZone('${TIME_ZONE}').build() (default layout, SystemClock), ${EVENT_NAMES} event names`)
+  console.log('taken in turn, each with a year of history in every bucket; peers on the same clock: the core on a')
+  console.log('Map<string, Counter> (Counter.record / Query.sum), typed-array rings on a Map<string, TypedArrayCounter>;')
+  console.log('clock+Map.get: Date.now() and the Map look-up alone, the floor of every variant (a reference, no counting)')
+  console.log(`${passes} passes x ${cycles} interleaved rounds x ${ops} ops per variant, one process per variant and pass\n`)
+  const results = {} as Record<StoreOp, Comparison>
+  for (const op of storeOps) results[op] = await compare(storeVariants.map((v) => storeCaseId(op, v)), history)
+  process.stderr.write('\n')
+  const at = (v: StoreVariant): number => storeVariants.indexOf(v)
+  const ns = (op: StoreOp, v: StoreVariant): number => median(all(results[op].samples[at(v)]!))
+  const ratio = (op: StoreOp, a: StoreVariant, b: StoreVariant): number => pairedRatio(results[op].samples[at(a)]!, results[op].samples[at(b)]!)
+  const { row, rule } = table([38, 10, 10, 10, 14, 11, 12])
+  console.log(row(['operation (ns/op, median)', 'store', 'core+Map', 'typed+Map', 'clock+Map.get', 'store/core', 'store/typed']))
+  console.log(rule())
+  for (const op of storeOps) {
+    console.log(row([storeLabels[op], ...storeVariants.map((v) => ns(op, v).toFixed(1)), x(ratio(op, 'store', 'core')), x(ratio(op, 'store', 'typed-array'))]))
+  }
+  for (const op of storeOps) console.log(row([`  ${op}: interquartile range`, ...storeVariants.map((v) => quartiles(results[op].samples[at(v)]!))]))
   console.log('')
-  for (const [what, ok, value] of checks) console.log(`${ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
-  if (args.includes('--strict') && checks.some(([, ok]) => !ok)) process.exitCode = 1
+  return [
+    [`store.record (1,000 names, system clock) at most ${TARGET_STORE_RECORD_NS} ns`, ns('record', 'store') <= TARGET_STORE_RECORD_NS, `${ns('record', 'store').toFixed(1)} ns (${x(ratio('record', 'store', 'typed-array'))} typed arrays)`],
+    [`store.query(name).lastDays(7).sum() at most ${TARGET_STORE_SUM_NS} ns`, ns('sum7', 'store') <= TARGET_STORE_SUM_NS, `${ns('sum7', 'store').toFixed(1)} ns (${x(ratio('sum7', 'store', 'typed-array'))} typed arrays)`]
+  ]
+}
+
+const limitLabels: Record<LimitVariant, string> = {
+  'reused/await': 'ours, limit reused, await',
+  'per-call/await': 'ours, limit built per call, await',
+  'rlf/await': 'rate-limiter-flexible consume, await',
+  'reused/sync': 'ours, limit reused, sync loop',
+  'per-call/sync': 'ours, limit built per call, sync loop',
+  'record-only/sync': '(reference) store.record(key) alone, sync'
+}
+const scenarioLabels: Record<Scenario, string> = {
+  paced: `paced: the clock moves ${PACED_STEP_MS} ms per call (each key every ${(PACED_STEP_MS * EVENT_NAMES) / 1000} s)`,
+  realtime: 'realtime: the machine clock, unpaced (nearly every call refused)'
+}
+
+const limitSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>> => {
+  console.log(`limit: store.limit().atMost(key, ${PER_MINUTE}, 'minutes').atMost(key, ${PER_HOUR}, 'hours').checkAndRecord(key) on the store above,`)
+  console.log(`${EVENT_NAMES} keys taken in turn (each with the history), vs new RateLimiterMemory({ points: ${PER_MINUTE}, duration: 60 }).consume(key);`)
+  console.log('"await": each call awaited in turn in an async loop (rate-limiter-flexible rejects a refused call: caught);')
+  console.log('speed-up = rate-limiter-flexible / variant, median of per-cycle ratios')
+  console.log(`${passes} passes x ${cycles} interleaved rounds x ${ops} ops per variant, one process per variant and pass\n`)
+  const checks: Check[] = []
+  for (const scenario of ['paced', 'realtime'] as const) {
+    const variantsHere = limitVariants(scenario)
+    // A refusal costs an Error (its stack trace): ten times fewer operations keep the rounds short.
+    const opsHere = scenario === 'paced' ? ops : Math.max(1_000, Math.round(ops / 10))
+    const result = await compare(variantsHere.map((v) => limitCaseId(scenario, v)), history, opsHere)
+    process.stderr.write('\n')
+    const at = (v: LimitVariant): number => variantsHere.indexOf(v)
+    const ns = (v: LimitVariant): number => median(all(result.samples[at(v)]!))
+    const speedup = (v: LimitVariant): number => pairedRatio(result.samples[at('rlf/await')]!, result.samples[at(v)]!)
+    const passed = (v: LimitVariant): string => {
+      const f = result.figures[at(v)]!
+      const total = (f.passed ?? 0) + (f.refused ?? 0)
+      return total === 0 ? '-' : `${((100 * (f.passed ?? 0)) / total).toFixed(1)}%`
+    }
+    const { row, rule } = table([44, 10, 12, 9, 10])
+    console.log(`${scenarioLabels[scenario]}; ${opsHere} ops per round`)
+    console.log(row(['checkAndRecord / consume (ns/op, median)', 'ns/op', 'IQR', 'passed', 'speed-up']))
+    console.log(rule())
+    for (const v of variantsHere) console.log(row([limitLabels[v], ns(v).toFixed(1), quartiles(result.samples[at(v)]!), v === 'record-only/sync' ? '-' : passed(v), v === 'rlf/await' ? '1.00x' : x(speedup(v))]))
+    console.log('')
+    const target = scenario === 'paced'
+    for (const v of ['reused/await', 'per-call/await'] as const) {
+      checks.push([
+        `checkAndRecord (${v === 'reused/await' ? 'limit reused' : 'limit built per call'}, awaited, ${scenario}) ${TARGET_LIMIT_SPEEDUP}x faster than rate-limiter-flexible${target ? '' : ' [not the target workload]'}`,
+        target ? speedup(v) >= TARGET_LIMIT_SPEEDUP : undefined,
+        `${x(speedup(v))} (${ns(v).toFixed(1)} vs ${ns('rlf/await').toFixed(1)} ns; passed ${passed(v)} vs ${passed('rlf/await')})`
+      ])
+    }
+    if (target) {
+      for (const v of ['reused/sync', 'per-call/sync'] as const) {
+        checks.push([`checkAndRecord (${v === 'reused/sync' ? 'limit reused' : 'limit built per call'}, sync loop, ${scenario}) vs rate-limiter-flexible awaited [for reference]`, undefined, `${x(speedup(v))} (${ns(v).toFixed(1)} ns)`])
+      }
+      checks.push([`store.record(key) alone (paced), the floor of checkAndRecord, vs rate-limiter-flexible awaited [for reference]`, undefined, `${x(speedup('record-only/sync'))} (${ns('record-only/sync').toFixed(1)} ns)`])
+    }
+  }
+  return checks
+}
+
+const memoryLabels: Record<MemoryVariant, string> = {
+  'store/typical': 'store, events recorded 3x now',
+  'store/full': 'store, every bucket non-zero',
+  'core/typical': 'Map<string, Counter>, recorded 3x now',
+  'typed-array': 'Map<string, TypedArrayCounter>'
+}
+
+const memorySection = async (): Promise<ReadonlyArray<Check>> => {
+  console.log(`memory: bytes per tracked event over ${memoryEvents} events (node --expose-gc; gc() before and after; names`)
+  console.log('included; heap = heapUsed delta, buffers = arrayBuffers delta, total = both; median of 3 builds)\n')
+  const figures = {} as Record<MemoryVariant, Figures>
+  for (const v of memoryVariants) {
+    const p = await start(memoryCaseId(v), { events: memoryEvents }, ['--expose-gc'])
+    try {
+      figures[v] = await p.figures()
+    } finally {
+      await p.close()
+    }
+    process.stderr.write('.')
+  }
+  process.stderr.write('\n')
+  const { row, rule } = table([40, 8, 8, 8, 12])
+  console.log(row(['holding (bytes/event)', 'heap', 'buffers', 'total', 'vs typed']))
+  console.log(rule())
+  const total = (v: MemoryVariant): number => figures[v].total!
+  for (const v of memoryVariants) {
+    const f = figures[v]
+    console.log(row([memoryLabels[v], f.heap!.toFixed(0), f.buffers!.toFixed(0), f.total!.toFixed(0), x(total(v) / total('typed-array'))]))
+  }
+  const full = figures['store/full'].nonzeroBuckets
+  console.log(`  (store/full: fewest non-zero buckets of a sampled event: ${full} of 128)\n`)
+  return [
+    [`heap per tracked event (store, typical: recorded 3x now) at most ${TARGET_BYTES_PER_EVENT} bytes`, total('store/typical') <= TARGET_BYTES_PER_EVENT, `${total('store/typical').toFixed(0)} bytes (${x(total('store/typical') / total('typed-array'))} typed arrays)`],
+    [`heap per tracked event (store, every bucket non-zero) at most ${TARGET_BYTES_PER_EVENT} bytes [for honesty: not the typical event]`, undefined, `${total('store/full').toFixed(0)} bytes (${x(total('store/full') / total('typed-array'))} typed arrays)`]
+  ]
+}
+
+const main = async (): Promise<void> => {
+  const cpus = os.cpus()
+  console.log('tiny-counter benchmark')
+  console.log(`node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, sections: ${[...only].join(', ')}\n`)
+  const checks: Check[] = []
+  if (runs('core')) checks.push(...(await coreSection()))
+  if (runs('store') || runs('limit')) {
+    const history = buildStoreHistory()
+    if (runs('store')) checks.push(...(await storeSection(history)))
+    if (runs('limit')) checks.push(...(await limitSection(history)))
+  }
+  if (runs('memory')) checks.push(...(await memorySection()))
+  if (runs('persistence')) checks.push(...(await persistenceSection(args)))
+  for (const [what, ok, value] of checks) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
+  if (args.includes('--strict') && checks.some(([, ok]) => ok === false)) process.exitCode = 1
 }
 
 await main()
