@@ -67,7 +67,11 @@ export class LimitExceeded extends TinyCounterError {
     readonly constraint: Constraint,
     readonly retryAfter: O.Option<number>
   ) {
+    // A refusal is an answer, not a bug: skip the stack trace, which costs more than the check.
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(`${event} refused by ${describeConstraint(constraint)}${O.isSome(retryAfter) ? `; retry in ${retryAfter.value} ms` : ''}`)
+    Error.stackTraceLimit = stackTraceLimit
     this.name = 'LimitExceeded'
   }
 }
