@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Clock } from '../Clock.js'
 import { SystemClock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
-import { convert, empty, isCount, merge, record as recordInto } from '../Counter.js'
+import { convert, empty, isCount, isEmpty, isInstant, merge, record as recordInto } from '../Counter.js'
 import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
 import type { InstantInput } from '../Instant.js'
@@ -18,9 +18,11 @@ import type { Layout } from '../Layout.js'
 import { standard } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { decode } from '../codec/CounterCodec.js'
-import type { DecodeError, InvalidDuration, InvalidInstant } from '../errors.js'
-import { FutureEvent, InvalidCount, InvalidEventName, StorageError } from '../errors.js'
+import type { DecodeError, InvalidDuration } from '../errors.js'
+import { FutureEvent, InvalidCount, InvalidEventName, InvalidInstant, StorageError } from '../errors.js'
 import { difference, hasCounts } from '../internal/delta.js'
+import type { Owned } from '../internal/transient.js'
+import { own, recordInPlace } from '../internal/transient.js'
 import type { Persister } from '../internal/persister.js'
 import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
@@ -75,6 +77,11 @@ export class EventStore {
    * counter minus its baseline is what this store recorded itself: what `exportDirty` sends.
    */
   private readonly changes = new Map<string, Counter | undefined>()
+  /**
+   * Events whose counter only this store can see (created by its own recording, never exported,
+   * persisted or kept as a baseline since): those are recorded into in place.
+   */
+  private readonly owned = new Set<string>()
   private readonly source: Source
   /** Slots held by unsettled reservations, by event, with the instant each expires. */
   private readonly pending = new Map<string, Set<{ readonly expiresAt: number }>>()
@@ -248,11 +255,25 @@ export class EventStore {
     if (!isEventName(event)) return E.left(new InvalidEventName(event))
     if (!isCount(count)) return E.left(new InvalidCount(count))
     const before = this.counters.get(event)
+    if (before !== undefined && this.owned.has(event) && this.changes.has(event)) {
+      // The store alone sees this counter: record in place instead of copying every bucket.
+      if (!isInstant(at)) return E.left(new InvalidInstant(at))
+      recordInPlace(before as Owned, at, count)
+      if (this.persister !== undefined) this.dirty.add(event)
+      return DONE
+    }
     const recorded = recordInto(before ?? empty(this.layout), at, count)
     if (E.isLeft(recorded)) return recorded
-    this.counters.set(event, recorded.right)
+    // A private copy from now on (`before` may be a sync baseline or held outside: it stays as it is).
+    this.counters.set(event, isEmpty(recorded.right) ? recorded.right : own(recorded.right))
+    this.owned.add(event)
     this.changed(event, before)
     return DONE
+  }
+
+  /** Counters become visible outside the store: from now on they are never changed in place. */
+  private disown(): void {
+    this.owned.clear()
   }
 
   /** Notes a change to `event`, whose counter was `before`. */
@@ -423,6 +444,7 @@ export class EventStore {
    * assert.deepEqual(JSON.parse(JSON.stringify(saved)), saved)
    */
   exportAll(): Counters {
+    this.disown()
     return Object.fromEntries(this.counters)
   }
 
@@ -447,6 +469,7 @@ export class EventStore {
    * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(5))
    */
   exportDirty(): Counters {
+    this.disown()
     const out: Array<readonly [string, Counter]> = []
     for (const [event, baseline] of this.changes) {
       const counter = this.counters.get(event)
@@ -549,7 +572,7 @@ export class EventStore {
    * assert.deepEqual(server2.query('request').ever().sum(), O.some(50)) // unchanged
    */
   merge(other: EventStore): E.Either<ImportRefusal, void> {
-    return this.mergeAll(other.counters)
+    return this.mergeAll(other.exportAll())
   }
 
   private bring(
@@ -568,6 +591,7 @@ export class EventStore {
       const before = this.counters.get(event)
       const after = combine(before, counter)
       this.counters.set(event, after)
+      this.owned.delete(event)
       if (this.persister !== undefined) this.dirty.add(event)
       // What came from elsewhere joins the baseline, so it is never sent back.
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
@@ -618,6 +642,7 @@ export class EventStore {
 
   private persistWith(names: (state: { readonly dirty: Set<string>; readonly counters: Map<string, Counter> }) => Iterable<string>): Promise<E.Either<StorageError, void>> {
     if (this.persister === undefined) return Promise.resolve(E.left(new StorageError(undefined, 'this store has no storage: build it with withStorage(...)')))
+    this.disown() // the write compares counters by identity once it is done
     return this.persister.write({ counters: this.counters, dirty: this.dirty }, names)
   }
 
@@ -679,6 +704,7 @@ export class EventStore {
    */
   compact(): Promise<E.Either<StorageError, void>> {
     if (this.persister === undefined) return this.persistWith(() => [])
+    this.disown()
     const compacted = this.persister.compact({ counters: this.counters, dirty: this.dirty }, this.clock.now())
     for (const event of this.changes.keys()) if (!this.counters.has(event)) this.changes.delete(event)
     return compacted

@@ -1,0 +1,56 @@
+// The store records in place into counters only it can see. Whatever the interleaving of records,
+// exports, persists, merges and resets, every value handed out stays exactly as it was handed out,
+// and the store's answers equal those of a store that copies on every record (the pure path).
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Counter, EventStore, Layout, MemoryStorage, TestClock } from 'tiny-counter'
+import type { Counter as CounterT } from 'tiny-counter/Counter'
+
+const H = 3_600_000
+type Step =
+  | { kind: 'record'; event: string; count: number; ago: number }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'exportAll' | 'exportDirty' | 'reset' | 'persist' | 'mergeSelf' }
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('record' as const), event: fc.constantFrom('a', 'b'), count: fc.integer({ min: 0, max: 5 }), ago: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 50 * H })) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 30 * H }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('exportAll' as const, 'exportDirty' as const, 'reset' as const, 'persist' as const, 'mergeSelf' as const) }) }
+)
+
+describe('in-place recording', () => {
+  it('never changes a value once it was handed out, and answers like pure recording', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 50 }), async (steps) => {
+        const clock = TestClock.at(Date.UTC(2026, 2, 28, 12)) // across Berlin's DST change
+        const store = await EventStore.builder().withClock(clock.copy()).timeZone('Europe/Berlin').withStorage(new MemoryStorage()).build()
+        const pure = new Map<string, CounterT>()
+        const handedOut: Array<readonly [CounterT, string]> = []
+        for (const s of steps) {
+          if (s.kind === 'record') {
+            store.recordCountAgo(s.event, s.count, s.ago)
+            const at = clock.now() - s.ago
+            const next = Counter.record(pure.get(s.event) ?? Counter.empty(store.layout), at, s.count)
+            if (next._tag === 'Right') pure.set(s.event, next.right)
+          } else if (s.kind === 'advance') clock.advance(s.ms)
+          else if (s.kind === 'exportAll' || s.kind === 'exportDirty') {
+            for (const c of Object.values(s.kind === 'exportAll' ? store.exportAll() : store.exportDirty())) handedOut.push([c, JSON.stringify(c)])
+          } else if (s.kind === 'reset') store.resetDirty()
+          else if (s.kind === 'persist') await store.persist()
+          else {
+            const other = EventStore.builder().withClock(clock.copy()).timeZone('Europe/Berlin').build()
+            other.merge(store)
+            for (const c of Object.values(other.exportAll())) handedOut.push([c, JSON.stringify(c)])
+          }
+        }
+        for (const [value, json] of handedOut) expect(JSON.stringify(value)).toBe(json)
+        for (const [event, counter] of pure) {
+          const mine = store.exportAll()[event]!
+          expect(Counter.Eq.equals(Counter.rotate(mine, clock.now()), Counter.rotate(counter, clock.now()))).toBe(true)
+        }
+        expect(Layout.Eq.equals(store.layout, Layout.standard({ timeZone: 'Europe/Berlin' }))).toBe(true)
+      }),
+      { numRuns: 300 }
+    )
+  })
+})
