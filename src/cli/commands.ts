@@ -1,0 +1,313 @@
+/**
+ * The commands of the `tiny-counter` CLI as functions: each takes paths and options and returns
+ * what a user would see (stdout, stderr) and the exit code, so that they run in-process as well as
+ * from `tiny-counter inspect|export|merge`. Exit codes: 0 done, 1 usage error or a store that
+ * cannot be opened or read, 2 a store with values that do not decode (each reported with its key).
+ */
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { bucketIndex, bucketStart } from '../Calendar.js'
+import type { Counter } from '../Counter.js'
+import * as Query from '../Query.js'
+import type { TimeUnit } from '../TimeUnit.js'
+import * as Window from '../Window.js'
+import type { DecodeError } from '../errors.js'
+import { bars } from './chart.js'
+import { CliError, buildStore, closeQuietly, openStore, readCounters } from './internal/stores.js'
+
+/** What a command printed and how it exits. */
+export interface Outcome {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Options shared by the commands. */
+export interface CommandOptions {
+  /** Hears progress lines of long work (more than 1,000 events); default: added to `stderr`. */
+  readonly progress?: (line: string) => void
+}
+
+/** Options of {@link inspect}. */
+export interface InspectOptions extends CommandOptions {
+  /** The instant the windows end at (default: now). */
+  readonly now?: number
+  /** How many buckets the chart shows (default 14). */
+  readonly buckets?: number
+  /** Cells of the longest bar (default 40). */
+  readonly width?: number
+}
+
+/** Options of {@link exportStore}. */
+export interface ExportOptions extends CommandOptions {
+  /** A file to write the JSON to instead of stdout. */
+  readonly out?: string
+}
+
+/** The usage text of the CLI. */
+export const USAGE = `Usage:
+  tiny-counter inspect <db-file|dir> [--days N] [--now ISO-8601] [--width N]
+      List the events with their sums per tracked unit and a bar chart of the last N
+      buckets (days when tracked; default 14).
+  tiny-counter export <db-file|dir> [--out file]
+      Write every counter as JSON (to stdout, or to the file).
+  tiny-counter merge <target> <source...>
+      Add the counters of the sources to the target (created if missing) and persist.
+
+A path ending in .db/.sqlite (or any existing file) is a SQLite store; a directory is a store
+of one file per event (.bin or .json, detected).
+Exit codes: 0 done, 1 usage error or unreadable store, 2 some values do not decode.`
+
+class Output {
+  readonly out: string[] = []
+  readonly err: string[] = []
+  constructor(private readonly options: CommandOptions) {}
+  readonly progress = (line: string): void => {
+    if (this.options.progress !== undefined) this.options.progress(line)
+    else this.err.push(line)
+  }
+  decodeErrors(path: string, errors: ReadonlyArray<DecodeError>): void {
+    for (const error of errors) this.err.push(`${path}: corrupt event ${JSON.stringify(error.key)}: ${error.message}`)
+  }
+  done(code: number): Outcome {
+    return { code, stdout: this.out.map((line) => `${line}\n`).join(''), stderr: this.err.map((line) => `${line}\n`).join('') }
+  }
+  fail(error: unknown): Outcome {
+    if (!(error instanceof CliError)) throw error
+    this.err.push(`tiny-counter: ${error.message}`)
+    return this.done(1)
+  }
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+
+const ago = (millis: number): string => {
+  const steps: ReadonlyArray<readonly [number, string]> = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second']
+  ]
+  for (const [size, name] of steps) if (millis >= size) return `${plural(Math.round(millis / size), name)} ago`
+  return 'just now'
+}
+
+const dateLabel = (unit: TimeUnit, start: number, timeZone: string): string => {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+      .formatToParts(start)
+      .map((part) => [part.type, part.value])
+  )
+  const date = `${parts.year}-${parts.month}-${parts.day}`
+  switch (unit) {
+    case 'years':
+      return `${parts.year}`
+    case 'months':
+      return `${parts.year}-${parts.month}`
+    case 'weeks':
+    case 'days':
+      return date
+    case 'hours':
+      return `${date} ${parts.hour}:00`
+    default:
+      return `${parts.hour}:${parts.minute}:${parts.second}`
+  }
+}
+
+/** The chart unit of a counter: days when tracked, else its finest unit. */
+const chartUnit = (counter: Counter): O.Option<{ readonly unit: TimeUnit; readonly buckets: number }> => {
+  const tracks = counter.layout.tracks
+  const track = tracks.find((t) => t.unit === 'days') ?? tracks[0]
+  return track === undefined ? O.none : O.some(track)
+}
+
+const describeCounter = (event: string, counter: Counter, now: number, options: InspectOptions): ReadonlyArray<string> => {
+  const { layout } = counter
+  const ever = O.getOrElse(() => 0)(Query.sum(counter, Window.ever, now))
+  const seen = Query.lastSeen(counter, now)
+  const lines = [`${event}: ${ever} in all, last seen ${O.isSome(seen) ? ago(seen.value) : 'never'} (${layout.timeZone}, ${layout.alignment})`]
+  const sums = layout.tracks.map((track) => `last ${plural(track.buckets, track.unit.replace(/s$/, ''))}: ${O.getOrElse(() => 0)(Query.sum(counter, Window.last(track.buckets, track.unit), now))}`)
+  lines.push(`  ${sums.join(' · ')}`)
+  const chart = chartUnit(counter)
+  if (O.isSome(chart)) {
+    const { unit, buckets } = chart.value
+    const n = Math.min(options.buckets ?? 14, buckets)
+    const counts = O.getOrElse((): ReadonlyArray<readonly [number, number]> => [])(Query.buckets(counter, Window.last(n, unit), now))
+    const current = bucketIndex(layout.alignment, layout.timeZone, unit, now)
+    const rows = [...counts].reverse().map(([i, count]) => [dateLabel(unit, bucketStart(layout.alignment, layout.timeZone, unit, current - i), layout.timeZone), count] as const)
+    lines.push(`  last ${plural(n, unit.replace(/s$/, ''))}, oldest first:`)
+    for (const line of bars(rows, { width: options.width ?? 40 })) lines.push(`    ${line}`)
+  }
+  return lines
+}
+
+/**
+ * `tiny-counter inspect <path>`: every event of the store with its sums per tracked unit and a bar
+ * chart of its last buckets. Values that do not decode are reported on stderr with their key (exit
+ * code 2); the other events are still listed.
+ *
+ * @example
+ * import { inspect } from 'tiny-counter/cli/commands'
+ * import { EventStore, FilePerEvent, TestClock } from 'tiny-counter'
+ * import { mkdtempSync, rmSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-'))
+ * const now = Date.UTC(2026, 0, 10, 12)
+ * const store = await EventStore.builder().withStorage(await FilePerEvent.open(dir, '.bin')).withClock(TestClock.at(now)).timeZone('UTC').build()
+ * store.recordCount('app_launch', 3)
+ * await store.close()
+ * const shown = await inspect(dir, { now })
+ * assert.equal(shown.code, 0)
+ * assert.match(shown.stdout, /^app_launch: 3 in all/m)
+ * assert.match(shown.stdout, /2026-01-10 │█+ 3$/m)
+ * assert.equal((await inspect(join(dir, 'missing'))).code, 1)
+ * rmSync(dir, { recursive: true })
+ */
+export const inspect = async (path: string, options: InspectOptions = {}): Promise<Outcome> => {
+  const output = new Output(options)
+  try {
+    const opened = await openStore(path)
+    try {
+      const { counters, errors } = await readCounters(opened, path, output.progress)
+      const now = options.now ?? Date.now()
+      output.out.push(`${path}: ${opened.describe}, ${plural(counters.length, 'event')}${errors.length > 0 ? ` (${errors.length} corrupt)` : ''}`)
+      for (const [event, counter] of counters) {
+        output.out.push('')
+        output.out.push(...describeCounter(event, counter, now, options))
+      }
+      output.decodeErrors(path, errors)
+      return output.done(errors.length > 0 ? 2 : 0)
+    } finally {
+      await closeQuietly(opened)
+    }
+  } catch (error) {
+    return output.fail(error)
+  }
+}
+
+/**
+ * `tiny-counter export <path> [--out file]`: every counter of the store as JSON, by event name, in
+ * the shape of `exportAll()` (counters as stored, each with its layout), so `importAll` or
+ * `mergeAll` take it back. Printed to stdout, or written to `out`.
+ *
+ * @example
+ * import { exportStore } from 'tiny-counter/cli/commands'
+ * import { EventStore, FilePerEvent, TestClock } from 'tiny-counter'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * import { mkdtempSync, rmSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-'))
+ * const clock = TestClock.at(Date.UTC(2026, 0, 10, 12))
+ * const store = await EventStore.builder().withStorage(await FilePerEvent.open(dir, '.json')).withClock(clock).build()
+ * store.recordCount('purchase', 2)
+ * await store.close()
+ * const exported = await exportStore(dir)
+ * assert.equal(exported.code, 0)
+ * const copy = EventStore.builder().withClock(clock).build()
+ * copy.importAll(JSON.parse(exported.stdout))
+ * assert.deepEqual(copy.query('purchase').lastDays(1).sum(), O.some(2))
+ * rmSync(dir, { recursive: true })
+ */
+export const exportStore = async (path: string, options: ExportOptions = {}): Promise<Outcome> => {
+  const output = new Output(options)
+  try {
+    const opened = await openStore(path)
+    try {
+      const { counters, errors } = await readCounters(opened, path, output.progress)
+      const json = JSON.stringify(Object.fromEntries(counters), null, 2)
+      if (options.out === undefined) output.out.push(json)
+      else {
+        try {
+          writeFileSync(options.out, `${json}\n`)
+        } catch (cause) {
+          throw new CliError(`${options.out}: cannot write (${cause instanceof Error ? cause.message : String(cause)})`)
+        }
+        output.out.push(`wrote ${plural(counters.length, 'event')} to ${options.out}`)
+      }
+      output.decodeErrors(path, errors)
+      return output.done(errors.length > 0 ? 2 : 0)
+    } finally {
+      await closeQuietly(opened)
+    }
+  } catch (error) {
+    return output.fail(error)
+  }
+}
+
+/**
+ * `tiny-counter merge <target> <source...>`: adds every counter of the sources to the target's
+ * (creating the target if it does not exist, in the sources' format) and persists it. Nothing is
+ * written when a store cannot be read or has values that do not decode (exit code 2).
+ *
+ * @example
+ * import { merge } from 'tiny-counter/cli/commands'
+ * import { EventStore, FilePerEvent, TestClock } from 'tiny-counter'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * import { mkdtempSync, rmSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-'))
+ * const clock = TestClock.at(Date.UTC(2026, 0, 10, 12))
+ * for (const [name, n] of [['phone', 2], ['laptop', 5]] as const) {
+ *   const store = await EventStore.builder().withStorage(await FilePerEvent.open(join(dir, name), '.bin')).withClock(clock).build()
+ *   store.recordCount('app_launch', n)
+ *   await store.close()
+ * }
+ * const merged = await merge(join(dir, 'all'), [join(dir, 'phone'), join(dir, 'laptop')])
+ * assert.equal(merged.code, 0)
+ * const all = await EventStore.builder().withStorage(await FilePerEvent.open(join(dir, 'all'), '.bin')).withClock(clock).build()
+ * assert.deepEqual(all.query('app_launch').lastDays(1).sum(), O.some(7))
+ * rmSync(dir, { recursive: true })
+ */
+export const merge = async (target: string, sources: ReadonlyArray<string>, options: CommandOptions = {}): Promise<Outcome> => {
+  const output = new Output(options)
+  try {
+    if (sources.length === 0) throw new CliError('merge needs at least one source store')
+    const read: Array<ReadonlyArray<readonly [string, Counter]>> = []
+    let corrupt = 0
+    let fallbackExtension: string | undefined
+    for (const source of sources) {
+      if (resolve(source) === resolve(target)) throw new CliError(`${source}: cannot merge a store into itself`)
+      const opened = await openStore(source)
+      try {
+        if (opened.kind === 'files') fallbackExtension ??= opened.format.extension
+        const { counters, errors } = await readCounters(opened, source, output.progress)
+        output.decodeErrors(source, errors)
+        corrupt += errors.length
+        read.push(counters)
+      } finally {
+        await closeQuietly(opened)
+      }
+    }
+    const opened = await openStore(target, { create: true, fallbackExtension: fallbackExtension ?? '.bin' })
+    try {
+      const existing = await readCounters(opened, target, output.progress)
+      output.decodeErrors(target, existing.errors)
+      corrupt += existing.errors.length
+      if (corrupt > 0) {
+        output.err.push(`tiny-counter: nothing merged: ${plural(corrupt, 'value')} do not decode`)
+        return output.done(2)
+      }
+      const layout = (existing.counters[0] ?? read.flat()[0])?.[1].layout
+      const store = await buildStore(opened, layout, target)
+      const incoming = read.reduce((n, counters) => n + counters.length, 0)
+      for (const counters of read) {
+        const merged = store.mergeAll(new Map(counters))
+        if (E.isLeft(merged)) throw new CliError(`cannot merge: ${merged.left.message}`)
+      }
+      if (incoming > 1000) output.progress(`${target}: writing ${plural(store.events().length, 'event')}`)
+      const closed = await store.close()
+      if (E.isLeft(closed)) throw new CliError(`${target}: cannot persist (${closed.left.message})`)
+      output.out.push(`merged ${plural(incoming, 'counter')} from ${plural(sources.length, 'store')} into ${target} (${plural(store.events().length, 'event')})`)
+      return output.done(0)
+    } finally {
+      await closeQuietly(opened)
+    }
+  } catch (error) {
+    return output.fail(error)
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * How the CLI finds and reads a store: a path ending in `.db`/`.sqlite` (or an existing regular
+ * file) is a SQLite database, a directory is a `FilePerEvent` store whose extension (`.bin` or
+ * `.json`) is detected from its files. Counters are read as stored, in their own layout.
+ */
+import { readdirSync, statSync } from 'node:fs'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Counter } from '../../Counter.js'
+import type { Layout } from '../../Layout.js'
+import { BincodeFormat } from '../../codec/BincodeFormat.js'
+import type { Formatter } from '../../codec/Formatter.js'
+import { JsonFormat } from '../../codec/JsonFormat.js'
+import type { DecodeError } from '../../errors.js'
+import { FilePerEvent } from '../../storage/FilePerEvent.js'
+import type { Storage } from '../../storage/Storage.js'
+import { Sqlite } from '../../storage/Sqlite.js'
+import { EventStore } from '../../store/EventStore.js'
+import type { EventStoreBuilder } from '../../store/EventStoreBuilder.js'
+import type { TimeUnit } from '../../TimeUnit.js'
+
+/** A failure the CLI reports as one line and exit code 1. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CliError'
+  }
+}
+
+export interface Opened {
+  readonly storage: Storage
+  readonly kind: 'sqlite' | 'files'
+  /** The format new counters are written in (existing values are read by their first byte). */
+  readonly format: Formatter
+  readonly describe: string
+}
+
+const isSqlitePath = (path: string): boolean => /\.(db|sqlite3?)$/i.test(path)
+
+const statOf = (path: string): ReturnType<typeof statSync> | undefined => {
+  try {
+    return statSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+const messageOf = (cause: unknown): string => {
+  const text = cause instanceof Error ? cause.message : String(cause)
+  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : undefined
+  return inner !== undefined && !text.includes(inner) ? `${text}: ${inner}` : text
+}
+
+/** The extension of the files of a `FilePerEvent` directory: the more common of `.bin`/`.json`. */
+const detectExtension = (directory: string, fallback: string): string => {
+  let bin = 0
+  let json = 0
+  for (const name of readdirSync(directory)) {
+    if (name.startsWith('.')) continue
+    if (name.endsWith('.bin')) bin++
+    else if (name.endsWith('.json')) json++
+  }
+  return bin === 0 && json === 0 ? fallback : json > bin ? '.json' : '.bin'
+}
+
+/**
+ * Opens the store at `path`. With `create`, a missing path becomes a new store (SQLite for a
+ * `.db`/`.sqlite` name, else a directory of `fallbackExtension` files); without, it is an error.
+ */
+export const openStore = async (path: string, options: { readonly create?: boolean; readonly fallbackExtension?: string } = {}): Promise<Opened> => {
+  const stat = statOf(path)
+  if (stat === undefined && options.create !== true) throw new CliError(`${path}: no such file or directory`)
+  const sqlite = stat === undefined ? isSqlitePath(path) : stat.isFile()
+  if (stat !== undefined && !stat.isFile() && !stat.isDirectory()) throw new CliError(`${path}: neither a SQLite file nor a directory`)
+  try {
+    if (sqlite) {
+      const storage = await Sqlite.open(path)
+      return { storage, kind: 'sqlite', format: BincodeFormat, describe: 'SQLite' }
+    }
+    const extension = stat === undefined ? (options.fallbackExtension ?? '.bin') : detectExtension(path, options.fallbackExtension ?? '.bin')
+    const storage = await FilePerEvent.open(path, extension)
+    return { storage, kind: 'files', format: extension === '.json' ? JsonFormat : BincodeFormat, describe: `directory of ${extension} files` }
+  } catch (cause) {
+    throw new CliError(`${path}: cannot open the store (${messageOf(cause)})`)
+  }
+}
+
+/** The format of one stored value, by its first byte (`{` is JSON; Bincode starts with "TC"). */
+const formatOf = (bytes: Uint8Array, fallback: Formatter): Formatter =>
+  bytes[0] === 0x7b ? JsonFormat : bytes[0] === 0x54 ? BincodeFormat : fallback
+
+export interface Read {
+  readonly counters: ReadonlyArray<readonly [string, Counter]>
+  readonly errors: ReadonlyArray<DecodeError>
+}
+
+/** Reads and decodes every stored counter; `progress` hears about long reads (over 1,000 keys). */
+export const readCounters = async (opened: Opened, path: string, progress: (line: string) => void): Promise<Read> => {
+  const { storage } = opened
+  let entries: ReadonlyArray<readonly [string, Uint8Array]>
+  try {
+    if (storage.loadAll !== undefined) entries = await storage.loadAll()
+    else {
+      const loaded: Array<readonly [string, Uint8Array]> = []
+      for (const key of await storage.listKeys()) {
+        const bytes = await storage.load(key)
+        if (bytes !== undefined) loaded.push([key, bytes])
+      }
+      entries = loaded
+    }
+  } catch (cause) {
+    throw new CliError(`${path}: cannot read the store (${messageOf(cause)})`)
+  }
+  const counters: Array<readonly [string, Counter]> = []
+  const errors: DecodeError[] = []
+  const long = entries.length > 1000
+  entries.forEach(([key, bytes], i) => {
+    const decoded = formatOf(bytes, opened.format).deserialize(key, bytes)
+    if (E.isLeft(decoded)) errors.push(decoded.left)
+    else counters.push([key, decoded.right])
+    if (long && ((i + 1) % 1000 === 0 || i + 1 === entries.length)) progress(`${path}: decoded ${i + 1}/${entries.length} events`)
+  })
+  counters.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return { counters, errors }
+}
+
+const trackers: Readonly<Record<TimeUnit, (builder: EventStoreBuilder<true>, n: number) => EventStoreBuilder<true>>> = {
+  seconds: (b, n) => b.trackSeconds(n),
+  minutes: (b, n) => b.trackMinutes(n),
+  hours: (b, n) => b.trackHours(n),
+  days: (b, n) => b.trackDays(n),
+  weeks: (b, n) => b.trackWeeks(n),
+  months: (b, n) => b.trackMonths(n),
+  years: (b, n) => b.trackYears(n)
+}
+
+/** A store on `opened` with `layout` (or the default layout), loading what is stored. */
+export const buildStore = async (opened: Opened, layout: Layout | undefined, path: string): Promise<EventStore> => {
+  let builder = EventStore.builder().withStorage(opened.storage).withFormat(opened.format)
+  if (layout !== undefined) {
+    builder = builder.timeZone(layout.timeZone).alignment(layout.alignment)
+    for (const track of layout.tracks) builder = trackers[track.unit](builder, track.buckets)
+  }
+  const built = await builder.buildEither()
+  if (E.isLeft(built)) throw new CliError(`${path}: cannot load the store (${built.left.message})`)
+  return built.right
+}
+
+export const closeQuietly = async (opened: Opened): Promise<void> => {
+  try {
+    await opened.storage.close()
+  } catch {
+    // already reported or nothing to do
+  }
+}

@@ -1,0 +1,212 @@
+// The tiny-counter CLI end to end: real SQLite and file stores made here, inspected, exported and
+// merged in a child process (`node --import tsx src/cli/main.ts`) and in-process.
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import * as O from 'fp-ts/lib/Option.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EventStore, FilePerEvent, JsonFormat, TestClock } from 'tiny-counter'
+import type { Storage } from 'tiny-counter'
+import { Sqlite } from 'tiny-counter/sqlite'
+import { exportStore, inspect, merge } from '../../src/cli/commands.js'
+import { root } from '../docs/extract.mjs'
+
+const NOW = Date.UTC(2026, 0, 10, 12)
+const NOW_ISO = new Date(NOW).toISOString()
+let dir = ''
+
+const cli = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string }
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
+  }
+}
+
+/** Records a few days of launches and purchases with a TestClock into `storage`. */
+const fill = async (storage: Storage, launchesPerDay: number, json = false): Promise<void> => {
+  const clock = TestClock.at(NOW - 4 * 86_400_000)
+  let builder = EventStore.builder().withStorage(storage).withClock(clock).timeZone('UTC').forAnalytics()
+  if (json) builder = builder.withFormat(JsonFormat)
+  const store = await builder.build()
+  for (let day = 0; day < 5; day++) {
+    store.recordCount('app_launch', launchesPerDay)
+    if (day % 2 === 0) store.record('purchase')
+    if (day < 4) clock.advance({ days: 1 })
+  }
+  const closed = await store.close()
+  expect(closed._tag).toBe('Right')
+}
+
+const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '')
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tiny-counter-cli-'))
+  await fill(await Sqlite.open(join(dir, 'phone.db')), 2)
+  await fill(await FilePerEvent.open(join(dir, 'laptop'), '.bin'), 3)
+  await fill(await FilePerEvent.open(join(dir, 'tablet'), '.json'), 1, true)
+  // Corrupt stores: a text file named as a database, and a directory with one bad `.bin` value.
+  writeFileSync(join(dir, 'notes.db'), 'these are not the droids you are looking for\n'.repeat(200))
+  await fill(await FilePerEvent.open(join(dir, 'broken'), '.bin'), 4)
+  const good = readdirSync(join(dir, 'broken')).find((name) => name.endsWith('.bin'))!
+  writeFileSync(join(dir, 'broken', 'settings_visit.bin'), 'garbage')
+  expect(good).toBeDefined()
+})
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('tiny-counter inspect', () => {
+  it('lists the events of a SQLite store with sums and a chart of days', async () => {
+    const { code, stdout, stderr } = await cli('inspect', join(dir, 'phone.db'), '--now', NOW_ISO, '--days', '7')
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const out = lines(stdout)
+    expect(out[0]).toBe(`${join(dir, 'phone.db')}: SQLite, 2 events`)
+    expect(out).toContain('app_launch: 10 in all, last seen just now (UTC, calendar)')
+    expect(out).toContain('  last 24 hours: 2 · last 56 days: 10 · last 52 weeks: 10 · last 12 months: 10 · last 4 years: 10')
+    expect(out).toContain('  last 7 days, oldest first:')
+    expect(out).toContain('    2026-01-04 │ 0')
+    expect(out.filter((line) => /^ {4}2026-01-(0[6-9]|10) │█+ 2$/.test(line))).toHaveLength(5)
+    expect(out).toContain('purchase: 3 in all, last seen just now (UTC, calendar)')
+  })
+
+  it('reads directories of .bin and .json files', async () => {
+    const bin = await cli('inspect', join(dir, 'laptop'), '--now', NOW_ISO)
+    expect(bin.code).toBe(0)
+    expect(lines(bin.stdout)[0]).toBe(`${join(dir, 'laptop')}: directory of .bin files, 2 events`)
+    expect(bin.stdout).toContain('app_launch: 15 in all')
+    const json = await inspect(join(dir, 'tablet'), { now: NOW })
+    expect(json.code).toBe(0)
+    expect(lines(json.stdout)[0]).toBe(`${join(dir, 'tablet')}: directory of .json files, 2 events`)
+    expect(json.stdout).toContain('app_launch: 5 in all')
+  })
+
+  it('fails clearly for a missing path', async () => {
+    const missing = join(dir, 'nowhere.db')
+    const { code, stdout, stderr } = await cli('inspect', missing)
+    expect(code).toBe(1)
+    expect(stdout).toBe('')
+    expect(stderr).toBe(`tiny-counter: ${missing}: no such file or directory\n`)
+    expect(readdirSync(dir)).not.toContain('nowhere.db') // not created
+  })
+
+  it('fails clearly for a text file given as a database', async () => {
+    const { code, stdout, stderr } = await cli('inspect', join(dir, 'notes.db'))
+    expect(code).toBe(1)
+    expect(stdout).toBe('')
+    expect(stderr).toMatch(/^tiny-counter: .*notes\.db: cannot open the store \(.*not a database.*\)\n$/)
+  })
+
+  it('reports a corrupt value with its key, still inspects the rest and exits with 2', async () => {
+    const { code, stdout, stderr } = await cli('inspect', join(dir, 'broken'), '--now', NOW_ISO)
+    expect(code).toBe(2)
+    expect(lines(stdout)[0]).toBe(`${join(dir, 'broken')}: directory of .bin files, 2 events (1 corrupt)`)
+    expect(stdout).toContain('app_launch: 20 in all')
+    expect(lines(stderr)).toHaveLength(1)
+    expect(stderr).toMatch(/: corrupt event "settings_visit": cannot decode "settings_visit"/)
+  })
+
+  it('prints the usage for no arguments or an unknown command', async () => {
+    const none = await cli()
+    expect(none.code).toBe(1)
+    expect(none.stderr).toContain('Usage:')
+    const help = await cli('--help')
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('tiny-counter merge <target> <source...>')
+    const unknown = await cli('frobnicate')
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/^tiny-counter: unknown command "frobnicate"/)
+    const option = await cli('inspect', dir, '--colour', 'red')
+    expect(option.code).toBe(1)
+    expect(option.stderr).toMatch(/^tiny-counter: unknown option --colour/)
+  })
+
+  it('shows a progress line on stderr for more than 1,000 events', async () => {
+    const storage = await Sqlite.open(join(dir, 'many.db'))
+    const store = await EventStore.builder().withStorage(storage).withClock(TestClock.at(NOW)).timeZone('UTC').trackDays(7).build()
+    for (let i = 0; i < 1500; i++) store.record(`event_${String(i).padStart(4, '0')}`)
+    await store.close()
+    const progress: string[] = []
+    const shown = await inspect(join(dir, 'many.db'), { now: NOW, progress: (line) => progress.push(line) })
+    expect(shown.code).toBe(0)
+    expect(lines(shown.stdout)[0]).toBe(`${join(dir, 'many.db')}: SQLite, 1500 events`)
+    expect(progress).toEqual([`${join(dir, 'many.db')}: decoded 1000/1500 events`, `${join(dir, 'many.db')}: decoded 1500/1500 events`])
+    const child = await cli('inspect', join(dir, 'many.db'), '--now', NOW_ISO)
+    expect(child.code).toBe(0)
+    expect(lines(child.stderr)).toEqual(progress)
+  })
+})
+
+describe('tiny-counter export', () => {
+  it('prints every counter as JSON that a store imports', async () => {
+    const { code, stdout } = await cli('export', join(dir, 'laptop'))
+    expect(code).toBe(0)
+    const copy = EventStore.builder().withClock(TestClock.at(NOW)).timeZone('UTC').forAnalytics().build()
+    expect(copy.importAll(JSON.parse(stdout))._tag).toBe('Right')
+    expect(copy.query('app_launch').lastDays(7).sum()).toEqual(O.some(15))
+    expect(copy.query('purchase').ever().sum()).toEqual(O.some(3))
+  })
+
+  it('writes to --out and reports corrupt values', async () => {
+    const out = join(dir, 'broken.json')
+    const { code, stdout, stderr } = await cli('export', join(dir, 'broken'), '--out', out)
+    expect(code).toBe(2)
+    expect(stdout).toBe(`wrote 2 events to ${out}\n`)
+    expect(stderr).toMatch(/corrupt event "settings_visit"/)
+    expect(Object.keys(JSON.parse(readFileSync(out, 'utf8')))).toEqual(['app_launch', 'purchase'])
+  })
+
+  it('fails for a missing path in-process', async () => {
+    const missing = await exportStore(join(dir, 'missing'))
+    expect(missing).toEqual({ code: 1, stdout: '', stderr: `tiny-counter: ${join(dir, 'missing')}: no such file or directory\n` })
+  })
+})
+
+describe('tiny-counter merge', () => {
+  it('merges SQLite and file stores into a new SQLite target and persists', async () => {
+    const target = join(dir, 'all.db')
+    const { code, stdout, stderr } = await cli('merge', target, join(dir, 'phone.db'), join(dir, 'laptop'), join(dir, 'tablet'))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toBe(`merged 6 counters from 3 stores into ${target} (2 events)\n`)
+    const shown = await cli('inspect', target, '--now', NOW_ISO)
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toContain('app_launch: 30 in all') // 10 + 15 + 5
+    expect(shown.stdout).toContain('purchase: 9 in all')
+    // Merging again adds again: merge is a sum.
+    expect((await merge(target, [join(dir, 'phone.db')])).code).toBe(0)
+    expect((await inspect(target, { now: NOW })).stdout).toContain('app_launch: 40 in all')
+  })
+
+  it('merges into a new directory in the format of the sources', async () => {
+    const target = join(dir, 'merged-files')
+    const merged = await merge(target, [join(dir, 'tablet')])
+    expect(merged.code).toBe(0)
+    expect(readdirSync(target).sort()).toEqual(['app_launch.json', 'purchase.json'])
+  })
+
+  it('writes nothing when a source is corrupt or missing', async () => {
+    const target = join(dir, 'untouched')
+    mkdirSync(target)
+    const corrupt = await cli('merge', target, join(dir, 'laptop'), join(dir, 'broken'))
+    expect(corrupt.code).toBe(2)
+    expect(corrupt.stdout).toBe('')
+    expect(lines(corrupt.stderr)).toEqual([
+      expect.stringMatching(/broken: corrupt event "settings_visit"/),
+      'tiny-counter: nothing merged: 1 value do not decode'
+    ])
+    expect(readdirSync(target)).toEqual([])
+    const missing = await cli('merge', target, join(dir, 'nope'))
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toBe(`tiny-counter: ${join(dir, 'nope')}: no such file or directory\n`)
+    const usage = await cli('merge', target)
+    expect(usage.code).toBe(1)
+    expect(usage.stderr).toMatch(/merge takes a target and at least one source/)
+  })
+})
