@@ -63,14 +63,38 @@ export const BincodeFormat: Formatter = {
 // writing
 // -------------------------------------------------------------------------------------------------
 
+/** The UTF-8 bytes of the time zones written lately (a store writes one zone, again and again). */
+const zoneBytes = new Map<string, Uint8Array>()
+
+const encodedZone = (timeZone: string): Uint8Array => {
+  let bytes = zoneBytes.get(timeZone)
+  if (bytes === undefined) {
+    bytes = utf8.encode(timeZone)
+    if (zoneBytes.size >= 64) zoneBytes.clear()
+    zoneBytes.set(timeZone, bytes)
+  }
+  return bytes
+}
+
 const write = (counter: Counter): Uint8Array => {
-  const out = new Writer()
+  // The shared writer, unless a getter of the counter is itself writing a counter with it.
+  const out = Writer.shared.busy ? new Writer() : Writer.shared
+  out.busy = true
+  try {
+    return writeTo(out, counter)
+  } finally {
+    out.busy = false
+  }
+}
+
+const writeTo = (out: Writer, counter: Counter): Uint8Array => {
+  out.reset()
   out.byte(MAGIC[0])
   out.byte(MAGIC[1])
   out.byte(VERSION)
   const { tracks, alignment, timeZone } = counter.layout
   out.byte(alignment === 'uniform' ? 1 : 0)
-  const zone = utf8.encode(timeZone)
+  const zone = encodedZone(timeZone)
   out.varint(zone.length)
   out.bytes(zone)
   out.varint(tracks.length)
@@ -90,9 +114,23 @@ const write = (counter: Counter): Uint8Array => {
   return out.finish()
 }
 
+/** Bytes written one at a time into a buffer reused from one counter to the next (writing is synchronous). */
 class Writer {
-  private buffer = new Uint8Array(256)
+  /** The one writer of the module: `write` resets it, fills it and copies the bytes out. */
+  static readonly shared = new Writer()
+
+  private static readonly INITIAL = 1024
+  /** A buffer grown past this for a large counter is dropped after it. */
+  private static readonly KEPT = 64 * 1024
+
+  private buffer = new Uint8Array(Writer.INITIAL)
   private length = 0
+  /** Whether a `write` is using this writer. */
+  busy = false
+
+  reset(): void {
+    this.length = 0
+  }
 
   byte(b: number): void {
     if (this.length === this.buffer.length) this.grow(1)
@@ -137,8 +175,11 @@ class Writer {
     }
   }
 
+  /** A copy of the bytes written since `reset`. */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.length)
+    const bytes = this.buffer.slice(0, this.length)
+    if (this.buffer.length > Writer.KEPT) this.buffer = new Uint8Array(Writer.INITIAL)
+    return bytes
   }
 
   private grow(needed: number): void {
@@ -188,6 +229,15 @@ const read = (bytes: Uint8Array): unknown => {
   }
   input.end()
   return { version, counter: { layout: { tracks, alignment: ALIGNMENTS[alignmentCode] ?? alignmentCode, timeZone }, heads, counts } }
+}
+
+/** The text read last and its bytes: the counters of a store mostly share one time zone. */
+let lastText: { readonly bytes: Uint8Array; readonly text: string } = { bytes: new Uint8Array(0), text: '' }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /**
@@ -245,11 +295,15 @@ class Reader {
   text(length: number, path: string): string {
     const slice = this.bytes.subarray(this.offset, this.offset + length)
     this.offset += length
+    if (sameBytes(slice, lastText.bytes)) return lastText.text
+    let text: string
     try {
-      return strictUtf8.decode(slice)
+      text = strictUtf8.decode(slice)
     } catch {
       throw this.fail('the time zone is not valid UTF-8', path)
     }
+    lastText = { bytes: slice.slice(), text }
+    return text
   }
 
   end(): void {

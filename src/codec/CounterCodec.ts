@@ -13,6 +13,7 @@ import type { TimeUnit as TimeUnitT } from '../TimeUnit.js'
 import { MAX_INSTANT } from '../Calendar.js'
 import { DecodeError } from '../errors.js'
 import { canonicalTimeZone } from '../internal/zoneOffsets.js'
+import { knownCounter, knownLayout } from '../internal/knownShapes.js'
 
 const refine = <A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity)
@@ -50,20 +51,30 @@ const LayoutShape = t.strict({
   timeZone: TimeZone
 })
 
-/** A layout: tracks finest first, each unit once, at least one; an alignment; a time zone. */
+/**
+ * A layout: tracks finest first, each unit once, at least one; an alignment; a time zone. A valid
+ * layout is checked in one pass (`internal/knownShapes.ts`) and decoded to a shared frozen value,
+ * once per distinct layout; anything else goes through the io-ts codecs below, which say why.
+ */
 export const Layout: t.Type<LayoutT, LayoutT, unknown> = new t.Type<LayoutT, LayoutT, unknown>(
   'Layout',
   (u): u is LayoutT => E.isRight(LayoutShape.decode(u)),
-  (u, c) =>
-    E.flatMap(LayoutShape.validate(u, c), (layout) =>
-      layout.tracks.length === 0
-        ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'a layout tracks at least one unit')
-        : layout.tracks.some((track, i) => i > 0 && rankOf(track.unit) <= rankOf(layout.tracks[i - 1]!.unit))
-          ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'units must be listed once each, finest first')
-          : t.success(layout)
-    ),
+  (u, c) => {
+    const known = knownLayout(u)
+    return known !== undefined ? t.success(known) : validateLayout(u, c)
+  },
   t.identity
 )
+
+function validateLayout(u: unknown, c: t.Context): t.Validation<LayoutT> {
+  return E.flatMap(LayoutShape.validate(u, c), (layout) =>
+    layout.tracks.length === 0
+      ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'a layout tracks at least one unit')
+      : layout.tracks.some((track, i) => i > 0 && rankOf(track.unit) <= rankOf(layout.tracks[i - 1]!.unit))
+        ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'units must be listed once each, finest first')
+        : t.success(layout)
+  )
+}
 
 const CounterShape = t.strict({
   layout: Layout,
@@ -80,7 +91,9 @@ const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
 
 /**
  * A counter. Decoding also drops trailing zero buckets, so any valid writing of a counter decodes
- * to the one the library itself would build.
+ * to the one the library itself would build. A valid counter is checked in one pass over its heads
+ * and counts (`internal/knownShapes.ts`, the same rules); anything else goes through the io-ts
+ * codecs, which name the offending field.
  *
  * @example
  * import { Counter, CounterCodec, Layout } from 'tiny-counter'
@@ -94,28 +107,34 @@ const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
 export const Counter: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT, CounterT, unknown>(
   'Counter',
   (u): u is CounterT => E.isRight(CounterShape.decode(u)),
-  (u, c) =>
-    E.flatMap(CounterShape.validate(u, c), (counter) => {
-      const units = counter.layout.tracks.length
-      if (counter.heads.length === 0 && counter.counts.length === 0) return t.success(counter)
-      if (counter.heads.length !== units) {
-        return t.failure(counter.heads, t.appendContext(c, 'heads', CounterShape.type.props.heads, counter.heads), `expected ${units} heads, one per tracked unit, or none`)
-      }
-      if (counter.counts.length !== units) {
-        return t.failure(counter.counts, t.appendContext(c, 'counts', CounterShape.type.props.counts, counter.counts), `expected ${units} bucket arrays, one per tracked unit`)
-      }
-      for (let u = 0; u < units; u++) {
-        const buckets = counter.layout.tracks[u]!.buckets
-        const length = trimmed(counter.counts[u]!).length
-        if (length > buckets) {
-          const ctx = t.appendContext(t.appendContext(c, 'counts', CounterShape.type.props.counts, counter.counts), String(u), CounterShape.type.props.counts, counter.counts[u])
-          return t.failure(counter.counts[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, got ${length}`)
-        }
-      }
-      return t.success({ layout: counter.layout, heads: counter.heads, counts: counter.counts.map(trimmed) })
-    }),
+  (u, c) => {
+    const known = knownCounter(u)
+    return known !== undefined ? t.success(known) : validateCounter(u, c)
+  },
   t.identity
 )
+
+function validateCounter(u: unknown, c: t.Context): t.Validation<CounterT> {
+  return E.flatMap(CounterShape.validate(u, c), (counter) => {
+    const units = counter.layout.tracks.length
+    if (counter.heads.length === 0 && counter.counts.length === 0) return t.success(counter)
+    if (counter.heads.length !== units) {
+      return t.failure(counter.heads, t.appendContext(c, 'heads', CounterShape.type.props.heads, counter.heads), `expected ${units} heads, one per tracked unit, or none`)
+    }
+    if (counter.counts.length !== units) {
+      return t.failure(counter.counts, t.appendContext(c, 'counts', CounterShape.type.props.counts, counter.counts), `expected ${units} bucket arrays, one per tracked unit`)
+    }
+    for (let u = 0; u < units; u++) {
+      const buckets = counter.layout.tracks[u]!.buckets
+      const length = trimmed(counter.counts[u]!).length
+      if (length > buckets) {
+        const ctx = t.appendContext(t.appendContext(c, 'counts', CounterShape.type.props.counts, counter.counts), String(u), CounterShape.type.props.counts, counter.counts[u])
+        return t.failure(counter.counts[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, got ${length}`)
+      }
+    }
+    return t.success({ layout: counter.layout, heads: counter.heads, counts: counter.counts.map(trimmed) })
+  })
+}
 
 /**
  * Decodes a counter, turning io-ts's errors into one `DecodeError` that names the event (`key`) and

@@ -8,6 +8,7 @@ import * as t from 'io-ts/lib/index.js'
 import type { Counter } from '../Counter.js'
 import { DecodeError } from '../errors.js'
 import { Counter as CounterCodec } from './CounterCodec.js'
+import { knownCounter } from '../internal/knownShapes.js'
 
 /**
  * The version of the envelope this library writes, and the only one it reads.
@@ -44,8 +45,8 @@ const plain = (counter: Counter): Counter => ({
 
 /**
  * The codec of the envelope: decoding validates the version first (another number is refused
- * with a message naming it) and then the whole counter; encoding writes exactly the fields of a
- * counter, as plain data.
+ * with a message naming it) and then the whole counter (a valid one in one pass, see
+ * `CounterCodec.Counter`); encoding writes exactly the fields of a counter, as plain data.
  *
  * @example
  * import { Counter, Envelope, Layout } from 'tiny-counter'
@@ -59,6 +60,10 @@ export const Codec: t.Type<Envelope, Envelope, unknown> = new t.Type<Envelope, E
   'Envelope',
   (u): u is Envelope => Shape.is(u),
   (u, c) => {
+    if (typeof u === 'object' && u !== null && !Array.isArray(u) && 'version' in u && u.version === VERSION && 'counter' in u) {
+      const counter = knownCounter(u.counter)
+      if (counter !== undefined) return t.success({ version: VERSION, counter })
+    }
     if (typeof u === 'object' && u !== null && 'version' in u && typeof u.version === 'number' && u.version !== VERSION) {
       return t.failure(u.version, t.appendContext(c, 'version', Shape.type.props.version, u.version), unsupported(u.version))
     }

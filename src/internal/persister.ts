@@ -28,16 +28,35 @@ export interface Loaded {
 const asStorageError = (key: string | undefined, cause: unknown): StorageError =>
   cause instanceof StorageError ? cause : new StorageError(key, cause)
 
-/** Reads every stored counter, converted to `layout`. Rejects only when the storage itself fails. */
+/**
+ * Reads every stored counter, converted to `layout`: with the storage's `loadAll` when it has one
+ * (one query, or many reads at once), else with `listKeys` and a `load` per key. Rejects only when
+ * the storage itself fails.
+ */
 export const load = async (storage: Storage, format: Formatter, layout: Layout): Promise<E.Either<StorageError, Loaded>> => {
+  const counters = new Map<string, Counter>()
+  const errors: DecodeError[] = []
+  const add = (key: string, bytes: Uint8Array): void => {
+    const decoded = format.deserialize(key, bytes)
+    if (E.isLeft(decoded)) errors.push(decoded.left)
+    else counters.set(key, convert(decoded.right, layout))
+  }
+  if (storage.loadAll !== undefined) {
+    let entries: ReadonlyArray<readonly [string, Uint8Array]>
+    try {
+      entries = await storage.loadAll()
+    } catch (cause) {
+      return E.left(asStorageError(undefined, cause))
+    }
+    for (const [key, bytes] of entries) add(key, bytes)
+    return E.right({ counters, errors })
+  }
   let keys: ReadonlyArray<string>
   try {
     keys = await storage.listKeys()
   } catch (cause) {
     return E.left(asStorageError(undefined, cause))
   }
-  const counters = new Map<string, Counter>()
-  const errors: DecodeError[] = []
   for (const key of keys) {
     let bytes: Uint8Array | undefined
     try {
@@ -45,10 +64,7 @@ export const load = async (storage: Storage, format: Formatter, layout: Layout):
     } catch (cause) {
       return E.left(asStorageError(key, cause))
     }
-    if (bytes === undefined) continue
-    const decoded = format.deserialize(key, bytes)
-    if (E.isLeft(decoded)) errors.push(decoded.left)
-    else counters.set(key, convert(decoded.right, layout))
+    if (bytes !== undefined) add(key, bytes)
   }
   return E.right({ counters, errors })
 }

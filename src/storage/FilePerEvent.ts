@@ -3,12 +3,25 @@
  * that is safe on every file system; each write goes to a temporary file that is synced and then
  * renamed over the old one, so a crash leaves the old bytes or the new ones, never a mix.
  */
+import type * as NodeFs from 'node:fs'
 import type * as Fs from 'node:fs/promises'
 import { StorageError } from '../errors.js'
 import type { Storage, Write } from './Storage.js'
 import { invalidStorageKey } from './Storage.js'
 
 type FileSystem = typeof Fs
+
+/**
+ * How many temporary files a batch writes and syncs at once. Node runs file system calls on a pool
+ * of 4 threads (by default), so a few more than 4 keep every thread busy with a sync.
+ */
+const WRITES_AT_ONCE = 16
+
+/**
+ * How many files `loadAll` reads at once: enough that the pool's threads never wait for the
+ * JavaScript thread, which handles the replies in bunches.
+ */
+const READS_AT_ONCE = 64
 
 /** The longest encoded key: with the extension (at most 15 bytes) a name stays within 255 bytes. */
 const MAX_NAME_BYTES = 240
@@ -41,7 +54,9 @@ export class FilePerEvent implements Storage {
     readonly directory: string,
     /** The extension of the files (such as `.json`); other files of the directory are ignored. */
     readonly extension: string,
-    private readonly fs: FileSystem
+    private readonly fs: FileSystem,
+    /** The callback API, for `loadAll` (replies come sooner than through promises). */
+    private readonly callbacks: typeof NodeFs
   ) {}
 
   /**
@@ -66,9 +81,10 @@ export class FilePerEvent implements Storage {
       throw new StorageError(undefined, `the extension must be a dot and 1 to 14 letters, digits, "_" or "-" (such as ".json"), got ${JSON.stringify(extension)}`, operation)
     }
     try {
-      const fs = await import('node:fs/promises')
+      const callbacks = await import('node:fs')
+      const fs = callbacks.promises
       await fs.mkdir(directory, { recursive: true })
-      return new FilePerEvent(directory, extension, fs)
+      return new FilePerEvent(directory, extension, fs, callbacks)
     } catch (cause) {
       throw new StorageError(undefined, cause, operation)
     }
@@ -154,25 +170,39 @@ export class FilePerEvent implements Storage {
    * assert.deepEqual(await storage.listKeys(), ['a/b'])
    * rmSync(dir, { recursive: true })
    */
-  readonly listKeys = async (): Promise<ReadonlyArray<string>> => {
-    try {
-      const entries = await this.fs.readdir(this.directory, { withFileTypes: true })
-      const keys: string[] = []
-      for (const entry of entries) {
-        const name = entry.name
-        if (!entry.isFile() || name.startsWith('.') || !name.endsWith(this.extension)) continue
-        const key = decodeName(name.slice(0, name.length - this.extension.length))
-        if (key !== undefined) keys.push(key)
-      }
-      return keys.sort()
-    } catch (cause) {
-      throw new StorageError(undefined, cause, 'list keys')
-    }
+  readonly listKeys = async (): Promise<ReadonlyArray<string>> => (await this.files('list keys')).map(([key]) => key)
+
+  /**
+   * Every key with the bytes of its file, sorted by key: the files of `listKeys`, read many at a
+   * time. A file removed between the listing and its reading is left out.
+   *
+   * @example
+   * import { FilePerEvent } from 'tiny-counter'
+   * import { mkdtempSync, rmSync } from 'node:fs'
+   * import { tmpdir } from 'node:os'
+   * import { join } from 'node:path'
+   * const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-'))
+   * const storage = await FilePerEvent.open(dir, '.bin')
+   * await storage.batch([{ key: 'b', data: new Uint8Array([2]) }, { key: 'a/1', data: new Uint8Array([1, 1]) }])
+   * const all = await storage.loadAll()
+   * assert.deepEqual(all.map(([key, data]) => [key, [...data]]), [['a/1', [1, 1]], ['b', [2]]])
+   * rmSync(dir, { recursive: true })
+   */
+  readonly loadAll = async (): Promise<ReadonlyArray<readonly [string, Uint8Array]>> => {
+    const files = await this.files('load every key')
+    const data = await readAll(this.callbacks, files.map(([, path]) => path)).catch((failure: { readonly index: number; readonly cause: unknown }) => {
+      throw new StorageError(files[failure.index]![0], failure.cause, 'load')
+    })
+    const all: Array<readonly [string, Uint8Array]> = []
+    files.forEach(([key], i) => data[i] !== undefined && all.push([key, data[i]]))
+    return all
   }
 
   /**
    * Applies the writes in order, each one atomic; the first failure stops the batch (the writes
-   * before it stay applied). Every key is checked before anything is written.
+   * before it stay applied). Every key is checked before anything is written. The temporary files
+   * are written and synced several at a time, then renamed in order, and the directory is synced
+   * once for the whole batch.
    *
    * @example
    * import { FilePerEvent, StorageError } from 'tiny-counter'
@@ -207,25 +237,71 @@ export class FilePerEvent implements Storage {
    */
   readonly close = async (): Promise<void> => undefined
 
+  /** The keys of the directory's files and their paths, sorted by key. */
+  private async files(operation: string): Promise<Array<readonly [string, string]>> {
+    try {
+      const entries = await this.fs.readdir(this.directory, { withFileTypes: true })
+      const files: Array<readonly [string, string]> = []
+      for (const entry of entries) {
+        const name = entry.name
+        if (!entry.isFile() || name.startsWith('.') || !name.endsWith(this.extension)) continue
+        const key = decodeName(name.slice(0, name.length - this.extension.length))
+        if (key !== undefined) files.push([key, `${this.directory}/${name}`])
+      }
+      return files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    } catch (cause) {
+      throw new StorageError(undefined, cause, operation)
+    }
+  }
+
+  /**
+   * Writes a batch in two steps. First the data of every save goes to its own temporary file, which
+   * is synced and closed; up to `WRITES_AT_ONCE` of them at a time. Then, one at a time and in the
+   * order of the batch, each temporary file is renamed over its file and each delete is made; the
+   * directory is synced once at the end. A write that fails stops the batch there: the writes
+   * before it are made, the ones after it are not, and no temporary file is left behind.
+   */
   private async apply(writes: ReadonlyArray<Write>): Promise<void> {
     const planned = writes.map((write) => {
       const operation = 'delete' in write ? 'delete' : 'save'
       const path = this.pathOf(write.key, operation)
       if (!('delete' in write) && !(write.data instanceof Uint8Array)) throw new StorageError(write.key, 'stored data must be a Uint8Array', operation)
-      return { write, path, operation }
+      return { write, path, operation, temp: undefined as string | undefined }
     })
-    let changed = false
     let failure: StorageError | undefined
-    for (const { write, path, operation } of planned) {
+    // 1. Temporary files, synced: until the first one that fails (by position in the batch).
+    let end = planned.length
+    const written = await eachAtOnce(
+      planned.length,
+      WRITES_AT_ONCE,
+      async (i) => {
+        const step = planned[i]!
+        if ('delete' in step.write) return
+        const temp = `${this.directory}/.${temporaryName()}.tmp`
+        step.temp = temp
+        await this.writeSynced(temp, step.write.data)
+      }
+    )
+    if (written !== undefined) {
+      end = written.index
+      failure = new StorageError(planned[end]!.write.key, written.cause, planned[end]!.operation)
+    }
+    // 2. Renames and deletes, in order, up to the first failure.
+    let changed = false
+    for (let i = 0; i < end; i++) {
+      const { write, path, operation, temp } = planned[i]!
       try {
-        if ('delete' in write) await this.unlink(path)
-        else await this.replace(path, write.data)
+        if (temp === undefined) await this.unlink(path)
+        else await this.fs.rename(temp, path)
+        planned[i]!.temp = undefined
         changed = true
       } catch (cause) {
         failure = new StorageError(write.key, cause, operation)
         break
       }
     }
+    const leftovers = planned.flatMap(({ temp }) => (temp === undefined ? [] : [temp]))
+    await eachAtOnce(leftovers.length, WRITES_AT_ONCE, (i) => this.fs.rm(leftovers[i]!, { force: true }).catch(() => undefined))
     if (changed) {
       try {
         await this.syncDirectory()
@@ -236,20 +312,14 @@ export class FilePerEvent implements Storage {
     if (failure !== undefined) throw failure
   }
 
-  private async replace(path: string, data: Uint8Array): Promise<void> {
-    const temp = `${this.directory}/.${temporaryName()}.tmp`
-    let handle: Fs.FileHandle | undefined
+  /** Creates `temp` (which must not exist), writes `data` to it, syncs it and closes it. */
+  private async writeSynced(temp: string, data: Uint8Array): Promise<void> {
+    const handle = await this.fs.open(temp, 'wx')
     try {
-      handle = await this.fs.open(temp, 'wx')
       await handle.writeFile(data)
       await handle.sync()
+    } finally {
       await handle.close()
-      handle = undefined
-      await this.fs.rename(temp, path)
-    } catch (cause) {
-      await handle?.close().catch(() => undefined)
-      await this.fs.rm(temp, { force: true }).catch(() => undefined)
-      throw cause
     }
   }
 
@@ -294,6 +364,9 @@ const HEX = '0123456789ABCDEF'
 /** The bytes kept as they are: `a`–`z`, `0`–`9`, `_`, `-`. */
 const KEPT: ReadonlyArray<boolean> = Array.from({ length: 256 }, (_, b) => (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x5f || b === 0x2d)
 
+/** A name made of kept bytes only. */
+const ONLY_KEPT = /^[a-z0-9_-]+$/
+
 /** Device names Windows reserves whatever the extension. */
 const RESERVED = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/
 
@@ -310,6 +383,8 @@ const encodeKey = (key: string): string => {
 
 /** The key a file name encodes, or `undefined` for a name `encodeKey` would not write. */
 const decodeName = (name: string): string | undefined => {
+  // Most names are all kept bytes: the key is the name itself, unless it is a reserved device.
+  if (ONLY_KEPT.test(name)) return RESERVED.test(name) ? undefined : name
   const bytes = new Uint8Array(name.length)
   let length = 0
   for (let i = 0; i < name.length; ) {
@@ -339,3 +414,73 @@ let temporaries = 0
 const temporaryName = (): string => `tiny-counter-${process.pid}-${(temporaries++).toString(36)}-${Math.random().toString(36).slice(2, 10)}`
 
 const codeOf = (cause: unknown): unknown => (typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined)
+
+/**
+ * Runs `task(0)` … `task(n - 1)`, at most `limit` at a time, starting them in order; none starts
+ * after one failed. Resolves when every started task has settled, to the failure of the lowest
+ * index (every task before it was started and succeeded), or `undefined` when none failed.
+ */
+const eachAtOnce = async (n: number, limit: number, task: (i: number) => Promise<void>): Promise<{ readonly index: number; readonly cause: unknown } | undefined> => {
+  type Failure = { readonly index: number; readonly cause: unknown }
+  const state: { next: number; failed: Failure | undefined } = { next: 0, failed: undefined }
+  const worker = async (): Promise<void> => {
+    while (state.next < n && state.failed === undefined) {
+      const i = state.next++
+      try {
+        await task(i)
+      } catch (cause) {
+        // Another task may have failed while this one ran.
+        const earlier = state.failed as Failure | undefined
+        if (earlier === undefined || i < earlier.index) state.failed = { index: i, cause }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker))
+  return state.failed
+}
+
+/**
+ * The bytes of each file (`undefined` for one that is gone), read `READS_AT_ONCE` at a time with
+ * the callback API: open, size (`fstat`), read until that size or the end, close (as
+ * `fs.readFile` does). Rejects, once every started read has ended, with the failure of the lowest
+ * index and its cause; no read starts after a failure.
+ */
+const readAll = (fs: typeof NodeFs, paths: ReadonlyArray<string>): Promise<Array<Uint8Array | undefined>> =>
+  new Promise((resolve, reject) => {
+    const data = new Array<Uint8Array | undefined>(paths.length)
+    let next = 0
+    let running = 0
+    let failed: { index: number; cause: unknown } | undefined
+    const done = (i: number, cause?: unknown): void => {
+      running--
+      if (cause !== undefined && (failed === undefined || i < failed.index)) failed = { index: i, cause }
+      startMore()
+    }
+    const read = (i: number): void => {
+      fs.open(paths[i]!, 'r', (opening, fd) => {
+        if (opening !== null) return done(i, codeOf(opening) === 'ENOENT' ? undefined : opening)
+        fs.fstat(fd, (statting, stats) => {
+          if (statting !== null) return fs.close(fd, () => done(i, statting))
+          const bytes = new Uint8Array(stats.size)
+          const finish = (cause: unknown, length: number): void =>
+            fs.close(fd, (closing) => {
+              if (cause === undefined && closing === null) data[i] = length === bytes.length ? bytes : bytes.slice(0, length)
+              done(i, cause ?? closing ?? undefined)
+            })
+          const more = (at: number): void => {
+            if (at === bytes.length) return finish(undefined, at)
+            fs.read(fd, bytes, at, bytes.length - at, at, (reading, count) => (reading !== null ? finish(reading, at) : count === 0 ? finish(undefined, at) : more(at + count)))
+          }
+          more(0)
+        })
+      })
+    }
+    const startMore = (): void => {
+      while (running < READS_AT_ONCE && next < paths.length && failed === undefined) {
+        running++
+        read(next++)
+      }
+      if (running === 0) failed === undefined ? resolve(data) : reject(failed)
+    }
+    startMore()
+  })

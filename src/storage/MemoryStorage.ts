@@ -84,6 +84,20 @@ export class MemoryStorage implements Storage {
   }
 
   /**
+   * Every stored key with a copy of its bytes, sorted by key.
+   *
+   * @example
+   * import { MemoryStorage } from 'tiny-counter'
+   * const storage = new MemoryStorage()
+   * await storage.save('b', new Uint8Array([2]))
+   * await storage.save('a', new Uint8Array([1]))
+   * assert.deepEqual(await storage.loadAll(), [['a', new Uint8Array([1])], ['b', new Uint8Array([2])]])
+   */
+  readonly loadAll = async (): Promise<ReadonlyArray<readonly [string, Uint8Array]>> => {
+    return [...this.entries.keys()].sort().map((key) => [key, new Uint8Array(this.entries.get(key)!)] as const)
+  }
+
+  /**
    * Applies the writes in order, all or nothing: one invalid write and none is applied.
    *
    * @example

@@ -30,6 +30,8 @@ export type Write = { readonly key: string; readonly data: Uint8Array } | { read
  * assert.equal(await storage.load('unknown'), undefined)
  * await storage.delete('launch')
  * assert.deepEqual(await storage.listKeys(), [])
+ * await storage.save('a', new Uint8Array([1]))
+ * assert.deepEqual(await storage.loadAll?.(), [['a', new Uint8Array([1])]])
  * await storage.close()
  */
 export interface Storage {
@@ -41,6 +43,12 @@ export interface Storage {
   readonly delete: (key: string) => Promise<void>
   /** Every stored key, sorted. */
   readonly listKeys: () => Promise<ReadonlyArray<string>>
+  /**
+   * Optional: every stored key with its bytes, sorted by key (the order of `listKeys`), read in one
+   * go (one query, or many reads at once). A store opening on this storage uses it when it is
+   * there, and `listKeys` then `load` for each key otherwise.
+   */
+  readonly loadAll?: () => Promise<ReadonlyArray<readonly [string, Uint8Array]>>
   /** Applies every write as one transaction where the backend can (SQLite), else one by one, each atomic. */
   readonly batch: (writes: ReadonlyArray<Write>) => Promise<void>
   /** Releases what the backend holds (SQLite's connection, after which calls reject); memory and files hold nothing and stay usable. */

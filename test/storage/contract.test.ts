@@ -132,13 +132,39 @@ describe.each(backends)('$name', (backend) => {
     await storage.close()
   })
 
+  it('loads every key with its bytes at once, sorted like listKeys, as load reads them', async () => {
+    const storage = await fresh()
+    const keys = ['zeta', 'Alpha', 'alpha', 'a/b', 'ü', '😀', '1', 'a b', 'con', '%41', 'gone']
+    const large = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) % 256)
+    for (const [i, key] of keys.entries()) await storage.save(key, key === 'alpha' ? large : bytes(i, i))
+    await storage.save('empty', new Uint8Array(0))
+    await storage.delete('gone')
+    const all = (await storage.loadAll?.())!
+    expect(all).toBeDefined()
+    expect(all.map(([key]) => key)).toEqual(await storage.listKeys())
+    for (const [key, data] of all) {
+      expect(data).toBeInstanceOf(Uint8Array)
+      expect(plain(data)).toEqual(plain(await storage.load(key)))
+    }
+    all[0]![1][0] = 99 // a copy: the storage keeps its bytes
+    expect(plain((await storage.loadAll!())[0]![1])).toEqual(plain(await storage.load(all[0]![0])))
+    await storage.close()
+  })
+
+  it('loads nothing at once from an empty storage', async () => {
+    const storage = await fresh()
+    expect(await storage.loadAll!()).toEqual([])
+    await storage.close()
+  })
+
   it('binds its methods, so they can be passed around', async () => {
     const storage = await fresh()
-    const { save, load, listKeys, batch, close } = storage
+    const { save, load, listKeys, loadAll, batch, close } = storage
     await save('k', bytes(1))
     await batch([{ key: 'j', data: bytes(2) }])
     expect(plain(await load('k'))).toEqual([1])
     expect(await listKeys()).toEqual(['j', 'k'])
+    expect((await loadAll!()).map(([key, data]) => [key, plain(data)])).toEqual([['j', [2]], ['k', [1]]])
     await close()
   })
 })

@@ -1,6 +1,6 @@
 // FilePerEvent on disk: file names that are safe on every file system and decode back to exactly
 // the key, the 240-byte limit, files the listing ignores, and writes that replace a file whole.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -158,6 +158,38 @@ describe('FilePerEvent writes', () => {
     const error = await storage.batch(writes).then(() => undefined, (e: unknown) => e)
     expect((error as StorageError).key).toBe('blocked')
     expect(await storage.listKeys()).toEqual(['first'])
+  })
+
+  it('stops a large batch at its first failure, in order, and leaves no temporary file', async () => {
+    const { dir, storage } = await open()
+    mkdirSync(join(dir, 'k030.json'))
+    writeFileSync(join(dir, 'k030.json', 'inside'), '')
+    const keys = Array.from({ length: 60 }, (_, i) => `k${String(i).padStart(3, '0')}`)
+    const writes = keys.flatMap((key, i) => (i === 10 ? [{ key, data: Uint8Array.of(1) }, { key, delete: true as const }] : [{ key, data: Uint8Array.of(i) }]))
+    const error = await storage.batch(writes).then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect((error as StorageError).key).toBe('k030')
+    expect(await storage.listKeys()).toEqual(keys.slice(0, 30).filter((key) => key !== 'k010'))
+    for (const key of ['k000', 'k029']) expect([...(await storage.load(key))!]).toEqual([Number(key.slice(1))])
+    expect(names(dir).filter((name) => name.startsWith('.'))).toEqual([])
+    // Without the obstacle, the whole batch lands, and the last write of a key wins.
+    rmSync(join(dir, 'k030.json'), { recursive: true })
+    await storage.batch([...writes, { key: 'k001', data: Uint8Array.of(7) }])
+    expect(await storage.listKeys()).toEqual(keys.filter((key) => key !== 'k010'))
+    expect([...(await storage.load('k001'))!]).toEqual([7])
+    expect(names(dir).filter((name) => name.startsWith('.'))).toEqual([])
+  })
+
+  it('loads every file at once, leaving out foreign names, like listKeys and load', async () => {
+    const { dir, storage } = await open()
+    const big = new Uint8Array(100_000).fill(5)
+    await storage.batch([{ key: 'b', data: big }, { key: 'A', data: Uint8Array.of(1) }, { key: 'empty', data: new Uint8Array(0) }])
+    writeFileSync(join(dir, '.half-written.tmp'), 'x')
+    writeFileSync(join(dir, 'README.md'), 'x')
+    mkdirSync(join(dir, 'folder.json'))
+    const all = await storage.loadAll()
+    expect(all.map(([key, data]) => [key, data.length])).toEqual([['A', 1], ['b', 100_000], ['empty', 0]])
+    expect(Buffer.compare(Buffer.from(all[1]![1]), Buffer.from(big))).toBe(0)
   })
 
   it('stays usable after close: it holds no open file', async () => {

@@ -1,0 +1,393 @@
+/**
+ * The persistence section of `npm run bench` (issue 5): with the default layout (60 minutes,
+ * 24 hours, 32 days, 12 months) in Europe/Berlin and the default format (Bincode),
+ *
+ * - `persist`: `await store.persist()` of 10,000 dirty events, each recorded a few times;
+ * - `load`: `await EventStore.builder()...withStorage(storage).build()` of 10,000 stored events;
+ *
+ * each with SQLite (`Sqlite.open`, a database file) and with files (`FilePerEvent.open(dir, '.bin')`),
+ * in a fresh temporary directory of `os.tmpdir()` on the real disk, removed afterwards. Every case
+ * runs in its own child process (this file is also that process's entry, through `harness.ts`),
+ * one case after the other so that no two compete for the disk. A case times each operation itself
+ * (a persist needs its 10,000 events made dirty again first, which is not part of the figure) and
+ * reports the milliseconds of every timed repetition; the table shows their median.
+ *
+ * Loading reads files the operating system has in its cache (the files were just written): this is
+ * the cost of the library and of the system calls, not of the device.
+ *
+ * Also printed: the bytes a typical event takes in each format (an event recorded once, one used
+ * daily for 60 days, one with every bucket of every unit full), and the floor of the files backend
+ * on this machine: the same system calls a persist and a load make, timed without the library.
+ */
+import * as callbackFs from 'node:fs'
+import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import * as fs from 'node:fs/promises'
+import os from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Formatter, Storage } from 'tiny-counter'
+import { BincodeFormat, Counter, EventStore, FilePerEvent, JsonFormat, Layout } from 'tiny-counter'
+import { Sqlite } from 'tiny-counter/sqlite'
+import type { Figures, Prepared } from './harness.ts'
+import { median, serve, startCase } from './harness.ts'
+
+export const TIME_ZONE = 'Europe/Berlin'
+export const EVENTS = 10_000
+/** How many times each event is recorded before the first persist. */
+const RECORDS_PER_EVENT = 3
+/** DESIGN.md: persist or load 10,000 events in at most 150 ms each. */
+const TARGET_MS = 150
+
+export type Backend = 'sqlite' | 'files'
+export type PersistOp = 'persist' | 'load'
+const backends: ReadonlyArray<Backend> = ['sqlite', 'files']
+const ops: ReadonlyArray<PersistOp> = ['persist', 'load']
+
+/** What the parent hands a case process. */
+interface CaseData {
+  readonly op: PersistOp
+  readonly backend: Backend
+  /** A fresh directory for the case's database or files (the parent removes it). */
+  readonly directory: string
+}
+
+const names = (): ReadonlyArray<string> => Array.from({ length: EVENTS }, (_, i) => `event_${String(i).padStart(5, '0')}`)
+
+const openStorage = (backend: Backend, directory: string): Promise<Storage> =>
+  backend === 'sqlite' ? Sqlite.open(join(directory, 'events.db')) : FilePerEvent.open(join(directory, 'events'), '.bin')
+
+const builder = () => EventStore.builder().timeZone(TIME_ZONE)
+
+const orThrow = <A>(result: E.Either<Error, A>): A => {
+  if (E.isLeft(result)) throw result.left
+  return result.right
+}
+
+/** A store on `storage` holding every event, each recorded `RECORDS_PER_EVENT` times: all dirty. */
+const filledStore = async (storage: Storage): Promise<EventStore> => {
+  const store = await builder().withStorage(storage).build()
+  for (const name of names()) for (let r = 0; r < RECORDS_PER_EVENT; r++) orThrow(store.record(name))
+  return store
+}
+
+/** Makes every event dirty again (one more record each). */
+const touchAll = (store: EventStore, all: ReadonlyArray<string>): void => {
+  for (const name of all) orThrow(store.record(name))
+}
+
+/**
+ * A case: the first call of its body sets the store up; each operation is timed alone and kept in
+ * `samples` (milliseconds), which `report` hands to the parent.
+ */
+const prepare = ({ op, backend, directory }: CaseData): Prepared => {
+  const samples: number[] = []
+  let timed = false
+  let setup: Promise<() => Promise<number>> | undefined
+  const time = async (operation: () => Promise<number>): Promise<number> => {
+    const t0 = process.hrtime.bigint()
+    const sink = await operation()
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6
+    if (timed) samples.push(ms)
+    return sink
+  }
+
+  const persistCase = async (): Promise<() => Promise<number>> => {
+    const storage = await openStorage(backend, directory)
+    // The storage as it is, but for a count of what each batch writes (to check the work done).
+    let written = 0
+    const counted: Storage = { ...storage, batch: (writes) => ((written = writes.length), storage.batch(writes)) }
+    const store = await filledStore(counted)
+    const all = names()
+    let first = true
+    return async () => {
+      if (!first) touchAll(store, all) // untimed: the next persist finds 10,000 dirty events
+      first = false
+      written = 0
+      await time(async () => {
+        orThrow(await store.persist())
+        return 1
+      })
+      if (written !== EVENTS || store.isDirty()) throw new Error(`a persist wrote ${written} events, expected ${EVENTS}, and left the store ${store.isDirty() ? 'dirty' : 'clean'}`)
+      return written
+    }
+  }
+
+  const loadCase = async (): Promise<() => Promise<number>> => {
+    const storage = await openStorage(backend, directory)
+    const writer = await filledStore(storage)
+    orThrow(await writer.persist())
+    // No `close()`: it would close the storage, which every load below reuses as it is.
+    return async () => {
+      let loaded: EventStore | undefined
+      await time(async () => {
+        loaded = await builder().withStorage(storage).build()
+        return 1
+      })
+      const events = loaded!.events().length
+      if (events !== EVENTS || loaded!.loadErrors.length > 0) throw new Error(`loaded ${events} events, ${loaded!.loadErrors.length} errors`)
+      return events
+    }
+  }
+
+  return {
+    async: true,
+    body: async (n) => {
+      setup ??= op === 'persist' ? persistCase() : loadCase()
+      const run = await setup
+      let sink = 0
+      for (let i = 0; i < n; i++) sink += await run()
+      return sink
+    },
+    afterWarmup: () => {
+      timed = true
+    },
+    report: (): Figures => Object.fromEntries(samples.map((ms, i) => [String(i), ms]))
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// bytes per event
+// -------------------------------------------------------------------------------------------------
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+
+const recordAll = (layout: Layout.Layout, instants: ReadonlyArray<number>): Counter.Counter => {
+  let c = Counter.empty(layout)
+  for (const t of instants) c = orThrow(Counter.record(c, t, 1))
+  return c
+}
+
+/** Typical counters, ending at `now`: recorded once; daily for 60 days; every bucket full. */
+export const typicalCounters = (now: number): ReadonlyArray<readonly [string, Counter.Counter]> => {
+  const layout = Layout.standard({ timeZone: TIME_ZONE })
+  const daily = Array.from({ length: 60 }, (_, d) => now - (59 - d) * DAY)
+  // Once a minute for a year: every minute, hour, day and month bucket holds a count.
+  const everyMinute = Array.from({ length: 366 * 24 * 60 }, (_, m) => now - (366 * 24 * 60 - 1 - m) * MINUTE)
+  return [
+    ['recorded once', recordAll(layout, [now])],
+    ['used daily for 60 days', recordAll(layout, daily)],
+    ['every bucket full (once a minute for a year)', recordAll(layout, everyMinute)]
+  ]
+}
+
+const formats: ReadonlyArray<Formatter> = [JsonFormat, BincodeFormat]
+
+/** Bytes of the value of each typical counter in each format, checked to decode back to it. */
+const bytesPerEvent = (): ReadonlyArray<readonly [string, ReadonlyArray<number>]> =>
+  typicalCounters(Date.now()).map(([what, counter]) => {
+    const full = counter.counts.every((counts, u) => counts.length === counter.layout.tracks[u]!.buckets && counts.every((n) => n > 0))
+    if (what.startsWith('every bucket') && !full) throw new Error('the full counter has an empty bucket')
+    return [
+      what,
+      formats.map((format) => {
+        const bytes = format.serialize(counter)
+        const back = format.deserialize('event', bytes)
+        if (E.isLeft(back) || !Counter.Eq.equals(back.right, counter)) throw new Error(`${format.name} does not round-trip the ${what} counter`)
+        return bytes.length
+      })
+    ] as const
+  })
+
+// -------------------------------------------------------------------------------------------------
+// parent side
+// -------------------------------------------------------------------------------------------------
+
+const self = fileURLToPath(import.meta.url)
+
+/** One PASS, MISS or INFO line of `run.ts`: `ok` undefined for a figure that is not a target. */
+export type Check = readonly [what: string, ok: boolean | undefined, value: string]
+
+export interface PersistenceOptions {
+  /** Untimed operations before the timed ones, per case. */
+  readonly warmup: number
+  /** Timed operations per case, by backend. */
+  readonly reps: Readonly<Record<Backend, number>>
+}
+
+/** Options from the command line: `--persist-reps N` (default 15 with SQLite, 5 with files), `--persist-warmup N` (default 1). */
+export const persistenceOptions = (args: ReadonlyArray<string>): PersistenceOptions => {
+  const option = (name: string): number | undefined => {
+    const i = args.indexOf(`--${name}`)
+    if (i < 0) return undefined
+    const value = Number(args[i + 1])
+    if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${name} needs a non-negative integer`)
+    return value
+  }
+  const reps = option('persist-reps')
+  return { warmup: option('persist-warmup') ?? 1, reps: { sqlite: Math.max(1, reps ?? 15), files: Math.max(1, reps ?? 5) } }
+}
+
+/** Runs one case in a fresh process, in a fresh temporary directory; the milliseconds of each timed operation. */
+const measure = async (op: PersistOp, backend: Backend, options: PersistenceOptions): Promise<ReadonlyArray<number>> => {
+  const base = mkdtempSync(join(os.tmpdir(), `tiny-counter-bench-${op}-${backend}-`))
+  try {
+    const data: CaseData = { op, backend, directory: base }
+    const child = await startCase(`${op}/${backend}`, self, ['persistence-case'], data)
+    try {
+      await child.request({ type: 'warmup', rounds: 1, ops: Math.max(1, options.warmup) })
+      await child.request({ type: 'round', ops: options.reps[backend] })
+      return Object.values(await child.figures())
+    } finally {
+      await child.close()
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true })
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// the floor: what the disk and Node's file system calls cost, without the library
+// -------------------------------------------------------------------------------------------------
+
+const FLOOR_FILES = 2_000
+const tinyFile = new Uint8Array(49).fill(7)
+
+/** Runs `task(0)` … `task(n - 1)`, `limit` at a time. */
+const pool = async (n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> => {
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(n, limit) }, async () => {
+    while (next < n) await task(next++)
+  }))
+}
+
+/** Microseconds per call, or per file, of the raw operations a persist and a load of files make. */
+const floor = async (): Promise<Record<string, number>> => {
+  const dir = mkdtempSync(join(os.tmpdir(), 'tiny-counter-bench-floor-'))
+  try {
+    // One fsync of a small new file, alone (sync calls, one after the other).
+    const fsyncs: number[] = []
+    for (let i = 0; i < 300; i++) {
+      const fd = openSync(join(dir, `f${i}`), 'wx')
+      writeSync(fd, tinyFile)
+      const t0 = process.hrtime.bigint()
+      fsyncSync(fd)
+      fsyncs.push(Number(process.hrtime.bigint() - t0) / 1e3)
+      closeSync(fd)
+    }
+    // What a batch does per file, with raw calls and the same 16 at once: create, write, fsync,
+    // close; then, one after the other, rename over the file. Twice: the second round replaces the
+    // files of the first, as the persists of the benchmark (and of an application) do.
+    const round = async (prefix: string): Promise<readonly [number, number]> => {
+      const t0 = process.hrtime.bigint()
+      await pool(FLOOR_FILES, 16, async (i) => {
+        const handle = await fs.open(join(dir, `.${prefix}${i}`), 'wx')
+        await handle.writeFile(tinyFile)
+        await handle.sync()
+        await handle.close()
+      })
+      const t1 = process.hrtime.bigint()
+      for (let i = 0; i < FLOOR_FILES; i++) await fs.rename(join(dir, `.${prefix}${i}`), join(dir, `e${i}.bin`))
+      return [Number(t1 - t0) / 1e3 / FLOOR_FILES, Number(process.hrtime.bigint() - t1) / 1e3 / FLOOR_FILES]
+    }
+    await round('t')
+    const [written, renamed] = await round('u')
+    // Creating and writing without fsync: what a file costs by itself.
+    let t0 = process.hrtime.bigint()
+    await pool(FLOOR_FILES, 16, async (i) => {
+      const handle = await fs.open(join(dir, `.v${i}`), 'wx')
+      await handle.writeFile(tinyFile)
+      await handle.close()
+    })
+    const unsynced = Number(process.hrtime.bigint() - t0) / 1e3 / FLOOR_FILES
+    // Reading the files back: 64 at once through the callback API (open, read, close), and, for
+    // comparison, one after the other with blocking calls.
+    const paths = Array.from({ length: FLOOR_FILES }, (_, i) => join(dir, `e${i}.bin`))
+    const reads: number[] = []
+    const blocking: number[] = []
+    for (let r = 0; r < 5; r++) {
+      t0 = process.hrtime.bigint()
+      await pool(FLOOR_FILES, 64, (i) =>
+        new Promise<void>((resolve, reject) =>
+          callbackFs.open(paths[i]!, 'r', (e, fd) => {
+            if (e !== null) return reject(e)
+            callbackFs.read(fd, new Uint8Array(64), 0, 64, 0, (e2) => callbackFs.close(fd, () => (e2 !== null ? reject(e2) : resolve())))
+          })
+        )
+      )
+      reads.push(Number(process.hrtime.bigint() - t0) / 1e3 / FLOOR_FILES)
+      t0 = process.hrtime.bigint()
+      for (const path of paths) readFileSync(path)
+      blocking.push(Number(process.hrtime.bigint() - t0) / 1e3 / FLOOR_FILES)
+    }
+    return { fsync: median(fsyncs), written, renamed, unsynced, read: median(reads), blocking: median(blocking) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const quartiles = (values: ReadonlyArray<number>): string => {
+  const sorted = [...values].sort((x, y) => x - y)
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+  return `${at(0.25).toFixed(0)}-${at(0.75).toFixed(0)}`
+}
+
+/**
+ * The persistence section of `npm run bench`: measures persist and load with both backends, the
+ * floor of the files backend and the bytes per event of each format; prints the tables and returns
+ * the PASS/MISS/INFO lines.
+ */
+export const persistenceSection = async (args: ReadonlyArray<string> = process.argv.slice(2)): Promise<ReadonlyArray<Check>> => {
+  const options = persistenceOptions(args)
+  console.log(`persistence: default layout (60 minutes, 24 hours, 32 days, 12 months), ${TIME_ZONE}, ${BincodeFormat.name} format,`)
+  console.log(`${EVENTS} events recorded ${RECORDS_PER_EVENT} times each; SQLite (Sqlite.open, WAL, synchronous=FULL) and files (FilePerEvent, '.bin')`)
+  console.log(`in fresh directories of ${os.tmpdir()}; ${options.warmup} untimed + ${options.reps.sqlite} (SQLite) or ${options.reps.files} (files) timed operations,`)
+  console.log('one process per case, one case at a time\n')
+
+  const results = {} as Record<PersistOp, Record<Backend, ReadonlyArray<number>>>
+  for (const op of ops) {
+    results[op] = {} as Record<Backend, ReadonlyArray<number>>
+    for (const backend of backends) {
+      results[op][backend] = await measure(op, backend, options)
+      process.stderr.write('.')
+    }
+  }
+  const raw = await floor()
+  process.stderr.write('\n')
+
+  const ms = (op: PersistOp, backend: Backend): number => median(results[op][backend])
+  const labels: Record<PersistOp, string> = {
+    persist: `store.persist(), ${EVENTS} dirty events`,
+    load: `builder()...build(), ${EVENTS} stored events`
+  }
+  const widths = [44, 10, 10, 12, 12]
+  const row = (cells: ReadonlyArray<string>): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!))).join(' ')
+  console.log(row(['operation (ms, median)', 'SQLite', 'files', 'SQLite IQR', 'files IQR']))
+  console.log(widths.map((w) => '-'.repeat(w)).join(' '))
+  for (const op of ops) console.log(row([labels[op], ...backends.map((b) => ms(op, b).toFixed(1)), ...backends.map((b) => quartiles(results[op][b]))]))
+  console.log('')
+
+  const byteWidths = [44, 10, 10]
+  const byteRow = (cells: ReadonlyArray<string>): string => cells.map((c, i) => (i === 0 ? c.padEnd(byteWidths[0]!) : c.padStart(byteWidths[i]!))).join(' ')
+  const sizes = bytesPerEvent()
+  console.log(byteRow(['bytes per event (the stored value)', ...formats.map((f) => f.name)]))
+  console.log(byteWidths.map((w) => '-'.repeat(w)).join(' '))
+  for (const [what, bytes] of sizes) console.log(byteRow([what, ...bytes.map(String)]))
+  console.log('')
+
+  const us = (n: number): string => `${n.toFixed(0)} µs`
+  console.log(`the files floor (raw node:fs calls on the same disk, ${FLOOR_FILES} files of ${tinyFile.length} bytes, no library code):`)
+  console.log(`  fsync of a small new file, alone: ${us(raw.fsync!)} per call (median of 300)`)
+  console.log(`  create + write + fsync + close, 16 at once: ${us(raw.written!)} per file; the same without fsync: ${us(raw.unsynced!)} per file`)
+  console.log(`  rename over the file it replaces, one after the other: ${us(raw.renamed!)} per file`)
+  console.log(`  => a persist of ${EVENTS} files cannot take less than about ${((EVENTS * (raw.written! + raw.renamed!)) / 1e3).toFixed(0)} ms here`)
+  console.log(`  open + read + close, 64 at once (callbacks): ${us(raw.read!)} per file => about ${((EVENTS * raw.read!) / 1e3).toFixed(0)} ms for ${EVENTS} files`)
+  console.log(`  (blocking readFileSync, one after the other, for comparison: ${us(raw.blocking!)} per file)\n`)
+
+  const target = (op: PersistOp, backend: Backend): Check => {
+    const value = ms(op, backend)
+    return [`${op} ${EVENTS} events (${backend === 'sqlite' ? 'SQLite' : 'files'}) within ${TARGET_MS} ms`, value <= TARGET_MS, `${value.toFixed(1)} ms`]
+  }
+  return [
+    ...ops.flatMap((op) => backends.map((backend) => target(op, backend))),
+    ...formats.map((format, f): Check => [`bytes per event (${format.name}): recorded once / used daily for 60 days / every bucket full`, undefined, sizes.map(([, bytes]) => bytes[f]).join(' / ')]),
+    [`files floor: fsync per call / create+write+fsync+close per file (16 at once) / rename per file`, undefined, `${us(raw.fsync!)} / ${us(raw.written!)} / ${us(raw.renamed!)}`]
+  ]
+}
+
+// The entry of a case process: `persistence.bench.ts persistence-case`, started by `measure`.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'persistence-case') {
+  serve((data: CaseData) => prepare(data))
+}
