@@ -81,6 +81,27 @@ class Output {
   }
 }
 
+/** Opens the store at `path`, reads every counter, runs `body`, and closes the store again. */
+const readingStore = async (
+  path: string,
+  output: Output,
+  body: (read: { readonly describe: string; readonly counters: ReadonlyArray<readonly [string, Counter]>; readonly errors: ReadonlyArray<DecodeError> }) => void
+): Promise<Outcome> => {
+  try {
+    const opened = await openStore(path)
+    try {
+      const { counters, errors } = await readCounters(opened, path, output.progress)
+      body({ describe: opened.describe, counters, errors })
+      output.decodeErrors(path, errors)
+      return output.done(errors.length > 0 ? 2 : 0)
+    } finally {
+      await closeQuietly(opened)
+    }
+  } catch (error) {
+    return output.fail(error)
+  }
+}
+
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
 
 const ago = (millis: number): string => {
@@ -168,24 +189,14 @@ const describeCounter = (event: string, counter: Counter, now: number, options: 
  */
 export const inspect = async (path: string, options: InspectOptions = {}): Promise<Outcome> => {
   const output = new Output(options)
-  try {
-    const opened = await openStore(path)
-    try {
-      const { counters, errors } = await readCounters(opened, path, output.progress)
-      const now = options.now ?? Date.now()
-      output.out.push(`${path}: ${opened.describe}, ${plural(counters.length, 'event')}${errors.length > 0 ? ` (${errors.length} corrupt)` : ''}`)
-      for (const [event, counter] of counters) {
-        output.out.push('')
-        output.out.push(...describeCounter(event, counter, now, options))
-      }
-      output.decodeErrors(path, errors)
-      return output.done(errors.length > 0 ? 2 : 0)
-    } finally {
-      await closeQuietly(opened)
+  return readingStore(path, output, ({ describe, counters, errors }) => {
+    const now = options.now ?? Date.now()
+    output.out.push(`${path}: ${describe}, ${plural(counters.length, 'event')}${errors.length > 0 ? ` (${errors.length} corrupt)` : ''}`)
+    for (const [event, counter] of counters) {
+      output.out.push('')
+      output.out.push(...describeCounter(event, counter, now, options))
     }
-  } catch (error) {
-    return output.fail(error)
-  }
+  })
 }
 
 /**
@@ -214,28 +225,16 @@ export const inspect = async (path: string, options: InspectOptions = {}): Promi
  */
 export const exportStore = async (path: string, options: ExportOptions = {}): Promise<Outcome> => {
   const output = new Output(options)
-  try {
-    const opened = await openStore(path)
+  return readingStore(path, output, ({ counters }) => {
+    const json = JSON.stringify(Object.fromEntries(counters), null, 2)
+    if (options.out === undefined) return void output.out.push(json)
     try {
-      const { counters, errors } = await readCounters(opened, path, output.progress)
-      const json = JSON.stringify(Object.fromEntries(counters), null, 2)
-      if (options.out === undefined) output.out.push(json)
-      else {
-        try {
-          writeFileSync(options.out, `${json}\n`)
-        } catch (cause) {
-          throw new CliError(`${options.out}: cannot write (${cause instanceof Error ? cause.message : String(cause)})`)
-        }
-        output.out.push(`wrote ${plural(counters.length, 'event')} to ${options.out}`)
-      }
-      output.decodeErrors(path, errors)
-      return output.done(errors.length > 0 ? 2 : 0)
-    } finally {
-      await closeQuietly(opened)
+      writeFileSync(options.out, `${json}\n`)
+    } catch (cause) {
+      throw new CliError(`${options.out}: cannot write (${cause instanceof Error ? cause.message : String(cause)})`)
     }
-  } catch (error) {
-    return output.fail(error)
-  }
+    output.out.push(`wrote ${plural(counters.length, 'event')} to ${options.out}`)
+  })
 }
 
 /**
