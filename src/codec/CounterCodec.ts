@@ -11,7 +11,8 @@ import type { Layout as LayoutT } from '../Layout.js'
 import { all as allUnits } from '../TimeUnit.js'
 import type { TimeUnit as TimeUnitT } from '../TimeUnit.js'
 import { MAX_INSTANT } from '../Calendar.js'
-import { DecodeError } from '../errors.js'
+import type { DecodeError } from '../errors.js'
+import { firstDecodeError } from '../internal/decodeErrors.js'
 import { canonicalTimeZone } from '../internal/zoneOffsets.js'
 import { knownCounter, knownLayout } from '../internal/knownShapes.js'
 
@@ -149,17 +150,7 @@ function validateCounter(u: unknown, c: t.Context): t.Validation<CounterT> {
  * assert.equal(result.left.path, 'layout.tracks.0.buckets')
  */
 export const decode = (key: string, input: unknown): E.Either<DecodeError, CounterT> =>
-  E.mapLeft((errors: t.Errors) => {
-    const first = errors[0]
-    if (first === undefined) return new DecodeError(key, '', 'invalid counter')
-    const path = first.context
-      .slice(1)
-      .map((entry) => entry.key)
-      .filter((k) => k !== '')
-      .join('.')
-    const expected = first.context[first.context.length - 1]?.type.name ?? 'a counter'
-    return new DecodeError(key, path, first.message ?? `expected ${expected}, got ${safeJson(first.value)}`)
-  })(Counter.decode(input))
+  E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a counter', safeJson))(Counter.decode(input))
 
 const safeJson = (value: unknown): string => {
   try {

@@ -6,9 +6,10 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts/lib/index.js'
 import type { Counter } from '../Counter.js'
-import { DecodeError } from '../errors.js'
+import type { DecodeError } from '../errors.js'
 import { Counter as CounterCodec } from './CounterCodec.js'
 import { knownCounter } from '../internal/knownShapes.js'
+import { firstDecodeError } from '../internal/decodeErrors.js'
 
 /**
  * The version of the envelope this library writes, and the only one it reads.
@@ -101,17 +102,7 @@ export const decode = (key: string, input: unknown): E.Either<DecodeError, Count
   return E.isRight(decoded) ? E.right(decoded.right.counter) : E.left(toDecodeError(key, decoded.left))
 }
 
-const toDecodeError = (key: string, errors: t.Errors): DecodeError => {
-  const first = errors[0]
-  if (first === undefined) return new DecodeError(key, '', 'invalid envelope')
-  const path = first.context
-    .slice(1)
-    .map((entry) => entry.key)
-    .filter((k) => k !== '')
-    .join('.')
-  const expected = first.context[first.context.length - 1]?.type.name ?? 'an envelope'
-  return new DecodeError(key, path, first.message ?? `expected ${expected}, got ${describe(first.value)}`)
-}
+const toDecodeError = (key: string, errors: t.Errors): DecodeError => firstDecodeError(key, errors, 'an envelope', describe)
 
 /** A short JSON rendering of a value for a message. */
 const describe = (value: unknown): string => {
