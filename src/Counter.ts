@@ -297,7 +297,9 @@ export const convert: {
   (_, argumentCount) => argumentCount >= 2,
   (self: Counter, layout: Layout): Counter => {
     if (self.layout === layout) return self
-    if (LayoutEq.equals(self.layout, layout)) return { ...self, layout }
+    // Built as a literal (not a spread): every counter then shares one object shape, which keeps
+    // the property reads of the hot paths monomorphic.
+    if (LayoutEq.equals(self.layout, layout)) return { layout, heads: self.heads, counts: self.counts }
     if (isEmpty(self)) return empty(layout)
     const from = compile(self.layout)
     const to = compile(layout)

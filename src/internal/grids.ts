@@ -30,6 +30,11 @@ export interface BucketGrid {
   indexOf(t: number): number
   /** Same as `start`, as a method. */
   startOf(i: number): number
+  /**
+   * Instants around `t` with the same bucket index as `t`, as `[from, until)`: the whole bucket, or
+   * (in a calendar grid) the part of it without an offset change.
+   */
+  spanOf(t: number): readonly [number, number]
 }
 
 /** Maps a local wall-clock time (UTC plus offset, in ms) to bucket indices and back. */
@@ -87,6 +92,11 @@ class UniformGrid implements BucketGrid {
     return this.origin + i * this.length
   }
 
+  spanOf(t: number): readonly [number, number] {
+    const start = this.startOf(this.indexOf(t))
+    return [start, start + this.length]
+  }
+
   readonly index = (t: number): number => this.indexOf(t)
   readonly start = (i: number): number => this.startOf(i)
 }
@@ -132,6 +142,11 @@ class CalendarGrid implements BucketGrid {
       else lo = mid
     }
     return hi
+  }
+
+  spanOf(t: number): readonly [number, number] {
+    this.indexOf(t) // leaves the bucket holding `t` in the cache
+    return [this.lo, this.hi]
   }
 
   readonly index = (t: number): number => this.indexOf(t)

@@ -13,9 +13,16 @@ import type { DecodeError } from '../errors.js'
 import { StorageError } from '../errors.js'
 import type { Storage, Write } from '../storage/Storage.js'
 
+/** The counters of a store by event name, as persistence reads and updates them. */
+export interface CounterTable extends Iterable<readonly [string, Counter]> {
+  get(name: string): Counter | undefined
+  set(name: string, counter: Counter): unknown
+  delete(name: string): boolean
+}
+
 /** The parts of a store that persistence reads and updates. */
 export interface Persisted {
-  readonly counters: Map<string, Counter>
+  readonly counters: CounterTable
   readonly dirty: Set<string>
 }
 

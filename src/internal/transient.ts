@@ -49,7 +49,12 @@ const shiftInPlace = (counts: number[], by: number, length: number): void => {
     counts.length = 0
     return
   }
-  counts.length = by + end
+  // Grown by `push` (a longer `length` would leave holes, and a holey array is read more slowly
+  // everywhere), shrunk through `length`, which is a call into the runtime: in steady state (every
+  // bucket counted) the length stays the same and is left alone.
+  const target = by + end
+  while (counts.length < target) counts.push(0)
+  if (counts.length > target) counts.length = target
   for (let i = end - 1; i >= 0; i--) counts[by + i] = counts[i]!
   for (let i = 0; i < by; i++) counts[i] = 0
 }

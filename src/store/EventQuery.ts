@@ -16,6 +16,8 @@ import { UnknownUnit } from '../errors.js'
 export interface Source {
   readonly counterOf: (event: string) => Counter | undefined
   readonly now: () => number
+  /** `Query.sum` of one event's counter now (`none` when unknown), which the store may remember. */
+  readonly sumOf: (event: string, window: Window.Window) => O.Option<number>
 }
 
 /**
@@ -26,7 +28,7 @@ export interface Source {
 const lastWindows: Partial<Record<TimeUnit, Array<Window.Window | undefined>>> = {}
 const MAX_REMEMBERED_LAST = 128
 const lastWindow = (n: number, unit: TimeUnit): Window.Window => {
-  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_REMEMBERED_LAST)) return Window.last(n, unit)
+  if (!(isTimeUnit(unit) && Number.isInteger(n) && n >= 0 && n <= MAX_REMEMBERED_LAST)) return Window.last(n, unit)
   const known = (lastWindows[unit] ??= [])
   return (known[n] ??= Window.last(n, unit))
 }
@@ -164,7 +166,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('sync').last(4, 'weeks').sum(), O.none) // weeks are not tracked
    */
   last(n: number, unit: TimeUnit): R {
-    return this.over(Window.last(n, unit))
+    return this.over(lastWindow(n, unit))
   }
   /**
    * Every bucket of the unit that reaches furthest back.
@@ -249,7 +251,9 @@ export class RangeQuery {
    * assert.deepEqual(store.query('api_call').lastDays(2).sum(), O.some(6))
    */
   sum(): O.Option<number> {
-    const counter = this.counter()
+    const read = this.read
+    if (typeof read === 'string') return this.source.sumOf(read, this.window)
+    const counter = read(this.source)
     return counter === undefined ? O.none : Query.sum(counter, this.window, this.source.now())
   }
   /**

@@ -6,6 +6,7 @@
  * leaves the store exactly as it was.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import type * as O from 'fp-ts/lib/Option.js'
 import type { Clock } from '../Clock.js'
 import { SystemClock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
@@ -17,13 +18,13 @@ import { toMillis as instantMillis } from '../Instant.js'
 import type { Layout } from '../Layout.js'
 import { standard } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
+import type { Window } from '../Window.js'
 import { decode } from '../codec/CounterCodec.js'
 import type { DecodeError, InvalidDuration } from '../errors.js'
 import { FutureEvent, InvalidCount, InvalidEventName, InvalidInstant, StorageError } from '../errors.js'
 import { difference, hasCounts } from '../internal/delta.js'
-import type { Owned } from '../internal/transient.js'
-import { own, recordInPlace } from '../internal/transient.js'
-import type { Persister } from '../internal/persister.js'
+import { Entries } from '../internal/entries.js'
+import type { Persisted, Persister } from '../internal/persister.js'
 import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
@@ -53,6 +54,28 @@ const DONE: E.Either<never, void> = E.right(undefined)
 const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
 
 /**
+ * What the query builders read: the store's counters and its clock. A class rather than two arrow
+ * functions, so that every store shares the same two methods and the query call sites stay
+ * monomorphic (each store's own closures would make them polymorphic, and slower, once a program
+ * has more than one store).
+ */
+class StoreSource implements Source {
+  constructor(
+    private readonly counters: Entries,
+    private readonly clock: Clock
+  ) {}
+  counterOf(event: string): Counter | undefined {
+    return this.counters.get(event)
+  }
+  now(): number {
+    return this.clock.now()
+  }
+  sumOf(event: string, window: Window): O.Option<number> {
+    return this.counters.sum(event, window, this.clock.now())
+  }
+}
+
+/**
  * An in-memory store of event counters.
  *
  * @example
@@ -68,7 +91,8 @@ const isEventName = (event: unknown): event is string => typeof event === 'strin
  * assert.deepEqual(store.query('never_seen').lastDays(7).sum(), O.none)
  */
 export class EventStore {
-  private readonly counters: Map<string, Counter>
+  /** Every event's counter (with what makes the hot paths fast: see `internal/entries.ts`). */
+  private readonly counters: Entries
   /** Events changed since they were last persisted (kept only when the store has storage). */
   private readonly dirty = new Set<string>()
   /**
@@ -77,11 +101,6 @@ export class EventStore {
    * counter minus its baseline is what this store recorded itself: what `exportDirty` sends.
    */
   private readonly changes = new Map<string, Counter | undefined>()
-  /**
-   * Events whose counter only this store can see (created by its own recording, never exported,
-   * persisted or kept as a baseline since): those are recorded into in place.
-   */
-  private readonly owned = new Set<string>()
   private readonly source: Source
   /** Slots held by unsettled reservations, by event, with the instant each expires. */
   private readonly pending = new Map<string, Set<{ readonly expiresAt: number }>>()
@@ -99,18 +118,18 @@ export class EventStore {
     readonly clock: Clock,
     options: StoreOptions = {}
   ) {
-    this.counters = new Map(options.counters ?? [])
+    this.counters = new Entries(options.counters)
     this.persister = options.persister
     this.loadErrors = options.loadErrors ?? []
     if (options.persister !== undefined && options.autoPersistMillis !== undefined) {
       this.timer = setInterval(() => void this.persist(), options.autoPersistMillis)
       if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
     }
-    this.source = { counterOf: (event) => this.counters.get(event), now: () => clock.now() }
+    this.source = new StoreSource(this.counters, clock)
     this.limitHost = {
       layout,
       now: () => clock.now(),
-      state: { counterOf: this.source.counterOf, pendingOf: (event) => this.pendingOf(event) },
+      state: { counterOf: (event) => this.counters.get(event), pendingOf: (event) => this.pendingOf(event) },
       recordNow: (event, count) => this.add(event, count, clock.now()),
       hold: (event, expiresAt) => this.hold(event, expiresAt)
     }
@@ -254,26 +273,29 @@ export class EventStore {
   private add(event: string, count: number, at: number): E.Either<RecordRefusal, void> {
     if (!isEventName(event)) return E.left(new InvalidEventName(event))
     if (!isCount(count)) return E.left(new InvalidCount(count))
-    const before = this.counters.get(event)
-    if (before !== undefined && this.owned.has(event) && this.changes.has(event)) {
-      // The store alone sees this counter: record in place instead of copying every bucket.
-      if (!isInstant(at)) return E.left(new InvalidInstant(at))
-      recordInPlace(before as Owned, at, count)
+    if (!isInstant(at)) return E.left(new InvalidInstant(at))
+    // A counter only this store can see (made by its own recording, never exported, persisted or
+    // kept as a baseline since), whose baseline is already noted: recorded into in place.
+    if (this.counters.recordInPlace(event, at, count)) {
       if (this.persister !== undefined) this.dirty.add(event)
       return DONE
     }
+    const before = this.counters.get(event)
     const recorded = recordInto(before ?? empty(this.layout), at, count)
     if (E.isLeft(recorded)) return recorded
-    // A private copy from now on (`before` may be a sync baseline or held outside: it stays as it is).
-    this.counters.set(event, isEmpty(recorded.right) ? recorded.right : own(recorded.right))
-    this.owned.add(event)
     this.changed(event, before)
+    // A private copy from now on (`before` may be a sync baseline or held outside: it stays as it is).
+    if (isEmpty(recorded.right)) {
+      this.counters.set(event, recorded.right)
+      return DONE
+    }
+    this.counters.setOwned(event, recorded.right)
     return DONE
   }
 
   /** Counters become visible outside the store: from now on they are never changed in place. */
   private disown(): void {
-    this.owned.clear()
+    this.counters.disownAll()
   }
 
   /** Notes a change to `event`, whose counter was `before`. */
@@ -591,7 +613,6 @@ export class EventStore {
       const before = this.counters.get(event)
       const after = combine(before, counter)
       this.counters.set(event, after)
-      this.owned.delete(event)
       if (this.persister !== undefined) this.dirty.add(event)
       // What came from elsewhere joins the baseline, so it is never sent back.
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
@@ -634,13 +655,14 @@ export class EventStore {
    */
   resetDirty(): void {
     this.changes.clear()
+    this.counters.disownAll() // the next record notes a new baseline first
   }
 
   // -----------------------------------------------------------------------------------------------
   // persistence
   // -----------------------------------------------------------------------------------------------
 
-  private persistWith(names: (state: { readonly dirty: Set<string>; readonly counters: Map<string, Counter> }) => Iterable<string>): Promise<E.Either<StorageError, void>> {
+  private persistWith(names: (state: Persisted) => Iterable<string>): Promise<E.Either<StorageError, void>> {
     if (this.persister === undefined) return Promise.resolve(E.left(new StorageError(undefined, 'this store has no storage: build it with withStorage(...)')))
     this.disown() // the write compares counters by identity once it is done
     return this.persister.write({ counters: this.counters, dirty: this.dirty }, names)
@@ -682,7 +704,7 @@ export class EventStore {
    * assert.deepEqual(await storage.listKeys(), ['event'])
    */
   persistAll(): Promise<E.Either<StorageError, void>> {
-    return this.persistWith((state) => [...state.counters.keys()])
+    return this.persistWith((state) => Array.from(state.counters, ([name]) => name))
   }
 
   /**

@@ -1,0 +1,139 @@
+/**
+ * A store's table of events: each name's counter, whether the store may record into it in place,
+ * and the last window sum it answered. One look-up finds all three, so that `store.record(e)` and
+ * `store.query(e).lastDays(7).sum()` each read the table once.
+ *
+ * The remembered sum is a pure function of the counter, the window and the index of the bucket
+ * holding "now" in the window's unit: it is kept with the instants between which that index stays
+ * the same, and dropped whenever the counter changes (replaced, or recorded into in place). A
+ * dashboard or a limit asking the same question again within the same minute, hour or day is then
+ * answered without reading the buckets.
+ */
+import * as O from 'fp-ts/lib/Option.js'
+import type { Counter } from '../Counter.js'
+import * as Query from '../Query.js'
+import type { TimeUnit } from '../TimeUnit.js'
+import type { Window } from '../Window.js'
+import { compile, positionOf } from './compiled.js'
+import type { Owned } from './transient.js'
+import { own, recordInPlace } from './transient.js'
+
+/**
+ * One event. The remembered sum lives in the entry itself (not in an object of its own), so that a
+ * repeated query reads one object after the map: `sum` is the answer for `window` at every instant
+ * of `[from, until)`, and `window` is `undefined` when nothing is remembered.
+ */
+interface Entry {
+  counter: Counter
+  /** Whether `counter` is the store's private copy, to be recorded into in place. */
+  inPlace: boolean
+  window: Window | undefined
+  from: number
+  until: number
+  sum: O.Option<number>
+}
+
+/** The whole time line: the answer of an untracked unit never changes. */
+const ALWAYS: readonly [number, number] = [-Infinity, Infinity]
+
+export class Entries implements Iterable<readonly [string, Counter]> {
+  private readonly entries = new Map<string, Entry>()
+  /** Names whose entry is `inPlace`, so that `disownAll` visits those alone. */
+  private readonly owned = new Set<string>()
+
+  constructor(counters: Iterable<readonly [string, Counter]> = []) {
+    for (const [name, counter] of counters) this.set(name, counter)
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  get(name: string): Counter | undefined {
+    return this.entries.get(name)?.counter
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name)
+  }
+
+  /** Sets the counter of `name` (shared with whoever handed it over: never changed in place). */
+  set(name: string, counter: Counter): this {
+    const entry = this.entries.get(name)
+    if (entry === undefined) {
+      this.entries.set(name, { counter, inPlace: false, window: undefined, from: Infinity, until: -Infinity, sum: O.none })
+      return this
+    }
+    entry.counter = counter
+    entry.window = undefined
+    if (entry.inPlace) {
+      entry.inPlace = false
+      this.owned.delete(name)
+    }
+    return this
+  }
+
+  /** Sets a private copy of `counter` as the counter of `name`, to be recorded into in place. */
+  setOwned(name: string, counter: Counter): void {
+    this.set(name, own(counter))
+    this.entries.get(name)!.inPlace = true
+    this.owned.add(name)
+  }
+
+  /**
+   * Records `n` at `at` into the counter of `name` in place and returns true when the store owns
+   * it; returns false (and changes nothing) otherwise.
+   */
+  recordInPlace(name: string, at: number, n: number): boolean {
+    const entry = this.entries.get(name)
+    if (entry === undefined || !entry.inPlace) return false
+    recordInPlace(entry.counter as Owned, at, n)
+    entry.window = undefined
+    return true
+  }
+
+  delete(name: string): boolean {
+    this.owned.delete(name)
+    return this.entries.delete(name)
+  }
+
+  /** From now on no counter is changed in place: they are about to be seen from outside. */
+  disownAll(): void {
+    for (const name of this.owned) {
+      const entry = this.entries.get(name)
+      if (entry !== undefined) entry.inPlace = false
+    }
+    this.owned.clear()
+  }
+
+  keys(): IterableIterator<string> {
+    return this.entries.keys()
+  }
+
+  *[Symbol.iterator](): IterableIterator<readonly [string, Counter]> {
+    for (const [name, entry] of this.entries) yield [name, entry.counter]
+  }
+
+  /** `Query.sum` of the counter of `name` (`none` for an unknown name), remembered as described above. */
+  sum(name: string, window: Window, now: number): O.Option<number> {
+    const entry = this.entries.get(name)
+    if (entry === undefined) return O.none
+    if (entry.window === window && now >= entry.from && now < entry.until) return entry.sum
+    const sum = Query.sum(entry.counter, window, now)
+    if (window._tag === 'Buckets') {
+      const [from, until] = spanAt(entry.counter, window.unit, now)
+      entry.window = window
+      entry.from = from
+      entry.until = until
+      entry.sum = sum
+    }
+    return sum
+  }
+}
+
+/** The instants around `now` with the same bucket index as `now` in `unit` (all of them when untracked). */
+const spanAt = (counter: Counter, unit: TimeUnit, now: number): readonly [number, number] => {
+  const compiled = compile(counter.layout)
+  const position = positionOf(compiled, unit)
+  return position < 0 ? ALWAYS : compiled.grids[position]!.spanOf(now)
+}
