@@ -29,42 +29,65 @@ export const recordInPlace = (self: Owned, at: number, n: number): void => {
   for (let u = 0; u < grids.length; u++) {
     const index = grids[u]!.indexOf(at)
     const head = self.heads[u]!
-    const counts = self.counts[u]!
     const length = lengths[u]!
     if (index > head) {
-      shiftInPlace(counts, index - head, length)
+      const counts = shiftInPlace(self.counts[u]!, index - head, length)
       self.heads[u] = index
-      if (n !== 0) addInPlace(counts, 0, n)
+      self.counts[u] = n === 0 ? counts : addInPlace(counts, 0, n)
     } else if (n !== 0 && head - index < length) {
-      addInPlace(counts, head - index, n)
+      self.counts[u] = addInPlace(self.counts[u]!, head - index, n)
     }
   }
 }
 
-/** Moves the counts `by` buckets towards the past, dropping what passes `length`, no trailing zeros. */
-const shiftInPlace = (counts: number[], by: number, length: number): void => {
+// Arrays change length in place only to shrink. To grow, one new exact-size array is made with
+// `concat`: `push` would leave up to half the length again in spare capacity, which a counter keeps
+// for as long as it lives, and a longer `length` would leave holes (a holey array is read more
+// slowly everywhere). A counter grows only while it fills up; in steady state (every bucket
+// counted) the arrays keep their length and no runtime call or allocation happens.
+
+/**
+ * Shared runs of zeros to grow arrays with, never changed (`concat` only reads them). Built by
+ * `push` and not frozen: both keep them packed small integers, and so the arrays grown with them.
+ */
+const zeros: Array<ReadonlyArray<number>> = []
+const zerosOf = (n: number): ReadonlyArray<number> => {
+  let run = zeros[n]
+  if (run === undefined) {
+    const made: number[] = []
+    for (let i = 0; i < n; i++) made.push(0)
+    zeros[n] = run = made
+  }
+  return run
+}
+
+/**
+ * Moves the counts `by` buckets towards the past, dropping what passes `length`, no trailing
+ * zeros; returns the array holding the result (`counts`, or a longer copy).
+ */
+const shiftInPlace = (counts: number[], by: number, length: number): number[] => {
   let end = Math.min(counts.length, Math.max(0, length - by))
   while (end > 0 && counts[end - 1] === 0) end--
   if (end === 0) {
     counts.length = 0
-    return
+    return counts
   }
-  // Grown by `push` (a longer `length` would leave holes, and a holey array is read more slowly
-  // everywhere), shrunk through `length`, which is a call into the runtime: in steady state (every
-  // bucket counted) the length stays the same and is left alone.
   const target = by + end
-  while (counts.length < target) counts.push(0)
-  if (counts.length > target) counts.length = target
-  for (let i = end - 1; i >= 0; i--) counts[by + i] = counts[i]!
-  for (let i = 0; i < by; i++) counts[i] = 0
+  const out = counts.length < target ? counts.concat(zerosOf(target - counts.length)) : counts
+  if (out.length > target) out.length = target
+  for (let i = end - 1; i >= 0; i--) out[by + i] = out[i]!
+  for (let i = 0; i < by; i++) out[i] = 0
+  return out
 }
 
-const addInPlace = (counts: number[], position: number, n: number): void => {
+/** Adds `n` at `position`; returns the array holding the result (`counts`, or a longer copy). */
+const addInPlace = (counts: number[], position: number, n: number): number[] => {
   if (position < counts.length) {
     const sum = counts[position]! + n
     counts[position] = sum > MAX_COUNT ? MAX_COUNT : sum
-  } else {
-    while (counts.length < position) counts.push(0)
-    counts.push(n)
+    return counts
   }
+  const out = counts.concat(zerosOf(position + 1 - counts.length))
+  out[position] = n
+  return out
 }
