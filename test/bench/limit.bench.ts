@@ -2,13 +2,22 @@
  * The rate-limit cases: `checkAndRecord(key)` under `atMost(key, 10, 'minutes')` and
  * `atMost(key, 100, 'hours')` on the store of `store.bench.ts` (default layout, Berlin, system
  * clock), cycling through 1,000 keys that start with the store history; side by side with
- * rate-limiter-flexible's `RateLimiterMemory.consume(key)` (one limit: 10 points per 60 s).
+ * rate-limiter-flexible's `RateLimiterMemory.consume(key)` (one limit: 10 points per 60 s), and with
+ * a naive sliding log (`SlidingLog`): what a developer writes by hand, per key an array of
+ * timestamps; a call drops those older than an hour, counts those of the last minute and the last
+ * hour, refuses when 10 (100) calls passed in them, else pushes now.
  *
  * Our limit is measured built once per key and reused (`apis[k].checkAndRecord(key)`), and built
  * on every call as in the examples (`store.limit().atMost(...).atMost(...).checkAndRecord(key)`).
  * `consume` returns a promise: it is measured awaited, one call after the other, in an async loop;
- * ours is measured in the same shape (`await` on each result, which costs a microtask turn as an
- * awaited promise does) and, for reference, in a plain synchronous loop.
+ * ours and the sliding log are measured in the same shape (`await` on each result, which costs a
+ * microtask turn as an awaited promise does) and in a plain synchronous loop. The peers start empty;
+ * the warm-up rounds bring them to their steady state.
+ *
+ * Our windows are calendar buckets ("this minute", "this hour"), the log's slide ("the last 60 s");
+ * they decide alike on the paced workload, where no limit is reached. `verifySlidingLog` checks
+ * that before anything is timed, and also on 10 keys called every 400 ms from the start of an
+ * hour, where both limits refuse and the two kinds of window still hold the same calls.
  *
  * Two workloads, each reported with its share of calls passed and refused:
  * - `paced`: time moves 40 ms per call (`Date.now` replaced, in the case process only, by a clock
@@ -22,15 +31,25 @@ import { RateLimiterMemory } from 'rate-limiter-flexible'
 import type { EventStore, LimitBuilder } from 'tiny-counter'
 import type { AsyncBody, Body, Prepared } from './harness.ts'
 import type { StoreHistory } from './store.bench.ts'
-import { exerciseStore, storeWithHistory } from './store.bench.ts'
+import { EVENT_NAMES, defaultStore, eventNames, exerciseStore, storeWithHistory } from './store.bench.ts'
 
 export type Scenario = 'paced' | 'realtime'
-export type LimitVariant = 'reused/sync' | 'per-call/sync' | 'reused/await' | 'per-call/await' | 'rlf/await' | 'record-only/sync'
+export type LimitVariant =
+  | 'reused/sync'
+  | 'per-call/sync'
+  | 'reused/await'
+  | 'per-call/await'
+  | 'rlf/await'
+  | 'naive/await'
+  | 'naive/sync'
+  | 'record-only/sync'
 
 /** Milliseconds the clock moves per call in the paced workload. */
 export const PACED_STEP_MS = 40
 export const PER_MINUTE = 10
 export const PER_HOUR = 100
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
 
 /** The moving clock of the paced workload; `Date.now` reads it once `pace` is called. */
 let pacedNow = 0
@@ -158,6 +177,129 @@ const rlf = (history: StoreHistory, scenario: Scenario): Prepared => {
   return counting({ async: true, body })
 }
 
+/**
+ * The naive peer: a sliding log as a developer writes it by hand. Per key an array of the
+ * timestamps of the calls that passed, oldest first; a call drops those older than an hour, counts
+ * those of the last minute and the last hour, and refuses when `perMinute` (`perHour`) calls passed
+ * in them, else records now. Reads `Date.now()`, as the store's `SystemClock` and rate-limiter-flexible do.
+ */
+export class SlidingLog {
+  private readonly log = new Map<string, number[]>()
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly perHour: number
+  ) {}
+
+  /** Whether `key` may happen now; when it may, records it. */
+  checkAndRecord(key: string): boolean {
+    const now = Date.now()
+    const lastHour = (this.log.get(key) ?? []).filter((t) => t > now - HOUR)
+    this.log.set(key, lastHour)
+    const lastMinute = lastHour.filter((t) => t > now - MINUTE).length
+    if (lastMinute >= this.perMinute || lastHour.length >= this.perHour) return false
+    lastHour.push(now)
+    return true
+  }
+}
+
+const naive = (history: StoreHistory, scenario: Scenario, awaited: boolean): Prepared => {
+  const keys = history.names
+  const step = scenario === 'paced' ? PACED_STEP_MS : 0
+  if (scenario === 'paced') pace()
+  const log = new SlidingLog(PER_MINUTE, PER_HOUR)
+  let next = 0
+  if (!awaited) {
+    const body: Body = (ops) => {
+      let k = next
+      let passed = 0
+      for (let i = 0; i < ops; i++) {
+        pacedNow += step
+        if (log.checkAndRecord(keys[k]!)) passed++
+        if (++k === keys.length) k = 0
+      }
+      next = k
+      tally.passed += passed
+      tally.refused += ops - passed
+      return passed
+    }
+    return counting({ body })
+  }
+  const body: AsyncBody = async (ops) => {
+    let k = next
+    let passed = 0
+    for (let i = 0; i < ops; i++) {
+      pacedNow += step
+      if (await log.checkAndRecord(keys[k]!)) passed++
+      if (++k === keys.length) k = 0
+    }
+    next = k
+    tally.passed += passed
+    tally.refused += ops - passed
+    return passed
+  }
+  return counting({ async: true, body })
+}
+
+/** What `verifySlidingLog` found: calls compared and calls passed, in each of its two runs. */
+export interface SlidingLogAgreement {
+  readonly pacedCalls: number
+  readonly pacedPassed: number
+  readonly denseCalls: number
+  readonly densePassed: number
+  readonly denseKeys: number
+}
+
+/**
+ * Checks that the sliding log decides as our limit does, call by call, on the clock of the paced
+ * workload (run it in a process of its own: it replaces `Date.now`). Two runs, each on a fresh
+ * store (no history: the log has none) and a fresh log:
+ * - the paced workload itself: the 1,000 keys in turn, 40 ms per call, for 250,000 calls (nearly
+ *   three hours, across hour boundaries);
+ * - 10 keys in turn at 40 ms per call from the start of an hour, so each key is called every 400 ms,
+ *   for two hours: the minute limit refuses after 10 calls a minute and the hour limit after 10
+ *   minutes. As 400 ms divides a minute and the run starts on an hour (Berlin is a whole number of
+ *   hours from UTC), the last 60 s (3,600 s) and the current minute (hour) hold the same calls.
+ * Returns what it compared, or a description of the first disagreement.
+ */
+export const verifySlidingLog = (): SlidingLogAgreement | string => {
+  pace()
+  /** Calls passed in all, and in the first minute; or the first disagreement. */
+  const run = (what: string, keys: ReadonlyArray<string>, calls: number, from: number): { passed: number; firstMinute: number } | string => {
+    const store = defaultStore()
+    const log = new SlidingLog(PER_MINUTE, PER_HOUR)
+    pacedNow = from
+    let passed = 0
+    let firstMinute = 0
+    for (let i = 0; i < calls; i++) {
+      if (i === MINUTE / PACED_STEP_MS) firstMinute = passed
+      pacedNow += PACED_STEP_MS
+      const key = keys[i % keys.length]!
+      const r = limitOf(store, key).checkAndRecord(key)
+      if (r._tag === 'Left' && r.left._tag !== 'LimitExceeded') return `${what}: ${r.left.message}`
+      const ours = r._tag === 'Right'
+      if (log.checkAndRecord(key) !== ours) {
+        return `${what}: call ${i} (${key} at ${new Date(pacedNow).toISOString()}): ours ${ours ? 'passed' : 'refused'}, the sliding log ${ours ? 'refused' : 'passed'}`
+      }
+      if (ours) passed++
+    }
+    return { passed, firstMinute }
+  }
+  const pacedCalls = 250_000
+  const paced = run('paced', eventNames(EVENT_NAMES), pacedCalls, realNow())
+  if (typeof paced === 'string') return paced
+  const denseKeys = eventNames(10, 'dense_')
+  const denseCalls = (2 * HOUR) / PACED_STEP_MS
+  const dense = run('dense', denseKeys, denseCalls, Math.ceil(realNow() / HOUR) * HOUR - PACED_STEP_MS)
+  if (typeof dense === 'string') return dense
+  // Both limits must have refused: 10 calls a minute per key, and 100 an hour.
+  const expected = { passed: 2 * PER_HOUR * denseKeys.length, firstMinute: PER_MINUTE * denseKeys.length }
+  if (dense.passed !== expected.passed || dense.firstMinute !== expected.firstMinute) {
+    return `dense: ${dense.passed} calls passed (${dense.firstMinute} in the first minute), expected ${expected.passed} (${expected.firstMinute})`
+  }
+  return { pacedCalls, pacedPassed: paced.passed, denseCalls, densePassed: dense.passed, denseKeys: denseKeys.length }
+}
+
 export interface LimitCase {
   readonly id: string
   readonly prepare: (history: StoreHistory) => Prepared
@@ -170,8 +312,10 @@ export const limitVariants = (scenario: Scenario): ReadonlyArray<LimitVariant> =
   'reused/await',
   'per-call/await',
   'rlf/await',
+  'naive/await',
   'reused/sync',
   'per-call/sync',
+  'naive/sync',
   ...(scenario === 'paced' ? (['record-only/sync'] as const) : [])
 ]
 
@@ -189,6 +333,10 @@ export const limitCases: ReadonlyArray<LimitCase> = (['paced', 'realtime'] as co
         return { id, prepare: (h) => ours(h, scenario, false, true) }
       case 'rlf/await':
         return { id, prepare: (h) => rlf(h, scenario) }
+      case 'naive/await':
+        return { id, prepare: (h) => naive(h, scenario, true) }
+      case 'naive/sync':
+        return { id, prepare: (h) => naive(h, scenario, false) }
       case 'record-only/sync':
         return { id, prepare: (h) => recordOnly(h, scenario) }
     }

@@ -7,7 +7,8 @@
  * - store (`store.bench.ts`): `store.record(name)` and `store.query(name).lastDays(7).sum()` over
  *   1,000 names on the system clock, vs the core on a `Map` and typed arrays on a `Map`;
  * - limit (`limit.bench.ts`): `checkAndRecord` with two `atMost` windows over 1,000 keys vs
- *   rate-limiter-flexible's `RateLimiterMemory.consume`, paced and on the real clock;
+ *   rate-limiter-flexible's `RateLimiterMemory.consume` and a naive sliding log (an array of
+ *   timestamps per key), paced and on the real clock; first it checks that the log decides as ours;
  * - memory (`memory.bench.ts`): heap per tracked event over 100,000 events (`--expose-gc`);
  * - persistence (`persistence.bench.ts`): persist and load of 10,000 events with SQLite and with
  *   files, bytes per event of each format, and the files backend's floor on this disk
@@ -18,10 +19,16 @@
  * figure is the median of all its rounds; a ratio is the median of the ratios of rounds of the
  * same cycle. Memory cases run one process each, one after the other.
  *
+ * At the end it prints one PASS, MISS or INFO line per check, and the table of the targets that
+ * README.md shows (`readme.ts`): a run of every section writes it into README.md, between
+ * `<!-- bench:start -->` and `<!-- bench:end -->`; a run of some sections (`--only`) prints it and
+ * leaves README.md alone, unless `--write-readme` is given.
+ *
  * Options: `--passes N` (default 3), `--cycles N` timed rounds per process (default 20), `--ops N`
  * operations per round (default 100000), `--events N` events of the memory cases (default
- * 100000), `--only LIST`, `--strict` (exit code 1 when a target is missed).
+ * 100000), `--only LIST`, `--strict` (exit code 1 when a target is missed), `--write-readme`.
  */
+import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { CaseProcess, Figures } from './harness.ts'
@@ -35,6 +42,8 @@ import { PACED_STEP_MS, PER_HOUR, PER_MINUTE, limitCaseId, limitVariants } from 
 import type { MemoryVariant } from './memory.bench.ts'
 import { MEMORY_EVENTS, memoryCaseId, memoryVariants } from './memory.bench.ts'
 import { persistenceSection } from './persistence.bench.ts'
+import type { TableRow } from './readme.ts'
+import { renderTable, replaceTable } from './readme.ts'
 
 const TARGET_NS = 300
 const TARGET_RATIO = 1.3
@@ -66,6 +75,7 @@ const only = ((): ReadonlySet<string> => {
   return new Set(chosen)
 })()
 const runs = (section: Section): boolean => only.has(section)
+const writeReadme = args.includes('--write-readme')
 
 const childScript = fileURLToPath(new URL('./child.ts', import.meta.url))
 const start = (id: string, data?: unknown, nodeFlags: ReadonlyArray<string> = []): Promise<CaseProcess> =>
@@ -102,8 +112,19 @@ const quartiles = (s: number[][]): string => {
   return `${at(0.25).toFixed(0)}-${at(0.75).toFixed(0)}`
 }
 
-/** One PASS, MISS or INFO line: `ok` undefined for a figure that is not a target. */
-type Check = readonly [what: string, ok: boolean | undefined, value: string]
+/**
+ * One PASS, MISS or INFO line (`ok` undefined for a figure that is not a target); a target of this
+ * file also gives its row of the README table.
+ */
+interface Check {
+  readonly what: string
+  readonly ok: boolean | undefined
+  readonly value: string
+  readonly row?: Omit<TableRow, 'ok'>
+}
+const nsText = (n: number): string => `${n.toFixed(0)} ns`
+/** A ratio as the README shows it. */
+const times = (r: number): string => `${r.toFixed(2)}×`
 
 const coreSection = async (): Promise<ReadonlyArray<Check>> => {
   console.log(`core: default layout (60 minutes, 24 hours, 32 days, 12 months), ${TIME_ZONE}, one second between operations`)
@@ -138,12 +159,32 @@ const coreSection = async (): Promise<ReadonlyArray<Check>> => {
   for (const op of operations) console.log(row([`  ${op}: interquartile range`, ...variants.map((v) => quartiles(results[op][v]))]))
   console.log('')
 
-  return [
-    ['record (calendar) under 300 ns', ns('record', 'calendar') < TARGET_NS, `${ns('record', 'calendar').toFixed(1)} ns`],
-    ['7-day sum (calendar) under 300 ns', ns('sum7', 'calendar') < TARGET_NS, `${ns('sum7', 'calendar').toFixed(1)} ns`],
-    ['record: calendar within 1.3x of uniform', ratio('record', 'calendar', 'uniform') <= TARGET_RATIO, `${ratio('record', 'calendar', 'uniform').toFixed(2)}x`],
-    ['7-day sum: calendar within 1.3x of uniform', ratio('sum7', 'calendar', 'uniform') <= TARGET_RATIO, `${ratio('sum7', 'calendar', 'uniform').toFixed(2)}x`]
-  ]
+  const readmeLabels: Record<Op, string> = { record: '`Counter.record(c, at, 1)`', sum7: "`Query.sum(c, last(7, 'days'), at)`" }
+  const fast = (op: Op, what: string): Check => ({
+    what: `${what} (calendar) under ${TARGET_NS} ns`,
+    ok: ns(op, 'calendar') < TARGET_NS,
+    value: `${ns(op, 'calendar').toFixed(1)} ns`,
+    row: {
+      operation: `${readmeLabels[op]}, calendar`,
+      ours: nsText(ns(op, 'calendar')),
+      peers: `typed arrays ${nsText(ns(op, 'typed-array'))}`,
+      ratio: `${times(ratio(op, 'calendar', 'typed-array'))} typed arrays`,
+      target: `< ${TARGET_NS} ns`
+    }
+  })
+  const aligned = (op: Op, what: string): Check => ({
+    what: `${what}: calendar within ${TARGET_RATIO}x of uniform`,
+    ok: ratio(op, 'calendar', 'uniform') <= TARGET_RATIO,
+    value: x(ratio(op, 'calendar', 'uniform')),
+    row: {
+      operation: `${readmeLabels[op]}, calendar vs uniform`,
+      ours: nsText(ns(op, 'calendar')),
+      peers: `uniform ${nsText(ns(op, 'uniform'))}`,
+      ratio: `${times(ratio(op, 'calendar', 'uniform'))} uniform`,
+      target: `≤ ${TARGET_RATIO}× uniform`
+    }
+  })
+  return [fast('record', 'record'), fast('sum7', '7-day sum'), aligned('record', 'record'), aligned('sum7', '7-day sum')]
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -207,9 +248,21 @@ const storeSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>
   }
   for (const op of storeOps) console.log(row([`  ${op}: interquartile range`, ...storeVariants.map((v) => quartiles(results[op].samples[at(v)]!))]))
   console.log('')
+  const target = (op: StoreOp, what: string, limit: number): Check => ({
+    what: `${what} at most ${limit} ns`,
+    ok: ns(op, 'store') <= limit,
+    value: `${ns(op, 'store').toFixed(1)} ns (${x(ratio(op, 'store', 'typed-array'))} typed arrays)`,
+    row: {
+      operation: `\`${storeLabels[op]}\`, ${EVENT_NAMES.toLocaleString('en-US')} names`,
+      ours: nsText(ns(op, 'store')),
+      peers: `core on a Map ${nsText(ns(op, 'core'))}, typed arrays on a Map ${nsText(ns(op, 'typed-array'))}`,
+      ratio: `${times(ratio(op, 'store', 'typed-array'))} typed arrays`,
+      target: `≤ ${limit} ns`
+    }
+  })
   return [
-    [`store.record (1,000 names, system clock) at most ${TARGET_STORE_RECORD_NS} ns`, ns('record', 'store') <= TARGET_STORE_RECORD_NS, `${ns('record', 'store').toFixed(1)} ns (${x(ratio('record', 'store', 'typed-array'))} typed arrays)`],
-    [`store.query(name).lastDays(7).sum() at most ${TARGET_STORE_SUM_NS} ns`, ns('sum7', 'store') <= TARGET_STORE_SUM_NS, `${ns('sum7', 'store').toFixed(1)} ns (${x(ratio('sum7', 'store', 'typed-array'))} typed arrays)`]
+    target('record', 'store.record (1,000 names, system clock)', TARGET_STORE_RECORD_NS),
+    target('sum7', 'store.query(name).lastDays(7).sum()', TARGET_STORE_SUM_NS)
   ]
 }
 
@@ -217,21 +270,34 @@ const limitLabels: Record<LimitVariant, string> = {
   'reused/await': 'ours, limit reused, await',
   'per-call/await': 'ours, limit built per call, await',
   'rlf/await': 'rate-limiter-flexible consume, await',
+  'naive/await': 'naive sliding log, await',
   'reused/sync': 'ours, limit reused, sync loop',
   'per-call/sync': 'ours, limit built per call, sync loop',
+  'naive/sync': 'naive sliding log, sync loop',
   'record-only/sync': '(reference) store.record(key) alone, sync'
 }
 const scenarioLabels: Record<Scenario, string> = {
   paced: `paced: the clock moves ${PACED_STEP_MS} ms per call (each key every ${(PACED_STEP_MS * EVENT_NAMES) / 1000} s)`,
   realtime: 'realtime: the machine clock, unpaced (nearly every call refused)'
 }
+/** The sliding-log variant in the same loop shape (awaited or not) as `v`. */
+const logPeer = (v: LimitVariant): LimitVariant => (v.endsWith('/await') ? 'naive/await' : 'naive/sync')
 
 const limitSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>> => {
   console.log(`limit: store.limit().atMost(key, ${PER_MINUTE}, 'minutes').atMost(key, ${PER_HOUR}, 'hours').checkAndRecord(key) on the store above,`)
-  console.log(`${EVENT_NAMES} keys taken in turn (each with the history), vs new RateLimiterMemory({ points: ${PER_MINUTE}, duration: 60 }).consume(key);`)
+  console.log(`${EVENT_NAMES} keys taken in turn (each with the history), vs new RateLimiterMemory({ points: ${PER_MINUTE}, duration: 60 }).consume(key)`)
+  console.log(`and vs a naive sliding log (per key an array of timestamps: drop those over an hour old, refuse at ${PER_MINUTE} in the`)
+  console.log(`last minute or ${PER_HOUR} in the last hour, else push now);`)
   console.log('"await": each call awaited in turn in an async loop (rate-limiter-flexible rejects a refused call: caught);')
-  console.log('speed-up = rate-limiter-flexible / variant, median of per-cycle ratios')
+  console.log('speed-up = rate-limiter-flexible / variant, vs log = sliding log in the same loop shape / variant, medians of per-cycle ratios')
   console.log(`${passes} passes x ${cycles} interleaved rounds x ${ops} ops per variant, one process per variant and pass\n`)
+
+  // The sliding log must decide as ours does, or the comparison means nothing.
+  const verifier = await start('verify-limit')
+  const agreed = await verifier.figures().finally(() => verifier.close())
+  console.log(`the sliding log decides as ours, call by call, on fresh stores: ${agreed.pacedCalls} calls of the paced workload (${agreed.pacedPassed} passed),`)
+  console.log(`and ${agreed.denseCalls} calls on ${agreed.denseKeys} keys called every ${(PACED_STEP_MS * agreed.denseKeys!) / 1000} s from the start of an hour (${agreed.densePassed} passed)\n`)
+
   const checks: Check[] = []
   for (const scenario of ['paced', 'realtime'] as const) {
     const variantsHere = limitVariants(scenario)
@@ -241,31 +307,68 @@ const limitSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>
     process.stderr.write('\n')
     const at = (v: LimitVariant): number => variantsHere.indexOf(v)
     const ns = (v: LimitVariant): number => median(all(result.samples[at(v)]!))
-    const speedup = (v: LimitVariant): number => pairedRatio(result.samples[at('rlf/await')]!, result.samples[at(v)]!)
+    const speedupOver = (peer: LimitVariant, v: LimitVariant): number => pairedRatio(result.samples[at(peer)]!, result.samples[at(v)]!)
+    const speedup = (v: LimitVariant): number => speedupOver('rlf/await', v)
     const passed = (v: LimitVariant): string => {
       const f = result.figures[at(v)]!
       const total = (f.passed ?? 0) + (f.refused ?? 0)
       return total === 0 ? '-' : `${((100 * (f.passed ?? 0)) / total).toFixed(1)}%`
     }
-    const { row, rule } = table([44, 10, 12, 9, 10])
+    const { row, rule } = table([44, 10, 12, 9, 10, 9])
     console.log(`${scenarioLabels[scenario]}; ${opsHere} ops per round`)
-    console.log(row(['checkAndRecord / consume (ns/op, median)', 'ns/op', 'IQR', 'passed', 'speed-up']))
+    console.log(row(['checkAndRecord / consume (ns/op, median)', 'ns/op', 'IQR', 'passed', 'speed-up', 'vs log']))
     console.log(rule())
-    for (const v of variantsHere) console.log(row([limitLabels[v], ns(v).toFixed(1), quartiles(result.samples[at(v)]!), v === 'record-only/sync' ? '-' : passed(v), v === 'rlf/await' ? '1.00x' : x(speedup(v))]))
+    for (const v of variantsHere) {
+      console.log(
+        row([
+          limitLabels[v],
+          ns(v).toFixed(1),
+          quartiles(result.samples[at(v)]!),
+          v === 'record-only/sync' ? '-' : passed(v),
+          v === 'rlf/await' ? '1.00x' : x(speedup(v)),
+          x(speedupOver(logPeer(v), v))
+        ])
+      )
+    }
     console.log('')
     const target = scenario === 'paced'
     for (const v of ['reused/await', 'per-call/await'] as const) {
-      checks.push([
-        `checkAndRecord (${v === 'reused/await' ? 'limit reused' : 'limit built per call'}, awaited, ${scenario}) ${TARGET_LIMIT_SPEEDUP}x faster than rate-limiter-flexible${target ? '' : ' [not the target workload]'}`,
-        target ? speedup(v) >= TARGET_LIMIT_SPEEDUP : undefined,
-        `${x(speedup(v))} (${ns(v).toFixed(1)} vs ${ns('rlf/await').toFixed(1)} ns; passed ${passed(v)} vs ${passed('rlf/await')})`
-      ])
+      const how = v === 'reused/await' ? 'limit reused' : 'limit built per call'
+      checks.push({
+        what: `checkAndRecord (${how}, awaited, ${scenario}) ${TARGET_LIMIT_SPEEDUP}x faster than rate-limiter-flexible${target ? '' : ' [not the target workload]'}`,
+        ok: target ? speedup(v) >= TARGET_LIMIT_SPEEDUP : undefined,
+        value: `${x(speedup(v))} (${ns(v).toFixed(1)} vs ${ns('rlf/await').toFixed(1)} ns; passed ${passed(v)} vs ${passed('rlf/await')}; sliding log ${ns('naive/await').toFixed(1)} ns, ${x(speedupOver('naive/await', v))})`,
+        ...(target
+          ? {
+              row: {
+                operation: `\`checkAndRecord\`, two \`atMost\`, ${how}, awaited, ${EVENT_NAMES.toLocaleString('en-US')} keys`,
+                ours: nsText(ns(v)),
+                peers: `rate-limiter-flexible ${nsText(ns('rlf/await'))}, sliding log ${nsText(ns('naive/await'))}`,
+                ratio: `speed-up ${times(speedup(v))} (vs the log: ${times(speedupOver('naive/await', v))})`,
+                target: `≥ ${TARGET_LIMIT_SPEEDUP}× faster than rate-limiter-flexible`
+              }
+            }
+          : {})
+      })
     }
     if (target) {
       for (const v of ['reused/sync', 'per-call/sync'] as const) {
-        checks.push([`checkAndRecord (${v === 'reused/sync' ? 'limit reused' : 'limit built per call'}, sync loop, ${scenario}) vs rate-limiter-flexible awaited [for reference]`, undefined, `${x(speedup(v))} (${ns(v).toFixed(1)} ns)`])
+        checks.push({
+          what: `checkAndRecord (${v === 'reused/sync' ? 'limit reused' : 'limit built per call'}, sync loop, ${scenario}) vs rate-limiter-flexible awaited [for reference]`,
+          ok: undefined,
+          value: `${x(speedup(v))} (${ns(v).toFixed(1)} ns; vs the sliding log in a sync loop: ${x(speedupOver('naive/sync', v))})`
+        })
       }
-      checks.push([`store.record(key) alone (paced), the floor of checkAndRecord, vs rate-limiter-flexible awaited [for reference]`, undefined, `${x(speedup('record-only/sync'))} (${ns('record-only/sync').toFixed(1)} ns)`])
+      checks.push({
+        what: `naive sliding log (awaited / sync loop, ${scenario}) vs rate-limiter-flexible awaited [for reference]`,
+        ok: undefined,
+        value: `${x(speedup('naive/await'))} / ${x(speedup('naive/sync'))} (${ns('naive/await').toFixed(1)} / ${ns('naive/sync').toFixed(1)} ns)`
+      })
+      checks.push({
+        what: `store.record(key) alone (paced), the floor of checkAndRecord, vs rate-limiter-flexible awaited [for reference]`,
+        ok: undefined,
+        value: `${x(speedup('record-only/sync'))} (${ns('record-only/sync').toFixed(1)} ns)`
+      })
     }
   }
   return checks
@@ -303,10 +406,77 @@ const memorySection = async (): Promise<ReadonlyArray<Check>> => {
   const full = figures['store/full'].nonzeroBuckets
   console.log(`  (store/full: fewest non-zero buckets of a sampled event: ${full} of 128)\n`)
   return [
-    [`heap per tracked event (store, typical: recorded 3x now) at most ${TARGET_BYTES_PER_EVENT} bytes`, total('store/typical') <= TARGET_BYTES_PER_EVENT, `${total('store/typical').toFixed(0)} bytes (${x(total('store/typical') / total('typed-array'))} typed arrays)`],
-    [`heap per tracked event (store, every bucket non-zero) at most ${TARGET_BYTES_PER_EVENT} bytes [for honesty: not the typical event]`, undefined, `${total('store/full').toFixed(0)} bytes (${x(total('store/full') / total('typed-array'))} typed arrays)`]
+    {
+      what: `heap per tracked event (store, typical: recorded 3x now) at most ${TARGET_BYTES_PER_EVENT} bytes`,
+      ok: total('store/typical') <= TARGET_BYTES_PER_EVENT,
+      value: `${total('store/typical').toFixed(0)} bytes (${x(total('store/typical') / total('typed-array'))} typed arrays)`,
+      row: {
+        operation: `memory per event, recorded a few times (${memoryEvents.toLocaleString('en-US')} events)`,
+        ours: `${total('store/typical').toFixed(0)} B`,
+        peers: `core on a Map ${total('core/typical').toFixed(0)} B, typed arrays ${total('typed-array').toFixed(0)} B`,
+        ratio: `${times(total('store/typical') / total('typed-array'))} typed arrays`,
+        target: `≤ ${TARGET_BYTES_PER_EVENT} B`
+      }
+    },
+    {
+      what: `heap per tracked event (store, every bucket non-zero) at most ${TARGET_BYTES_PER_EVENT} bytes [for honesty: not the typical event]`,
+      ok: undefined,
+      value: `${total('store/full').toFixed(0)} bytes (${x(total('store/full') / total('typed-array'))} typed arrays)`
+    }
   ]
 }
+
+/**
+ * A check of `persistence.bench.ts` (a bare `[what, ok, value]`), with its README row when its text
+ * reads as that file words its targets today ("persist 10000 events (SQLite) within 150 ms").
+ */
+const persistenceCheck = ([what, ok, value]: readonly [string, boolean | undefined, string]): Check => {
+  const target = /^(persist|load) (\d+) events \(([^)]+)\) within (\d+) ms$/.exec(what)
+  if (ok === undefined) return { what, ok, value }
+  return {
+    what,
+    ok,
+    value,
+    row:
+      target === null
+        ? { operation: what, ours: value, peers: '', ratio: '', target: '' }
+        : {
+            operation: `${target[1] === 'persist' ? '`store.persist()`' : 'load (`build()`)'}, ${Number(target[2]).toLocaleString('en-US')} events, ${target[3]}`,
+            ours: value,
+            peers: '',
+            ratio: '',
+            target: `≤ ${target[4]} ms`
+          }
+  }
+}
+
+/** How this run was started, as a reader would type it. */
+const commandLine = (): string =>
+  process.env.npm_lifecycle_event === 'bench'
+    ? ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ')
+    : ['npx tsx test/bench/run.ts', ...args].join(' ')
+
+/** Prints the README table of the targets and, after a run of every section or with `--write-readme`, writes it into README.md. */
+const readmeTable = (checks: ReadonlyArray<Check>): void => {
+  const rows = checks.flatMap((c): TableRow[] => (c.row !== undefined && c.ok !== undefined ? [{ ...c.row, ok: c.ok }] : []))
+  const cpus = os.cpus()
+  const everySection = sections.every(runs)
+  const markdown = renderTable(rows, {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores${everySection ? '' : ` (sections run: ${[...only].join(', ')})`}`,
+    node: process.version,
+    command: commandLine()
+  })
+  console.log(`\nthe README table:\n\n${markdown}\n`)
+  if (!everySection && !writeReadme) {
+    console.log(`README.md not written: only some sections ran (--only ${[...only].join(',')}); --write-readme writes the table anyway`)
+    return
+  }
+  const readme = fileURLToPath(new URL('../../README.md', import.meta.url))
+  writeFileSync(readme, replaceTable(readFileSync(readme, 'utf8'), markdown))
+  console.log(`README.md: the benchmark table written${everySection ? '' : ' (--write-readme: from some sections only)'}`)
+}
+
 
 const main = async (): Promise<void> => {
   const cpus = os.cpus()
@@ -320,9 +490,10 @@ const main = async (): Promise<void> => {
     if (runs('limit')) checks.push(...(await limitSection(history)))
   }
   if (runs('memory')) checks.push(...(await memorySection()))
-  if (runs('persistence')) checks.push(...(await persistenceSection(args)))
-  for (const [what, ok, value] of checks) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
-  if (args.includes('--strict') && checks.some(([, ok]) => ok === false)) process.exitCode = 1
+  if (runs('persistence')) checks.push(...(await persistenceSection(args)).map(persistenceCheck))
+  for (const { what, ok, value } of checks) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
+  readmeTable(checks)
+  if (args.includes('--strict') && checks.some(({ ok }) => ok === false)) process.exitCode = 1
 }
 
 await main()

@@ -1,9 +1,10 @@
 // Collects every runnable example of the project: the `@example` blocks of the TSDoc in `src/`,
-// and the ```ts blocks of README.md and docs/**/*.md. Writes each as a module under
-// test/docs/generated/ so that `tsc` type-checks it and vitest runs it (test/docs/examples.test.ts).
+// and the ```ts blocks of README.md and docs/**/*.md (except the generated docs/api/, see below).
+// Writes each as a module under test/docs/generated/ so that `tsc` type-checks it and vitest runs
+// it (test/docs/examples.test.ts).
 // Examples may use `assert` (node:assert/strict) without importing it.
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -54,9 +55,14 @@ const markdownExamples = (path) => {
   }))
 }
 
+// docs/api/ holds the generated API pages (`npm run docs:api`, TypeDoc): their ```ts blocks are the
+// TSDoc `@example` blocks of src/, collected above from the sources themselves. Taking them again
+// from the pages would run every example twice, under names that change as TypeDoc lays out pages.
+export const apiDocsDir = join(root, 'docs', 'api')
+
 export const collectExamples = () => [
   ...walk(join(root, 'src'), (p) => p.endsWith('.ts')).flatMap(tsdocExamples),
-  ...[join(root, 'README.md'), ...walk(join(root, 'docs'), (p) => p.endsWith('.md'))]
+  ...[join(root, 'README.md'), ...walk(join(root, 'docs'), (p) => p.endsWith('.md') && !p.startsWith(apiDocsDir + sep))]
     .filter((p) => { try { return statSync(p).isFile() } catch { return false } })
     .flatMap(markdownExamples)
 ]
