@@ -369,21 +369,54 @@ const evaluate = (constraint: Constraint, state: LimitState, at: number, layout:
   }
 }
 
+/** Whether `evaluate` finds that a constraint other than a count passes at `at`. */
+const otherPasses = (constraint: Constraint, state: LimitState, at: number, layout: Layout, compiled: Compiled): boolean => {
+  const outcome = evaluate(constraint, state, at, layout, compiled)
+  return E.isRight(outcome) && outcome.right === PASS
+}
+
+type CountConstraint = Extract<Constraint, { readonly _tag: 'AtMost' | 'AtLeast' }>
+
 /**
- * Whether `evaluate` would find that the constraint passes at `at`, for count constraints without
- * allocating anything (any other kind asks `evaluate`). `false` also when it cannot be evaluated.
+ * Whether `evaluate` would find that a count constraint passes at `at` (computed without
+ * allocating), with the counter of its event already found. `false` also when it cannot be evaluated.
  */
-const passesAt = (constraint: Constraint, state: LimitState, at: number, layout: Layout, compiled: Compiled): boolean => {
-  if (constraint._tag !== 'AtMost' && constraint._tag !== 'AtLeast') {
-    const outcome = evaluate(constraint, state, at, layout, compiled)
-    return E.isRight(outcome) && outcome.right === PASS
-  }
+const countPasses = (
+  constraint: CountConstraint,
+  counter: Counter | undefined,
+  state: LimitState,
+  at: number,
+  layout: Layout,
+  compiled: Compiled
+): boolean => {
   const position = resolvedPosition(compiled, layout, constraint.span)
   if (position < 0) return false
-  const counter = state.counterOf(constraint.event)
   const count = windowSum(counter, position, currentIndex(counter, compiled, position, at), resolvedBuckets(layout, constraint.span, position))
   if (constraint._tag === 'AtLeast') return count >= constraint.limit
   return count + (state.pendingOf?.(constraint.event) ?? 0) < constraint.limit
+}
+
+/**
+ * Whether every constraint passes at `at`, without allocating. Consecutive count constraints on
+ * one event (a limit's usual shape: `atMost(e, 10, 'minutes').atMost(e, 100, 'hours')`) look its
+ * counter up once.
+ */
+const allPass = (constraints: ReadonlyArray<Constraint>, state: LimitState, at: number, layout: Layout, compiled: Compiled): boolean => {
+  let event: string | undefined
+  let counter: Counter | undefined
+  for (let i = 0; i < constraints.length; i++) {
+    const constraint = constraints[i]!
+    if (constraint._tag === 'AtMost' || constraint._tag === 'AtLeast') {
+      if (constraint.event !== event) {
+        event = constraint.event
+        counter = state.counterOf(event)
+      }
+      if (!countPasses(constraint, counter, state, at, layout, compiled)) return false
+    } else if (!otherPasses(constraint, state, at, layout, compiled)) {
+      return false
+    }
+  }
+  return true
 }
 
 /** A check that passed. */
@@ -452,9 +485,7 @@ export const decide = (
   const compiled = compile(layout)
   // The common case first: every constraint passes now, decided without allocating. Otherwise the
   // constraints are evaluated again below, which finds the refusal and the wait (evaluating is pure).
-  let passing = 0
-  while (passing < constraints.length && passesAt(constraints[passing]!, state, at, layout, compiled)) passing++
-  if (passing === constraints.length) return PASSED
+  if (allPass(constraints, state, at, layout, compiled)) return PASSED
   let failed: Constraint | undefined
   let t = at
   for (let round = 0; round < MAX_ROUNDS; round++) {

@@ -130,7 +130,7 @@ export class EventStore {
       layout,
       now: () => clock.now(),
       state: { counterOf: (event) => this.counters.get(event), pendingOf: (event) => this.pendingOf(event) },
-      recordNow: (event, count) => this.add(event, count, clock.now()),
+      record: (event, count, at) => this.add(event, count, at),
       hold: (event, expiresAt) => this.hold(event, expiresAt)
     }
   }
@@ -425,6 +425,7 @@ export class EventStore {
 
   /** Unexpired reservation slots held for `event` (expired ones are dropped on the way). */
   private pendingOf(event: string): number {
+    if (this.pending.size === 0) return 0 // no reservation anywhere: the common case
     const slots = this.pending.get(event)
     if (slots === undefined) return 0
     const now = this.clock.now()

@@ -22,7 +22,8 @@ export interface LimitHost {
   readonly layout: Layout
   readonly now: () => number
   readonly state: Limit.LimitState
-  readonly recordNow: (event: string, count: number) => E.Either<RecordRefusal, void>
+  /** Records `count` at `at`, an instant read from `now`. */
+  readonly record: (event: string, count: number, at: number) => E.Either<RecordRefusal, void>
   readonly hold: (event: string, expiresAt: number) => Slot
 }
 
@@ -138,7 +139,7 @@ export class Reservation {
     if (this.state !== 'pending') return E.left(new ReservationSettled(this.event, this.state))
     if (!this.slot.release()) return E.left(new ReservationSettled(this.event, 'expired'))
     this.state = 'committed'
-    return this.host.recordNow(this.event, 1)
+    return this.host.record(this.event, 1, this.host.now())
   }
 
   /**
@@ -159,7 +160,7 @@ export class Reservation {
     if (this.state !== 'pending') return
     this.state = 'cancelled'
     this.slot.release()
-    this.host.recordNow(this.event, 0)
+    this.host.record(this.event, 0, this.host.now())
   }
 
   /**
@@ -322,18 +323,18 @@ export class LimitBuilder {
    * Why `event` may not happen now, or `undefined` when every constraint passes. The common case
    * (valid rules, a valid name) allocates nothing; the others take the path that builds the error.
    */
-  private decide(event: string): E.Left<LimitError | ConstraintError | InvalidEventName> | undefined {
+  private decide(event: string, at: number): E.Left<LimitError | ConstraintError | InvalidEventName> | undefined {
     const constraints = typeof event === 'string' && event.length > 0 ? this.validConstraints() : undefined
     if (constraints === undefined) {
       const found = this.constraints(event)
       if (E.isLeft(found)) return found
-      return this.decideWith(found.right, event)
+      return this.decideWith(found.right, event, at)
     }
-    return this.decideWith(constraints, event)
+    return this.decideWith(constraints, event, at)
   }
 
-  private decideWith(constraints: ReadonlyArray<Constraint>, event: string): E.Left<LimitError> | undefined {
-    const decided = Limit.decide(constraints, this.host.state, event, this.host.now(), this.host.layout)
+  private decideWith(constraints: ReadonlyArray<Constraint>, event: string, at: number): E.Left<LimitError> | undefined {
+    const decided = Limit.decide(constraints, this.host.state, event, at, this.host.layout)
     return E.isLeft(decided) ? decided : undefined
   }
 
@@ -348,7 +349,7 @@ export class LimitBuilder {
    * assert.deepEqual(store.events(), [])
    */
   check(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, void> {
-    return this.decide(event) ?? PASSED
+    return this.decide(event, this.host.now()) ?? PASSED
   }
 
   /**
@@ -365,7 +366,9 @@ export class LimitBuilder {
    * assert.deepEqual(store.query('welcome_mail').lastDays(1).sum(), O.some(1))
    */
   checkAndRecord(event: string): E.Either<LimitError | ConstraintError | RecordRefusal, void> {
-    return this.decide(event) ?? this.host.recordNow(event, 1)
+    // Checked and recorded at one instant: the record lands where the check looked.
+    const at = this.host.now()
+    return this.decide(event, at) ?? this.host.record(event, 1, at)
   }
 
   /**
@@ -378,7 +381,7 @@ export class LimitBuilder {
    * assert.equal(store.events().length, 1)
    */
   allowed(event: string): boolean {
-    return this.decide(event) === undefined
+    return this.decide(event, this.host.now()) === undefined
   }
 
   /**
@@ -415,8 +418,8 @@ export class LimitBuilder {
   reserve(event: string, options: ReserveOptions = {}): E.Either<LimitError | ConstraintError | InvalidEventName | InvalidDuration, Reservation> {
     const lifetime = options.expiresAfter === undefined ? E.right(DEFAULT_RESERVATION_MILLIS) : durationMillis(options.expiresAfter)
     if (E.isLeft(lifetime)) return lifetime
-    const refused = this.decide(event)
-    return refused ?? E.right(new Reservation(event, this.host.hold(event, this.host.now() + lifetime.right), this.host))
+    const at = this.host.now()
+    return this.decide(event, at) ?? E.right(new Reservation(event, this.host.hold(event, at + lifetime.right), this.host))
   }
 }
 
