@@ -133,8 +133,41 @@ const bucketWindow: fc.Arbitrary<Window.Buckets> = fc.oneof(
     .map(([unit, a, b]) => Window.range(unit, Math.min(a, b), Math.max(a, b)) as Window.Buckets)
 )
 
+/**
+ * An instant in the newest bucket of every unit of a non-empty counter: the first or the last
+ * millisecond that all its newest buckets share, or any one between. Counters built by records and
+ * rotations always have one: each unit's newest bucket holds the latest instant the counter reached.
+ */
+const inNewestBuckets = (c: Counter.Counter): fc.Arbitrary<number> => {
+  const { alignment, timeZone, tracks } = c.layout
+  let first = Calendar.MIN_INSTANT
+  let last = Calendar.MAX_INSTANT
+  tracks.forEach((track, u) => {
+    const grid = Calendar.grid(alignment, timeZone, track.unit)
+    first = Math.max(first, grid.start(c.heads[u]!))
+    last = Math.min(last, grid.start(c.heads[u]! + 1) - 1)
+  })
+  if (first > last) throw new Error(`the newest buckets of ${JSON.stringify(c)} share no instant`)
+  return fc.oneof(fc.constantFrom(first, last), fc.integer({ min: first, max: last }))
+}
+
+/** The first history's counter, or the merge of both; recorded into at the focal instant if it is empty. */
+const nonEmpty = (scene: A.Scene, merged: boolean): Counter.Counter => {
+  const [a, b] = built(scene)
+  const c = merged ? Counter.merge(a!, b!) : a!
+  return Counter.isEmpty(c) ? E.getOrElseW((e: Error) => { throw e })(Counter.record(c, scene.focal, 1)) : c
+}
+
+/** A non-empty counter built from a scene (its first history, or the merge of both), and an instant in its newest buckets. */
+const counterAndNow: fc.Arbitrary<readonly [A.Scene, boolean, number, number]> = A.scene({ histories: 2 }).chain((scene) =>
+  fc.boolean().chain((merged) => {
+    const c = nonEmpty(scene, merged)
+    return fc.tuple(inNewestBuckets(c), A.count).map(([at, n]) => [scene, merged, at, n] as const)
+  })
+)
+
 export const shape = (): Laws => ({
-  'no bucket array outgrows its layout after record, rotate, merge or convert': fc.property(
+  'no unit outgrows its layout after record, rotate, merge or convert (at most buckets - 1 older buckets, no trailing zero)': fc.property(
     A.sceneWith({ histories: 2 }, (scene) =>
       fc.tuple(
         A.instantNear(A.anchorsOf(scene.layout), scene.focal),
@@ -160,6 +193,33 @@ export const shape = (): Laws => ({
         Counter.merge(Counter.convert(b!, narrower), Counter.convert(a!, narrower))
       ].every(P.isWellFormed) && E.isRight(recorded)
     }
+  ),
+  'fromBuckets(layout, heads, toBuckets(c)) = c': fc.property(
+    A.sceneWith({ histories: 2 }, (scene) =>
+      fc.tuple(A.instantNear(A.anchorsOf(scene.layout), scene.focal), A.count, A.layout, A.narrowerLayout(scene.layout), A.widerLayout(scene.layout))
+    ),
+    ([scene, [t, n, other, narrower, wider]]) => {
+      const [a, b] = built(scene)
+      const recorded = Counter.record(a!, t, n)
+      return (
+        E.isRight(recorded) &&
+        [
+          a!,
+          b!,
+          Counter.empty(scene.layout),
+          recorded.right,
+          Counter.merge(a!, b!),
+          Counter.rotate(a!, t),
+          Counter.convert(a!, other),
+          Counter.convert(Counter.merge(a!, b!), narrower),
+          Counter.convert(b!, wider)
+        ].every(P.bucketTableRoundTrips)
+      )
+    }
+  ),
+  'a record in the newest bucket of every unit changes the newest counts alone: heads and older buckets stay the same arrays (===)': fc.property(
+    counterAndNow,
+    ([scene, merged, at, n]) => P.recordNowKeepsOlderBuckets(nonEmpty(scene, merged), at, n)
   ),
   'counters are plain data that no operation mutates': fc.property(
     A.sceneWith({ histories: 2 }, (scene) => fc.tuple(A.instantNear(A.anchorsOf(scene.layout), scene.focal), A.count, A.layout)),

@@ -95,23 +95,73 @@ export const rotateNeverMovesBack = (c: C, t: number, reached: number): boolean 
 // shape: bucket arrays keep their length
 // -------------------------------------------------------------------------------------------------
 
+const isCountValue = (n: number): boolean => Number.isSafeInteger(n) && n >= 0 && n <= Counter.MAX_COUNT
+
 /**
- * The representation invariant: one head and one bucket array per track (none when empty), no
- * array longer than its track's bucket count, no trailing zero, every count in `0..MAX_COUNT`.
+ * The representation invariant: one head, one newest count and one array of older buckets per
+ * track (none at all when empty); no unit holding more older buckets than its track's bucket count
+ * less the newest one, no trailing zero among them, every count in `0..MAX_COUNT` (a newest count
+ * may be 0).
  */
 export const isWellFormed = (c: C): boolean => {
   const tracks = c.layout.tracks
-  if (c.heads.length === 0) return c.counts.length === 0
+  if (c.heads.length === 0) return c.newest.length === 0 && c.older.length === 0
   return (
     c.heads.length === tracks.length &&
-    c.counts.length === tracks.length &&
+    c.newest.length === tracks.length &&
+    c.older.length === tracks.length &&
     c.heads.every(Number.isSafeInteger) &&
-    c.counts.every(
-      (counts, u) =>
-        counts.length <= tracks[u]!.buckets &&
-        (counts.length === 0 || counts[counts.length - 1] !== 0) &&
-        counts.every((n) => Number.isSafeInteger(n) && n >= 0 && n <= Counter.MAX_COUNT)
+    c.newest.every(isCountValue) &&
+    c.older.every(
+      (older, u) =>
+        older.length <= tracks[u]!.buckets - 1 &&
+        (older.length === 0 || older[older.length - 1] !== 0) &&
+        older.every(isCountValue)
     )
+  )
+}
+
+/**
+ * `fromBuckets(layout, heads, toBuckets(c))` gives `c` back, and `toBuckets` gives each unit's
+ * newest count followed by its older ones, with no trailing zero (`[]` for a unit holding nothing).
+ */
+export const bucketTableRoundTrips = (c: C): boolean => {
+  const table = Counter.toBuckets(c)
+  const back = Counter.fromBuckets(c.layout, c.heads, table)
+  return (
+    Counter.Eq.equals(back, c) &&
+    isWellFormed(back) &&
+    table.length === c.older.length &&
+    table.every((buckets, u) => {
+      const expected = [c.newest[u]!, ...c.older[u]!]
+      while (expected.length > 0 && expected[expected.length - 1] === 0) expected.pop()
+      return buckets.length === expected.length && buckets.every((n, i) => n === expected[i])
+    })
+  )
+}
+
+/** Whether `at` falls in the newest bucket of every unit of a non-empty counter. */
+export const inNewestBuckets = (c: C, at: number): boolean =>
+  c.heads.length > 0 &&
+  c.layout.tracks.every((track, u) => Calendar.grid(c.layout.alignment, c.layout.timeZone, track.unit).index(at) === c.heads[u])
+
+/**
+ * A record at an instant in the newest bucket of every unit adds `n` to each newest count (up to
+ * `MAX_COUNT`) and leaves everything else alone: the very same heads array, the very same array of
+ * older buckets and each unit's very same older array (`===`), not copies. That is the point of
+ * keeping the newest bucket apart.
+ */
+export const recordNowKeepsOlderBuckets = (c: C, at: number, n: number): boolean => {
+  const recorded = Counter.record(c, at, n)
+  if (!inNewestBuckets(c, at) || E.isLeft(recorded)) return false
+  const r = recorded.right
+  return (
+    r.layout === c.layout &&
+    r.heads === c.heads &&
+    r.older === c.older &&
+    r.older.every((older, u) => older === c.older[u]) &&
+    r.newest.length === c.newest.length &&
+    r.newest.every((count, u) => count === Math.min(c.newest[u]! + n, Counter.MAX_COUNT))
   )
 }
 

@@ -1,9 +1,11 @@
 /**
  * A counter: the counts of one event in buckets of each tracked unit, as a readonly plain value.
  *
- * Each tracked unit keeps the absolute index of its newest bucket (its head) and its counts,
- * newest first, without trailing zeros (a missing bucket counts 0). Every counter carries its
- * layout. Laws (checked in `laws/`): `merge` is associative and commutative with `empty` as
+ * Each tracked unit keeps the absolute index of its newest bucket (its head), the count of that
+ * bucket, and the counts of its older buckets, newest first, without trailing zeros (a missing
+ * bucket counts 0). The newest bucket is kept apart because that is where recording "now" lands:
+ * a record into the current buckets copies one number per unit, not every bucket. Every counter
+ * carries its layout. Laws (checked in `laws/`): `merge` is associative and commutative with `empty` as
  * identity; `record(c, t, n)` equals `merge(c, singleton(t, n))`; `rotate` is idempotent, composes
  * to the later instant and distributes over `merge`; no unit ever holds more buckets than its layout.
  */
@@ -36,8 +38,13 @@ export interface Counter {
   readonly layout: Layout
   /** Absolute index of the newest bucket of each track; empty for the empty counter. */
   readonly heads: ReadonlyArray<number>
-  /** Counts of each track, newest bucket first, trailing zeros left out; empty for the empty counter. */
-  readonly counts: ReadonlyArray<ReadonlyArray<number>>
+  /** Count of the newest bucket of each track (bucket 0); empty for the empty counter. */
+  readonly newest: ReadonlyArray<number>
+  /**
+   * Counts of the older buckets of each track, newest first (bucket 1, 2, ...), trailing zeros
+   * left out; empty for the empty counter.
+   */
+  readonly older: ReadonlyArray<ReadonlyArray<number>>
 }
 
 /** The largest count: sums and counts saturate here instead of losing precision. */
@@ -76,7 +83,49 @@ export const isInstant = (t: unknown): t is number =>
  * assert.equal(Counter.isCounter({ _tag: 'Ever' }), false)
  */
 export const isCounter = (u: unknown): u is Counter =>
-  typeof u === 'object' && u !== null && 'heads' in u && 'counts' in u && 'layout' in u
+  typeof u === 'object' && u !== null && 'heads' in u && 'older' in u && 'layout' in u
+
+/**
+ * Each unit's buckets in one array, newest first (bucket 0 is the newest), trailing zeros left
+ * out: the counter as a table, as the version 1 formats stored it.
+ *
+ * @example
+ * import { Counter, Layout } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const at = Date.UTC(2026, 0, 5, 10)
+ * const counter = E.getOrElseW(() => Counter.empty(Layout.utc))(Counter.singleton(Layout.utc, at - 2 * 3_600_000, 4))
+ * assert.deepEqual(Counter.toBuckets(Counter.rotate(counter, at))[1], [0, 0, 4]) // hours: now, 1 h ago, 2 h ago
+ */
+export const toBuckets = (self: Counter): ReadonlyArray<ReadonlyArray<number>> =>
+  self.older.map((older, u) => {
+    const newest = self.newest[u]!
+    return older.length === 0 ? (newest === 0 ? NO_COUNTS : [newest]) : [newest, ...older]
+  })
+
+/**
+ * The counter with these heads and buckets (each unit's newest first, as `toBuckets` gives them);
+ * trailing zeros are dropped. No validation: decode outside data with `CounterCodec`.
+ *
+ * @example
+ * import { Counter, Layout } from 'tiny-counter'
+ * const counter = Counter.fromBuckets(Layout.utc, [29_000_000, 483_000, 20_000, 657], [[1], [2, 0, 1], [3, 0, 0], [3]])
+ * assert.deepEqual(counter.newest, [1, 2, 3, 3])
+ * assert.deepEqual(counter.older, [[], [0, 1], [], []])
+ * assert.ok(Counter.Eq.equals(Counter.fromBuckets(counter.layout, counter.heads, Counter.toBuckets(counter)), counter))
+ */
+export const fromBuckets = (layout: Layout, heads: ReadonlyArray<number>, buckets: ReadonlyArray<ReadonlyArray<number>>): Counter => {
+  if (heads.length === 0) return empty(layout)
+  return {
+    layout,
+    heads,
+    newest: buckets.map((counts) => counts[0] ?? 0),
+    older: buckets.map((counts) => {
+      let end = counts.length
+      while (end > 1 && counts[end - 1] === 0) end--
+      return end <= 1 ? NO_COUNTS : counts.slice(1, end)
+    })
+  }
+}
 
 // -------------------------------------------------------------------------------------------------
 // constructors
@@ -90,7 +139,7 @@ export const isCounter = (u: unknown): u is Counter =>
  * const counter = Counter.empty(Layout.utc)
  * assert.equal(Counter.isEmpty(counter), true)
  */
-export const empty = (layout: Layout): Counter => ({ layout, heads: [], counts: [] })
+export const empty = (layout: Layout): Counter => ({ layout, heads: [], newest: [], older: [] })
 
 /**
  * Whether a counter is the empty one (never recorded into, never rotated).
@@ -122,12 +171,14 @@ export const singleton = (layout: Layout, at: number, n: number = 1): E.Either<R
 const singletonUnsafe = (layout: Layout, at: number, n: number): Counter => {
   const { grids } = compile(layout)
   const heads: number[] = []
-  const counts: Array<ReadonlyArray<number>> = []
+  const newest: number[] = []
+  const older: Array<ReadonlyArray<number>> = []
   for (let u = 0; u < grids.length; u++) {
     heads.push(grids[u]!.indexOf(at))
-    counts.push(n === 0 ? NO_COUNTS : [n])
+    newest.push(n)
+    older.push(NO_COUNTS)
   }
-  return { layout, heads, counts }
+  return { layout, heads, newest, older }
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -185,7 +236,8 @@ const recordInto = (self: Counter, at: number, n: number = 1): E.Either<RecordEr
  * const monday = Date.UTC(2026, 0, 5, 10)
  * const counter = E.getOrElseW(() => Counter.empty(Layout.utc))(Counter.singleton(Layout.utc, monday, 4))
  * const later = Counter.rotate(counter, monday + 2 * 3_600_000)
- * assert.deepEqual(later.counts[1], [0, 0, 4]) // hours: now, an hour ago, two hours ago
+ * assert.deepEqual(later.newest[1], 0) // hours: now
+ * assert.deepEqual(later.older[1], [0, 4]) // an hour ago, two hours ago
  * assert.deepEqual(Query.sum(later, Window.last(1, 'days'), monday + 2 * 3_600_000), O.some(4))
  */
 export const rotate: {
@@ -201,35 +253,37 @@ export const rotate: {
 
 /**
  * Record `n` (possibly 0) at `at` into a non-empty counter; returns `self` when nothing changes.
- * This is the hot path of `record`: per unit, one cached grid look-up and one copy of the unit's
- * bucket array (a copy-on-write of plain data is the price of immutability); heads are copied only
- * when a unit moves to a new bucket.
+ * This is the hot path of `record`: per unit, one cached grid look-up. A record into the newest
+ * buckets (the common case: "now") copies the array of newest counts alone; the older buckets of a
+ * unit are copied only when it moves to a new bucket or an older bucket receives the events.
  */
 const advance = (self: Counter, at: number, n: number): Counter => {
   const { grids, lengths } = compile(self.layout)
   const heads = self.heads
-  const counts = self.counts
   let newHeads: number[] | undefined
-  let newCounts: Array<ReadonlyArray<number>> | undefined
+  let newest: number[] | undefined
+  let older: Array<ReadonlyArray<number>> | undefined
   for (let u = 0; u < grids.length; u++) {
     const index = grids[u]!.indexOf(at)
     const head = heads[u]!
-    const before = counts[u]!
-    let after = before
-    if (index > head) {
+    if (index === head) {
+      if (n === 0) continue
+      newest ??= self.newest.slice()
+      newest[u] = saturated(newest[u]! + n)
+    } else if (index > head) {
       newHeads ??= heads.slice()
       newHeads[u] = index
-      after = rotated(before, index - head, lengths[u]!, n)
+      newest ??= self.newest.slice()
+      older ??= self.older.slice()
+      older[u] = olderAfter(self.newest[u]!, self.older[u]!, index - head, lengths[u]!)
+      newest[u] = n
     } else if (n !== 0 && head - index < lengths[u]!) {
-      after = addAt(before, head - index, n)
-    }
-    if (after !== before) {
-      newCounts ??= counts.slice()
-      newCounts[u] = after
+      older ??= self.older.slice()
+      older[u] = addAt(self.older[u]!, head - index - 1, n)
     }
   }
-  if (newHeads === undefined && newCounts === undefined) return self
-  return { layout: self.layout, heads: newHeads ?? heads, counts: newCounts ?? counts }
+  if (newHeads === undefined && newest === undefined && older === undefined) return self
+  return { layout: self.layout, heads: newHeads ?? heads, newest: newest ?? self.newest, older: older ?? self.older }
 }
 
 /**
@@ -246,7 +300,7 @@ const advance = (self: Counter, at: number, n: number): Counter => {
  * const laptop = E.getOrElseW(() => Counter.empty(Layout.utc))(Counter.singleton(Layout.utc, at, 50))
  * const both = Counter.merge(phone, laptop)
  * assert.deepEqual(Query.sum(both, Window.last(7, 'days'), at), O.some(150))
- * assert.deepEqual(both.counts[2], [50, 100]) // days: today, yesterday
+ * assert.deepEqual([both.newest[2], both.older[2]], [50, [100]]) // days: today, yesterday
  */
 export const merge: {
   (that: Counter): (self: Counter) => Counter
@@ -259,15 +313,17 @@ export const merge: {
     if (isEmpty(self)) return other
     const { lengths } = compile(self.layout)
     const heads: number[] = []
-    const counts: Array<ReadonlyArray<number>> = []
+    const newest: number[] = []
+    const older: Array<ReadonlyArray<number>> = []
     for (let u = 0; u < lengths.length; u++) {
       const a = self.heads[u]!
       const b = other.heads[u]!
       const head = a > b ? a : b
       heads.push(head)
-      counts.push(added(shifted(self.counts[u]!, head - a, lengths[u]!), shifted(other.counts[u]!, head - b, lengths[u]!)))
+      newest.push(saturated((a === head ? self.newest[u]! : 0) + (b === head ? other.newest[u]! : 0)))
+      older.push(added(olderAfter(self.newest[u]!, self.older[u]!, head - a, lengths[u]!), olderAfter(other.newest[u]!, other.older[u]!, head - b, lengths[u]!)))
     }
-    return { layout: self.layout, heads, counts }
+    return { layout: self.layout, heads, newest, older }
   }
 )
 
@@ -299,7 +355,7 @@ export const convert: {
     if (self.layout === layout) return self
     // Built as a literal (not a spread): every counter then shares one object shape, which keeps
     // the property reads of the hot paths monomorphic.
-    if (LayoutEq.equals(self.layout, layout)) return { layout, heads: self.heads, counts: self.counts }
+    if (LayoutEq.equals(self.layout, layout)) return { layout, heads: self.heads, newest: self.newest, older: self.older }
     if (isEmpty(self)) return empty(layout)
     const from = compile(self.layout)
     const to = compile(layout)
@@ -307,19 +363,22 @@ export const convert: {
     // New units start at the bucket holding the start of the finest old unit's newest bucket.
     const anchor = from.grids[0]!.startOf(self.heads[0]!)
     const heads: number[] = []
-    const counts: Array<ReadonlyArray<number>> = []
+    const newest: number[] = []
+    const older: Array<ReadonlyArray<number>> = []
     layout.tracks.forEach((track, u) => {
       const old = from.position[track.unit]
       if (old < 0) {
         heads.push(to.grids[u]!.indexOf(anchor))
-        counts.push(NO_COUNTS)
+        newest.push(0)
+        older.push(NO_COUNTS)
         return
       }
       const head = self.heads[old]!
       heads.push(sameGrids ? head : to.grids[u]!.indexOf(from.grids[old]!.startOf(head)))
-      counts.push(truncated(self.counts[old]!, track.buckets))
+      newest.push(self.newest[old]!)
+      older.push(truncated(self.older[old]!, track.buckets - 1))
     })
-    return { layout, heads, counts }
+    return { layout, heads, newest, older }
   }
 )
 
@@ -341,8 +400,9 @@ export const Eq: Eq_.Eq<Counter> = {
     x === y ||
     (LayoutEq.equals(x.layout, y.layout) &&
       sameNumbers(x.heads, y.heads) &&
-      x.counts.length === y.counts.length &&
-      x.counts.every((counts, u) => sameNumbers(counts, y.counts[u]!)))
+      sameNumbers(x.newest, y.newest) &&
+      x.older.length === y.older.length &&
+      x.older.every((older, u) => sameNumbers(older, y.older[u]!)))
 }
 
 /**
@@ -370,44 +430,50 @@ export const getMonoid = (layout: Layout): Monoid<Counter> => ({
 
 const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
 
-/** `counts` moved `by` buckets towards the past, cut to `length` buckets. */
-const shifted = (counts: ReadonlyArray<number>, by: number, length: number): ReadonlyArray<number> =>
-  by === 0 ? counts : rotated(counts, by, length, 0)
-
 /**
- * `counts` moved `by >= 1` buckets towards the past and cut to `length` buckets, with `n` in the
- * new bucket 0: what a unit holds after moving to a newer bucket and recording `n` there.
+ * The older buckets of a unit after it moves `by >= 0` buckets forward, for a unit of `length`
+ * buckets whose newest bucket held `newest`: the old newest bucket becomes bucket `by` (older
+ * bucket `by - 1`), and what passes the end is dropped.
  */
-const rotated = (counts: ReadonlyArray<number>, by: number, length: number, n: number): ReadonlyArray<number> => {
-  let end = by >= length ? 0 : Math.min(counts.length, length - by)
-  while (end > 0 && counts[end - 1] === 0) end--
-  if (end === 0) return n === 0 ? NO_COUNTS : [n]
-  // One exact-size copy (`slice`), the values then slid along inside it. (Arrays built by `push`
-  // carry up to half their length again in spare capacity, which a stored counter would keep.)
-  if (counts.length >= end + by) {
-    const out = counts.slice(0, end + by)
-    for (let i = end - 1; i >= 0; i--) out[i + by] = out[i]!
-    out[0] = n
-    for (let i = 1; i < by; i++) out[i] = 0
-    return out
+const olderAfter = (newest: number, older: ReadonlyArray<number>, by: number, length: number): ReadonlyArray<number> => {
+  if (by === 0) return older
+  const room = length - 1 // older buckets a unit holds
+  // Older buckets kept: the old newest (at position by - 1) and the old older ones after it.
+  let end = by > room ? 0 : Math.min(older.length, room - by)
+  while (end > 0 && older[end - 1] === 0) end--
+  if (end === 0) {
+    if (newest === 0 || by > room) return NO_COUNTS
+    // Only the old newest bucket stays: by - 1 zeros, then it.
+    const out = zeros(by)
+    out[by - 1] = newest
+    return out.slice() // exact size
   }
-  // Too short to slide in place (its trailing zeros were left out): build it.
-  const out = [n]
-  for (let i = 1; i < by; i++) out.push(0)
-  for (let i = 0; i < end; i++) out.push(counts[i]!)
+  // One exact-size array: a slice when `older` is long enough (the steady state), values slid inside it.
+  const out = older.length >= by + end ? older.slice(0, by + end) : older.concat(zeros(by + end - older.length))
+  for (let i = end - 1; i >= 0; i--) out[by + i] = out[i]!
+  for (let i = 0; i < by - 1; i++) out[i] = 0
+  out[by - 1] = newest
+  return out
+}
+
+/** `length` zeros in a packed array (to `concat`: the result of `concat` has an exact size). */
+const zeros = (length: number): number[] => {
+  const out: number[] = []
+  for (let i = 0; i < length; i++) out.push(0)
   return out
 }
 
 /** `counts` with `n` added at `position` (which must be within the layout's length). */
 const addAt = (counts: ReadonlyArray<number>, position: number, n: number): ReadonlyArray<number> => {
   if (n === 0) return counts
-  const out = counts.slice()
-  if (position < out.length) {
+  if (position < counts.length) {
+    const out = counts.slice()
     out[position] = saturated(out[position]! + n)
-  } else {
-    while (out.length < position) out.push(0)
-    out.push(n)
+    return out
   }
+  // One exact-size array (`push` would leave spare capacity that a stored counter keeps).
+  const out = counts.concat(zeros(position + 1 - counts.length))
+  out[position] = n
   return out
 }
 

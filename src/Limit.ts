@@ -290,17 +290,20 @@ const currentIndex = (counter: Counter | undefined, compiled: Compiled, position
 const bucketCount = (counter: Counter | undefined, position: number, current: number, i: number): number => {
   if (counter === undefined || counter.heads.length === 0) return 0
   const j = i - (current - counter.heads[position]!)
-  const counts = counter.counts[position]!
-  return j >= 0 && j < counts.length ? counts[j]! : 0
+  if (j === 0) return counter.newest[position]!
+  const older = counter.older[position]!
+  return j >= 1 && j <= older.length ? older[j - 1]! : 0
 }
 
 const windowSum = (counter: Counter | undefined, position: number, current: number, buckets: number): number => {
   if (counter === undefined || counter.heads.length === 0) return 0
-  const counts = counter.counts[position]!
+  // Stored bucket j (0: newest, j >= 1: older[j - 1]) is bucket j + shift of the window.
   const shift = current - counter.heads[position]!
-  const end = Math.min(counts.length, buckets - shift)
-  let sum = 0
-  for (let j = 0; j < end; j++) sum += counts[j]!
+  if (shift >= buckets) return 0
+  const older = counter.older[position]!
+  const end = Math.min(older.length, buckets - shift - 1)
+  let sum = counter.newest[position]!
+  for (let j = 0; j < end; j++) sum += older[j]!
   return sum
 }
 
@@ -308,11 +311,12 @@ const windowSum = (counter: Counter | undefined, position: number, current: numb
 const newestOccurrence = (counter: Counter | undefined, compiled: Compiled, at: number): { position: number; index: number } | undefined => {
   if (counter === undefined || counter.heads.length === 0) return undefined
   for (let u = 0; u < compiled.grids.length; u++) {
-    const counts = counter.counts[u]!
+    const older = counter.older[u]!
     const current = currentIndex(counter, compiled, u, at)
     const shift = current - counter.heads[u]!
-    for (let j = 0; j < counts.length && j + shift < compiled.lengths[u]!; j++) {
-      if (counts[j]! > 0) return { position: u, index: counter.heads[u]! - j }
+    // Stored bucket j: 0 is the newest, j >= 1 is older[j - 1].
+    for (let j = 0; j <= older.length && j + shift < compiled.lengths[u]!; j++) {
+      if ((j === 0 ? counter.newest[u]! : older[j - 1]!) > 0) return { position: u, index: counter.heads[u]! - j }
     }
   }
   return undefined

@@ -21,10 +21,14 @@ import { dual } from './internal/dual.js'
 // reading a window
 // -------------------------------------------------------------------------------------------------
 
-/** The stored counts of one unit seen from an instant: bucket `i` is `counts[i - shift]`. */
+/**
+ * The stored counts of one unit seen from an instant: bucket `i` is stored bucket `i - shift`, and
+ * stored bucket `j` is `newest` for `j = 0`, `older[j - 1]` after (see `stored`).
+ */
 interface View {
   readonly position: number
-  readonly counts: ReadonlyArray<number>
+  readonly newest: number
+  readonly older: ReadonlyArray<number>
   /** Buckets between the counter's newest bucket and the current one. */
   readonly shift: number
   /** Absolute index of bucket 0. */
@@ -40,11 +44,11 @@ const viewOf = (self: Counter, compiled: Compiled, position: number, at: number,
   const index = compiled.grids[position]!.indexOf(at)
   const length = compiled.lengths[position]!
   const end = to < length ? to : length
-  if (self.heads.length === 0) return { position, counts: NO_COUNTS, shift: 0, current: index, from, to: end }
+  if (self.heads.length === 0) return { position, newest: 0, older: NO_COUNTS, shift: 0, current: index, from, to: end }
   const head = self.heads[position]!
   return index > head
-    ? { position, counts: self.counts[position]!, shift: index - head, current: index, from, to: end }
-    : { position, counts: self.counts[position]!, shift: 0, current: head, from, to: end }
+    ? { position, newest: self.newest[position]!, older: self.older[position]!, shift: index - head, current: index, from, to: end }
+    : { position, newest: self.newest[position]!, older: self.older[position]!, shift: 0, current: head, from, to: end }
 }
 
 const windowView = (self: Counter, window: Window, at: number): View | undefined => {
@@ -76,25 +80,33 @@ const everPosition = (self: Counter, compiled: Compiled, at: number): number => 
   return best
 }
 
+/** Stored bucket `j` of a view (`0 <= j <= older.length`). */
+const stored = (view: View, j: number): number => (j === 0 ? view.newest : view.older[j - 1]!)
+
 const sumOf = (view: View): number => {
-  const { counts, shift } = view
-  const end = Math.min(view.to, shift + counts.length)
+  const { older, shift } = view
+  const end = Math.min(view.to, shift + 1 + older.length)
+  let i = Math.max(view.from, shift)
   let sum = 0
-  for (let i = Math.max(view.from, shift); i < end; i++) sum += counts[i - shift]!
+  if (i === shift && i < end) {
+    sum = view.newest
+    i++
+  }
+  const base = shift + 1 // bucket i is older[i - base]
+  for (; i < end; i++) sum += older[i - base]!
   return sum > MAX_COUNT ? MAX_COUNT : sum
 }
 
 const nonzeroOf = (view: View): number => {
-  const { counts, shift } = view
-  const end = Math.min(view.to, shift + counts.length)
+  const end = Math.min(view.to, view.shift + 1 + view.older.length)
   let nonzero = 0
-  for (let i = Math.max(view.from, shift); i < end; i++) if (counts[i - shift]! > 0) nonzero++
+  for (let i = Math.max(view.from, view.shift); i < end; i++) if (stored(view, i - view.shift) > 0) nonzero++
   return nonzero
 }
 
 const countAt = (view: View, i: number): number => {
   const j = i - view.shift
-  return j >= 0 && j < view.counts.length ? view.counts[j]! : 0
+  return j >= 0 && j <= view.older.length ? stored(view, j) : 0
 }
 
 const isWindowQuery = (first: unknown): boolean => isCounter(first)
@@ -235,15 +247,15 @@ const sinceMiddleOf = (self: Counter, view: View, i: number, at: number): number
 }
 
 const newestNonzero = (view: View): number => {
-  for (let j = 0; j < view.counts.length; j++) {
-    if (view.counts[j]! > 0) return j + view.shift < view.to ? j + view.shift : -1
+  for (let j = 0; j <= view.older.length; j++) {
+    if (stored(view, j) > 0) return j + view.shift < view.to ? j + view.shift : -1
   }
   return -1
 }
 
 const oldestNonzero = (view: View): number => {
-  for (let j = Math.min(view.counts.length, view.to - view.shift) - 1; j >= 0; j--) {
-    if (view.counts[j]! > 0) return j + view.shift
+  for (let j = Math.min(view.older.length + 1, view.to - view.shift) - 1; j >= 0; j--) {
+    if (stored(view, j) > 0) return j + view.shift
   }
   return -1
 }

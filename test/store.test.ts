@@ -73,7 +73,7 @@ describe('recording', () => {
     ['an empty event name', (s) => s.recordCount('', 1), 'InvalidEventName'],
     ['an import that does not decode', (s) => s.importEvent('e', { layout: 'x' } as never), 'DecodeError'],
     ['an import with one bad counter among good ones', (s) => s.importAll({ good: s.exportAll()['e'], bad: { heads: [] } }), 'DecodeError'],
-    ['a merge with negative counts', (s) => s.mergeEvent('e', { ...s.exportAll()['e']!, counts: [[-1], [], [], []] }), 'DecodeError'],
+    ['a merge with negative counts', (s) => s.mergeEvent('e', { ...s.exportAll()['e']!, newest: [-1, 0, 0, 0] }), 'DecodeError'],
     ['a merge with a non-string name', (s) => s.mergeAll(new Map([[7 as never, s.exportAll()['e']]])), 'InvalidEventName']
   ]
 

@@ -1,7 +1,9 @@
 /**
  * The compact binary format, the default: a few bytes of header, the layout, then heads and counts
  * as variable-length integers, so a counter with a handful of recent events takes a few dozen
- * bytes. Decoding never throws: it reads the bytes into plain data and ends with the envelope codec.
+ * bytes. Writes version 2; reads version 2 and version 1 (tiny-counter 0.1.0), whose counts are
+ * converted. Decoding never throws: it reads the bytes into plain data and ends with the envelope
+ * codec.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Counter } from '../Counter.js'
@@ -14,12 +16,19 @@ import type { Formatter } from './Formatter.js'
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer, at most 8 bytes; zigzag: the
 // sign in the lowest bit):
 //   'T' 'C'                      magic
-//   version                      1 byte (the envelope version)
+//   version                      1 byte, the envelope version: 2 is written, 1 and 2 are read
 //   alignment                    1 byte: 0 calendar, 1 uniform
 //   zone                         varint byte length, UTF-8
 //   tracks                       varint n, then n × (unit byte 0 = seconds … 6 = years, varint buckets)
 //   heads                        varint n, then n × zigzag varint
-//   counts                       varint n, then n × (varint length, then length × varint)
+// then, in version 2:
+//   newest                       varint n, then n × varint (each unit's newest bucket)
+//   older                        varint n, then n × (varint length, then length × varint): each
+//                                unit's older buckets, newest first, no trailing zeros
+// or, in version 1 (read only; converted with `Counter.fromBuckets`):
+//   counts                       varint n, then n × (varint length, then length × varint): each
+//                                unit's buckets, the newest included, newest first
+// Nothing follows. Every varint is written in its fewest bytes; a reader refuses longer writings.
 
 const MAGIC = [0x54, 0x43] as const
 const ALIGNMENTS = ['calendar', 'uniform'] as const
@@ -106,10 +115,12 @@ const writeTo = (out: Writer, counter: Counter): Uint8Array => {
   }
   out.varint(counter.heads.length)
   for (const head of counter.heads) out.zigzag(head)
-  out.varint(counter.counts.length)
-  for (const counts of counter.counts) {
-    out.varint(counts.length)
-    for (const n of counts) out.varint(n)
+  out.varint(counter.newest.length)
+  for (const n of counter.newest) out.varint(n)
+  out.varint(counter.older.length)
+  for (const older of counter.older) {
+    out.varint(older.length)
+    for (const n of older) out.varint(n)
   }
   return out.finish()
 }
@@ -206,7 +217,7 @@ const read = (bytes: Uint8Array): unknown => {
   const input = new Reader(bytes)
   if (input.byte('') !== MAGIC[0] || input.byte('') !== MAGIC[1]) throw new Malformed('', 'not the Bincode format of tiny-counter: the bytes do not start with "TC"')
   const version = input.byte('version')
-  if (version !== VERSION) return { version } // the envelope codec refuses it, naming the version
+  if (version !== VERSION && version !== 1) return { version } // the envelope codec refuses it, naming the version
   const alignmentCode = input.byte('counter.layout.alignment')
   const zoneLength = input.length('counter.layout.timeZone', 1)
   const timeZone = input.text(zoneLength, 'counter.layout.timeZone')
@@ -216,19 +227,34 @@ const read = (bytes: Uint8Array): unknown => {
     const code = input.byte('counter.layout.tracks', i, 'unit')
     tracks.push({ unit: allUnits[code] ?? code, buckets: input.varint('counter.layout.tracks', i, 'buckets') })
   }
+  const layout = { tracks, alignment: ALIGNMENTS[alignmentCode] ?? alignmentCode, timeZone }
   const heads: number[] = []
   const headCount = input.length('counter.heads', 1)
   for (let i = 0; i < headCount; i++) heads.push(input.zigzag('counter.heads', i))
-  const counts: number[][] = []
-  const trackCounts = input.length('counter.counts', 1)
-  for (let u = 0; u < trackCounts; u++) {
-    const length = input.length('counter.counts', 1, u)
-    const unitCounts = new Array<number>(length)
-    for (let i = 0; i < length; i++) unitCounts[i] = input.varint('counter.counts', u, i)
-    counts.push(unitCounts)
+  if (version === 1) {
+    const counts = readTable(input, 'counter.counts')
+    input.end()
+    return { version, counter: { layout, heads, counts } }
   }
+  const newestCount = input.length('counter.newest', 1)
+  const newest = new Array<number>(newestCount)
+  for (let i = 0; i < newestCount; i++) newest[i] = input.varint('counter.newest', i)
+  const older = readTable(input, 'counter.older')
   input.end()
-  return { version, counter: { layout: { tracks, alignment: ALIGNMENTS[alignmentCode] ?? alignmentCode, timeZone }, heads, counts } }
+  return { version, counter: { layout, heads, newest, older } }
+}
+
+/** A varint n, then n arrays (each a varint length, then that many varints). */
+const readTable = (input: Reader, path: string): number[][] => {
+  const table: number[][] = []
+  const rows = input.length(path, 1)
+  for (let u = 0; u < rows; u++) {
+    const length = input.length(path, 1, u)
+    const row = new Array<number>(length)
+    for (let i = 0; i < length; i++) row[i] = input.varint(path, u, i)
+    table.push(row)
+  }
+  return table
 }
 
 /** The text read last and its bytes: the counters of a store mostly share one time zone. */

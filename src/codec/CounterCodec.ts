@@ -1,12 +1,15 @@
 /**
  * io-ts codecs describing counters and layouts from the outside: decoding checks everything a
- * counter promises (known units in order, positive bucket counts, a known time zone, one head and
- * one bucket array per unit, no more buckets than the layout holds, counts that are non-negative
- * safe integers), so nothing invalid reaches a store. Law: `decode(encode(c))` is `right(c)`.
+ * counter promises (known units in order, positive bucket counts, a known time zone, one head, one
+ * newest count and one array of older counts per unit, no more buckets than the layout holds,
+ * counts that are non-negative safe integers), so nothing invalid reaches a store. Counters written
+ * in the shape of version 1 (`{ layout, heads, counts }`) are read too, and converted. Law:
+ * `decode(encode(c))` is `right(c)`.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts/lib/index.js'
 import type { Counter as CounterT } from '../Counter.js'
+import { empty, fromBuckets, toBuckets } from '../Counter.js'
 import type { Layout as LayoutT } from '../Layout.js'
 import { all as allUnits } from '../TimeUnit.js'
 import type { TimeUnit as TimeUnitT } from '../TimeUnit.js'
@@ -14,7 +17,7 @@ import { MAX_INSTANT } from '../Calendar.js'
 import type { DecodeError } from '../errors.js'
 import { firstDecodeError } from '../internal/decodeErrors.js'
 import { canonicalTimeZone } from '../internal/zoneOffsets.js'
-import { knownCounter, knownLayout } from '../internal/knownShapes.js'
+import { isVersion1Writing, knownCounter, knownCounterV1, knownLayout } from '../internal/knownShapes.js'
 
 const refine = <A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity)
@@ -80,8 +83,25 @@ function validateLayout(u: unknown, c: t.Context): t.Validation<LayoutT> {
 const CounterShape = t.strict({
   layout: Layout,
   heads: t.readonlyArray(BucketIndex),
+  newest: t.readonlyArray(Count),
+  older: t.readonlyArray(t.readonlyArray(Count))
+})
+
+const CounterV1Shape = t.strict({
+  layout: Layout,
+  heads: t.readonlyArray(BucketIndex),
   counts: t.readonlyArray(t.readonlyArray(Count))
 })
+
+/**
+ * A counter as version 1 (tiny-counter 0.1.0) wrote it: each unit's buckets in one array, newest
+ * first, the newest bucket included (what `Counter.toBuckets` gives).
+ */
+export interface Version1 {
+  readonly layout: LayoutT
+  readonly heads: ReadonlyArray<number>
+  readonly counts: ReadonlyArray<ReadonlyArray<number>>
+}
 
 /** Without trailing zeros: the one way to write each counter. */
 const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
@@ -91,21 +111,20 @@ const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
 }
 
 /**
- * A counter. Decoding also drops trailing zero buckets, so any valid writing of a counter decodes
- * to the one the library itself would build. A valid counter is checked in one pass over its heads
- * and counts (`internal/knownShapes.ts`, the same rules); anything else goes through the io-ts
- * codecs, which name the offending field.
+ * A counter written in the current shape (version 2), `{ layout, heads, newest, older }`, and that
+ * shape only: the counter of an envelope of version 2. Decoding drops trailing zeros from the older
+ * buckets. Most callers want `Counter`, which also reads the shape of version 1.
  *
  * @example
  * import { Counter, CounterCodec, Layout } from 'tiny-counter'
  * import * as E from 'fp-ts/lib/Either.js'
  * const counter = Counter.singleton(Layout.utc, Date.UTC(2026, 0, 1), 3)
  * assert.ok(E.isRight(counter))
- * const decoded = CounterCodec.Counter.decode(JSON.parse(JSON.stringify(counter.right)))
+ * const decoded = CounterCodec.CounterV2.decode(JSON.parse(JSON.stringify(counter.right)))
  * assert.ok(E.isRight(decoded) && Counter.Eq.equals(decoded.right, counter.right))
- * assert.ok(E.isLeft(CounterCodec.Counter.decode({ ...counter.right, counts: [[-1], [], [], []] })))
+ * assert.ok(E.isLeft(CounterCodec.CounterV2.decode({ layout: Layout.utc, heads: [], counts: [] })))
  */
-export const Counter: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT, CounterT, unknown>(
+export const CounterV2: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT, CounterT, unknown>(
   'Counter',
   (u): u is CounterT => E.isRight(CounterShape.decode(u)),
   (u, c) => {
@@ -117,25 +136,113 @@ export const Counter: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT,
 
 function validateCounter(u: unknown, c: t.Context): t.Validation<CounterT> {
   return E.flatMap(CounterShape.validate(u, c), (counter) => {
+    const { props } = CounterShape.type
     const units = counter.layout.tracks.length
-    if (counter.heads.length === 0 && counter.counts.length === 0) return t.success(counter)
+    if (counter.heads.length === 0 && counter.newest.length === 0 && counter.older.length === 0) return t.success(counter)
     if (counter.heads.length !== units) {
-      return t.failure(counter.heads, t.appendContext(c, 'heads', CounterShape.type.props.heads, counter.heads), `expected ${units} heads, one per tracked unit, or none`)
+      return t.failure(counter.heads, t.appendContext(c, 'heads', props.heads, counter.heads), `expected ${units} heads, one per tracked unit, or none`)
+    }
+    if (counter.newest.length !== units) {
+      return t.failure(counter.newest, t.appendContext(c, 'newest', props.newest, counter.newest), `expected ${units} newest counts, one per tracked unit`)
+    }
+    if (counter.older.length !== units) {
+      return t.failure(counter.older, t.appendContext(c, 'older', props.older, counter.older), `expected ${units} arrays of older counts, one per tracked unit`)
+    }
+    for (let u = 0; u < units; u++) {
+      const buckets = counter.layout.tracks[u]!.buckets
+      const length = trimmed(counter.older[u]!).length
+      if (length > buckets - 1) {
+        const ctx = t.appendContext(t.appendContext(c, 'older', props.older, counter.older), String(u), props.older.type, counter.older[u])
+        return t.failure(counter.older[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, the newest and ${buckets - 1} older, got ${length} older`)
+      }
+    }
+    return t.success({ layout: counter.layout, heads: counter.heads, newest: counter.newest, older: counter.older.map(trimmed) })
+  })
+}
+
+/**
+ * A counter written in the shape of version 1, `{ layout, heads, counts }` (data stored or exported
+ * by tiny-counter 0.1.0), and that shape only: the counter of an envelope of version 1. Decoding
+ * validates it as version 1 did (one bucket array per unit, no longer than the unit's buckets
+ * without its trailing zeros) and converts it with `Counter.fromBuckets`; encoding writes that
+ * shape back.
+ *
+ * @example
+ * import { CounterCodec, Layout } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const decoded = CounterCodec.CounterV1.decode({ layout: Layout.utc, heads: [29_000_000, 483_000, 20_000, 657], counts: [[1], [2, 0, 1], [], [1, 0, 0]] })
+ * assert.ok(E.isRight(decoded))
+ * assert.deepEqual([decoded.right.newest, decoded.right.older], [[1, 2, 0, 1], [[], [0, 1], [], []]])
+ * assert.deepEqual(CounterCodec.CounterV1.encode(decoded.right).counts, [[1], [2, 0, 1], [], [1]])
+ * const tooLong = CounterCodec.CounterV1.decode({ layout: Layout.utc, heads: [1, 1, 1, 1], counts: [[], new Array(25).fill(1), [], []] })
+ * assert.ok(E.isLeft(tooLong) && tooLong.left[0]?.message === 'hours holds 24 buckets, got 25')
+ */
+export const CounterV1: t.Type<CounterT, Version1, unknown> = new t.Type<CounterT, Version1, unknown>(
+  'CounterV1',
+  (u): u is CounterT => CounterV2.is(u),
+  (u, c) => {
+    const known = knownCounterV1(u)
+    return known !== undefined ? t.success(known) : validateCounterV1(u, c)
+  },
+  (counter) => ({ layout: counter.layout, heads: counter.heads, counts: toBuckets(counter) })
+)
+
+function validateCounterV1(u: unknown, c: t.Context): t.Validation<CounterT> {
+  return E.flatMap(CounterV1Shape.validate(u, c), (counter) => {
+    const { props } = CounterV1Shape.type
+    const units = counter.layout.tracks.length
+    if (counter.heads.length === 0 && counter.counts.length === 0) return t.success(empty(counter.layout))
+    if (counter.heads.length !== units) {
+      return t.failure(counter.heads, t.appendContext(c, 'heads', props.heads, counter.heads), `expected ${units} heads, one per tracked unit, or none`)
     }
     if (counter.counts.length !== units) {
-      return t.failure(counter.counts, t.appendContext(c, 'counts', CounterShape.type.props.counts, counter.counts), `expected ${units} bucket arrays, one per tracked unit`)
+      return t.failure(counter.counts, t.appendContext(c, 'counts', props.counts, counter.counts), `expected ${units} bucket arrays, one per tracked unit`)
     }
     for (let u = 0; u < units; u++) {
       const buckets = counter.layout.tracks[u]!.buckets
       const length = trimmed(counter.counts[u]!).length
       if (length > buckets) {
-        const ctx = t.appendContext(t.appendContext(c, 'counts', CounterShape.type.props.counts, counter.counts), String(u), CounterShape.type.props.counts, counter.counts[u])
+        const ctx = t.appendContext(t.appendContext(c, 'counts', props.counts, counter.counts), String(u), props.counts.type, counter.counts[u])
         return t.failure(counter.counts[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, got ${length}`)
       }
     }
-    return t.success({ layout: counter.layout, heads: counter.heads, counts: counter.counts.map(trimmed) })
+    return t.success(fromBuckets(counter.layout, counter.heads, counter.counts))
   })
 }
+
+/**
+ * A counter, in the current shape (`CounterV2`: what `JSON.parse(JSON.stringify(counter))` gives)
+ * or in the shape of version 1 (`CounterV1`: `{ layout, heads, counts }`, as tiny-counter 0.1.0
+ * exported counters), which it converts; a value with `counts` and neither `newest` nor `older` is
+ * read as version 1. Encoding writes the current shape (it is the identity). Decoding also drops
+ * trailing zero buckets, so any valid writing of a counter decodes to the one the library itself
+ * would build. A valid counter is checked in one pass over its heads and counts
+ * (`internal/knownShapes.ts`, the same rules); anything else goes through the io-ts codecs, which
+ * name the offending field.
+ *
+ * @example
+ * import { Counter, CounterCodec, Layout } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const counter = Counter.singleton(Layout.utc, Date.UTC(2026, 0, 1), 3)
+ * assert.ok(E.isRight(counter))
+ * const decoded = CounterCodec.Counter.decode(JSON.parse(JSON.stringify(counter.right)))
+ * assert.ok(E.isRight(decoded) && Counter.Eq.equals(decoded.right, counter.right))
+ * const negative = CounterCodec.Counter.decode({ ...counter.right, newest: [3, -1, 3, 3] })
+ * assert.ok(E.isLeft(negative) && negative.left[0]?.context.map((entry) => entry.key).join('.') === '.newest.1')
+ * // The shape of version 1, converted:
+ * const old = CounterCodec.Counter.decode({ layout: Layout.utc, heads: counter.right.heads, counts: [[3], [3], [3], [3]] })
+ * assert.ok(E.isRight(old) && Counter.Eq.equals(old.right, counter.right))
+ */
+export const Counter: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT, CounterT, unknown>(
+  'Counter',
+  (u): u is CounterT => CounterV2.is(u),
+  (u, c) => {
+    const known = knownCounter(u)
+    if (known !== undefined) return t.success(known)
+    return isVersion1Writing(u) ? CounterV1.validate(u, c) : validateCounter(u, c)
+  },
+  t.identity
+)
 
 /**
  * Decodes a counter, turning io-ts's errors into one `DecodeError` that names the event (`key`) and
@@ -144,7 +251,7 @@ function validateCounter(u: unknown, c: t.Context): t.Validation<CounterT> {
  * @example
  * import { CounterCodec } from 'tiny-counter'
  * import * as E from 'fp-ts/lib/Either.js'
- * const result = CounterCodec.decode('launch', { layout: { tracks: [{ unit: 'days', buckets: 0 }], alignment: 'calendar', timeZone: 'UTC' }, heads: [], counts: [] })
+ * const result = CounterCodec.decode('launch', { layout: { tracks: [{ unit: 'days', buckets: 0 }], alignment: 'calendar', timeZone: 'UTC' }, heads: [], newest: [], older: [] })
  * assert.ok(E.isLeft(result))
  * assert.equal(result.left.key, 'launch')
  * assert.equal(result.left.path, 'layout.tracks.0.buckets')

@@ -1,7 +1,8 @@
 /**
- * The readable format: the envelope `{ "version": 1, "counter": { ... } }` as compact UTF-8 JSON,
+ * The readable format: the envelope `{ "version": 2, "counter": { ... } }` as compact UTF-8 JSON,
  * handy to inspect or edit stored counters by hand. Decoding checks UTF-8 and JSON, then runs the
- * envelope codec, so a hand-edited file is validated like any other.
+ * envelope codec, so a hand-edited file is validated like any other, and a file of version 1
+ * (tiny-counter 0.1.0, a counter with `counts`) is read and converted.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { DecodeError } from '../errors.js'
@@ -22,7 +23,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
  * assert.ok(E.isRight(counter))
  * const bytes = JsonFormat.serialize(counter.right)
  * const text = new TextDecoder().decode(bytes)
- * assert.ok(text.startsWith('{"version":1,"counter":{"layout":{"tracks":[{"unit":"minutes","buckets":60}'))
+ * assert.ok(text.startsWith('{"version":2,"counter":{"layout":{"tracks":[{"unit":"minutes","buckets":60}'))
+ * assert.match(text, /"heads":\[\d+,\d+,\d+,\d+\],"newest":\[2,2,2,2\],"older":\[\[\],\[\],\[\],\[\]\]\}\}$/)
  * assert.deepEqual(JsonFormat.deserialize('launch', bytes), E.right(counter.right))
  * const broken = JsonFormat.deserialize('launch', bytes.subarray(0, 20))
  * assert.ok(E.isLeft(broken) && broken.left.key === 'launch' && broken.left.path === '')

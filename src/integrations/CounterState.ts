@@ -82,14 +82,14 @@ export const record = <S extends CounterState>(state: S, layout: Layout, event: 
  * ever moves backwards. A state that does not change is returned as it is.
  *
  * @example
- * import { Layout } from 'tiny-counter'
+ * import { Counter, Layout } from 'tiny-counter'
  * import { CounterState } from 'tiny-counter/zustand'
  * import * as E from 'fp-ts/lib/Either.js'
  * const at = Date.UTC(2026, 0, 5, 9)
  * const recorded = E.getOrElseW(() => CounterState.initial)(CounterState.record(CounterState.initial, Layout.utc, 'launch', at))
  * const later = CounterState.rotate(recorded, at + 3_600_000)
  * assert.ok(E.isRight(later))
- * assert.deepEqual(later.right.counters.launch!.counts[1], [0, 1]) // hours: this one, the one before
+ * assert.deepEqual(Counter.toBuckets(later.right.counters.launch!)[1], [0, 1]) // hours: this one, the one before
  * const back = CounterState.rotate(later.right, at) // earlier: nothing moves
  * assert.ok(E.isRight(back) && back.right === later.right)
  * assert.ok(E.isLeft(CounterState.rotate(recorded, Number.NaN)))

@@ -5,26 +5,25 @@
  * delta that `exportDirty` hands to other devices.
  */
 import type { Counter } from '../Counter.js'
-import { convert, isEmpty } from '../Counter.js'
+import { convert, fromBuckets, isEmpty, toBuckets } from '../Counter.js'
 
 export const difference = (later: Counter, earlier: Counter | undefined): Counter => {
   if (earlier === undefined || isEmpty(earlier)) return later
   const base = convert(earlier, later.layout)
   if (isEmpty(later)) return later
-  const counts = later.counts.map((counts, u) => {
+  // Bucket by bucket, on the tables of both (not a hot path: once per event and export).
+  const earlierBuckets = toBuckets(base)
+  const counts = toBuckets(later).map((counts, u) => {
     const shift = later.heads[u]! - base.heads[u]!
-    const before = base.counts[u]!
-    const out = counts.map((n, i) => {
+    const before = earlierBuckets[u]!
+    return counts.map((n, i) => {
       const j = i - shift
       const old = j >= 0 && j < before.length ? before[j]! : 0
       return n > old ? n - old : 0
     })
-    let end = out.length
-    while (end > 0 && out[end - 1] === 0) end--
-    return end === out.length ? out : out.slice(0, end)
   })
-  return { layout: later.layout, heads: later.heads, counts }
+  return fromBuckets(later.layout, later.heads, counts)
 }
 
 /** Whether a counter holds any count. */
-export const hasCounts = (counter: Counter): boolean => counter.counts.some((counts) => counts.length > 0)
+export const hasCounts = (counter: Counter): boolean => counter.newest.some((n) => n > 0) || counter.older.some((older) => older.length > 0)

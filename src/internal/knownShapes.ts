@@ -4,13 +4,15 @@
  * data, without io-ts's context arrays, checking every rule the codecs check (every count, every
  * head, every length, every track). It only ever answers "valid, and this is what the codec
  * decodes it to" or "ask the codec": on `undefined` the codec validates the value itself and
- * reports the offending field, so errors are exactly the codec's.
+ * reports the offending field, so errors are exactly the codec's. Counters of both shapes have
+ * their fast path: the current one (`knownCounter`) and version 1's (`knownCounterV1`, converted).
  *
  * Layouts are remembered by value: stored counters mostly carry one of a few layouts, which are
  * then checked once (the time zone above all) and shared, frozen, by every counter decoded with
  * them; later ones are still checked field by field (units, bucket counts) and compared.
  */
 import type { Counter } from '../Counter.js'
+import { empty, fromBuckets } from '../Counter.js'
 import type { Layout } from '../Layout.js'
 import { MAX_INSTANT } from '../Calendar.js'
 import type { TimeUnit } from '../TimeUnit.js'
@@ -92,32 +94,72 @@ const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
   return end === counts.length ? counts : counts.slice(0, end)
 }
 
+/** Whether `u` is an array of arrays of counts. */
+const isCountTable = (u: unknown): u is ReadonlyArray<ReadonlyArray<number>> => {
+  if (!Array.isArray(u)) return false
+  for (let k = 0; k < u.length; k++) {
+    const row: unknown = u[k]
+    if (!Array.isArray(row)) return false
+    for (let i = 0; i < row.length; i++) if (!isCount(row[i])) return false
+  }
+  return true
+}
+
 /**
- * The counter `u` decodes to, when it is a valid counter: a valid layout; heads, an array of safe
- * integers within the instant range; counts, an array of arrays of non-negative safe integers;
- * either no heads and no counts, or one head and one array per track, each array (without its
- * trailing zeros) no longer than the track's buckets. `undefined` when anything is off.
+ * Whether a counter is written in the shape of version 1, `{ layout, heads, counts }` (each unit's
+ * buckets in one array, as tiny-counter 0.1.0 stored them), rather than the current one (`newest`
+ * and `older`): it has `counts` and neither of the current fields. `CounterCodec.Counter` reads both.
+ */
+export const isVersion1Writing = (u: unknown): boolean =>
+  isRecord(u) && u['counts'] !== undefined && u['newest'] === undefined && u['older'] === undefined
+
+/**
+ * The counter `u` decodes to, when it is a valid counter of the current shape: a valid layout;
+ * heads, an array of safe integers within the instant range; newest, an array of non-negative safe
+ * integers; older, an array of arrays of them; either all three empty, or one head, one newest count
+ * and one array of older counts per track, each array (without its trailing zeros) holding at most
+ * the track's buckets less one. `undefined` when anything is off.
  */
 export const knownCounter = (u: unknown): Counter | undefined => {
   if (!isRecord(u)) return undefined
   const layout = knownLayout(u['layout'])
   const heads = u['heads']
-  const counts = u['counts']
-  if (layout === undefined || !Array.isArray(heads) || !Array.isArray(counts)) return undefined
+  const newest = u['newest']
+  const older = u['older']
+  if (layout === undefined || !Array.isArray(heads) || !Array.isArray(newest) || !isCountTable(older)) return undefined
   for (let i = 0; i < heads.length; i++) if (!isBucketIndex(heads[i])) return undefined
-  for (let k = 0; k < counts.length; k++) {
-    const unitCounts: unknown = counts[k]
-    if (!Array.isArray(unitCounts)) return undefined
-    for (let i = 0; i < unitCounts.length; i++) if (!isCount(unitCounts[i])) return undefined
+  for (let i = 0; i < newest.length; i++) if (!isCount(newest[i])) return undefined
+  if (heads.length === 0 && newest.length === 0 && older.length === 0) return { layout, heads, newest, older }
+  const units = layout.tracks.length
+  if (heads.length !== units || newest.length !== units || older.length !== units) return undefined
+  let kept: Array<ReadonlyArray<number>> | undefined
+  for (let k = 0; k < units; k++) {
+    const unitOlder = trimmed(older[k]!)
+    if (unitOlder.length >= layout.tracks[k]!.buckets) return undefined
+    if (unitOlder !== older[k]) {
+      kept ??= older.slice()
+      kept[k] = unitOlder
+    }
   }
-  if (heads.length === 0 && counts.length === 0) return { layout, heads, counts }
+  return { layout, heads, newest, older: kept ?? older }
+}
+
+/**
+ * The counter `u` decodes to, when it is a valid counter written in the shape of version 1: a valid
+ * layout; heads as above; counts, an array of arrays of non-negative safe integers; either no heads
+ * and no counts, or one head and one array per track, each array (without its trailing zeros) no
+ * longer than the track's buckets. Converted with `fromBuckets`. `undefined` when anything is off.
+ */
+export const knownCounterV1 = (u: unknown): Counter | undefined => {
+  if (!isRecord(u)) return undefined
+  const layout = knownLayout(u['layout'])
+  const heads = u['heads']
+  const counts = u['counts']
+  if (layout === undefined || !Array.isArray(heads) || !isCountTable(counts)) return undefined
+  for (let i = 0; i < heads.length; i++) if (!isBucketIndex(heads[i])) return undefined
+  if (heads.length === 0 && counts.length === 0) return empty(layout)
   const units = layout.tracks.length
   if (heads.length !== units || counts.length !== units) return undefined
-  const kept = new Array<ReadonlyArray<number>>(units)
-  for (let k = 0; k < units; k++) {
-    const unitCounts = trimmed(counts[k] as ReadonlyArray<number>)
-    if (unitCounts.length > layout.tracks[k]!.buckets) return undefined
-    kept[k] = unitCounts
-  }
-  return { layout, heads, counts: kept }
+  for (let k = 0; k < units; k++) if (trimmed(counts[k]!).length > layout.tracks[k]!.buckets) return undefined
+  return fromBuckets(layout, heads, counts)
 }

@@ -7,6 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Counter } from '../Counter.js'
 import { convert, rotate } from '../Counter.js'
+import { hasCounts } from './delta.js'
 import type { Layout } from '../Layout.js'
 import type { Formatter } from '../codec/Formatter.js'
 import type { DecodeError } from '../errors.js'
@@ -130,7 +131,7 @@ export class Persister {
     const empty: string[] = []
     for (const [name, counter] of state.counters) {
       const rotated = rotate(counter, now)
-      if (rotated.counts.every((counts) => counts.length === 0)) empty.push(name)
+      if (!hasCounts(rotated)) empty.push(name)
       else if (rotated !== counter) state.counters.set(name, rotated)
     }
     for (const name of empty) {

@@ -811,9 +811,9 @@ export class EventStore {
   memoryUsage(): number {
     let bytes = 200
     for (const [event, counter] of this.counters) {
-      bytes += 64 + 2 * event.length // map entry and name
-      bytes += 40 + 2 * (32 + 16) + 8 * counter.heads.length + 8 * counter.counts.length // object, heads and counts arrays
-      for (const counts of counter.counts) bytes += 48 + 8 * counts.length
+      bytes += 64 + 2 * event.length + 72 // map entry, name and the store's entry
+      bytes += 48 + 3 * (32 + 16) + 8 * (counter.heads.length + counter.newest.length + counter.older.length) // object, heads, newest, older
+      for (const older of counter.older) bytes += older.length === 0 ? 0 : 48 + 8 * older.length
     }
     return bytes + 40 * this.dirty.size
   }

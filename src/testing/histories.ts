@@ -167,6 +167,6 @@ export const counters = (n: number = 1, options: SceneOptions = {}): fc.Arbitrar
  * fc.assert(fc.property(counter(), (c) => E.isRight(CounterCodec.Counter.decode(JSON.parse(JSON.stringify(c))))), { numRuns: 50 })
  * const [drawn] = fc.sample(counter(), { numRuns: 1, seed: 8 })
  * assert.match(fc.stringify(drawn), /^Scene\(/) // a counterexample shows the records that built it
- * assert.deepEqual(Object.keys(drawn!), ['layout', 'heads', 'counts'])
+ * assert.deepEqual(Object.keys(drawn!), ['layout', 'heads', 'newest', 'older'])
  */
 export const counter = (options: SceneOptions = {}): fc.Arbitrary<Counter> => scene(options).map((s) => printedAs(s, build(s.layout, s.histories[0]!)))

@@ -106,7 +106,7 @@ describe('after produce', () => {
           draft.counters.b = b as Draft<C>
         })
         const [fa, fb] = [frozen.counters.a!, frozen.counters.b!]
-        expect(Object.isFrozen(fa.counts) && Object.isFrozen(fa.layout.tracks)).toBe(true)
+        expect(Object.isFrozen(fa.newest) && Object.isFrozen(fa.older) && fa.older.every(Object.isFrozen) && Object.isFrozen(fa.layout.tracks)).toBe(true)
         expect(Counter.Eq.equals(right(Counter.record(fa, at, 2)), right(Counter.record(a!, at, 2)))).toBe(true)
         expect(Counter.Eq.equals(Counter.merge(fa, fb), Counter.merge(a!, b!))).toBe(true)
         expect(Counter.Eq.equals(Counter.convert(fa, Layout.utc), Counter.convert(a!, Layout.utc))).toBe(true)

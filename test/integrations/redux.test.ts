@@ -142,7 +142,7 @@ describe('reducers are pure', () => {
     store.dispatch(rotated({ at: 1.5 }))
     store.dispatch(rotated({ at: start - D })) // never backwards
     store.dispatch(merged({ counters: { launch: { heads: 'nope' } } }))
-    store.dispatch(merged({ counters: { fine: Counter.empty(berlin), launch: { layout: berlin, heads: [1], counts: [[-1]] } } }))
+    store.dispatch(merged({ counters: { fine: Counter.empty(berlin), launch: { layout: berlin, heads: [1, 1, 1, 1], newest: [-1, 0, 0, 0], older: [[], [], [], []] } } }))
     store.dispatch(imported({ counters: { '': Counter.empty(berlin) } }))
     store.dispatch(imported({ counters: null as never }))
     store.dispatch(merged({ counters: JSON.parse(`{"__proto__": ${JSON.stringify(Counter.empty(berlin))}}`) }))
@@ -244,13 +244,13 @@ describe('sync: mergeCounters and importCounters', () => {
     const laptop = device([['launch', start, 1]])
     const before = laptop.store.getState()
     const sent = laptop.actions.length
-    const good = device([['launch', start, 2]]).wire() as Record<string, { counts: number[][] }>
-    const bad = { ...good, purchase: { ...good.launch!, counts: [[1], [2], [-3], [4]] } }
+    const good = device([['launch', start, 2]]).wire() as Record<string, { older: number[][] }>
+    const bad = { ...good, purchase: { ...good.launch!, older: [[1], [2], [-3], [4]] } }
     const refused = laptop.store.dispatch(laptop.counters.mergeCounters(bad))
     expect(E.isLeft(refused) && [refused.left._tag, (refused.left as { key?: string }).key, (refused.left as { path?: string }).path]).toEqual([
       'DecodeError',
       'purchase',
-      'counts.2.0'
+      'older.2.0'
     ])
     for (const input of [null, [], 'counters', { '': good.launch }, { launch: { ...good.launch, layout: { ...berlin, timeZone: 'Mars/Olympus' } } }]) {
       expect(E.isLeft(laptop.store.dispatch(laptop.counters.importCounters(input)))).toBe(true)

@@ -150,14 +150,15 @@ describe('the slice in a vanilla store', () => {
   it('works under the immer middleware, next to recipes that record on drafts', () => {
     const store = createStore<CounterSlice>()(immer(counterSlice({ layout: berlin, clock: TestClock.at(start) })))
     store.getState().recordCount('launch', 2)
-    expect(Object.isFrozen(store.getState().counters.launch!.counts)).toBe(false) // the slice sets plain values
+    expect(Object.isFrozen(store.getState().counters.launch!.newest)).toBe(false) // the slice sets plain values
     // A recipe of one's own: Counter.record on the draft, the result assigned back.
     store.setState((draft) => {
       const next = Counter.record(draft.counters.launch!, start + H, 3)
       if (E.isRight(next)) draft.counters.launch = next.right as never
     })
     const launch = store.getState().counters.launch!
-    expect(Object.isFrozen(launch) && Object.isFrozen(launch.counts) && Object.isFrozen(launch.counts[0])).toBe(true)
+    expect(launch.older[1]).toEqual([2]) // hours: the bucket before, moved out of the newest one by the record
+    expect(Object.isFrozen(launch) && Object.isFrozen(launch.newest) && Object.isFrozen(launch.older) && Object.isFrozen(launch.older[1])).toBe(true)
     // The slice's actions go on working on what Immer froze.
     expect(store.getState().recordCount('launch', 1)).toEqual(E.right(undefined))
     expect(CounterState.sum(store.getState(), 'launch', Window.last(1, 'days'), start + H)).toEqual(O.some(6))
@@ -201,9 +202,9 @@ describe('persistence with persist and counterStorage', () => {
     ['not what persist writes', '[1, 2]', { _tag: 'DecodeError', key: 'counters', path: '' }],
     ['a state that is not an object', JSON.stringify({ state: 42, version: 0 }), { _tag: 'DecodeError', key: 'counters', path: 'state' }],
     ['no counters', JSON.stringify({ state: { theme: 'dark' }, version: 0 }), { _tag: 'DecodeError', key: 'counters', path: 'state.counters' }],
-    ['a negative count', stored({ launch: good, broken: { ...good, counts: [[-1], [], [], []] } }), { _tag: 'DecodeError', key: 'broken', path: 'counts.0.0' }],
+    ['a negative count', stored({ launch: good, broken: { ...good, newest: [-1, 0, 0, 0] } }), { _tag: 'DecodeError', key: 'broken', path: 'newest.0' }],
     ['an unknown time zone', stored({ launch: { ...good, layout: { ...good.layout, timeZone: 'Europe/Atlantis' } } }), { _tag: 'DecodeError', key: 'launch', path: 'layout.timeZone' }],
-    ['too many buckets', stored({ launch: { ...good, counts: [Array.from({ length: 61 }, () => 1), [], [], []] } }), { _tag: 'DecodeError', key: 'launch', path: 'counts.0' }],
+    ['too many buckets', stored({ launch: { ...good, older: [Array.from({ length: 60 }, () => 1), [], [], []] } }), { _tag: 'DecodeError', key: 'launch', path: 'older.0' }],
     ['an empty event name', stored({ '': good }), { _tag: 'InvalidEventName', event: '' }]
   ]
 

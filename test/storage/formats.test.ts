@@ -60,8 +60,12 @@ describe.each(formats.map((f) => [f.name, f] as const))('%s', (_name, format) =>
   })
 
   it('never throws on garbage bytes: a DecodeError naming the key, or (by chance) a valid counter', () => {
-    const header = format === BincodeFormat ? [0x54, 0x43, 1] : [...new TextEncoder().encode('{"version":1,"counter":')]
-    const garbage = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((tail) => Uint8Array.from([...header, ...tail])))
+    // Headers of both versions read: 2 (written now) and 1 (tiny-counter 0.1.0).
+    const headers = [1, 2].map((version) => (format === BincodeFormat ? [0x54, 0x43, version] : [...new TextEncoder().encode(`{"version":${version},"counter":`)]))
+    const garbage = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.tuple(fc.constantFrom(...headers), fc.uint8Array({ maxLength: 300 })).map(([header, tail]) => Uint8Array.from([...header, ...tail]))
+    )
     fc.assert(
       fc.property(garbage, (bytes) => {
         const result = format.deserialize('garbage', bytes)
@@ -102,8 +106,8 @@ describe('envelope versions', () => {
   }
 
   it.each([
-    ['json', 2, jsonWith(2)],
-    ['bincode', 2, bincodeWith(2)],
+    ['json', 3, jsonWith(3)],
+    ['bincode', 3, bincodeWith(3)],
     ['json', 0, jsonWith(0)],
     ['bincode', 0, bincodeWith(0)],
     ['bincode', 255, bincodeWith(255)]
@@ -112,11 +116,20 @@ describe('envelope versions', () => {
     const error = expectDecodeError(format.deserialize('old', bytes), 'old')
     expect(error.path).toBe('version')
     expect(error.message).toContain(`version ${version}`)
-    expect(error.message).toContain('reads version 1')
+    expect(error.message).toContain('reads versions 1 and 2 only')
   })
 
   it('says a newer version comes from a newer tiny-counter', () => {
-    expect(expectDecodeError(JsonFormat.deserialize('k', jsonWith(2)), 'k').message).toMatch(/newer tiny-counter/)
+    expect(expectDecodeError(JsonFormat.deserialize('k', jsonWith(3)), 'k').message).toMatch(/newer tiny-counter/)
+    expect(expectDecodeError(BincodeFormat.deserialize('k', bincodeWith(3)), 'k').message).toMatch(/newer tiny-counter/)
+  })
+
+  it('reads the counter of a version 1 envelope in the shape of version 1 only', () => {
+    // A counter of the current shape under version 1 is refused at the field version 1 lacks.
+    expect(expectDecodeError(JsonFormat.deserialize('k', jsonWith(1)), 'k').path).toBe('counter.counts')
+    // The current body under a version byte of 1 is read as version 1 (heads, then counts): here
+    // the newest counts are read as the number of count arrays, and the rest does not fit.
+    expect(E.isLeft(BincodeFormat.deserialize('k', bincodeWith(1)))).toBe(true)
   })
 
   it('refuses a JSON envelope without a number version, at the version field', () => {
@@ -131,14 +144,15 @@ describe('JsonFormat', () => {
 
   it('writes the envelope as readable JSON', () => {
     const text = new TextDecoder().decode(JsonFormat.serialize(c))
-    expect(JSON.parse(text)).toEqual({ version: 1, counter: JSON.parse(JSON.stringify(c)) })
-    expect(text.startsWith('{"version":1,"counter":{"layout":{"tracks":')).toBe(true)
+    expect(JSON.parse(text)).toEqual({ version: 2, counter: JSON.parse(JSON.stringify(c)) })
+    expect(text.startsWith('{"version":2,"counter":{"layout":{"tracks":')).toBe(true)
+    expect(Object.keys(JSON.parse(text).counter)).toEqual(['layout', 'heads', 'newest', 'older'])
   })
 
   it('reports bytes that are not UTF-8, and text that is not JSON, at the top', () => {
     const notUtf8 = expectDecodeError(JsonFormat.deserialize('k', Uint8Array.from([0x7b, 0xff, 0x7d])), 'k')
     expect([notUtf8.path, notUtf8.message]).toEqual(['', expect.stringContaining('UTF-8')])
-    const notJson = expectDecodeError(JsonFormat.deserialize('k', new TextEncoder().encode('{"version":1,')), 'k')
+    const notJson = expectDecodeError(JsonFormat.deserialize('k', new TextEncoder().encode('{"version":2,')), 'k')
     expect([notJson.path, notJson.message]).toEqual(['', expect.stringContaining('not JSON')])
   })
 
@@ -149,10 +163,13 @@ describe('JsonFormat', () => {
       return new TextEncoder().encode(JSON.stringify(envelope))
     }
     expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.heads = 'x'))), 'k').path).toBe('counter.heads')
-    expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.counts[2] = [-1]))), 'k').path).toBe('counter.counts.2.0')
+    expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.older[2] = [-1]))), 'k').path).toBe('counter.older.2.0')
+    expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.newest[1] = 0.5))), 'k').path).toBe('counter.newest.1')
+    expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => e.counter.newest.pop())), 'k').path).toBe('counter.newest')
+    expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.older[3] = new Array(12).fill(1)))), 'k').path).toBe('counter.older.3')
     expect(expectDecodeError(JsonFormat.deserialize('k', edited((e) => (e.counter.layout.timeZone = 'Mars/Base'))), 'k').path).toBe('counter.layout.timeZone')
     // Trailing zeros are another writing of the same counter.
-    expect(JsonFormat.deserialize('k', edited((e) => e.counter.counts[0].push(0, 0)))).toEqual(E.right(c))
+    expect(JsonFormat.deserialize('k', edited((e) => e.counter.older[0].push(0, 0)))).toEqual(E.right(c))
   })
 })
 
@@ -160,8 +177,8 @@ describe('BincodeFormat', () => {
   const c = typical[0]![1]
   const bytes = BincodeFormat.serialize(c)
 
-  it('starts with the magic "TC" and the version byte 1', () => {
-    expect([...bytes.subarray(0, 3)]).toEqual([0x54, 0x43, 1])
+  it('starts with the magic "TC" and the version byte 2', () => {
+    expect([...bytes.subarray(0, 3)]).toEqual([0x54, 0x43, 2])
     const wrongMagic = bytes.slice()
     wrongMagic[1] = 0x44
     const error = expectDecodeError(BincodeFormat.deserialize('k', wrongMagic), 'k')
@@ -173,34 +190,68 @@ describe('BincodeFormat', () => {
     expect(error.message).toContain('1 unexpected bytes')
   })
 
-  /** A hand-written payload: uniform, zone "UTC", one track of `seconds` with `buckets`, one head, one count array. */
-  const payload = (buckets: number[], head: number[], counts: number[]): Uint8Array =>
+  /**
+   * A hand-written payload of version 2: uniform, zone "UTC", one track of `seconds` with `buckets`,
+   * one head, then the newest counts (one) and the arrays of older counts (one: length, then counts).
+   */
+  const payload = (buckets: number[], head: number[], newest: number[], older: number[]): Uint8Array =>
+    Uint8Array.from([0x54, 0x43, 2, 1, 3, 0x55, 0x54, 0x43, 1, 0, ...buckets, 1, ...head, 1, ...newest, 1, ...older])
+  /** The same in version 1 (tiny-counter 0.1.0): one head, then one count array (length, then counts, newest first). */
+  const payloadV1 = (buckets: number[], head: number[], counts: number[]): Uint8Array =>
     Uint8Array.from([0x54, 0x43, 1, 1, 3, 0x55, 0x54, 0x43, 1, 0, ...buckets, 1, ...head, 1, ...counts])
+  const seconds = { tracks: [{ unit: 'seconds', buckets: 5 }], alignment: 'uniform', timeZone: 'UTC' }
 
   it('reads a hand-written payload, and reports a bad field at its path', () => {
-    const ok = BincodeFormat.deserialize('k', payload([5], [2], [2, 7, 0x80, 0x01]))
-    expect(ok).toEqual(E.right({ layout: { tracks: [{ unit: 'seconds', buckets: 5 }], alignment: 'uniform', timeZone: 'UTC' }, heads: [1], counts: [[7, 128]] }))
-    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([0], [2], [1, 7])), 'k').path).toBe('counter.layout.tracks.0.buckets')
-    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([5], [2], [6, 1, 1, 1, 1, 1, 1])), 'k').path).toBe('counter.counts.0')
-    const unknownUnit = Uint8Array.from(payload([5], [2], [1, 7]).map((b, i) => (i === 9 ? 7 : b)))
+    const ok = BincodeFormat.deserialize('k', payload([5], [2], [7], [1, 0x80, 0x01]))
+    expect(ok).toEqual(E.right({ layout: seconds, heads: [1], newest: [7], older: [[128]] }))
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([0], [2], [1], [0])), 'k').path).toBe('counter.layout.tracks.0.buckets')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([5], [2], [1], [5, 1, 1, 1, 1, 1])), 'k').path).toBe('counter.older.0')
+    const unknownUnit = Uint8Array.from(payload([5], [2], [1], [0]).map((b, i) => (i === 9 ? 7 : b)))
     expect(expectDecodeError(BincodeFormat.deserialize('k', unknownUnit), 'k').path).toBe('counter.layout.tracks.0.unit')
-    const unknownAlignment = Uint8Array.from(payload([5], [2], [1, 7]).map((b, i) => (i === 3 ? 2 : b)))
+    const unknownAlignment = Uint8Array.from(payload([5], [2], [1], [0]).map((b, i) => (i === 3 ? 2 : b)))
     expect(expectDecodeError(BincodeFormat.deserialize('k', unknownAlignment), 'k').path).toBe('counter.layout.alignment')
-    const badZone = Uint8Array.from(payload([5], [2], [1, 7]).map((b, i) => (i === 5 ? 0xff : b)))
+    const badZone = Uint8Array.from(payload([5], [2], [1], [0]).map((b, i) => (i === 5 ? 0xff : b)))
     expect(expectDecodeError(BincodeFormat.deserialize('k', badZone), 'k').path).toBe('counter.layout.timeZone')
+    // Truncated in the newest counts or in the older ones.
+    const newestCut = payload([5], [2], [0x87], [0]).subarray(0, 15)
+    expect(expectDecodeError(BincodeFormat.deserialize('k', newestCut), 'k').path).toBe('counter.newest.0')
+    const olderCut = payload([5], [2], [1], [2, 3])
+    expect(expectDecodeError(BincodeFormat.deserialize('k', olderCut), 'k').path).toBe('counter.older.0')
+  })
+
+  it('reads a hand-written payload of version 1, converted, and reports a bad field at its version-1 path', () => {
+    const ok = BincodeFormat.deserialize('k', payloadV1([5], [2], [2, 7, 0x80, 0x01]))
+    expect(ok).toEqual(E.right({ layout: seconds, heads: [1], newest: [7], older: [[128]] }))
+    expect(BincodeFormat.deserialize('k', payloadV1([5], [2], [4, 0, 3, 0, 0]))).toEqual(E.right({ layout: seconds, heads: [1], newest: [0], older: [[3]] }))
+    expect(BincodeFormat.deserialize('k', payloadV1([5], [2], [0]))).toEqual(E.right({ layout: seconds, heads: [1], newest: [0], older: [[]] }))
+    expect(BincodeFormat.deserialize('k', Uint8Array.from([0x54, 0x43, 1, 1, 3, 0x55, 0x54, 0x43, 1, 0, 5, 0, 0]))).toEqual(
+      E.right({ layout: seconds, heads: [], newest: [], older: [] })
+    )
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payloadV1([5], [2], [6, 1, 1, 1, 1, 1, 1])), 'k').path).toBe('counter.counts.0')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payloadV1([5], [2], [2, 1])), 'k').path).toBe('counter.counts.0')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payloadV1([0], [2], [1, 7])), 'k').path).toBe('counter.layout.tracks.0.buckets')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', Uint8Array.from([...payloadV1([5], [2], [1, 7]), 0])), 'k').message).toContain('1 unexpected bytes')
   })
 
   it('keeps counts up to Number.MAX_SAFE_INTEGER exact and refuses larger ones', () => {
     const max = Number.MAX_SAFE_INTEGER
-    const big = { layout: uniformEvery, heads: uniformEvery.tracks.map(() => 0), counts: uniformEvery.tracks.map((t) => [max, max - 1, 2 ** 52, 2 ** 32 + 1, 2 ** 31, 127, 128].slice(0, t.buckets)) }
+    const big = {
+      layout: uniformEvery,
+      heads: uniformEvery.tracks.map(() => 0),
+      newest: uniformEvery.tracks.map(() => max),
+      older: uniformEvery.tracks.map((t) => [max - 1, 2 ** 52, 2 ** 32 + 1, 2 ** 31, 127, 128].slice(0, t.buckets - 1))
+    }
     expect(BincodeFormat.deserialize('k', BincodeFormat.serialize(big))).toEqual(E.right(big))
     // 2^53 as a varint: seven 0x80 bytes and then 0x10.
-    const tooBig = payload([5], [2], [1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10])
-    expect(expectDecodeError(BincodeFormat.deserialize('k', tooBig), 'k').message).toContain('MAX_SAFE_INTEGER')
-    const overlong = payload([5], [2], [1, 0x87, 0x00])
-    expect(expectDecodeError(BincodeFormat.deserialize('k', overlong), 'k').message).toContain('needless bytes')
-    const nineBytes = payload([5], [2], [1, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])
-    expect(expectDecodeError(BincodeFormat.deserialize('k', nineBytes), 'k').message).toContain('longer than 8 bytes')
+    const tooBig = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([5], [2], tooBig, [0])), 'k').message).toContain('MAX_SAFE_INTEGER')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([5], [2], [1], [1, ...tooBig])), 'k').message).toContain('MAX_SAFE_INTEGER')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payloadV1([5], [2], [1, ...tooBig])), 'k').message).toContain('MAX_SAFE_INTEGER')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([5], [2], [0x87, 0x00], [0])), 'k').message).toContain('needless bytes')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([5], [2], [1], [1, 0x87, 0x00])), 'k').message).toContain('needless bytes')
+    const nineBytes = [0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payload([5], [2], [1], [1, ...nineBytes])), 'k').message).toContain('longer than 8 bytes')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', payloadV1([5], [2], [1, ...nineBytes])), 'k').message).toContain('longer than 8 bytes')
   })
 
   it('keeps every head of the instant range exact (zigzag varints past 2^53)', () => {
@@ -211,7 +262,7 @@ describe('BincodeFormat', () => {
     const one = orThrow(Layout.make({ seconds: 1 }, { alignment: 'uniform', timeZone: 'UTC' }))
     fc.assert(
       fc.property(head, (h) => {
-        const c = { layout: one, heads: [h], counts: [[1]] }
+        const c = { layout: one, heads: [h], newest: [1], older: [[]] }
         expect(BincodeFormat.deserialize('k', BincodeFormat.serialize(c))).toEqual(E.right(c))
       }),
       { numRuns: 1_000 }
@@ -219,8 +270,8 @@ describe('BincodeFormat', () => {
   })
 
   it('refuses to write what is not a counter rather than write wrong bytes', () => {
-    const c2 = { ...c, counts: [[-1], [], [], []] }
-    expect(() => BincodeFormat.serialize(c2)).toThrow(RangeError)
+    expect(() => BincodeFormat.serialize({ ...c, newest: [-1, 0, 0, 0] })).toThrow(RangeError)
+    expect(() => BincodeFormat.serialize({ ...c, older: [[-1], [], [], []] })).toThrow(RangeError)
     expect(() => BincodeFormat.serialize({ ...c, heads: [0.5, 0, 0, 0] })).toThrow(RangeError)
   })
 })
