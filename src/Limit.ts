@@ -67,14 +67,24 @@ export class LimitExceeded extends TinyCounterError {
     readonly constraint: Constraint,
     readonly retryAfter: O.Option<number>
   ) {
-    // A refusal is an answer, not a bug: skip the stack trace, which costs more than the check.
+    // A refusal is an answer, not a bug: skip the stack trace, which costs more than the check,
+    // and write the message only when someone reads it (see below).
     const stackTraceLimit = Error.stackTraceLimit
     Error.stackTraceLimit = 0
-    super(`${event} refused by ${describeConstraint(constraint)}${O.isSome(retryAfter) ? `; retry in ${retryAfter.value} ms` : ''}`)
+    super()
     Error.stackTraceLimit = stackTraceLimit
-    this.name = 'LimitExceeded'
   }
 }
+Object.defineProperties(LimitExceeded.prototype, {
+  name: { value: 'LimitExceeded', writable: true, configurable: true },
+  message: {
+    get(this: LimitExceeded): string {
+      const { event, constraint, retryAfter } = this
+      return `${event} refused by ${describeConstraint(constraint)}${O.isSome(retryAfter) ? `; retry in ${retryAfter.value} ms` : ''}`
+    },
+    configurable: true
+  }
+})
 
 /**
  * A constraint that cannot be evaluated against a layout: its unit is not tracked, no tracked unit

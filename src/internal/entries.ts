@@ -40,6 +40,23 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   private readonly entries = new Map<string, Entry>()
   /** Names whose entry is `inPlace`, so that `disownAll` visits those alone. */
   private readonly owned = new Set<string>()
+  /**
+   * The entry found last, by name: a limit's check and the record that follows it, or a query
+   * after a record, ask for the same name (usually the very same string) twice in a row.
+   */
+  private lastName: string | undefined
+  private lastEntry: Entry | undefined
+
+  /** The entry of `name`, if any. */
+  private find(name: string): Entry | undefined {
+    if (name === this.lastName) return this.lastEntry
+    const entry = this.entries.get(name)
+    if (entry !== undefined) {
+      this.lastName = name
+      this.lastEntry = entry
+    }
+    return entry
+  }
 
   constructor(counters: Iterable<readonly [string, Counter]> = []) {
     for (const [name, counter] of counters) this.set(name, counter)
@@ -50,7 +67,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   }
 
   get(name: string): Counter | undefined {
-    return this.entries.get(name)?.counter
+    return this.find(name)?.counter
   }
 
   has(name: string): boolean {
@@ -59,7 +76,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
 
   /** Sets the counter of `name` (shared with whoever handed it over: never changed in place). */
   set(name: string, counter: Counter): this {
-    const entry = this.entries.get(name)
+    const entry = this.find(name)
     if (entry === undefined) {
       this.entries.set(name, { counter, inPlace: false, window: undefined, from: Infinity, until: -Infinity, sum: O.none })
       return this
@@ -76,7 +93,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   /** Sets a private copy of `counter` as the counter of `name`, to be recorded into in place. */
   setOwned(name: string, counter: Counter): void {
     this.set(name, own(counter))
-    this.entries.get(name)!.inPlace = true
+    this.find(name)!.inPlace = true
     this.owned.add(name)
   }
 
@@ -85,7 +102,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
    * it; returns false (and changes nothing) otherwise.
    */
   recordInPlace(name: string, at: number, n: number): boolean {
-    const entry = this.entries.get(name)
+    const entry = this.find(name)
     if (entry === undefined || !entry.inPlace) return false
     recordInPlace(entry.counter as Owned, at, n)
     entry.window = undefined
@@ -94,6 +111,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
 
   delete(name: string): boolean {
     this.owned.delete(name)
+    if (name === this.lastName) this.lastName = this.lastEntry = undefined
     return this.entries.delete(name)
   }
 
@@ -116,7 +134,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
 
   /** `Query.sum` of the counter of `name` (`none` for an unknown name), remembered as described above. */
   sum(name: string, window: Window, now: number): O.Option<number> {
-    const entry = this.entries.get(name)
+    const entry = this.find(name)
     if (entry === undefined) return O.none
     if (entry.window === window && now >= entry.from && now < entry.until) return entry.sum
     const sum = Query.sum(entry.counter, window, now)

@@ -108,6 +108,11 @@ class CalendarGrid implements BucketGrid {
   private lo = Number.POSITIVE_INFINITY
   private hi = Number.NEGATIVE_INFINITY
   private current = 0
+  // The bucket cached before it: a refused limit looks at "now" and at the instant it could pass,
+  // turn after turn, and two entries keep both without a refill each time.
+  private lo2 = Number.POSITIVE_INFINITY
+  private hi2 = Number.NEGATIVE_INFINITY
+  private current2 = 0
 
   constructor(
     private readonly timeZone: string,
@@ -115,7 +120,23 @@ class CalendarGrid implements BucketGrid {
   ) {}
 
   indexOf(t: number): number {
-    return t >= this.lo && t < this.hi ? this.current : this.refill(t)
+    return t >= this.lo && t < this.hi ? this.current : this.miss(t)
+  }
+
+  /** Swaps in the second cached bucket when it holds `t`, else refills (the first becomes the second). */
+  private miss(t: number): number {
+    const { lo, hi, current } = this
+    if (t >= this.lo2 && t < this.hi2) {
+      this.lo = this.lo2
+      this.hi = this.hi2
+      this.current = this.current2
+    } else {
+      this.refill(t)
+    }
+    this.lo2 = lo
+    this.hi2 = hi
+    this.current2 = current
+    return this.current
   }
 
   /** Finds the bucket of `t` outside the cached one, and caches it. */
