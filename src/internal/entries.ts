@@ -12,7 +12,6 @@
 import * as O from 'fp-ts/lib/Option.js'
 import type { Counter } from '../Counter.js'
 import * as Query from '../Query.js'
-import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
 import { compile, positionOf } from './compiled.js'
 import type { Owned } from './transient.js'
@@ -30,11 +29,12 @@ interface Entry {
   window: Window | undefined
   from: number
   until: number
-  sum: O.Option<number>
+  /**
+   * The remembered sum, -1 for `none`. A number, not the `Option` itself: storing a new object in
+   * a long-lived one costs a write barrier and more work at each minor garbage collection.
+   */
+  sum: number
 }
-
-/** The whole time line: the answer of an untracked unit never changes. */
-const ALWAYS: readonly [number, number] = [-Infinity, Infinity]
 
 export class Entries implements Iterable<readonly [string, Counter]> {
   private readonly entries = new Map<string, Entry>()
@@ -78,7 +78,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   set(name: string, counter: Counter): this {
     const entry = this.find(name)
     if (entry === undefined) {
-      this.entries.set(name, { counter, inPlace: false, window: undefined, from: Infinity, until: -Infinity, sum: O.none })
+      this.entries.set(name, { counter, inPlace: false, window: undefined, from: Infinity, until: -Infinity, sum: -1 })
       return this
     }
     entry.counter = counter
@@ -136,22 +136,17 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   sum(name: string, window: Window, now: number): O.Option<number> {
     const entry = this.find(name)
     if (entry === undefined) return O.none
-    if (entry.window === window && now >= entry.from && now < entry.until) return entry.sum
+    if (entry.window === window && now >= entry.from && now < entry.until) return entry.sum < 0 ? O.none : O.some(entry.sum)
     const sum = Query.sum(entry.counter, window, now)
     if (window._tag === 'Buckets') {
-      const [from, until] = spanAt(entry.counter, window.unit, now)
+      const compiled = compile(entry.counter.layout)
+      const position = positionOf(compiled, window.unit)
+      // An untracked unit's answer (none) never changes.
+      entry.from = position < 0 ? -Infinity : compiled.grids[position]!.spanStart(now)
+      entry.until = position < 0 ? Infinity : compiled.grids[position]!.spanEnd(now)
       entry.window = window
-      entry.from = from
-      entry.until = until
-      entry.sum = sum
+      entry.sum = O.isSome(sum) ? sum.value : -1
     }
     return sum
   }
-}
-
-/** The instants around `now` with the same bucket index as `now` in `unit` (all of them when untracked). */
-const spanAt = (counter: Counter, unit: TimeUnit, now: number): readonly [number, number] => {
-  const compiled = compile(counter.layout)
-  const position = positionOf(compiled, unit)
-  return position < 0 ? ALWAYS : compiled.grids[position]!.spanOf(now)
 }

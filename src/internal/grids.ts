@@ -31,10 +31,12 @@ export interface BucketGrid {
   /** Same as `start`, as a method. */
   startOf(i: number): number
   /**
-   * Instants around `t` with the same bucket index as `t`, as `[from, until)`: the whole bucket, or
-   * (in a calendar grid) the part of it without an offset change.
+   * The first instant of the span around `t` whose instants share `t`'s bucket index: the whole
+   * bucket, or (in a calendar grid) the part of it without an offset change.
    */
-  spanOf(t: number): readonly [number, number]
+  spanStart(t: number): number
+  /** The end (exclusive) of the span of `spanStart`. */
+  spanEnd(t: number): number
 }
 
 /** Maps a local wall-clock time (UTC plus offset, in ms) to bucket indices and back. */
@@ -92,9 +94,12 @@ class UniformGrid implements BucketGrid {
     return this.origin + i * this.length
   }
 
-  spanOf(t: number): readonly [number, number] {
-    const start = this.startOf(this.indexOf(t))
-    return [start, start + this.length]
+  spanStart(t: number): number {
+    return this.startOf(this.indexOf(t))
+  }
+
+  spanEnd(t: number): number {
+    return this.startOf(this.indexOf(t) + 1)
   }
 
   readonly index = (t: number): number => this.indexOf(t)
@@ -165,9 +170,14 @@ class CalendarGrid implements BucketGrid {
     return hi
   }
 
-  spanOf(t: number): readonly [number, number] {
+  spanStart(t: number): number {
     this.indexOf(t) // leaves the bucket holding `t` in the cache
-    return [this.lo, this.hi]
+    return this.lo
+  }
+
+  spanEnd(t: number): number {
+    this.indexOf(t)
+    return this.hi
   }
 
   readonly index = (t: number): number => this.indexOf(t)

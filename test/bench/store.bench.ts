@@ -26,7 +26,7 @@ const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-export type StoreOp = 'record' | 'sum7'
+export type StoreOp = 'record' | 'sum7' | 'sum7-fresh'
 export type StoreVariant = 'store' | 'core' | 'typed-array' | 'floor'
 
 /** The shared starting point of the store cases (and the limit cases), as plain data. */
@@ -195,6 +195,80 @@ const storeSum7 = (history: StoreHistory): Body => {
   }
 }
 
+/**
+ * The 7-day sum when the store cannot answer from memory: each visit of a name asks for the other
+ * of 7 and 8 days, and a store remembers one window per event. (The peers alternate alike.)
+ */
+const storeSum7Fresh = (history: StoreHistory): Body => {
+  const store = storeWithHistory(history)
+  const names = history.names
+  exerciseStore(store, names)
+  let next = 0
+  let days = 7
+  return (ops) => {
+    let k = next
+    let s = 0
+    let n = days
+    for (let i = 0; i < ops; i++) {
+      const o = store.query(names[k]!).lastDays(n).sum()
+      if (o._tag === 'Some') s += o.value
+      if (++k === names.length) {
+        k = 0
+        n = 15 - n
+      }
+    }
+    next = k
+    days = n
+    return s
+  }
+}
+
+const coreSum7Fresh = (history: StoreHistory): Body => {
+  const counters = coreCounters(history)
+  const names = history.names
+  const windows = { 7: Window.last(7, 'days'), 8: Window.last(8, 'days') } as const
+  let next = 0
+  let days: 7 | 8 = 7
+  return (ops) => {
+    let k = next
+    let s = 0
+    let n = days
+    for (let i = 0; i < ops; i++) {
+      const o = Query.sum(counters.get(names[k]!)!, windows[n], Date.now())
+      if (o._tag === 'Some') s += o.value
+      if (++k === names.length) {
+        k = 0
+        n = n === 7 ? 8 : 7
+      }
+    }
+    next = k
+    days = n
+    return s
+  }
+}
+
+const typedSum7Fresh = (history: StoreHistory): Body => {
+  const rings = typedRings(history)
+  const names = history.names
+  let next = 0
+  let days = 7
+  return (ops) => {
+    let k = next
+    let s = 0
+    let n = days
+    for (let i = 0; i < ops; i++) {
+      s += rings.get(names[k]!)!.sum(DAYS, 0, n, Date.now())
+      if (++k === names.length) {
+        k = 0
+        n = 15 - n
+      }
+    }
+    next = k
+    days = n
+    return s
+  }
+}
+
 const coreSum7 = (history: StoreHistory): Body => {
   const counters = coreCounters(history)
   const names = history.names
@@ -264,5 +338,9 @@ export const storeCases: ReadonlyArray<StoreCase> = [
   { id: storeCaseId('sum7', 'core'), prepare: coreSum7 },
   { id: storeCaseId('sum7', 'typed-array'), prepare: typedSum7 },
   { id: storeCaseId('record', 'floor'), prepare: floor },
-  { id: storeCaseId('sum7', 'floor'), prepare: floor }
+  { id: storeCaseId('sum7', 'floor'), prepare: floor },
+  { id: storeCaseId('sum7-fresh', 'store'), prepare: storeSum7Fresh },
+  { id: storeCaseId('sum7-fresh', 'core'), prepare: coreSum7Fresh },
+  { id: storeCaseId('sum7-fresh', 'typed-array'), prepare: typedSum7Fresh },
+  { id: storeCaseId('sum7-fresh', 'floor'), prepare: floor }
 ]
