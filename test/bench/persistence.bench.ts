@@ -19,8 +19,9 @@
  * daily for 60 days, one with every bucket of every unit full), and the floor of the files backend
  * on this machine: the same system calls a persist and a load make, timed without the library.
  */
+import { execFileSync } from 'node:child_process'
 import * as callbackFs from 'node:fs'
-import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
@@ -178,7 +179,7 @@ const formats: ReadonlyArray<Formatter> = [JsonFormat, BincodeFormat]
 /** Bytes of the value of each typical counter in each format, checked to decode back to it. */
 const bytesPerEvent = (): ReadonlyArray<readonly [string, ReadonlyArray<number>]> =>
   typicalCounters(Date.now()).map(([what, counter]) => {
-    const full = counter.counts.every((counts, u) => counts.length === counter.layout.tracks[u]!.buckets && counts.every((n) => n > 0))
+    const full = Counter.toBuckets(counter).every((counts, u) => counts.length === counter.layout.tracks[u]!.buckets && counts.every((n) => n > 0))
     if (what.startsWith('every bucket') && !full) throw new Error('the full counter has an empty bucket')
     return [
       what,
@@ -242,6 +243,7 @@ const measure = async (op: PersistOp, backend: Backend, options: PersistenceOpti
 // the floor: what the disk and Node's file system calls cost, without the library
 // -------------------------------------------------------------------------------------------------
 
+/** Files of the smaller measures of the floor. */
 const FLOOR_FILES = 2_000
 const tinyFile = new Uint8Array(49).fill(7)
 
@@ -253,7 +255,27 @@ const pool = async (n: number, limit: number, task: (i: number) => Promise<void>
   }))
 }
 
-/** Microseconds per call, or per file, of the raw operations a persist and a load of files make. */
+const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6
+
+/** `sync -f dir`: syncfs(2) of the file system, as FilePerEvent runs it for a large batch. */
+const syncfs = (dir: string): void => {
+  execFileSync('sync', ['-f', dir], { stdio: 'ignore' })
+}
+
+/** Creates `path` with `data`, blocking: open (new file), write, close. */
+const createSync = (path: string, data: Uint8Array): void => {
+  const fd = openSync(path, 'wx')
+  writeSync(fd, data)
+  closeSync(fd)
+}
+
+const fsyncDirectory = (dir: string): void => {
+  const fd = openSync(dir, 'r')
+  fsyncSync(fd)
+  closeSync(fd)
+}
+
+/** Microseconds per file (or milliseconds in all) of the raw operations a persist and a load of files make. */
 const floor = async (): Promise<Record<string, number>> => {
   const dir = mkdtempSync(join(os.tmpdir(), 'tiny-counter-bench-floor-'))
   try {
@@ -267,39 +289,70 @@ const floor = async (): Promise<Record<string, number>> => {
       fsyncs.push(Number(process.hrtime.bigint() - t0) / 1e3)
       closeSync(fd)
     }
-    // What a batch does per file, with raw calls and the same 16 at once: create, write, fsync,
-    // close; then, one after the other, rename over the file. Twice: the second round replaces the
-    // files of the first, as the persists of the benchmark (and of an application) do.
-    const round = async (prefix: string): Promise<readonly [number, number]> => {
-      const t0 = process.hrtime.bigint()
-      await pool(FLOOR_FILES, 16, async (i) => {
-        const handle = await fs.open(join(dir, `.${prefix}${i}`), 'wx')
-        await handle.writeFile(tinyFile)
-        await handle.sync()
-        await handle.close()
-      })
-      const t1 = process.hrtime.bigint()
-      for (let i = 0; i < FLOOR_FILES; i++) await fs.rename(join(dir, `.${prefix}${i}`), join(dir, `e${i}.bin`))
-      return [Number(t1 - t0) / 1e3 / FLOOR_FILES, Number(process.hrtime.bigint() - t1) / 1e3 / FLOOR_FILES]
+    // A persist of EVENTS files as FilePerEvent makes it, with raw blocking calls: temporary files
+    // (create, write, close), one syncfs, renames over the files, a fsync of the directory. Twice:
+    // the second round replaces the files of the first, as the persists of the benchmark do.
+    const events = join(dir, 'events')
+    mkdirSync(events)
+    for (let i = 0; i < EVENTS; i++) createSync(join(events, `e${i}.bin`), tinyFile)
+    syncfs(events)
+    const persistRound = (prefix: string): Record<string, number> => {
+      let t0 = process.hrtime.bigint()
+      for (let i = 0; i < EVENTS; i++) createSync(join(events, `.${prefix}${i}.tmp`), tinyFile)
+      const create = since(t0)
+      t0 = process.hrtime.bigint()
+      syncfs(events)
+      const flush = since(t0)
+      t0 = process.hrtime.bigint()
+      for (let i = 0; i < EVENTS; i++) renameSync(join(events, `.${prefix}${i}.tmp`), join(events, `e${i}.bin`))
+      const rename = since(t0)
+      t0 = process.hrtime.bigint()
+      fsyncDirectory(events)
+      return { create: (create * 1e3) / EVENTS, flush, rename: (rename * 1e3) / EVENTS, directory: since(t0) }
     }
-    await round('t')
-    const [written, renamed] = await round('u')
-    // Creating and writing without fsync: what a file costs by itself.
+    persistRound('t')
+    const persist = persistRound('u')
+    // The same files made durable one by one instead: a fsync each, 16 at once through the pool.
+    const perFile = join(dir, 'per-file')
+    mkdirSync(perFile)
+    for (let i = 0; i < FLOOR_FILES; i++) createSync(join(perFile, `p${i}`), tinyFile)
     let t0 = process.hrtime.bigint()
     await pool(FLOOR_FILES, 16, async (i) => {
-      const handle = await fs.open(join(dir, `.v${i}`), 'wx')
-      await handle.writeFile(tinyFile)
+      const handle = await fs.open(join(perFile, `p${i}`), 'r')
+      await handle.sync()
       await handle.close()
     })
-    const unsynced = Number(process.hrtime.bigint() - t0) / 1e3 / FLOOR_FILES
-    // Reading the files back: 64 at once through the callback API (open, read, close), and, for
-    // comparison, one after the other with blocking calls.
-    const paths = Array.from({ length: FLOOR_FILES }, (_, i) => join(dir, `e${i}.bin`))
-    const reads: number[] = []
+    const fsyncEach = (since(t0) * 1e3) / FLOOR_FILES
+    // Where a replacement goes: removing a file that holds a block (which the file system frees,
+    // and discards when mounted with -o discard) against an empty one; renaming to a new name.
+    const each = (n: number, task: (i: number) => void): number => {
+      const t = process.hrtime.bigint()
+      for (let i = 0; i < n; i++) task(i)
+      return (since(t) * 1e3) / n
+    }
+    const sample = 500
+    for (let i = 0; i < sample; i++) createSync(join(perFile, `full${i}`), tinyFile)
+    for (let i = 0; i < sample; i++) createSync(join(perFile, `empty${i}`), new Uint8Array(0))
+    syncfs(perFile)
+    const unlinkFull = each(sample, (i) => unlinkSync(join(perFile, `full${i}`)))
+    const unlinkEmpty = each(sample, (i) => unlinkSync(join(perFile, `empty${i}`)))
+    const renameNew = each(sample, (i) => renameSync(join(perFile, `p${i}`), join(perFile, `q${i}`)))
+    // Reading the files back: blocking calls one after the other (open, pread, close, as
+    // FilePerEvent reads), and, for comparison, 64 at once through the pool with callbacks.
+    const paths = Array.from({ length: EVENTS }, (_, i) => join(events, `e${i}.bin`))
+    const buffer = new Uint8Array(64 * 1024)
     const blocking: number[] = []
+    const reads: number[] = []
     for (let r = 0; r < 5; r++) {
       t0 = process.hrtime.bigint()
-      await pool(FLOOR_FILES, 64, (i) =>
+      for (const path of paths) {
+        const fd = openSync(path, 'r')
+        readSync(fd, buffer, 0, buffer.length, 0)
+        closeSync(fd)
+      }
+      blocking.push((since(t0) * 1e3) / EVENTS)
+      t0 = process.hrtime.bigint()
+      await pool(EVENTS, 64, (i) =>
         new Promise<void>((resolve, reject) =>
           callbackFs.open(paths[i]!, 'r', (e, fd) => {
             if (e !== null) return reject(e)
@@ -307,12 +360,18 @@ const floor = async (): Promise<Record<string, number>> => {
           })
         )
       )
-      reads.push(Number(process.hrtime.bigint() - t0) / 1e3 / FLOOR_FILES)
-      t0 = process.hrtime.bigint()
-      for (const path of paths) readFileSync(path)
-      blocking.push(Number(process.hrtime.bigint() - t0) / 1e3 / FLOOR_FILES)
+      reads.push((since(t0) * 1e3) / EVENTS)
     }
-    return { fsync: median(fsyncs), written, renamed, unsynced, read: median(reads), blocking: median(blocking) }
+    return {
+      fsync: median(fsyncs),
+      ...Object.fromEntries(Object.entries(persist).map(([k, v]) => [`persist.${k}`, v])),
+      fsyncEach,
+      unlinkFull,
+      unlinkEmpty,
+      renameNew,
+      blocking: median(blocking),
+      read: median(reads)
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -368,13 +427,17 @@ export const persistenceSection = async (args: ReadonlyArray<string> = process.a
   console.log('')
 
   const us = (n: number): string => `${n.toFixed(0)} µs`
-  console.log(`the files floor (raw node:fs calls on the same disk, ${FLOOR_FILES} files of ${tinyFile.length} bytes, no library code):`)
+  const floorMs = EVENTS * (raw['persist.create']! + raw['persist.rename']!) / 1e3 + raw['persist.flush']! + raw['persist.directory']!
+  console.log(`the files floor (raw node:fs calls on the same disk, files of ${tinyFile.length} bytes, no library code):`)
   console.log(`  fsync of a small new file, alone: ${us(raw.fsync!)} per call (median of 300)`)
-  console.log(`  create + write + fsync + close, 16 at once: ${us(raw.written!)} per file; the same without fsync: ${us(raw.unsynced!)} per file`)
-  console.log(`  rename over the file it replaces, one after the other: ${us(raw.renamed!)} per file`)
-  console.log(`  => a persist of ${EVENTS} files cannot take less than about ${((EVENTS * (raw.written! + raw.renamed!)) / 1e3).toFixed(0)} ms here`)
-  console.log(`  open + read + close, 64 at once (callbacks): ${us(raw.read!)} per file => about ${((EVENTS * raw.read!) / 1e3).toFixed(0)} ms for ${EVENTS} files`)
-  console.log(`  (blocking readFileSync, one after the other, for comparison: ${us(raw.blocking!)} per file)\n`)
+  console.log(`  a persist of ${EVENTS} files as FilePerEvent makes it, replacing the files of the persist before:`)
+  console.log(`    create + write + close (blocking): ${us(raw['persist.create']!)} per file; one syncfs (sync -f): ${raw['persist.flush']!.toFixed(0)} ms;`)
+  console.log(`    rename over the old file (blocking): ${us(raw['persist.rename']!)} per file; fsync of the directory: ${raw['persist.directory']!.toFixed(1)} ms`)
+  console.log(`    => a durable persist of ${EVENTS} files cannot take less than about ${floorMs.toFixed(0)} ms here`)
+  console.log(`  a fsync per file instead of the syncfs (16 at once through the pool): ${us(raw.fsyncEach!)} per file => about ${((EVENTS * raw.fsyncEach!) / 1e3).toFixed(0)} ms`)
+  console.log(`  where a replacement goes: unlink of a ${tinyFile.length}-byte file ${us(raw.unlinkFull!)}, of an empty file ${us(raw.unlinkEmpty!)}; rename to a new name ${us(raw.renameNew!)}`)
+  console.log(`  open + pread + close, blocking, one after the other: ${us(raw.blocking!)} per file => about ${((EVENTS * raw.blocking!) / 1e3).toFixed(0)} ms for ${EVENTS} files`)
+  console.log(`  (through the thread pool, 64 at once with callbacks, for comparison: ${us(raw.read!)} per file)\n`)
 
   const target = (op: PersistOp, backend: Backend): Check => {
     const value = ms(op, backend)
@@ -383,7 +446,8 @@ export const persistenceSection = async (args: ReadonlyArray<string> = process.a
   return [
     ...ops.flatMap((op) => backends.map((backend) => target(op, backend))),
     ...formats.map((format, f): Check => [`bytes per event (${format.name}): recorded once / used daily for 60 days / every bucket full`, undefined, sizes.map(([, bytes]) => bytes[f]).join(' / ')]),
-    [`files floor: fsync per call / create+write+fsync+close per file (16 at once) / rename per file`, undefined, `${us(raw.fsync!)} / ${us(raw.written!)} / ${us(raw.renamed!)}`]
+    [`files floor: durable persist of ${EVENTS} files (create+write+close, syncfs, rename over, directory fsync)`, undefined, `${floorMs.toFixed(0)} ms`],
+    [`files floor per file: create+write+close / rename over / unlink of a ${tinyFile.length}-byte file / fsync alone`, undefined, `${us(raw['persist.create']!)} / ${us(raw['persist.rename']!)} / ${us(raw.unlinkFull!)} / ${us(raw.fsync!)}`]
   ]
 }
 

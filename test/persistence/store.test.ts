@@ -1,9 +1,12 @@
 // The store with storage: loading (and converting) what is stored, dirty tracking across persists,
 // failures that keep events dirty, persists that never interleave, close, auto-persist and compact.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { EventStore, JsonFormat, MemoryStorage, TestClock } from 'tiny-counter'
+import { Envelope, EventStore, FilePerEvent, JsonFormat, MemoryStorage, TestClock } from 'tiny-counter'
 import type { Storage, Write } from 'tiny-counter'
 
 const start = Date.UTC(2026, 10, 25, 12)
@@ -71,6 +74,29 @@ describe('a store with storage', () => {
     expect(again.query('broken').ever().sum()).toEqual(O.none)
     expect(again.loadErrors.map((e) => [e._tag, e.key])).toEqual([['DecodeError', 'broken']])
     expect(await storage.load('broken')).toEqual(new Uint8Array([1, 2, 3])) // never silently overwritten
+  })
+
+  it('reports a garbage and a truncated file among many files with their keys, and loads every other event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-store-'))
+    try {
+      const storage = await FilePerEvent.open(dir, '.bin')
+      const first = await open(storage)
+      const names = Array.from({ length: 400 }, (_, i) => `event/${i}: ünï`)
+      names.forEach((name, i) => first.recordCount(name, i + 1))
+      expect(await first.close()).toEqual(E.right(undefined))
+      // FilePerEvent's file name: a-z, 0-9, _ and - kept, every other UTF-8 byte as %XX.
+      const escape = (byte: number): string => (/[a-z0-9_-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
+      const fileOf = (key: string): string => join(dir, `${[...new TextEncoder().encode(key)].map(escape).join('')}.bin`)
+      const truncated = readFileSync(fileOf(names[7]!))
+      writeFileSync(fileOf(names[7]!), truncated.subarray(0, truncated.length - 3))
+      writeFileSync(fileOf(names[300]!), 'not a counter at all')
+      const again = await open(storage)
+      expect(again.loadErrors.map((e) => [e._tag, e.key])).toEqual([['DecodeError', names[7]], ['DecodeError', names[300]]].sort((a, b) => (a[1]! < b[1]! ? -1 : 1)))
+      expect(again.events()).toHaveLength(398)
+      names.forEach((name, i) => expect(again.query(name).ever().sum()).toEqual(i === 7 || i === 300 ? O.none : O.some(i + 1)))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('writes only dirty events, and keeps an event changed during the write dirty', async () => {
@@ -161,7 +187,7 @@ describe('a store with storage', () => {
     store.recordCount('e', 7)
     await store.close()
     const text = new TextDecoder().decode((await storage.load('e'))!)
-    expect(JSON.parse(text).version).toBe(1)
+    expect(JSON.parse(text).version).toBe(Envelope.VERSION)
     const again = await EventStore.builder().withStorage(storage).withFormat(JsonFormat).build()
     expect(again.query('e').ever().sum()).toEqual(O.some(7))
   })

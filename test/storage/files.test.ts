@@ -1,10 +1,12 @@
 // FilePerEvent on disk: file names that are safe on every file system and decode back to exactly
-// the key, the 240-byte limit, files the listing ignores, and writes that replace a file whole.
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+// the key, the 240-byte limit, files the listing ignores, writes that replace a file whole, and
+// large batches flushed with one syncfs(2) (or a fsync per file when that is not possible).
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as fc from 'fast-check'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { FilePerEvent, StorageError } from 'tiny-counter'
+import { counts, syncfsReportsErrors, syncfsSettings } from '../../src/internal/fileIO.js'
 import { key as anyKey, trickyKeys } from './arbitraries.js'
 import { cleanUp, temporaryDirectory } from './backends.js'
 
@@ -197,5 +199,86 @@ describe('FilePerEvent writes', () => {
     await storage.save('k', Uint8Array.of(1))
     await storage.close()
     expect([...(await storage.load('k'))!]).toEqual([1])
+  })
+})
+
+describe('FilePerEvent flushing a large batch with one syncfs', () => {
+  const defaults = { ...syncfsSettings }
+  afterEach(() => Object.assign(syncfsSettings, defaults))
+
+  /**
+   * A `sync` that logs its arguments and how many temporary files the directory holds when it
+   * runs (all of them: nothing is renamed into place before the flush), then runs the real one.
+   */
+  const loggingSync = (): { readonly command: string; readonly calls: () => ReadonlyArray<string> } => {
+    const dir = temporaryDirectory()
+    const log = join(dir, 'log')
+    const command = join(dir, 'sync')
+    writeFileSync(log, '')
+    writeFileSync(command, `#!/bin/sh\nprintf '%s %s\\n' "$*" "$(ls -A "$2" | grep -c '\\.tmp$')" >> '${log}'\nexec sync "$@"\n`)
+    chmodSync(command, 0o755)
+    return { command, calls: () => readFileSync(log, 'utf8').split('\n').filter((line) => line !== '') }
+  }
+
+  const saves = (n: number, value = 1) => Array.from({ length: n }, (_, i) => ({ key: `k${String(i).padStart(3, '0')}`, data: Uint8Array.of(value, i & 255) }))
+
+  it.runIf(syncfsReportsErrors())('syncs the file system once, with every temporary file written and none renamed yet', async () => {
+    const { dir, storage } = await open()
+    const sync = loggingSync()
+    Object.assign(syncfsSettings, { command: sync.command, minFiles: 5, usable: undefined })
+    const before = { ...counts }
+    await storage.batch(saves(8))
+    expect(sync.calls()).toEqual([`-f ${dir} 8`])
+    expect(counts.syncfs - before.syncfs).toBe(1)
+    expect(counts.fsync - before.fsync).toBe(0)
+    // Replacing the files works the same way; a batch below the threshold syncs each file.
+    await storage.batch(saves(8, 2))
+    await storage.batch(saves(4, 3))
+    expect(sync.calls()).toHaveLength(2)
+    expect(counts.fsync - before.fsync).toBe(4)
+    const all = await storage.loadAll()
+    expect(all.map(([key, data]) => [key, [...data]])).toEqual(saves(8).map(({ key }, i) => [key, [i < 4 ? 3 : 2, i]]))
+    expect(names(dir).filter((name) => name.startsWith('.'))).toEqual([])
+  })
+
+  it.each([
+    ['exits with an error', 'false'],
+    ['does not exist', '/nonexistent/tiny-counter-sync']
+  ])('falls back to a fsync per file when the command %s, and never tries it again', async (_, command) => {
+    const { dir, storage } = await open()
+    Object.assign(syncfsSettings, { command, minFiles: 5, usable: undefined })
+    const before = { ...counts }
+    await storage.batch(saves(6))
+    expect(counts.syncfs - before.syncfs).toBe(syncfsReportsErrors() ? 1 : 0)
+    expect(counts.fsync - before.fsync).toBe(6)
+    expect(syncfsSettings.usable).toBe(false)
+    await storage.batch(saves(7, 2))
+    expect(counts.syncfs - before.syncfs).toBe(syncfsReportsErrors() ? 1 : 0)
+    expect(counts.fsync - before.fsync).toBe(13)
+    expect((await storage.loadAll()).map(([key, data]) => [key, [...data]])).toEqual(saves(7, 2).map(({ key, data }) => [key, [...data]]))
+    expect(names(dir).filter((name) => name.startsWith('.'))).toEqual([])
+  })
+
+  it('stops such a batch at its first failure, in order, and leaves no temporary file', async () => {
+    const { dir, storage } = await open()
+    Object.assign(syncfsSettings, { minFiles: 5 })
+    mkdirSync(join(dir, 'k020.json'))
+    writeFileSync(join(dir, 'k020.json', 'inside'), '')
+    const writes = saves(40)
+    const error = await storage.batch(writes).then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect((error as StorageError).key).toBe('k020')
+    expect(await storage.listKeys()).toEqual(writes.slice(0, 20).map(({ key }) => key))
+    expect(names(dir).filter((name) => name.startsWith('.'))).toEqual([])
+  })
+
+  it('round-trips every tricky key through a large batch and loadAll', async () => {
+    const { dir, storage } = await open()
+    Object.assign(syncfsSettings, { minFiles: 5 })
+    await storage.batch(trickyKeys.map((key, i) => ({ key, data: Uint8Array.of(i) })))
+    const all = await storage.loadAll()
+    expect(all.map(([key]) => key)).toEqual([...trickyKeys].sort())
+    for (const [key, data] of all) expect([...data]).toEqual([trickyKeys.indexOf(key)])
+    expect(names(dir)).toHaveLength(trickyKeys.length)
   })
 })
