@@ -25,13 +25,23 @@ export interface Source {
  * so the common ones (`n` up to 128) are made once per unit instead of once per query. Anything
  * else, invalid arguments included (which throw), goes to `Window.last`.
  */
-const lastWindows: Partial<Record<TimeUnit, Array<Window.Window | undefined>>> = {}
 const MAX_REMEMBERED_LAST = 128
-const lastWindow = (n: number, unit: TimeUnit): Window.Window => {
-  if (!(isTimeUnit(unit) && Number.isInteger(n) && n >= 0 && n <= MAX_REMEMBERED_LAST)) return Window.last(n, unit)
-  const known = (lastWindows[unit] ??= [])
-  return (known[n] ??= Window.last(n, unit))
+/**
+ * One array per unit, in an object of fixed shape: `lastDays` reads `remembered.days`, a property
+ * known in advance, not a property chosen at run time (a slower, generic look-up).
+ */
+const remembered: Readonly<Record<TimeUnit, Array<Window.Window | undefined>>> = {
+  seconds: [],
+  minutes: [],
+  hours: [],
+  days: [],
+  weeks: [],
+  months: [],
+  years: []
 }
+const lastIn = (known: Array<Window.Window | undefined>, n: number, unit: TimeUnit): Window.Window =>
+  Number.isInteger(n) && n >= 0 && n <= MAX_REMEMBERED_LAST ? (known[n] ??= Window.last(n, unit)) : Window.last(n, unit)
+const lastWindow = (n: number, unit: TimeUnit): Window.Window => (isTimeUnit(unit) ? lastIn(remembered[unit], n, unit) : Window.last(n, unit))
 
 /**
  * Chooses a window; shared by the single-event, multi-event, ratio and delta builders.
@@ -62,7 +72,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('login_attempt').lastSeconds(31).sum(), O.some(1))
    */
   lastSeconds(n: number): R {
-    return this.over(lastWindow(n, 'seconds'))
+    return this.over(lastIn(remembered.seconds, n, 'seconds'))
   }
   /**
    * The last `n` minutes (bucket 0 is the current minute).
@@ -76,7 +86,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('api_call').lastMinutes(2).sum(), O.some(1))
    */
   lastMinutes(n: number): R {
-    return this.over(lastWindow(n, 'minutes'))
+    return this.over(lastIn(remembered.minutes, n, 'minutes'))
   }
   /**
    * The last `n` hours (bucket 0 is the current hour).
@@ -91,7 +101,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('error').lastHours(24).sum(), O.some(2))
    */
   lastHours(n: number): R {
-    return this.over(lastWindow(n, 'hours'))
+    return this.over(lastIn(remembered.hours, n, 'hours'))
   }
   /**
    * The last `n` days: today so far and the `n - 1` days before.
@@ -106,7 +116,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('app_launch').lastDays(8).sum(), O.some(2))
    */
   lastDays(n: number): R {
-    return this.over(lastWindow(n, 'days'))
+    return this.over(lastIn(remembered.days, n, 'days'))
   }
   /**
    * The last `n` weeks: this week so far (from Monday) and the `n - 1` weeks before.
@@ -122,7 +132,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('review').lastWeeks(2).sum(), O.some(2))
    */
   lastWeeks(n: number): R {
-    return this.over(lastWindow(n, 'weeks'))
+    return this.over(lastIn(remembered.weeks, n, 'weeks'))
   }
   /**
    * The last `n` months: this month so far and the `n - 1` months before.
@@ -137,7 +147,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('invoice').lastMonths(2).sum(), O.some(2))
    */
   lastMonths(n: number): R {
-    return this.over(lastWindow(n, 'months'))
+    return this.over(lastIn(remembered.months, n, 'months'))
   }
   /**
    * The last `n` years: this year so far and the `n - 1` years before.
@@ -151,7 +161,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('renewal').lastYears(2).sum(), O.some(1))
    */
   lastYears(n: number): R {
-    return this.over(lastWindow(n, 'years'))
+    return this.over(lastIn(remembered.years, n, 'years'))
   }
   /**
    * The last `n` buckets of any unit.
