@@ -60,18 +60,33 @@ export class Sqlite implements Storage {
   }
 
   /**
-   * Opens (creating them if needed) the database at `path` and its `events` table. Rejects with a
-   * `StorageError` when better-sqlite3 is not installed or the database cannot be opened.
+   * Opens (creating them if needed) the database at `path` and its `events` table, in WAL mode.
+   * With `{ readOnly: true }` it opens an existing database as it is, to read: no file, table or
+   * journal mode is created or changed, and every write is refused with a `StorageError` (the
+   * `tiny-counter` command inspects and exports this way). Rejects with a `StorageError` when
+   * better-sqlite3 is not installed or the database cannot be opened (read-only: also when it does
+   * not exist or has no `events` table).
    *
    * @example
    * import { Sqlite } from 'tiny-counter/sqlite'
    * import { StorageError } from 'tiny-counter'
+   * import { mkdtempSync } from 'node:fs'
+   * import { tmpdir } from 'node:os'
+   * import { join } from 'node:path'
    * const storage = await Sqlite.open(':memory:')
    * assert.deepEqual(await storage.listKeys(), [])
    * await storage.close()
    * await assert.rejects(Sqlite.open('/no/such/directory/events.db'), StorageError)
+   * const path = join(mkdtempSync(join(tmpdir(), 'sqlite-')), 'events.db')
+   * const writer = await Sqlite.open(path)
+   * await writer.save('launch', new Uint8Array([1]))
+   * await writer.close()
+   * const reader = await Sqlite.open(path, { readOnly: true })
+   * assert.deepEqual(await reader.listKeys(), ['launch'])
+   * await assert.rejects(reader.save('launch', new Uint8Array([2])), StorageError)
+   * await reader.close()
    */
-  static async open(path: string): Promise<Sqlite> {
+  static async open(path: string, options: { readonly readOnly?: boolean } = {}): Promise<Sqlite> {
     const operation = `open ${JSON.stringify(path)}`
     if (typeof path !== 'string' || path.length === 0) throw new StorageError(undefined, 'the database path must be a non-empty string', operation)
     let Driver: typeof BetterSqlite3
@@ -82,10 +97,16 @@ export class Sqlite implements Storage {
     }
     let db: BetterSqlite3.Database | undefined
     try {
-      db = new Driver(path)
-      db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = FULL')
-      db.exec(SCHEMA)
+      if (options.readOnly === true) {
+        db = new Driver(path, { readonly: true, fileMustExist: true })
+        const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'").get()
+        if (table === undefined) throw new Error('no events table: not a tiny-counter database')
+      } else {
+        db = new Driver(path)
+        db.pragma('journal_mode = WAL')
+        db.pragma('synchronous = FULL')
+        db.exec(SCHEMA)
+      }
       return new Sqlite(path, db, {
         load: db.prepare<[string], Uint8Array>('SELECT data FROM events WHERE key = ?').pluck(),
         // The whole row is the key and its data: replacing it is the upsert, with one lookup instead of two.

@@ -87,6 +87,33 @@ describe('tiny-counter inspect', () => {
     expect(json.stdout).toContain('app_launch: 5 in all')
   })
 
+  it('leaves the database as it was: its journal mode, and no table in a file that is not ours', async () => {
+    const Database = (await import('better-sqlite3')).default
+    const path = join(dir, 'rollback.db')
+    await fill(await Sqlite.open(path), 2) // WAL, as the library writes it
+    const raw = new Database(path)
+    raw.pragma('journal_mode = DELETE') // as another tool might have left it
+    raw.close()
+    const inspected = await cli('inspect', path, '--now', NOW_ISO)
+    expect(inspected.code).toBe(0)
+    const exported = await cli('export', path)
+    expect(exported.code).toBe(0)
+    const after = new Database(path, { readonly: true })
+    expect(after.pragma('journal_mode', { simple: true })).toBe('delete')
+    after.close()
+
+    const foreign = join(dir, 'foreign.db')
+    const other = new Database(foreign)
+    other.exec('CREATE TABLE notes (text TEXT)')
+    other.close()
+    const refused = await cli('inspect', foreign)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/no events table: not a tiny-counter database/)
+    const tables = new Database(foreign, { readonly: true })
+    expect(tables.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all()).toEqual(['notes'])
+    tables.close()
+  })
+
   it('fails clearly for a missing path', async () => {
     const missing = join(dir, 'nowhere.db')
     const { code, stdout, stderr } = await cli('inspect', missing)

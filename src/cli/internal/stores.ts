@@ -63,8 +63,9 @@ const detectExtension = (directory: string, fallback: string): string => {
 }
 
 /**
- * Opens the store at `path`. With `create`, a missing path becomes a new store (SQLite for a
- * `.db`/`.sqlite` name, else a directory of `fallbackExtension` files); without, it is an error.
+ * Opens the store at `path`. With `create` (a target to write), a missing path becomes a new store
+ * (SQLite for a `.db`/`.sqlite` name, else a directory of `fallbackExtension` files); without, it
+ * is a store to read: an error when missing, and a SQLite database is opened read-only.
  */
 export const openStore = async (path: string, options: { readonly create?: boolean; readonly fallbackExtension?: string } = {}): Promise<Opened> => {
   const stat = statOf(path)
@@ -73,7 +74,9 @@ export const openStore = async (path: string, options: { readonly create?: boole
   if (stat !== undefined && !stat.isFile() && !stat.isDirectory()) throw new CliError(`${path}: neither a SQLite file nor a directory`)
   try {
     if (sqlite) {
-      const storage = await Sqlite.open(path)
+      // A store that is only read is opened read-only: inspecting a database changes nothing in it
+      // (not even its journal mode), and a file that is not ours gets no table.
+      const storage = await Sqlite.open(path, { readOnly: options.create !== true })
       return { storage, kind: 'sqlite', format: BincodeFormat, describe: 'SQLite' }
     }
     const extension = stat === undefined ? (options.fallbackExtension ?? '.bin') : detectExtension(path, options.fallbackExtension ?? '.bin')
