@@ -15,6 +15,7 @@ import type { Window } from './Window.js'
 import { InvalidInstant } from './errors.js'
 import type { Compiled } from './internal/compiled.js'
 import { compile, positionOf } from './internal/compiled.js'
+import { someCount } from './internal/counts.js'
 import { dual } from './internal/dual.js'
 
 // -------------------------------------------------------------------------------------------------
@@ -139,7 +140,7 @@ export const sum: {
 
 const sumIn = (self: Counter, window: Window, at: number): O.Option<number> => {
   const view = windowView(self, window, at)
-  return view === undefined ? O.none : O.some(sumOf(view))
+  return view === undefined ? O.none : someCount(sumOf(view))
 }
 
 /**
@@ -208,7 +209,7 @@ export const countNonzero: {
   (self: Counter, window: Window, at: number): O.Option<number>
 } = dual(isWindowQuery, (self: Counter, window: Window, at: number): O.Option<number> => {
   const view = windowView(self, window, at)
-  return view === undefined ? O.none : O.some(nonzeroOf(view))
+  return view === undefined ? O.none : someCount(nonzeroOf(view))
 })
 
 /**

@@ -136,3 +136,16 @@ describe('a remembered sum at a bucket boundary', () => {
     expect(store.query('e').lastDays(1).sum()).toEqual({ _tag: 'Some', value: 1 })
   })
 })
+
+describe('small answers', () => {
+  it('are the very same Option object each time (selectors compare by identity)', () => {
+    const clock = TestClock.at(Date.UTC(2026, 5, 9, 12))
+    const store = EventStore.builder().withClock(clock).timeZone(ZONE).build()
+    store.recordCount('e', 3)
+    const first = store.query('e').lastDays(7).sum()
+    expect(first).toEqual({ _tag: 'Some', value: 3 })
+    expect(store.query('e').lastDays(7).sum()).toBe(first) // remembered
+    expect(store.query('e').lastDays(8).sum()).toBe(first) // computed again, same value
+    expect(Query.sum(store.exportAll().e!, Window.last(7, 'days'), clock.now())).toBe(first)
+  })
+})

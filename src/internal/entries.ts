@@ -14,6 +14,7 @@ import type { Counter } from '../Counter.js'
 import * as Query from '../Query.js'
 import type { Window } from '../Window.js'
 import { compile, positionOf } from './compiled.js'
+import { someCount } from './counts.js'
 import type { Owned } from './transient.js'
 import { own, recordInPlace } from './transient.js'
 
@@ -136,7 +137,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   sum(name: string, window: Window, now: number): O.Option<number> {
     const entry = this.find(name)
     if (entry === undefined) return O.none
-    if (entry.window === window && now >= entry.from && now < entry.until) return entry.sum < 0 ? O.none : O.some(entry.sum)
+    if (entry.window === window && now >= entry.from && now < entry.until) return entry.sum < 0 ? O.none : someCount(entry.sum)
     const sum = Query.sum(entry.counter, window, now)
     if (window._tag === 'Buckets') {
       const compiled = compile(entry.counter.layout)
