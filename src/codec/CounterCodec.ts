@@ -22,6 +22,27 @@ import { isVersion1Writing, knownCounter, knownCounterV1, knownLayout } from '..
 const refine = <A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity)
 
+/**
+ * A type whose valid values are recognised first by a one-pass check (`internal/knownShapes.ts`,
+ * the same rules); anything else goes to `validate`, the io-ts codecs, which name what is wrong.
+ */
+const withFastPath = <A, O>(
+  name: string,
+  is: (u: unknown) => u is A,
+  known: (u: unknown) => A | undefined,
+  validate: (u: unknown, c: t.Context) => t.Validation<A>,
+  encode: (a: A) => O
+): t.Type<A, O, unknown> =>
+  new t.Type<A, O, unknown>(
+    name,
+    is,
+    (u, c) => {
+      const found = known(u)
+      return found !== undefined ? t.success(found) : validate(u, c)
+    },
+    encode
+  )
+
 /** A non-negative safe integer. */
 export const Count = refine('Count', (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0)
 
@@ -60,13 +81,11 @@ const LayoutShape = t.strict({
  * layout is checked in one pass (`internal/knownShapes.ts`) and decoded to a shared frozen value,
  * once per distinct layout; anything else goes through the io-ts codecs below, which say why.
  */
-export const Layout: t.Type<LayoutT, LayoutT, unknown> = new t.Type<LayoutT, LayoutT, unknown>(
+export const Layout: t.Type<LayoutT, LayoutT, unknown> = withFastPath(
   'Layout',
   (u): u is LayoutT => E.isRight(LayoutShape.decode(u)),
-  (u, c) => {
-    const known = knownLayout(u)
-    return known !== undefined ? t.success(known) : validateLayout(u, c)
-  },
+  knownLayout,
+  validateLayout,
   t.identity
 )
 
@@ -124,13 +143,11 @@ const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
  * assert.ok(E.isRight(decoded) && Counter.Eq.equals(decoded.right, counter.right))
  * assert.ok(E.isLeft(CounterCodec.CounterV2.decode({ layout: Layout.utc, heads: [], counts: [] })))
  */
-export const CounterV2: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT, CounterT, unknown>(
+export const CounterV2: t.Type<CounterT, CounterT, unknown> = withFastPath(
   'Counter',
   (u): u is CounterT => E.isRight(CounterShape.decode(u)),
-  (u, c) => {
-    const known = knownCounter(u)
-    return known !== undefined ? t.success(known) : validateCounter(u, c)
-  },
+  knownCounter,
+  validateCounter,
   t.identity
 )
 
@@ -177,14 +194,12 @@ function validateCounter(u: unknown, c: t.Context): t.Validation<CounterT> {
  * const tooLong = CounterCodec.CounterV1.decode({ layout: Layout.utc, heads: [1, 1, 1, 1], counts: [[], new Array(25).fill(1), [], []] })
  * assert.ok(E.isLeft(tooLong) && tooLong.left[0]?.message === 'hours holds 24 buckets, got 25')
  */
-export const CounterV1: t.Type<CounterT, Version1, unknown> = new t.Type<CounterT, Version1, unknown>(
+export const CounterV1: t.Type<CounterT, Version1, unknown> = withFastPath(
   'CounterV1',
   (u): u is CounterT => CounterV2.is(u),
-  (u, c) => {
-    const known = knownCounterV1(u)
-    return known !== undefined ? t.success(known) : validateCounterV1(u, c)
-  },
-  (counter) => ({ layout: counter.layout, heads: counter.heads, counts: toBuckets(counter) })
+  knownCounterV1,
+  validateCounterV1,
+  (counter): Version1 => ({ layout: counter.layout, heads: counter.heads, counts: toBuckets(counter) })
 )
 
 function validateCounterV1(u: unknown, c: t.Context): t.Validation<CounterT> {
