@@ -59,7 +59,9 @@ export class FilePerEvent implements Storage {
 
   /**
    * Opens (creating it if needed) a directory of files named after their keys with `extension`:
-   * a dot and 1 to 14 letters, digits, `_` or `-`, such as `.json` or `.bin`.
+   * a dot and 1 to 14 letters, digits, `_` or `-`, such as `.json` or `.bin`. Temporary files that
+   * a process killed in the middle of a write left behind are deleted once they are ten minutes
+   * old (no write takes that long; a younger one may belong to a write still running).
    *
    * @example
    * import { FilePerEvent, StorageError } from 'tiny-counter'
@@ -81,6 +83,7 @@ export class FilePerEvent implements Storage {
     try {
       const [{ promises: fs }, io] = await Promise.all([import('node:fs'), import('../internal/fileIO.js')])
       await fs.mkdir(directory, { recursive: true })
+      await removeStaleTemporaries(fs, directory, Date.now())
       return new FilePerEvent(directory, extension, fs, io)
     } catch (cause) {
       throw new StorageError(undefined, cause, operation)
@@ -443,6 +446,31 @@ let temporaries = 0
 
 /** A name no other write of this process (or, almost surely, of another) is using. */
 const temporaryName = (): string => `tiny-counter-${process.pid}-${(temporaries++).toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+
+/** The files `temporaryName` makes (`.tiny-counter-<pid>-<n>-<random>.tmp`), and no other. */
+const TEMPORARY = /^\.tiny-counter-\d+-[0-9a-z]+-[0-9a-z]+\.tmp$/
+
+/** How old a temporary file must be before `open` takes it for the leftover of a crash. */
+const STALE_TEMPORARY_MS = 10 * 60_000
+
+/**
+ * Deletes the temporary files of writes that never finished (their process was killed between
+ * writing and renaming), once they are `STALE_TEMPORARY_MS` old. Best effort: a file that
+ * cannot be examined or deleted is left where it is.
+ */
+const removeStaleTemporaries = async (fs: FileSystem, directory: string, now: number): Promise<void> => {
+  const names = (await fs.readdir(directory)).filter((name) => TEMPORARY.test(name))
+  await Promise.all(
+    names.map(async (name) => {
+      const path = `${directory}/${name}`
+      try {
+        if (now - (await fs.stat(path)).mtimeMs >= STALE_TEMPORARY_MS) await fs.unlink(path)
+      } catch {
+        // Gone already (another process cleaned up), or not ours to delete: leave it.
+      }
+    })
+  )
+}
 
 const codeOf = (cause: unknown): unknown => (typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined)
 

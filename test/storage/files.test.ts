@@ -1,7 +1,7 @@
 // FilePerEvent on disk: file names that are safe on every file system and decode back to exactly
 // the key, the 240-byte limit, files the listing ignores, writes that replace a file whole, and
 // large batches flushed with one syncfs(2) (or a fsync per file when that is not possible).
-import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as fc from 'fast-check'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -199,6 +199,26 @@ describe('FilePerEvent writes', () => {
     await storage.save('k', Uint8Array.of(1))
     await storage.close()
     expect([...(await storage.load('k'))!]).toEqual([1])
+  })
+})
+
+describe('FilePerEvent cleaning up after a crash', () => {
+  it('deletes the temporary files of writes that never finished once they are ten minutes old, and nothing else', async () => {
+    const dir = temporaryDirectory()
+    const elevenMinutesAgo = (Date.now() - 11 * 60_000) / 1000
+    const files = {
+      stale: '.tiny-counter-4242-7-k3j9x2ab.tmp', // a process killed between writing and renaming
+      recent: '.tiny-counter-4242-8-p0q1r2st.tmp', // may belong to a write still running
+      dotfile: '.keep', // not ours
+      event: 'launch.bin'
+    }
+    for (const name of Object.values(files)) {
+      writeFileSync(join(dir, name), 'bytes')
+      if (name !== files.recent) utimesSync(join(dir, name), elevenMinutesAgo, elevenMinutesAgo)
+    }
+    const storage = await FilePerEvent.open(dir, '.bin')
+    expect(readdirSync(dir).sort()).toEqual([files.dotfile, files.recent, files.event].sort())
+    expect(await storage.listKeys()).toEqual(['launch'])
   })
 })
 
