@@ -135,7 +135,9 @@ export class Entries implements Iterable<readonly [string, Counter]> {
 
   /** `Query.sum` of the counter of `name` (`none` for an unknown name), remembered as described above. */
   sum(name: string, window: Window, now: number): O.Option<number> {
-    const entry = this.find(name)
+    // A plain look-up: queries go from name to name (a dashboard), where `find`'s memory of the
+    // last name would only be written over.
+    const entry = this.entries.get(name)
     if (entry === undefined) return O.none
     if (entry.window === window && now >= entry.from && now < entry.until) return entry.sum < 0 ? O.none : someCount(entry.sum)
     const sum = Query.sum(entry.counter, window, now)
