@@ -18,6 +18,7 @@ import { MAX_INSTANT, MIN_INSTANT } from './Calendar.js'
 import type { RecordError } from './errors.js'
 import { InvalidCount, InvalidInstant } from './errors.js'
 import { compile } from './internal/compiled.js'
+import { zerosOf } from './internal/counts.js'
 import { dual } from './internal/dual.js'
 
 // -------------------------------------------------------------------------------------------------
@@ -444,22 +445,15 @@ const olderAfter = (newest: number, older: ReadonlyArray<number>, by: number, le
   if (end === 0) {
     if (newest === 0 || by > room) return NO_COUNTS
     // Only the old newest bucket stays: by - 1 zeros, then it.
-    const out = zeros(by)
+    const out = zerosOf(by).slice() // exact size
     out[by - 1] = newest
-    return out.slice() // exact size
+    return out
   }
   // One exact-size array: a slice when `older` is long enough (the steady state), values slid inside it.
-  const out = older.length >= by + end ? older.slice(0, by + end) : older.concat(zeros(by + end - older.length))
+  const out = older.length >= by + end ? older.slice(0, by + end) : older.concat(zerosOf(by + end - older.length))
   for (let i = end - 1; i >= 0; i--) out[by + i] = out[i]!
   for (let i = 0; i < by - 1; i++) out[i] = 0
   out[by - 1] = newest
-  return out
-}
-
-/** `length` zeros in a packed array (to `concat`: the result of `concat` has an exact size). */
-const zeros = (length: number): number[] => {
-  const out: number[] = []
-  for (let i = 0; i < length; i++) out.push(0)
   return out
 }
 
@@ -472,7 +466,7 @@ const addAt = (counts: ReadonlyArray<number>, position: number, n: number): Read
     return out
   }
   // One exact-size array (`push` would leave spare capacity that a stored counter keeps).
-  const out = counts.concat(zeros(position + 1 - counts.length))
+  const out = counts.concat(zerosOf(position + 1 - counts.length))
   out[position] = n
   return out
 }

@@ -1,14 +1,34 @@
 /**
- * `some(n)` for the small counts queries answer most, each made once, when first needed: an
- * `Option` is an immutable value, so one object can stand for every `some(3)`. A query then
- * allocates nothing for a small answer, and a selector that asks again gets the very same object
- * (React and Redux compare by identity).
+ * Values shared by everything that builds bucket arrays and answers: runs of zeros to grow arrays
+ * with, and `some(n)` for small answers.
  */
 import * as O from 'fp-ts/lib/Option.js'
+
+const zeroRuns: Array<ReadonlyArray<number>> = []
+
+/**
+ * `n` zeros, one shared array per length, never to be changed: `concat` it (the result has an
+ * exact size) or `slice` it. Built by `push` and not frozen: both keep it packed small integers,
+ * and so the arrays made from it (a holey array is read more slowly everywhere).
+ */
+export const zerosOf = (n: number): ReadonlyArray<number> => {
+  let run = zeroRuns[n]
+  if (run === undefined) {
+    const made: number[] = []
+    for (let i = 0; i < n; i++) made.push(0)
+    zeroRuns[n] = run = made
+  }
+  return run
+}
 
 const SHARED = 1024
 const shared: Array<O.Option<number> | undefined> = []
 
-/** `O.some(n)`, one shared frozen object for each integer from 0 to 1023. */
+/**
+ * `O.some(n)`, one shared frozen object for each integer from 0 to 1023, made when first needed:
+ * an `Option` is an immutable value, so one object can stand for every `some(3)`. A query then
+ * allocates nothing for a small answer, and a selector that asks again gets the very same object
+ * (React and Redux compare by identity).
+ */
 export const someCount = (n: number): O.Option<number> =>
   n >= 0 && n < SHARED && Number.isInteger(n) ? (shared[n] ??= Object.freeze(O.some(n))) : O.some(n)

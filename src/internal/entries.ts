@@ -63,10 +63,6 @@ export class Entries implements Iterable<readonly [string, Counter]> {
     for (const [name, counter] of counters) this.set(name, counter)
   }
 
-  get size(): number {
-    return this.entries.size
-  }
-
   get(name: string): Counter | undefined {
     return this.find(name)?.counter
   }

@@ -8,6 +8,7 @@
 import type { Counter } from '../Counter.js'
 import { MAX_COUNT } from '../Counter.js'
 import { compile } from './compiled.js'
+import { zerosOf } from './counts.js'
 
 /** A counter whose arrays belong to one store and may be changed in place. */
 export interface Owned {
@@ -50,21 +51,6 @@ const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
 // for as long as it lives, and a longer `length` would leave holes (a holey array is read more
 // slowly everywhere). A counter grows only while it fills up; in steady state (every bucket
 // counted) the arrays keep their length and no runtime call or allocation happens.
-
-/**
- * Shared runs of zeros to grow arrays with, never changed (`concat` only reads them). Built by
- * `push` and not frozen: both keep them packed small integers, and so the arrays grown with them.
- */
-const zeros: Array<ReadonlyArray<number>> = []
-const zerosOf = (n: number): ReadonlyArray<number> => {
-  let run = zeros[n]
-  if (run === undefined) {
-    const made: number[] = []
-    for (let i = 0; i < n; i++) made.push(0)
-    zeros[n] = run = made
-  }
-  return run
-}
 
 /**
  * The older buckets after the unit moves `by >= 1` buckets forward, for a unit of `length` buckets
