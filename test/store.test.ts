@@ -156,6 +156,30 @@ describe('queries', () => {
     expect(store.query('e').lastDays(2).buckets()).toEqual(O.some([[0, 1], [1, 2]]))
   })
 
+  it('answers lastSeconds ... lastYears exactly as last(n, unit) and as a one-event queryMany', () => {
+    const q = store.query('e')
+    const many = store.queryMany(['e'])
+    const named = [
+      ['seconds', (n: number) => q.lastSeconds(n), (n: number) => many.lastSeconds(n)],
+      ['minutes', (n: number) => q.lastMinutes(n), (n: number) => many.lastMinutes(n)],
+      ['hours', (n: number) => q.lastHours(n), (n: number) => many.lastHours(n)],
+      ['days', (n: number) => q.lastDays(n), (n: number) => many.lastDays(n)],
+      ['weeks', (n: number) => q.lastWeeks(n), (n: number) => many.lastWeeks(n)],
+      ['months', (n: number) => q.lastMonths(n), (n: number) => many.lastMonths(n)],
+      ['years', (n: number) => q.lastYears(n), (n: number) => many.lastYears(n)]
+    ] as const
+    for (const [unit, ours, theirs] of named) {
+      for (const n of [0, 1, 2, 7, 21, 200]) {
+        const answers = [ours(n), q.last(n, unit), theirs(n)].map((range) => [range.sum(), range.buckets(), range.countNonzero()])
+        expect(answers[0], `${unit} ${n}`).toEqual(answers[1])
+        expect(answers[0], `${unit} ${n}`).toEqual(answers[2])
+      }
+    }
+    expect(q.lastDays(21).sum()).toEqual(O.some(21))
+    expect(() => q.lastDays(-1)).toThrow(expect.objectContaining({ name: 'InvalidWindow' }))
+    expect(() => q.lastHours(1.5)).toThrow(expect.objectContaining({ name: 'InvalidWindow' }))
+  })
+
   it('first and last seen', () => {
     expect(store.query('e').lastSeen()).toEqual(O.some(0))
     expect(store.query('e').firstSeenIn('days')).toEqual(O.some(20 * D))

@@ -132,10 +132,16 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   /** `Query.sum` of the counter of `name` (`none` for an unknown name), remembered as described above. */
   sum(name: string, window: Window, now: number): O.Option<number> {
     // A plain look-up: queries go from name to name (a dashboard), where `find`'s memory of the
-    // last name would only be written over.
+    // last name would only be written over. This part is kept small, so that V8 inlines it into
+    // the query builders (and can then drop their objects); the rest is `sumAfresh`.
     const entry = this.entries.get(name)
     if (entry === undefined) return O.none
     if (entry.window === window && now >= entry.from && now < entry.until) return entry.sum < 0 ? O.none : someCount(entry.sum)
+    return this.sumAfresh(entry, window, now)
+  }
+
+  /** Reads the sum from the buckets, and remembers it when the window is a run of buckets. */
+  private sumAfresh(entry: Entry, window: Window, now: number): O.Option<number> {
     const sum = Query.sum(entry.counter, window, now)
     if (window._tag === 'Buckets') {
       const compiled = compile(entry.counter.layout)
