@@ -20,7 +20,10 @@ import { isTimeUnit, nominalMillis } from './TimeUnit.js'
 import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from './errors.js'
 import { InvalidCount, InvalidWindow, TinyCounterError, UnknownUnit } from './errors.js'
 import type { Compiled } from './internal/compiled.js'
-import { compile, positionOf } from './internal/compiled.js'
+import { compile } from './internal/compiled.js'
+import { countPasses, resolvedBuckets, resolvedPosition } from './internal/countPlan.js'
+import type { CountingState } from './internal/windowCount.js'
+import { COUNT_IN, countIn, currentIndex, windowSum } from './internal/windowCount.js'
 import type { BucketGrid } from './internal/grids.js'
 
 // -------------------------------------------------------------------------------------------------
@@ -249,28 +252,6 @@ const resolve = (compiled: Compiled, layout: Layout, constraint: Constraint, s: 
 }
 
 /**
- * The position of the unit a count window reads, as `resolve` finds it, or -1 where `resolve`
- * refuses; without allocating (the hot path of a check that passes).
- */
-const resolvedPosition = (compiled: Compiled, layout: Layout, s: Span): number => {
-  if (s._tag === 'Buckets') {
-    const position = positionOf(compiled, s.unit)
-    return position >= 0 && s.buckets <= compiled.lengths[position]! ? position : -1
-  }
-  for (let u = layout.tracks.length - 1; u >= 0; u--) {
-    const { unit, buckets } = layout.tracks[u]!
-    if (unit === 'weeks' || unit === 'months' || unit === 'years') continue
-    const length = nominalMillis[unit]
-    if (s.millis % length === 0 && s.millis / length <= buckets) return u
-  }
-  return -1
-}
-
-/** The number of buckets a count window reads at a position found by `resolvedPosition`. */
-const resolvedBuckets = (layout: Layout, s: Span, position: number): number =>
-  s._tag === 'Buckets' ? s.buckets : s.millis / nominalMillis[layout.tracks[position]!.unit]
-
-/**
  * `grid.start(i)` remembered: a calendar grid finds a bucket's first instant by a search, and a
  * refused check asks for the same few bucket starts again and again (a pure function of the grid
  * and the index, so remembering it changes nothing but the time taken).
@@ -288,14 +269,6 @@ const startOf = (grid: BucketGrid, i: number): number => {
   return start
 }
 
-/** The newest bucket index of a unit at `at` (never before the counter's head). */
-const currentIndex = (counter: Counter | undefined, compiled: Compiled, position: number, at: number): number => {
-  const index = compiled.grids[position]!.indexOf(at)
-  if (counter === undefined || counter.heads.length === 0) return index
-  const head = counter.heads[position]!
-  return index > head ? index : head
-}
-
 /** Count of bucket `i` (0 = current) of a unit at `at`. */
 const bucketCount = (counter: Counter | undefined, position: number, current: number, i: number): number => {
   if (counter === undefined || counter.heads.length === 0) return 0
@@ -303,18 +276,6 @@ const bucketCount = (counter: Counter | undefined, position: number, current: nu
   if (j === 0) return counter.newest[position]!
   const older = counter.older[position]!
   return j >= 1 && j <= older.length ? older[j - 1]! : 0
-}
-
-const windowSum = (counter: Counter | undefined, position: number, current: number, buckets: number): number => {
-  if (counter === undefined || counter.heads.length === 0) return 0
-  // Stored bucket j (0: newest, j >= 1: older[j - 1]) is bucket j + shift of the window.
-  const shift = current - counter.heads[position]!
-  if (shift >= buckets) return 0
-  const older = counter.older[position]!
-  const end = Math.min(older.length, buckets - shift - 1)
-  let sum = counter.newest[position]!
-  for (let j = 0; j < end; j++) sum += older[j]!
-  return sum
 }
 
 /** The absolute index of the newest non-zero bucket of the finest unit holding data, with its unit. */
@@ -392,40 +353,30 @@ const otherPasses = (constraint: Constraint, state: LimitState, at: number, layo
 type CountConstraint = Extract<Constraint, { readonly _tag: 'AtMost' | 'AtLeast' }>
 
 /**
- * Whether `evaluate` would find that a count constraint passes at `at` (computed without
- * allocating), with the counter of its event already found. `false` also when it cannot be evaluated.
- */
-const countPasses = (
-  constraint: CountConstraint,
-  counter: Counter | undefined,
-  state: LimitState,
-  at: number,
-  layout: Layout,
-  compiled: Compiled
-): boolean => {
-  const position = resolvedPosition(compiled, layout, constraint.span)
-  if (position < 0) return false
-  const count = windowSum(counter, position, currentIndex(counter, compiled, position, at), resolvedBuckets(layout, constraint.span, position))
-  if (constraint._tag === 'AtLeast') return count >= constraint.limit
-  return count + (state.pendingOf?.(constraint.event) ?? 0) < constraint.limit
-}
-
-/**
  * Whether every constraint passes at `at`, without allocating. Consecutive count constraints on
  * one event (a limit's usual shape: `atMost(e, 10, 'minutes').atMost(e, 100, 'hours')`) look its
- * counter up once.
+ * counter up once; a store counts with its own counters (`COUNT_IN`).
  */
 const allPass = (constraints: ReadonlyArray<Constraint>, state: LimitState, at: number, layout: Layout, compiled: Compiled): boolean => {
+  const counting = (state as Partial<CountingState>)[COUNT_IN]
   let event: string | undefined
   let counter: Counter | undefined
   for (let i = 0; i < constraints.length; i++) {
     const constraint = constraints[i]!
     if (constraint._tag === 'AtMost' || constraint._tag === 'AtLeast') {
-      if (constraint.event !== event) {
-        event = constraint.event
-        counter = state.counterOf(event)
+      const position = resolvedPosition(compiled, layout, constraint.span)
+      if (position < 0) return false
+      const buckets = resolvedBuckets(layout, constraint.span, position)
+      let count: number
+      if (counting !== undefined) count = counting(constraint.event, compiled, position, at, buckets)
+      else {
+        if (constraint.event !== event) {
+          event = constraint.event
+          counter = state.counterOf(event)
+        }
+        count = countIn(counter, compiled, position, at, buckets)
       }
-      if (!countPasses(constraint, counter, state, at, layout, compiled)) return false
+      if (!countPasses(constraint._tag === 'AtLeast', constraint.limit, count, state.pendingOf, constraint.event)) return false
     } else if (!otherPasses(constraint, state, at, layout, compiled)) {
       return false
     }

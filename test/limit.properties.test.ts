@@ -277,6 +277,22 @@ describe('reservations', () => {
     expect(api.usage('api')).toEqual(E.right({ count: 5, limit: 10, remaining: 5 }))
   })
 
+  it('hold their slots against checkAndRecord, on an event the store has recorded into before', () => {
+    const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 1, 12))).timeZone('UTC').build()
+    store.recordAgo('api', { hours: 2 }) // the store now owns the counter of api: checks and records in one step
+    const api = store.limit().atMost('api', 3, 'minutes').atMost('api', 5, 'hours')
+    const held = api.reserve('api')
+    expect(E.isRight(api.checkAndRecord('api'))).toBe(true)
+    expect(E.isRight(api.checkAndRecord('api'))).toBe(true)
+    const refused = api.checkAndRecord('api') // 2 recorded + 1 held: the minute is full
+    expect(E.isLeft(refused) && refused.left._tag === 'LimitExceeded' && refused.left.retryAfter).toEqual(O.some(60_000))
+    expect(E.isRight(held) && held.right.cancel()).toBe(undefined)
+    expect(E.isRight(api.checkAndRecord('api'))).toBe(true)
+    expect(E.isLeft(api.checkAndRecord('api'))).toBe(true)
+    expect(store.query('api').lastMinutes(1).sum()).toEqual(O.some(3))
+    expect(store.query('api').lastHours(3).sum()).toEqual(O.some(4))
+  })
+
   it('expire after their lifetime, releasing the slot without recording', () => {
     const clock = TestClock.at(Date.UTC(2026, 0, 1, 12))
     const store = EventStore.builder().withClock(clock).timeZone('UTC').build()

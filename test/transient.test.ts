@@ -5,6 +5,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Counter, EventStore, Layout, MemoryStorage, TestClock } from 'tiny-counter'
 import type { Counter as CounterT } from 'tiny-counter/Counter'
+import { compile } from 'tiny-counter/internal/compiled'
+import { own, recordInPlace, toCounter, windowCount } from 'tiny-counter/internal/transient'
+import { countIn } from 'tiny-counter/internal/windowCount'
 
 const H = 3_600_000
 type Step =
@@ -51,6 +54,58 @@ describe('in-place recording', () => {
         expect(Layout.Eq.equals(store.layout, Layout.standard({ timeZone: 'Europe/Berlin' }))).toBe(true)
       }),
       { numRuns: 300 }
+    )
+  })
+})
+
+// The owned form itself: small layouts, so that the rings wrap around within a few records.
+describe('owned counters (rings)', () => {
+  const M = 60_000
+  const layouts = [
+    Layout.make({ minutes: 4, hours: 3, days: 2 }, { timeZone: 'Europe/Berlin' }),
+    Layout.make({ minutes: 1, hours: 5 }, { timeZone: 'UTC', alignment: 'uniform' }),
+    Layout.make({ seconds: 7, minutes: 60, months: 2 }, { timeZone: 'America/New_York' })
+  ].map((made) => {
+    if (made._tag === 'Left') throw made.left
+    return made.right
+  })
+  const origin = Date.UTC(2026, 2, 29, 0, 30) // Berlin moves to summer time at 01:00 UTC
+  const move = fc.oneof(
+    fc.integer({ min: -10 * M, max: 10 * M }),
+    fc.integer({ min: -3 * H, max: 6 * H }),
+    fc.integer({ min: -3 * 24 * H, max: 70 * 24 * H }),
+    fc.constant(0)
+  )
+  const records = fc.array(fc.record({ by: move, n: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(Number.MAX_SAFE_INTEGER)) }), { minLength: 1, maxLength: 40 })
+
+  it('records, reads back and counts windows as Counter.record and the pure count do', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...layouts), fc.integer({ min: -1e12, max: 1e12 }), records, (layout, shiftOrigin, steps) => {
+        let at = origin + (shiftOrigin % (400 * 24 * H))
+        const first = Counter.singleton(layout, at, 1)
+        if (first._tag === 'Left') throw first.left
+        let pure = first.right
+        const owned = own(pure)
+        const compiled = compile(layout)
+        for (const { by, n } of steps) {
+          at += by
+          const next = Counter.record(pure, at, n)
+          if (next._tag === 'Left') throw next.left
+          pure = next.right
+          recordInPlace(owned, at, n)
+          expect(toCounter(owned)).toEqual(pure)
+          for (let u = 0; u < compiled.units.length; u++) {
+            for (let buckets = 1; buckets <= compiled.lengths[u]!; buckets++) {
+              for (const when of [at, at + 59_999, at + 3 * H]) {
+                expect(windowCount(owned, compiled, u, when, buckets)).toBe(countIn(pure, compiled, u, when, buckets))
+              }
+            }
+          }
+        }
+        // Owning a counter and reading it back changes nothing, whatever it holds.
+        expect(toCounter(own(pure))).toEqual(pure)
+      }),
+      { numRuns: 400 }
     )
   })
 })

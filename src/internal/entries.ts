@@ -13,10 +13,14 @@ import * as O from 'fp-ts/lib/Option.js'
 import type { Counter } from '../Counter.js'
 import * as Query from '../Query.js'
 import type { Window } from '../Window.js'
+import type { Compiled } from './compiled.js'
 import { compile, positionOf } from './compiled.js'
 import { someCount } from './counts.js'
+import type { CountPlan } from './countPlan.js'
+import { countPasses } from './countPlan.js'
 import type { Owned } from './transient.js'
-import { own, recordInPlace } from './transient.js'
+import { own, recordInPlace, toCounter, windowCount } from './transient.js'
+import { countIn } from './windowCount.js'
 
 /**
  * One event. The remembered sum lives in the entry itself (not in an object of its own), so that a
@@ -24,9 +28,13 @@ import { own, recordInPlace } from './transient.js'
  * of `[from, until)`, and `window` is `undefined` when nothing is remembered.
  */
 interface Entry {
-  counter: Counter
-  /** Whether `counter` is the store's private copy, to be recorded into in place. */
-  inPlace: boolean
+  /**
+   * The counter; for an owned entry, the plain counter made from `owned` when last asked for
+   * (`undefined` until then, and again after each record). Never changed once set.
+   */
+  counter: Counter | undefined
+  /** The store's private copy, recorded into in place; `undefined` when the entry is not owned. */
+  owned: Owned | undefined
   window: Window | undefined
   from: number
   until: number
@@ -39,7 +47,7 @@ interface Entry {
 
 export class Entries implements Iterable<readonly [string, Counter]> {
   private readonly entries = new Map<string, Entry>()
-  /** Names whose entry is `inPlace`, so that `disownAll` visits those alone. */
+  /** Names whose entry is owned, so that `disownAll` visits those alone. */
   private readonly owned = new Set<string>()
   /**
    * The entry found last, by name: a limit's check and the record that follows it, or a query
@@ -64,7 +72,19 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   }
 
   get(name: string): Counter | undefined {
-    return this.find(name)?.counter
+    const entry = this.find(name)
+    return entry === undefined ? undefined : counterOf(entry)
+  }
+
+  /**
+   * The count of `name` in the `buckets` newest buckets of unit `position` at `at` (0 for an
+   * unknown name): what a limit reads, from an owned counter without making a `Counter` of it.
+   */
+  windowCount(name: string, compiled: Compiled, position: number, at: number, buckets: number): number {
+    const entry = this.find(name)
+    if (entry === undefined) return 0
+    if (entry.owned !== undefined) return windowCount(entry.owned, compiled, position, at, buckets)
+    return countIn(entry.counter!, compiled, position, at, buckets)
   }
 
   has(name: string): boolean {
@@ -75,22 +95,23 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   set(name: string, counter: Counter): this {
     const entry = this.find(name)
     if (entry === undefined) {
-      this.entries.set(name, { counter, inPlace: false, window: undefined, from: Infinity, until: -Infinity, sum: -1 })
+      this.entries.set(name, { counter, owned: undefined, window: undefined, from: Infinity, until: -Infinity, sum: -1 })
       return this
     }
     entry.counter = counter
     entry.window = undefined
-    if (entry.inPlace) {
-      entry.inPlace = false
+    if (entry.owned !== undefined) {
+      entry.owned = undefined
       this.owned.delete(name)
     }
     return this
   }
 
-  /** Sets a private copy of `counter` as the counter of `name`, to be recorded into in place. */
+  /** Sets a private copy of the non-empty `counter` as the counter of `name`, to be recorded into in place. */
   setOwned(name: string, counter: Counter): void {
-    this.set(name, own(counter))
-    this.find(name)!.inPlace = true
+    this.set(name, counter)
+    const entry = this.find(name)!
+    entry.owned = own(counter)
     this.owned.add(name)
   }
 
@@ -100,8 +121,32 @@ export class Entries implements Iterable<readonly [string, Counter]> {
    */
   recordInPlace(name: string, at: number, n: number): boolean {
     const entry = this.find(name)
-    if (entry === undefined || !entry.inPlace) return false
-    recordInPlace(entry.counter as Owned, at, n)
+    if (entry === undefined || entry.owned === undefined) return false
+    recordInPlace(entry.owned, at, n)
+    entry.counter = undefined
+    entry.window = undefined
+    return true
+  }
+
+  /**
+   * Records one `name` at `at` in place and returns true when the store owns its counter and every
+   * constraint of `plan` passes at `at` (decided as `Limit.decide` decides, reservations held
+   * counted through `pendingOf`); returns false and changes nothing otherwise.
+   */
+  recordIfPasses(plan: CountPlan, name: string, at: number, pendingOf: (event: string) => number): boolean {
+    const entry = this.find(name)
+    if (entry === undefined || entry.owned === undefined) return false
+    const { compiled, events, numbers } = plan
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!
+      const n = 4 * i
+      const position = numbers[n + 1]!
+      const buckets = numbers[n + 2]!
+      const count = event === name ? windowCount(entry.owned, compiled, position, at, buckets) : this.windowCount(event, compiled, position, at, buckets)
+      if (!countPasses(numbers[n] === 1, numbers[n + 3]!, count, pendingOf, event)) return false
+    }
+    recordInPlace(entry.owned, at, 1)
+    entry.counter = undefined
     entry.window = undefined
     return true
   }
@@ -116,7 +161,10 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   disownAll(): void {
     for (const name of this.owned) {
       const entry = this.entries.get(name)
-      if (entry !== undefined) entry.inPlace = false
+      if (entry !== undefined) {
+        entry.counter = counterOf(entry)
+        entry.owned = undefined
+      }
     }
     this.owned.clear()
   }
@@ -126,7 +174,7 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   }
 
   *[Symbol.iterator](): IterableIterator<readonly [string, Counter]> {
-    for (const [name, entry] of this.entries) yield [name, entry.counter]
+    for (const [name, entry] of this.entries) yield [name, counterOf(entry)]
   }
 
   /** `Query.sum` of the counter of `name` (`none` for an unknown name), remembered as described above. */
@@ -142,9 +190,10 @@ export class Entries implements Iterable<readonly [string, Counter]> {
 
   /** Reads the sum from the buckets, and remembers it when the window is a run of buckets. */
   private sumAfresh(entry: Entry, window: Window, now: number): O.Option<number> {
-    const sum = Query.sum(entry.counter, window, now)
+    const counter = counterOf(entry)
+    const sum = Query.sum(counter, window, now)
     if (window._tag === 'Buckets') {
-      const compiled = compile(entry.counter.layout)
+      const compiled = compile(counter.layout)
       const position = positionOf(compiled, window.unit)
       // An untracked unit's answer (none) never changes.
       entry.from = position < 0 ? -Infinity : compiled.grids[position]!.spanStart(now)
@@ -155,3 +204,6 @@ export class Entries implements Iterable<readonly [string, Counter]> {
     return sum
   }
 }
+
+/** The plain counter of an entry, made from its owned copy (and kept) when it has none. */
+const counterOf = (entry: Entry): Counter => (entry.counter ??= toCounter(entry.owned!))

@@ -1,32 +1,84 @@
 /**
  * In-place recording for counters a store owns alone (Clojure's "transients"): the store copies a
- * counter once when it takes ownership, then records into it without copying its arrays each time.
+ * counter once when it takes ownership, then records into that copy without copying anything.
  * A counter stops being owned the moment it can be seen from outside (exported, persisted, kept as
- * a sync baseline), so every value anyone else holds stays immutable. The result of an in-place
- * record is always equal to `Counter.record` on a copy (a property test checks it).
+ * a sync baseline): the store turns it back into a plain `Counter` then, and every value anyone
+ * else holds stays immutable. Recording into an owned counter and reading it back always gives
+ * what `Counter.record` gives (property tests check it).
+ *
+ * An owned counter keeps each unit's older buckets in a ring: the bucket of absolute index `i`
+ * lives in slot `i mod (length - 1)`. When the unit moves forward, the buckets that leave the
+ * window are exactly those whose slots the new buckets take, so a move of one bucket writes one
+ * slot. (`Counter` keeps them newest first, where the same move shifts every older bucket: 59
+ * numbers for the minutes of the default layout, on every minute a key is used.) A unit whose
+ * older buckets are all zero has no ring at all until one is needed, so that an event recorded
+ * only "now" stays as small as its `Counter`.
  */
 import type { Counter } from '../Counter.js'
 import { MAX_COUNT } from '../Counter.js'
+import type { Compiled } from './compiled.js'
 import { compile } from './compiled.js'
 import { zerosOf } from './counts.js'
 
-/** A counter whose arrays belong to one store and may be changed in place. */
+/** A counter whose arrays belong to one store and change in place. */
 export interface Owned {
   readonly layout: Counter['layout']
+  /** Absolute index of each unit's newest bucket. */
   readonly heads: number[]
+  /** Count of each unit's newest bucket. */
   readonly newest: number[]
-  readonly older: number[][]
+  /** Each unit's older buckets by slot (see above); an empty array while they are all zero. */
+  readonly rings: number[][]
+}
+
+const NO_RING: ReadonlyArray<number> = Object.freeze([])
+
+/** `i mod m` for any integer `i` (bucket indices are negative before 1970) and `m >= 1`. */
+const slotOf = (i: number, m: number): number => {
+  const r = i % m
+  return r < 0 ? r + m : r
 }
 
 /** A private, mutable copy of a non-empty counter. */
-export const own = (counter: Counter): Owned => ({
-  layout: counter.layout,
-  heads: counter.heads.slice(),
-  newest: counter.newest.slice(),
-  older: counter.older.map((older) => older.slice())
-})
+export const own = (counter: Counter): Owned => {
+  const { lengths } = compile(counter.layout)
+  return {
+    layout: counter.layout,
+    heads: counter.heads.slice(),
+    newest: counter.newest.slice(),
+    rings: counter.older.map((older, u) => {
+      if (older.length === 0) return NO_RING as number[]
+      const m = lengths[u]! - 1
+      const head = counter.heads[u]!
+      const ring = zerosOf(m).slice()
+      for (let j = 1; j <= older.length && j <= m; j++) ring[slotOf(head - j, m)] = older[j - 1]!
+      return ring
+    })
+  }
+}
 
-/** Records `n` at `at` into an owned, non-empty counter, exactly as `Counter.record` would. */
+/** The plain, immutable counter an owned one holds (trailing zeros left out, as `Counter` keeps them). */
+export const toCounter = (self: Owned): Counter => {
+  const { lengths } = compile(self.layout)
+  return {
+    layout: self.layout,
+    heads: self.heads.slice(),
+    newest: self.newest.slice(),
+    older: self.rings.map((ring, u) => {
+      if (ring.length === 0) return NO_RING
+      const m = lengths[u]! - 1
+      const head = self.heads[u]!
+      let end = m
+      while (end > 0 && ring[slotOf(head - end, m)] === 0) end--
+      if (end === 0) return NO_RING
+      const older: number[] = []
+      for (let j = 1; j <= end; j++) older.push(ring[slotOf(head - j, m)]!)
+      return older
+    })
+  }
+}
+
+/** Records `n` at `at` into an owned counter, exactly as `Counter.record` would. */
 export const recordInPlace = (self: Owned, at: number, n: number): void => {
   const { grids, lengths } = compile(self.layout)
   for (let u = 0; u < grids.length; u++) {
@@ -35,52 +87,66 @@ export const recordInPlace = (self: Owned, at: number, n: number): void => {
     if (index === head) {
       if (n !== 0) self.newest[u] = saturated(self.newest[u]! + n)
     } else if (index > head) {
-      self.older[u] = shiftInPlace(self.newest[u]!, self.older[u]!, index - head, lengths[u]!)
+      moveForward(self, u, lengths[u]! - 1, index - head)
       self.heads[u] = index
       self.newest[u] = n
     } else if (n !== 0 && head - index < lengths[u]!) {
-      self.older[u] = addInPlace(self.older[u]!, head - index - 1, n)
+      const ring = ringOf(self, u, lengths[u]! - 1)
+      const slot = slotOf(index, ring.length)
+      ring[slot] = saturated(ring[slot]! + n)
     }
   }
 }
 
-const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
-
-// Arrays change length in place only to shrink. To grow, one new exact-size array is made with
-// `concat`: `push` would leave up to half the length again in spare capacity, which a counter keeps
-// for as long as it lives, and a longer `length` would leave holes (a holey array is read more
-// slowly everywhere). A counter grows only while it fills up; in steady state (every bucket
-// counted) the arrays keep their length and no runtime call or allocation happens.
-
 /**
- * The older buckets after the unit moves `by >= 1` buckets forward, for a unit of `length` buckets
- * whose newest bucket held `newest` (it becomes older bucket `by - 1`); what passes the end is
- * dropped, trailing zeros too. Returns the array holding the result (`older`, or a longer copy).
+ * Moves unit `u` (with `m` older buckets) `by >= 1` buckets forward: the newest bucket becomes
+ * older bucket `by - 1`, the `by - 1` buckets after it start at zero, and what passes the end is
+ * dropped, which is exactly what the slots written over held.
  */
-const shiftInPlace = (newest: number, older: number[], by: number, length: number): number[] => {
-  const room = length - 1
-  let end = by > room ? 0 : Math.min(older.length, room - by)
-  while (end > 0 && older[end - 1] === 0) end--
-  if (end === 0 && (newest === 0 || by > room)) {
-    older.length = 0
-    return older
+const moveForward = (self: Owned, u: number, m: number, by: number): void => {
+  const newest = self.newest[u]!
+  let ring = self.rings[u]!
+  if (ring.length === 0) {
+    if (newest === 0 || by > m) return // the older buckets stay all zero
+    ring = ringOf(self, u, m)
   }
-  const target = by + end
-  const out = older.length < target ? older.concat(zerosOf(target - older.length)) : older
-  if (out.length > target) out.length = target
-  for (let i = end - 1; i >= 0; i--) out[by + i] = out[i]!
-  for (let i = 0; i < by - 1; i++) out[i] = 0
-  out[by - 1] = newest
-  return out
+  const head = self.heads[u]!
+  const cleared = by - 1 < m ? by - 1 : m
+  let slot = slotOf(head, m)
+  for (let k = 0; k < cleared; k++) {
+    if (++slot === m) slot = 0
+    ring[slot] = 0
+  }
+  if (by <= m) ring[slotOf(head, m)] = newest
 }
 
-/** Adds `n` at `position`; returns the array holding the result (`counts`, or a longer copy). */
-const addInPlace = (counts: number[], position: number, n: number): number[] => {
-  if (position < counts.length) {
-    counts[position] = saturated(counts[position]! + n)
-    return counts
+/** The ring of unit `u` (with `m >= 1` older buckets), made when it is first needed. */
+const ringOf = (self: Owned, u: number, m: number): number[] => {
+  const ring = self.rings[u]!
+  return ring.length !== 0 ? ring : (self.rings[u] = zerosOf(m).slice())
+}
+
+const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
+
+/**
+ * The number of events in the `buckets` newest buckets of unit `position` at `at`, the current
+ * bucket first: what the limits count, read from the ring without making a `Counter`. The same
+ * answer as reading the counter `toCounter` gives (see `Limit.ts`).
+ */
+export const windowCount = (self: Owned, compiled: Compiled, position: number, at: number, buckets: number): number => {
+  const index = compiled.grids[position]!.indexOf(at)
+  const head = self.heads[position]!
+  const shift = index > head ? index - head : 0
+  if (shift >= buckets) return 0
+  let sum = self.newest[position]!
+  const ring = self.rings[position]!
+  if (ring.length === 0) return sum
+  const m = ring.length
+  const end = Math.min(m, buckets - shift - 1)
+  let slot = slotOf(head, m)
+  for (let j = 1; j <= end; j++) {
+    if (--slot < 0) slot = m - 1
+    sum += ring[slot]!
   }
-  const out = counts.concat(zerosOf(position + 1 - counts.length))
-  out[position] = n
-  return out
+  return sum
 }

@@ -23,8 +23,11 @@ import { decode } from '../codec/CounterCodec.js'
 import type { DecodeError, InvalidDuration } from '../errors.js'
 import { FutureEvent, InvalidCount, InvalidEventName, InvalidInstant, StorageError } from '../errors.js'
 import { difference, hasCounts } from '../internal/delta.js'
+import type { CountPlan } from '../internal/countPlan.js'
 import { Entries } from '../internal/entries.js'
 import type { Persisted, Persister } from '../internal/persister.js'
+import type { CountingState } from '../internal/windowCount.js'
+import { COUNT_IN } from '../internal/windowCount.js'
 import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
@@ -129,8 +132,9 @@ export class EventStore {
     this.limitHost = {
       layout,
       now: () => clock.now(),
-      state: { counterOf: (event) => this.counters.get(event), pendingOf: (event) => this.pendingOf(event) },
+      state: this.limitState(),
       record: (event, count, at) => this.add(event, count, at),
+      recordIfPasses: (plan, event, at) => this.recordIfPasses(plan, event, at),
       hold: (event, expiresAt) => this.hold(event, expiresAt)
     }
   }
@@ -293,6 +297,15 @@ export class EventStore {
     return DONE
   }
 
+  /** `LimitHost.recordIfPasses`: a limit's check and record in one step, for counters the store owns. */
+  private recordIfPasses(plan: CountPlan, event: string, at: number): boolean {
+    if (!isEventName(event) || !isInstant(at) || !this.counters.recordIfPasses(plan, event, at, this.pendingCount)) return false
+    if (this.persister !== undefined) this.dirty.add(event)
+    return true
+  }
+
+  private readonly pendingCount = (event: string): number => this.pendingOf(event)
+
   /** Counters become visible outside the store: from now on they are never changed in place. */
   private disown(): void {
     this.counters.disownAll()
@@ -421,6 +434,16 @@ export class EventStore {
    */
   limit(): LimitBuilder {
     return new LimitBuilder(this.limitHost)
+  }
+
+  /** What limits read: the counters, the pending reservations, and the store's own way to count. */
+  private limitState(): CountingState {
+    const counters = this.counters
+    return {
+      counterOf: (event) => counters.get(event),
+      pendingOf: (event) => this.pendingOf(event),
+      [COUNT_IN]: (event, compiled, position, at, buckets) => counters.windowCount(event, compiled, position, at, buckets)
+    }
   }
 
   /** Unexpired reservation slots held for `event` (expired ones are dropped on the way). */

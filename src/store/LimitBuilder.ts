@@ -15,6 +15,8 @@ import type { Layout } from '../Layout.js'
 import type { Schedule } from '../Schedule.js'
 import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from '../errors.js'
 import { InvalidEventName, TinyCounterError } from '../errors.js'
+import type { CountPlan } from '../internal/countPlan.js'
+import { countPlanOf } from '../internal/countPlan.js'
 import type { RecordRefusal } from './EventStore.js'
 
 /** What a limit needs from its store. */
@@ -24,6 +26,12 @@ export interface LimitHost {
   readonly state: Limit.LimitState
   /** Records `count` at `at`, an instant read from `now`. */
   readonly record: (event: string, count: number, at: number) => E.Either<RecordRefusal, void>
+  /**
+   * Records one `event` at `at` and returns true when every constraint of `plan` passes there and
+   * the store can record it at once; returns false, having changed nothing, otherwise (the caller
+   * then decides the long way).
+   */
+  readonly recordIfPasses: (plan: CountPlan, event: string, at: number) => boolean
   readonly hold: (event: string, expiresAt: number) => Slot
 }
 
@@ -202,6 +210,8 @@ type ScheduleInput = Schedule | E.Either<InvalidHour | InvalidRange | UnknownTim
 export class LimitBuilder {
   /** The constraints, once found valid (the rules never change, so they are checked once). */
   private valid: ReadonlyArray<Constraint> | undefined
+  /** The count plan of the valid constraints (`null` when they are not all counts), found once. */
+  private plan: CountPlan | null | undefined
 
   constructor(
     private readonly host: LimitHost,
@@ -319,6 +329,11 @@ export class LimitBuilder {
     return out
   }
 
+  private countPlan(): CountPlan | null {
+    const constraints = this.validConstraints()
+    return (constraints && countPlanOf(constraints, this.host.layout)) ?? null
+  }
+
   /**
    * Why `event` may not happen now, or `undefined` when every constraint passes. The common case
    * (valid rules, a valid name) allocates nothing; the others take the path that builds the error.
@@ -368,6 +383,10 @@ export class LimitBuilder {
   checkAndRecord(event: string): E.Either<LimitError | ConstraintError | RecordRefusal, void> {
     // Checked and recorded at one instant: the record lands where the check looked.
     const at = this.host.now()
+    // A limit of counts alone (the usual kind) is first decided and recorded in one step by the
+    // store; anything else, a refusal included, takes the general path.
+    const plan = this.plan === undefined ? (this.plan = this.countPlan()) : this.plan
+    if (plan !== null && this.host.recordIfPasses(plan, event, at)) return PASSED
     return this.decide(event, at) ?? this.host.record(event, 1, at)
   }
 
