@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { EventStore, Schedule, TestClock } from 'tiny-counter'
+import { EventStore, Limit, Schedule, TestClock } from 'tiny-counter'
 import type { LimitBuilder } from 'tiny-counter'
 
 const M = 60_000
@@ -138,6 +138,40 @@ describe('limit properties', () => {
         expect(E.isLeft(limitOf(store, rules).check(checked))).toBe(true)
       }),
       { numRuns: 500 }
+    )
+  })
+
+  it('a limit of counts decides on the store exactly as Limit.decide does on the same counters, call after call', () => {
+    // The store decides such limits on the counters it records into in place (and records in the
+    // same step); a twin store, exported before each decision, gives the pure counters.
+    const counting = fc.oneof(atMost, atMost, fc.record({ kind: fc.constant('atLeast' as const), event, limit: fc.integer({ min: 1, max: 3 }) }))
+    const pureOf = (rule: Rule) =>
+      orThrow(rule.kind === 'atMost' ? Limit.atMost(rule.event, rule.limit, rule.window) : Limit.atLeast((rule as { event: string }).event, (rule as { limit: number }).limit, 'days'))
+    const describeResult = (r: E.Either<{ _tag: string; constraint?: unknown; retryAfter?: unknown }, void>) =>
+      E.isRight(r) ? 'passed' : { tag: r.left._tag, constraint: r.left.constraint, retryAfter: r.left.retryAfter }
+    fc.assert(
+      fc.property(
+        world,
+        fc.array(counting, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(event, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 * M }), fc.integer({ min: H, max: 30 * H }))), { minLength: 1, maxLength: 25 }),
+        (w, rules, calls) => {
+          const { clock, store } = build(w)
+          const { clock: twinClock, store: twin } = build(w)
+          const limit = limitOf(store, rules)
+          const constraints = rules.map(pureOf)
+          for (const [checked, wait] of calls) {
+            clock.advance(wait)
+            twinClock.advance(wait)
+            const counters = twin.exportAll()
+            const pure = Limit.decide(constraints, { counterOf: (e) => counters[e] }, checked, clock.now(), twin.layout)
+            expect(describeResult(limit.check(checked))).toEqual(describeResult(pure))
+            expect(describeResult(limit.checkAndRecord(checked))).toEqual(describeResult(pure))
+            if (E.isRight(pure)) orThrow(twin.recordAt(checked, clock.now()))
+          }
+          expect(store.exportAll()).toEqual(twin.exportAll())
+        }
+      ),
+      { numRuns: 300 }
     )
   })
 

@@ -151,6 +151,17 @@ export class Entries implements Iterable<readonly [string, Counter]> {
     return true
   }
 
+  /** Whether every constraint of `plan` passes at `at`, as `recordIfPasses` decides it (records nothing). */
+  passes(plan: CountPlan, at: number, pendingOf: (event: string) => number): boolean {
+    const { compiled, events, numbers } = plan
+    for (let i = 0; i < events.length; i++) {
+      const n = 4 * i
+      const count = this.windowCount(events[i]!, compiled, numbers[n + 1]!, at, numbers[n + 2]!)
+      if (!countPasses(numbers[n] === 1, numbers[n + 3]!, count, pendingOf, events[i]!)) return false
+    }
+    return true
+  }
+
   delete(name: string): boolean {
     this.owned.delete(name)
     if (name === this.lastName) this.lastName = this.lastEntry = undefined

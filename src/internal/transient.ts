@@ -110,14 +110,14 @@ const moveForward = (self: Owned, u: number, m: number, by: number): void => {
     if (newest === 0 || by > m) return // the older buckets stay all zero
     ring = ringOf(self, u, m)
   }
-  const head = self.heads[u]!
+  const first = slotOf(self.heads[u]!, m)
   const cleared = by - 1 < m ? by - 1 : m
-  let slot = slotOf(head, m)
+  let slot = first
   for (let k = 0; k < cleared; k++) {
     if (++slot === m) slot = 0
     ring[slot] = 0
   }
-  if (by <= m) ring[slotOf(head, m)] = newest
+  if (by <= m) ring[first] = newest
 }
 
 /** The ring of unit `u` (with `m >= 1` older buckets), made when it is first needed. */
@@ -140,9 +140,9 @@ export const windowCount = (self: Owned, compiled: Compiled, position: number, a
   if (shift >= buckets) return 0
   let sum = self.newest[position]!
   const ring = self.rings[position]!
-  if (ring.length === 0) return sum
   const m = ring.length
   const end = Math.min(m, buckets - shift - 1)
+  if (end <= 0) return sum
   let slot = slotOf(head, m)
   for (let j = 1; j <= end; j++) {
     if (--slot < 0) slot = m - 1

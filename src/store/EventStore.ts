@@ -135,6 +135,7 @@ export class EventStore {
       state: this.limitState(),
       record: (event, count, at) => this.add(event, count, at),
       recordIfPasses: (plan, event, at) => this.recordIfPasses(plan, event, at),
+      passes: (plan, at) => this.counters.passes(plan, at, this.pendingCount),
       hold: (event, expiresAt) => this.hold(event, expiresAt)
     }
   }

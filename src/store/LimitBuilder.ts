@@ -32,6 +32,8 @@ export interface LimitHost {
    * then decides the long way).
    */
   readonly recordIfPasses: (plan: CountPlan, event: string, at: number) => boolean
+  /** Whether every constraint of `plan` passes at `at` (the same decision, recording nothing). */
+  readonly passes: (plan: CountPlan, at: number) => boolean
   readonly hold: (event: string, expiresAt: number) => Slot
 }
 
@@ -364,7 +366,10 @@ export class LimitBuilder {
    * assert.deepEqual(store.events(), [])
    */
   check(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, void> {
-    return this.decide(event, this.host.now()) ?? PASSED
+    const at = this.host.now()
+    const plan = this.plan === undefined ? (this.plan = this.countPlan()) : this.plan
+    if (plan !== null && typeof event === 'string' && event.length > 0 && this.host.passes(plan, at)) return PASSED
+    return this.decide(event, at) ?? PASSED
   }
 
   /**
@@ -400,7 +405,7 @@ export class LimitBuilder {
    * assert.equal(store.events().length, 1)
    */
   allowed(event: string): boolean {
-    return this.decide(event, this.host.now()) === undefined
+    return E.isRight(this.check(event))
   }
 
   /**
