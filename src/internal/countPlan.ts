@@ -44,17 +44,33 @@ export const countPasses = (
   event: string
 ): boolean => (atLeast ? count >= limit : count + (pendingOf?.(event) ?? 0) < limit)
 
-/** Constraints that all count events (`atMost`, `atLeast`), resolved against one layout. */
+/**
+ * Count constraints resolved against one layout, without their events: a limit on a key has the
+ * same plan as the same limit on every other key, and the store's limits share one plan object
+ * (a server checks thousands of keys in turn: one plan stays in the cache, a thousand would not).
+ */
 export interface CountPlan {
   readonly compiled: Compiled
-  /** The event each constraint counts. */
-  readonly events: ReadonlyArray<string>
   /** Per constraint, four numbers: 1 for `atLeast` (0 for `atMost`), the position, the buckets, the limit. */
   readonly numbers: ReadonlyArray<number>
 }
 
-/** The plan of `constraints` in `layout`, or `undefined` unless each is a count whose window the layout tracks. */
-export const countPlanOf = (constraints: ReadonlyArray<Constraint>, layout: Layout): CountPlan | undefined => {
+/**
+ * What a limit's count constraints count: one event for all of them (the usual `atMost(key, ...)
+ * .atMost(key, ...)`), or one event per constraint.
+ */
+export type Counted = string | ReadonlyArray<string>
+
+/** The event constraint `i` counts. */
+export const countedBy = (counted: Counted, i: number): string => (typeof counted === 'string' ? counted : counted[i]!)
+
+const plans = new WeakMap<Compiled, Map<string, CountPlan>>()
+
+/**
+ * The plan of `constraints` in `layout` and the events they count, or `undefined` unless each is a
+ * count whose window the layout tracks.
+ */
+export const countPlanOf = (constraints: ReadonlyArray<Constraint>, layout: Layout): { readonly plan: CountPlan; readonly counted: Counted } | undefined => {
   const compiled = compile(layout)
   const events: string[] = []
   const numbers: number[] = []
@@ -65,5 +81,10 @@ export const countPlanOf = (constraints: ReadonlyArray<Constraint>, layout: Layo
     events.push(constraint.event)
     numbers.push(constraint._tag === 'AtLeast' ? 1 : 0, position, resolvedBuckets(layout, constraint.span, position), constraint.limit)
   }
-  return { compiled, events, numbers }
+  let known = plans.get(compiled)
+  if (known === undefined) plans.set(compiled, (known = new Map()))
+  const key = numbers.join(',')
+  let plan = known.get(key)
+  if (plan === undefined) known.set(key, (plan = { compiled, numbers }))
+  return { plan, counted: events.every((event) => event === events[0]) ? events[0]! : events }
 }

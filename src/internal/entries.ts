@@ -16,8 +16,8 @@ import type { Window } from '../Window.js'
 import type { Compiled } from './compiled.js'
 import { compile, positionOf } from './compiled.js'
 import { someCount } from './counts.js'
-import type { CountPlan } from './countPlan.js'
-import { countPasses } from './countPlan.js'
+import type { Counted, CountPlan } from './countPlan.js'
+import { countPasses, countedBy } from './countPlan.js'
 import type { Owned } from './transient.js'
 import { own, recordInPlace, toCounter, windowCount } from './transient.js'
 import { countIn } from './windowCount.js'
@@ -130,16 +130,15 @@ export class Entries implements Iterable<readonly [string, Counter]> {
 
   /**
    * Records one `name` at `at` in place and returns true when the store owns its counter and every
-   * constraint of `plan` passes at `at` (decided as `Limit.decide` decides, reservations held
-   * counted through `pendingOf`); returns false and changes nothing otherwise.
+   * constraint of `plan`, counting `counted`, passes at `at` (decided as `Limit.decide` decides,
+   * reservations held counted through `pendingOf`); returns false and changes nothing otherwise.
    */
-  recordIfPasses(plan: CountPlan, name: string, at: number, pendingOf: (event: string) => number): boolean {
+  recordIfPasses(plan: CountPlan, counted: Counted, name: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(name)
     if (entry === undefined || entry.owned === undefined) return false
-    const { compiled, events, numbers } = plan
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i]!
-      const n = 4 * i
+    const { compiled, numbers } = plan
+    for (let n = 0; n < numbers.length; n += 4) {
+      const event = countedBy(counted, n >> 2)
       const position = numbers[n + 1]!
       const buckets = numbers[n + 2]!
       const count = event === name ? windowCount(entry.owned, compiled, position, at, buckets) : this.windowCount(event, compiled, position, at, buckets)
@@ -151,13 +150,13 @@ export class Entries implements Iterable<readonly [string, Counter]> {
     return true
   }
 
-  /** Whether every constraint of `plan` passes at `at`, as `recordIfPasses` decides it (records nothing). */
-  passes(plan: CountPlan, at: number, pendingOf: (event: string) => number): boolean {
-    const { compiled, events, numbers } = plan
-    for (let i = 0; i < events.length; i++) {
-      const n = 4 * i
-      const count = this.windowCount(events[i]!, compiled, numbers[n + 1]!, at, numbers[n + 2]!)
-      if (!countPasses(numbers[n] === 1, numbers[n + 3]!, count, pendingOf, events[i]!)) return false
+  /** Whether every constraint of `plan`, counting `counted`, passes at `at`, as `recordIfPasses` decides it (records nothing). */
+  passes(plan: CountPlan, counted: Counted, at: number, pendingOf: (event: string) => number): boolean {
+    const { compiled, numbers } = plan
+    for (let n = 0; n < numbers.length; n += 4) {
+      const event = countedBy(counted, n >> 2)
+      const count = this.windowCount(event, compiled, numbers[n + 1]!, at, numbers[n + 2]!)
+      if (!countPasses(numbers[n] === 1, numbers[n + 3]!, count, pendingOf, event)) return false
     }
     return true
   }

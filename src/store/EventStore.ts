@@ -23,7 +23,7 @@ import { decode } from '../codec/CounterCodec.js'
 import type { DecodeError, InvalidDuration } from '../errors.js'
 import { FutureEvent, InvalidCount, InvalidEventName, InvalidInstant, StorageError } from '../errors.js'
 import { difference, hasCounts } from '../internal/delta.js'
-import type { CountPlan } from '../internal/countPlan.js'
+import type { Counted, CountPlan } from '../internal/countPlan.js'
 import { Entries } from '../internal/entries.js'
 import type { Persisted, Persister } from '../internal/persister.js'
 import type { CountingState } from '../internal/windowCount.js'
@@ -134,8 +134,8 @@ export class EventStore {
       now: () => clock.now(),
       state: this.limitState(),
       record: (event, count, at) => this.add(event, count, at),
-      recordIfPasses: (plan, event, at) => this.recordIfPasses(plan, event, at),
-      passes: (plan, at) => this.counters.passes(plan, at, this.pendingCount),
+      recordIfPasses: (plan, counted, event, at) => this.recordIfPasses(plan, counted, event, at),
+      passes: (plan, counted, at) => this.counters.passes(plan, counted, at, this.pendingCount),
       hold: (event, expiresAt) => this.hold(event, expiresAt)
     }
   }
@@ -299,8 +299,8 @@ export class EventStore {
   }
 
   /** `LimitHost.recordIfPasses`: a limit's check and record in one step, for counters the store owns. */
-  private recordIfPasses(plan: CountPlan, event: string, at: number): boolean {
-    if (!isEventName(event) || !isInstant(at) || !this.counters.recordIfPasses(plan, event, at, this.pendingCount)) return false
+  private recordIfPasses(plan: CountPlan, counted: Counted, event: string, at: number): boolean {
+    if (!isEventName(event) || !isInstant(at) || !this.counters.recordIfPasses(plan, counted, event, at, this.pendingCount)) return false
     if (this.persister !== undefined) this.dirty.add(event)
     return true
   }

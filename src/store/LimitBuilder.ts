@@ -15,7 +15,7 @@ import type { Layout } from '../Layout.js'
 import type { Schedule } from '../Schedule.js'
 import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from '../errors.js'
 import { InvalidEventName, TinyCounterError } from '../errors.js'
-import type { CountPlan } from '../internal/countPlan.js'
+import type { Counted, CountPlan } from '../internal/countPlan.js'
 import { countPlanOf } from '../internal/countPlan.js'
 import type { RecordRefusal } from './EventStore.js'
 
@@ -31,9 +31,9 @@ export interface LimitHost {
    * the store can record it at once; returns false, having changed nothing, otherwise (the caller
    * then decides the long way).
    */
-  readonly recordIfPasses: (plan: CountPlan, event: string, at: number) => boolean
+  readonly recordIfPasses: (plan: CountPlan, counted: Counted, event: string, at: number) => boolean
   /** Whether every constraint of `plan` passes at `at` (the same decision, recording nothing). */
-  readonly passes: (plan: CountPlan, at: number) => boolean
+  readonly passes: (plan: CountPlan, counted: Counted, at: number) => boolean
   readonly hold: (event: string, expiresAt: number) => Slot
 }
 
@@ -212,8 +212,14 @@ type ScheduleInput = Schedule | E.Either<InvalidHour | InvalidRange | UnknownTim
 export class LimitBuilder {
   /** The constraints, once found valid (the rules never change, so they are checked once). */
   private valid: ReadonlyArray<Constraint> | undefined
-  /** The count plan of the valid constraints (`null` when they are not all counts), found once. */
+  /**
+   * The count plan of the valid constraints (`null` when they are not all counts), found once, and
+   * what they count.
+   */
   private plan: CountPlan | null | undefined
+  private counted: Counted = ''
+  /** Whether the limit was used before: a limit built for one call is not planned (see `planned`). */
+  private used = false
 
   constructor(
     private readonly host: LimitHost,
@@ -331,9 +337,23 @@ export class LimitBuilder {
     return out
   }
 
+  /**
+   * The count plan from the second use on: a limit built for a single call (as in
+   * `store.limit().atMost(...).checkAndRecord(e)`) decides the general way, where planning would
+   * cost more than it saves; a limit kept and reused is planned once.
+   */
+  private planned(): CountPlan | null {
+    if (this.used) return this.countPlan()
+    this.used = true
+    return null
+  }
+
+  /** Finds the count plan and what it counts, and keeps them. */
   private countPlan(): CountPlan | null {
     const constraints = this.validConstraints()
-    return (constraints && countPlanOf(constraints, this.host.layout)) ?? null
+    const planned = constraints === undefined ? undefined : countPlanOf(constraints, this.host.layout)
+    if (planned !== undefined) this.counted = planned.counted
+    return (this.plan = planned?.plan ?? null)
   }
 
   /**
@@ -367,8 +387,8 @@ export class LimitBuilder {
    */
   check(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, void> {
     const at = this.host.now()
-    const plan = this.plan === undefined ? (this.plan = this.countPlan()) : this.plan
-    if (plan !== null && typeof event === 'string' && event.length > 0 && this.host.passes(plan, at)) return PASSED
+    const plan = this.plan ?? this.planned()
+    if (plan !== null && typeof event === 'string' && event.length > 0 && this.host.passes(plan, this.counted, at)) return PASSED
     return this.decide(event, at) ?? PASSED
   }
 
@@ -390,8 +410,8 @@ export class LimitBuilder {
     const at = this.host.now()
     // A limit of counts alone (the usual kind) is first decided and recorded in one step by the
     // store; anything else, a refusal included, takes the general path.
-    const plan = this.plan === undefined ? (this.plan = this.countPlan()) : this.plan
-    if (plan !== null && this.host.recordIfPasses(plan, event, at)) return PASSED
+    const plan = this.plan ?? this.planned()
+    if (plan !== null && this.host.recordIfPasses(plan, this.counted, event, at)) return PASSED
     return this.decide(event, at) ?? this.host.record(event, 1, at)
   }
 
