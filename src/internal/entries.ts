@@ -184,7 +184,9 @@ export class Entries implements Iterable<readonly [string, Counter]> {
   }
 
   *[Symbol.iterator](): IterableIterator<readonly [string, Counter]> {
-    for (const [name, entry] of this.entries) yield [name, counterOf(entry)]
+    // A plain counter made from a private copy here is not kept: an iteration (an estimate of the
+    // memory used, say) would otherwise double what every recorded event holds.
+    for (const [name, entry] of this.entries) yield [name, entry.counter ?? toCounter(entry.owned!)]
   }
 
   /** `Query.sum` of the counter of `name` (`none` for an unknown name), remembered as described above. */
