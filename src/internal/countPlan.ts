@@ -65,6 +65,7 @@ export type Counted = string | ReadonlyArray<string>
 export const countedBy = (counted: Counted, i: number): string => (typeof counted === 'string' ? counted : counted[i]!)
 
 const plans = new WeakMap<Compiled, Map<string, CountPlan>>()
+const MAX_SHARED_PLANS = 1024
 
 /**
  * The plan of `constraints` in `layout` and the events they count, or `undefined` unless each is a
@@ -85,6 +86,10 @@ export const countPlanOf = (constraints: ReadonlyArray<Constraint>, layout: Layo
   if (known === undefined) plans.set(compiled, (known = new Map()))
   const key = numbers.join(',')
   let plan = known.get(key)
-  if (plan === undefined) known.set(key, (plan = { compiled, numbers }))
+  if (plan === undefined) {
+    plan = { compiled, numbers }
+    // Limits of many shapes (a quota per customer, say) are planned each on their own.
+    if (known.size < MAX_SHARED_PLANS) known.set(key, plan)
+  }
   return { plan, counted: events.every((event) => event === events[0]) ? events[0]! : events }
 }
