@@ -135,15 +135,8 @@ export class Entries implements Iterable<readonly [string, Counter]> {
    */
   recordIfPasses(plan: CountPlan, counted: Counted, name: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(name)
-    if (entry === undefined || entry.owned === undefined) return false
-    const { compiled, numbers } = plan
-    for (let n = 0; n < numbers.length; n += 4) {
-      const event = countedBy(counted, n >> 2)
-      const position = numbers[n + 1]!
-      const buckets = numbers[n + 2]!
-      const count = event === name ? windowCount(entry.owned, compiled, position, at, buckets) : this.windowCount(event, compiled, position, at, buckets)
-      if (!countPasses(numbers[n] === 1, numbers[n + 3]!, count, pendingOf, event)) return false
-    }
+    // `passes` finds this entry again through the memory of the last name: no second look-up.
+    if (entry === undefined || entry.owned === undefined || !this.passes(plan, counted, at, pendingOf)) return false
     recordInPlace(entry.owned, at, 1)
     entry.counter = undefined
     entry.window = undefined
