@@ -442,7 +442,7 @@ export class EventStore {
     const counters = this.counters
     return {
       counterOf: (event) => counters.get(event),
-      pendingOf: (event) => this.pendingOf(event),
+      pendingOf: this.pendingCount,
       [COUNT_IN]: (event, compiled, position, at, buckets) => counters.windowCount(event, compiled, position, at, buckets)
     }
   }
