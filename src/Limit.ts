@@ -350,8 +350,6 @@ const otherPasses = (constraint: Constraint, state: LimitState, at: number, layo
   return E.isRight(outcome) && outcome.right === PASS
 }
 
-type CountConstraint = Extract<Constraint, { readonly _tag: 'AtMost' | 'AtLeast' }>
-
 /**
  * Whether every constraint passes at `at`, without allocating. Consecutive count constraints on
  * one event (a limit's usual shape: `atMost(e, 10, 'minutes').atMost(e, 100, 'hours')`) look its
