@@ -188,6 +188,24 @@ export class InvalidEventName extends TinyCounterError {
 }
 
 /**
+ * A replica id that is not a string of 1 to 256 characters (a replicated counter's writers are
+ * named by it: each device or server records under its own id).
+ *
+ * @example
+ * import { Layout, Replicated } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const refused = Replicated.record(Replicated.empty(Layout.utc), '', Date.UTC(2026, 0, 1), 1)
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidReplicaId')
+ */
+export class InvalidReplicaId extends TinyCounterError {
+  readonly _tag = 'InvalidReplicaId'
+  constructor(readonly replica: unknown) {
+    super(`a replica id must be a string of 1 to 256 characters, got ${describe(replica)}`)
+    this.name = 'InvalidReplicaId'
+  }
+}
+
+/**
  * A value that does not decode as a counter: `key` names the event, `path` the offending field.
  *
  * @example

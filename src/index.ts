@@ -11,12 +11,19 @@ export * as Envelope from './codec/Envelope.js'
 export type { Formatter } from './codec/Formatter.js'
 export { BincodeFormat } from './codec/BincodeFormat.js'
 export { JsonFormat } from './codec/JsonFormat.js'
+export * as Crc32 from './codec/Crc32.js'
+export * as ReplicatedBincode from './codec/ReplicatedBincode.js'
+export * as ReplicatedCodec from './codec/ReplicatedCodec.js'
+export * as ReplicatedEnvelope from './codec/ReplicatedEnvelope.js'
+export type { ReplicatedFormat } from './codec/ReplicatedFormat.js'
+export { ReplicatedBincodeFormat, ReplicatedJsonFormat } from './codec/ReplicatedFormat.js'
 export * as Counter from './Counter.js'
 export * as Duration from './Duration.js'
 export * as Instant from './Instant.js'
 export * as Layout from './Layout.js'
 export * as Limit from './Limit.js'
 export * as Query from './Query.js'
+export * as Replicated from './Replicated.js'
 export * as Schedule from './Schedule.js'
 export * as TimeUnit from './TimeUnit.js'
 export * as Window from './Window.js'
@@ -43,6 +50,7 @@ export {
   InvalidInstant,
   InvalidLayout,
   InvalidRange,
+  InvalidReplicaId,
   InvalidWindow,
   StorageError,
   TinyCounterError,

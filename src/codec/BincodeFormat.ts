@@ -341,3 +341,6 @@ class Reader {
     return new Malformed([path, a, b].filter((part) => part !== undefined && part !== '').join('.'), message)
   }
 }
+
+// The byte writer and reader serve the other binary formats of the codec layer (ReplicatedBincode).
+export { Malformed, Reader, Writer }
