@@ -222,7 +222,7 @@ export const rotate: {
   (self: Replicated, at: number): Replicated
 } = dual(isReplicated, (self: Replicated, at: number): Replicated => {
   if (!isInstant(at)) throw new InvalidInstant(at)
-  return advance(self, at)
+  return isEmpty(self) ? self : advance(self, at)
 })
 
 /** `self` rotated to `at`, or started at `at` when empty; `self` itself when nothing moves. */
