@@ -591,29 +591,40 @@ const trimmed = (replicas: ReadonlyArray<Replica>, cutoffs: ReadonlyArray<number
 
 /** The bucket-wise maximum of two pairs lists, without buckets older than `cutoff`. */
 const maxPairs = (a: ReadonlyArray<number>, b: ReadonlyArray<number>, cutoff: number): ReadonlyArray<number> => {
+  if (a === b || sameNumbers(a, b)) return trimmedPairs(a, cutoff)
   const out: number[] = []
   let i = 0
   let j = 0
   while (i < a.length || j < b.length) {
-    const x = i < a.length ? a[i]! : -Infinity
-    const y = j < b.length ? b[j]! : -Infinity
+    const x = i < a.length ? a[i]! : cutoff - 1
+    const y = j < b.length ? b[j]! : cutoff - 1
     const index = x > y ? x : y
     if (index < cutoff) break
-    const count = Math.max(x === index ? a[i + 1]! : 0, y === index ? b[j + 1]! : 0)
-    out.push(index, count)
+    const m = x === index ? a[i + 1]! : 0
+    const n = y === index ? b[j + 1]! : 0
+    out.push(index, m > n ? m : n)
     if (x === index) i += 2
     if (y === index) j += 2
   }
-  return out
+  return out.length === 0 ? NO_PAIRS : out
 }
 
 /** Two copies of one replica joined: the later version, the larger count of each bucket. */
 const joinReplicas = (a: Replica, b: Replica, cutoffs: ReadonlyArray<number>): Replica | undefined => {
+  if (a === b) return trimmedReplica(a, cutoffs)
   const later = compareVersions(a, b) >= 0 ? a : b
-  const buckets = a.buckets.map((pairs, u) => maxPairs(pairs, b.buckets[u]!, cutoffs[u]!))
-  if (buckets.every((pairs) => pairs.length === 0)) return undefined
-  if (later === a && buckets.every((pairs, u) => sameNumbers(pairs, a.buckets[u]!))) return a
-  return { id: a.id, born: later.born, seq: later.seq, buckets: buckets.map((pairs, u) => (sameNumbers(pairs, a.buckets[u]!) ? a.buckets[u]! : pairs)) }
+  let buckets: Array<ReadonlyArray<number>> | undefined
+  let held = false
+  for (let u = 0; u < cutoffs.length; u++) {
+    const pairs = maxPairs(a.buckets[u]!, b.buckets[u]!, cutoffs[u]!)
+    // Keep a's array when the result is equal to it: unchanged parts stay shared.
+    const kept = pairs === a.buckets[u] || sameNumbers(pairs, a.buckets[u]!) ? a.buckets[u]! : pairs
+    if (kept !== a.buckets[u]) (buckets ??= a.buckets.slice())[u] = kept
+    if (kept.length > 0) held = true
+  }
+  if (!held) return undefined
+  if (buckets === undefined && later === a) return a
+  return { id: a.id, born: later.born, seq: later.seq, buckets: buckets ?? a.buckets }
 }
 
 /** The replicas' counts summed into a counter at the value's heads. */

@@ -12,7 +12,9 @@
  * - memory (`memory.bench.ts`): heap per tracked event over 100,000 events (`--expose-gc`);
  * - persistence (`persistence.bench.ts`): persist and load of 10,000 events with SQLite and with
  *   files, bytes per event of each format, and the files backend's floor on this disk
- *   (`--persist-reps N`, `--persist-warmup N`).
+ *   (`--persist-reps N`, `--persist-warmup N`);
+ * - replicated (`replicated.bench.ts`): `Replicated.record` and `Replicated.merge` beside
+ *   `Counter.record` and `Counter.merge`, and the bytes per replica per event of both formats.
  *
  * For each timed operation the variants run in fresh child processes at once and take turns round
  * by round (see `harness.ts`); this is repeated for several passes with new processes. A variant's
@@ -42,6 +44,8 @@ import { PACED_STEP_MS, PER_HOUR, PER_MINUTE, limitCaseId, limitVariants } from 
 import type { MemoryVariant } from './memory.bench.ts'
 import { MEMORY_EVENTS, memoryCaseId, memoryVariants } from './memory.bench.ts'
 import { persistenceSection } from './persistence.bench.ts'
+import type { ReplicatedOp, ReplicatedVariant } from './replicated.bench.ts'
+import { buildReplicatedHistory, eventBytes, replicatedCaseId, replicatedRows } from './replicated.bench.ts'
 import type { TableRow } from './readme.ts'
 import { renderTable, replaceTable } from './readme.ts'
 
@@ -65,7 +69,7 @@ const passes = option('passes', 3)
 const cycles = option('cycles', 20)
 const ops = option('ops', 100_000)
 const memoryEvents = option('events', MEMORY_EVENTS)
-const sections = ['core', 'store', 'limit', 'memory', 'persistence'] as const
+const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'replicated'] as const
 type Section = (typeof sections)[number]
 const only = ((): ReadonlySet<string> => {
   const i = args.indexOf('--only')
@@ -435,6 +439,44 @@ const memorySection = async (): Promise<ReadonlyArray<Check>> => {
   ]
 }
 
+const replicatedSection = async (): Promise<ReadonlyArray<Check>> => {
+  console.log(`replicated: default layout, ${TIME_ZONE}, calendar; three replicas sharing a year of history (every third event each)`)
+  console.log('record: Replicated.record(r, "phone", at, 1) vs Counter.record(c, at, 1) on the whole history, one second per operation;')
+  console.log('merge: Replicated.merge(server, phone), the phone a minute of records ahead, vs Counter.merge of the two full counters')
+  console.log(`${passes} passes x ${cycles} interleaved rounds x ${ops / 10} ops per variant, one process per variant and pass\n`)
+  const history = buildReplicatedHistory()
+  const variantsHere: ReadonlyArray<ReplicatedVariant> = ['replicated', 'counter']
+  const results = {} as Record<ReplicatedOp, Comparison>
+  for (const op of ['record', 'merge'] as const) results[op] = await compare(variantsHere.map((v) => replicatedCaseId(op, v)), history, ops / 10)
+  process.stderr.write('\n')
+  const ns = (op: ReplicatedOp, v: ReplicatedVariant): number => median(all(results[op].samples[variantsHere.indexOf(v)]!))
+  const ratio = (op: ReplicatedOp): number => pairedRatio(results[op].samples[0]!, results[op].samples[1]!)
+  const { row, rule } = table([44, 12, 10, 10])
+  console.log(row(['operation (ns/op, median)', 'replicated', 'counter', 'ratio']))
+  console.log(rule())
+  for (const op of ['record', 'merge'] as const) console.log(row([op, ns(op, 'replicated').toFixed(1), ns(op, 'counter').toFixed(1), x(ratio(op))]))
+  const bytes = eventBytes()
+  console.log('')
+  const bytesRow = table([52, 10, 10])
+  console.log(bytesRow.row(['bytes of one event', 'Bincode', 'JSON']))
+  console.log(bytesRow.rule())
+  for (const [name, b] of [['recorded 3 times', bytes.typical], ['every bucket non-zero', bytes.full]] as const) {
+    console.log(bytesRow.row([`${name}: a plain counter`, String(b.counterBincode), String(b.counterJson)]))
+    console.log(bytesRow.row([`${name}: replicated, one replica`, String(b.oneReplicaBincode), String(b.oneReplicaJson)]))
+    console.log(bytesRow.row([`${name}: replicated, each more replica`, b.perReplicaBincode.toFixed(1), b.perReplicaJson.toFixed(1)]))
+  }
+  console.log('')
+  const rows = replicatedRows(ns, ratio, bytes.typical)
+  return [
+    ...rows.map(({ ok, ...row }): Check => ({ what: row.operation.replace(/`/g, ''), ok, value: `${row.ours} (${row.ratio})`, row })),
+    {
+      what: 'bytes per replica per event, every bucket non-zero (Bincode / JSON) [for reference]',
+      ok: undefined,
+      value: `${bytes.full.perReplicaBincode.toFixed(0)} / ${bytes.full.perReplicaJson.toFixed(0)} B (a plain counter: ${bytes.full.counterBincode} / ${bytes.full.counterJson} B)`
+    }
+  ]
+}
+
 /**
  * A check of `persistence.bench.ts` (a bare `[what, ok, value]`), with its README row when its text
  * reads as that file words its targets today ("persist 10000 events (SQLite) within 150 ms").
@@ -500,6 +542,7 @@ const main = async (): Promise<void> => {
   }
   if (runs('memory')) checks.push(...(await memorySection()))
   if (runs('persistence')) checks.push(...(await persistenceSection(args)).map(persistenceCheck))
+  if (runs('replicated')) checks.push(...(await replicatedSection()))
   for (const { what, ok, value } of checks) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
   readmeTable(checks)
   if (args.includes('--strict') && checks.some(({ ok }) => ok === false)) process.exitCode = 1
