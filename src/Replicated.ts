@@ -292,8 +292,10 @@ export const merge: {
         i++
       } else if (a === undefined || b.id < a.id) {
         const kept = trimmedReplica(b, cutoffs)
-        if (kept !== undefined) replicas.push(kept)
-        changed = true
+        if (kept !== undefined) {
+          replicas.push(kept)
+          changed = true
+        }
         j++
       } else {
         const joined = joinReplicas(a, b, cutoffs)
