@@ -7,6 +7,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Counter } from '../Counter.js'
+import type { Layout } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { all as allUnits } from '../TimeUnit.js'
 import { DecodeError } from '../errors.js'
@@ -101,7 +102,21 @@ const writeTo = (out: Writer, counter: Counter): Uint8Array => {
   out.byte(MAGIC[0])
   out.byte(MAGIC[1])
   out.byte(VERSION)
-  const { tracks, alignment, timeZone } = counter.layout
+  writeLayout(out, counter.layout)
+  out.varint(counter.heads.length)
+  for (const head of counter.heads) out.zigzag(head)
+  out.varint(counter.newest.length)
+  for (const n of counter.newest) out.varint(n)
+  out.varint(counter.older.length)
+  for (const older of counter.older) {
+    out.varint(older.length)
+    for (const n of older) out.varint(n)
+  }
+  return out.finish()
+}
+
+/** The layout: alignment, zone and tracks (shared with the other binary formats of the codec layer). */
+const writeLayout = (out: Writer, { tracks, alignment, timeZone }: Layout): void => {
   out.byte(alignment === 'uniform' ? 1 : 0)
   const zone = encodedZone(timeZone)
   out.varint(zone.length)
@@ -113,16 +128,6 @@ const writeTo = (out: Writer, counter: Counter): Uint8Array => {
     out.byte(code)
     out.varint(buckets)
   }
-  out.varint(counter.heads.length)
-  for (const head of counter.heads) out.zigzag(head)
-  out.varint(counter.newest.length)
-  for (const n of counter.newest) out.varint(n)
-  out.varint(counter.older.length)
-  for (const older of counter.older) {
-    out.varint(older.length)
-    for (const n of older) out.varint(n)
-  }
-  return out.finish()
 }
 
 /** Bytes written one at a time into a buffer reused from one counter to the next (writing is synchronous). */
@@ -218,16 +223,7 @@ const read = (bytes: Uint8Array): unknown => {
   if (input.byte('') !== MAGIC[0] || input.byte('') !== MAGIC[1]) throw new Malformed('', 'not the Bincode format of tiny-counter: the bytes do not start with "TC"')
   const version = input.byte('version')
   if (version !== VERSION && version !== 1) return { version } // the envelope codec refuses it, naming the version
-  const alignmentCode = input.byte('counter.layout.alignment')
-  const zoneLength = input.length('counter.layout.timeZone', 1)
-  const timeZone = input.text(zoneLength, 'counter.layout.timeZone')
-  const tracks: Array<{ unit: TimeUnit | number; buckets: number }> = []
-  const trackCount = input.length('counter.layout.tracks', 2)
-  for (let i = 0; i < trackCount; i++) {
-    const code = input.byte('counter.layout.tracks', i, 'unit')
-    tracks.push({ unit: allUnits[code] ?? code, buckets: input.varint('counter.layout.tracks', i, 'buckets') })
-  }
-  const layout = { tracks, alignment: ALIGNMENTS[alignmentCode] ?? alignmentCode, timeZone }
+  const layout = readLayout(input, 'counter.layout')
   const heads: number[] = []
   const headCount = input.length('counter.heads', 1)
   for (let i = 0; i < headCount; i++) heads.push(input.zigzag('counter.heads', i))
@@ -242,6 +238,20 @@ const read = (bytes: Uint8Array): unknown => {
   const older = readTable(input, 'counter.older')
   input.end()
   return { version, counter: { layout, heads, newest, older } }
+}
+
+/** The plain data of a layout written by `writeLayout`, its fields named under `path`. */
+const readLayout = (input: Reader, path: string): unknown => {
+  const alignmentCode = input.byte(`${path}.alignment`)
+  const zoneLength = input.length(`${path}.timeZone`, 1)
+  const timeZone = input.text(zoneLength, `${path}.timeZone`)
+  const tracks: Array<{ unit: TimeUnit | number; buckets: number }> = []
+  const trackCount = input.length(`${path}.tracks`, 2)
+  for (let i = 0; i < trackCount; i++) {
+    const code = input.byte(`${path}.tracks`, i, 'unit')
+    tracks.push({ unit: allUnits[code] ?? code, buckets: input.varint(`${path}.tracks`, i, 'buckets') })
+  }
+  return { tracks, alignment: ALIGNMENTS[alignmentCode] ?? alignmentCode, timeZone }
 }
 
 /** A varint n, then n arrays (each a varint length, then that many varints). */
@@ -343,4 +353,4 @@ class Reader {
 }
 
 // The byte writer and reader serve the other binary formats of the codec layer (ReplicatedBincode).
-export { Malformed, Reader, Writer }
+export { Malformed, Reader, Writer, readLayout, writeLayout }

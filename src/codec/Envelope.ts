@@ -10,7 +10,7 @@ import type { Counter } from '../Counter.js'
 import type { DecodeError } from '../errors.js'
 import { CounterV1, CounterV2 } from './CounterCodec.js'
 import { knownCounter, knownCounterV1 } from '../internal/knownShapes.js'
-import { firstDecodeError } from '../internal/decodeErrors.js'
+import { describeValue, firstDecodeError } from '../internal/decodeErrors.js'
 
 /**
  * The version of the envelope this library writes: 2, whose counter is `{ layout, heads, newest,
@@ -117,15 +117,4 @@ export const decode = (key: string, input: unknown): E.Either<DecodeError, Count
   return E.isRight(decoded) ? E.right(decoded.right.counter) : E.left(toDecodeError(key, decoded.left))
 }
 
-const toDecodeError = (key: string, errors: t.Errors): DecodeError => firstDecodeError(key, errors, 'an envelope', describe)
-
-/** A short JSON rendering of a value for a message. */
-const describe = (value: unknown): string => {
-  let text: string
-  try {
-    text = JSON.stringify(value) ?? String(value)
-  } catch {
-    text = String(value)
-  }
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text
-}
+const toDecodeError = (key: string, errors: t.Errors): DecodeError => firstDecodeError(key, errors, 'an envelope', describeValue)

@@ -33,19 +33,30 @@ export const JsonFormat: Formatter = {
   name: 'json',
   extension: '.json',
   serialize: (counter) => utf8.encode(JSON.stringify(Codec.encode(of(counter)))),
-  deserialize: (key, bytes) => {
-    let text: string
-    try {
-      text = strictUtf8.decode(bytes)
-    } catch {
-      return E.left(new DecodeError(key, '', 'the bytes are not valid UTF-8 text'))
-    }
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (error) {
-      return E.left(new DecodeError(key, '', `not JSON: ${error instanceof Error ? error.message : String(error)}`))
-    }
-    return decode(key, value)
+  deserialize: (key, bytes) => E.flatMap(readJson(key, bytes), (value) => decode(key, value))
+}
+
+/**
+ * The value held by UTF-8 JSON bytes, or a `DecodeError` at the top (path `''`) when they are not
+ * UTF-8 or not JSON: the first step of every JSON format's decoding.
+ *
+ * @example
+ * import { readJson } from 'tiny-counter/codec/JsonFormat'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * assert.deepEqual(readJson('launch', new TextEncoder().encode('{"a":1}')), E.right({ a: 1 }))
+ * const broken = readJson('launch', new TextEncoder().encode('{"a":'))
+ * assert.ok(E.isLeft(broken) && broken.left.path === '' && /not JSON/.test(broken.left.message))
+ */
+export const readJson = (key: string, bytes: Uint8Array): E.Either<DecodeError, unknown> => {
+  let text: string
+  try {
+    text = strictUtf8.decode(bytes)
+  } catch {
+    return E.left(new DecodeError(key, '', 'the bytes are not valid UTF-8 text'))
+  }
+  try {
+    return E.right(JSON.parse(text) as unknown)
+  } catch (error) {
+    return E.left(new DecodeError(key, '', `not JSON: ${error instanceof Error ? error.message : String(error)}`))
   }
 }

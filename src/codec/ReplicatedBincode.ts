@@ -4,9 +4,7 @@
  * Reading never validates: it gives plain data for `ReplicatedCodec` to check.
  */
 import type { Replicated } from '../Replicated.js'
-import type { TimeUnit } from '../TimeUnit.js'
-import { all as allUnits } from '../TimeUnit.js'
-import { Malformed, Reader, Writer } from './BincodeFormat.js'
+import { Malformed, Reader, Writer, readLayout, writeLayout } from './BincodeFormat.js'
 import { crc32 } from './Crc32.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer; zigzag: the sign in the lowest bit):
@@ -27,7 +25,6 @@ import { crc32 } from './Crc32.js'
 //   checksum                     4 bytes, big-endian: the CRC-32 of every byte before it
 
 const MAGIC = [0x54, 0x52] as const
-const ALIGNMENTS = ['calendar', 'uniform'] as const
 const utf8 = new TextEncoder()
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
@@ -40,18 +37,7 @@ const body = (r: Replicated): Writer => {
   out.byte(MAGIC[0])
   out.byte(MAGIC[1])
   out.byte(VERSION)
-  const { tracks, alignment, timeZone } = r.layout
-  out.byte(alignment === 'uniform' ? 1 : 0)
-  const zone = utf8.encode(timeZone)
-  out.varint(zone.length)
-  out.bytes(zone)
-  out.varint(tracks.length)
-  for (const { unit, buckets } of tracks) {
-    const code = allUnits.indexOf(unit)
-    if (code < 0) throw new RangeError(`cannot write unknown unit ${JSON.stringify(unit)}`)
-    out.byte(code)
-    out.varint(buckets)
-  }
+  writeLayout(out, r.layout)
   out.varint(r.heads.length)
   for (const head of r.heads) out.zigzag(head)
   out.varint(r.replicas.length)
@@ -135,15 +121,7 @@ export const read = (bytes: Uint8Array): unknown => {
   if (stored !== computed) throw new Malformed('checksum', `checksum mismatch: the bytes were damaged (stored ${stored.toString(16).padStart(8, '0')}, computed ${computed.toString(16).padStart(8, '0')})`)
   const input = new Reader(data)
   for (let i = 0; i < 3; i++) input.byte('')
-  const alignmentCode = input.byte('layout.alignment')
-  const timeZone = input.text(input.length('layout.timeZone', 1), 'layout.timeZone')
-  const tracks: Array<{ unit: TimeUnit | number; buckets: number }> = []
-  const trackCount = input.length('layout.tracks', 2)
-  for (let i = 0; i < trackCount; i++) {
-    const code = input.byte('layout.tracks', i, 'unit')
-    tracks.push({ unit: allUnits[code] ?? code, buckets: input.varint('layout.tracks', i, 'buckets') })
-  }
-  const layout = { tracks, alignment: ALIGNMENTS[alignmentCode] ?? alignmentCode, timeZone }
+  const layout = readLayout(input, 'layout')
   const heads: number[] = []
   const headCount = input.length('heads', 1)
   for (let i = 0; i < headCount; i++) heads.push(input.zigzag('heads', i))

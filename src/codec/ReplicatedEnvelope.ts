@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts/lib/index.js'
 import type { Replicated } from '../Replicated.js'
 import type { DecodeError } from '../errors.js'
-import { firstDecodeError } from '../internal/decodeErrors.js'
+import { describeValue, firstDecodeError } from '../internal/decodeErrors.js'
 import { hex } from './Crc32.js'
 import { checksumOf } from './ReplicatedBincode.js'
 import { Replicated as ReplicatedCodec } from './ReplicatedCodec.js'
@@ -108,16 +108,6 @@ export const of = (replicated: Replicated): Envelope => ({ version: VERSION, rep
  */
 export const decode = (key: string, input: unknown): E.Either<DecodeError, Replicated> =>
   E.bimap(
-    (errors: t.Errors) => firstDecodeError(key, errors, 'a replicated envelope', describe),
+    (errors: t.Errors) => firstDecodeError(key, errors, 'a replicated envelope', describeValue),
     (envelope: Envelope) => envelope.replicated
   )(Codec.decode(input))
-
-const describe = (value: unknown): string => {
-  let text: string
-  try {
-    text = JSON.stringify(value) ?? String(value)
-  } catch {
-    text = String(value)
-  }
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text
-}

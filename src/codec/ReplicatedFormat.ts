@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Replicated } from '../Replicated.js'
 import { DecodeError } from '../errors.js'
 import { Malformed } from './BincodeFormat.js'
+import { readJson } from './JsonFormat.js'
 import { read, write } from './ReplicatedBincode.js'
 import { decode as decodeReplicated } from './ReplicatedCodec.js'
 import { Codec, decode as decodeEnvelope, of } from './ReplicatedEnvelope.js'
@@ -40,7 +41,6 @@ export interface ReplicatedFormat {
 }
 
 const utf8 = new TextEncoder()
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * The envelope `{ "version": 1, "checksum": "…", "replicated": { … } }` as compact UTF-8 JSON.
@@ -59,21 +59,7 @@ export const ReplicatedJsonFormat: ReplicatedFormat = {
   name: 'replicated-json',
   extension: '.json',
   serialize: (replicated) => utf8.encode(JSON.stringify(Codec.encode(of(replicated)))),
-  deserialize: (key, bytes) => {
-    let text: string
-    try {
-      text = strictUtf8.decode(bytes)
-    } catch {
-      return E.left(new DecodeError(key, '', 'the bytes are not valid UTF-8 text'))
-    }
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (error) {
-      return E.left(new DecodeError(key, '', `not JSON: ${error instanceof Error ? error.message : String(error)}`))
-    }
-    return decodeEnvelope(key, value)
-  }
+  deserialize: (key, bytes) => E.flatMap(readJson(key, bytes), (value) => decodeEnvelope(key, value))
 }
 
 /**

@@ -17,3 +17,14 @@ export const firstDecodeError = (key: string, errors: t.Errors, what: string, re
   const expected = first.context[first.context.length - 1]?.type.name ?? what
   return new DecodeError(key, path, first.message ?? `expected ${expected}, got ${render(first.value)}`)
 }
+
+/** A short JSON rendering of a value for a message: at most 120 characters, never a throw. */
+export const describeValue = (value: unknown): string => {
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? String(value)
+  } catch {
+    text = String(value)
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text
+}

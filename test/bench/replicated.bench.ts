@@ -60,39 +60,18 @@ export const buildReplicatedHistory = (): ReplicatedHistory => {
 export type ReplicatedOp = 'record' | 'merge'
 export type ReplicatedVariant = 'replicated' | 'counter'
 
-const recordReplicated = (start: Replicated.Replicated): Body => {
-  let r = start
+/** A body recording one event a second from `START` on with `record`, keeping its state between rounds. */
+const recordBody = <A extends { readonly heads: ReadonlyArray<number> }>(start: A, record: (a: A, at: number) => E.Either<Error, A>): Body => {
+  let state = start
   let at = START
   return (ops) => {
-    let x = r
-    let t = at
     for (let i = 0; i < ops; i++) {
-      t += SECOND
-      const recorded = Replicated.record(x, 'phone', t, 1)
+      at += SECOND
+      const recorded = record(state, at)
       if (recorded._tag === 'Left') throw recorded.left
-      x = recorded.right
+      state = recorded.right
     }
-    r = x
-    at = t
-    return x.heads[0]!
-  }
-}
-
-const recordCounter = (start: Counter.Counter): Body => {
-  let c = start
-  let at = START
-  return (ops) => {
-    let x = c
-    let t = at
-    for (let i = 0; i < ops; i++) {
-      t += SECOND
-      const recorded = Counter.record(x, t, 1)
-      if (recorded._tag === 'Left') throw recorded.left
-      x = recorded.right
-    }
-    c = x
-    at = t
-    return x.heads[0]!
+    return state.heads[0]!
   }
 }
 
@@ -107,8 +86,8 @@ const mergeBody =
 export const replicatedCaseId = (op: ReplicatedOp, v: ReplicatedVariant): string => `replicated-${op}/${v}`
 
 export const replicatedCases: ReadonlyArray<{ readonly id: string; readonly prepare: (h: ReplicatedHistory) => Body }> = [
-  { id: replicatedCaseId('record', 'replicated'), prepare: (h) => recordReplicated(h.server) },
-  { id: replicatedCaseId('record', 'counter'), prepare: (h) => recordCounter(h.counter) },
+  { id: replicatedCaseId('record', 'replicated'), prepare: (h) => recordBody(h.server, (r, at) => Replicated.record(r, 'phone', at, 1)) },
+  { id: replicatedCaseId('record', 'counter'), prepare: (h) => recordBody(h.counter, (c, at) => Counter.record(c, at, 1)) },
   { id: replicatedCaseId('merge', 'replicated'), prepare: (h) => mergeBody(Replicated.merge, h.server, h.phone) },
   { id: replicatedCaseId('merge', 'counter'), prepare: (h) => mergeBody(Counter.merge, h.counter, h.counterLater) }
 ]
