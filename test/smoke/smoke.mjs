@@ -81,6 +81,7 @@ const fc = await import('fast-check')
 const Testing = await import('tiny-counter/testing')
 for (const law of Object.values(Testing.counterMonoid())) fc.assert(law, { numRuns: 20 })
 fc.assert(Testing.formatterRoundTrip(TinyCounter.BincodeFormat), { numRuns: 20 })
+for (const law of Object.values(Testing.replicatedSemilattice())) fc.assert(law, { numRuns: 20 })
 assert.equal(Testing.TestClock, TinyCounter.TestClock)
 port1.close()
 
@@ -93,7 +94,7 @@ assert.deepEqual(stray, [], `npm pack would ship ${stray.join(', ')}`)
 assert.ok(shipped.includes('dist/index.js') && shipped.includes('dist/storage/Sqlite.js') && shipped.includes('LICENSE'))
 assert.ok(!shipped.some((path) => path.startsWith('dist/') && /\.test\./.test(path)))
 
-const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'FilePerEvent', 'JsonFormat', 'BincodeFormat']
+const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'FilePerEvent', 'JsonFormat', 'BincodeFormat', 'Replicated', 'ReplicatedCodec', 'ReplicatedJsonFormat', 'ReplicatedBincodeFormat']
 for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
 console.log(`smoke: the built package and its subpaths (sqlite, redux, zustand, testing) import from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
 const results = new URL('../.results/', import.meta.url)
