@@ -237,10 +237,14 @@ export const exportStore = async (path: string, options: ExportOptions = {}): Pr
   })
 }
 
+/** Said after every merge of plain stores: their counts add up, so a merge must not be repeated. */
+const ADDED_NOTE = 'counts were added (plain counters merge by addition): merging the same sources again would add them again'
+
 /**
  * `tiny-counter merge <target> <source...>`: adds every counter of the sources to the target's
- * (creating the target if it does not exist, in the sources' format) and persists it. Nothing is
- * written when a store cannot be read or has values that do not decode (exit code 2).
+ * (creating the target if it does not exist, in the sources' format) and persists it, and says that
+ * the counts were added: running the same merge again adds the sources again (docs/SYNC.md). Nothing
+ * is written when a store cannot be read or has values that do not decode (exit code 2).
  *
  * @example
  * import { merge } from 'tiny-counter/cli/commands'
@@ -258,6 +262,7 @@ export const exportStore = async (path: string, options: ExportOptions = {}): Pr
  * }
  * const merged = await merge(join(dir, 'all'), [join(dir, 'phone'), join(dir, 'laptop')])
  * assert.equal(merged.code, 0)
+ * assert.match(merged.stdout, /merging the same sources again would add them again/)
  * const all = await EventStore.builder().withStorage(await FilePerEvent.open(join(dir, 'all'), '.bin')).withClock(clock).build()
  * assert.deepEqual(all.query('app_launch').lastDays(1).sum(), O.some(7))
  * rmSync(dir, { recursive: true })
@@ -302,6 +307,7 @@ export const merge = async (target: string, sources: ReadonlyArray<string>, opti
       const closed = await store.close()
       if (E.isLeft(closed)) throw new CliError(`${target}: cannot persist (${closed.left.message})`)
       output.out.push(`merged ${plural(incoming, 'counter')} from ${plural(sources.length, 'store')} into ${target} (${plural(store.events().length, 'event')})`)
+      output.out.push(ADDED_NOTE)
       return output.done(0)
     } finally {
       await closeQuietly(opened)

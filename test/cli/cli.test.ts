@@ -201,7 +201,10 @@ describe('tiny-counter merge', () => {
     const { code, stdout, stderr } = await cli('merge', target, join(dir, 'phone.db'), join(dir, 'laptop'), join(dir, 'tablet'))
     expect(stderr).toBe('')
     expect(code).toBe(0)
-    expect(stdout).toBe(`merged 6 counters from 3 stores into ${target} (2 events)\n`)
+    expect(lines(stdout)).toEqual([
+      `merged 6 counters from 3 stores into ${target} (2 events)`,
+      'counts were added (plain counters merge by addition): merging the same sources again would add them again'
+    ])
     const shown = await cli('inspect', target, '--now', NOW_ISO)
     expect(shown.code).toBe(0)
     expect(shown.stdout).toContain('app_launch: 30 in all') // 10 + 15 + 5
