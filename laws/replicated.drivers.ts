@@ -69,6 +69,9 @@ export const values = (): Laws => ({
       return P.valueCommutesWithRotate(a!, t) && P.valueSumsTheReplicas(a!)
     }
   ),
+  'a replica split off (withoutReplica) and published again from its counter (ofCounter) gives the copy back': fc.property(A.replicatedCounter(), (r) =>
+    P.replicaSplitsOffAndBack(r)
+  ),
   'the merge of every copy counts what one counter recording everything counts': fc.property(
     A.cluster({ nodes: 4 }).chain((c) => A.instantFrom(A.anchorsOf(c.layout), latestOf(c)).map((t) => [c, t] as const)),
     ([c, t]) => {

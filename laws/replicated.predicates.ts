@@ -61,6 +61,16 @@ export const valueSumsTheReplicas = (r: R): boolean =>
   )
 
 /**
+ * A replica split off and published again from its counter gives the copy back:
+ * `merge(withoutReplica(r, id), ofCounter(valueOf(r, id), versionOf(r, id))) = r` for every replica.
+ */
+export const replicaSplitsOffAndBack = (r: R): boolean =>
+  r.replicas.every((replica) => {
+    const version = Replicated.versionOf(r, replica.id)
+    return O.isSome(version) && Replicated.Eq.equals(Replicated.merge(Replicated.withoutReplica(r, replica.id), Replicated.ofCounter(Replicated.valueOf(r, replica.id), version.value)), r)
+  })
+
+/**
  * Rotated to an instant `t` after everything, the merge of all copies counts what one counter that
  * recorded every record would: each record counts once, however many copies carried it.
  */

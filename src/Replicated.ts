@@ -13,6 +13,7 @@
  * `Counter.merge`; merging `delta(x, versionVector(y))` into `y` gives `merge(y, x)`.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
 import type { BoundedJoinSemilattice } from 'fp-ts/lib/BoundedJoinSemilattice.js'
 import type * as Eq_ from 'fp-ts/lib/Eq.js'
 import type { Monoid } from 'fp-ts/lib/Monoid.js'
@@ -144,6 +145,32 @@ export const empty = (layout: Layout): Replicated => ({ layout, heads: [], repli
  * assert.equal(Replicated.isEmpty(Replicated.empty(Layout.utc)), true)
  */
 export const isEmpty = (self: Replicated): boolean => self.heads.length === 0
+
+/**
+ * A replicated counter holding one replica, `version.id`, whose counts are those of `counter`
+ * (its heads become the value's heads): how a writer publishes what it recorded in a plain counter.
+ * Buckets that are zero are left out; a counter with no count gives a value with heads and no
+ * replica, and the empty counter gives the empty value. Throws `InvalidReplicaId` for a bad id
+ * (a bug in the caller).
+ *
+ * @example
+ * import { Counter, Layout, Query, Replicated, Window } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const at = Date.UTC(2026, 0, 5, 9)
+ * const mine = E.getOrElseW(() => Counter.empty(Layout.utc))(Counter.singleton(Layout.utc, at, 4))
+ * const r = Replicated.ofCounter(mine, { id: 'phone', born: at, seq: 1 })
+ * assert.deepEqual(Replicated.versionVector(r), [{ id: 'phone', born: at, seq: 1 }])
+ * assert.deepEqual(Query.sum(Replicated.value(r), Window.last(1, 'days'), at), O.some(4))
+ * assert.ok(Counter.Eq.equals(Replicated.valueOf(r, 'phone'), mine))
+ */
+export const ofCounter = (counter: Counter, version: Version): Replicated => {
+  if (!isReplicaId(version.id)) throw new InvalidReplicaId(version.id)
+  if (counter.heads.length === 0) return empty(counter.layout)
+  const buckets = toBuckets(counter).map((counts, u) => sparse(counts, counter.heads[u]!))
+  const replicas = buckets.some((pairs) => pairs.length > 0) ? [{ id: version.id, born: version.born, seq: version.seq, buckets }] : []
+  return { layout: counter.layout, heads: counter.heads, replicas }
+}
 
 // -------------------------------------------------------------------------------------------------
 // transformations
@@ -388,6 +415,43 @@ export const valueOf = (self: Replicated, replica: string): Counter => {
   if (isEmpty(self)) return emptyCounter(self.layout)
   const found = positionOf(self.replicas, replica)
   return denseCounter(self, found >= 0 ? [self.replicas[found]!] : [])
+}
+
+/**
+ * The version of one replica in this copy, `none` when the copy holds nothing of it.
+ *
+ * @example
+ * import { Layout, Replicated } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const at = Date.UTC(2026, 0, 1)
+ * const r = E.getOrElseW(() => Replicated.empty(Layout.utc))(Replicated.record(Replicated.empty(Layout.utc), 'phone', at, 1))
+ * assert.deepEqual(Replicated.versionOf(r, 'phone'), O.some({ id: 'phone', born: at, seq: 1 }))
+ * assert.deepEqual(Replicated.versionOf(r, 'laptop'), O.none)
+ */
+export const versionOf = (self: Replicated, replica: string): O.Option<Version> => {
+  const found = positionOf(self.replicas, replica)
+  if (found < 0) return O.none
+  const { id, born, seq } = self.replicas[found]!
+  return O.some({ id, born, seq })
+}
+
+/**
+ * The copy without one replica (the same heads): what the others recorded.
+ *
+ * @example
+ * import { Layout, Replicated } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * const at = Date.UTC(2026, 0, 1)
+ * const r = pipe(Replicated.record(Replicated.empty(Layout.utc), 'phone', at, 1), E.flatMap(Replicated.record('laptop', at, 2)), E.getOrElseW(() => Replicated.empty(Layout.utc)))
+ * assert.deepEqual(Replicated.withoutReplica(r, 'phone').replicas.map((replica) => replica.id), ['laptop'])
+ * assert.equal(Replicated.withoutReplica(r, 'tablet'), r)
+ */
+export const withoutReplica = (self: Replicated, replica: string): Replicated => {
+  const found = positionOf(self.replicas, replica)
+  if (found < 0) return self
+  return { layout: self.layout, heads: self.heads, replicas: [...self.replicas.slice(0, found), ...self.replicas.slice(found + 1)] }
 }
 
 /**
