@@ -1,0 +1,121 @@
+// Replicated counters at their edges: every refusal of the codecs and formats says what is wrong and
+// where; conversions between layouts; a replica that expires everywhere and records again (a new
+// incarnation) reaches a peer that still holds the old one.
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { describe, expect, it } from 'vitest'
+import { Layout, Query, Replicated, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat, Window } from 'tiny-counter'
+
+const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElseW((error: Error) => { throw error })(e)
+const DAY = 86_400_000
+const at = Date.UTC(2026, 4, 20, 10)
+const layout = Layout.utc // 60 minutes, 24 hours, 32 days, 12 months
+
+const twoReplicas = (): Replicated.Replicated =>
+  orThrow(E.flatMap(Replicated.record('phone', at - DAY, 2))(Replicated.record(Replicated.empty(layout), 'laptop', at, 1)))
+
+/** The path and message of the first error of a refused decode. */
+const refusal = (input: unknown): readonly [string, string] => {
+  const decoded = ReplicatedCodec.decode('launch', input)
+  if (E.isRight(decoded)) throw new Error('accepted')
+  return [decoded.left.path, decoded.left.message]
+}
+
+describe('ReplicatedCodec refuses what a replicated counter cannot be, naming the field', () => {
+  const r = twoReplicas()
+  const plain = JSON.parse(JSON.stringify(r)) as { heads: number[]; replicas: Array<{ id: string; born: number; seq: number; buckets: number[][] }> }
+  const withReplicas = (replicas: unknown) => ({ ...plain, replicas })
+  const laptop = plain.replicas[0]!
+  const phone = plain.replicas[1]!
+
+  it('accepts the value itself', () => {
+    expect(Replicated.Eq.equals(orThrow(ReplicatedCodec.decode('launch', plain)), r)).toBe(true)
+  })
+  it('heads: one per unit or none, and no replica without heads', () => {
+    expect(refusal({ ...plain, heads: [1, 2] })).toEqual(['heads', expect.stringMatching(/expected 4 heads/)])
+    expect(refusal({ ...plain, heads: [] })).toEqual(['replicas', expect.stringMatching(/without heads holds no replica/)])
+  })
+  it('replicas sorted by id, each once, with a valid id and version', () => {
+    expect(refusal(withReplicas([phone, laptop]))).toEqual(['replicas.1.id', expect.stringMatching(/sorted by id/)])
+    expect(refusal(withReplicas([laptop, laptop]))).toEqual(['replicas.1.id', expect.stringMatching(/each once/)])
+    expect(refusal(withReplicas([{ ...laptop, id: '' }]))[0]).toBe('replicas.0.id')
+    expect(refusal(withReplicas([{ ...laptop, seq: 0 }]))[0]).toBe('replicas.0.seq')
+    expect(refusal(withReplicas([{ ...laptop, born: 1.5 }]))[0]).toBe('replicas.0.born')
+  })
+  it('pairs: even, newest first, within the unit, positive counts, at least one', () => {
+    const days = (pairs: number[]) => withReplicas([{ ...laptop, buckets: [[], [], pairs, []] }])
+    const today = r.heads[2]!
+    expect(refusal(days([today]))).toEqual(['replicas.0.buckets.2', expect.stringMatching(/even number/)])
+    expect(refusal(days([today + 1, 1]))).toEqual(['replicas.0.buckets.2.0', expect.stringMatching(/outside the 32 days buckets/)])
+    expect(refusal(days([today - 32, 1]))).toEqual(['replicas.0.buckets.2.0', expect.stringMatching(/outside/)])
+    expect(refusal(days([today - 1, 1, today, 1]))).toEqual(['replicas.0.buckets.2.2', expect.stringMatching(/newest first/)])
+    expect(refusal(days([today, 0]))).toEqual(['replicas.0.buckets.2.1', expect.stringMatching(/positive/)])
+    expect(refusal(days([]))).toEqual(['replicas.0.buckets', expect.stringMatching(/at least one count/)])
+    expect(refusal(withReplicas([{ ...laptop, buckets: [[], []] }]))).toEqual(['replicas.0.buckets', expect.stringMatching(/expected 4 lists/)])
+  })
+})
+
+describe('the formats refuse damaged, foreign and newer bytes', () => {
+  const bytes = ReplicatedBincodeFormat.serialize(twoReplicas())
+  const refused = (b: Uint8Array) => {
+    const back = ReplicatedBincodeFormat.deserialize('launch', b)
+    if (E.isRight(back)) throw new Error('accepted')
+    expect(back.left.key).toBe('launch')
+    return [back.left.path, back.left.message] as const
+  }
+  it('Bincode: wrong magic, a newer version, truncation, a wrong checksum', () => {
+    expect(refused(new TextEncoder().encode('TC\u0002'))[1]).toMatch(/do not start with "TR"/)
+    const newer = bytes.slice()
+    newer[2] = 2
+    expect(refused(newer)).toEqual(['version', expect.stringMatching(/version 2 was written by a newer tiny-counter/)])
+    expect(refused(bytes.subarray(0, bytes.length - 1))).toEqual(['checksum', expect.stringMatching(/checksum mismatch/)])
+    expect(refused(bytes.subarray(0, 5))[1]).toMatch(/end too early/)
+  })
+  it('JSON: not JSON, a checksum that does not match, an unknown version', () => {
+    const text = new TextDecoder().decode(ReplicatedJsonFormat.serialize(twoReplicas()))
+    const json = (s: string) => ReplicatedJsonFormat.deserialize('launch', new TextEncoder().encode(s))
+    const notJson = json(text.slice(0, 40))
+    expect(E.isLeft(notJson) && notJson.left.path).toBe('')
+    const wrong = json(text.replace(/"checksum":"[0-9a-f]{8}"/, '"checksum":"00000000"'))
+    expect(E.isLeft(wrong) && [wrong.left.path, /damaged/.test(wrong.left.message)]).toEqual(['checksum', true])
+    const unknown = ReplicatedEnvelope.decode('launch', { version: 'one', checksum: '00000000', replicated: {} })
+    expect(E.isLeft(unknown) && unknown.left.path).toBe('version')
+  })
+})
+
+describe('conversions and incarnations', () => {
+  it('merging a copy of another layout converts it first, replica by replica', () => {
+    const weekly = orThrow(Layout.make({ days: 7, weeks: 4 }, { timeZone: 'UTC' }))
+    const mine = orThrow(Replicated.record(Replicated.empty(weekly), 'server', at, 5))
+    const merged = Replicated.merge(mine, twoReplicas())
+    expect(merged.layout).toBe(weekly)
+    expect(merged.replicas.map((replica) => replica.id)).toEqual(['laptop', 'phone', 'server'])
+    expect(Query.sum(Replicated.value(merged), Window.last(7, 'days'), at)).toEqual(O.some(8))
+    expect(Query.sum(Replicated.valueOf(merged, 'phone'), Window.last(1, 'days'), at)).toEqual(O.some(0))
+    expect(Query.sum(Replicated.valueOf(merged, 'phone'), Window.last(2, 'days'), at)).toEqual(O.some(2))
+  })
+
+  it('a replica that expired everywhere records again: peers holding the old incarnation take the new one', () => {
+    const small = orThrow(Layout.make({ days: 2 }, { timeZone: 'UTC' }))
+    // The phone records five times; the server learns of it at seq 5.
+    let phone = Replicated.empty(small)
+    for (let i = 0; i < 5; i++) phone = orThrow(Replicated.record(phone, 'phone', at + i, 1))
+    const server = Replicated.merge(Replicated.empty(small), phone)
+    // Three days later the phone's replica has expired on the phone: dropped, with its version.
+    phone = Replicated.rotate(phone, at + 3 * DAY)
+    expect(phone.replicas).toEqual([])
+    // It records once more: a new incarnation, born later, whose seq restarts at 1.
+    phone = orThrow(Replicated.record(phone, 'phone', at + 3 * DAY, 1))
+    expect(Replicated.versionVector(phone)).toEqual([{ id: 'phone', born: at + 3 * DAY, seq: 1 }])
+    // The server, still holding seq 5 of the old incarnation, asks for news: it gets the new one.
+    const news = Replicated.delta(phone, Replicated.versionVector(server))
+    expect(news.replicas.map((replica) => replica.seq)).toEqual([1])
+    const synced = Replicated.merge(server, news)
+    expect(Query.sum(Replicated.value(synced), Window.last(2, 'days'), at + 3 * DAY)).toEqual(O.some(1))
+    expect(Replicated.Eq.equals(synced, phone)).toBe(true)
+  })
+
+  it('ofCounter refuses a bad replica id (a bug in the caller)', () => {
+    expect(() => Replicated.ofCounter(Replicated.value(twoReplicas()), { id: '', born: 0, seq: 1 })).toThrow(/replica id/)
+  })
+})
