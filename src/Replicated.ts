@@ -270,7 +270,7 @@ const advance = (self: Replicated, at: number): Replicated => {
 
 /**
  * Joins two copies: the later heads of each unit, and for each replica the later version and the
- * larger count of each bucket; buckets older than the joined heads keep expire, and a replica left
+ * larger count of each bucket; buckets that fall out of the joined heads' range expire, and a replica left
  * with no count is dropped. The result has the layout of `self` (`that` is converted first when its
  * layout differs). Associative, commutative and idempotent, with `empty` as identity: merging a
  * message twice, late, or out of order gives the same result.

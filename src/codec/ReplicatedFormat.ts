@@ -63,7 +63,7 @@ export const ReplicatedJsonFormat: ReplicatedFormat = {
 }
 
 /**
- * The compact bytes of `ReplicatedBincode` (magic `TR`, version 1, the value, a CRC-32): about 30
+ * The compact bytes of `ReplicatedBincode` (magic `TR`, version 1, the value, a CRC-32): about 35
  * bytes per replica of an event recorded a few times, with the default layout.
  *
  * @example
