@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BincodeFormat, FilePerEvent, JsonFormat, MemoryStorage } from 'tiny-counter'
+import { BincodeFormat, JsonFormat, MemoryStorage } from 'tiny-counter'
+import { FilePerEvent } from 'tiny-counter/files'
 import type { Formatter, Storage } from 'tiny-counter'
 import { Sqlite } from 'tiny-counter/sqlite'
 
