@@ -3,7 +3,7 @@
  * (any object with integer `epochMilliseconds`, so the native Temporal works too). The core itself
  * only ever sees integer epoch milliseconds.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import { InvalidInstant } from './errors.js'
 import { isInstant } from './Counter.js'
 

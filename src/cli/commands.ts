@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import * as O from '#fp-ts/Option'
 import { bucketIndex, bucketStart } from '../Calendar.js'
 import type { Counter } from '../Counter.js'
 import * as Query from '../Query.js'
