@@ -25,7 +25,7 @@ const loadedSoFar = async () => {
   })
   return [...loaded]
 }
-const PEERS = ['redux', '@reduxjs/toolkit', 'zustand', 'immer', 'fast-check', 'better-sqlite3']
+const PEERS = ['redux', '@reduxjs/toolkit', 'zustand', 'immer', 'fast-check', 'better-sqlite3', '@js-temporal/polyfill']
 const peersIn = (urls) => PEERS.filter((peer) => urls.some((url) => url.includes(`/node_modules/${peer}/`)))
 
 const TinyCounter = await import('tiny-counter')
