@@ -78,7 +78,7 @@ export const renderBundleTable = (rows: ReadonlyArray<BundleRow>, importCost: st
         `| ${[r.entry, kilobytes(r.minified), kilobytes(r.gzip), r.budget === undefined ? '' : `≤ ${kilobytes(r.budget)}`, r.budget === undefined ? '' : r.gzip <= r.budget ? 'PASS' : 'MISS'].map(cell).join(' | ')} |`
     ),
     '',
-    `${importCost} (${cell(info.machine)}, Node ${info.node}).`
+    `On ${cell(info.machine)}, Node ${info.node}: ${importCost}.`
   ].join('\n')
 
 /**
