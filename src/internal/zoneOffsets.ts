@@ -49,7 +49,7 @@ const ICU_LEGACY = new Set(
   'ACT AET AGT ART AST BET BST CAT CNT CST CTT EAT ECT IET IST JST MIT NET NST PLT PNT PRT PST SST VST'.split(' ')
 )
 
-/** The IANA names of the platform, lower-cased, with their case (`undefined` when `Intl` cannot list them). */
+/** The IANA names the platform lists, by their lower-case form (`null` where `Intl` cannot list them; `undefined` until asked). */
 let primaryNames: Map<string, string> | undefined | null
 
 const canonical = new Map<string, string | undefined>()
