@@ -251,6 +251,7 @@ export class BroadcastStorage implements Storage {
               continue
             }
             out.push(write)
+            changed.add(key)
             seen.delete(key)
             stored.delete(key)
           } else {
@@ -258,11 +259,13 @@ export class BroadcastStorage implements Storage {
             if (counter === undefined) throw new StorageError(key, `the data is not a counter in the ${this.format.name} format`, 'save')
             const mine = difference(counter, base && convert(base, store.layout))
             const next = current === undefined ? mine : merge(current, mine)
-            if (current === undefined || hasCounts(mine)) out.push({ key, data: this.format.serialize(next) })
+            if (current === undefined || hasCounts(mine)) {
+              out.push({ key, data: this.format.serialize(next) })
+              changed.add(key)
+            }
             seen.set(key, next)
             stored.set(key, next)
           }
-          changed.add(key)
         }
         return out
       })
@@ -286,8 +289,36 @@ export class BroadcastStorage implements Storage {
     await this.exclusive(() => this.shared.close())
   }
 
-  /** Re-reads the shared counters of `keys` (every one when `undefined`) and merges what other tabs added. */
-  private refresh(keys: ReadonlyArray<string> | undefined): Promise<void> {
+  /**
+   * Re-reads the shared counters of `keys` (every one when `undefined`) and merges what other tabs
+   * added, after any read or write already queued: what a message from another tab does. Call it
+   * when messages may have been missed (a page back from the background cache, a tab that was
+   * frozen), or to wait until the messages received so far are merged (`refresh([])`).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import { IndexedDbStorage, withBroadcast } from 'tiny-counter/browser'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const quiet = { postMessage: () => undefined, close: () => undefined, onmessage: null } // a channel that loses every message
+   * const open = async () => {
+   *   const shared = withBroadcast(await IndexedDbStorage.open('example-refresh'), 'example-refresh', { channel: () => quiet })
+   *   const store = await EventStore.builder().withStorage(shared).build()
+   *   await shared.attach(store)
+   *   return { shared, store }
+   * }
+   * const one = await open()
+   * const two = await open()
+   * two.store.recordCount('click', 3)
+   * await two.store.persist()
+   * assert.deepEqual(one.store.query('click').ever().sum(), O.none) // the message was lost
+   * await one.shared.refresh()
+   * assert.deepEqual(one.store.query('click').ever().sum(), O.some(3))
+   * await one.shared.refresh() // again: nothing new, nothing counted twice
+   * assert.deepEqual(one.store.query('click').ever().sum(), O.some(3))
+   * await one.store.close()
+   * await two.store.close()
+   */
+  refresh(keys?: ReadonlyArray<string>): Promise<void> {
     return this.exclusive(async () => {
       const store = this.attached('attach')
       let entries: Array<readonly [string, Uint8Array | undefined]>

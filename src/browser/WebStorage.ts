@@ -46,8 +46,8 @@ export class WebStorage implements Storage {
   }
 
   /**
-   * The bytes stored under `key`, or `undefined`; a value that is not base64 rejects with a
-   * `StorageError` naming the key.
+   * The bytes stored under `key`, or `undefined`. A value that is not base64 (put there by
+   * something else) comes back as its text's UTF-8 bytes, which the store reports as undecodable.
    *
    * @example
    * import { WebStorage } from 'tiny-counter/browser'
@@ -60,7 +60,7 @@ export class WebStorage implements Storage {
   readonly load = async (key: string): Promise<Uint8Array | undefined> => {
     check(key, 'load')
     const text = this.attempt(key, 'load', () => this.area.getItem(this.prefix + key))
-    return text === null ? undefined : decode(key, text)
+    return text === null ? undefined : decode(text)
   }
 
   /**
@@ -111,7 +111,7 @@ export class WebStorage implements Storage {
    * assert.deepEqual(await storage.loadAll(), [['a', new Uint8Array([1])], ['b', new Uint8Array([2])]])
    */
   readonly loadAll = async (): Promise<ReadonlyArray<readonly [string, Uint8Array]>> =>
-    this.attempt(undefined, 'load', () => this.keys().map((key) => [key, decode(key, this.area.getItem(this.prefix + key) ?? '')] as const))
+    this.attempt(undefined, 'load', () => this.keys().map((key) => [key, decode(this.area.getItem(this.prefix + key) ?? '')] as const))
 
   /**
    * Applies the writes in order, all or nothing as far as Web Storage allows: an invalid write is
@@ -192,6 +192,7 @@ const check = (key: string, operation: string): void => {
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const VALUES = new Map([...ALPHABET].map((char, i) => [char, i]))
+const BASE64 = /^[A-Za-z0-9+/]*$/
 
 /** Standard base64 with padding (RFC 4648), the text `btoa` would give. */
 const encode = (bytes: Uint8Array): string => {
@@ -204,18 +205,22 @@ const encode = (bytes: Uint8Array): string => {
   return out.join('')
 }
 
-/** The bytes of base64 text, or a `StorageError` naming `key` when it is not base64. */
-const decode = (key: string, text: string): Uint8Array => {
+const utf8 = new TextEncoder()
+
+/**
+ * The bytes of base64 text; text that is not base64 (put under the prefix by something else) gives
+ * its own UTF-8 bytes, which no format decodes: the store then reports a `DecodeError` naming the
+ * key and loads the other events.
+ */
+const decode = (text: string): Uint8Array => {
   const body = text.replace(/=+$/, '')
-  if (text.length % 4 !== 0 || body.length < text.length - 2) throw new StorageError(key, 'the stored value is not base64 text', 'load')
+  if (text.length % 4 !== 0 || body.length < text.length - 2 || !BASE64.test(body)) return utf8.encode(text)
   const out = new Uint8Array(Math.floor((body.length * 3) / 4))
   let n = 0
   let bits = 0
   let at = 0
   for (const char of body) {
-    const value = VALUES.get(char)
-    if (value === undefined) throw new StorageError(key, 'the stored value is not base64 text', 'load')
-    n = ((n << 6) | value) & 0xffffff
+    n = ((n << 6) | VALUES.get(char)!) & 0xffffff
     bits += 6
     if (bits >= 8) {
       bits -= 8
