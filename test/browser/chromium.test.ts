@@ -1,0 +1,105 @@
+// tiny-counter/browser in a real headless Chromium (test/browser/chromium.ts): a page bundled by
+// esbuild from test/browser/pages/app.ts records into IndexedDB and into localStorage and answers
+// the same after a reload; a full localStorage gives a StorageError and the events stay dirty; two
+// tabs on one database converge over a BroadcastChannel with no click counted twice.
+import { fileURLToPath } from 'node:url'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Harness } from './pages/app.js'
+import { bundle, launch, serve } from './chromium.js'
+import type { Browser, Site } from './chromium.js'
+
+let browser: Browser
+let site: Site
+
+beforeAll(async () => {
+  site = await serve(await bundle({ path: fileURLToPath(new URL('./pages/app.ts', import.meta.url)) }))
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await site?.close()
+})
+
+/** Calls `harness[name](...args)` in the page. */
+const call = <K extends keyof Harness>(page: Page, name: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> =>
+  page.evaluate(
+    ([name, args]) => (globalThis as unknown as { harness: Record<string, (...a: unknown[]) => unknown> }).harness[name]!(...args),
+    [name, args] as const
+  ) as Promise<Awaited<ReturnType<Harness[K]>>>
+
+const reload = async (page: Page): Promise<void> => {
+  await page.reload()
+  await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true)
+}
+
+describe.each(['indexedDb', 'localStorage'] as const)('a store on %s in Chromium', (kind) => {
+  it('records, persists, and answers the same after the page reloads', async () => {
+    const page = await browser.open(site.url)
+    const before = await call(page, 'recordAndPersist', kind, `reload-${kind}`)
+    expect(before).toEqual({
+      persisted: true,
+      events: ['api_call', 'app_launch'],
+      launchesThisWeek: 4,
+      activeDays: 4,
+      apiLastHour: 42,
+      unknown: null,
+      loadErrors: 0,
+      dirty: false
+    })
+    await reload(page)
+    const { persisted: _, ...expected } = before
+    expect(await call(page, 'reopen', kind, `reload-${kind}`)).toEqual(expected)
+    if (kind === 'localStorage') {
+      const stored = await call(page, 'localStorageUnder', `reload-${kind}`)
+      expect(stored.map(([key]) => key)).toEqual(['reload-localStorage:api_call', 'reload-localStorage:app_launch'])
+      for (const [, value] of stored) expect(value).toMatch(/^[A-Za-z0-9+/]+=*$/)
+    }
+    await page.close()
+  })
+})
+
+describe('localStorage in Chromium', () => {
+  it('refuses a persist into a full localStorage with a StorageError, keeps the stored values and the events dirty', async () => {
+    const page = await browser.open(site.url)
+    const result = await call(page, 'quota', 'quota')
+    expect(result).toMatchObject({
+      first: true,
+      refused: { isStorageError: true, tag: 'StorageError', cause: 'QuotaExceededError' },
+      keptPrevious: true,
+      dirtyAfterRefusal: true,
+      retried: true,
+      dirtyAfterRetry: false,
+      stored: 51
+    })
+    expect(result.refused?.message).toMatch(/^storage could not save "[\w-]+": /)
+    await page.close()
+  })
+})
+
+describe('two tabs in Chromium', () => {
+  it('converge over a BroadcastChannel, with no click counted twice', async () => {
+    const [one, two] = [await browser.open(site.url), await browser.open(site.url)]
+    await Promise.all([call(one, 'openTab', 'tabs'), call(two, 'openTab', 'tabs')])
+    // Both click and persist at once: their transactions on the shared database interleave.
+    await Promise.all([call(one, 'clicks', 30, 3), call(two, 'clicks', 20, 4)])
+    const seen: Array<readonly [number | null, number | null]> = []
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const counts = [await call(one, 'tabClicks'), await call(two, 'tabClicks')] as const
+      seen.push(counts)
+      if ((counts[0] === 50 && counts[1] === 50) || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(seen.at(-1)).toEqual([50, 50])
+    expect(seen.flat().every((count) => count === null || count <= 50)).toBe(true) // never more than were made
+    await Promise.all([call(one, 'closeTab'), call(two, 'closeTab')])
+    // A third tab, opened afterwards, reads the 50 from the shared database.
+    const three = await browser.open(site.url)
+    await call(three, 'openTab', 'tabs')
+    expect(await call(three, 'tabClicks')).toBe(50)
+    await call(three, 'closeTab')
+    await Promise.all([one.close(), two.close(), three.close()])
+  })
+})
