@@ -13,7 +13,7 @@ let browser: Browser
 let site: Site
 
 beforeAll(async () => {
-  site = await serve(await bundle({ path: fileURLToPath(new URL('./pages/app.ts', import.meta.url)) }))
+  site = await serve({ '/page.js': await bundle({ path: fileURLToPath(new URL('./pages/app.ts', import.meta.url)) }) })
   browser = await launch()
 })
 

@@ -57,16 +57,17 @@ export const bundle = async (entry: { readonly path: string } | { readonly conte
   return result.outputFiles[0]!.text
 }
 
-/** A page server: `/` is an empty page that loads `/page.js` (the bundle) as a module. */
+/** A page server: `/` is an empty page that loads `/page.js` as a module; `files` maps paths (`/page.js`) to scripts. */
 export interface Site {
   readonly url: string
   readonly close: () => Promise<void>
 }
 
-export const serve = async (script: string): Promise<Site> => {
+export const serve = async (files: Readonly<Record<string, string>>): Promise<Site> => {
   const html = '<!doctype html><meta charset="utf-8"><title>tiny-counter</title><script type="module" src="/page.js"></script>'
   const server = createServer((request, response) => {
-    if (request.url === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script)
+    const script = files[request.url ?? '']
+    if (script !== undefined) response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script)
     else if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html)
     else response.writeHead(404).end()
   })
