@@ -4,6 +4,9 @@
 // transaction is all or nothing; and tabs sharing a database through withBroadcast converge with
 // no event counted twice, however their messages are delayed, repeated or lost (a property).
 // The same behaviours run in a real Chromium in chromium.test.ts.
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import * as esbuild from 'esbuild'
 import * as fc from 'fast-check'
 import { IDBFactory } from 'fake-indexeddb'
 import * as E from 'fp-ts/lib/Either.js'
@@ -18,6 +21,26 @@ import { MemoryWebStorage } from './MemoryWebStorage.js'
 const at = Date.UTC(2026, 5, 1, 12)
 const builder = (clock = TestClock.at(at)) => EventStore.builder().timeZone('UTC').withClock(clock)
 const ever = (store: EventStore, event: string) => store.query(event).ever().sum()
+
+describe('the tiny-counter/browser entry', () => {
+  it('bundles for the browser with nothing from Node and no warning', async () => {
+    const reachedForNode: string[] = []
+    const result = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('../../src/browser.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      logLevel: 'silent',
+      plugins: [{ name: 'no-node', setup: (build) => build.onResolve({ filter: /^node:/ }, (args) => (reachedForNode.push(`${args.importer} -> ${args.path}`), { path: args.path, external: true })) }]
+    })
+    expect(reachedForNode).toEqual([])
+    expect(result.warnings).toEqual([])
+    const bytes = result.outputFiles[0]!.contents
+    console.log(`tiny-counter/browser, whole entry: ${(bytes.length / 1024).toFixed(1)} KB minified, ${(gzipSync(bytes).length / 1024).toFixed(1)} KB gzip`)
+  })
+})
 
 describe('WebStorage', () => {
   it('turns a full localStorage into a StorageError, undoes the batch, and keeps the events dirty', async () => {
