@@ -73,13 +73,15 @@ const isChanged = (data: unknown): data is Changed =>
  * @example
  * import { EventStore, StorageError } from 'tiny-counter'
  * import { IndexedDbStorage, withBroadcast } from 'tiny-counter/browser'
+ * import * as E from 'fp-ts/lib/Either.js'
  * const shared = withBroadcast(await IndexedDbStorage.open('example-unattached'), 'example-unattached')
  * const store = await EventStore.builder().withStorage(shared).build()
  * store.record('click')
  * const refused = await store.persist() // not attached yet
- * assert.ok(refused._tag === 'Left' && refused.left instanceof StorageError && /attach/.test(refused.left.message))
+ * assert.ok(E.isLeft(refused) && refused.left instanceof StorageError && /attach/.test(refused.left.message))
+ * assert.equal(store.isDirty(), true)
  * await shared.attach(store)
- * assert.equal((await store.persist())._tag, 'Right')
+ * assert.ok(E.isRight(await store.persist()))
  * await store.close()
  */
 export class BroadcastStorage implements Storage {
@@ -121,11 +123,9 @@ export class BroadcastStorage implements Storage {
    */
   attach(store: EventStore): Promise<void> {
     if (this.store !== undefined) return Promise.reject(new StorageError(undefined, 'a store is attached already: one store per withBroadcast', 'attach'))
+    const open = this.options.channel ?? (platform.BroadcastChannel === undefined ? undefined : (name: string) => new platform.BroadcastChannel!(name))
+    if (open === undefined) return Promise.reject(new StorageError(undefined, 'there is no BroadcastChannel here: pass a channel to withBroadcast', 'attach'))
     this.store = store
-    const open = this.options.channel ?? ((name: string) => {
-      if (platform.BroadcastChannel === undefined) throw new StorageError(undefined, 'there is no BroadcastChannel here', 'attach')
-      return new platform.BroadcastChannel(name)
-    })
     this.channel = open(this.channelName)
     // A failed re-read changes nothing: the next message or persist of that event reads it again.
     this.channel.onmessage = (event) => {
