@@ -2,32 +2,23 @@
 // esbuild from test/browser/pages/app.ts records into IndexedDB and into localStorage and answers
 // the same after a reload; a full localStorage gives a StorageError and the events stay dirty; two
 // tabs on one database converge over a BroadcastChannel with no click counted twice.
-import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Harness } from './pages/app.js'
-import { bundle, launch, serve } from './chromium.js'
-import type { Browser, Site } from './chromium.js'
+import { call, harnessPage } from './chromium.js'
+import type { Browser, HarnessPage, Site } from './chromium.js'
 
+let harness: HarnessPage
 let browser: Browser
 let site: Site
 
 beforeAll(async () => {
-  site = await serve({ '/page.js': await bundle({ path: fileURLToPath(new URL('./pages/app.ts', import.meta.url)) }) })
-  browser = await launch()
+  harness = await harnessPage()
+  ;({ browser, site } = harness)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await site?.close()
+  await harness?.close()
 })
-
-/** Calls `harness[name](...args)` in the page. */
-const call = <K extends keyof Harness>(page: Page, name: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> =>
-  page.evaluate(
-    ([name, args]) => (globalThis as unknown as { harness: Record<string, (...a: unknown[]) => unknown> }).harness[name]!(...args),
-    [name, args] as const
-  ) as Promise<Awaited<ReturnType<Harness[K]>>>
 
 const reload = async (page: Page): Promise<void> => {
   await page.reload()

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
+import type { Harness } from './pages/app.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -122,3 +123,33 @@ export const ready = async (page: Page, errors: ReadonlyArray<string> = []): Pro
     throw new Error(`the page's script did not start: ${errors.join('; ') || String(cause)}`)
   }
 }
+
+/** The page of test/browser/pages/app.ts, served and opened in a fresh Chromium. */
+export interface HarnessPage {
+  readonly browser: Browser
+  readonly site: Site
+  readonly page: Page
+  readonly close: () => Promise<void>
+}
+
+export const harnessPage = async (): Promise<HarnessPage> => {
+  const site = await serve({ '/page.js': await bundle({ path: fileURLToPath(new URL('./pages/app.ts', import.meta.url)) }) })
+  const browser = await launch()
+  const page = await browser.open(site.url)
+  return {
+    browser,
+    site,
+    page,
+    close: async () => {
+      await browser.close()
+      await site.close()
+    }
+  }
+}
+
+/** Calls `harness[name](...args)` in the page (test/browser/pages/app.ts). */
+export const call = <K extends keyof Harness>(page: Page, name: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> =>
+  page.evaluate(
+    ([name, args]) => (globalThis as unknown as { harness: Record<string, (...a: unknown[]) => unknown> }).harness[name]!(...args),
+    [name, args] as const
+  ) as Promise<Awaited<ReturnType<Harness[K]>>>

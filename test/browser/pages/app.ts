@@ -37,6 +37,24 @@ type Kind = keyof typeof storages
 
 let tab: { readonly shared: BroadcastStorage; readonly store: EventStore } | undefined
 
+/** Storages opened for the storage contract (test/browser/contract.test.ts), by id. */
+const opened = new Map<string, Storage>()
+
+/** An argument or answer on its way between Node and the page: bytes travel as `{ base64 }`. */
+type Wire = { readonly base64: string } | string | number | boolean | null | undefined | Wire[]
+const fromWire = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null && 'base64' in value
+    ? Uint8Array.from(atob((value as { base64: string }).base64), (char) => char.charCodeAt(0))
+    : Array.isArray(value) ? value.map(fromWire) : value
+const toWire = (value: unknown): Wire => {
+  if (!(value instanceof Uint8Array)) return Array.isArray(value) ? value.map(toWire) : (value as Wire)
+  let text = ''
+  for (let i = 0; i < value.length; i += 0x8000) text += String.fromCharCode(...value.subarray(i, i + 0x8000))
+  return { base64: btoa(text) }
+}
+const writesFromWire = (writes: unknown): unknown =>
+  Array.isArray(writes) ? writes.map((write: Record<string, unknown>) => ('data' in write ? { ...write, data: fromWire(write.data) } : write)) : writes
+
 const harness = {
   /** Records into a fresh store on `kind`, persists, closes; the answers as they were before closing. */
   async recordAndPersist(kind: Kind, name: string) {
@@ -124,6 +142,23 @@ const harness = {
     }
     const persisted = await tab!.store.persist()
     if (E.isLeft(persisted)) throw persisted.left
+  },
+  /** Opens a storage of `kind` named `name` for the contract; its id. */
+  async openStorage(kind: Kind, name: string) {
+    opened.set(name, await storages[kind](name))
+    return name
+  },
+  /** Calls `method` of the storage `id` with `args`; the answer, or the error as plain data. */
+  async callStorage(id: string, method: 'load' | 'save' | 'delete' | 'listKeys' | 'loadAll' | 'batch' | 'close', args: unknown[]) {
+    const storage = opened.get(id)!
+    const decoded = method === 'batch' ? [writesFromWire(args[0])] : args.map(fromWire)
+    try {
+      const answer = await (storage[method] as (...a: unknown[]) => Promise<unknown>)(...decoded)
+      return { answer: toWire(answer) }
+    } catch (error) {
+      const e = error as { _tag?: string; key?: string; message?: string; name?: string }
+      return { error: { isStorageError: error instanceof StorageError, _tag: e._tag, key: e.key, message: e.message, name: e.name } }
+    }
   },
   /** This tab's count of clicks (`null`: none known). */
   tabClicks: () => some(tab!.store.query('click').ever().sum()),
