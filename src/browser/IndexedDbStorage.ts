@@ -78,12 +78,13 @@ export class IndexedDbStorage implements TransactionalStorage {
    * await assert.rejects(IndexedDbStorage.open('x', { indexedDB: undefined as never }), StorageError)
    */
   static open(dbName: string, options: IndexedDbOptions = {}): Promise<IndexedDbStorage> {
-    const factory = 'indexedDB' in options ? options.indexedDB : platform.indexedDB
     return new Promise((resolve, reject) => {
       const fail = (cause: unknown): void => reject(new StorageError(undefined, cause, `open the IndexedDB database ${JSON.stringify(dbName)}`))
-      if (factory === undefined || factory === null) return fail('there is no IndexedDB here (indexedDB is undefined)')
       let opening: IdbOpenRequest
       try {
+        // Reading `indexedDB` itself throws in some sandboxed frames.
+        const factory = 'indexedDB' in options ? options.indexedDB : platform.indexedDB
+        if (factory === undefined || factory === null) return fail('there is no IndexedDB here (indexedDB is undefined)')
         opening = factory.open(dbName, VERSION)
       } catch (cause) {
         return fail(cause)

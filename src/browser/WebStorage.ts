@@ -8,7 +8,6 @@ import { StorageError } from '../errors.js'
 import type { Storage, Write } from '../storage/Storage.js'
 import { invalidStorageKey } from '../storage/Storage.js'
 import type { WebStorageArea } from './platform.js'
-import { platform } from './platform.js'
 
 /** Where `WebStorage` keeps its keys. */
 export interface WebStorageOptions {
@@ -39,7 +38,7 @@ export class WebStorage implements Storage {
 
   constructor(
     /** The area: `localStorage`, `sessionStorage`, or anything with the same five members. */
-    private readonly area: WebStorageArea = platform.localStorage as WebStorageArea,
+    private readonly area: WebStorageArea,
     options: WebStorageOptions = {}
   ) {
     this.prefix = options.prefix ?? 'tiny-counter:'
@@ -146,8 +145,12 @@ export class WebStorage implements Storage {
         undo.push([name, before])
       } catch (cause) {
         for (const [undone, before] of undo.reverse()) {
-          if (before === null) this.area.removeItem(undone)
-          else this.area.setItem(undone, before) // fits: it was there before this batch
+          try {
+            if (before === null) this.area.removeItem(undone)
+            else this.area.setItem(undone, before) // fits: it was there before this batch
+          } catch {
+            // The area refuses even to restore: report the first failure, which is the cause.
+          }
         }
         throw new StorageError(key, cause, text === undefined ? 'delete' : 'save')
       }

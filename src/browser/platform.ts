@@ -81,6 +81,5 @@ export interface BroadcastChannelLike {
 /** The global object, as far as the browser backends look at it. */
 export const platform = globalThis as unknown as {
   readonly indexedDB?: IdbFactory
-  readonly localStorage?: WebStorageArea
   readonly BroadcastChannel?: new (name: string) => BroadcastChannelLike
 }
