@@ -326,6 +326,8 @@ export class BroadcastStorage implements Storage {
         const all = await this.shared.loadAll()
         const present = new Set(all.map(([key]) => key))
         entries = [...all, ...[...this.seen.keys()].filter((key) => !present.has(key)).map((key) => [key, undefined] as const)]
+      } else if (keys.length === 0) {
+        entries = [] // only waits for what was queued before
       } else {
         let read: ReadonlyArray<Uint8Array | undefined> = []
         await this.shared.update(keys, (bytes) => ((read = bytes), []))
