@@ -91,6 +91,14 @@ const Testing = await import('tiny-counter/testing')
 for (const law of Object.values(Testing.counterMonoid())) fc.assert(law, { numRuns: 20 })
 fc.assert(Testing.formatterRoundTrip(TinyCounter.BincodeFormat), { numRuns: 20 })
 assert.equal(Testing.TestClock, TinyCounter.TestClock)
+// Browser storage: the subpath loads in Node too (here on fake-indexeddb) and touches no global at import.
+const { IndexedDbStorage, WebStorage } = await import('tiny-counter/browser')
+const { IDBFactory } = await import('fake-indexeddb')
+const idb = await IndexedDbStorage.open('smoke', { indexedDB: new IDBFactory() })
+const inPage = await TinyCounter.EventStore.builder().timeZone('UTC').withStorage(idb).build()
+inPage.recordCount('smoke', 3)
+assert.ok(E.isRight(await inPage.close()))
+assert.equal(typeof WebStorage, 'function')
 port1.close()
 
 // The package ships only the built files, the docs, the README and the licence.
@@ -105,7 +113,7 @@ assert.ok(!shipped.some((path) => path.startsWith('dist/') && /\.test\./.test(pa
 const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'JsonFormat', 'BincodeFormat']
 for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
 assert.ok(!('FilePerEvent' in TinyCounter), 'file storage lives at tiny-counter/files, not in the browser-safe main entry')
-console.log(`smoke: the built package and its subpaths (files, sqlite, redux, zustand, testing) import from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
+console.log(`smoke: the built package and its subpaths (files, sqlite, redux, zustand, testing, browser) import from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
 const results = new URL('../.results/', import.meta.url)
 mkdirSync(results, { recursive: true })
 writeFileSync(new URL('smoke.json', results), JSON.stringify({ passed: 1, failed: 0 }))
