@@ -12,11 +12,11 @@
  * buckets back); `rotate` distributes over `merge`; `value` maps `merge` of disjoint replicas to
  * `Counter.merge`; merging `delta(x, versionVector(y))` into `y` gives `merge(y, x)`.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
-import type { BoundedJoinSemilattice } from 'fp-ts/lib/BoundedJoinSemilattice.js'
-import type * as Eq_ from 'fp-ts/lib/Eq.js'
-import type { Monoid } from 'fp-ts/lib/Monoid.js'
+import * as E from '#fp-ts/Either'
+import * as O from '#fp-ts/Option'
+import type { BoundedJoinSemilattice } from '#fp-ts/BoundedJoinSemilattice'
+import type * as Eq_ from '#fp-ts/Eq'
+import type { Monoid } from '#fp-ts/Monoid'
 import type { Counter } from './Counter.js'
 import { MAX_COUNT, convert as convertCounter, empty as emptyCounter, fromBuckets, isCount, isInstant, toBuckets } from './Counter.js'
 import type { Layout } from './Layout.js'

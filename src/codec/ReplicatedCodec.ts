@@ -5,8 +5,8 @@
  * unit, newest first, every index within its unit's buckets, every count positive), so nothing
  * invalid reaches a store or a merge. Law: `decode(encode(r))` is `right(r)`.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as t from 'io-ts/lib/index.js'
+import * as E from '#fp-ts/Either'
+import * as t from '#io-ts'
 import type { Replicated as ReplicatedT, Version as VersionT, VersionVector as VersionVectorT } from '../Replicated.js'
 import { isReplicaId } from '../Replicated.js'
 import { isInstant } from '../Counter.js'

@@ -4,8 +4,8 @@
  * value's Bincode bytes (`ReplicatedBincode.checksumOf`), so it does not depend on how a JSON text
  * was spaced or ordered: a value damaged on the way is refused, never merged.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as t from 'io-ts/lib/index.js'
+import * as E from '#fp-ts/Either'
+import * as t from '#io-ts'
 import type { Replicated } from '../Replicated.js'
 import type { DecodeError } from '../errors.js'
 import { describeValue, firstDecodeError } from '../internal/decodeErrors.js'

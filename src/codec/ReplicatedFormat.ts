@@ -4,7 +4,7 @@
  * the checksum last). Both end their decoding with `ReplicatedCodec`, so a value is validated the same
  * way whatever its format, and both refuse a value whose checksum does not match.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Replicated } from '../Replicated.js'
 import { DecodeError } from '../errors.js'
 import { Malformed } from './BincodeFormat.js'

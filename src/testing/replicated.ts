@@ -5,7 +5,7 @@
  * the domain of the semilattice laws; a counterexample prints the steps, so it can be replayed.
  */
 import * as fc from 'fast-check'
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Layout } from '../Layout.js'
 import type { Replicated } from '../Replicated.js'
 import { delta, empty, merge, record, rotate, versionVector } from '../Replicated.js'

@@ -4,8 +4,8 @@
  * monoid laws beside it: pure predicates, then properties.
  */
 import * as fc from 'fast-check'
-import type { BoundedJoinSemilattice } from 'fp-ts/lib/BoundedJoinSemilattice.js'
-import type { Eq } from 'fp-ts/lib/Eq.js'
+import type { BoundedJoinSemilattice } from '#fp-ts/BoundedJoinSemilattice'
+import type { Eq } from '#fp-ts/Eq'
 import type { Replicated } from '../Replicated.js'
 import { Eq as ReplicatedEq, getSemilattice } from '../Replicated.js'
 import type { Laws } from './laws.js'
