@@ -4,6 +4,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
+import { crc32, hex } from '../src/internal/checksum.js'
 import { Layout, Query, Replicated, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat, Window } from 'tiny-counter'
 
 const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElseW((error: Error) => { throw error })(e)
@@ -80,6 +81,14 @@ describe('the formats refuse damaged, foreign and newer bytes', () => {
     expect(E.isLeft(wrong) && [wrong.left.path, /damaged/.test(wrong.left.message)]).toEqual(['checksum', true])
     const unknown = ReplicatedEnvelope.decode('launch', { version: 'one', checksum: '00000000', replicated: {} })
     expect(E.isLeft(unknown) && unknown.left.path).toBe('version')
+  })
+})
+
+describe('the checksum', () => {
+  it('is CRC-32 (IEEE), as zip and gzip compute it', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926)
+    expect(crc32(new Uint8Array(0))).toBe(0)
+    expect(hex(7)).toBe('00000007')
   })
 })
 
