@@ -11,7 +11,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EventStore, FilePerEvent } from 'tiny-counter'
 import type { Storage } from 'tiny-counter'
-import { syncfsReportsErrors, syncfsSettings } from '../../src/internal/fileIO.js'
+import { syncfsReportsErrors, syncfsSettings } from '../../src/storage/internal/fileIO.js'
 import { Sqlite } from '../../src/storage/Sqlite.js'
 
 const loop = fileURLToPath(new URL('./fixtures/persist-loop.ts', import.meta.url))

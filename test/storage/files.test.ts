@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import * as fc from 'fast-check'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { FilePerEvent, StorageError } from 'tiny-counter'
-import { counts, syncfsReportsErrors, syncfsSettings } from '../../src/internal/fileIO.js'
+import { counts, syncfsReportsErrors, syncfsSettings } from '../../src/storage/internal/fileIO.js'
 import { key as anyKey, trickyKeys } from './arbitraries.js'
 import { cleanUp, temporaryDirectory } from './backends.js'
 
