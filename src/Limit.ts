@@ -137,8 +137,8 @@ export type ConstraintError = InvalidCount | InvalidWindow | InvalidDuration | U
  *   countIn: (event, unit, buckets, when) =>
  *     event === 'api' ? O.getOrElse(() => 0)(Query.sum(api, Window.last(buckets, unit), when)) : 0
  * }
- * assert.ok(E.isRight(Limit.decide([Limit.atMost('api', 5, 'minutes')].flatMap(E.toArray), state, 'api', at, Layout.utc)))
- * assert.ok(E.isLeft(Limit.decide([Limit.atMost('api', 4, 'minutes')].flatMap(E.toArray), state, 'api', at, Layout.utc))) // 3 + 1 held
+ * assert.ok(E.isRight(Limit.check([Limit.atMost('api', 5, 'minutes')], state, 'api', at, Layout.utc)))
+ * assert.ok(E.isLeft(Limit.check([Limit.atMost('api', 4, 'minutes')], state, 'api', at, Layout.utc))) // 3 + 1 held
  */
 export interface LimitState {
   readonly counterOf: (event: string) => Counter | undefined

@@ -73,6 +73,9 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   /** Names of the open entries, so that `seal` visits those alone. */
   private readonly open = new Set<string>()
   private readonly plans = new WeakMap<Policy, CountPlan | typeof CANNOT_PLAN>()
+  /** The policy planned last and its plan: a server applies one policy call after call. */
+  private lastPolicy: Policy | undefined
+  private lastPlan: CountPlan | typeof CANNOT_PLAN = CANNOT_PLAN
   private readonly compiled: Compiled
   private lastName: string | undefined
   private lastEntry: Entry | undefined
@@ -144,8 +147,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   private sumAfresh(entry: Entry, window: Window, now: number): O.Option<number> {
     const sum = Query.sum(counterOf(entry), window, now)
     if (window._tag === 'Buckets') {
-      const position = positionOf(this.compiled, window.unit)
-      const grid = this.compiled.grids[position]
+      const grid = this.compiled.grids[positionOf(this.compiled, window.unit)]
       // An untracked unit's answer (none) never changes.
       entry.since = grid === undefined ? -Infinity : grid.spanStart(now)
       entry.until = grid === undefined ? Infinity : grid.spanEnd(now)
@@ -248,9 +250,11 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
 
   /** The count plan of `policy` in this table's layout, found once per policy. */
   planOf(policy: Policy): CountPlan | typeof CANNOT_PLAN {
+    if (policy === this.lastPolicy) return this.lastPlan
     let plan = this.plans.get(policy)
     if (plan === undefined) this.plans.set(policy, (plan = planOf(policy, this.layout)))
-    return plan
+    this.lastPolicy = policy
+    return (this.lastPlan = plan)
   }
 
   /**
