@@ -422,7 +422,7 @@ export class EventStore extends SyncedStore {
   memoryUsage(): number {
     let bytes = 200
     for (const [event, counter] of this.table) {
-      bytes += 64 + 2 * event.length + 72 // map entry, name and the store's entry
+      bytes += 64 + 2 * event.length + 88 // map entry, name and the table's entry
       bytes += 48 + 3 * (32 + 16) + 8 * (counter.heads.length + counter.newest.length + counter.older.length) // object, heads, newest, older
       for (const older of counter.older) bytes += older.length === 0 ? 0 : 48 + 8 * older.length
     }
