@@ -223,20 +223,20 @@ const countAfter = (policy: Policy, kind: CountKind, limit: number, window: Wind
   return next
 }
 
+/** The events of a limit whose rules name different ones: per rule (`undefined`: the checked key). */
+class PerRule {
+  constructor(readonly events: ReadonlyArray<unknown>) {}
+}
+
 /**
- * What the rules count (see `Counted`), from the event each names (`undefined`: the checked key);
- * `undefined` when a named event is not an event name (such a limit is refused by the long way).
+ * What the rules count (see `Counted`), from what they name; `undefined` when a named event is not
+ * an event name (such a limit is refused by the long way).
  */
-const countedOf = (events: ReadonlyArray<unknown>, rules: number): Counted | undefined => {
-  if (events.length === 0) return null
-  const first = events[0]
-  let same = events.length === rules
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i]
-    if (event !== undefined && !isEventName(event)) return undefined
-    if (event !== first) same = false
-  }
-  return same && first !== undefined ? (first as string) : (events as ReadonlyArray<string | undefined>)
+const countedOf = (named: unknown): Counted | undefined => {
+  if (named === undefined) return null
+  if (!(named instanceof PerRule)) return isEventName(named) ? named : undefined
+  for (const event of named.events) if (event !== undefined && !isEventName(event)) return undefined
+  return named.events as ReadonlyArray<string | undefined>
 }
 
 /**
@@ -256,25 +256,35 @@ const countedOf = (events: ReadonlyArray<unknown>, rules: number): Counted | und
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
  */
 export class LimitBuilder {
-  /** What the rules count, fixed at construction (`undefined`: a named event is invalid). */
-  private readonly counted: Counted | undefined
-
   constructor(
     private readonly host: LimitHost,
     /** The rules, without their events. */
     private readonly policy: Policy = Limit.policy(),
-    /** Per rule, the event it names; `undefined` (or past the end) for the checked key. */
-    private readonly events: ReadonlyArray<unknown> = []
-  ) {
-    this.counted = countedOf(events, policy.rules.length)
+    /**
+     * The event the rules name: one for all of them (`undefined`: the checked key, as for a
+     * policy's rules), or one per rule when they differ (`PerRule`). A schedule names none.
+     */
+    private readonly named: unknown = undefined
+  ) {}
+
+  /** The event rule `i` names (`undefined`: the checked key). */
+  private namedBy(i: number): unknown {
+    const named = this.named
+    return named instanceof PerRule ? named.events[i] : named
   }
 
   /** A builder with one more rule, which names `event` (`undefined` for a schedule). */
   private with(policy: Policy, event: unknown): LimitBuilder {
-    const events: unknown[] = this.events.slice()
-    while (events.length < this.policy.rules.length) events.push(undefined)
+    const rules = this.policy.rules.length
+    if (!(this.named instanceof PerRule)) {
+      // One event for all the rules while each names the same one: no array to make.
+      if (rules === 0 || event === undefined) return new LimitBuilder(this.host, policy, rules === 0 ? event : this.named)
+      if (event === this.named) return new LimitBuilder(this.host, policy, event)
+    }
+    const events: unknown[] = []
+    for (let i = 0; i < rules; i++) events.push(this.namedBy(i))
     events.push(event)
-    return new LimitBuilder(this.host, policy, events)
+    return new LimitBuilder(this.host, policy, new PerRule(events))
   }
 
   /**
@@ -366,9 +376,10 @@ export class LimitBuilder {
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!
       if (E.isLeft(rule)) return rule
-      const named = this.events[i]
-      if (named !== undefined && !isEventName(named)) return E.left(new InvalidEventName(named))
-      out.push(Limit.onEvent(rule.right, named === undefined ? event : named))
+      const named = this.namedBy(i)
+      const counts = rule.right._tag !== 'During' && rule.right._tag !== 'OutsideOf'
+      if (counts && named !== undefined && !isEventName(named)) return E.left(new InvalidEventName(named))
+      out.push(Limit.onEvent(rule.right, named === undefined ? event : (named as string)))
     }
     return E.right(out)
   }
@@ -381,10 +392,10 @@ export class LimitBuilder {
     return E.isLeft(decided) ? decided : undefined
   }
 
-  /** The count plan, when the limit has one and names valid events. */
+  /** The count plan, when the limit has one. */
   private plan(): CountPlan | undefined {
     const plan = this.host.planOf(this.policy)
-    return plan === CANNOT_PLAN || this.counted === undefined ? undefined : plan
+    return plan === CANNOT_PLAN ? undefined : plan
   }
 
   /**
@@ -400,7 +411,8 @@ export class LimitBuilder {
   check(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, void> {
     const at = this.host.now()
     const plan = this.plan()
-    if (plan !== undefined && isEventName(event) && this.host.check(plan, this.counted!, event, at)) return PASSED
+    const counted = plan === undefined ? undefined : countedOf(this.named)
+    if (counted !== undefined && isEventName(event) && this.host.check(plan!, counted, event, at)) return PASSED
     return this.refusal(event, at) ?? PASSED
   }
 
@@ -423,7 +435,8 @@ export class LimitBuilder {
     // A limit of counts alone (the usual kind) is first decided and recorded in one step by the
     // store; anything else, a refusal included, takes the general path.
     const plan = this.plan()
-    if (plan !== undefined && this.host.checkAndRecord(plan, this.counted!, event, at)) return PASSED
+    const counted = plan === undefined ? undefined : countedOf(this.named)
+    if (counted !== undefined && this.host.checkAndRecord(plan!, counted, event, at)) return PASSED
     return this.refusal(event, at) ?? this.host.record(event, 1, at)
   }
 

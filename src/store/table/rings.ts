@@ -151,5 +151,8 @@ export const windowCount = (self: Owned, compiled: Compiled, position: number, a
   const head = self.heads[position]!
   const ring = self.rings[position]!
   const m = ring.length
-  return runSum(self.newest[position]!, ring, m === 0 ? 0 : slotOf(head - 1, m), m, index > head ? index - head : 0, 0, buckets)
+  const shift = index > head ? index - head : 0
+  // The slot of the first older bucket (a division) only when the run reaches the older buckets.
+  const first = m === 0 || buckets - shift <= 1 ? 0 : slotOf(head - 1, m)
+  return runSum(self.newest[position]!, ring, first, m, shift, 0, buckets)
 }
