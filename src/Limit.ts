@@ -315,6 +315,15 @@ export const onEvent = (rule: PolicyRule, event: string): Constraint => {
  * assert.ok(E.isRight(api.checkAndRecord('api:bob'))) // bob has his own count
  */
 export class Policy {
+  /**
+   * The policies after a count rule whose window is a unit name, by unit and limit: made once and
+   * shared, so that a limit built on every call (`store.limit().atMost(key, 10, 'minutes')...`)
+   * reaches the very policy of the call before, and the plan a store keeps for it. A policy is an
+   * immutable value: sharing changes nothing but the work. At most `MAX_SHARED_AFTER` per unit.
+   */
+  private atMostAfter: Map<string, Map<number, Policy>> | undefined
+  private atLeastAfter: Map<string, Map<number, Policy>> | undefined
+
   /** Use `Limit.policy()`. @internal */
   constructor(
     /** The rules, in the order they were added (an invalid one as its error). */
@@ -323,6 +332,20 @@ export class Policy {
 
   private then(rule: E.Either<ConstraintError, PolicyRule>): Policy {
     return new Policy([...this.rules, rule])
+  }
+
+  /** `then` the count rule, shared when the window is a unit name (see `atMostAfter`). */
+  private thenCount(kind: 'AtMost' | 'AtLeast', limit: number, window: WindowInput): Policy {
+    if (typeof window !== 'string') return this.then(countRule(kind, limit, window))
+    const byUnit = kind === 'AtMost' ? (this.atMostAfter ??= new Map()) : (this.atLeastAfter ??= new Map())
+    let byLimit = byUnit.get(window)
+    if (byLimit === undefined) byUnit.set(window, (byLimit = new Map()))
+    let next = byLimit.get(limit)
+    if (next === undefined) {
+      next = this.then(countRule(kind, limit, window))
+      if (byLimit.size < MAX_SHARED_AFTER) byLimit.set(limit, next)
+    }
+    return next
   }
 
   /**
@@ -335,7 +358,7 @@ export class Policy {
    * assert.deepEqual(Limit.policy().atMost(10, 'minutes').rules, [E.right({ _tag: 'AtMost', limit: 10, span: { _tag: 'Buckets', unit: 'minutes', buckets: 1 } })])
    */
   atMost(limit: number, window: WindowInput): Policy {
-    return this.then(countRule('AtMost', limit, window))
+    return this.thenCount('AtMost', limit, window)
   }
 
   /**
@@ -348,7 +371,7 @@ export class Policy {
    * assert.ok(E.isLeft(Limit.policy().atLeast(-1, 'days').rules[0]!)) // InvalidCount
    */
   atLeast(limit: number, window: WindowInput): Policy {
-    return this.then(countRule('AtLeast', limit, window))
+    return this.thenCount('AtLeast', limit, window)
   }
 
   /**
@@ -424,6 +447,7 @@ export class Policy {
 }
 
 const NO_RULES = new Policy([])
+const MAX_SHARED_AFTER = 256
 
 /**
  * A policy without rules, to add rules to: `Limit.policy().atMost(10, 'minutes').atMost(100, 'hours')`.

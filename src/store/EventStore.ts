@@ -1,10 +1,11 @@
 /**
- * The effectful shell over the pure core: what the store means. It names events and validates
- * what comes in (names, counts, instants, durations, decoded counters), reads the clock, keeps the
- * set of events not yet persisted, the baselines that make `exportDirty` send deltas, and the
- * slots of pending reservations, and persists through a `Persister`. How the counters are held in
- * memory (and every speed mechanism) is the counter table's (`table/CounterTable.ts`). Anything
- * refused returns a `Left` and leaves the store exactly as it was.
+ * The effectful shell over the pure core: what the store means. `EventStore` names events and
+ * validates what comes in (names, counts, instants, durations), reads the clock, records, answers
+ * queries and limits, and holds the slots of pending reservations; what it shares with the world
+ * (exports, imports and merges with their sync baselines, the dirty set, persistence) is
+ * `SyncedStore`'s, which it extends. How the counters are held in memory, and every speed
+ * mechanism, is the counter table's (`table/CounterTable.ts`). Anything refused returns a `Left`
+ * and leaves the store exactly as it was.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as O from 'fp-ts/lib/Option.js'
@@ -34,6 +35,7 @@ import type { StoreOptions } from './SyncedStore.js'
 import { SyncedStore } from './SyncedStore.js'
 import type { CounterTable } from './table/CounterTable.js'
 import { WAS_OPEN } from './table/CounterTable.js'
+import { isEventName } from './internal/eventNames.js'
 
 export type { ImportRefusal, RecordRefusal } from './errors.js'
 export type { Counters, StoreOptions } from './SyncedStore.js'
@@ -43,8 +45,6 @@ const DONE: E.Either<never, void> = E.right(undefined)
 /** What `EventStore.builder()` returns (made on first use: the class is defined below). */
 let initial: EventStoreBuilder | undefined
 const initialBuilder = (): EventStoreBuilder => (initial ??= EventStoreBuilder.initial((layout, clock, options) => new EventStore(layout, clock, options)))
-
-const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
 
 /**
  * What the query builders read: the store's counters and its clock. A class rather than two arrow

@@ -7,10 +7,10 @@
  * reservation that follows it cannot be interleaved by another task: exactly N reservations pass a
  * limit of N.
  *
- * Underneath, every limit is a policy (its rules without their events) and, per rule, the event
- * it names (or none: the checked key). The store keeps one count plan per policy, and the policy
- * after a count rule written with a unit name is shared (`countAfter`), so that a limit built on
- * every call (`store.limit().atMost(key, 10, 'minutes')...`) finds the plan of the call before.
+ * Underneath, every limit is a policy (its rules without their events) and the event its rules
+ * name (or none: the checked key). The store keeps one count plan per policy, and the policy after
+ * a count rule written with a unit name is shared (see `Policy`), so that a limit built on every
+ * call (`store.limit().atMost(key, 10, 'minutes')...`) finds the plan of the call before.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
@@ -26,6 +26,7 @@ import { InvalidEventName } from './errors.js'
 import type { Slot } from './internal/Reservations.js'
 import type { Counted, CountPlan } from './table/CounterTable.js'
 import { CANNOT_PLAN } from './table/CounterTable.js'
+import { isEventName } from './internal/eventNames.js'
 
 /** What a limit needs from its store. */
 export interface LimitHost {
@@ -196,33 +197,6 @@ export class Reservation {
   }
 }
 
-const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
-
-/** Kinds of count rules, after which the next policy is shared (see `countAfter`). */
-type CountKind = 'AtMost' | 'AtLeast'
-const shared: Readonly<Record<CountKind, WeakMap<Policy, Map<string, Map<number, Policy>>>>> = { AtMost: new WeakMap(), AtLeast: new WeakMap() }
-const MAX_SHARED = 256
-
-/**
- * `policy.atMost(limit, window)` (or `atLeast`), the same object for the same arguments after the
- * same policy when the window is a unit name: policies are immutable values, so sharing them
- * changes nothing but the work. Other windows (`[k, unit]`, durations) are new values at every
- * call, and make a new policy. At most `MAX_SHARED` limits per kind and unit after one policy.
- */
-const countAfter = (policy: Policy, kind: CountKind, limit: number, window: WindowInput): Policy => {
-  if (typeof window !== 'string') return kind === 'AtMost' ? policy.atMost(limit, window) : policy.atLeast(limit, window)
-  let byWindow = shared[kind].get(policy)
-  if (byWindow === undefined) shared[kind].set(policy, (byWindow = new Map()))
-  let byLimit = byWindow.get(window)
-  if (byLimit === undefined) byWindow.set(window, (byLimit = new Map()))
-  let next = byLimit.get(limit)
-  if (next === undefined) {
-    next = kind === 'AtMost' ? policy.atMost(limit, window) : policy.atLeast(limit, window)
-    if (byLimit.size < MAX_SHARED) byLimit.set(limit, next)
-  }
-  return next
-}
-
 /** The events of a limit whose rules name different ones: per rule (`undefined`: the checked key). */
 class PerRule {
   constructor(readonly events: ReadonlyArray<unknown>) {}
@@ -296,7 +270,7 @@ export class LimitBuilder {
    * assert.equal(limit.allowed('api'), true)
    */
   atMost(event: string, limit: number, window: WindowInput): LimitBuilder {
-    return this.with(countAfter(this.policy, 'AtMost', limit, window), event)
+    return this.with(this.policy.atMost(limit, window), event)
   }
 
   /**
@@ -311,7 +285,7 @@ export class LimitBuilder {
    * assert.equal(api.allowed('protected_api'), true)
    */
   atLeast(event: string, limit: number, window: WindowInput): LimitBuilder {
-    return this.with(countAfter(this.policy, 'AtLeast', limit, window), event)
+    return this.with(this.policy.atLeast(limit, window), event)
   }
 
   /**

@@ -16,6 +16,7 @@ import type { ImportRefusal } from './errors.js'
 import { InvalidEventName, StorageError } from './errors.js'
 import type { Persisted, Persister } from './internal/persister.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
+import { isEventName } from './internal/eventNames.js'
 
 /** Counters by event name, as exported and imported (a plain object, or a `Map`). */
 export type Counters = Readonly<Record<string, Counter>>
@@ -30,8 +31,6 @@ export interface StoreOptions {
 }
 
 const DONE: E.Either<never, void> = E.right(undefined)
-
-const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
 
 /**
  * The exports, imports, merges and persistence of an `EventStore` (which extends it: see there).
@@ -98,7 +97,8 @@ export abstract class SyncedStore {
   // -----------------------------------------------------------------------------------------------
 
   /**
-   * Every counter by event name (plain values: `JSON.stringify` them as they are).
+   * Every counter by event name: plain values (`JSON.stringify` them as they are), frozen, that
+   * never change afterwards whatever the store records.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
@@ -108,6 +108,9 @@ export abstract class SyncedStore {
    * const saved = store.exportAll()
    * assert.deepEqual(Object.keys(saved), ['app_launch', 'api_call'])
    * assert.deepEqual(JSON.parse(JSON.stringify(saved)), saved)
+   * assert.ok(Object.isFrozen(saved.api_call) && Object.isFrozen(saved.api_call!.newest))
+   * store.recordCount('api_call', 2)
+   * assert.deepEqual(saved.api_call!.newest.slice(0, 1), [5]) // the export keeps what it was
    */
   exportAll(): Counters {
     return Object.fromEntries(Array.from(this.table.names(), (event) => [event, this.table.export(event)!]))
