@@ -46,7 +46,7 @@ const DONE: E.Either<never, void> = E.right(undefined)
  * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(2))
  */
 export abstract class SyncedStore {
-  /** Every event's counter, held as the table holds them. */
+  /** Every event's counter, held as the table holds them. @internal */
   protected readonly table: CounterTable
   /** Events changed since they were last persisted (kept only when the store has storage). */
   private readonly dirty = new Set<string>()
@@ -77,7 +77,7 @@ export abstract class SyncedStore {
     }
   }
 
-  /** How many events wait to be persisted. */
+  /** How many events wait to be persisted. @internal */
   protected dirtyCount(): number {
     return this.dirty.size
   }
@@ -85,7 +85,7 @@ export abstract class SyncedStore {
   /**
    * Notes a change to `event`: dirty until persisted and, when the table says the change is the
    * first since the entry was sealed (`before`: the counter it held), `before` becomes its
-   * baseline unless it has one.
+   * baseline unless it has one. @internal
    */
   protected noteChange(event: string, before: Counter | undefined | typeof WAS_OPEN): void {
     if (this.persister !== undefined) this.dirty.add(event)
