@@ -68,6 +68,8 @@ describe('a key-free policy', () => {
     expect(tag(store.limit(Limit.policy().during(Schedule.hours(9, 24))).checkAndRecord('api:1'))).toBe('InvalidHour')
     expect(tag(store.limit(Limit.policy().atMost(1, 'minutes')).checkAndRecord(''))).toBe('InvalidEventName')
     expect(tag(store.limit().atMost(7 as never, 1, 'minutes').checkAndRecord('api:1'))).toBe('InvalidEventName')
+    expect(tag(store.limit().atMost(undefined as never, 1, 'minutes').checkAndRecord('api:1'))).toBe('InvalidEventName')
+    expect(tag(store.limit().during(Schedule.weekdays()).cooldown('' as never, { hours: 1 }).check('api:1'))).toBe('InvalidEventName')
     expect(store.events()).toEqual([])
   })
 

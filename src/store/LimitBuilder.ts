@@ -197,7 +197,10 @@ export class Reservation {
   }
 }
 
-/** The events of a limit whose rules name different ones: per rule (`undefined`: the checked key). */
+/** What a rule of a policy, or a schedule, names: the checked key. */
+const KEY: unique symbol = Symbol('the checked key')
+
+/** The events of a limit whose rules name different ones: per rule, as given, or `KEY`. */
 class PerRule {
   constructor(readonly events: ReadonlyArray<unknown>) {}
 }
@@ -207,10 +210,14 @@ class PerRule {
  * an event name (such a limit is refused by the long way).
  */
 const countedOf = (named: unknown): Counted | undefined => {
-  if (named === undefined) return null
+  if (named === KEY) return null
   if (!(named instanceof PerRule)) return isEventName(named) ? named : undefined
-  for (const event of named.events) if (event !== undefined && !isEventName(event)) return undefined
-  return named.events as ReadonlyArray<string | undefined>
+  const events: Array<string | undefined> = []
+  for (const event of named.events) {
+    if (event !== KEY && !isEventName(event)) return undefined
+    events.push(event === KEY ? undefined : event)
+  }
+  return events
 }
 
 /**
@@ -235,24 +242,24 @@ export class LimitBuilder {
     /** The rules, without their events. */
     private readonly policy: Policy = Limit.policy(),
     /**
-     * The event the rules name: one for all of them (`undefined`: the checked key, as for a
-     * policy's rules), or one per rule when they differ (`PerRule`). A schedule names none.
+     * The event the rules name: one for all of them (`KEY`: the checked key, as for a policy's
+     * rules), or one per rule when they differ (`PerRule`). A schedule names none (`KEY`).
      */
-    private readonly named: unknown = undefined
+    private readonly named: unknown = KEY
   ) {}
 
-  /** The event rule `i` names (`undefined`: the checked key). */
+  /** The event rule `i` names (`KEY`: the checked key). */
   private namedBy(i: number): unknown {
     const named = this.named
     return named instanceof PerRule ? named.events[i] : named
   }
 
-  /** A builder with one more rule, which names `event` (`undefined` for a schedule). */
+  /** A builder with one more rule, which names `event` (`KEY` for a schedule). */
   private with(policy: Policy, event: unknown): LimitBuilder {
     const rules = this.policy.rules.length
     if (!(this.named instanceof PerRule)) {
       // One event for all the rules while each names the same one: no array to make.
-      if (rules === 0 || event === undefined) return new LimitBuilder(this.host, policy, rules === 0 ? event : this.named)
+      if (rules === 0 || event === KEY) return new LimitBuilder(this.host, policy, rules === 0 ? event : this.named)
       if (event === this.named) return new LimitBuilder(this.host, policy, event)
     }
     const events: unknown[] = []
@@ -327,7 +334,7 @@ export class LimitBuilder {
    * assert.equal(store.limit().during(Schedule.hours(9, 17)).allowed('api_call'), false)
    */
   during(schedule: ScheduleInput): LimitBuilder {
-    return this.with(this.policy.during(schedule), undefined)
+    return this.with(this.policy.during(schedule), KEY)
   }
 
   /**
@@ -339,7 +346,7 @@ export class LimitBuilder {
    * assert.equal(store.limit().outsideOf(Schedule.hours(9, 17)).allowed('maintenance'), true)
    */
   outsideOf(schedule: ScheduleInput): LimitBuilder {
-    return this.with(this.policy.outsideOf(schedule), undefined)
+    return this.with(this.policy.outsideOf(schedule), KEY)
   }
 
   /** The constraints on `event` (the checked key), or why there are none. */
@@ -351,9 +358,8 @@ export class LimitBuilder {
       const rule = rules[i]!
       if (E.isLeft(rule)) return rule
       const named = this.namedBy(i)
-      const counts = rule.right._tag !== 'During' && rule.right._tag !== 'OutsideOf'
-      if (counts && named !== undefined && !isEventName(named)) return E.left(new InvalidEventName(named))
-      out.push(Limit.onEvent(rule.right, named === undefined ? event : (named as string)))
+      if (named !== KEY && !isEventName(named)) return E.left(new InvalidEventName(named))
+      out.push(Limit.onEvent(rule.right, named === KEY ? event : named))
     }
     return E.right(out)
   }
