@@ -20,6 +20,7 @@ import { toMillis as instantMillis } from '../Instant.js'
 import type { Layout } from '../Layout.js'
 import { standard } from '../Layout.js'
 import type { Policy } from '../Limit.js'
+import * as Limit from '../Limit.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
 import { InvalidCount, InvalidInstant } from '../errors.js'
@@ -29,7 +30,7 @@ import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
 import type { LimitHost } from './LimitBuilder.js'
-import { LimitBuilder } from './LimitBuilder.js'
+import { KEY, LimitBuilder } from './LimitBuilder.js'
 import { Reservations } from './internal/Reservations.js'
 import type { StoreOptions } from './SyncedStore.js'
 import { SyncedStore } from './SyncedStore.js'
@@ -111,7 +112,7 @@ export class EventStore extends SyncedStore {
       },
       hold: (event, expiresAt) => reservations.hold(event, expiresAt)
     }
-    this.noLimit = new LimitBuilder(this.limits)
+    this.noLimit = new LimitBuilder(this.limits, Limit.policy(), KEY)
   }
 
   /**
@@ -386,7 +387,7 @@ export class EventStore extends SyncedStore {
    * assert.deepEqual(refused.left.retryAfter, O.some(15_000))
    */
   limit(policy?: Policy): LimitBuilder {
-    return policy === undefined ? this.noLimit : new LimitBuilder(this.limits, policy)
+    return policy === undefined ? this.noLimit : new LimitBuilder(this.limits, policy, KEY)
   }
 
   // -----------------------------------------------------------------------------------------------

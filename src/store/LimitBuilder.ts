@@ -198,7 +198,7 @@ export class Reservation {
 }
 
 /** What a rule of a policy, or a schedule, names: the checked key. */
-const KEY: unique symbol = Symbol('the checked key')
+export const KEY: unique symbol = Symbol('the checked key')
 
 /** The events of a limit whose rules name different ones: per rule, as given, or `KEY`. */
 class PerRule {
@@ -240,12 +240,13 @@ export class LimitBuilder {
   constructor(
     private readonly host: LimitHost,
     /** The rules, without their events. */
-    private readonly policy: Policy = Limit.policy(),
+    private readonly policy: Policy,
     /**
      * The event the rules name: one for all of them (`KEY`: the checked key, as for a policy's
-     * rules), or one per rule when they differ (`PerRule`). A schedule names none (`KEY`).
+     * rules), or one per rule when they differ (`PerRule`). A schedule names none (`KEY`). Never
+     * defaulted: `undefined` is an event name given (and refused).
      */
-    private readonly named: unknown = KEY
+    private readonly named: unknown
   ) {}
 
   /** The event rule `i` names (`KEY`: the checked key). */
