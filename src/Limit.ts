@@ -323,6 +323,11 @@ export class Policy {
    */
   private atMostAfter: Map<string, Map<number, Policy>> | undefined
   private atLeastAfter: Map<string, Map<number, Policy>> | undefined
+  /** The count rule added last and the policy it gave: a limit built per call adds the same one each time. */
+  private lastKind: 'AtMost' | 'AtLeast' | undefined
+  private lastWindow: string | undefined
+  private lastLimit = 0
+  private lastNext: Policy | undefined
 
   /** Use `Limit.policy()`. @internal */
   constructor(
@@ -337,6 +342,7 @@ export class Policy {
   /** `then` the count rule, shared when the window is a unit name (see `atMostAfter`). */
   private thenCount(kind: 'AtMost' | 'AtLeast', limit: number, window: WindowInput): Policy {
     if (typeof window !== 'string') return this.then(countRule(kind, limit, window))
+    if (window === this.lastWindow && limit === this.lastLimit && kind === this.lastKind) return this.lastNext!
     const byUnit = kind === 'AtMost' ? (this.atMostAfter ??= new Map()) : (this.atLeastAfter ??= new Map())
     let byLimit = byUnit.get(window)
     if (byLimit === undefined) byUnit.set(window, (byLimit = new Map()))
@@ -345,7 +351,10 @@ export class Policy {
       next = this.then(countRule(kind, limit, window))
       if (byLimit.size < MAX_SHARED_AFTER) byLimit.set(limit, next)
     }
-    return next
+    this.lastKind = kind
+    this.lastWindow = window
+    this.lastLimit = limit
+    return (this.lastNext = next)
   }
 
   /**
