@@ -237,6 +237,7 @@ const countedOf = (named: unknown): Counted | undefined => {
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
  */
 export class LimitBuilder {
+  /** Use `store.limit()` or `store.limit(policy)`. @internal */
   constructor(
     private readonly host: LimitHost,
     /** The rules, without their events. */
