@@ -10,7 +10,7 @@ import type { Counter } from '../Counter.js'
 import type { Layout } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { all as allUnits } from '../TimeUnit.js'
-import { DecodeError } from '../errors.js'
+import { DecodeError } from './errors.js'
 import { VERSION, decode } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
 

@@ -10,8 +10,8 @@ import * as t from '#io-ts'
 import type { Replicated as ReplicatedT, Version as VersionT, VersionVector as VersionVectorT } from '../Replicated.js'
 import { isReplicaId } from '../Replicated.js'
 import { isInstant } from '../Counter.js'
-import type { DecodeError } from '../errors.js'
-import { describeValue, firstDecodeError } from '../internal/decodeErrors.js'
+import type { DecodeError } from './errors.js'
+import { describeValue, firstDecodeError } from './internal/decodeErrors.js'
 import { BucketIndex, Layout } from './CounterCodec.js'
 
 const refine = <A>(name: string, is: (u: unknown) => u is A, message?: string): t.Type<A, A, unknown> =>

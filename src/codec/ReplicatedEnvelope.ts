@@ -7,9 +7,9 @@
 import * as E from '#fp-ts/Either'
 import * as t from '#io-ts'
 import type { Replicated } from '../Replicated.js'
-import type { DecodeError } from '../errors.js'
-import { describeValue, firstDecodeError } from '../internal/decodeErrors.js'
-import { hex } from '../internal/checksum.js'
+import type { DecodeError } from './errors.js'
+import { describeValue, firstDecodeError } from './internal/decodeErrors.js'
+import { hex } from './internal/checksum.js'
 import { checksumOf } from './ReplicatedBincode.js'
 import { Replicated as ReplicatedCodec } from './ReplicatedCodec.js'
 

@@ -6,7 +6,7 @@
  */
 import * as E from '#fp-ts/Either'
 import type { Replicated } from '../Replicated.js'
-import { DecodeError } from '../errors.js'
+import { DecodeError } from './errors.js'
 import { Malformed } from './BincodeFormat.js'
 import { readJson } from './JsonFormat.js'
 import { read, write } from './ReplicatedBincode.js'
