@@ -39,7 +39,7 @@ import { WAS_OPEN } from './table/CounterTable.js'
 import { isEventName } from './internal/eventNames.js'
 
 export type { ImportRefusal, RecordRefusal } from './errors.js'
-export type { Counters, StoreOptions } from './SyncedStore.js'
+export type { Counters, ReplicatedCounters, StoreOptions, VersionVectors } from './SyncedStore.js'
 
 const DONE: E.Either<never, void> = E.right(undefined)
 

@@ -15,8 +15,9 @@ import { toMillis as durationMillis } from '../Duration.js'
 import { BincodeFormat } from '../codec/BincodeFormat.js'
 import type { Formatter } from '../codec/Formatter.js'
 import type { LayoutError } from '../errors.js'
-import type { StorageError } from './errors.js'
-import { InvalidAutoPersistInterval } from './errors.js'
+import { InvalidReplicaId } from '../errors.js'
+import { isReplicaId } from '../Replicated.js'
+import { InvalidAutoPersistInterval, StorageError } from './errors.js'
 import type { Storage } from './Storage.js'
 import { Persister, load } from './internal/persister.js'
 import type { EventStore, StoreOptions } from './EventStore.js'
@@ -34,10 +35,11 @@ interface Config {
   readonly storage: Storage | undefined
   readonly format: Formatter
   readonly autoPersist: DurationInput | undefined
+  readonly replicaId: string | undefined
 }
 
-/** Why a store could not be built: its layout, its auto-persist interval, or its storage. */
-export type BuildError = LayoutError | InvalidAutoPersistInterval | StorageError
+/** Why a store could not be built: its layout, its auto-persist interval, its storage, or its replica id. */
+export type BuildError = LayoutError | InvalidAutoPersistInterval | StorageError | InvalidReplicaId
 
 /** Bucket counts of `forRateLimiting()`: 60 seconds, 60 minutes, 24 hours. */
 export const rateLimitingCounts: TrackCounts = { seconds: 60, minutes: 60, hours: 24 }
@@ -73,7 +75,8 @@ export class EventStoreBuilder<Stored extends boolean = false> {
       clock: SystemClock,
       storage: undefined,
       format: BincodeFormat,
-      autoPersist: undefined
+      autoPersist: undefined,
+      replicaId: undefined
     })
   }
 
@@ -315,6 +318,28 @@ export class EventStoreBuilder<Stored extends boolean = false> {
     return this.with({ autoPersist: interval })
   }
 
+  /**
+   * Records under replica id `id` (one id per device, server or tab, never shared) and syncs with
+   * `exportReplicated` and `mergeReplicated`, whose merge keeps the maximum per replica and bucket:
+   * safe to repeat, in any order, through any topology (docs/SYNC.md). The store's counters hold
+   * everything; beside them it keeps what the other replicas recorded. Without a replica id the
+   * store is as before. An id that is not a string of 1 to 256 characters is refused at build, and
+   * so is storage for now: persist `exportReplicated()` yourself with `ReplicatedBincodeFormat`.
+   *
+   * @example
+   * import { EventStore, MemoryStorage, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const phone = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 1))).replicaId('phone-7f3a').build()
+   * phone.record('app_launch')
+   * assert.ok(E.isRight(phone.exportReplicated()))
+   * assert.throws(() => EventStore.builder().replicaId('').build(), { name: 'InvalidReplicaId' })
+   * const stored = await EventStore.builder().withStorage(new MemoryStorage()).replicaId('phone').buildEither()
+   * assert.ok(E.isLeft(stored) && stored.left._tag === 'StorageError')
+   */
+  replicaId(id: string): EventStoreBuilder<Stored> {
+    return this.with({ replicaId: id })
+  }
+
   private layout(): E.Either<BuildError, Layout> {
     const { counts, timeZone, alignment } = this.config
     return make(counts ?? defaultCounts, timeZone === undefined ? { alignment } : { alignment, timeZone })
@@ -340,10 +365,18 @@ export class EventStoreBuilder<Stored extends boolean = false> {
    * assert.ok(E.isLeft(refused) && refused.left._tag === 'UnknownTimeZone')
    */
   buildEither(): Stored extends true ? Promise<E.Either<BuildError, EventStore>> : E.Either<BuildError, EventStore> {
-    const { clock, storage, format } = this.config
-    const settings = E.flatMap(this.layout(), (layout) => E.map((autoPersistMillis: number | undefined) => ({ layout, autoPersistMillis }))(this.autoPersistMillis()))
+    const { clock, storage, format, replicaId } = this.config
+    const settings = E.flatMap(this.layout(), (layout) =>
+      E.flatMap(this.autoPersistMillis(), (autoPersistMillis: number | undefined): E.Either<BuildError, { layout: Layout; autoPersistMillis: number | undefined }> => {
+        if (replicaId !== undefined && !isReplicaId(replicaId)) return E.left(new InvalidReplicaId(replicaId))
+        if (replicaId !== undefined && storage !== undefined) {
+          return E.left(new StorageError(undefined, 'a store with a replica id cannot use storage yet: persist its exportReplicated() with ReplicatedBincodeFormat'))
+        }
+        return E.right({ layout, autoPersistMillis })
+      })
+    )
     if (storage === undefined) {
-      return E.map(({ layout }: { layout: Layout }) => this.config.open(layout, clock))(settings) as never
+      return E.map(({ layout }: { layout: Layout }) => this.config.open(layout, clock, replicaId === undefined ? {} : { replicaId }))(settings) as never
     }
     if (E.isLeft(settings)) return Promise.resolve(settings) as never
     const { layout, autoPersistMillis } = settings.right

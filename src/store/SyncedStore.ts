@@ -8,6 +8,10 @@ import * as E from '#fp-ts/Either'
 import type { Clock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
 import { convert, merge } from '../Counter.js'
+import type { Replicated, Version, VersionVector } from '../Replicated.js'
+import { convert as convertReplicated, delta, empty as emptyReplicated, merge as mergeReplicated, ofCounter, value as valueOf, versionVector, withoutReplica } from '../Replicated.js'
+import { InvalidReplicaId } from '../errors.js'
+import { decode as decodeReplicated } from '../codec/ReplicatedCodec.js'
 import type { Layout } from '../Layout.js'
 import { decode } from '../codec/CounterCodec.js'
 import type { DecodeError } from '../codec/errors.js'
@@ -28,6 +32,27 @@ export interface StoreOptions {
   readonly loadErrors?: ReadonlyArray<DecodeError>
   /** Persist every so many milliseconds (an unref'ed timer, stopped by `close`). */
   readonly autoPersistMillis?: number
+  /** The replica id this store records under, for replicated sync (`exportReplicated`, `mergeReplicated`). */
+  readonly replicaId?: string
+}
+
+/** Replicated counters by event name, as `exportReplicated` gives them and `mergeReplicated` takes them. */
+export type ReplicatedCounters = Readonly<Record<string, Replicated>>
+
+/** Version vectors by event name: what a store has seen, for `exportReplicated({ since })`. */
+export type VersionVectors = Readonly<Record<string, VersionVector>>
+
+/**
+ * A replicated store's part of the sync: its counters hold everything; beside them it keeps, per
+ * event, what the other replicas recorded (as merged in), so that what it recorded itself is its
+ * counter minus theirs, and the version under which it last published that.
+ */
+interface ReplicaState {
+  readonly id: string
+  readonly others: Map<string, Replicated>
+  readonly versions: Map<string, Version>
+  /** Events recorded into since their version was last published. */
+  readonly recorded: Set<string>
 }
 
 const DONE: E.Either<never, void> = E.right(undefined)
@@ -60,6 +85,8 @@ export abstract class SyncedStore {
   private timer: ReturnType<typeof setInterval> | undefined
   /** Stored values that did not decode when the store was opened, one per key (see `docs/`). */
   readonly loadErrors: ReadonlyArray<DecodeError>
+  /** The replicated part, for a store built with `.replicaId(id)`. */
+  private readonly replica: ReplicaState | undefined
 
   constructor(
     /** What every counter of this store tracks. */
@@ -71,6 +98,7 @@ export abstract class SyncedStore {
     this.table = new CounterTable(layout, options.counters)
     this.persister = options.persister
     this.loadErrors = options.loadErrors ?? []
+    this.replica = options.replicaId === undefined ? undefined : { id: options.replicaId, others: new Map(), versions: new Map(), recorded: new Set() }
     if (options.persister !== undefined && options.autoPersistMillis !== undefined) {
       this.timer = setInterval(() => void this.persist(), options.autoPersistMillis)
       if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
@@ -90,6 +118,7 @@ export abstract class SyncedStore {
   protected noteChange(event: string, before: Counter | undefined | typeof WAS_OPEN): void {
     if (this.persister !== undefined) this.dirty.add(event)
     if (before !== WAS_OPEN && !this.changes.has(event)) this.changes.set(event, before)
+    this.replica?.recorded.add(event)
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -262,6 +291,131 @@ export abstract class SyncedStore {
       // What came from elsewhere joins the baseline, so it is never sent back.
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
       this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
+    }
+    return DONE
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // replicated sync (a store built with `.replicaId(id)`)
+  // -----------------------------------------------------------------------------------------------
+
+  /** The event as a replicated counter: the others' replicas, and this store's own, published. */
+  private replicatedOf(replica: ReplicaState, event: string): Replicated {
+    const others = replica.others.get(event) ?? emptyReplicated(this.layout)
+    const total = this.table.export(event)
+    if (total === undefined) return others
+    const own = difference(total, valueOf(others))
+    let version = replica.versions.get(event)
+    if (hasCounts(own) && (version === undefined || replica.recorded.has(event))) {
+      version = version === undefined ? { id: replica.id, born: this.clock.now(), seq: 1 } : { id: replica.id, born: version.born, seq: version.seq + 1 }
+      replica.versions.set(event, version)
+    }
+    replica.recorded.delete(event)
+    return mergeReplicated(others, ofCounter(own, version ?? { id: replica.id, born: 0, seq: 1 }))
+  }
+
+  /**
+   * Every event as a replicated counter (what this store recorded under its replica id, and what
+   * it merged from the others), or with `since` (the `versionVectors()` of a peer, now or earlier)
+   * only what that peer lacks. Merging the result into a peer with `mergeReplicated` is idempotent:
+   * sending it twice, late, through a hub or after a newer one changes nothing. Refused with
+   * `InvalidReplicaId` on a store built without `.replicaId(id)`.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 4, 20, 9))
+   * const phone = EventStore.builder().withClock(clock).timeZone('UTC').replicaId('phone').build()
+   * const server = EventStore.builder().withClock(clock).timeZone('UTC').replicaId('server').build()
+   * phone.recordCount('song_played', 2)
+   * const upload = phone.exportReplicated()
+   * assert.ok(E.isRight(upload))
+   * server.mergeReplicated(upload.right)
+   * server.mergeReplicated(upload.right) // a retry: counted once
+   * assert.deepEqual(server.query('song_played').lastDays(1).sum(), O.some(2))
+   * const news = phone.exportReplicated({ since: server.versionVectors() })
+   * assert.ok(E.isRight(news) && news.right.song_played!.replicas.length === 0) // nothing new
+   */
+  exportReplicated(options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId, ReplicatedCounters> {
+    const replica = this.replica
+    if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
+    const names = new Set([...this.table.names(), ...replica.others.keys()])
+    return E.right(
+      Object.fromEntries(
+        Array.from(names, (event) => {
+          const whole = this.replicatedOf(replica, event)
+          const since = options.since === undefined || !Object.hasOwn(options.since, event) ? undefined : options.since[event]
+          return [event, since === undefined ? whole : delta(whole, since)] as const
+        })
+      )
+    )
+  }
+
+  /**
+   * What this store has seen of each event, per replica: send it to a peer, which answers with
+   * `exportReplicated({ since })`. Empty for a store built without `.replicaId(id)`.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * const clock = TestClock.at(Date.UTC(2026, 4, 20, 9))
+   * const phone = EventStore.builder().withClock(clock).timeZone('UTC').replicaId('phone').build()
+   * phone.record('song_played')
+   * assert.deepEqual(phone.versionVectors(), { song_played: [{ id: 'phone', born: Date.UTC(2026, 4, 20, 9), seq: 1 }] })
+   */
+  versionVectors(): VersionVectors {
+    const replica = this.replica
+    if (replica === undefined) return {}
+    const names = new Set([...this.table.names(), ...replica.others.keys()])
+    return Object.fromEntries(Array.from(names, (event) => [event, versionVector(this.replicatedOf(replica, event))] as const))
+  }
+
+  /**
+   * Merges replicated counters (from `exportReplicated` of another store, or any copy of one) by
+   * their maximum per replica and bucket: a message merged twice, late or out of order changes
+   * nothing, and what came through a hub counts once. Every value is validated
+   * (`ReplicatedCodec`) and converted to this store's layout first; if one is refused, none is
+   * merged. This store's own replica in the incoming values is ignored: it knows its own records.
+   * Refused with `InvalidReplicaId` on a store built without `.replicaId(id)`.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 4, 20, 9))
+   * const [phone, laptop, server] = ['phone', 'laptop', 'server'].map((id) => EventStore.builder().withClock(clock).timeZone('UTC').replicaId(id).build())
+   * phone!.recordCount('song_played', 2)
+   * laptop!.recordCount('song_played', 1)
+   * for (const device of [phone!, laptop!]) server!.mergeReplicated(E.getOrElseW(() => ({}))(device.exportReplicated()))
+   * laptop!.mergeReplicated(E.getOrElseW(() => ({}))(server!.exportReplicated())) // through the hub
+   * assert.deepEqual(laptop!.query('song_played').lastDays(1).sum(), O.some(3))
+   * assert.ok(E.isLeft(server!.mergeReplicated({ song_played: { heads: 'nope' } })))
+   */
+  mergeReplicated(events: ReplicatedCounters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal | InvalidReplicaId, void> {
+    const replica = this.replica
+    if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
+    const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
+    const incoming: Array<readonly [string, Replicated]> = []
+    for (const [event, value] of entries) {
+      if (!isEventName(event)) return E.left(new InvalidEventName(event))
+      const decoded = decodeReplicated(event, value)
+      if (E.isLeft(decoded)) return decoded
+      incoming.push([event, withoutReplica(convertReplicated(decoded.right, this.layout), replica.id)])
+    }
+    for (const [event, theirs] of incoming) {
+      const previous = replica.others.get(event) ?? emptyReplicated(this.layout)
+      const others = mergeReplicated(previous, theirs)
+      if (others === previous) continue
+      const before = this.table.get(event)
+      const own = before === undefined ? undefined : difference(before, valueOf(previous))
+      const after = own === undefined ? valueOf(others) : merge(own, valueOf(others))
+      replica.others.set(event, others)
+      this.table.set(event, after)
+      if (this.persister !== undefined) this.dirty.add(event)
+      // What came from elsewhere joins the baseline of exportDirty, so it is never sent back.
+      const came = difference(valueOf(others), valueOf(previous))
+      const baseline = this.changes.has(event) ? this.changes.get(event) : before
+      this.changes.set(event, baseline === undefined ? came : merge(baseline, came))
     }
     return DONE
   }
