@@ -282,8 +282,9 @@ export const conversion = (): Laws => ({
       return P.convertIsMergeHomomorphism(a!, b!, layout)
     }
   ),
+  // Read in 1960, before every history: instantNear reaches 40 years before a focal of 2005-2035.
   'convert to any layout keeps the newest buckets of the units both track': fc.property(A.scene(), A.layout, (scene, layout) =>
-    P.convertKeepsNewestBuckets(built(scene)[0]!, layout, Date.UTC(1990, 0, 1))
+    P.convertKeepsNewestBuckets(built(scene)[0]!, layout, Date.UTC(1960, 0, 1))
   ),
   'convert to more buckets and back changes nothing': fc.property(
     A.sceneWith({}, (scene) => A.widerLayout(scene.layout)),
