@@ -65,27 +65,31 @@ const semilatticeLaws = <A>(eq: Eq<A>, drawn: fc.Arbitrary<readonly [BoundedJoin
 })
 
 /**
- * The laws of a bounded join-semilattice over values drawn from `arbitrary`: associativity,
- * commutativity, idempotence (and its consequence for repeats) and the identity `zero`. For your
- * own sync state: if merging is such a join, replicas that exchange states through any network,
- * however often and in whatever order, end up equal.
+ * The laws of a bounded join-semilattice over three states drawn together by `states`:
+ * associativity, commutativity, idempotence (and its consequence for repeats) and the identity
+ * `zero`. Draw the three as states one system can reach together (the copies of one cluster): a
+ * replicated counter's laws hold when each replica id has one writer, which three unrelated draws
+ * would not respect. For your own sync state: if merging is such a join, replicas that exchange
+ * states through any network, however often and in whatever order, end up equal.
  *
  * @example
  * import { boundedJoinSemilattice, replicatedCounters } from 'tiny-counter/testing'
  * import { Layout, Replicated } from 'tiny-counter'
  * import * as R from 'fp-ts/lib/ReadonlyRecord.js'
  * import * as fc from 'fast-check'
- * // A device's sync state: replicated counters by event name, joined event by event.
- * const layout = Layout.utc
- * const S = Replicated.getSemilattice(layout)
- * const join = (x: R.ReadonlyRecord<string, Replicated.Replicated>, y: R.ReadonlyRecord<string, Replicated.Replicated>) =>
- *   R.union({ concat: S.join })(y)(x)
- * const state = replicatedCounters(2, { layouts: [layout] }).map(([a, b]) => ({ launch: a!, purchase: b! }))
- * const laws = boundedJoinSemilattice({ join, zero: {} }, R.getEq(Replicated.Eq), fc.oneof(state, fc.constant({})))
+ * // A device's sync state: replicated counters by event name, joined event by event; each event
+ * // is a system of its own, so its three copies come from one cluster.
+ * type State = R.ReadonlyRecord<string, Replicated.Replicated>
+ * const S = Replicated.getSemilattice(Layout.utc)
+ * const join = (x: State, y: State): State => R.union({ concat: S.join })(y)(x)
+ * const copies = replicatedCounters(3, { layouts: [Layout.utc] })
+ * const states = fc.tuple(copies, copies).map(([launch, purchase]) =>
+ *   [0, 1, 2].map((i): State => (i === 2 ? { launch: launch[i]! } : { launch: launch[i]!, purchase: purchase[i]! })) as [State, State, State])
+ * const laws = boundedJoinSemilattice({ join, zero: {} }, R.getEq(Replicated.Eq), states)
  * for (const law of Object.values(laws)) fc.assert(law, { numRuns: 30 })
  */
-export const boundedJoinSemilattice = <A>(S: BoundedJoinSemilattice<A>, eq: Eq<A>, arbitrary: fc.Arbitrary<A>): Laws =>
-  semilatticeLaws(eq, fc.tuple(fc.constant(S), arbitrary, arbitrary, arbitrary), 'join')
+export const boundedJoinSemilattice = <A>(S: BoundedJoinSemilattice<A>, eq: Eq<A>, states: fc.Arbitrary<readonly [A, A, A]>): Laws =>
+  semilatticeLaws(eq, states.map(([a, b, c]) => [S, a, b, c] as const), 'join')
 
 /**
  * The semilattice laws of `Replicated.getSemilattice(layout)` over the copies three nodes of a drawn
