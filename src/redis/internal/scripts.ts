@@ -81,19 +81,25 @@ local function add(key, heads, u, i, n)
   if redis.call('HINCRBY', key, field, n) > MAX then redis.call('HSET', key, field, MAX) end
 end
 
--- Keeps a key until at least \`at\` (epoch ms): only ever extends its life.
-local function keep(key, at)
-  local e = redis.call('PEXPIRETIME', key)
-  if e == -1 then redis.call('PEXPIREAT', key, at) elseif e < at then redis.call('PEXPIREAT', key, at, 'GT') end
+-- Keeps a key until at least \`at\` (epoch ms of the decision's clock, t being its instant): only
+-- ever extends its life. On Redis's clock the instant is absolute; on the client's, Redis is told
+-- the time left (PEXPIRE ... GT), so that the two clocks never mix.
+local function keep(key, at, t, clientTime)
+  if clientTime == '' then
+    local e = redis.call('PEXPIRETIME', key)
+    if e == -1 then redis.call('PEXPIREAT', key, at) elseif e < at then redis.call('PEXPIREAT', key, at, 'GT') end
+  elseif redis.call('PEXPIRE', key, at - t, 'GT') == 0 and redis.call('PTTL', key) == -1 then
+    redis.call('PEXPIRE', key, at - t)
+  end
 end
 
 -- Records n at bucket index[u] of every unit u.
-local function record(key, heads, index, n, expireAt)
+local function record(key, heads, index, n, expireAt, t, clientTime)
   local moved = {}
   for u = 1, U do advance(key, heads, u, index[u], moved) end
   if #moved > 0 then redis.call('HSET', key, unpack(moved)) end
   for u = 1, U do add(key, heads, u, index[u], n) end
-  keep(key, expireAt)
+  keep(key, expireAt, t, clientTime)
 end
 
 -- A frame: "lo hi expireAt i1 .. iU"; with Redis's clock, t must fall in [lo, hi).
@@ -140,7 +146,7 @@ for u = 1, U do
   end
 end
 if not any then redis.call('HSETNX', key, '_', 0) end
-keep(key, f[3])
+keep(key, f[3], t, ARGV[1])
 return {${PASSED}, t}
 `
 
@@ -241,11 +247,11 @@ if failed > 0 then
   return out
 end
 if ARGV[1] == 'r' then
-  record(KEYS[1], headsAt(1), current, 1, expireAt)
+  record(KEYS[1], headsAt(1), current, 1, expireAt, t, ARGV[2])
 elseif ARGV[1] == 'h' then
   local until_ = t + tonumber(ARGV[6])
   redis.call('ZADD', KEYS[n + 1], until_, ARGV[5])
-  keep(KEYS[n + 1], until_)
+  keep(KEYS[n + 1], until_, t, ARGV[2])
 end
 return {${PASSED}, t}
 `
@@ -279,9 +285,9 @@ local score = redis.call('ZSCORE', KEYS[2], ARGV[4])
 redis.call('ZREM', KEYS[2], ARGV[4])
 if ARGV[3] == 'commit' then
   if not score or tonumber(score) <= t then return {${SETTLED}, t} end
-  record(KEYS[1], headsOf(KEYS[1]), current, 1, expireAt)
+  record(KEYS[1], headsOf(KEYS[1]), current, 1, expireAt, t, ARGV[1])
 else
-  record(KEYS[1], headsOf(KEYS[1]), current, 0, expireAt)
+  record(KEYS[1], headsOf(KEYS[1]), current, 0, expireAt, t, ARGV[1])
 end
 return {${PASSED}, t}
 `
