@@ -35,7 +35,7 @@ export class Connection {
 
   /** Learns Redis's clock from an instant `t` that Redis read between `sent` and now (local ms). */
   learn(t: number, sent: number): void {
-    this.offset = t - (sent + Date.now()) / 2
+    this.offset = Math.round(t - (sent + Date.now()) / 2)
   }
 
   /** `promise`, or a `StorageError` about `key` when it neither resolves nor rejects in time. */
