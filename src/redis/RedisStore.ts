@@ -170,6 +170,7 @@ export class RedisStore {
     const timeout = options.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS
     if (!Number.isFinite(timeout) || timeout <= 0) throw new StorageError(undefined, `timeoutMillis must be a positive number, got ${timeout}`, 'connect')
     const connection = new Connection(options.client, scriptsFor(layout), timeout)
+    await connection.ready()
     const wanted = JSON.stringify(layout)
     const key = layoutKey(prefix)
     await connection.within(options.client.set(key, wanted, 'NX'), key, 'record the layout')

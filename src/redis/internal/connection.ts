@@ -67,6 +67,15 @@ export class Connection {
     return this.within(call, key, operation)
   }
 
+  /** Waits until the client is connected (a client made with `lazyConnect` is connected now). */
+  ready(): Promise<void> {
+    const client = this.client
+    if (client.status === 'ready') return Promise.resolve()
+    const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()))
+    if (client.status === 'wait') void client.connect().catch(() => {})
+    return this.within(ready, undefined, 'connect')
+  }
+
   /** Loads every script and measures Redis's clock once. */
   async prepare(): Promise<void> {
     for (const name of Object.keys(this.shas) as ScriptName[]) {
