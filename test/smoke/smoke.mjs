@@ -25,7 +25,7 @@ const loadedSoFar = async () => {
   })
   return [...loaded]
 }
-const PEERS = ['redux', '@reduxjs/toolkit', 'zustand', 'immer', 'fast-check', 'better-sqlite3']
+const PEERS = ['redux', '@reduxjs/toolkit', 'zustand', 'immer', 'fast-check', 'better-sqlite3', 'ioredis']
 const peersIn = (urls) => PEERS.filter((peer) => urls.some((url) => url.includes(`/node_modules/${peer}/`)))
 
 const TinyCounter = await import('tiny-counter')
@@ -82,6 +82,35 @@ const Testing = await import('tiny-counter/testing')
 for (const law of Object.values(Testing.counterMonoid())) fc.assert(law, { numRuns: 20 })
 fc.assert(Testing.formatterRoundTrip(TinyCounter.BincodeFormat), { numRuns: 20 })
 assert.equal(Testing.TestClock, TinyCounter.TestClock)
+
+// Redis: the subpath loads no client of its own (the user's ioredis client is passed in); a
+// redis-server of its own on a Unix socket, so that this runs with or without the tests' server.
+const beforeRedis = (await loadedSoFar()).length
+const { RedisStore } = await import('tiny-counter/redis')
+assert.deepEqual(peersIn((await loadedSoFar()).slice(beforeRedis)), [], 'tiny-counter/redis loads no Redis client itself')
+{
+  const { spawn } = await import('node:child_process')
+  const { Redis } = await import('ioredis')
+  const socketDir = mkdtempSync(join(tmpdir(), 'tiny-counter-smoke-redis-'))
+  const path = join(socketDir, 'redis.sock')
+  const server = spawn(process.env.REDIS_SERVER ?? '/usr/bin/redis-server', ['--port', '0', '--unixsocket', path, '--save', '', '--dir', socketDir], { stdio: 'ignore' })
+  const exited = new Promise((resolve) => server.once('exit', resolve))
+  server.once('error', (error) => assert.fail(`redis-server could not start (install Debian's redis-server): ${error.message}`))
+  try {
+    const client = new Redis({ path, retryStrategy: (times) => (times > 50 ? null : 50) })
+    client.on('error', () => {}) // refused until the server listens: retried
+    const store = await RedisStore.connect({ client, prefix: 'smoke', timeZone: 'UTC' })
+    const limit = store.limit().atMost('smoke', 1, 'minutes')
+    assert.ok(E.isRight(await limit.checkAndRecord('smoke')))
+    assert.ok(E.isLeft(await limit.checkAndRecord('smoke')))
+    assert.deepEqual(await store.query('smoke').lastHours(1).sum(), E.right(O.some(1)))
+    client.disconnect()
+  } finally {
+    server.kill()
+    await exited
+    rmSync(socketDir, { recursive: true, force: true })
+  }
+}
 port1.close()
 
 // The package ships only the built files, the docs, the README and the licence.
@@ -90,12 +119,12 @@ const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', 
 const shipped = packed.files.map((f) => f.path)
 const stray = shipped.filter((path) => !/^(dist\/|docs\/|README\.md$|LICENSE$|package\.json$)/.test(path))
 assert.deepEqual(stray, [], `npm pack would ship ${stray.join(', ')}`)
-assert.ok(shipped.includes('dist/index.js') && shipped.includes('dist/storage/Sqlite.js') && shipped.includes('LICENSE'))
+assert.ok(shipped.includes('dist/index.js') && shipped.includes('dist/storage/Sqlite.js') && shipped.includes('dist/redis/index.js') && shipped.includes('LICENSE'))
 assert.ok(!shipped.some((path) => path.startsWith('dist/') && /\.test\./.test(path)))
 
 const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'FilePerEvent', 'JsonFormat', 'BincodeFormat']
 for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
-console.log(`smoke: the built package and its subpaths (sqlite, redux, zustand, testing) import from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
+console.log(`smoke: the built package and its subpaths (sqlite, redux, zustand, testing, redis) import from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
 const results = new URL('../.results/', import.meta.url)
 mkdirSync(results, { recursive: true })
 writeFileSync(new URL('smoke.json', results), JSON.stringify({ passed: 1, failed: 0 }))
