@@ -72,9 +72,11 @@ interface Plan {
   readonly events: ReadonlyArray<string>
   readonly keys: ReadonlyArray<string>
   readonly constraints: ReadonlyArray<Constraint>
-  readonly items: ReadonlyArray<string | Timed>
+  readonly items: ReadonlyArray<ReadonlyArray<string> | Timed>
   /** The whole list, when nothing in it depends on the instant. */
-  readonly text: string | undefined
+  readonly args: ReadonlyArray<string> | undefined
+  /** '1' when every constraint counts the current bucket of the checked event (the script's short path). */
+  readonly short: '0' | '1'
 }
 
 /**
@@ -351,7 +353,7 @@ export class RedisLimit {
       const i = events.indexOf(name)
       return (i < 0 ? events.push(name) : i + 1)
     }
-    const items: Array<string | Timed> = []
+    const items: Array<ReadonlyArray<string> | Timed> = []
     for (const c of constraints) {
       switch (c._tag) {
         case 'AtMost':
@@ -362,7 +364,7 @@ export class RedisLimit {
             const why = Limit.decide([c], { counterOf: () => undefined }, event, 0, layout)
             return E.left(E.isLeft(why) && why.left._tag === 'UntrackedWindow' ? why.left : new UntrackedWindow(c, 'the layout does not track its window'))
           }
-          items.push(`${c._tag === 'AtMost' ? 'M' : 'L'}${place(c.event)} ${resolved.position + 1} ${resolved.buckets} ${c.limit}`)
+          items.push([c._tag === 'AtMost' ? 'M' : 'L', String(place(c.event)), String(resolved.position + 1), String(resolved.buckets), String(c.limit)])
           break
         }
         case 'Cooldown':
@@ -377,37 +379,39 @@ export class RedisLimit {
     }
     const prefix = this.host.prefix
     const keys = [...events.map((e) => hashKey(prefix, e)), ...events.map((e) => heldKey(prefix, e))]
-    const text = items.every((i) => typeof i === 'string') ? items.join(';') : undefined
-    return E.right((this.plan = { event, events, keys, constraints, items, text }))
+    const args = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>).flat() : undefined
+    const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1') ? '1' : '0'
+    return E.right((this.plan = { event, events, keys, constraints, items, args, short }))
   }
 
-  /** The script's arguments for a decision at `t`: the frame and the constraint list, with the interval both hold in. */
-  private argsAt(plan: Plan, t: number): readonly [string, string] {
+  /** The script's arguments for a decision at `t`: the frame and the constraints, with the interval both hold in. */
+  private argsAt(plan: Plan, t: number): readonly [ReadonlyArray<string>, ReadonlyArray<string>] {
     const frames = this.host.frames
     const frame = frames.at(t)
-    if (plan.text !== undefined) return [frame.text, plan.text]
+    if (plan.args !== undefined) return [frame.args, plan.args]
     let lo = frame.lo
     let hi = frame.hi
     const timeZone = this.host.layout.timeZone
-    const parts = plan.items.map((item) => {
-      if (typeof item === 'string') return item
-      if (item._tag === 'Seen') {
+    const parts = plan.items.flatMap((item): ReadonlyArray<string> => {
+      if (Array.isArray(item)) return item
+      const timed = item as Timed
+      if (timed._tag === 'Seen') {
         // Per unit, the first bucket that starts after t - millis: a last occurrence there is "recent".
         const firsts = frames.grids.map((grid) => {
-          const k = grid.index(t - item.millis) + 1
-          lo = Math.max(lo, grid.start(k - 1) + item.millis)
-          hi = Math.min(hi, grid.start(k) + item.millis)
-          return k
+          const k = grid.index(t - timed.millis) + 1
+          lo = Math.max(lo, grid.start(k - 1) + timed.millis)
+          hi = Math.min(hi, grid.start(k) + timed.millis)
+          return String(k)
         })
-        return `${item.kind}${item.event} ${firsts.join(' ')}`
+        return [timed.kind, String(timed.event), ...firsts]
       }
-      const inside = contains(item.schedule, t, timeZone)
+      const inside = contains(timed.schedule, t, timeZone)
       // The answer holds until the schedule next changes, and (looking back a second) since then.
-      hi = Math.min(hi, nextChange(item.schedule, t, timeZone))
-      lo = Math.max(lo, nextChange(item.schedule, t - 1_000, timeZone) > t ? t - 1_000 : t)
-      return `S${inside === item.during ? 1 : 0}`
+      hi = Math.min(hi, nextChange(timed.schedule, t, timeZone))
+      lo = Math.max(lo, nextChange(timed.schedule, t - 1_000, timeZone) > t ? t - 1_000 : t)
+      return ['S', inside === timed.during ? '1' : '0']
     })
-    return [`${lo} ${hi} ${frame.expireAt} ${frame.index.join(' ')}`, parts.join(';')]
+    return [[String(lo), String(hi), ...frame.args.slice(2)], parts]
   }
 
   /** Decides in Redis; the instant of a pass, or why not. */
@@ -418,7 +422,7 @@ export class RedisLimit {
     const key = plan.keys[0]
     const reply = await this.host.timed(key, 'decide', (t, sent) => {
       const [frame, constraints] = this.argsAt(plan, t)
-      return this.host.run('decide', plan.keys, [mode, sent, frame, constraints, id, lifetime], key, 'decide')
+      return this.host.run('decide', plan.keys, [mode, sent, ...frame, id, lifetime, plan.short, ...constraints], key, 'decide')
     })
     if (E.isLeft(reply)) return reply
     const r = reply.right

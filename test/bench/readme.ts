@@ -8,6 +8,18 @@
 export const START_MARKER = '<!-- bench:start -->'
 export const END_MARKER = '<!-- bench:end -->'
 
+/** The markers around one table of README.md. */
+export interface Markers {
+  readonly start: string
+  readonly end: string
+}
+
+/** The table of the targets of every section but Redis. */
+export const MAIN_MARKERS: Markers = { start: START_MARKER, end: END_MARKER }
+
+/** The table of the Redis section (a run of its own: it starts a redis-server). */
+export const REDIS_MARKERS: Markers = { start: '<!-- bench:redis:start -->', end: '<!-- bench:redis:end -->' }
+
 /** One target as the README shows it. */
 export interface TableRow {
   readonly operation: string
@@ -50,14 +62,14 @@ export const renderTable = (rows: ReadonlyArray<TableRow>, info: RunInfo): strin
  * `readme` with the text between the markers replaced by `table`. Throws when the markers are
  * missing, repeated or out of order, or when the table holds a code fence.
  */
-export const replaceTable = (readme: string, table: string): string => {
-  const start = readme.indexOf(START_MARKER)
-  const end = readme.indexOf(END_MARKER)
-  if (start < 0 || end < 0) throw new Error(`README.md has no ${START_MARKER} ... ${END_MARKER} section`)
-  if (end < start || readme.indexOf(START_MARKER, start + 1) >= 0 || readme.indexOf(END_MARKER, end + 1) >= 0) {
-    throw new Error(`README.md must hold exactly one ${START_MARKER}, followed by one ${END_MARKER}`)
+export const replaceTable = (readme: string, table: string, markers: Markers = MAIN_MARKERS): string => {
+  const start = readme.indexOf(markers.start)
+  const end = readme.indexOf(markers.end)
+  if (start < 0 || end < 0) throw new Error(`README.md has no ${markers.start} ... ${markers.end} section`)
+  if (end < start || readme.indexOf(markers.start, start + 1) >= 0 || readme.indexOf(markers.end, end + 1) >= 0) {
+    throw new Error(`README.md must hold exactly one ${markers.start}, followed by one ${markers.end}`)
   }
   if (table.includes('```')) throw new Error('the benchmark table must not hold a code fence: README code blocks run as tests')
   // Blank lines around the table, so that no Markdown reader takes a marker for a row of it.
-  return `${readme.slice(0, start + START_MARKER.length)}\n\n${table.trim()}\n\n${readme.slice(end)}`
+  return `${readme.slice(0, start + markers.start.length)}\n\n${table.trim()}\n\n${readme.slice(end)}`
 }

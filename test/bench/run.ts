@@ -12,7 +12,12 @@
  * - memory (`memory.bench.ts`): heap per tracked event over 100,000 events (`--expose-gc`);
  * - persistence (`persistence.bench.ts`): persist and load of 10,000 events with SQLite and with
  *   files, bytes per event of each format, and the files backend's floor on this disk
- *   (`--persist-reps N`, `--persist-warmup N`).
+ *   (`--persist-reps N`, `--persist-warmup N`);
+ * - redis (`redis.bench.ts`): `checkAndRecord` with two windows on a `RedisStore` vs
+ *   rate-limiter-flexible's `RateLimiterRedis` (one window) and `RateLimiterUnion` (two), on a
+ *   redis-server the section starts: throughput with 1 and 64 calls in flight, p50/p99 latency,
+ *   round trips per decision. Its rows go to a table of their own in README.md (`REDIS_MARKERS`),
+ *   written whenever the section runs.
  *
  * For each timed operation the variants run in fresh child processes at once and take turns round
  * by round (see `harness.ts`); this is repeated for several passes with new processes. A variant's
@@ -43,7 +48,9 @@ import type { MemoryVariant } from './memory.bench.ts'
 import { MEMORY_EVENTS, memoryCaseId, memoryVariants } from './memory.bench.ts'
 import { persistenceSection } from './persistence.bench.ts'
 import type { TableRow } from './readme.ts'
-import { renderTable, replaceTable } from './readme.ts'
+import type { Markers } from './readme.ts'
+import { MAIN_MARKERS, REDIS_MARKERS, renderTable, replaceTable } from './readme.ts'
+import { redisSection } from './redis.bench.ts'
 
 const TARGET_NS = 300
 const TARGET_RATIO = 1.3
@@ -65,7 +72,7 @@ const passes = option('passes', 3)
 const cycles = option('cycles', 20)
 const ops = option('ops', 100_000)
 const memoryEvents = option('events', MEMORY_EVENTS)
-const sections = ['core', 'store', 'limit', 'memory', 'persistence'] as const
+const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'redis'] as const
 type Section = (typeof sections)[number]
 const only = ((): ReadonlySet<string> => {
   const i = args.indexOf('--only')
@@ -465,27 +472,29 @@ const commandLine = (): string =>
     ? ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ')
     : ['npx tsx test/bench/run.ts', ...args].join(' ')
 
-/** Prints the README table of the targets and, after a run of every section or with `--write-readme`, writes it into README.md. */
-const readmeTable = (checks: ReadonlyArray<Check>): void => {
+/**
+ * Prints a README table of the targets and writes it into README.md between `markers`: the main
+ * table after a run of every section but Redis (or with `--write-readme`); the Redis table
+ * (`complete`: its section ran) whenever the Redis section ran.
+ */
+const readmeTable = (checks: ReadonlyArray<Check>, markers: Markers, complete: boolean): void => {
   const rows = checks.flatMap((c): TableRow[] => (c.row !== undefined && c.ok !== undefined ? [{ ...c.row, ok: c.ok }] : []))
   const cpus = os.cpus()
-  const everySection = sections.every(runs)
   const markdown = renderTable(rows, {
     date: new Date().toISOString().slice(0, 10),
-    machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores${everySection ? '' : ` (sections run: ${[...only].join(', ')})`}`,
+    machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores${complete ? '' : ` (sections run: ${[...only].join(', ')})`}`,
     node: process.version,
     command: commandLine()
   })
-  console.log(`\nthe README table:\n\n${markdown}\n`)
-  if (!everySection && !writeReadme) {
+  console.log(`\nthe README table (${markers.start}):\n\n${markdown}\n`)
+  if (!complete && !writeReadme) {
     console.log(`README.md not written: only some sections ran (--only ${[...only].join(',')}); --write-readme writes the table anyway`)
     return
   }
   const readme = fileURLToPath(new URL('../../README.md', import.meta.url))
-  writeFileSync(readme, replaceTable(readFileSync(readme, 'utf8'), markdown))
-  console.log(`README.md: the benchmark table written${everySection ? '' : ' (--write-readme: from some sections only)'}`)
+  writeFileSync(readme, replaceTable(readFileSync(readme, 'utf8'), markdown, markers))
+  console.log(`README.md: the benchmark table written${complete ? '' : ' (--write-readme: from some sections only)'}`)
 }
-
 
 const main = async (): Promise<void> => {
   const cpus = os.cpus()
@@ -500,9 +509,12 @@ const main = async (): Promise<void> => {
   }
   if (runs('memory')) checks.push(...(await memorySection()))
   if (runs('persistence')) checks.push(...(await persistenceSection(args)).map(persistenceCheck))
-  for (const { what, ok, value } of checks) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
-  readmeTable(checks)
-  if (args.includes('--strict') && checks.some(({ ok }) => ok === false)) process.exitCode = 1
+  const redisChecks: ReadonlyArray<Check> = runs('redis') ? await redisSection(start, passes, Math.min(cycles, 8)) : []
+  for (const { what, ok, value } of [...checks, ...redisChecks]) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
+  const mainSections = sections.filter((s) => s !== 'redis')
+  if (mainSections.some(runs)) readmeTable(checks, MAIN_MARKERS, mainSections.every(runs))
+  if (runs('redis')) readmeTable(redisChecks, REDIS_MARKERS, true)
+  if (args.includes('--strict') && [...checks, ...redisChecks].some(({ ok }) => ok === false)) process.exitCode = 1
 }
 
 await main()

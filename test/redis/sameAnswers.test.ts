@@ -32,7 +32,7 @@ type Op =
   | { readonly _tag: 'recordAgo'; readonly event: string; readonly n: number; readonly ago: number }
   | { readonly _tag: 'recordAt'; readonly event: string; readonly back: number }
   | { readonly _tag: 'advance'; readonly ms: number }
-  | { readonly _tag: 'limit'; readonly limit: number; readonly how: 'check' | 'checkAndRecord' | 'usage' | 'reserve'; readonly event: string }
+  | { readonly _tag: 'limit'; readonly limit: number; readonly how: 'check' | 'checkAndRecord' | 'usage' | 'reserve'; readonly event: string; readonly times: number }
   | { readonly _tag: 'settle'; readonly commit: boolean }
   | { readonly _tag: 'merge'; readonly event: string; readonly n: number; readonly replace: boolean }
 
@@ -41,12 +41,17 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ _tag: fc.constant('recordAgo' as const), event, n: fc.integer({ min: 1, max: 3 }), ago: fc.integer({ min: 0, max: 40 * 86_400_000 }) }),
   fc.record({ _tag: fc.constant('recordAt' as const), event, back: fc.integer({ min: -60_000, max: 3 * 86_400_000 }) }),
   fc.record({ _tag: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 1, max: 10 }).map((k) => k * 60_000), fc.integer({ min: 1, max: 90_000 }), fc.integer({ min: 1, max: 3 * 3_600_000 }), fc.integer({ min: 1, max: 4 * 86_400_000 })) }),
-  fc.record({
-    _tag: fc.constant('limit' as const),
-    limit: fc.integer({ min: 0, max: LIMITS.length - 1 }),
-    how: fc.constantFrom('check' as const, 'checkAndRecord' as const, 'usage' as const, 'reserve' as const),
-    event
-  }),
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      _tag: fc.constant('limit' as const),
+      limit: fc.integer({ min: 0, max: LIMITS.length - 1 }),
+      how: fc.constantFrom('check' as const, 'checkAndRecord' as const, 'checkAndRecord' as const, 'usage' as const, 'reserve' as const),
+      event: fc.constantFrom('api', 'api', 'api', ...EVENTS),
+      // Several calls in a row reach the limits (and their boundaries) often.
+      times: fc.integer({ min: 1, max: 4 })
+    })
+  },
   fc.record({ _tag: fc.constant('settle' as const), commit: fc.boolean() }),
   fc.record({ _tag: fc.constant('merge' as const), event, n: fc.integer({ min: 0, max: 4 }), replace: fc.boolean() })
 )
@@ -120,6 +125,7 @@ describe('RedisStore answers as EventStore does', () => {
               const make = LIMITS[o.limit]![1]
               const onMemory = make(memory.limit())
               const onRedis = make(redis.limit())
+              for (let i = 1; i < o.times; i++) expect(plain(await onRedis[o.how === 'reserve' ? 'check' : o.how](o.event))).toEqual(plain(onMemory[o.how === 'reserve' ? 'check' : o.how](o.event)))
               if (o.how === 'reserve') {
                 const m = onMemory.reserve(o.event, { expiresAfter: { minutes: 2 } })
                 const r = await onRedis.reserve(o.event, { expiresAfter: { minutes: 2 } })
@@ -158,7 +164,7 @@ describe('RedisStore answers as EventStore does', () => {
           expect(Object.keys(exported.right).sort()).toEqual([...memory.events()].sort())
         }
       }),
-      { numRuns: 60 }
+      { numRuns: 100 }
     )
   })
 })

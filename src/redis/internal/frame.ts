@@ -6,6 +6,7 @@
 import type { Grid } from '../../Calendar.js'
 import { grid } from '../../Calendar.js'
 import type { Layout } from '../../Layout.js'
+import { unitLetter } from './scripts.js'
 
 /** The bucket indices of every unit at instants in `[lo, hi)`. */
 export interface Frame {
@@ -15,8 +16,10 @@ export interface Frame {
   readonly index: ReadonlyArray<number>
   /** When a hash written now may expire: the end of the range of the unit that reaches furthest ahead. */
   readonly expireAt: number
-  /** "lo hi expireAt i1 .. iU", as the scripts read it. */
+  /** "lo hi expireAt i1 .. iU", as the record and settle scripts read it. */
   readonly text: string
+  /** lo, hi, expireAt, i1 .. iU, the unit letters, then the field names of those buckets: the decide script's arguments. */
+  readonly args: ReadonlyArray<string>
 }
 
 /** Bounds that stand for "no bound" in a frame (Lua reads them as plain numbers). */
@@ -27,11 +30,13 @@ export const NO_UPPER_BOUND = 1e300
 export class Frames {
   readonly grids: ReadonlyArray<Grid>
   private readonly lengths: ReadonlyArray<number>
+  private readonly letters: ReadonlyArray<string>
   private last: Frame | undefined
 
   constructor(readonly layout: Layout) {
     this.grids = layout.tracks.map((t) => grid(layout.alignment, layout.timeZone, t.unit))
     this.lengths = layout.tracks.map((t) => t.buckets)
+    this.letters = layout.tracks.map((t) => unitLetter[t.unit])
   }
 
   /** The frame holding instant `t`. */
@@ -50,6 +55,7 @@ export class Frames {
       hi = Math.min(hi, g.start(i + 1))
       expireAt = Math.max(expireAt, g.start(i + this.lengths[u]!))
     }
-    return (this.last = { lo, hi, index, expireAt, text: `${lo} ${hi} ${expireAt} ${index.join(' ')}` })
+    const args = [String(lo), String(hi), String(expireAt), ...index.map(String), ...this.letters, ...index.map((i, u) => `${this.letters[u]}${i}`)]
+    return (this.last = { lo, hi, index, expireAt, text: `${lo} ${hi} ${expireAt} ${index.join(' ')}`, args })
   }
 }

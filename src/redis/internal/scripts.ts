@@ -54,19 +54,31 @@ local function headsOf(key)
   return heads
 end
 
+-- Deletes the buckets of unit u with indices in [from, to]: by name when they are few, else the
+-- fields of the unit that the hash holds there (a key seen rarely holds few of them).
+local function trim(key, u, from, to)
+  if to < from then return end
+  local fields = {}
+  if to - from < 16 then
+    for i = from, to do fields[#fields + 1] = LETTERS[u] .. i end
+  else
+    local letter = LETTERS[u]
+    for _, name in ipairs(redis.call('HKEYS', key)) do
+      if string.sub(name, 1, 1) == letter then
+        local i = tonumber(string.sub(name, 2))
+        if i ~= nil and i <= to then fields[#fields + 1] = name end
+      end
+    end
+    if #fields == 0 then return end
+  end
+  redis.call('HDEL', key, unpack(fields))
+end
+
 -- Moves unit u's head to at least h (deleting the buckets that leave its range); returns the head.
 local function advance(key, heads, u, h, moved)
   local head = heads[u]
   if head == nil or h > head then
-    if head ~= nil then
-      local from = head - LENGTHS[u] + 1
-      local to = math.min(head, h - LENGTHS[u])
-      if to >= from then
-        local fields = {}
-        for i = from, to do fields[#fields + 1] = LETTERS[u] .. i end
-        redis.call('HDEL', key, unpack(fields))
-      end
-    end
+    if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, h - LENGTHS[u])) end
     heads[u] = h
     moved[#moved + 1] = LETTERS[u]
     moved[#moved + 1] = h
@@ -152,64 +164,203 @@ return {${PASSED}, t}
 
 /**
  * Decides a limit. KEYS: the hashes of the events the limit reads (the checked event first), then
- * their reservation sets, in the same order. ARGV: [1] mode ('c' check, 'r' check and record,
- * 'h' hold a reservation), [2] instant ('' = Redis TIME), [3] frame "lo hi expireAt i1 .. iU",
- * [4] constraints, ";"-separated: "M e u w limit" (at most), "L e u w limit" (at least),
- * "C e k1 .. kU" (cooldown), "W e k1 .. kU" (within), "S 0|1" (a schedule decided by the client
- * for the whole frame); e is the event's place in KEYS, u the unit's place in the layout, w the
- * window's buckets, k the first bucket of each unit that starts after t minus the duration.
- * [5] the reservation id, [6] its lifetime (ms).
+ * their reservation sets, in the same order. ARGV (one value each, so that the script parses no
+ * text): [1] mode ('c' check, 'r' check and record, 'h' hold a reservation), [2] instant ('' =
+ * Redis TIME), [3] lo, [4] hi (with Redis's clock the instant must fall in [lo, hi)), [5] the
+ * expiry of a write, [6 .. 5 + U] the current bucket index of each unit, [6 + U .. 5 + 2U] the unit
+ * letters (the head fields), [6 + 2U .. 5 + 3U] the field names of the current buckets, [6 + 3U] the
+ * reservation id, [7 + 3U] its lifetime (ms), [8 + 3U] '1' when every constraint counts the current
+ * bucket of the checked event (the common shape, decided by a short path), then the constraints,
+ * each a kind and its values: 'M' e u w limit (at most), 'L' e u w limit (at least),
+ * 'C' e k1 .. kU (cooldown), 'W' e k1 .. kU (within), 'S' 0|1 (a schedule the client decided for
+ * the whole interval); e is the event's place in KEYS, u the unit's place in the layout, w the
+ * window's buckets, k the first bucket of each unit that starts after the instant minus the duration.
  * Replies {PASSED, t}, {SKEW, t}, or {REFUSED, t, constraint number (1-based), then per event its
  * HGETALL and its pending reservations}: what the client needs to say why and until when.
  */
 const decideScript = (layout: Layout): string => `${common(layout)}
 local n = #KEYS / 2
-local t = instant(ARGV[2])
-local expireAt, current = frameOf(ARGV[3], ARGV[2], t)
-if expireAt == nil then return {${SKEW}, t} end
-local heads = {}
-local function headsAt(e)
-  local h = heads[e]
-  if h == nil then h = headsOf(KEYS[e]); heads[e] = h end
-  return h
+local mode, clientTime = ARGV[1], ARGV[2]
+local t = instant(clientTime)
+if clientTime == '' and (t < tonumber(ARGV[3]) or t >= tonumber(ARGV[4])) then return {${SKEW}, t} end
+local expireAt = tonumber(ARGV[5])
+local current, names = {}, {}
+for u = 1, U do
+  current[u] = tonumber(ARGV[5 + u])
+  names[u] = ARGV[5 + 2 * U + u]
 end
+local first = 9 + 3 * U
+
 local function pending(e)
   local held = KEYS[n + e]
-  if redis.call('ZCARD', held) == 0 then return 0 end
-  redis.call('ZREMRANGEBYSCORE', held, '-inf', t)
-  return redis.call('ZCARD', held)
+  local p = redis.call('ZCARD', held)
+  if p > 0 then
+    redis.call('ZREMRANGEBYSCORE', held, '-inf', t)
+    p = redis.call('ZCARD', held)
+  end
+  return p
+end
+local function refused(number)
+  local out = {${REFUSED}, t, number}
+  for e = 1, n do
+    out[#out + 1] = redis.call('HGETALL', KEYS[e])
+    out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. t, '+inf')
+  end
+  return out
+end
+-- Records one in the current bucket of every unit of the checked event (heads h, counts there v):
+-- new counts and moved heads in one HSET, the expiry set on a new hash and extended (GT) when a
+-- head moved.
+local function recordNow(h, v)
+  local key = KEYS[1]
+  local fresh, moved = true, false
+  local sets = {}
+  for u = 1, U do
+    local c, head = current[u], h[u]
+    if head ~= nil then fresh = false end
+    if head == nil or c > head then
+      if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, c - LENGTHS[u])) end
+      sets[#sets + 1] = LETTERS[u]
+      sets[#sets + 1] = c
+      head = c
+      moved = true
+    end
+    if c > head - LENGTHS[u] then
+      sets[#sets + 1] = names[u]
+      sets[#sets + 1] = math.min(v[u] + 1, MAX)
+    end
+  end
+  redis.call('HSET', key, unpack(sets))
+  if fresh or moved then
+    local gt = fresh and 'NX' or 'GT'
+    if clientTime == '' then redis.call('PEXPIREAT', key, expireAt, gt) else redis.call('PEXPIRE', key, expireAt - t, gt) end
+  end
+end
+local function hold()
+  local until_ = t + tonumber(ARGV[7 + 3 * U])
+  redis.call('ZADD', KEYS[n + 1], until_, ARGV[6 + 3 * U])
+  keep(KEYS[n + 1], until_, t, clientTime)
+end
+
+-- The short path: heads and current buckets of the checked event in one HMGET.
+if ARGV[8 + 3 * U] == '1' then
+  local raw = redis.call('HMGET', KEYS[1], unpack(ARGV, 6 + U, 5 + 3 * U))
+  local h, v = {}, {}
+  local behind = false
+  for u = 1, U do
+    h[u] = tonumber(raw[u])
+    v[u] = tonumber(raw[U + u]) or 0
+    if h[u] ~= nil and h[u] > current[u] then behind = true end
+  end
+  if not behind then
+    local held = nil
+    local number = 0
+    for at = first, #ARGV, 5 do
+      number = number + 1
+      local u, limit = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 4])
+      local pass
+      if ARGV[at] == 'M' then
+        if held == nil then held = pending(1) end
+        pass = v[u] + held < limit
+      else
+        pass = v[u] >= limit
+      end
+      if not pass then return refused(number) end
+    end
+    if mode == 'r' then recordNow(h, v) elseif mode == 'h' then hold() end
+    return {${PASSED}, t}
+  end
+end
+
+local items = {}
+local at = first
+while at <= #ARGV do
+  local kind = ARGV[at]
+  local width = (kind == 'M' or kind == 'L') and 4 or (kind == 'S' and 1 or 1 + U)
+  local a = {}
+  for j = 1, width do a[j] = tonumber(ARGV[at + j]) end
+  items[#items + 1] = {kind, a}
+  at = at + 1 + width
+end
+
+-- What each event needs, read in one HMGET: its heads, then the buckets of its windows as they
+-- are when the current bucket is the newest (the usual case), and the current buckets when the
+-- checked event is recorded.
+local wanted = {}
+local function want(e, name)
+  local w = wanted[e]
+  if w == nil then
+    w = {names = {unpack(LETTERS)}, seen = {}}
+    wanted[e] = w
+  end
+  if name ~= nil and not w.seen[name] then
+    w.seen[name] = true
+    w.names[#w.names + 1] = name
+  end
+end
+for _, item in ipairs(items) do
+  local kind, a = item[1], item[2]
+  if kind == 'M' or kind == 'L' then
+    local u = a[2]
+    want(a[1], names[u])
+    for i = current[u] - a[3] + 1, current[u] - 1 do want(a[1], LETTERS[u] .. i) end
+  elseif kind == 'C' or kind == 'W' then
+    want(a[1], nil)
+  end
+end
+if ARGV[1] == 'r' then for u = 1, U do want(1, names[u]) end end
+local heads, values = {}, {}
+for e, w in pairs(wanted) do
+  local raw = redis.call('HMGET', KEYS[e], unpack(w.names))
+  local h, v = {}, {}
+  for u = 1, U do h[u] = tonumber(raw[u]) end
+  for j = U + 1, #w.names do v[w.names[j]] = tonumber(raw[j]) or 0 end
+  heads[e] = h
+  values[e] = v
+end
+
+local pendings = {}
+local function pendingOf(e)
+  local p = pendings[e]
+  if p == nil then
+    p = pending(e)
+    pendings[e] = p
+  end
+  return p
 end
 -- The count of the w newest buckets of unit u (bucket 0 is the current one, never before the head).
 local function count(e, u, w)
-  local head = headsAt(e)[u]
+  local head = heads[e][u]
   if head == nil then return 0 end
-  local c = math.max(current[u], head)
-  local from = math.max(c - w + 1, head - LENGTHS[u] + 1)
-  local to = math.min(c, head)
-  if to < from then return 0 end
-  local fields = {}
-  for i = from, to do fields[#fields + 1] = LETTERS[u] .. i end
   local sum = 0
-  for _, v in ipairs(redis.call('HMGET', KEYS[e], unpack(fields))) do
-    if v then sum = sum + tonumber(v) end
+  if head <= current[u] then
+    local v = values[e]
+    sum = v[names[u]]
+    for i = current[u] - w + 1, current[u] - 1 do sum = sum + v[LETTERS[u] .. i] end
+    return sum
+  end
+  -- The head is ahead of the frame (a clock that went back): count from the head, as the core does.
+  local fields = {}
+  for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head do fields[#fields + 1] = LETTERS[u] .. i end
+  for _, value in ipairs(redis.call('HMGET', KEYS[e], unpack(fields))) do
+    if value then sum = sum + tonumber(value) end
   end
   return sum
 end
 -- Whether the newest occurrence (in the finest unit holding one) is in a bucket at or after k[u]:
 -- nil when the event was never seen.
 local function seenSince(e, k)
-  local h = headsAt(e)
+  local h = heads[e]
   for u = 1, U do
     local head = h[u]
     if head ~= nil then
-      local c = math.max(current[u], head)
-      local low = c - LENGTHS[u] + 1
+      local low = math.max(current[u], head) - LENGTHS[u] + 1
       if head >= low then
         local fields = {}
         for i = head, low, -1 do fields[#fields + 1] = LETTERS[u] .. i end
-        local values = redis.call('HMGET', KEYS[e], unpack(fields))
-        for j = 1, #values do
-          local v = values[j]
+        local found = redis.call('HMGET', KEYS[e], unpack(fields))
+        for j = 1, #found do
+          local v = found[j]
           if v and tonumber(v) > 0 then return (head - j + 1) >= k[u] end
         end
       end
@@ -217,15 +368,13 @@ local function seenSince(e, k)
   end
   return nil
 end
+
 local failed = 0
-local number = 0
-for item in string.gmatch(ARGV[4], '[^;]+') do
-  number = number + 1
-  local kind = string.sub(item, 1, 1)
-  local a = numbers(string.sub(item, 2))
+for number, item in ipairs(items) do
+  local kind, a = item[1], item[2]
   local pass
   if kind == 'M' then
-    pass = count(a[1], a[2], a[3]) + pending(a[1]) < a[4]
+    pass = count(a[1], a[2], a[3]) + pendingOf(a[1]) < a[4]
   elseif kind == 'L' then
     pass = count(a[1], a[2], a[3]) >= a[4]
   elseif kind == 'C' or kind == 'W' then
@@ -238,20 +387,13 @@ for item in string.gmatch(ARGV[4], '[^;]+') do
   end
   if not pass then failed = number; break end
 end
-if failed > 0 then
-  local out = {${REFUSED}, t, failed}
-  for e = 1, n do
-    out[#out + 1] = redis.call('HGETALL', KEYS[e])
-    out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. t, '+inf')
-  end
-  return out
-end
-if ARGV[1] == 'r' then
-  record(KEYS[1], headsAt(1), current, 1, expireAt, t, ARGV[2])
-elseif ARGV[1] == 'h' then
-  local until_ = t + tonumber(ARGV[6])
-  redis.call('ZADD', KEYS[n + 1], until_, ARGV[5])
-  keep(KEYS[n + 1], until_, t, ARGV[2])
+if failed > 0 then return refused(failed) end
+if mode == 'r' then
+  local v = {}
+  for u = 1, U do v[u] = values[1][names[u]] end
+  recordNow(heads[1], v)
+elseif mode == 'h' then
+  hold()
 end
 return {${PASSED}, t}
 `
