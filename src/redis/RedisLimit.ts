@@ -100,6 +100,7 @@ interface Plan {
 export class RedisReservation {
   private state: 'pending' | 'committed' | 'cancelled' = 'pending'
 
+  /** @internal Made by the store. */
   constructor(
     private readonly host: LimitHost,
     /** The reserved event. */
@@ -216,6 +217,7 @@ export class RedisReservation {
 export class RedisLimit {
   private plan: Plan | undefined
 
+  /** @internal Made by the store. */
   constructor(
     private readonly host: LimitHost,
     private readonly rules: ReadonlyArray<E.Either<ConstraintError, Constraint>> = [],

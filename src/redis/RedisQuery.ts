@@ -72,6 +72,7 @@ type Aggregate = 'sum' | 'average' | 'averageNonzero' | 'countNonzero'
  * client.disconnect()
  */
 export class RedisRangeQuery {
+  /** @internal Made by the store. */
   constructor(
     private readonly host: QueryHost,
     private readonly events: ReadonlyArray<string>,
@@ -221,6 +222,7 @@ export class RedisRangeQuery {
  * client.disconnect()
  */
 export class RedisEventQuery extends WindowChooser<RedisRangeQuery> {
+  /** @internal Made by the store. */
   constructor(
     private readonly host: QueryHost,
     private readonly event: string
@@ -319,6 +321,7 @@ export class RedisEventQuery extends WindowChooser<RedisRangeQuery> {
  * client.disconnect()
  */
 export class RedisManyQuery extends WindowChooser<RedisRangeQuery> {
+  /** @internal Made by the store. */
   constructor(
     private readonly host: QueryHost,
     private readonly events: ReadonlyArray<string>
@@ -345,6 +348,7 @@ export class RedisManyQuery extends WindowChooser<RedisRangeQuery> {
  * client.disconnect()
  */
 export class RedisRatioQuery extends WindowChooser<Answer<O.Option<number>>> {
+  /** @internal Made by the store. */
   constructor(
     private readonly host: QueryHost,
     private readonly numerator: string,
@@ -384,6 +388,7 @@ export class RedisRatioQuery extends WindowChooser<Answer<O.Option<number>>> {
  * client.disconnect()
  */
 export class RedisDeltaRange {
+  /** @internal Made by the store. */
   constructor(
     private readonly host: QueryHost,
     private readonly positive: string,
@@ -454,6 +459,7 @@ export class RedisDeltaRange {
  * client.disconnect()
  */
 export class RedisDeltaQuery extends WindowChooser<RedisDeltaRange> {
+  /** @internal Made by the store. */
   constructor(
     private readonly host: QueryHost,
     private readonly positive: string,

@@ -5,6 +5,5 @@
 export { RedisLayoutMismatch, RedisStore } from './RedisStore.js'
 export type { ConnectError, Preset, RedisClient, RedisFallback, RedisStoreOptions } from './RedisStore.js'
 export { RedisLimit, RedisReservation } from './RedisLimit.js'
-export type { LimitHost, RedisLimitError } from './RedisLimit.js'
+export type { RedisLimitError } from './RedisLimit.js'
 export { RedisDeltaQuery, RedisDeltaRange, RedisEventQuery, RedisManyQuery, RedisRangeQuery, RedisRatioQuery } from './RedisQuery.js'
-export type { QueryHost, Snapshot } from './RedisQuery.js'
