@@ -15,7 +15,6 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -24,6 +23,7 @@ import { RedisStore } from 'tiny-counter/redis'
 import type { AsyncBody, CaseProcess, Prepared } from './harness.ts'
 import { interleave, median } from './harness.ts'
 import type { TableRow } from './readme.ts'
+import { REDIS_SERVER, freePort } from '../redis/redisServer.ts'
 
 export type RedisVariant = 'ours' | 'rlf' | 'union'
 export const REDIS_VARIANTS: ReadonlyArray<RedisVariant> = ['ours', 'rlf', 'union']
@@ -131,21 +131,11 @@ const prepareCase = (variant: RedisVariant, inFlight: number) => async (data: Ca
 /** The cases of this section, for `child.ts`. */
 export const redisCases = REDIS_VARIANTS.flatMap((variant) => IN_FLIGHT.map((inFlight) => ({ id: redisCaseId(variant, inFlight), prepare: prepareCase(variant, inFlight) })))
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-
 /** Starts Debian's redis-server for the section; resolves to its port and a way to stop it. */
 const startServer = async (): Promise<{ port: number; stop: () => Promise<void> }> => {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-bench-redis-'))
-  const server = spawn(process.env.REDIS_SERVER ?? '/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
+  const server = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
   const exited = new Promise((resolve) => server.once('exit', resolve))
   server.once('error', (error) => {
     throw new Error(`redis-server could not start (install Debian's redis-server): ${error.message}`)
