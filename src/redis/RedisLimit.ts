@@ -73,8 +73,8 @@ interface Plan {
   readonly keys: ReadonlyArray<string>
   readonly constraints: ReadonlyArray<Constraint>
   readonly items: ReadonlyArray<ReadonlyArray<string> | Timed>
-  /** The whole list, when nothing in it depends on the instant. */
-  readonly args: ReadonlyArray<string> | undefined
+  /** The whole list, space-separated, when nothing in it depends on the instant. */
+  readonly words: string | undefined
   /** '1' when every constraint counts the current bucket of the checked event (the script's short path). */
   readonly short: '0' | '1'
 }
@@ -381,16 +381,16 @@ export class RedisLimit {
     }
     const prefix = this.host.prefix
     const keys = [...events.map((e) => hashKey(prefix, e)), ...events.map((e) => heldKey(prefix, e))]
-    const args = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>).flat() : undefined
+    const words = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>).flat().join(' ') : undefined
     const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1') ? '1' : '0'
-    return E.right((this.plan = { event, events, keys, constraints, items, args, short }))
+    return E.right((this.plan = { event, events, keys, constraints, items, words, short }))
   }
 
   /** The script's arguments for a decision at `t`: the frame and the constraints, with the interval both hold in. */
-  private argsAt(plan: Plan, t: number): readonly [ReadonlyArray<string>, ReadonlyArray<string>] {
+  private argsAt(plan: Plan, t: number): readonly [string, string] {
     const frames = this.host.frames
     const frame = frames.at(t)
-    if (plan.args !== undefined) return [frame.args, plan.args]
+    if (plan.words !== undefined) return [frame.words, plan.words]
     let lo = frame.lo
     let hi = frame.hi
     const timeZone = this.host.layout.timeZone
@@ -413,7 +413,7 @@ export class RedisLimit {
       lo = Math.max(lo, nextChange(timed.schedule, t - 1_000, timeZone) > t ? t - 1_000 : t)
       return ['S', inside === timed.during ? '1' : '0']
     })
-    return [[String(lo), String(hi), ...frame.args.slice(2)], parts]
+    return [[String(lo), String(hi), ...frame.args.slice(2)].join(' '), parts.join(' ')]
   }
 
   /** Decides in Redis; the instant of a pass, or why not. */
@@ -424,7 +424,7 @@ export class RedisLimit {
     const key = plan.keys[0]
     const reply = await this.host.timed(key, 'decide', (t, sent) => {
       const [frame, constraints] = this.argsAt(plan, t)
-      return this.host.run('decide', plan.keys, [mode, sent, ...frame, id, lifetime, plan.short, ...constraints], key, 'decide')
+      return this.host.run('decide', plan.keys, [mode, sent, frame, id, lifetime, plan.short, constraints], key, 'decide')
     })
     if (E.isLeft(reply)) return reply
     const r = reply.right

@@ -13,6 +13,19 @@ export type RedisClient = Redis | Cluster
 
 type ScriptName = keyof Scripts
 
+/** A script call: which script, its keys and its arguments. */
+interface Call {
+  readonly name: ScriptName
+  readonly keys: ReadonlyArray<string>
+  readonly args: ReadonlyArray<string | number>
+}
+
+/** A call waiting to be sent with the others of its turn of the event loop. */
+interface Queued extends Call {
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: unknown) => void
+}
+
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex')
 
 export class Connection {
@@ -58,13 +71,52 @@ export class Connection {
     })
   }
 
-  /** Runs a script (by SHA; its text again when Redis does not know it), within the deadline. */
+  /**
+   * Runs a script (by SHA; its text again when Redis does not know it), within the deadline. The
+   * calls made while the event loop is busy are sent together when it next turns (one write, one
+   * read; each is still one script, decided alone); a cluster client gets them one by one.
+   */
   run(name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string): Promise<unknown> {
-    const call = this.client.evalsha(this.shas[name], keys.length, ...keys, ...args).catch((error: unknown) => {
+    if ('nodes' in this.client) return this.within(this.direct({ name, keys, args }), key, operation)
+    return this.within(
+      new Promise((resolve, reject) => {
+        if (this.queue.push({ name, keys, args, resolve, reject }) === 1) setImmediate(this.flush)
+      }),
+      key,
+      operation
+    )
+  }
+
+  private queue: Queued[] = []
+
+  private direct(call: Call): Promise<unknown> {
+    const { name, keys, args } = call
+    return this.client.evalsha(this.shas[name], keys.length, ...keys, ...args).catch((error: unknown) => {
       if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return this.client.eval(this.scripts[name], keys.length, ...keys, ...args)
       throw error
     })
-    return this.within(call, key, operation)
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.queue
+    this.queue = []
+    if (batch.length === 1) {
+      const only = batch[0]!
+      this.direct(only).then(only.resolve, only.reject)
+      return
+    }
+    const pipeline = (this.client as Redis).pipeline()
+    for (const { name, keys, args } of batch) pipeline.evalsha(this.shas[name], keys.length, ...keys, ...args)
+    pipeline.exec().then(
+      (results) =>
+        batch.forEach((call, i) => {
+          const [error, value] = results?.[i] ?? [new Error('no reply'), undefined]
+          if (error === null) call.resolve(value)
+          else if (error.message.startsWith('NOSCRIPT')) this.direct(call).then(call.resolve, call.reject)
+          else call.reject(error)
+        }),
+      (error: unknown) => batch.forEach((call) => call.reject(error))
+    )
   }
 
   /** Waits until the client is connected (a client made with `lazyConnect` is connected now). */

@@ -164,14 +164,14 @@ return {${PASSED}, t}
 
 /**
  * Decides a limit. KEYS: the hashes of the events the limit reads (the checked event first), then
- * their reservation sets, in the same order. ARGV (one value each, so that the script parses no
- * text): [1] mode ('c' check, 'r' check and record, 'h' hold a reservation), [2] instant ('' =
- * Redis TIME), [3] lo, [4] hi (with Redis's clock the instant must fall in [lo, hi)), [5] the
- * expiry of a write, [6 .. 5 + U] the current bucket index of each unit, [6 + U .. 5 + 2U] the unit
- * letters (the head fields), [6 + 2U .. 5 + 3U] the field names of the current buckets, [6 + 3U] the
- * reservation id, [7 + 3U] its lifetime (ms), [8 + 3U] '1' when every constraint counts the current
- * bucket of the checked event (the common shape, decided by a short path), then the constraints,
- * each a kind and its values: 'M' e u w limit (at most), 'L' e u w limit (at least),
+ * their reservation sets, in the same order. ARGV: [1] mode ('c' check, 'r' check and record, 'h'
+ * hold a reservation), [2] instant ('' = Redis TIME), [3] the frame, space-separated: lo, hi (with
+ * Redis's clock the instant must fall in [lo, hi)), the expiry of a write, the current bucket index
+ * of each unit, the unit letters (the head fields), the field names of the current buckets (the
+ * client makes this text once per frame), [4] the reservation id, [5] its lifetime (ms), [6] '1'
+ * when every constraint counts the current bucket of the checked event (the common shape, decided
+ * by a short path), [7] the constraints, space-separated (the client makes this text once per
+ * limit), each a kind and its values: 'M' e u w limit (at most), 'L' e u w limit (at least),
  * 'C' e k1 .. kU (cooldown), 'W' e k1 .. kU (within), 'S' 0|1 (a schedule the client decided for
  * the whole interval); e is the event's place in KEYS, u the unit's place in the layout, w the
  * window's buckets, k the first bucket of each unit that starts after the instant minus the duration.
@@ -182,14 +182,17 @@ const decideScript = (layout: Layout): string => `${common(layout)}
 local n = #KEYS / 2
 local mode, clientTime = ARGV[1], ARGV[2]
 local t = instant(clientTime)
-if clientTime == '' and (t < tonumber(ARGV[3]) or t >= tonumber(ARGV[4])) then return {${SKEW}, t} end
-local expireAt = tonumber(ARGV[5])
+local f = {}
+for word in string.gmatch(ARGV[3], '%S+') do f[#f + 1] = word end
+if clientTime == '' and (t < tonumber(f[1]) or t >= tonumber(f[2])) then return {${SKEW}, t} end
+local expireAt = tonumber(f[3])
 local current, names = {}, {}
 for u = 1, U do
-  current[u] = tonumber(ARGV[5 + u])
-  names[u] = ARGV[5 + 2 * U + u]
+  current[u] = tonumber(f[3 + u])
+  names[u] = f[3 + 2 * U + u]
 end
-local first = 9 + 3 * U
+local c = {}
+for word in string.gmatch(ARGV[7], '%S+') do c[#c + 1] = word end
 
 local function pending(e)
   local held = KEYS[n + e]
@@ -237,14 +240,14 @@ local function recordNow(h, v)
   end
 end
 local function hold()
-  local until_ = t + tonumber(ARGV[7 + 3 * U])
-  redis.call('ZADD', KEYS[n + 1], until_, ARGV[6 + 3 * U])
+  local until_ = t + tonumber(ARGV[5])
+  redis.call('ZADD', KEYS[n + 1], until_, ARGV[4])
   keep(KEYS[n + 1], until_, t, clientTime)
 end
 
 -- The short path: heads and current buckets of the checked event in one HMGET.
-if ARGV[8 + 3 * U] == '1' then
-  local raw = redis.call('HMGET', KEYS[1], unpack(ARGV, 6 + U, 5 + 3 * U))
+if ARGV[6] == '1' then
+  local raw = redis.call('HMGET', KEYS[1], unpack(f, 4 + U, 3 + 3 * U))
   local h, v = {}, {}
   local behind = false
   for u = 1, U do
@@ -255,11 +258,11 @@ if ARGV[8 + 3 * U] == '1' then
   if not behind then
     local held = nil
     local number = 0
-    for at = first, #ARGV, 5 do
+    for at = 1, #c, 5 do
       number = number + 1
-      local u, limit = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 4])
+      local u, limit = tonumber(c[at + 2]), tonumber(c[at + 4])
       local pass
-      if ARGV[at] == 'M' then
+      if c[at] == 'M' then
         if held == nil then held = pending(1) end
         pass = v[u] + held < limit
       else
@@ -273,12 +276,12 @@ if ARGV[8 + 3 * U] == '1' then
 end
 
 local items = {}
-local at = first
-while at <= #ARGV do
-  local kind = ARGV[at]
+local at = 1
+while at <= #c do
+  local kind = c[at]
   local width = (kind == 'M' or kind == 'L') and 4 or (kind == 'S' and 1 or 1 + U)
   local a = {}
-  for j = 1, width do a[j] = tonumber(ARGV[at + j]) end
+  for j = 1, width do a[j] = tonumber(c[at + j]) end
   items[#items + 1] = {kind, a}
   at = at + 1 + width
 end
