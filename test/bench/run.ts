@@ -13,6 +13,8 @@
  * - persistence (`persistence.bench.ts`): persist and load of 10,000 events with SQLite and with
  *   files, bytes per event of each format, and the files backend's floor on this disk
  *   (`--persist-reps N`, `--persist-warmup N`);
+ * - bundle (`bundle.bench.ts`): the browser bundles of the entries against their size budgets, and
+ *   what `import('tiny-counter')` costs a Node program at start-up;
  * - redis (`redis.bench.ts`): `checkAndRecord` with two windows on a `RedisStore` vs
  *   rate-limiter-flexible's `RateLimiterRedis` (one window) and `RateLimiterUnion` (two), on a
  *   redis-server the section starts: throughput with 1 and 64 calls in flight, p50/p99 latency,
@@ -25,9 +27,10 @@
  * same cycle. Memory cases run one process each, one after the other.
  *
  * At the end it prints one PASS, MISS or INFO line per check, and the table of the targets that
- * README.md shows (`readme.ts`): a run of every section writes it into README.md, between
- * `<!-- bench:start -->` and `<!-- bench:end -->`; a run of some sections (`--only`) prints it and
- * leaves README.md alone, unless `--write-readme` is given.
+ * README.md shows (`readme.ts`): a run of every timed section writes it into README.md, between
+ * `<!-- bench:start -->` and `<!-- bench:end -->`; a run of some of them (`--only`) prints it and
+ * leaves README.md alone, unless `--write-readme` is given. The bundle section, complete on its
+ * own, writes its table between `<!-- bundle:start -->` and `<!-- bundle:end -->` whenever it runs.
  *
  * Options: `--passes N` (default 3), `--cycles N` timed rounds per process (default 20), `--ops N`
  * operations per round (default 100000), `--events N` events of the memory cases (default
@@ -47,9 +50,9 @@ import { PACED_STEP_MS, PER_HOUR, PER_MINUTE, limitCaseId, limitVariants } from 
 import type { MemoryVariant } from './memory.bench.ts'
 import { MEMORY_EVENTS, memoryCaseId, memoryVariants } from './memory.bench.ts'
 import { persistenceSection } from './persistence.bench.ts'
-import type { TableRow } from './readme.ts'
-import type { Markers } from './readme.ts'
-import { MAIN_MARKERS, REDIS_MARKERS, renderTable, replaceTable } from './readme.ts'
+import { bundleSection } from './bundle.bench.ts'
+import type { BundleRow, Markers, TableRow } from './readme.ts'
+import { BENCH_MARKERS, BUNDLE_MARKERS, REDIS_MARKERS, renderBundleTable, renderTable, replaceTable } from './readme.ts'
 import { redisSection } from './redis.bench.ts'
 
 const TARGET_NS = 300
@@ -72,7 +75,9 @@ const passes = option('passes', 3)
 const cycles = option('cycles', 20)
 const ops = option('ops', 100_000)
 const memoryEvents = option('events', MEMORY_EVENTS)
-const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'redis'] as const
+const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'bundle', 'redis'] as const
+/** The sections whose targets make the bench table (the bundle and Redis sections have tables of their own). */
+const timedSections = sections.filter((s) => s !== 'bundle' && s !== 'redis')
 type Section = (typeof sections)[number]
 const only = ((): ReadonlySet<string> => {
   const i = args.indexOf('--only')
@@ -472,13 +477,16 @@ const commandLine = (): string =>
     ? ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ')
     : ['npx tsx test/bench/run.ts', ...args].join(' ')
 
+const readmePath = fileURLToPath(new URL('../../README.md', import.meta.url))
+
 /**
- * Prints a README table of the targets and writes it into README.md between `markers`: the main
- * table after a run of every section but Redis (or with `--write-readme`); the Redis table
- * (`complete`: its section ran) whenever the Redis section ran.
+ * Prints a README table of the targets and writes it into README.md between `markers`: the bench
+ * table after a run of every timed section (or with `--write-readme`); the Redis table (`complete`:
+ * its section ran) whenever the Redis section runs.
  */
-const readmeTable = (checks: ReadonlyArray<Check>, markers: Markers, complete: boolean): void => {
+const readmeTable = (checks: ReadonlyArray<Check>, markers: Markers = BENCH_MARKERS, complete: boolean = timedSections.every(runs)): void => {
   const rows = checks.flatMap((c): TableRow[] => (c.row !== undefined && c.ok !== undefined ? [{ ...c.row, ok: c.ok }] : []))
+  if (rows.length === 0) return
   const cpus = os.cpus()
   const markdown = renderTable(rows, {
     date: new Date().toISOString().slice(0, 10),
@@ -491,10 +499,24 @@ const readmeTable = (checks: ReadonlyArray<Check>, markers: Markers, complete: b
     console.log(`README.md not written: only some sections ran (--only ${[...only].join(',')}); --write-readme writes the table anyway`)
     return
   }
-  const readme = fileURLToPath(new URL('../../README.md', import.meta.url))
-  writeFileSync(readme, replaceTable(readFileSync(readme, 'utf8'), markdown, markers))
+  writeFileSync(readmePath, replaceTable(readFileSync(readmePath, 'utf8'), markdown, markers))
   console.log(`README.md: the benchmark table written${complete ? '' : ' (--write-readme: from some sections only)'}`)
 }
+
+/** Prints the bundle table and writes it into README.md. */
+const bundleTable = (rows: ReadonlyArray<BundleRow>, importCost: string): void => {
+  const cpus = os.cpus()
+  const markdown = renderBundleTable(rows, importCost, {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores`,
+    node: process.version,
+    command: commandLine()
+  })
+  console.log(`\nthe README bundle table:\n\n${markdown}\n`)
+  writeFileSync(readmePath, replaceTable(readFileSync(readmePath, 'utf8'), markdown, BUNDLE_MARKERS))
+  console.log('README.md: the bundle table written')
+}
+
 
 const main = async (): Promise<void> => {
   const cpus = os.cpus()
@@ -509,10 +531,12 @@ const main = async (): Promise<void> => {
   }
   if (runs('memory')) checks.push(...(await memorySection()))
   if (runs('persistence')) checks.push(...(await persistenceSection(args)).map(persistenceCheck))
+  const bundles = runs('bundle') ? await bundleSection() : undefined
+  if (bundles !== undefined) checks.push(...bundles.checks.map(([what, ok, value]) => ({ what, ok, value })))
   const redisChecks: ReadonlyArray<Check> = runs('redis') ? await redisSection(start, passes, Math.min(cycles, 8)) : []
   for (const { what, ok, value } of [...checks, ...redisChecks]) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
-  const mainSections = sections.filter((s) => s !== 'redis')
-  if (mainSections.some(runs)) readmeTable(checks, MAIN_MARKERS, mainSections.every(runs))
+  readmeTable(checks)
+  if (bundles !== undefined) bundleTable(bundles.rows, bundles.importCost)
   if (runs('redis')) readmeTable(redisChecks, REDIS_MARKERS, true)
   if (args.includes('--strict') && [...checks, ...redisChecks].some(({ ok }) => ok === false)) process.exitCode = 1
 }
