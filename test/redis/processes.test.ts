@@ -89,12 +89,11 @@ describe('several processes on one Redis', () => {
     // What passed is exactly what was recorded, and no minute bucket holds more than 100.
     expect([...counts.values()].reduce((s, n) => s + n, 0)).toBe(passed)
     for (const n of counts.values()) expect(n).toBeLessThanOrEqual(100)
-    // The burst is far faster than 100 calls a minute: every bucket it touched filled up exactly,
-    // except perhaps the first (the burst may begin just before a minute ends, and refusals came
-    // only once a bucket was full).
-    const touched = [...counts.entries()].sort(([a], [b]) => a - b)
-    expect(touched.length).toBeGreaterThan(0)
-    expect(touched.at(-1)![1]).toBe(100)
+    // The burst takes seconds, so at most two minute buckets, and one of them received far more
+    // than 100 calls: that one passed exactly 100 (a bucket fills up before any refusal).
+    expect(counts.size).toBeGreaterThan(0)
+    expect(counts.size).toBeLessThanOrEqual(2)
+    expect([...counts.values()]).toContain(100)
     expect(results.reduce((s, r) => s + r.refused, 0)).toBe(PROCESSES * CALLS - passed)
   }, 120_000)
 
