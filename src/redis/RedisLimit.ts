@@ -12,15 +12,18 @@ import type { Counter } from '../Counter.js'
 import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
 import type { Layout } from '../Layout.js'
-import type { Constraint, ConstraintError, LimitError, LimitState, Span, WindowInput } from '../Limit.js'
+import type { Constraint, ConstraintError, LimitError, LimitState, Policy, Span, WindowInput } from '../Limit.js'
 import * as Limit from '../Limit.js'
 import type { Schedule } from '../Schedule.js'
 import { contains, nextChange } from '../Schedule.js'
 import { nominalMillis } from '../TimeUnit.js'
 import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from '../errors.js'
-import { InvalidEventName, StorageError } from '../errors.js'
-import type { EventStore, LimitBuilder, RecordRefusal, ReserveOptions, Usage } from '../index.js'
-import { DEFAULT_RESERVATION_MILLIS, LimitExceeded, NoAtMostConstraint, ReservationSettled, UntrackedWindow } from '../index.js'
+import { InvalidEventName, StorageError } from '../store/errors.js'
+import type { RecordRefusal } from '../store/errors.js'
+import type { EventStore } from '../store/EventStore.js'
+import type { LimitBuilder, ReserveOptions, Usage } from '../store/LimitBuilder.js'
+import { DEFAULT_RESERVATION_MILLIS, NoAtMostConstraint, ReservationSettled } from '../store/LimitBuilder.js'
+import { LimitExceeded, UntrackedWindow } from '../Limit.js'
 import type { Frames } from './internal/frame.js'
 import { counterOf, fieldsOf, hashKey, heldKey } from './internal/hash.js'
 import { PASSED, REFUSED, SETTLED } from './internal/scripts.js'
@@ -220,13 +223,15 @@ export class RedisLimit {
   /** @internal Made by the store. */
   constructor(
     private readonly host: LimitHost,
+    /** The key-free rules, applied to the checked key (`store.limit(policy)`). */
+    private readonly policy: Policy | undefined = undefined,
     private readonly rules: ReadonlyArray<E.Either<ConstraintError, Constraint>> = [],
     /** The same limit on a local store (for the fallback). */
     private readonly local: ReadonlyArray<(builder: LimitBuilder) => LimitBuilder> = []
   ) {}
 
   private with(rule: E.Either<ConstraintError, Constraint>, local: (builder: LimitBuilder) => LimitBuilder): RedisLimit {
-    return new RedisLimit(this.host, [...this.rules, rule], [...this.local, local])
+    return new RedisLimit(this.host, this.policy, [...this.rules, rule], [...this.local, local])
   }
 
   /**
@@ -335,7 +340,7 @@ export class RedisLimit {
   private constraints(event: string): E.Either<ConstraintError | InvalidEventName, ReadonlyArray<Constraint>> {
     if (typeof event !== 'string' || event.length === 0) return E.left(new InvalidEventName(event))
     const out: Constraint[] = []
-    for (const rule of this.rules) {
+    for (const rule of this.policy === undefined ? this.rules : [...this.policy.on(event), ...this.rules]) {
       if (E.isLeft(rule)) return rule
       if ('event' in rule.right && (typeof rule.right.event !== 'string' || rule.right.event.length === 0)) return E.left(new InvalidEventName(rule.right.event))
       out.push(rule.right)
@@ -343,12 +348,20 @@ export class RedisLimit {
     return E.right(out)
   }
 
-  /** The plan for `event` (the last one is kept: a limit is usually checked on one event). */
+  /**
+   * The plan for `event` (the last one is kept: a limit is usually checked on one event). A policy
+   * alone names no event but the checked one, so its plan serves every key: only the keys change.
+   */
   private planFor(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, Plan> {
-    if (this.plan !== undefined && this.plan.event === event) return E.right(this.plan)
+    const last = this.plan
+    if (last !== undefined && last.event === event) return E.right(last)
     const found = this.constraints(event)
     if (E.isLeft(found)) return found
     const constraints = found.right
+    if (last !== undefined && this.rules.length === 0) {
+      const prefix = this.host.prefix
+      return E.right((this.plan = { ...last, event, events: [event], keys: [hashKey(prefix, event), heldKey(prefix, event)], constraints }))
+    }
     const layout = this.host.layout
     const events = [event]
     const place = (name: string): number => {
@@ -448,7 +461,7 @@ export class RedisLimit {
   /** The same limit on the fallback store, after telling its listener; `undefined` without one. */
   private fellBack(error: StorageError): LimitBuilder | undefined {
     const store = this.host.fellBack(error)
-    return store === undefined ? undefined : this.local.reduce((builder, step) => step(builder), store.limit())
+    return store === undefined ? undefined : this.local.reduce((builder, step) => step(builder), store.limit(this.policy))
   }
 
   /**

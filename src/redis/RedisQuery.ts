@@ -13,10 +13,10 @@ import * as Query from '../Query.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { isTimeUnit } from '../TimeUnit.js'
 import type * as Window from '../Window.js'
-import type { StorageError } from '../errors.js'
 import { UnknownUnit } from '../errors.js'
-import type { EventStore } from '../index.js'
-import { WindowChooser } from '../index.js'
+import type { StorageError } from '../store/errors.js'
+import type { EventStore } from '../store/EventStore.js'
+import { WindowChooser } from '../store/EventQuery.js'
 
 /** Counters read in one script call, at Redis's instant `at` (an unknown event has no counter). */
 export interface Snapshot {

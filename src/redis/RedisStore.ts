@@ -19,9 +19,11 @@ import type { Alignment, Layout } from '../Layout.js'
 import { Eq as LayoutEq } from '../Layout.js'
 import { decode } from '../codec/CounterCodec.js'
 import type { LayoutError } from '../errors.js'
-import { FutureEvent, InvalidCount, InvalidEventName, InvalidInstant, StorageError, TinyCounterError } from '../errors.js'
-import type { Counters, EventStore, ImportRefusal, RecordRefusal } from '../index.js'
-import { EventStore as Store } from '../index.js'
+import { InvalidCount, InvalidInstant, TinyCounterError } from '../errors.js'
+import type { Policy } from '../Limit.js'
+import { FutureEvent, InvalidEventName, StorageError } from '../store/errors.js'
+import type { Counters, ImportRefusal, RecordRefusal } from '../store/EventStore.js'
+import { EventStore } from '../store/EventStore.js'
 import type { RedisClient } from './internal/connection.js'
 import { Connection } from './internal/connection.js'
 import { Frames, NO_LOWER_BOUND, NO_UPPER_BOUND } from './internal/frame.js'
@@ -486,6 +488,22 @@ export class RedisStore {
   /**
    * Starts a limit: chain constraints, then `check`, `checkAndRecord`, `allowed`, `usage` or
    * `reserve`. Every constraint is decided in one script call, against the counts of every process.
+   * With a key-free policy (`Limit.policy().atMost(10, 'minutes')`), its rules apply to whichever
+   * key is checked: one limit for every user.
+   *
+   * @example
+   * import { Redis } from 'ioredis'
+   * import { RedisStore } from 'tiny-counter/redis'
+   * import { Limit } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const client = new Redis(Number(process.env.TINY_COUNTER_REDIS_PORT ?? 6390))
+   * const store = await RedisStore.connect({ client, prefix: `example:${crypto.randomUUID()}`, timeZone: 'UTC' })
+   * const perUser = store.limit(Limit.policy().atMost(2, 'minutes').atMost(100, 'hours'))
+   * assert.ok(E.isRight(await perUser.checkAndRecord('api:alice')))
+   * assert.ok(E.isRight(await perUser.checkAndRecord('api:alice')))
+   * assert.ok(E.isLeft(await perUser.checkAndRecord('api:alice'))) // two a minute for alice
+   * assert.ok(E.isRight(await perUser.checkAndRecord('api:bob'))) // bob has his own count
+   * client.disconnect()
    *
    * @example
    * import { Redis } from 'ioredis'
@@ -498,8 +516,8 @@ export class RedisStore {
    * assert.ok(E.isLeft(await once.checkAndRecord('welcome_mail')))
    * client.disconnect()
    */
-  limit(): RedisLimit {
-    return new RedisLimit(this.host)
+  limit(policy?: Policy): RedisLimit {
+    return new RedisLimit(this.host, policy)
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -675,7 +693,7 @@ export class RedisStore {
 }
 
 const layoutOf = (options: RedisStoreOptions): Layout => {
-  let builder = Store.builder()
+  let builder = EventStore.builder()
   if (options.preset === 'rateLimiting') builder = builder.forRateLimiting()
   else if (options.preset === 'analytics') builder = builder.forAnalytics()
   if (options.timeZone !== undefined) builder = builder.timeZone(options.timeZone)

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { RateLimiterRedis, RateLimiterUnion } from 'rate-limiter-flexible'
+import { Limit } from 'tiny-counter'
 import { RedisStore } from 'tiny-counter/redis'
 import type { AsyncBody, CaseProcess, Prepared } from './harness.ts'
 import { interleave, median } from './harness.ts'
@@ -61,11 +62,10 @@ const deciderOf = async (variant: RedisVariant, client: Redis): Promise<Decide> 
   const prefix = `bench:${variant}:${crypto.randomUUID()}`
   if (variant === 'ours') {
     const store = await RedisStore.connect({ client, prefix, preset: 'rateLimiting', timeZone: 'Europe/Berlin', timeoutMillis: 10_000 })
-    const limits = new Map<string, ReturnType<typeof store.limit>>()
+    // One key-free policy for every key, as a server limits its users.
+    const perKey = store.limit(Limit.policy().atMost(PER_MINUTE, 'minutes').atMost(PER_HOUR, 'hours'))
     return async (key) => {
-      let limit = limits.get(key)
-      if (limit === undefined) limits.set(key, (limit = store.limit().atMost(key, PER_MINUTE, 'minutes').atMost(key, PER_HOUR, 'hours')))
-      const r = await limit.checkAndRecord(key)
+      const r = await perKey.checkAndRecord(key)
       if (r._tag === 'Right') return true
       if (r.left._tag !== 'LimitExceeded') throw r.left
       return false

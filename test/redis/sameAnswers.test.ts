@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { Counter, EventStore, Schedule, TestClock } from 'tiny-counter'
+import { Counter, EventStore, Limit, Schedule, TestClock } from 'tiny-counter'
 import type { LimitBuilder, Reservation } from 'tiny-counter'
 import type { RedisLimit, RedisReservation, RedisStore } from 'tiny-counter/redis'
 import { connect } from './connect.ts'
@@ -25,6 +25,11 @@ const LIMITS: ReadonlyArray<readonly [string, Limits]> = [
   ['within and at least', (l) => l.within('login', { hours: 2 }).atLeast('login', 1, 'days') as never],
   ['weekday hours', (l) => l.during(Schedule.hoursLocalTz(9, 17)).outsideOf(Schedule.weekendsLocalTz()).atMost('api', 10, 'hours') as never],
   ['untracked', (l) => l.atMost('api', 1, 'weeks') as never]
+]
+/** Key-free policies, applied with `store.limit(policy)` to whichever event is checked. */
+const POLICIES: ReadonlyArray<Limit.Policy> = [
+  Limit.policy().atMost(3, 'minutes').atMost(5, 'hours'),
+  Limit.policy().cooldown({ minutes: 5 }).atMost(4, [2, 'days'])
 ]
 
 type Op =
@@ -45,7 +50,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       _tag: fc.constant('limit' as const),
-      limit: fc.integer({ min: 0, max: LIMITS.length - 1 }),
+      limit: fc.integer({ min: 0, max: LIMITS.length + POLICIES.length - 1 }),
       how: fc.constantFrom('check' as const, 'checkAndRecord' as const, 'checkAndRecord' as const, 'usage' as const, 'reserve' as const),
       event: fc.constantFrom('api', 'api', 'api', ...EVENTS),
       // Several calls in a row reach the limits (and their boundaries) often.
@@ -122,9 +127,10 @@ describe('RedisStore answers as EventStore does', () => {
               clock.advance(o.ms)
               break
             case 'limit': {
-              const make = LIMITS[o.limit]![1]
-              const onMemory = make(memory.limit())
-              const onRedis = make(redis.limit())
+              const policy = POLICIES[o.limit - LIMITS.length]
+              const make = LIMITS[o.limit]?.[1]
+              const onMemory = make === undefined ? memory.limit(policy) : make(memory.limit())
+              const onRedis = make === undefined ? redis.limit(policy) : make(redis.limit())
               for (let i = 1; i < o.times; i++) expect(plain(await onRedis[o.how === 'reserve' ? 'check' : o.how](o.event))).toEqual(plain(onMemory[o.how === 'reserve' ? 'check' : o.how](o.event)))
               if (o.how === 'reserve') {
                 const m = onMemory.reserve(o.event, { expiresAfter: { minutes: 2 } })

@@ -5,7 +5,7 @@
  */
 import type { Cluster, Redis } from 'ioredis'
 import { createHash } from 'node:crypto'
-import { StorageError } from '../../errors.js'
+import { StorageError } from '../../store/errors.js'
 import type { Scripts } from './scripts.js'
 
 /** An ioredis client: one server (`Redis`) or a cluster (`Cluster`). */
