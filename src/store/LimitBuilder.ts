@@ -18,6 +18,7 @@ import { InvalidEventName, TinyCounterError } from '../errors.js'
 import type { Counted, CountPlan } from '../internal/countPlan.js'
 import { countPlanOf } from '../internal/countPlan.js'
 import type { RecordRefusal } from './EventStore.js'
+import './disposable.js'
 
 /** What a limit needs from its store. */
 export interface LimitHost {
