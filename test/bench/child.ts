@@ -10,8 +10,9 @@ import { cases, verifyBaseline } from './core.bench.ts'
 import { storeCases } from './store.bench.ts'
 import { limitCases, verifySlidingLog } from './limit.bench.ts'
 import { memoryCases } from './memory.bench.ts'
+import { reduxCases } from './redux.bench.ts'
 
-const all: ReadonlyArray<{ readonly id: string; readonly prepare: (data: any) => Body | Prepared }> = [...cases, ...storeCases, ...limitCases, ...memoryCases]
+const all: ReadonlyArray<{ readonly id: string; readonly prepare: (data: any) => Body | Prepared }> = [...cases, ...storeCases, ...limitCases, ...memoryCases, ...reduxCases]
 
 const id = process.argv[2]
 if (id === 'verify') {
