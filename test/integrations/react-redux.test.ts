@@ -46,7 +46,7 @@ beforeEach(() => {
   warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
 })
 afterEach(() => warn.mockRestore())
-const unstable = () => warn.mock.calls.filter(([message]) => String(message).includes('returned a different result'))
+const unstable = () => warn.mock.calls.filter((call: ReadonlyArray<unknown>) => String(call[0]).includes('returned a different result'))
 
 describe('useSelector in development', () => {
   it('checks selectors: a selector that makes a new object each call is reported', () => {
