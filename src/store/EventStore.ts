@@ -33,6 +33,7 @@ import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
 import type { LimitHost, Slot } from './LimitBuilder.js'
 import { LimitBuilder } from './LimitBuilder.js'
+import './disposable.js'
 
 /** Why a recording was refused. */
 export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent
