@@ -97,4 +97,4 @@ export const reduxCases: ReadonlyArray<{ readonly id: string; readonly prepare: 
 )
 
 /** Dispatches per round: a dispatch copies the record of counters, so bigger states take fewer. */
-export const reduxOpsPerRound = (n: number, ops: number): number => Math.max(20, Math.round(ops / (20 + n / 5)))
+export const reduxOpsPerRound = (n: number, ops: number): number => Math.max(10, Math.round(ops / (30 + n)))

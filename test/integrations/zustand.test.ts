@@ -7,6 +7,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it, vi } from 'vitest'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import type { StateStorage } from 'zustand/middleware'
+import { castDraft } from 'immer'
 import { immer } from 'zustand/middleware/immer'
 import { createStore } from 'zustand/vanilla'
 import type { StateCreator } from 'zustand/vanilla'
@@ -154,7 +155,7 @@ describe('the slice in a vanilla store', () => {
     // A recipe of one's own: Counter.record on the draft, the result assigned back.
     store.setState((draft) => {
       const next = Counter.record(draft.counters.launch!, start + H, 3)
-      if (E.isRight(next)) draft.counters.launch = next.right as never
+      if (E.isRight(next)) draft.counters.launch = castDraft(next.right)
     })
     const launch = store.getState().counters.launch!
     expect(launch.older[1]).toEqual([2]) // hours: the bucket before, moved out of the newest one by the record
