@@ -257,7 +257,7 @@ const sameValue = (a: unknown, b: unknown): boolean => {
   return true
 }
 
-const answerOf = <A>(c: Counter, key: string, at: number, ask: () => O.Option<A>): O.Option<A> => {
+const remember = <A>(c: Counter, key: string, at: number, ask: () => O.Option<A>): O.Option<A> => {
   if (!isRememberable(c)) return ask()
   let answers = remembered.get(c)
   if (answers === undefined) remembered.set(c, (answers = new Map()))
@@ -275,6 +275,12 @@ const answerOf = <A>(c: Counter, key: string, at: number, ask: () => O.Option<A>
   return last.answer as O.Option<A>
 }
 
+/** The answer of `ask` about `event`'s counter, remembered under `key`; `none` for an unknown event. */
+const answer = <A>(state: CounterState, event: string, key: string, at: number, ask: (c: Counter) => O.Option<A>): O.Option<A> => {
+  const c = counterOf(state, event)
+  return c === undefined ? O.none : remember(c, key, at, () => ask(c))
+}
+
 const windowKey = (window: Window): string => (window._tag === 'Ever' ? 'ever' : `${window.unit}:${window.from}:${window.to}`)
 
 /**
@@ -290,17 +296,12 @@ const windowKey = (window: Window): string => (window._tag === 'Ever' ? 'ever' :
  * const state = E.getOrElseW(() => CounterState.initial)(CounterState.record(CounterState.initial, Layout.utc, 'launch', Date.UTC(2026, 0, 5)))
  * assert.equal(CounterState.counter(state, 'launch'), CounterState.counter(state, 'launch'))
  */
-export const counter = (state: CounterState, event: string): O.Option<Counter> => {
-  const c = counterOf(state, event)
-  return c === undefined ? O.none : answerOf(c, 'counter', 0, () => O.some(c))
-}
+export const counter = (state: CounterState, event: string): O.Option<Counter> => answer(state, event, 'counter', 0, O.some)
 
 const inWindow =
   <A>(name: string, query: (self: Counter, window: Window, at: number) => O.Option<A>) =>
-  (state: CounterState, event: string, window: Window, at: number): O.Option<A> => {
-    const c = counterOf(state, event)
-    return c === undefined ? O.none : answerOf(c, `${name}|${windowKey(window)}`, at, () => query(c, window, at))
-  }
+  (state: CounterState, event: string, window: Window, at: number): O.Option<A> =>
+    answer(state, event, `${name}|${windowKey(window)}`, at, (c) => query(c, window, at))
 
 /**
  * `Query.sum` of `event`'s counter; `none` for an unknown event.
@@ -386,10 +387,8 @@ export const buckets: (state: CounterState, event: string, window: Window, at: n
  * assert.deepEqual(CounterState.lastSeen(state, 'launch', at + 10 * 60_000), O.some(9.5 * 60_000))
  * assert.deepEqual(CounterState.lastSeen(state, 'unknown', at), O.none)
  */
-export const lastSeen = (state: CounterState, event: string, at: number): O.Option<number> => {
-  const c = counterOf(state, event)
-  return c === undefined ? O.none : answerOf(c, 'lastSeen', at, () => Query.lastSeen(c, at))
-}
+export const lastSeen = (state: CounterState, event: string, at: number): O.Option<number> =>
+  answer(state, event, 'lastSeen', at, (c) => Query.lastSeen(c, at))
 
 /**
  * `Query.firstSeen` of `event`'s counter: milliseconds since its oldest event still held.
@@ -405,10 +404,8 @@ export const lastSeen = (state: CounterState, event: string, at: number): O.Opti
  * // Months reach furthest back: the estimate is the middle of January so far.
  * assert.deepEqual(CounterState.firstSeen(state, 'launch', later), O.some((later - Date.UTC(2026, 0, 1)) / 2))
  */
-export const firstSeen = (state: CounterState, event: string, at: number): O.Option<number> => {
-  const c = counterOf(state, event)
-  return c === undefined ? O.none : answerOf(c, 'firstSeen', at, () => Query.firstSeen(c, at))
-}
+export const firstSeen = (state: CounterState, event: string, at: number): O.Option<number> =>
+  answer(state, event, 'firstSeen', at, (c) => Query.firstSeen(c, at))
 
 /**
  * `Query.firstSeenIn` of `event`'s counter, in one unit; `none` for an unknown event or unit.
@@ -423,7 +420,5 @@ export const firstSeen = (state: CounterState, event: string, at: number): O.Opt
  * assert.deepEqual(CounterState.firstSeenIn(state, 'launch', 'days', at), O.some(3 * 86_400_000))
  * assert.deepEqual(CounterState.firstSeenIn(state, 'launch', 'weeks', at), O.none)
  */
-export const firstSeenIn = (state: CounterState, event: string, unit: TimeUnit, at: number): O.Option<number> => {
-  const c = counterOf(state, event)
-  return c === undefined ? O.none : answerOf(c, `firstSeenIn|${unit}`, at, () => Query.firstSeenIn(c, unit, at))
-}
+export const firstSeenIn = (state: CounterState, event: string, unit: TimeUnit, at: number): O.Option<number> =>
+  answer(state, event, `firstSeenIn|${unit}`, at, (c) => Query.firstSeenIn(c, unit, at))
