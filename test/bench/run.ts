@@ -446,7 +446,7 @@ const reduxLabels: Record<ReduxVariant, string> = {
   natural: 'hand-written slice, natural',
   tuned: 'hand-written slice, tuned',
   'ours-dev': 'ours, development checks',
-  'ours-dev-scoped': 'ours, development, ignoredPaths'
+  'ours-dev-scoped': 'ours, development, scoped checks'
 }
 
 const reduxSection = async (): Promise<ReadonlyArray<Check>> => {
@@ -485,7 +485,7 @@ const reduxSection = async (): Promise<ReadonlyArray<Check>> => {
       }
     })
     checks.push({
-      what: `recorded dispatch, ${n} names, development checks as they come / scoped with ignoredPaths [for reference]`,
+      what: `recorded dispatch, ${n} names, development checks over the whole state / scoped (ignoredPaths, disableCache) [for reference]`,
       ok: undefined,
       value: `${ns('ours-dev').toFixed(0)} / ${ns('ours-dev-scoped').toFixed(0)} ns (${x(ratio('ours-dev', 'ours'))} / ${x(ratio('ours-dev-scoped', 'ours'))} production)`
     })
