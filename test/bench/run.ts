@@ -441,6 +441,10 @@ const memorySection = async (): Promise<ReadonlyArray<Check>> => {
   ]
 }
 
+/** A duration as the README shows it: ns, µs or ms, whichever reads best. */
+const durationText = (ns: number): string =>
+  ns < 10_000 ? nsText(ns) : ns < 10_000_000 ? `${(ns / 1_000).toFixed(1)} µs` : `${(ns / 1_000_000).toFixed(1)} ms`
+
 const reduxLabels: Record<ReduxVariant, string> = {
   ours: 'tiny-counter/redux slice',
   natural: 'hand-written slice, natural',
@@ -478,8 +482,8 @@ const reduxSection = async (): Promise<ReadonlyArray<Check>> => {
       value: `${x(ratio('ours', peer))} (${ns('ours').toFixed(0)} vs ${ns(peer).toFixed(0)} ns; the other hand-written ${ns(peer === 'tuned' ? 'natural' : 'tuned').toFixed(0)} ns)`,
       row: {
         operation: `Redux \`recorded\` dispatch, ${n.toLocaleString('en-US')} names (production)`,
-        ours: nsText(ns('ours')),
-        peers: `hand-written RTK slice: tuned ${nsText(ns('tuned'))}, natural ${nsText(ns('natural'))}`,
+        ours: durationText(ns('ours')),
+        peers: `hand-written RTK slice: tuned ${durationText(ns('tuned'))}, natural ${durationText(ns('natural'))}`,
         ratio: `${times(ratio('ours', peer))} hand-written (${peer})`,
         target: `≤ ${TARGET_REDUX_RATIO}× hand-written`
       }
