@@ -38,7 +38,6 @@ export type Window = import('./Window.js').Window
 export type { Storage, Write } from './storage/Storage.js'
 export { invalidStorageKey } from './storage/Storage.js'
 export { MemoryStorage } from './storage/MemoryStorage.js'
-export { FilePerEvent } from './storage/FilePerEvent.js'
 export { EventStore } from './store/EventStore.js'
 export type { Counters, ImportRefusal, RecordRefusal } from './store/EventStore.js'
 export { EventStoreBuilder } from './store/EventStoreBuilder.js'

@@ -41,7 +41,7 @@ try {
   const [tarball] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root))
   const project = join(dir, 'consumer')
   mkdirSync(project)
-  const peers = ['fp-ts', 'io-ts', '@reduxjs/toolkit', 'redux', 'immer', 'zustand', 'fast-check']
+  const peers = ['fp-ts', 'io-ts', '@reduxjs/toolkit', 'redux', 'immer', 'zustand', 'fast-check', '@js-temporal/polyfill', 'fake-indexeddb']
   const dependencies = { 'tiny-counter': `file:../${tarball.filename}`, ...Object.fromEntries(peers.map((name) => [name, versionOf(name)])) }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'smoke-consumer', private: true, type: 'module', dependencies }, null, 2))
   run('npm', ['install', '--install-strategy=linked', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], project)

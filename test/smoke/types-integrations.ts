@@ -1,4 +1,4 @@
-// The user's TypeScript in the smoke test, for the Redux and Zustand entries: smoke.mjs
+// The user's TypeScript in the smoke test, for the Redux, Zustand and browser entries: smoke.mjs
 // type-checks it with types-core.ts in a fresh project against the packed package's declarations
 // (`strict`, `skipLibCheck: false`, no @types/node, the compiler's default libraries for ES2022,
 // which Redux Toolkit's and zustand's own declarations need), once with `moduleResolution:
@@ -9,7 +9,8 @@ import type * as O from 'fp-ts/lib/Option.js'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import type { StateStorage } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
-import { Layout, Window } from 'tiny-counter'
+import { EventStore, Layout, Window } from 'tiny-counter'
+import { IndexedDbStorage } from 'tiny-counter/browser'
 import type { DecodeError } from 'tiny-counter'
 import { createCounterSlice } from 'tiny-counter/redux'
 import { CounterState, counterSlice, persistCounters } from 'tiny-counter/zustand'
@@ -35,3 +36,6 @@ export const alsoZustand = createStore<CounterSlice>()(
   persist(counterSlice({ layout }), { ...persistCounters({ name: 'app', layout, storage: () => text, onError: () => undefined }), storage: createJSONStorage(() => text) })
 )
 export const fromZustand: O.Option<number> = CounterState.sum(zustandStore.getState(), 'launch', week, at)
+
+// The browser storage, with the DOM's own types.
+export const inPage: Promise<EventStore> = IndexedDbStorage.open('app').then((storage) => EventStore.builder().withStorage(storage).build())
