@@ -33,7 +33,8 @@ import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
 import type { LimitHost, Slot } from './LimitBuilder.js'
 import { LimitBuilder } from './LimitBuilder.js'
-import './disposable.js'
+// The declarations of Symbol.dispose and Symbol.asyncDispose travel with this module's (no code).
+export type {} from './disposable.js'
 
 /** Why a recording was refused. */
 export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent

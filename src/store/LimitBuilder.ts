@@ -18,7 +18,8 @@ import { InvalidEventName, TinyCounterError } from '../errors.js'
 import type { Counted, CountPlan } from '../internal/countPlan.js'
 import { countPlanOf } from '../internal/countPlan.js'
 import type { RecordRefusal } from './EventStore.js'
-import './disposable.js'
+// The declarations of Symbol.dispose and Symbol.asyncDispose travel with this module's (no code).
+export type {} from './disposable.js'
 
 /** What a limit needs from its store. */
 export interface LimitHost {
