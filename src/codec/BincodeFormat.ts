@@ -5,7 +5,7 @@
  * converted. Decoding never throws: it reads the bytes into plain data and ends with the envelope
  * codec.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Counter } from '../Counter.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { all as allUnits } from '../TimeUnit.js'

@@ -4,7 +4,7 @@
  * envelope codec, so a hand-edited file is validated like any other, and a file of version 1
  * (tiny-counter 0.1.0, a counter with `counts`) is read and converted.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import { DecodeError } from './errors.js'
 import { Codec, decode, of } from './Envelope.js'
 import type { Formatter } from './Formatter.js'

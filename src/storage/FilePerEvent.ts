@@ -33,7 +33,7 @@ const EXTENSION = /^\.[A-Za-z0-9_-]{1,14}$/
  * batch of 64 saves or more is made durable with one `syncfs(2)` on Linux (see `batch`).
  *
  * @example
- * import { FilePerEvent } from 'tiny-counter'
+ * import { FilePerEvent } from 'tiny-counter/files'
  * import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
  * import { tmpdir } from 'node:os'
  * import { join } from 'node:path'
@@ -64,7 +64,8 @@ export class FilePerEvent implements Storage {
    * old (no write takes that long; a younger one may belong to a write still running).
    *
    * @example
-   * import { FilePerEvent, StorageError } from 'tiny-counter'
+   * import { StorageError } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -94,7 +95,7 @@ export class FilePerEvent implements Storage {
    * The bytes of the key's file, or `undefined` when there is no such file.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -121,7 +122,8 @@ export class FilePerEvent implements Storage {
    * synced, renamed over the file, and the directory is synced.
    *
    * @example
-   * import { FilePerEvent, StorageError } from 'tiny-counter'
+   * import { StorageError } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -139,7 +141,7 @@ export class FilePerEvent implements Storage {
    * Removes the key's file; removing a key that has no file is fine.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -158,7 +160,7 @@ export class FilePerEvent implements Storage {
    * extensions and names that are not an encoding written by `FilePerEvent` are ignored.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -179,7 +181,7 @@ export class FilePerEvent implements Storage {
    * and its reading is left out.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -209,7 +211,8 @@ export class FilePerEvent implements Storage {
    * the file system), then renamed in order, and the directory is synced once for the whole batch.
    *
    * @example
-   * import { FilePerEvent, StorageError } from 'tiny-counter'
+   * import { StorageError } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -228,7 +231,7 @@ export class FilePerEvent implements Storage {
    * its storage when it closes; the next store may use the same instance).
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'

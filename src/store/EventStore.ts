@@ -7,8 +7,8 @@
  * mechanism, is the counter table's (`table/CounterTable.ts`). Anything refused returns a `Left`
  * and leaves the store exactly as it was.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import type * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import type * as O from '#fp-ts/Option'
 import type { Clock } from '../Clock.js'
 import { SystemClock } from '../Clock.js'
 import type { Counter } from '../Counter.js'

@@ -12,8 +12,8 @@
  * a count rule written with a unit name is shared (see `Policy`), so that a limit built on every
  * call (`store.limit().atMost(key, 10, 'minutes')...`) finds the plan of the call before.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import * as O from '#fp-ts/Option'
 import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
 import type { Constraint, ConstraintError, LimitError, Policy, ScheduleInput, WindowInput } from '../Limit.js'

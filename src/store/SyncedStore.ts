@@ -4,7 +4,7 @@
  * and its persistence (the set of events not yet written, persist, compact, close). `EventStore`
  * extends it with recording, queries and limits, and tells it of each change (`noteChange`).
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Clock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
 import { convert, merge } from '../Counter.js'

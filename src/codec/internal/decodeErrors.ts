@@ -2,7 +2,7 @@
  * Turns io-ts's list of errors into one `DecodeError`: the event's key, the dotted path of the first
  * offending field, and io-ts's message or "expected <type>, got <value>".
  */
-import type * as t from 'io-ts/lib/index.js'
+import type * as t from '#io-ts'
 import { DecodeError } from '../errors.js'
 
 /** `what` names the decoded whole with its article, as in "a counter". */

@@ -5,7 +5,7 @@
  * cannot be planned, and says so (`CANNOT_PLAN`) rather than being planned again at every call.
  * The counts are decided by the same rule and resolver as `Limit.decide` (core `internal/spans.ts`).
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Layout } from '../../Layout.js'
 import type { Policy } from '../../Limit.js'
 import type { Compiled } from '../../internal/compiled.js'
