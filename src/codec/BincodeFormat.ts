@@ -9,7 +9,7 @@ import * as E from '#fp-ts/Either'
 import type { Counter } from '../Counter.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { all as allUnits } from '../TimeUnit.js'
-import { DecodeError } from '../errors.js'
+import { DecodeError } from './errors.js'
 import { VERSION, decode } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
 

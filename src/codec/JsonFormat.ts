@@ -5,7 +5,7 @@
  * (tiny-counter 0.1.0, a counter with `counts`) is read and converted.
  */
 import * as E from '#fp-ts/Either'
-import { DecodeError } from '../errors.js'
+import { DecodeError } from './errors.js'
 import { Codec, decode, of } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
 

@@ -4,10 +4,10 @@
  * renamed over the old one, so a crash leaves the old bytes or the new ones, never a mix.
  */
 import type * as Fs from 'node:fs/promises'
-import { StorageError } from '../errors.js'
-import type * as FileIO from '../internal/fileIO.js'
-import type { Storage, Write } from './Storage.js'
-import { invalidStorageKey } from './Storage.js'
+import { StorageError } from '../store/errors.js'
+import type * as FileIO from './internal/fileIO.js'
+import type { Storage, Write } from '../store/Storage.js'
+import { invalidStorageKey } from '../store/Storage.js'
 
 type FileSystem = typeof Fs
 
@@ -82,7 +82,7 @@ export class FilePerEvent implements Storage {
       throw new StorageError(undefined, `the extension must be a dot and 1 to 14 letters, digits, "_" or "-" (such as ".json"), got ${JSON.stringify(extension)}`, operation)
     }
     try {
-      const [{ promises: fs }, io] = await Promise.all([import('node:fs'), import('../internal/fileIO.js')])
+      const [{ promises: fs }, io] = await Promise.all([import('node:fs'), import('./internal/fileIO.js')])
       await fs.mkdir(directory, { recursive: true })
       await removeStaleTemporaries(fs, directory, Date.now())
       return new FilePerEvent(directory, extension, fs, io)

@@ -4,9 +4,9 @@
  * WAL journal, one table, prepared statements, and each batch in one transaction.
  */
 import type BetterSqlite3 from 'better-sqlite3'
-import { StorageError } from '../errors.js'
-import type { Storage, Write } from './Storage.js'
-import { invalidStorageKey } from './Storage.js'
+import { StorageError } from '../store/errors.js'
+import type { Storage, Write } from '../store/Storage.js'
+import { invalidStorageKey } from '../store/Storage.js'
 
 interface Statements {
   readonly load: BetterSqlite3.Statement<[string], Uint8Array>
