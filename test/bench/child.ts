@@ -10,9 +10,10 @@ import { cases, verifyBaseline } from './core.bench.ts'
 import { storeCases } from './store.bench.ts'
 import { limitCases, verifySlidingLog } from './limit.bench.ts'
 import { memoryCases } from './memory.bench.ts'
+import { reduxCases } from './redux.bench.ts'
 import { redisCases } from './redis.bench.ts'
 
-const all: ReadonlyArray<{ readonly id: string; readonly prepare: (data: any) => Body | Prepared | Promise<Prepared> }> = [...cases, ...storeCases, ...limitCases, ...memoryCases, ...redisCases]
+const all: ReadonlyArray<{ readonly id: string; readonly prepare: (data: any) => Body | Prepared | Promise<Prepared> }> = [...cases, ...storeCases, ...limitCases, ...memoryCases, ...reduxCases, ...redisCases]
 
 const id = process.argv[2]
 if (id === 'verify') {

@@ -2,7 +2,7 @@
  * `npm run bench`: the core operations, the store, its rate limits and its memory on the default
  * layout, side by side with their peers, against the targets of DESIGN.md.
  *
- * Sections (`--only core,store,limit,memory,persistence` runs some of them):
+ * Sections (`--only core,store,limit,memory,persistence,redux,bundle` runs some of them):
  * - core (`core.bench.ts`): `Counter.record` and a 7-day `Query.sum`, calendar vs uniform vs typed arrays;
  * - store (`store.bench.ts`): `store.record(name)` and `store.query(name).lastDays(7).sum()` over
  *   1,000 names on the system clock, vs the core on a `Map` and typed arrays on a `Map`;
@@ -13,6 +13,9 @@
  * - persistence (`persistence.bench.ts`): persist and load of 10,000 events with SQLite and with
  *   files, bytes per event of each format, and the files backend's floor on this disk
  *   (`--persist-reps N`, `--persist-warmup N`);
+ * - redux (`redux.bench.ts`): a `recorded` dispatch on a Redux Toolkit store of 10, 1,000 and 10,000
+ *   event names, `tiny-counter/redux`'s slice vs hand-written RTK slices over the same counters
+ *   (production), and ours in development with the default checks, over the whole state and scoped;
  * - bundle (`bundle.bench.ts`): the browser bundles of the entries against their size budgets, and
  *   what `import('tiny-counter')` costs a Node program at start-up;
  * - redis (`redis.bench.ts`): `checkAndRecord` with two windows on a `RedisStore` vs
@@ -50,6 +53,8 @@ import { PACED_STEP_MS, PER_HOUR, PER_MINUTE, limitCaseId, limitVariants } from 
 import type { MemoryVariant } from './memory.bench.ts'
 import { MEMORY_EVENTS, memoryCaseId, memoryVariants } from './memory.bench.ts'
 import { persistenceSection } from './persistence.bench.ts'
+import type { ReduxVariant } from './redux.bench.ts'
+import { REDUX_SIZES, reduxCaseId, reduxOpsPerRound, reduxVariants } from './redux.bench.ts'
 import { bundleSection } from './bundle.bench.ts'
 import type { BundleRow, Markers, TableRow } from './readme.ts'
 import { BENCH_MARKERS, BUNDLE_MARKERS, REDIS_MARKERS, renderBundleTable, renderTable, replaceTable } from './readme.ts'
@@ -62,6 +67,7 @@ const TARGET_STORE_SUM_NS = 150
 const TARGET_LIMIT_SPEEDUP = 3
 const TARGET_PER_CALL_SPEEDUP = 2
 const TARGET_BYTES_PER_EVENT = 800
+const TARGET_REDUX_RATIO = 1.2
 const WARMUP_ROUNDS = 5
 
 const args = process.argv.slice(2)
@@ -76,7 +82,7 @@ const passes = option('passes', 3)
 const cycles = option('cycles', 20)
 const ops = option('ops', 100_000)
 const memoryEvents = option('events', MEMORY_EVENTS)
-const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'bundle', 'redis'] as const
+const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'redux', 'bundle', 'redis'] as const
 /** The sections whose targets make the bench table (the bundle and Redis sections have tables of their own). */
 const timedSections = sections.filter((s) => s !== 'bundle' && s !== 'redis')
 type Section = (typeof sections)[number]
@@ -453,6 +459,68 @@ const memorySection = async (): Promise<ReadonlyArray<Check>> => {
   ]
 }
 
+/** A duration as the README shows it: ns, µs or ms, whichever reads best. */
+const durationText = (ns: number): string =>
+  ns < 10_000 ? nsText(ns) : ns < 10_000_000 ? `${(ns / 1_000).toFixed(1)} µs` : `${(ns / 1_000_000).toFixed(1)} ms`
+
+const reduxLabels: Record<ReduxVariant, string> = {
+  ours: 'tiny-counter/redux slice',
+  natural: 'hand-written slice, natural',
+  tuned: 'hand-written slice, tuned',
+  'ours-dev': 'ours, development checks',
+  'ours-dev-scoped': 'ours, development, scoped checks'
+}
+
+const reduxSection = async (): Promise<ReadonlyArray<Check>> => {
+  console.log(`redux: store.dispatch(recorded({ event, at: Date.now() })) on configureStore({ reducer: { counters } }), names taken in turn,`)
+  console.log(`default layout in ${TIME_ZONE}; production (NODE_ENV=production) unless marked development; hand-written: a createSlice`)
+  console.log('whose reducer calls Counter.record and assigns the result (natural: reads the draft; tuned: reads original())')
+  console.log(`${passes} passes x ${cycles} interleaved rounds per variant, one process per variant and pass\n`)
+  const checks: Check[] = []
+  const ours: Record<number, number> = {}
+  for (const n of REDUX_SIZES) {
+    const opsHere = reduxOpsPerRound(n, ops)
+    const result = await compare(reduxVariants.map((v) => reduxCaseId(v, n)), null, opsHere)
+    process.stderr.write('\n')
+    const at = (v: ReduxVariant): number => reduxVariants.indexOf(v)
+    const ns = (v: ReduxVariant): number => median(all(result.samples[at(v)]!))
+    const ratio = (a: ReduxVariant, b: ReduxVariant): number => pairedRatio(result.samples[at(a)]!, result.samples[at(b)]!)
+    const { row, rule } = table([36, 12, 12, 10, 10])
+    console.log(`${n.toLocaleString('en-US')} names, ${opsHere} dispatches per round`)
+    console.log(row(['dispatch (ns/op, median)', 'ns/op', 'IQR', '/tuned', '/natural']))
+    console.log(rule())
+    for (const v of reduxVariants) console.log(row([reduxLabels[v], ns(v).toFixed(0), quartiles(result.samples[at(v)]!), x(ratio(v, 'tuned')), x(ratio(v, 'natural'))]))
+    console.log('')
+    ours[n] = ns('ours')
+    // The target is the faster hand-written slice of the two.
+    const peer: ReduxVariant = ns('tuned') <= ns('natural') ? 'tuned' : 'natural'
+    checks.push({
+      what: `recorded dispatch, ${n} names (production): within ${TARGET_REDUX_RATIO}x of the faster hand-written RTK slice (${peer})`,
+      ok: ratio('ours', peer) <= TARGET_REDUX_RATIO,
+      value: `${x(ratio('ours', peer))} (${ns('ours').toFixed(0)} vs ${ns(peer).toFixed(0)} ns; the other hand-written ${ns(peer === 'tuned' ? 'natural' : 'tuned').toFixed(0)} ns)`,
+      row: {
+        operation: `Redux \`recorded\` dispatch, ${n.toLocaleString('en-US')} names (production)`,
+        ours: durationText(ns('ours')),
+        peers: `hand-written RTK slice: tuned ${durationText(ns('tuned'))}, natural ${durationText(ns('natural'))}`,
+        ratio: `${times(ratio('ours', peer))} hand-written (${peer})`,
+        target: `≤ ${TARGET_REDUX_RATIO}× hand-written`
+      }
+    })
+    checks.push({
+      what: `recorded dispatch, ${n} names, development checks over the whole state / scoped (ignoredPaths, disableCache) [for reference]`,
+      ok: undefined,
+      value: `${ns('ours-dev').toFixed(0)} / ${ns('ours-dev-scoped').toFixed(0)} ns (${x(ratio('ours-dev', 'ours'))} / ${x(ratio('ours-dev-scoped', 'ours'))} production)`
+    })
+  }
+  const [smallest, largest] = [REDUX_SIZES[0], REDUX_SIZES[REDUX_SIZES.length - 1]!]
+  checks.push({
+    what: `recorded dispatch: ${largest} names vs ${smallest} (production; Immer copies the record of counters on every change) [for reference]`,
+    ok: undefined,
+    value: `${x(ours[largest]! / ours[smallest]!)} (${ours[smallest]!.toFixed(0)} -> ${ours[largest]!.toFixed(0)} ns)`
+  })
+  return checks
+}
+
 /**
  * A check of `persistence.bench.ts` (a bare `[what, ok, value]`), with its README row when its text
  * reads as that file words its targets today ("persist 10000 events (SQLite) within 150 ms").
@@ -537,6 +605,7 @@ const main = async (): Promise<void> => {
   }
   if (runs('memory')) checks.push(...(await memorySection()))
   if (runs('persistence')) checks.push(...(await persistenceSection(args)).map(persistenceCheck))
+  if (runs('redux')) checks.push(...(await reduxSection()))
   const bundles = runs('bundle') ? await bundleSection() : undefined
   if (bundles !== undefined) checks.push(...bundles.checks.map(([what, ok, value]) => ({ what, ok, value })))
   const redisChecks: ReadonlyArray<Check> = runs('redis') ? await redisSection(start, passes, Math.min(cycles, 8)) : []
