@@ -13,11 +13,14 @@ export default defineConfig({
       { find: /^tiny-counter\/redux$/, replacement: `${root}src/integrations/redux.ts` },
       { find: /^tiny-counter\/zustand$/, replacement: `${root}src/integrations/zustand.ts` },
       { find: /^tiny-counter\/testing$/, replacement: `${root}src/testing.ts` },
+      { find: /^tiny-counter\/redis$/, replacement: `${root}src/redis/index.ts` },
       { find: /^tiny-counter\/(.*)$/, replacement: `${root}src/$1.ts` }
     ]
   },
   test: {
     include: ['test/**/*.test.ts', 'laws/**/*.test.ts'],
+    // A Redis server for test/redis/ and the examples of tiny-counter/redis (see test/redis/server.ts).
+    globalSetup: ['test/redis/server.ts'],
     exclude: ['**/node_modules/**', 'test/docs/generated/**', 'dist/**'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test/.results/vitest.json' },

@@ -55,9 +55,29 @@ const withCounters = <S extends CounterState>(state: S, counters: Readonly<Recor
 // -------------------------------------------------------------------------------------------------
 
 /**
+ * The counter `event` has after recording `count` events (default 1) at `at`: an unknown event
+ * starts from an empty counter of `layout`; a record that changes nothing gives the counter itself.
+ * What `record` puts in the state, for a reducer of one's own that assigns it into an Immer draft.
+ *
+ * @example
+ * import { Layout, Query, Window } from 'tiny-counter'
+ * import { CounterState } from 'tiny-counter/zustand'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const at = Date.UTC(2026, 0, 5, 9)
+ * const launch = CounterState.recordedCounter(CounterState.initial, Layout.utc, 'launch', at, 2)
+ * assert.ok(E.isRight(launch))
+ * assert.deepEqual(Query.sum(launch.right, Window.last(1, 'days'), at), O.some(2))
+ * assert.ok(E.isLeft(CounterState.recordedCounter(CounterState.initial, Layout.utc, '', at)))
+ */
+export const recordedCounter = (state: CounterState, layout: Layout, event: string, at: number, count: number = 1): E.Either<RecordRefusal, Counter> =>
+  isEventName(event) ? Counters.record(counterOf(state, event) ?? Counters.empty(layout), at, count) : E.left(new InvalidEventName(event))
+
+/**
  * Records `count` events (default 1) of `event` at `at`; an unknown event starts from an empty
- * counter of `layout`. The other fields of the state are kept; a record that changes nothing
- * returns the state itself. An event name is a non-empty string other than `__proto__`.
+ * counter of `layout`. The other fields of the state are kept, and so is every other counter (the
+ * very same objects); a record that changes nothing returns the state itself. An event name is a
+ * non-empty string other than `__proto__`.
  *
  * @example
  * import { Layout, Window } from 'tiny-counter'
@@ -67,17 +87,14 @@ const withCounters = <S extends CounterState>(state: S, counters: Readonly<Recor
  * const at = Date.UTC(2026, 0, 5, 9)
  * const next = CounterState.record(CounterState.initial, Layout.utc, 'launch', at, 2)
  * assert.ok(E.isRight(next))
- * assert.deepEqual(CounterState.sum(next.right, 'launch', Window.last(1, 'days'), at), O.some(2))
+ * assert.deepEqual(CounterState.sum(next.right, 'launch', Window.last(7, 'days'), at), O.some(2))
  * const refused = CounterState.record(next.right, Layout.utc, 'launch', at, -1)
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidCount')
  */
-export const record = <S extends CounterState>(state: S, layout: Layout, event: string, at: number, count: number = 1): E.Either<RecordRefusal, S> => {
-  if (!isEventName(event)) return E.left(new InvalidEventName(event))
-  const existing = counterOf(state, event)
-  return E.map((next: Counter) => (next === existing ? state : withCounters(state, { ...state.counters, [event]: next })))(
-    Counters.record(existing ?? Counters.empty(layout), at, count)
+export const record = <S extends CounterState>(state: S, layout: Layout, event: string, at: number, count: number = 1): E.Either<RecordRefusal, S> =>
+  E.map((next: Counter) => (next === counterOf(state, event) ? state : withCounters(state, { ...state.counters, [event]: next })))(
+    recordedCounter(state, layout, event, at, count)
   )
-}
 
 /**
  * Rotates every counter to `at`: buckets that fall out of the layout are dropped, and nothing
@@ -211,25 +228,82 @@ export const mergeAll = <S extends CounterState>(state: S, layout: Layout, input
   })(decode(input, layout))
 
 // -------------------------------------------------------------------------------------------------
-// queries: `none` for an event the state does not hold, as for a unit the layout does not track
+// queries: `none` for an event the state does not hold, as for a unit the layout does not track.
+// Each answer is remembered with the counter it was read from (a WeakMap keyed by the counter
+// object: a replaced counter takes its answers with it), by query and window. Asked again while
+// the counter is the same object, a query gives back the very same answer object: at the same
+// instant without reading the counter again, at another instant when the answer is equal. That
+// is what `useSelector`, `useSyncExternalStore` and zustand's `useStore` need to skip a render.
 // -------------------------------------------------------------------------------------------------
 
+interface Remembered {
+  at: number
+  answer: O.Option<unknown>
+}
+
+const remembered = new WeakMap<Counter, Map<string, Remembered>>()
+
 /**
- * The counter of `event`, or `none`.
+ * Immer marks its drafts with this symbol; a draft can change under one reference, so its answers
+ * are never remembered (nor those of a value that is not an object, which no WeakMap can hold).
+ */
+const DRAFT_STATE = Symbol.for('immer-state')
+const isRememberable = (c: Counter): boolean =>
+  typeof c === 'object' && c !== null && (c as unknown as Readonly<Record<symbol, unknown>>)[DRAFT_STATE] === undefined
+
+/** Equal answers: numbers, counters (by reference) and bucket lists (pair by pair). */
+const sameValue = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false
+  return true
+}
+
+const remember = <A>(c: Counter, key: string, at: number, ask: () => O.Option<A>): O.Option<A> => {
+  if (!isRememberable(c)) return ask()
+  let answers = remembered.get(c)
+  if (answers === undefined) remembered.set(c, (answers = new Map()))
+  const last = answers.get(key)
+  if (last === undefined) {
+    const answer = ask()
+    answers.set(key, { at, answer })
+    return answer
+  }
+  if (last.at !== at) {
+    const answer = ask()
+    last.at = at
+    if (!(O.isSome(answer) ? O.isSome(last.answer) && sameValue(answer.value, last.answer.value) : O.isNone(last.answer))) last.answer = answer
+  }
+  return last.answer as O.Option<A>
+}
+
+/** The answer of `ask` about `event`'s counter, remembered under `key`; `none` for an unknown event. */
+const answer = <A>(state: CounterState, event: string, key: string, at: number, ask: (c: Counter) => O.Option<A>): O.Option<A> => {
+  const c = counterOf(state, event)
+  return c === undefined ? O.none : remember(c, key, at, () => ask(c))
+}
+
+const windowKey = (window: Window): string => (window._tag === 'Ever' ? 'ever' : `${window.unit}:${window.from}:${window.to}`)
+
+/**
+ * The counter of `event`, or `none`; the same `Option` object for the same counter.
  *
  * @example
  * import { Layout } from 'tiny-counter'
  * import { CounterState } from 'tiny-counter/zustand'
+ * import * as E from 'fp-ts/lib/Either.js'
  * import * as O from 'fp-ts/lib/Option.js'
  * assert.deepEqual(CounterState.counter(CounterState.initial, 'launch'), O.none)
- * assert.deepEqual(CounterState.counter({ counters: { toString: 1 as never } }, 'constructor'), O.none)
+ * assert.deepEqual(CounterState.counter({ counters: Object.create({ constructor: 1 }) }, 'constructor'), O.none)
+ * const state = E.getOrElseW(() => CounterState.initial)(CounterState.record(CounterState.initial, Layout.utc, 'launch', Date.UTC(2026, 0, 5)))
+ * assert.equal(CounterState.counter(state, 'launch'), CounterState.counter(state, 'launch'))
  */
-export const counter = (state: CounterState, event: string): O.Option<Counter> => O.fromNullable(counterOf(state, event))
+export const counter = (state: CounterState, event: string): O.Option<Counter> => answer(state, event, 'counter', 0, O.some)
 
 const inWindow =
-  <A>(query: (self: Counter, window: Window, at: number) => O.Option<A>) =>
+  <A>(name: string, query: (self: Counter, window: Window, at: number) => O.Option<A>) =>
   (state: CounterState, event: string, window: Window, at: number): O.Option<A> =>
-    O.flatMap((c: Counter) => query(c, window, at))(counter(state, event))
+    answer(state, event, `${name}|${windowKey(window)}`, at, (c) => query(c, window, at))
 
 /**
  * `Query.sum` of `event`'s counter; `none` for an unknown event.
@@ -244,7 +318,7 @@ const inWindow =
  * assert.deepEqual(CounterState.sum(state, 'launch', Window.last(7, 'days'), at), O.some(3))
  * assert.deepEqual(CounterState.sum(state, 'unknown', Window.last(7, 'days'), at), O.none)
  */
-export const sum: (state: CounterState, event: string, window: Window, at: number) => O.Option<number> = inWindow(Query.sum)
+export const sum: (state: CounterState, event: string, window: Window, at: number) => O.Option<number> = inWindow('sum', Query.sum)
 
 /**
  * `Query.average` of `event`'s counter (zeros included); `none` for an unknown event.
@@ -258,7 +332,7 @@ export const sum: (state: CounterState, event: string, window: Window, at: numbe
  * const state = E.getOrElseW(() => CounterState.initial)(CounterState.record(CounterState.initial, Layout.utc, 'launch', at, 14))
  * assert.deepEqual(CounterState.average(state, 'launch', Window.last(28, 'days'), at), O.some(0.5))
  */
-export const average: (state: CounterState, event: string, window: Window, at: number) => O.Option<number> = inWindow(Query.average)
+export const average: (state: CounterState, event: string, window: Window, at: number) => O.Option<number> = inWindow('average', Query.average)
 
 /**
  * `Query.averageNonzero` of `event`'s counter; `none` for an unknown event or no active bucket.
@@ -272,7 +346,7 @@ export const average: (state: CounterState, event: string, window: Window, at: n
  * const state = E.getOrElseW(() => CounterState.initial)(CounterState.record(CounterState.initial, Layout.utc, 'launch', at, 14))
  * assert.deepEqual(CounterState.averageNonzero(state, 'launch', Window.last(28, 'days'), at), O.some(14))
  */
-export const averageNonzero: (state: CounterState, event: string, window: Window, at: number) => O.Option<number> = inWindow(Query.averageNonzero)
+export const averageNonzero: (state: CounterState, event: string, window: Window, at: number) => O.Option<number> = inWindow('averageNonzero', Query.averageNonzero)
 
 /**
  * `Query.countNonzero` of `event`'s counter: active buckets; `none` for an unknown event.
@@ -286,7 +360,7 @@ export const averageNonzero: (state: CounterState, event: string, window: Window
  * const state = E.getOrElseW(() => CounterState.initial)(CounterState.record(CounterState.initial, Layout.utc, 'launch', at, 14))
  * assert.deepEqual(CounterState.countNonzero(state, 'launch', Window.last(28, 'days'), at), O.some(1))
  */
-export const countNonzero: (state: CounterState, event: string, window: Window, at: number) => O.Option<number> = inWindow(Query.countNonzero)
+export const countNonzero: (state: CounterState, event: string, window: Window, at: number) => O.Option<number> = inWindow('countNonzero', Query.countNonzero)
 
 /**
  * `Query.buckets` of `event`'s counter, `[index, count]` newest first; `none` for an unknown event.
@@ -300,7 +374,7 @@ export const countNonzero: (state: CounterState, event: string, window: Window, 
  * const state = E.getOrElseW(() => CounterState.initial)(CounterState.record(CounterState.initial, Layout.utc, 'launch', at - 86_400_000, 2))
  * assert.deepEqual(CounterState.buckets(state, 'launch', Window.last(2, 'days'), at), O.some([[0, 0], [1, 2]]))
  */
-export const buckets: (state: CounterState, event: string, window: Window, at: number) => O.Option<ReadonlyArray<readonly [number, number]>> = inWindow(Query.buckets)
+export const buckets: (state: CounterState, event: string, window: Window, at: number) => O.Option<ReadonlyArray<readonly [number, number]>> = inWindow('buckets', Query.buckets)
 
 /**
  * `Query.lastSeen` of `event`'s counter: milliseconds since its newest event, within half a bucket.
@@ -316,7 +390,7 @@ export const buckets: (state: CounterState, event: string, window: Window, at: n
  * assert.deepEqual(CounterState.lastSeen(state, 'unknown', at), O.none)
  */
 export const lastSeen = (state: CounterState, event: string, at: number): O.Option<number> =>
-  O.flatMap((c: Counter) => Query.lastSeen(c, at))(counter(state, event))
+  answer(state, event, 'lastSeen', at, (c) => Query.lastSeen(c, at))
 
 /**
  * `Query.firstSeen` of `event`'s counter: milliseconds since its oldest event still held.
@@ -333,7 +407,7 @@ export const lastSeen = (state: CounterState, event: string, at: number): O.Opti
  * assert.deepEqual(CounterState.firstSeen(state, 'launch', later), O.some((later - Date.UTC(2026, 0, 1)) / 2))
  */
 export const firstSeen = (state: CounterState, event: string, at: number): O.Option<number> =>
-  O.flatMap((c: Counter) => Query.firstSeen(c, at))(counter(state, event))
+  answer(state, event, 'firstSeen', at, (c) => Query.firstSeen(c, at))
 
 /**
  * `Query.firstSeenIn` of `event`'s counter, in one unit; `none` for an unknown event or unit.
@@ -349,4 +423,4 @@ export const firstSeen = (state: CounterState, event: string, at: number): O.Opt
  * assert.deepEqual(CounterState.firstSeenIn(state, 'launch', 'weeks', at), O.none)
  */
 export const firstSeenIn = (state: CounterState, event: string, unit: TimeUnit, at: number): O.Option<number> =>
-  O.flatMap((c: Counter) => Query.firstSeenIn(c, unit, at))(counter(state, event))
+  answer(state, event, `firstSeenIn|${unit}`, at, (c) => Query.firstSeenIn(c, unit, at))

@@ -107,6 +107,24 @@ const update = (state: Draft<State>, change: (before: State) => E.Either<unknown
 }
 
 /**
+ * Records into the slice state, touching one counter: in a draft, the counter is read as it is
+ * (through `current`, which gives an unchanged draft's own object, not a copy) and only the new one
+ * is assigned, so the cost does not depend on how many events the state holds beyond the copy
+ * Immer makes of the record of counters.
+ */
+const recordInto = (state: Draft<State>, layout: Layout, { event, at, count = 1 }: Recorded): State | undefined => {
+  if (!isDraft(state)) {
+    const plain = state as State
+    return E.getOrElse(() => plain)(CounterState.record(plain, layout, event, at, count))
+  }
+  const counters = current(state.counters) as State['counters']
+  const draft = state.counters as Record<string, Counter>
+  const next = CounterState.recordedCounter({ counters }, layout, event, at, count)
+  if (E.isRight(next) && next.right !== counters[event]) draft[event] = next.right
+  return undefined
+}
+
+/**
  * A slice of counters by event name, all of one layout: actions `recorded`, `rotated`, `merged`
  * and `imported` (each carrying everything it needs, the instant included, so reducers are pure),
  * a selector per query, and the thunks `checkAndRecord`, `mergeCounters` and `importCounters`.
@@ -137,7 +155,7 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
     name,
     initialState: CounterState.initial,
     reducers: {
-      recorded: (state, { payload }) => update(state, (s) => CounterState.record(s, layout, payload.event, payload.at, payload.count ?? 1)),
+      recorded: (state, { payload }) => recordInto(state, layout, payload),
       rotated: (state, { payload }) => update(state, (s) => CounterState.rotate(s, payload.at)),
       merged: (state, { payload }) => update(state, (s) => CounterState.mergeAll(s, layout, payload.counters)),
       imported: (state, { payload }) => update(state, (s) => CounterState.importAll(s, layout, payload.counters))

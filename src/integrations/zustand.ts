@@ -108,6 +108,7 @@ export const counterSlice =
 // persistence
 // -------------------------------------------------------------------------------------------------
 
+
 /** Where `counterStorage` keeps its JSON text, and which state version it validates. */
 export interface CounterStorageOptions {
   /** The layout loaded counters are converted to (default `Layout.standard()`). */
@@ -122,17 +123,54 @@ const isPromiseLike = (u: unknown): u is PromiseLike<unknown> => typeof (u as { 
 
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
-/** The persisted state with its counters validated and converted, or why it is refused. */
-const decodeState = (name: string, state: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.CounterState> => {
+/** `f` of a value that a storage gives now or later: now stays now (persist hydrates a sync storage at once). */
+const thenOrNow = <A, B>(value: A | PromiseLike<A>, f: (a: A) => B): B | Promise<B> =>
+  isPromiseLike(value) ? Promise.resolve(value).then(f) : f(value)
+
+/** The persisted state, checked to be an object holding counters, or why it is refused. */
+const stateObject = (name: string, state: unknown): E.Either<DecodeError, Readonly<Record<string, unknown>>> => {
   if (!isObject(state)) return E.left(new DecodeError(name, 'state', `expected the persisted state (an object), got ${JSON.stringify(state) ?? String(state)}`))
   if (!('counters' in state)) return E.left(new DecodeError(name, 'state.counters', 'the persisted state holds no counters'))
-  return E.map((counters: CounterState.CounterState['counters']) => ({ ...state, counters }))(CounterState.decode(state.counters, layout))
+  return E.right(state)
 }
+
+/** The persisted state with its counters validated and converted, or why it is refused. */
+const decodeState = (name: string, state: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.CounterState> =>
+  E.flatMap((object: Readonly<Record<string, unknown>>) =>
+    E.map((counters: CounterState.CounterState['counters']) => ({ ...object, counters }))(CounterState.decode(object.counters, layout))
+  )(stateObject(name, state))
 
 const orThrow = <A>(result: E.Either<Error, A>): A => {
   if (E.isLeft(result)) throw result.left
   return result.right
 }
+
+const notJson = (name: string, error: unknown): DecodeError =>
+  new DecodeError(name, '', `not JSON: ${error instanceof Error ? error.message : String(error)}`)
+
+/** What a storage gave for `name`, checked to be what persist writes: `{ state, version? }`, or nothing. */
+const storedValue = (name: string, value: unknown): StorageValue<unknown> | null => {
+  if (value === null || value === undefined) return null
+  if (!isObject(value) || !('state' in value)) throw new DecodeError(name, '', 'expected { state, version } as persist writes it')
+  return value as StorageValue<unknown>
+}
+
+/** JSON text in a `StateStorage`, as persist writes it; text that is not JSON is a `DecodeError`. */
+const jsonStorage = (text: () => StateStorage): PersistStorage<unknown> => ({
+  getItem: (name) =>
+    thenOrNow(text().getItem(name), (stored) => {
+      if (stored === null) return null
+      let value: unknown
+      try {
+        value = JSON.parse(stored)
+      } catch (error) {
+        throw notJson(name, error)
+      }
+      return storedValue(name, value)
+    }),
+  setItem: (name, value) => text().setItem(name, JSON.stringify(value)),
+  removeItem: (name) => text().removeItem(name)
+})
 
 const localStorage = (): StateStorage => {
   const found = (globalThis as { localStorage?: StateStorage }).localStorage
@@ -146,8 +184,9 @@ const localStorage = (): StateStorage => {
  * state of the current version validates its counters with the io-ts codec and converts them to
  * the layout; text that is not JSON, or counters that do not decode, make reading fail with a
  * `DecodeError`, which `persist` hands to `onRehydrateStorage` and never loads. State stored with
- * another version is passed on as it is, for `migrate` (see `persistCounters`, which validates
- * what `migrate` returns).
+ * another version is passed on as it is, for `migrate`. This is the storage alone, under persist's
+ * own `merge` (the stored state replaces the one in memory): `persistCounters` adds the merge that
+ * keeps what was recorded while an async storage was being read, and validates what `migrate` returns.
  *
  * @example
  * import { createStore } from 'zustand/vanilla'
@@ -172,34 +211,40 @@ const localStorage = (): StateStorage => {
 export const counterStorage = <S extends CounterState.CounterState = CounterState.CounterState>(options: CounterStorageOptions = {}): PersistStorage<S> => {
   const layout = options.layout ?? standard()
   const version = options.version ?? 0
-  const text = options.storage ?? localStorage
-  const parse = (name: string, stored: string | null): StorageValue<S> | null => {
-    if (stored === null) return null
-    let value: unknown
-    try {
-      value = JSON.parse(stored)
-    } catch (error) {
-      throw new DecodeError(name, '', `not JSON: ${error instanceof Error ? error.message : String(error)}`)
-    }
-    if (!isObject(value) || !('state' in value)) throw new DecodeError(name, '', 'expected { state, version } as persist writes it')
-    // persist migrates a value of another version and loads any other as it is: validate those.
-    if (typeof value.version === 'number' && value.version !== version) return value as StorageValue<S>
-    return { ...value, state: orThrow(decodeState(name, value.state, layout)) as S }
-  }
+  const json = jsonStorage(options.storage ?? localStorage)
   return {
-    getItem: (name) => {
-      const stored = text().getItem(name)
-      return isPromiseLike(stored) ? Promise.resolve(stored).then((s) => parse(name, s as string | null)) : parse(name, stored)
-    },
-    setItem: (name, value) => text().setItem(name, JSON.stringify(value)),
-    removeItem: (name) => text().removeItem(name)
+    // persist migrates a value of another version and loads any other as it is: validate those.
+    getItem: (name) =>
+      thenOrNow(json.getItem(name), (value) =>
+        value === null || (typeof value.version === 'number' && value.version !== version)
+          ? (value as StorageValue<S> | null)
+          : { ...value, state: orThrow(decodeState(name, value.state, layout)) as S }
+      ),
+    setItem: json.setItem,
+    removeItem: json.removeItem
   }
 }
 
+/**
+ * A storage as zustand's `createJSONStorage(...)` makes it (or any `PersistStorage`): it reads
+ * whatever was stored and writes the counters; `undefined` where `createJSONStorage` found no
+ * storage (then `persist` keeps the state in memory only, and says so).
+ */
+export type JsonStorage = PersistStorage<CounterState.CounterState, unknown> | PersistStorage<unknown, unknown>
+
 /** What `persistCounters` needs: the `persist` name, an error handler, and optionally a migration. */
-export interface PersistCountersOptions extends CounterStorageOptions {
+export interface PersistCountersOptions {
   /** The key the state is stored under. */
   readonly name: string
+  /** The layout loaded counters are converted to (default `Layout.standard()`). */
+  readonly layout?: Layout
+  /** The version of the state written (default 0); stored state of another one goes through `migrate`. */
+  readonly version?: number
+  /**
+   * Where the JSON text goes: a function giving a `StateStorage` (sync or async; looked up on each
+   * use), or zustand's `createJSONStorage(...)` (default: `globalThis.localStorage`).
+   */
+  readonly storage?: (() => StateStorage) | JsonStorage | undefined
   /**
    * Turns state stored with an older `version` into `{ counters, ... }` of the current one; what it
    * returns is validated too. Without it, state of another version is refused.
@@ -211,9 +256,19 @@ export interface PersistCountersOptions extends CounterStorageOptions {
 
 /**
  * Options for zustand's `persist` that keep the counters and validate everything loaded: the
- * `counterStorage`, `partialize` to the counters, the version, a `migrate` whose result goes
- * through the codec as well, and `onRehydrateStorage` calling `onError` with whatever was refused.
- * Spread it and add your own options (a `partialize` that keeps more than `counters`, say).
+ * storage, `partialize` to the counters, the version, a `migrate` whose result is validated as
+ * well, a `merge`, and `onRehydrateStorage` calling `onError` with whatever was refused. Spread it
+ * and add your own options (a `partialize` that keeps more than `counters`, say). The options are
+ * for one store, as persist's `name` is.
+ *
+ * Rehydration never loses a record. The first hydration adds the stored counters to those in
+ * memory (`Counter.merge`): events recorded while an async storage was being read are kept, and
+ * until that read ends nothing is written, so the stored counters are neither overwritten nor
+ * counted twice; what was recorded meanwhile is written once they are merged. A later
+ * `rehydrate()` takes the stored counter of each event it finds (what this store wrote itself),
+ * and keeps events that only memory holds. Stored state that does not decode (a `DecodeError`
+ * naming the event and the field), or that cannot be read, goes to `onError` through
+ * `onRehydrateStorage` and leaves the counters in memory as they were.
  *
  * @example
  * import { createStore } from 'zustand/vanilla'
@@ -242,23 +297,67 @@ export interface PersistCountersOptions extends CounterStorageOptions {
  * assert.equal(JSON.parse(text.get('app')!).version, 2) // written back in the new version
  */
 export const persistCounters = <S extends CounterState.CounterState>(options: PersistCountersOptions): PersistOptions<S, CounterState.CounterState> => {
+  const { name, onError } = options
   const layout = options.layout ?? standard()
   const version = options.version ?? 0
-  const validated = (state: unknown): CounterState.CounterState => orThrow(decodeState(options.name, state, layout))
+  const given = options.storage === undefined ? jsonStorage(localStorage) : typeof options.storage === 'function' ? jsonStorage(options.storage) : options.storage
+  // The first hydration has ended (loaded or refused); before that, persist's writes are held back.
+  let hydrated = false
+  let held = false
+  const ended = (error: unknown): never => {
+    hydrated = true
+    throw error instanceof SyntaxError ? notJson(name, error) : error
+  }
+  const storage: PersistStorage<unknown> | undefined = given && {
+    getItem: (key) => {
+      try {
+        const read = given.getItem(key)
+        return isPromiseLike(read) ? Promise.resolve(read).then((value) => storedValue(key, value), ended) : storedValue(key, read)
+      } catch (error) {
+        return ended(error)
+      }
+    },
+    setItem: (key, value) => {
+      if (hydrated) return given.setItem(key, value as StorageValue<CounterState.CounterState>)
+      held = true
+      return undefined
+    },
+    removeItem: (key) => given.removeItem(key)
+  }
+  const write = (state: CounterState.CounterState): void => void given?.setItem(name, { state, version })
   return {
-    name: options.name,
+    name,
     version,
-    storage: counterStorage({ ...options, layout, version }),
+    // What it reads is unknown until merge has validated it.
+    storage: storage as PersistStorage<CounterState.CounterState> | undefined,
     partialize: (state) => ({ counters: state.counters }),
     migrate: (persisted, from) => {
       if (options.migrate === undefined) {
-        throw new DecodeError(options.name, 'version', `stored with version ${from}, read with version ${version}, and no migrate was given`)
+        return ended(new DecodeError(name, 'version', `stored with version ${from}, read with version ${version}, and no migrate was given`))
       }
-      const migrated = options.migrate(persisted, from)
-      return isPromiseLike(migrated) ? migrated.then(validated) : validated(migrated)
+      try {
+        const migrated = options.migrate(persisted, from)
+        // Validated with everything else loaded, by merge.
+        return (isPromiseLike(migrated) ? Promise.resolve(migrated).then(undefined, ended) : migrated) as CounterState.CounterState
+      } catch (error) {
+        return ended(error)
+      }
+    },
+    merge: (persisted, current) => {
+      const first = !hydrated
+      hydrated = true
+      if (persisted === undefined || persisted === null) {
+        if (first && held) write({ counters: current.counters })
+        return current
+      }
+      const stored = orThrow(stateObject(name, persisted))
+      const mine = { counters: current.counters }
+      const merged = orThrow(first ? CounterState.mergeAll(mine, layout, stored.counters) : CounterState.importAll(mine, layout, stored.counters))
+      if (first && held) write({ ...stored, counters: merged.counters })
+      return { ...current, ...stored, counters: merged.counters }
     },
     onRehydrateStorage: () => (_state, error) => {
-      if (error !== undefined) options.onError(error)
+      if (error !== undefined) onError(error)
     }
   }
 }

@@ -37,6 +37,8 @@ import { SyncedStore } from './SyncedStore.js'
 import type { CounterTable } from './table/CounterTable.js'
 import { WAS_OPEN } from './table/CounterTable.js'
 import { isEventName } from './internal/eventNames.js'
+// The declarations of Symbol.dispose and Symbol.asyncDispose travel with this module's (no code).
+export type {} from './disposable.js'
 
 export type { ImportRefusal, RecordRefusal } from './errors.js'
 export type { Counters, ReplicatedCounters, StoreOptions, VersionVectors } from './SyncedStore.js'

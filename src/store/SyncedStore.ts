@@ -21,6 +21,8 @@ import { InvalidEventName, StorageError } from './errors.js'
 import type { Persisted, Persister } from './internal/persister.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
 import { isEventName } from './internal/eventNames.js'
+// The declarations of Symbol.dispose and Symbol.asyncDispose travel with this module's (no code).
+export type {} from './disposable.js'
 
 /** Counters by event name, as exported and imported (a plain object, or a `Map`). */
 export type Counters = Readonly<Record<string, Counter>>

@@ -11,8 +11,10 @@ import { storeCases } from './store.bench.ts'
 import { limitCases, verifySlidingLog } from './limit.bench.ts'
 import { memoryCases } from './memory.bench.ts'
 import { replicatedCases } from './replicated.bench.ts'
+import { reduxCases } from './redux.bench.ts'
+import { redisCases } from './redis.bench.ts'
 
-const all: ReadonlyArray<{ readonly id: string; readonly prepare: (data: any) => Body | Prepared }> = [...cases, ...storeCases, ...limitCases, ...memoryCases, ...replicatedCases]
+const all: ReadonlyArray<{ readonly id: string; readonly prepare: (data: any) => Body | Prepared | Promise<Prepared> }> = [...cases, ...storeCases, ...limitCases, ...memoryCases, ...reduxCases, ...redisCases, ...replicatedCases]
 
 const id = process.argv[2]
 if (id === 'verify') {

@@ -74,13 +74,13 @@ export type Reply =
  * Child side: waits for the data of the case, prepares the body once (a bare body is a synchronous
  * case), then answers the parent's requests until told to exit.
  */
-export const serve = (prepare: (data: any) => Body | Prepared): void => {
+export const serve = (prepare: (data: any) => Body | Prepared | Promise<Body | Prepared>): void => {
   const send = (reply: Reply): void => void process.send!(reply)
   let prepared: Prepared | undefined
   let sink = 0 // what the rounds returned: kept, so that their work is never dead code
   const answer = async (request: Request): Promise<Reply | undefined> => {
     if (request.type === 'prepare') {
-      const made = prepare(request.data)
+      const made = await prepare(request.data)
       prepared = typeof made === 'function' ? { body: made } : made
       return { type: 'ready' }
     }

@@ -17,6 +17,8 @@ export interface Markers {
 
 export const BENCH_MARKERS: Markers = { start: START_MARKER, end: END_MARKER }
 export const BUNDLE_MARKERS: Markers = { start: '<!-- bundle:start -->', end: '<!-- bundle:end -->' }
+/** The table of the Redis section (a run of its own: it starts a redis-server). */
+export const REDIS_MARKERS: Markers = { start: '<!-- bench:redis:start -->', end: '<!-- bench:redis:end -->' }
 
 /** One target as the README shows it. */
 export interface TableRow {

@@ -2,7 +2,7 @@
  * `npm run bench`: the core operations, the store, its rate limits and its memory on the default
  * layout, side by side with their peers, against the targets of DESIGN.md.
  *
- * Sections (`--only core,store,limit,memory,persistence` runs some of them):
+ * Sections (`--only core,store,limit,memory,persistence,redux,bundle` runs some of them):
  * - core (`core.bench.ts`): `Counter.record` and a 7-day `Query.sum`, calendar vs uniform vs typed arrays;
  * - store (`store.bench.ts`): `store.record(name)` and `store.query(name).lastDays(7).sum()` over
  *   1,000 names on the system clock, vs the core on a `Map` and typed arrays on a `Map`;
@@ -15,8 +15,16 @@
  *   (`--persist-reps N`, `--persist-warmup N`);
  * - replicated (`replicated.bench.ts`): `Replicated.record` and `Replicated.merge` beside
  *   `Counter.record` and `Counter.merge`, and the bytes per replica per event of both formats;
+ * - redux (`redux.bench.ts`): a `recorded` dispatch on a Redux Toolkit store of 10, 1,000 and 10,000
+ *   event names, `tiny-counter/redux`'s slice vs hand-written RTK slices over the same counters
+ *   (production), and ours in development with the default checks, over the whole state and scoped;
  * - bundle (`bundle.bench.ts`): the browser bundles of the entries against their size budgets, and
- *   what `import('tiny-counter')` costs a Node program at start-up.
+ *   what `import('tiny-counter')` costs a Node program at start-up;
+ * - redis (`redis.bench.ts`): `checkAndRecord` with two windows on a `RedisStore` vs
+ *   rate-limiter-flexible's `RateLimiterRedis` (one window) and `RateLimiterUnion` (two), on a
+ *   redis-server the section starts: throughput with 1 and 64 calls in flight, p50/p99 latency,
+ *   round trips per decision. Its rows go to a table of their own in README.md (`REDIS_MARKERS`),
+ *   written whenever the section runs.
  *
  * For each timed operation the variants run in fresh child processes at once and take turns round
  * by round (see `harness.ts`); this is repeated for several passes with new processes. A variant's
@@ -49,9 +57,12 @@ import { MEMORY_EVENTS, memoryCaseId, memoryVariants } from './memory.bench.ts'
 import { persistenceSection } from './persistence.bench.ts'
 import type { ReplicatedOp, ReplicatedVariant } from './replicated.bench.ts'
 import { buildReplicatedHistory, eventBytes, replicatedCaseId, replicatedRows } from './replicated.bench.ts'
+import type { ReduxVariant } from './redux.bench.ts'
+import { REDUX_SIZES, reduxCaseId, reduxOpsPerRound, reduxVariants } from './redux.bench.ts'
 import { bundleSection } from './bundle.bench.ts'
-import type { BundleRow, TableRow } from './readme.ts'
-import { BUNDLE_MARKERS, renderBundleTable, renderTable, replaceTable } from './readme.ts'
+import type { BundleRow, Markers, TableRow } from './readme.ts'
+import { BENCH_MARKERS, BUNDLE_MARKERS, REDIS_MARKERS, renderBundleTable, renderTable, replaceTable } from './readme.ts'
+import { redisSection } from './redis.bench.ts'
 
 const TARGET_NS = 300
 const TARGET_RATIO = 1.3
@@ -60,6 +71,7 @@ const TARGET_STORE_SUM_NS = 150
 const TARGET_LIMIT_SPEEDUP = 3
 const TARGET_PER_CALL_SPEEDUP = 2
 const TARGET_BYTES_PER_EVENT = 800
+const TARGET_REDUX_RATIO = 1.2
 const WARMUP_ROUNDS = 5
 
 const args = process.argv.slice(2)
@@ -74,9 +86,9 @@ const passes = option('passes', 3)
 const cycles = option('cycles', 20)
 const ops = option('ops', 100_000)
 const memoryEvents = option('events', MEMORY_EVENTS)
-const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'replicated', 'bundle'] as const
-/** The sections whose targets make the bench table (the bundle section has a table of its own). */
-const timedSections = sections.filter((s) => s !== 'bundle')
+const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'replicated', 'redux', 'bundle', 'redis'] as const
+/** The sections whose targets make the bench table (the bundle and Redis sections have tables of their own). */
+const timedSections = sections.filter((s) => s !== 'bundle' && s !== 'redis')
 type Section = (typeof sections)[number]
 const only = ((): ReadonlySet<string> => {
   const i = args.indexOf('--only')
@@ -489,6 +501,68 @@ const replicatedSection = async (): Promise<ReadonlyArray<Check>> => {
   ]
 }
 
+/** A duration as the README shows it: ns, µs or ms, whichever reads best. */
+const durationText = (ns: number): string =>
+  ns < 10_000 ? nsText(ns) : ns < 10_000_000 ? `${(ns / 1_000).toFixed(1)} µs` : `${(ns / 1_000_000).toFixed(1)} ms`
+
+const reduxLabels: Record<ReduxVariant, string> = {
+  ours: 'tiny-counter/redux slice',
+  natural: 'hand-written slice, natural',
+  tuned: 'hand-written slice, tuned',
+  'ours-dev': 'ours, development checks',
+  'ours-dev-scoped': 'ours, development, scoped checks'
+}
+
+const reduxSection = async (): Promise<ReadonlyArray<Check>> => {
+  console.log(`redux: store.dispatch(recorded({ event, at: Date.now() })) on configureStore({ reducer: { counters } }), names taken in turn,`)
+  console.log(`default layout in ${TIME_ZONE}; production (NODE_ENV=production) unless marked development; hand-written: a createSlice`)
+  console.log('whose reducer calls Counter.record and assigns the result (natural: reads the draft; tuned: reads original())')
+  console.log(`${passes} passes x ${cycles} interleaved rounds per variant, one process per variant and pass\n`)
+  const checks: Check[] = []
+  const ours: Record<number, number> = {}
+  for (const n of REDUX_SIZES) {
+    const opsHere = reduxOpsPerRound(n, ops)
+    const result = await compare(reduxVariants.map((v) => reduxCaseId(v, n)), null, opsHere)
+    process.stderr.write('\n')
+    const at = (v: ReduxVariant): number => reduxVariants.indexOf(v)
+    const ns = (v: ReduxVariant): number => median(all(result.samples[at(v)]!))
+    const ratio = (a: ReduxVariant, b: ReduxVariant): number => pairedRatio(result.samples[at(a)]!, result.samples[at(b)]!)
+    const { row, rule } = table([36, 12, 12, 10, 10])
+    console.log(`${n.toLocaleString('en-US')} names, ${opsHere} dispatches per round`)
+    console.log(row(['dispatch (ns/op, median)', 'ns/op', 'IQR', '/tuned', '/natural']))
+    console.log(rule())
+    for (const v of reduxVariants) console.log(row([reduxLabels[v], ns(v).toFixed(0), quartiles(result.samples[at(v)]!), x(ratio(v, 'tuned')), x(ratio(v, 'natural'))]))
+    console.log('')
+    ours[n] = ns('ours')
+    // The target is the faster hand-written slice of the two.
+    const peer: ReduxVariant = ns('tuned') <= ns('natural') ? 'tuned' : 'natural'
+    checks.push({
+      what: `recorded dispatch, ${n} names (production): within ${TARGET_REDUX_RATIO}x of the faster hand-written RTK slice (${peer})`,
+      ok: ratio('ours', peer) <= TARGET_REDUX_RATIO,
+      value: `${x(ratio('ours', peer))} (${ns('ours').toFixed(0)} vs ${ns(peer).toFixed(0)} ns; the other hand-written ${ns(peer === 'tuned' ? 'natural' : 'tuned').toFixed(0)} ns)`,
+      row: {
+        operation: `Redux \`recorded\` dispatch, ${n.toLocaleString('en-US')} names (production)`,
+        ours: durationText(ns('ours')),
+        peers: `hand-written RTK slice: tuned ${durationText(ns('tuned'))}, natural ${durationText(ns('natural'))}`,
+        ratio: `${times(ratio('ours', peer))} hand-written (${peer})`,
+        target: `≤ ${TARGET_REDUX_RATIO}× hand-written`
+      }
+    })
+    checks.push({
+      what: `recorded dispatch, ${n} names, development checks over the whole state / scoped (ignoredPaths, disableCache) [for reference]`,
+      ok: undefined,
+      value: `${ns('ours-dev').toFixed(0)} / ${ns('ours-dev-scoped').toFixed(0)} ns (${x(ratio('ours-dev', 'ours'))} / ${x(ratio('ours-dev-scoped', 'ours'))} production)`
+    })
+  }
+  const [smallest, largest] = [REDUX_SIZES[0], REDUX_SIZES[REDUX_SIZES.length - 1]!]
+  checks.push({
+    what: `recorded dispatch: ${largest} names vs ${smallest} (production; Immer copies the record of counters on every change) [for reference]`,
+    ok: undefined,
+    value: `${x(ours[largest]! / ours[smallest]!)} (${ours[smallest]!.toFixed(0)} -> ${ours[largest]!.toFixed(0)} ns)`
+  })
+  return checks
+}
+
 /**
  * A check of `persistence.bench.ts` (a bare `[what, ok, value]`), with its README row when its text
  * reads as that file words its targets today ("persist 10000 events (SQLite) within 150 ms").
@@ -521,25 +595,28 @@ const commandLine = (): string =>
 
 const readmePath = fileURLToPath(new URL('../../README.md', import.meta.url))
 
-/** Prints the README table of the targets and, after a run of every timed section or with `--write-readme`, writes it into README.md. */
-const readmeTable = (checks: ReadonlyArray<Check>): void => {
+/**
+ * Prints a README table of the targets and writes it into README.md between `markers`: the bench
+ * table after a run of every timed section (or with `--write-readme`); the Redis table (`complete`:
+ * its section ran) whenever the Redis section runs.
+ */
+const readmeTable = (checks: ReadonlyArray<Check>, markers: Markers = BENCH_MARKERS, complete: boolean = timedSections.every(runs)): void => {
   const rows = checks.flatMap((c): TableRow[] => (c.row !== undefined && c.ok !== undefined ? [{ ...c.row, ok: c.ok }] : []))
   if (rows.length === 0) return
   const cpus = os.cpus()
-  const everySection = timedSections.every(runs)
   const markdown = renderTable(rows, {
     date: new Date().toISOString().slice(0, 10),
-    machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores${everySection ? '' : ` (sections run: ${[...only].join(', ')})`}`,
+    machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores${complete ? '' : ` (sections run: ${[...only].join(', ')})`}`,
     node: process.version,
     command: commandLine()
   })
-  console.log(`\nthe README table:\n\n${markdown}\n`)
-  if (!everySection && !writeReadme) {
+  console.log(`\nthe README table (${markers.start}):\n\n${markdown}\n`)
+  if (!complete && !writeReadme) {
     console.log(`README.md not written: only some sections ran (--only ${[...only].join(',')}); --write-readme writes the table anyway`)
     return
   }
-  writeFileSync(readmePath, replaceTable(readFileSync(readmePath, 'utf8'), markdown))
-  console.log(`README.md: the benchmark table written${everySection ? '' : ' (--write-readme: from some sections only)'}`)
+  writeFileSync(readmePath, replaceTable(readFileSync(readmePath, 'utf8'), markdown, markers))
+  console.log(`README.md: the benchmark table written${complete ? '' : ' (--write-readme: from some sections only)'}`)
 }
 
 /** Prints the bundle table and writes it into README.md. */
@@ -571,12 +648,15 @@ const main = async (): Promise<void> => {
   if (runs('memory')) checks.push(...(await memorySection()))
   if (runs('persistence')) checks.push(...(await persistenceSection(args)).map(persistenceCheck))
   if (runs('replicated')) checks.push(...(await replicatedSection()))
+  if (runs('redux')) checks.push(...(await reduxSection()))
   const bundles = runs('bundle') ? await bundleSection() : undefined
   if (bundles !== undefined) checks.push(...bundles.checks.map(([what, ok, value]) => ({ what, ok, value })))
-  for (const { what, ok, value } of checks) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
+  const redisChecks: ReadonlyArray<Check> = runs('redis') ? await redisSection(start, passes, Math.min(cycles, 8)) : []
+  for (const { what, ok, value } of [...checks, ...redisChecks]) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
   readmeTable(checks)
   if (bundles !== undefined) bundleTable(bundles.rows, bundles.importCost)
-  if (args.includes('--strict') && checks.some(({ ok }) => ok === false)) process.exitCode = 1
+  if (runs('redis')) readmeTable(redisChecks, REDIS_MARKERS, true)
+  if (args.includes('--strict') && [...checks, ...redisChecks].some(({ ok }) => ok === false)) process.exitCode = 1
 }
 
 await main()

@@ -10,7 +10,8 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const names = new Map(
   Object.entries(pkg.exports)
     .filter(([, target]) => typeof target === 'object' && typeof target.default === 'string')
-    .map(([subpath, target]) => [target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, ''), subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`])
+    // TypeDoc names a module `redis/index.ts` after its folder ("redis").
+    .map(([subpath, target]) => [target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '').replace(/\/index$/, ''), subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`])
 )
 
 /** @param {import('typedoc').Application} app */

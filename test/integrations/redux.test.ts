@@ -260,3 +260,73 @@ describe('sync: mergeCounters and importCounters', () => {
     expect(laptop.store.getState()).toBe(before)
   })
 })
+
+describe('selectors are stable, and a dispatch touches one counter', () => {
+  const slice = createCounterSlice({ layout: berlin })
+  const { recorded } = slice.actions
+  const build = () => {
+    const { store } = setup(slice)
+    store.dispatch(recorded({ event: 'launch', at: start - 2 * D, count: 1_500 }))
+    store.dispatch(recorded({ event: 'launch', at: start - 5 * M, count: 7 }))
+    store.dispatch(recorded({ event: 'other', at: start, count: 3 }))
+    return store
+  }
+  type Root = ReturnType<ReturnType<typeof build>['getState']>
+  // Every selector, with arguments that give new objects from a plain query (averages, bucket
+  // lists, sums over 1,024, times), and a window built anew on each call, as inline code does.
+  const calls: Record<keyof typeof slice.selectors, (state: Root) => unknown> = {
+    selectCounter: (s) => slice.selectors.selectCounter(s, 'launch'),
+    selectSum: (s) => slice.selectors.selectSum(s, 'launch', Window.last(7, 'days'), start),
+    selectAverage: (s) => slice.selectors.selectAverage(s, 'launch', Window.last(7, 'days'), start),
+    selectAverageNonzero: (s) => slice.selectors.selectAverageNonzero(s, 'launch', Window.last(7, 'days'), start),
+    selectCountNonzero: (s) => slice.selectors.selectCountNonzero(s, 'launch', Window.last(7, 'days'), start),
+    selectBuckets: (s) => slice.selectors.selectBuckets(s, 'launch', Window.last(3, 'days'), start),
+    selectLastSeen: (s) => slice.selectors.selectLastSeen(s, 'launch', start),
+    selectFirstSeen: (s) => slice.selectors.selectFirstSeen(s, 'launch', start),
+    selectFirstSeenIn: (s) => slice.selectors.selectFirstSeenIn(s, 'launch', 'days', start)
+  }
+
+  it('give back the very same object when called twice with the same state, as react-redux checks in development', () => {
+    const store = build()
+    for (const [name, select] of Object.entries(calls)) {
+      const first = select(store.getState())
+      expect(O.isSome(first as O.Option<unknown>), name).toBe(true)
+      expect(select(store.getState()), name).toBe(first)
+    }
+    // A plain query makes new objects for these: the stability comes from the selectors.
+    const launch = store.getState().counters.counters.launch!
+    expect(Query.sum(launch, Window.last(7, 'days'), start)).not.toBe(Query.sum(launch, Window.last(7, 'days'), start))
+    expect(Query.sum(launch, Window.last(7, 'days'), start)).toEqual(O.some(1_507))
+  })
+
+  it('keep their answers while a dispatch changes other counters, and answer anew when theirs changes', () => {
+    const store = build()
+    const before = Object.fromEntries(Object.entries(calls).map(([name, select]) => [name, select(store.getState())]))
+    store.dispatch(recorded({ event: 'other', at: start, count: 1 }))
+    for (const [name, select] of Object.entries(calls)) expect(select(store.getState()), name).toBe(before[name])
+    store.dispatch(recorded({ event: 'launch', at: start, count: 1 }))
+    const after = store.getState()
+    expect(calls.selectSum(after)).toEqual(O.some(1_508))
+    expect(calls.selectCounter(after)).not.toBe(before.selectCounter)
+    // An equal answer at another instant is the same object too: nothing to re-render.
+    const sumNow = slice.selectors.selectSum(after, 'launch', Window.last(7, 'days'), start)
+    expect(slice.selectors.selectSum(after, 'launch', Window.last(7, 'days'), start + 1_000)).toBe(sumNow)
+  })
+
+  it('a recorded dispatch replaces only the counter it touches: the others are the very same objects', () => {
+    const store = build()
+    for (let i = 0; i < 50; i++) store.dispatch(recorded({ event: `event_${i}`, at: start - i * M }))
+    const before = store.getState().counters.counters
+    store.dispatch(recorded({ event: 'launch', at: start }))
+    const after = store.getState().counters.counters
+    expect(after).not.toBe(before)
+    expect(after.launch).not.toBe(before.launch)
+    expect(Query.sum(after.launch!, Window.ever, start)).toEqual(O.some(1_508))
+    for (const event of Object.keys(before)) if (event !== 'launch') expect(after[event], event).toBe(before[event])
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort())
+    // A new event is added the same way.
+    store.dispatch(recorded({ event: 'new', at: start }))
+    const added = store.getState().counters.counters
+    for (const event of Object.keys(after)) expect(added[event], event).toBe(after[event])
+  })
+})

@@ -5,12 +5,13 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it, vi } from 'vitest'
-import { persist } from 'zustand/middleware'
+import { createJSONStorage, persist } from 'zustand/middleware'
 import type { StateStorage } from 'zustand/middleware'
+import { castDraft } from 'immer'
 import { immer } from 'zustand/middleware/immer'
 import { createStore } from 'zustand/vanilla'
 import type { StateCreator } from 'zustand/vanilla'
-import { Counter, Layout, Limit, Query, TestClock, Window } from 'tiny-counter'
+import { Counter, DecodeError, Layout, Limit, Query, TestClock, Window } from 'tiny-counter'
 import type { Clock } from 'tiny-counter'
 import { CounterState, counterSlice, counterStorage, persistCounters } from 'tiny-counter/zustand'
 import type { CounterSlice } from 'tiny-counter/zustand'
@@ -154,7 +155,7 @@ describe('the slice in a vanilla store', () => {
     // A recipe of one's own: Counter.record on the draft, the result assigned back.
     store.setState((draft) => {
       const next = Counter.record(draft.counters.launch!, start + H, 3)
-      if (E.isRight(next)) draft.counters.launch = next.right as never
+      if (E.isRight(next)) draft.counters.launch = castDraft(next.right)
     })
     const launch = store.getState().counters.launch!
     expect(launch.older[1]).toEqual([2]) // hours: the bucket before, moved out of the newest one by the record
@@ -294,5 +295,113 @@ describe('persistence with persist and counterStorage', () => {
     const again = open()
     expect(again.getState().theme).toBe('dark')
     expect(CounterState.sum(again.getState(), 'launch', Window.ever, start)).toEqual(O.some(2))
+  })
+})
+
+describe('rehydration merges what is stored with what was recorded meanwhile', () => {
+  /** A `StateStorage` whose reads answer only when `release()` is called, as a slow IndexedDB or AsyncStorage. */
+  const slowStorage = (initial: Record<string, string>) => {
+    const text = new Map(Object.entries(initial))
+    const waiting: Array<() => void> = []
+    const storage: StateStorage = {
+      getItem: (name) => new Promise((resolve) => waiting.push(() => resolve(text.get(name) ?? null))),
+      setItem: (name, value) => void text.set(name, value),
+      removeItem: (name) => void text.delete(name)
+    }
+    const release = async () => {
+      while (waiting.length > 0) waiting.shift()!()
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    }
+    return { text, storage, release }
+  }
+  const five = stored({ launch: counterAt(berlin, start, 5) })
+  const launches = (state: CounterState.CounterState) => CounterState.sum(state, 'launch', Window.ever, start)
+  const storedLaunches = (text: Map<string, string>) => launches(JSON.parse(text.get('counters')!).state)
+  const open = (storage: Parameters<typeof persistCounters>[0]['storage'], onError: (e: unknown) => void = (e) => expect.unreachable(String(e)), skipHydration = false) =>
+    createStore<CounterSlice>()(
+      persist(counterSlice({ layout: berlin, clock: TestClock.at(start) }), {
+        ...persistCounters({ name: 'counters', layout: berlin, storage, onError }),
+        skipHydration
+      })
+    )
+
+  it.each([
+    ['a StateStorage', (s: StateStorage) => () => s],
+    ["zustand's createJSONStorage", (s: StateStorage) => createJSONStorage(() => s)]
+  ] as const)('keeps an event recorded while an async storage (%s) is read: stored 5 + recorded 1 = 6, stored too', async (_how, wrap) => {
+    const { text, storage, release } = slowStorage({ counters: five })
+    const store = open(wrap(storage))
+    store.getState().record('launch')
+    expect(launches(store.getState())).toEqual(O.some(1))
+    expect(storedLaunches(text)).toEqual(O.some(5)) // the write waits for the read: nothing overwritten
+    await release()
+    expect(store.persist.hasHydrated()).toBe(true)
+    expect(launches(store.getState())).toEqual(O.some(6))
+    expect(storedLaunches(text)).toEqual(O.some(6))
+    store.getState().record('launch')
+    expect(storedLaunches(text)).toEqual(O.some(7))
+  })
+
+  it.each([false, true])('loads a sync storage at once and never counts twice, however often it rehydrates (createJSONStorage: %s)', async (json) => {
+    const { text, storage } = memoryStorage({ counters: five })
+    const store = open(json ? createJSONStorage(() => storage) : () => storage)
+    expect(launches(store.getState())).toEqual(O.some(5))
+    store.getState().record('launch')
+    expect(storedLaunches(text)).toEqual(O.some(6))
+    await store.persist.rehydrate()
+    await store.persist.rehydrate()
+    expect(launches(store.getState())).toEqual(O.some(6))
+    // A later rehydration takes the stored counter of each event, and keeps events only memory holds.
+    store.setState({ counters: { ...store.getState().counters, only_here: counterAt(berlin, start, 1) } })
+    text.set('counters', stored({ launch: counterAt(berlin, start, 9) }))
+    await store.persist.rehydrate()
+    expect(launches(store.getState())).toEqual(O.some(9))
+    expect(CounterState.sum(store.getState(), 'only_here', Window.ever, start)).toEqual(O.some(1))
+  })
+
+  it('with skipHydration, holds writes until rehydrate() and then merges', async () => {
+    const { text, storage } = memoryStorage({ counters: five })
+    const store = open(() => storage, undefined, true)
+    store.getState().recordCount('launch', 2)
+    expect(storedLaunches(text)).toEqual(O.some(5))
+    await store.persist.rehydrate()
+    expect(launches(store.getState())).toEqual(O.some(7))
+    expect(storedLaunches(text)).toEqual(O.some(7))
+  })
+
+  it.each([false, true])('reports damaged stored data as a DecodeError and leaves the counters in memory as they were (async: %s)', async (async) => {
+    const damaged = stored({ launch: { ...counterAt(berlin, start, 5), newest: [-5, 0, 0, 0] } })
+    for (const text of [damaged, '{"state":']) {
+      for (const json of [false, true]) {
+        const slow = slowStorage({ counters: text })
+        const { storage } = async ? slow : memoryStorage({ counters: text })
+        const errors: unknown[] = []
+        const store = open(json ? createJSONStorage(() => storage) : () => storage, (e) => void errors.push(e))
+        expect(store.getState().counters).toEqual({})
+        store.getState().record('launch')
+        const recorded = store.getState().counters
+        await slow.release()
+        expect(errors).toHaveLength(1)
+        expect(errors[0]).toBeInstanceOf(DecodeError)
+        expect(errors[0]).toMatchObject(text === damaged ? { _tag: 'DecodeError', key: 'launch', path: 'newest.0' } : { _tag: 'DecodeError', key: 'counters', path: '' })
+        expect(store.getState().counters).toBe(recorded)
+        expect(launches(store.getState())).toEqual(O.some(1))
+      }
+    }
+  })
+
+  it('accepts createJSONStorage in its options, or spread over them, with the types zustand gives', () => {
+    const { storage } = memoryStorage({ counters: five })
+    const given = createStore<CounterSlice>()(
+      persist(counterSlice({ layout: berlin }), persistCounters({ name: 'counters', layout: berlin, storage: createJSONStorage(() => storage), onError: () => undefined }))
+    )
+    const spread = createStore<CounterSlice>()(
+      persist(counterSlice({ layout: berlin }), {
+        ...persistCounters({ name: 'counters', layout: berlin, onError: () => undefined }),
+        storage: createJSONStorage(() => storage)
+      })
+    )
+    expect(launches(given.getState())).toEqual(O.some(5))
+    expect(launches(spread.getState())).toEqual(O.some(5))
   })
 })

@@ -1,0 +1,144 @@
+/**
+ * The store's line to Redis: its scripts (called by SHA, sent again when Redis answers NOSCRIPT),
+ * a deadline on every call (a `StorageError` when Redis does not answer in time, never a silent
+ * pass), and the estimate of Redis's clock that frames are computed for.
+ */
+import type { Cluster, Redis } from 'ioredis'
+import { createHash } from 'node:crypto'
+import { StorageError } from '../../store/errors.js'
+import type { Scripts } from './scripts.js'
+
+/** An ioredis client: one server (`Redis`) or a cluster (`Cluster`). */
+export type RedisClient = Redis | Cluster
+
+type ScriptName = keyof Scripts
+
+/** A script call: which script, its keys and its arguments. */
+interface Call {
+  readonly name: ScriptName
+  readonly keys: ReadonlyArray<string>
+  readonly args: ReadonlyArray<string | number>
+}
+
+/** A call waiting to be sent with the others of its turn of the event loop. */
+interface Queued extends Call {
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: unknown) => void
+}
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex')
+
+export class Connection {
+  private readonly shas: Readonly<Record<ScriptName, string>>
+  /** Redis's clock minus this machine's, as last measured (milliseconds). */
+  private offset = 0
+
+  constructor(
+    readonly client: RedisClient,
+    private readonly scripts: Scripts,
+    readonly timeoutMillis: number
+  ) {
+    this.shas = { record: sha1(scripts.record), decide: sha1(scripts.decide), read: sha1(scripts.read), settle: sha1(scripts.settle) }
+  }
+
+  /** Our estimate of Redis's clock now. */
+  redisNow(): number {
+    return Date.now() + this.offset
+  }
+
+  /** Learns Redis's clock from an instant `t` that Redis read between `sent` and now (local ms). */
+  learn(t: number, sent: number): void {
+    this.offset = Math.round(t - (sent + Date.now()) / 2)
+  }
+
+  /** `promise`, or a `StorageError` about `key` when it neither resolves nor rejects in time. */
+  within<A>(promise: Promise<A>, key: string | undefined, operation: string): Promise<A> {
+    return new Promise<A>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new StorageError(key, `Redis did not answer within ${this.timeoutMillis} ms`, operation)),
+        this.timeoutMillis
+      )
+      promise.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(error instanceof StorageError ? error : new StorageError(key, error, operation))
+        }
+      )
+    })
+  }
+
+  /**
+   * Runs a script (by SHA; its text again when Redis does not know it), within the deadline. The
+   * calls made while the event loop is busy are sent together when it next turns (one write, one
+   * read; each is still one script, decided alone); a cluster client gets them one by one.
+   */
+  run(name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string): Promise<unknown> {
+    if ('nodes' in this.client) return this.within(this.direct({ name, keys, args }), key, operation)
+    return this.within(
+      new Promise((resolve, reject) => {
+        if (this.queue.push({ name, keys, args, resolve, reject }) === 1) setImmediate(this.flush)
+      }),
+      key,
+      operation
+    )
+  }
+
+  private queue: Queued[] = []
+
+  private direct(call: Call): Promise<unknown> {
+    const { name, keys, args } = call
+    return this.client.evalsha(this.shas[name], keys.length, ...keys, ...args).catch((error: unknown) => {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return this.client.eval(this.scripts[name], keys.length, ...keys, ...args)
+      throw error
+    })
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.queue
+    this.queue = []
+    if (batch.length === 1) {
+      const only = batch[0]!
+      this.direct(only).then(only.resolve, only.reject)
+      return
+    }
+    const pipeline = (this.client as Redis).pipeline()
+    for (const { name, keys, args } of batch) pipeline.evalsha(this.shas[name], keys.length, ...keys, ...args)
+    pipeline.exec().then(
+      (results) =>
+        batch.forEach((call, i) => {
+          const [error, value] = results?.[i] ?? [new Error('no reply'), undefined]
+          if (error === null) call.resolve(value)
+          else if (error.message.startsWith('NOSCRIPT')) this.direct(call).then(call.resolve, call.reject)
+          else call.reject(error)
+        }),
+      (error: unknown) => batch.forEach((call) => call.reject(error))
+    )
+  }
+
+  /** Waits until the client is connected (a client made with `lazyConnect` is connected now). */
+  ready(): Promise<void> {
+    const client = this.client
+    if (client.status === 'ready') return Promise.resolve()
+    const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()))
+    if (client.status === 'wait') void client.connect().catch(() => {})
+    return this.within(ready, undefined, 'connect')
+  }
+
+  /** Loads every script and measures Redis's clock once. */
+  async prepare(): Promise<void> {
+    for (const name of Object.keys(this.shas) as ScriptName[]) {
+      await this.within(this.client.script('LOAD', this.scripts[name]) as Promise<unknown>, undefined, 'load its scripts')
+    }
+    const sent = Date.now()
+    const [seconds, micros] = (await this.within(this.time(), undefined, 'read the time')) as [string, string]
+    this.learn(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), sent)
+  }
+
+  private time(): Promise<unknown> {
+    return (this.client as Redis).time()
+  }
+}

@@ -1,0 +1,454 @@
+/**
+ * The Lua scripts of the Redis store. Each decision is one script call, so Redis runs it alone:
+ * every constraint passes and the record happens, or nothing is written.
+ *
+ * One hash per event (`{prefix:event}`): field `<unit letter>` holds the unit's head (the absolute
+ * index of its newest bucket), field `<unit letter><index>` the count of that bucket; buckets that
+ * leave the unit's range are deleted when the head moves past them. Reservations of an event are a
+ * sorted set beside it (`{prefix:event}:held`, member = reservation id, score = expiry instant).
+ *
+ * The scripts never compute calendar boundaries: the client sends the bucket indices (a "frame"),
+ * worked out for its estimate of the time, with the interval of instants in which they hold. With
+ * Redis's clock (`TIME`, the default), a script whose instant falls outside that interval writes
+ * nothing and answers `SKEW` with the instant, and the client tries again with it.
+ *
+ * Scripts are generated per layout (its unit letters and bucket counts are constants of the text).
+ */
+import type { Layout } from '../../Layout.js'
+import type { TimeUnit } from '../../TimeUnit.js'
+
+/** The hash field letter of each unit (`m29561234`: minute bucket 29,561,234). */
+export const unitLetter: Readonly<Record<TimeUnit, string>> = { seconds: 's', minutes: 'm', hours: 'h', days: 'd', weeks: 'w', months: 'M', years: 'y' }
+
+/** Status codes of script replies (the first element). */
+export const PASSED = 0
+export const REFUSED = 1
+export const SKEW = 2
+export const FUTURE = 3
+export const SETTLED = 4
+
+const common = (layout: Layout): string => `
+local LETTERS = {${layout.tracks.map((t) => `'${unitLetter[t.unit]}'`).join(', ')}}
+local LENGTHS = {${layout.tracks.map((t) => t.buckets).join(', ')}}
+local U = ${layout.tracks.length}
+local MAX = 9007199254740991
+
+-- The instant of the decision: the client's, or Redis's clock.
+local function instant(arg)
+  if arg ~= '' then return tonumber(arg) end
+  local tm = redis.call('TIME')
+  return tonumber(tm[1]) * 1000 + math.floor(tonumber(tm[2]) / 1000)
+end
+
+local function numbers(text)
+  local out = {}
+  for word in string.gmatch(text, '%S+') do out[#out + 1] = tonumber(word) end
+  return out
+end
+
+-- The heads of every unit of a hash (nil where the event has none).
+local function headsOf(key)
+  local raw = redis.call('HMGET', key, unpack(LETTERS))
+  local heads = {}
+  for u = 1, U do heads[u] = tonumber(raw[u]) end
+  return heads
+end
+
+-- Deletes the buckets of unit u with indices in [from, to]: by name when they are few, else the
+-- fields of the unit that the hash holds there (a key seen rarely holds few of them).
+local function trim(key, u, from, to)
+  if to < from then return end
+  local fields = {}
+  if to - from < 16 then
+    for i = from, to do fields[#fields + 1] = LETTERS[u] .. i end
+  else
+    local letter = LETTERS[u]
+    for _, name in ipairs(redis.call('HKEYS', key)) do
+      if string.sub(name, 1, 1) == letter then
+        local i = tonumber(string.sub(name, 2))
+        if i ~= nil and i <= to then fields[#fields + 1] = name end
+      end
+    end
+    if #fields == 0 then return end
+  end
+  redis.call('HDEL', key, unpack(fields))
+end
+
+-- Moves unit u's head to at least h (deleting the buckets that leave its range); returns the head.
+local function advance(key, heads, u, h, moved)
+  local head = heads[u]
+  if head == nil or h > head then
+    if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, h - LENGTHS[u])) end
+    heads[u] = h
+    moved[#moved + 1] = LETTERS[u]
+    moved[#moved + 1] = h
+  end
+  return heads[u]
+end
+
+-- Adds n to bucket i of unit u, unless the bucket is older than the unit's range.
+local function add(key, heads, u, i, n)
+  if n == 0 or i <= heads[u] - LENGTHS[u] then return end
+  local field = LETTERS[u] .. i
+  if redis.call('HINCRBY', key, field, n) > MAX then redis.call('HSET', key, field, MAX) end
+end
+
+-- Keeps a key until at least \`at\` (epoch ms of the decision's clock, t being its instant): only
+-- ever extends its life. On Redis's clock the instant is absolute; on the client's, Redis is told
+-- the time left (PEXPIRE ... GT), so that the two clocks never mix.
+local function keep(key, at, t, clientTime)
+  if clientTime == '' then
+    local e = redis.call('PEXPIRETIME', key)
+    if e == -1 then redis.call('PEXPIREAT', key, at) elseif e < at then redis.call('PEXPIREAT', key, at, 'GT') end
+  elseif redis.call('PEXPIRE', key, at - t, 'GT') == 0 and redis.call('PTTL', key) == -1 then
+    redis.call('PEXPIRE', key, at - t)
+  end
+end
+
+-- Records n at bucket index[u] of every unit u.
+local function record(key, heads, index, n, expireAt, t, clientTime)
+  local moved = {}
+  for u = 1, U do advance(key, heads, u, index[u], moved) end
+  if #moved > 0 then redis.call('HSET', key, unpack(moved)) end
+  for u = 1, U do add(key, heads, u, index[u], n) end
+  keep(key, expireAt, t, clientTime)
+end
+
+-- A frame: "lo hi expireAt i1 .. iU"; with Redis's clock, t must fall in [lo, hi).
+local function frameOf(text, clientTime, t)
+  local f = numbers(text)
+  if clientTime == '' and (t < f[1] or t >= f[2]) then return nil end
+  local index = {}
+  for u = 1, U do index[u] = f[3 + u] end
+  return f[3], index
+end
+`
+
+/**
+ * Records into one event. KEYS[1]: the hash. ARGV: [1] instant ('' = Redis TIME), [2] frame
+ * "lo hi expireAt" of the write (with Redis's clock t must fall in [lo, hi)), [3] an instant that
+ * must not be later than t ('' = none), [4] '1' to replace the event (import), [5 .. 4 + U] per
+ * unit "head i n i n ..." (the head to move to, then counts by bucket index; '' for none).
+ * Replies {PASSED, t}, {SKEW, t} or {FUTURE, t}.
+ */
+const recordScript = (layout: Layout): string => `${common(layout)}
+local key = KEYS[1]
+local t = instant(ARGV[1])
+local f = numbers(ARGV[2])
+if ARGV[1] == '' and (t < f[1] or t >= f[2]) then return {${SKEW}, t} end
+if ARGV[3] ~= '' and tonumber(ARGV[3]) > t then return {${FUTURE}, t} end
+if ARGV[4] == '1' then redis.call('DEL', key) end
+local heads = headsOf(key)
+local moved = {}
+local counts = {}
+local any = false
+for u = 1, U do
+  local spec = numbers(ARGV[4 + u])
+  if #spec > 0 then
+    any = true
+    advance(key, heads, u, spec[1], moved)
+    counts[u] = spec
+  end
+end
+if #moved > 0 then redis.call('HSET', key, unpack(moved)) end
+for u = 1, U do
+  local spec = counts[u]
+  if spec ~= nil then
+    for j = 2, #spec - 1, 2 do add(key, heads, u, spec[j], spec[j + 1]) end
+  end
+end
+if not any then redis.call('HSETNX', key, '_', 0) end
+keep(key, f[3], t, ARGV[1])
+return {${PASSED}, t}
+`
+
+/**
+ * Decides a limit. KEYS: the hashes of the events the limit reads (the checked event first), then
+ * their reservation sets, in the same order. ARGV: [1] mode ('c' check, 'r' check and record, 'h'
+ * hold a reservation), [2] instant ('' = Redis TIME), [3] the frame, space-separated: lo, hi (with
+ * Redis's clock the instant must fall in [lo, hi)), the expiry of a write, the current bucket index
+ * of each unit, the unit letters (the head fields), the field names of the current buckets (the
+ * client makes this text once per frame), [4] the reservation id, [5] its lifetime (ms), [6] '1'
+ * when every constraint counts the current bucket of the checked event (the common shape, decided
+ * by a short path), [7] the constraints, space-separated (the client makes this text once per
+ * limit), each a kind and its values: 'M' e u w limit (at most), 'L' e u w limit (at least),
+ * 'C' e k1 .. kU (cooldown), 'W' e k1 .. kU (within), 'S' 0|1 (a schedule the client decided for
+ * the whole interval); e is the event's place in KEYS, u the unit's place in the layout, w the
+ * window's buckets, k the first bucket of each unit that starts after the instant minus the duration.
+ * Replies {PASSED, t}, {SKEW, t}, or {REFUSED, t, constraint number (1-based), then per event its
+ * HGETALL and its pending reservations}: what the client needs to say why and until when.
+ */
+const decideScript = (layout: Layout): string => `${common(layout)}
+local n = #KEYS / 2
+local mode, clientTime = ARGV[1], ARGV[2]
+local t = instant(clientTime)
+local f = {}
+for word in string.gmatch(ARGV[3], '%S+') do f[#f + 1] = word end
+if clientTime == '' and (t < tonumber(f[1]) or t >= tonumber(f[2])) then return {${SKEW}, t} end
+local expireAt = tonumber(f[3])
+local current, names = {}, {}
+for u = 1, U do
+  current[u] = tonumber(f[3 + u])
+  names[u] = f[3 + 2 * U + u]
+end
+local c = {}
+for word in string.gmatch(ARGV[7], '%S+') do c[#c + 1] = word end
+
+local function pending(e)
+  local held = KEYS[n + e]
+  local p = redis.call('ZCARD', held)
+  if p > 0 then
+    redis.call('ZREMRANGEBYSCORE', held, '-inf', t)
+    p = redis.call('ZCARD', held)
+  end
+  return p
+end
+local function refused(number)
+  local out = {${REFUSED}, t, number}
+  for e = 1, n do
+    out[#out + 1] = redis.call('HGETALL', KEYS[e])
+    out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. t, '+inf')
+  end
+  return out
+end
+-- Records one in the current bucket of every unit of the checked event (heads h, counts there v):
+-- new counts and moved heads in one HSET, the expiry set on a new hash and extended (GT) when a
+-- head moved.
+local function recordNow(h, v)
+  local key = KEYS[1]
+  local fresh, moved = true, false
+  local sets = {}
+  for u = 1, U do
+    local c, head = current[u], h[u]
+    if head ~= nil then fresh = false end
+    if head == nil or c > head then
+      if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, c - LENGTHS[u])) end
+      sets[#sets + 1] = LETTERS[u]
+      sets[#sets + 1] = c
+      head = c
+      moved = true
+    end
+    if c > head - LENGTHS[u] then
+      sets[#sets + 1] = names[u]
+      sets[#sets + 1] = math.min(v[u] + 1, MAX)
+    end
+  end
+  redis.call('HSET', key, unpack(sets))
+  if fresh or moved then
+    local gt = fresh and 'NX' or 'GT'
+    if clientTime == '' then redis.call('PEXPIREAT', key, expireAt, gt) else redis.call('PEXPIRE', key, expireAt - t, gt) end
+  end
+end
+local function hold()
+  local until_ = t + tonumber(ARGV[5])
+  redis.call('ZADD', KEYS[n + 1], until_, ARGV[4])
+  keep(KEYS[n + 1], until_, t, clientTime)
+end
+
+-- The short path: heads and current buckets of the checked event in one HMGET.
+if ARGV[6] == '1' then
+  local raw = redis.call('HMGET', KEYS[1], unpack(f, 4 + U, 3 + 3 * U))
+  local h, v = {}, {}
+  local behind = false
+  for u = 1, U do
+    h[u] = tonumber(raw[u])
+    v[u] = tonumber(raw[U + u]) or 0
+    if h[u] ~= nil and h[u] > current[u] then behind = true end
+  end
+  if not behind then
+    local held = nil
+    local number = 0
+    for at = 1, #c, 5 do
+      number = number + 1
+      local u, limit = tonumber(c[at + 2]), tonumber(c[at + 4])
+      local pass
+      if c[at] == 'M' then
+        if held == nil then held = pending(1) end
+        pass = v[u] + held < limit
+      else
+        pass = v[u] >= limit
+      end
+      if not pass then return refused(number) end
+    end
+    if mode == 'r' then recordNow(h, v) elseif mode == 'h' then hold() end
+    return {${PASSED}, t}
+  end
+end
+
+local items = {}
+local at = 1
+while at <= #c do
+  local kind = c[at]
+  local width = (kind == 'M' or kind == 'L') and 4 or (kind == 'S' and 1 or 1 + U)
+  local a = {}
+  for j = 1, width do a[j] = tonumber(c[at + j]) end
+  items[#items + 1] = {kind, a}
+  at = at + 1 + width
+end
+
+-- What each event needs, read in one HMGET: its heads, then the buckets of its windows as they
+-- are when the current bucket is the newest (the usual case), and the current buckets when the
+-- checked event is recorded.
+local wanted = {}
+local function want(e, name)
+  local w = wanted[e]
+  if w == nil then
+    w = {names = {unpack(LETTERS)}, seen = {}}
+    wanted[e] = w
+  end
+  if name ~= nil and not w.seen[name] then
+    w.seen[name] = true
+    w.names[#w.names + 1] = name
+  end
+end
+for _, item in ipairs(items) do
+  local kind, a = item[1], item[2]
+  if kind == 'M' or kind == 'L' then
+    local u = a[2]
+    want(a[1], names[u])
+    for i = current[u] - a[3] + 1, current[u] - 1 do want(a[1], LETTERS[u] .. i) end
+  elseif kind == 'C' or kind == 'W' then
+    want(a[1], nil)
+  end
+end
+if ARGV[1] == 'r' then for u = 1, U do want(1, names[u]) end end
+local heads, values = {}, {}
+for e, w in pairs(wanted) do
+  local raw = redis.call('HMGET', KEYS[e], unpack(w.names))
+  local h, v = {}, {}
+  for u = 1, U do h[u] = tonumber(raw[u]) end
+  for j = U + 1, #w.names do v[w.names[j]] = tonumber(raw[j]) or 0 end
+  heads[e] = h
+  values[e] = v
+end
+
+local pendings = {}
+local function pendingOf(e)
+  local p = pendings[e]
+  if p == nil then
+    p = pending(e)
+    pendings[e] = p
+  end
+  return p
+end
+-- The count of the w newest buckets of unit u (bucket 0 is the current one, never before the head).
+local function count(e, u, w)
+  local head = heads[e][u]
+  if head == nil then return 0 end
+  local sum = 0
+  if head <= current[u] then
+    local v = values[e]
+    sum = v[names[u]]
+    for i = current[u] - w + 1, current[u] - 1 do sum = sum + v[LETTERS[u] .. i] end
+    return sum
+  end
+  -- The head is ahead of the frame (a clock that went back): count from the head, as the core does.
+  local fields = {}
+  for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head do fields[#fields + 1] = LETTERS[u] .. i end
+  for _, value in ipairs(redis.call('HMGET', KEYS[e], unpack(fields))) do
+    if value then sum = sum + tonumber(value) end
+  end
+  return sum
+end
+-- Whether the newest occurrence (in the finest unit holding one) is in a bucket at or after k[u]:
+-- nil when the event was never seen.
+local function seenSince(e, k)
+  local h = heads[e]
+  for u = 1, U do
+    local head = h[u]
+    if head ~= nil then
+      local low = math.max(current[u], head) - LENGTHS[u] + 1
+      if head >= low then
+        local fields = {}
+        for i = head, low, -1 do fields[#fields + 1] = LETTERS[u] .. i end
+        local found = redis.call('HMGET', KEYS[e], unpack(fields))
+        for j = 1, #found do
+          local v = found[j]
+          if v and tonumber(v) > 0 then return (head - j + 1) >= k[u] end
+        end
+      end
+    end
+  end
+  return nil
+end
+
+local failed = 0
+for number, item in ipairs(items) do
+  local kind, a = item[1], item[2]
+  local pass
+  if kind == 'M' then
+    pass = count(a[1], a[2], a[3]) + pendingOf(a[1]) < a[4]
+  elseif kind == 'L' then
+    pass = count(a[1], a[2], a[3]) >= a[4]
+  elseif kind == 'C' or kind == 'W' then
+    local k = {}
+    for u = 1, U do k[u] = a[1 + u] end
+    local recent = seenSince(a[1], k)
+    if kind == 'C' then pass = not recent else pass = recent == true end
+  else
+    pass = a[1] == 1
+  end
+  if not pass then failed = number; break end
+end
+if failed > 0 then return refused(failed) end
+if mode == 'r' then
+  local v = {}
+  for u = 1, U do v[u] = values[1][names[u]] end
+  recordNow(heads[1], v)
+elseif mode == 'h' then
+  hold()
+end
+return {${PASSED}, t}
+`
+
+/**
+ * Reads events. KEYS: hashes, then their reservation sets. ARGV[1]: instant ('' = Redis TIME).
+ * Replies {t, then per event its HGETALL and its pending reservations}.
+ */
+const readScript = (layout: Layout): string => `${common(layout)}
+local n = #KEYS / 2
+local t = instant(ARGV[1])
+local out = {t}
+for e = 1, n do
+  out[#out + 1] = redis.call('HGETALL', KEYS[e])
+  out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. t, '+inf')
+end
+return out
+`
+
+/**
+ * Settles a reservation. KEYS: [1] the hash, [2] its reservation set. ARGV: [1] instant
+ * ('' = Redis TIME), [2] frame, [3] 'commit' or 'cancel', [4] the reservation id.
+ * commit: records one event now if the reservation was still held and unexpired, else replies
+ * {SETTLED, t}; cancel: releases it and records 0 now (the event exists afterwards).
+ */
+const settleScript = (layout: Layout): string => `${common(layout)}
+local t = instant(ARGV[1])
+local expireAt, current = frameOf(ARGV[2], ARGV[1], t)
+if expireAt == nil then return {${SKEW}, t} end
+local score = redis.call('ZSCORE', KEYS[2], ARGV[4])
+redis.call('ZREM', KEYS[2], ARGV[4])
+if ARGV[3] == 'commit' then
+  if not score or tonumber(score) <= t then return {${SETTLED}, t} end
+  record(KEYS[1], headsOf(KEYS[1]), current, 1, expireAt, t, ARGV[1])
+else
+  record(KEYS[1], headsOf(KEYS[1]), current, 0, expireAt, t, ARGV[1])
+end
+return {${PASSED}, t}
+`
+
+/** The scripts of one layout, by name. */
+export interface Scripts {
+  readonly record: string
+  readonly decide: string
+  readonly read: string
+  readonly settle: string
+}
+
+/** The Lua text of every script for `layout`. */
+export const scriptsFor = (layout: Layout): Scripts => ({
+  record: recordScript(layout),
+  decide: decideScript(layout),
+  read: readScript(layout),
+  settle: settleScript(layout)
+})

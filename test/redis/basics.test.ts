@@ -1,0 +1,55 @@
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { describe, expect, it, vi } from 'vitest'
+import { TestClock } from 'tiny-counter'
+import { connect } from './connect.ts'
+
+describe('RedisStore basics', () => {
+  it('records and queries', async () => {
+    const clock = TestClock.at(Date.UTC(2026, 0, 10, 12))
+    const store = await connect({ clock })
+    expect(await store.recordCount('a', 3)).toEqual(E.right(undefined))
+    expect(await store.query('a').lastDays(1).sum()).toEqual(E.right(O.some(3)))
+    clock.advance({ days: 1 })
+    await store.record('a')
+    expect(await store.query('a').lastDays(2).buckets()).toEqual(E.right(O.some([[0, 1], [1, 3]])))
+  })
+  it('limits', async () => {
+    const clock = TestClock.at(Date.UTC(2026, 0, 5, 10, 0, 45))
+    const store = await connect({ clock })
+    const api = store.limit().atMost('x', 2, 'minutes').atMost('x', 100, 'hours')
+    expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
+    expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
+    const refused = await api.checkAndRecord('x')
+    expect(E.isLeft(refused) && refused.left._tag === 'LimitExceeded' && refused.left.retryAfter).toEqual(O.some(15_000))
+  })
+  it("decides on Redis's clock when this machine's clock is minutes off (the skew policy)", async () => {
+    const store = await connect()
+    const now = Date.now
+    // From here on this machine's clock runs 7 minutes fast: the first call's frame is wrong, the
+    // script writes nothing and answers with its time, and the call is sent again with the right one.
+    const skewed = vi.spyOn(Date, 'now').mockImplementation(() => now() + 7 * 60_000)
+    try {
+      const api = store.limit().atMost('x', 2, 'minutes')
+      expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
+      expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
+      const refused = await api.checkAndRecord('x')
+      expect(E.isLeft(refused) && refused.left._tag).toBe('LimitExceeded')
+      // Every call landed in Redis's current minute, and the refusal waits until it ends.
+      expect(await store.query('x').lastMinutes(1).sum()).toEqual(E.right(O.some(2)))
+      const wait = E.isLeft(refused) && refused.left._tag === 'LimitExceeded' ? O.getOrElse(() => -1)(refused.left.retryAfter) : -1
+      expect(wait).toBeGreaterThan(0)
+      expect(wait).toBeLessThanOrEqual(60_000)
+    } finally {
+      skewed.mockRestore()
+    }
+  })
+  it('limits on Redis time', async () => {
+    const store = await connect()
+    const api = store.limit().atMost('x', 2, 'hours').cooldown('y', { minutes: 1 })
+    expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
+    expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
+    expect(E.isLeft(await api.checkAndRecord('x'))).toBe(true)
+    expect(await store.query('x').lastHours(1).sum()).toEqual(E.right(O.some(2)))
+  })
+})

@@ -1,0 +1,27 @@
+/** Connecting the tests to their Redis server: a fresh prefix per store, clients closed after. */
+import { Redis } from 'ioredis'
+import type { RedisOptions } from 'ioredis'
+import { afterAll } from 'vitest'
+import type { RedisStoreOptions } from 'tiny-counter/redis'
+import { RedisStore } from 'tiny-counter/redis'
+import { redisPort } from './redisServer.ts'
+
+const clients: Redis[] = []
+afterAll(() => {
+  for (const client of clients.splice(0)) client.disconnect()
+})
+
+/** A client of the tests' server (disconnected after the file's tests). */
+export const client = (options: RedisOptions = {}, port: number = redisPort()): Redis => {
+  const made = new Redis({ port, host: '127.0.0.1', ...options })
+  made.on('error', () => {})
+  clients.push(made)
+  return made
+}
+
+/** A prefix no other test uses. */
+export const freshPrefix = (): string => `test:${crypto.randomUUID()}`
+
+/** A store on the tests' server under a fresh prefix (UTC unless told otherwise). */
+export const connect = (options: Partial<RedisStoreOptions> = {}): Promise<RedisStore> =>
+  RedisStore.connect({ client: options.client ?? client(), prefix: freshPrefix(), timeZone: 'UTC', ...options })

@@ -1,0 +1,176 @@
+// The Redis store answers as the in-memory store does: the same random operations (records now, in
+// the past and a duration ago, clock moves across a daylight-saving change, limits of every kind
+// with check, checkAndRecord, usage and reservations, imports and merges) run on an EventStore and
+// on a RedisStore on one TestClock, and every answer (queries of every kind, refusals with their
+// retry-after, usage, exports) must be the same.
+import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
+import { describe, expect, it } from 'vitest'
+import { Counter, EventStore, Limit, Schedule, TestClock } from 'tiny-counter'
+import type { LimitBuilder, Reservation } from 'tiny-counter'
+import type { RedisLimit, RedisReservation, RedisStore } from 'tiny-counter/redis'
+import { connect } from './connect.ts'
+
+const ZONE = 'America/New_York'
+const START = Date.UTC(2026, 2, 7, 12) // the day before clocks spring forward in New York
+const EVENTS = ['api', 'login', 'a:b}c'] as const
+const event = fc.constantFrom(...EVENTS)
+
+type Limits = <L extends LimitBuilder | RedisLimit>(limit: L) => L
+/** Limits of every kind, built the same way on both stores. */
+const LIMITS: ReadonlyArray<readonly [string, Limits]> = [
+  ['two windows', (l) => l.atMost('api', 3, 'minutes').atMost('api', 5, 'hours') as never],
+  ['days and a duration', (l) => l.atMost('api', 6, [2, 'days']).atMost('api', 4, { minutes: 90 }) as never],
+  ['cooldown', (l) => l.cooldown('api', { minutes: 5 }) as never],
+  ['within and at least', (l) => l.within('login', { hours: 2 }).atLeast('login', 1, 'days') as never],
+  ['weekday hours', (l) => l.during(Schedule.hoursLocalTz(9, 17)).outsideOf(Schedule.weekendsLocalTz()).atMost('api', 10, 'hours') as never],
+  ['untracked', (l) => l.atMost('api', 1, 'weeks') as never]
+]
+/** Key-free policies, applied with `store.limit(policy)` to whichever event is checked. */
+const POLICIES: ReadonlyArray<Limit.Policy> = [
+  Limit.policy().atMost(3, 'minutes').atMost(5, 'hours'),
+  Limit.policy().cooldown({ minutes: 5 }).atMost(4, [2, 'days'])
+]
+
+type Op =
+  | { readonly _tag: 'record'; readonly event: string; readonly n: number }
+  | { readonly _tag: 'recordAgo'; readonly event: string; readonly n: number; readonly ago: number }
+  | { readonly _tag: 'recordAt'; readonly event: string; readonly back: number }
+  | { readonly _tag: 'advance'; readonly ms: number }
+  | { readonly _tag: 'limit'; readonly limit: number; readonly how: 'check' | 'checkAndRecord' | 'usage' | 'reserve'; readonly event: string; readonly times: number }
+  | { readonly _tag: 'settle'; readonly commit: boolean }
+  | { readonly _tag: 'merge'; readonly event: string; readonly n: number; readonly replace: boolean }
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ _tag: fc.constant('record' as const), event, n: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ _tag: fc.constant('recordAgo' as const), event, n: fc.integer({ min: 1, max: 3 }), ago: fc.integer({ min: 0, max: 40 * 86_400_000 }) }),
+  fc.record({ _tag: fc.constant('recordAt' as const), event, back: fc.integer({ min: -60_000, max: 3 * 86_400_000 }) }),
+  fc.record({ _tag: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 1, max: 10 }).map((k) => k * 60_000), fc.integer({ min: 1, max: 90_000 }), fc.integer({ min: 1, max: 3 * 3_600_000 }), fc.integer({ min: 1, max: 4 * 86_400_000 })) }),
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      _tag: fc.constant('limit' as const),
+      limit: fc.integer({ min: 0, max: LIMITS.length + POLICIES.length - 1 }),
+      how: fc.constantFrom('check' as const, 'checkAndRecord' as const, 'checkAndRecord' as const, 'usage' as const, 'reserve' as const),
+      event: fc.constantFrom('api', 'api', 'api', ...EVENTS),
+      // Several calls in a row reach the limits (and their boundaries) often.
+      times: fc.integer({ min: 1, max: 4 })
+    })
+  },
+  fc.record({ _tag: fc.constant('settle' as const), commit: fc.boolean() }),
+  fc.record({ _tag: fc.constant('merge' as const), event, n: fc.integer({ min: 0, max: 4 }), replace: fc.boolean() })
+)
+
+/** An answer as a plain value (errors by tag and retry-after), comparable across the stores. */
+const plain = (answer: E.Either<{ readonly _tag: string; readonly retryAfter?: unknown }, unknown>): unknown =>
+  E.isLeft(answer) ? { refused: answer.left._tag, retryAfter: answer.left.retryAfter } : { value: answer.right === undefined ? null : answer.right }
+
+/** Every query answer of one store, as plain values. */
+const answersOfMemory = (store: EventStore): unknown[] => {
+  const out: unknown[] = []
+  for (const e of EVENTS) {
+    const q = store.query(e)
+    out.push(q.lastMinutes(60).sum(), q.lastHours(5).average(), q.lastDays(32).countNonzero(), q.lastDays(7).buckets(), q.days(1, 3).averageNonzero(), q.ever().sum(), q.lastMonths(12).sum())
+    out.push(q.lastSeen(), q.firstSeen(), q.firstSeenIn('days'))
+  }
+  out.push(store.queryMany([...EVENTS]).lastHours(24).sum(), store.queryRatio('login', 'api').lastDays(7), store.queryDelta('api', 'login').ever().sum())
+  return out
+}
+const answersOfRedis = async (store: RedisStore): Promise<unknown[]> => {
+  const out: unknown[] = []
+  const right = async <A>(p: Promise<E.Either<unknown, A>>): Promise<A> => {
+    const r = await p
+    if (E.isLeft(r)) throw r.left
+    return r.right
+  }
+  for (const e of EVENTS) {
+    const q = store.query(e)
+    out.push(
+      await right(q.lastMinutes(60).sum()),
+      await right(q.lastHours(5).average()),
+      await right(q.lastDays(32).countNonzero()),
+      await right(q.lastDays(7).buckets()),
+      await right(q.days(1, 3).averageNonzero()),
+      await right(q.ever().sum()),
+      await right(q.lastMonths(12).sum())
+    )
+    out.push(await right(q.lastSeen()), await right(q.firstSeen()), await right(q.firstSeenIn('days')))
+  }
+  out.push(
+    await right(store.queryMany([...EVENTS]).lastHours(24).sum()),
+    await right(store.queryRatio('login', 'api').lastDays(7)),
+    await right(store.queryDelta('api', 'login').ever().sum())
+  )
+  return out
+}
+
+describe('RedisStore answers as EventStore does', () => {
+  it('for random operations on one clock, across a daylight-saving change', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
+        const clock = TestClock.at(START)
+        const memory = EventStore.builder().timeZone(ZONE).withClock(clock).build()
+        const redis = await connect({ clock, timeZone: ZONE })
+        const held: Array<readonly [Reservation, RedisReservation]> = []
+        for (const o of ops) {
+          switch (o._tag) {
+            case 'record':
+              expect(plain(await redis.recordCount(o.event, o.n))).toEqual(plain(memory.recordCount(o.event, o.n)))
+              break
+            case 'recordAgo':
+              expect(plain(await redis.recordCountAgo(o.event, o.n, o.ago))).toEqual(plain(memory.recordCountAgo(o.event, o.n, o.ago)))
+              break
+            case 'recordAt':
+              expect(plain(await redis.recordAt(o.event, clock.now() - o.back))).toEqual(plain(memory.recordAt(o.event, clock.now() - o.back)))
+              break
+            case 'advance':
+              clock.advance(o.ms)
+              break
+            case 'limit': {
+              const policy = POLICIES[o.limit - LIMITS.length]
+              const make = LIMITS[o.limit]?.[1]
+              const onMemory = make === undefined ? memory.limit(policy) : make(memory.limit())
+              const onRedis = make === undefined ? redis.limit(policy) : make(redis.limit())
+              for (let i = 1; i < o.times; i++) expect(plain(await onRedis[o.how === 'reserve' ? 'check' : o.how](o.event))).toEqual(plain(onMemory[o.how === 'reserve' ? 'check' : o.how](o.event)))
+              if (o.how === 'reserve') {
+                const m = onMemory.reserve(o.event, { expiresAfter: { minutes: 2 } })
+                const r = await onRedis.reserve(o.event, { expiresAfter: { minutes: 2 } })
+                expect(E.isRight(r)).toBe(E.isRight(m))
+                if (E.isRight(m) && E.isRight(r)) held.push([m.right, r.right])
+                else expect(plain(r)).toEqual(plain(m))
+              } else expect(plain(await onRedis[o.how](o.event))).toEqual(plain(onMemory[o.how](o.event)))
+              break
+            }
+            case 'settle': {
+              const next = held.shift()
+              if (next === undefined) break
+              const [m, r] = next
+              if (o.commit) expect(plain(await r.commit())).toEqual(plain(m.commit()))
+              else {
+                m.cancel()
+                expect(await r.cancel()).toEqual(E.right(undefined))
+              }
+              break
+            }
+            case 'merge': {
+              const incoming = { [o.event]: E.getOrElseW(() => Counter.empty(memory.layout))(Counter.singleton(memory.layout, clock.now() - 3_600_000, o.n)) }
+              if (o.replace) expect(plain(await redis.importAll(incoming))).toEqual(plain(memory.importAll(incoming)))
+              else expect(plain(await redis.mergeAll(incoming))).toEqual(plain(memory.mergeAll(incoming)))
+              break
+            }
+          }
+        }
+        expect(await answersOfRedis(redis)).toEqual(answersOfMemory(memory))
+        const exported = await redis.exportAll()
+        expect(E.isRight(exported)).toBe(true)
+        if (E.isRight(exported)) {
+          const again = EventStore.builder().timeZone(ZONE).withClock(clock).build()
+          again.importAll(exported.right)
+          expect(answersOfMemory(again)).toEqual(answersOfMemory(memory))
+          expect(Object.keys(exported.right).sort()).toEqual([...memory.events()].sort())
+        }
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
