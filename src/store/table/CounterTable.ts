@@ -278,10 +278,18 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    */
   checkAndRecord(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(key)
-    // `check` finds this entry again through the memory of the last name: no second look-up.
-    if (entry === undefined || entry.owned === undefined || !this.check(plan, counted, key, at, pendingOf)) return false
-    recordInPlace(entry.owned, at, 1)
-    changed(entry)
+    const owned = entry === undefined ? undefined : entry.owned
+    if (owned === undefined) return false
+    // `check`, with the rules that count the key (the usual kind) read from its entry at hand.
+    const numbers = plan.numbers
+    for (let n = 0; n < numbers.length; n += 4) {
+      const event = countedBy(counted, n >> 2, key)
+      const atLeast = numbers[n] === 1
+      const count = event === key ? windowCount(owned, this.compiled, numbers[n + 1]!, at, numbers[n + 2]!) : this.countAt(event, numbers[n + 1]!, at, numbers[n + 2]!)
+      if (!admits(atLeast, numbers[n + 3]!, count, atLeast ? 0 : pendingOf(event))) return false
+    }
+    recordInPlace(owned, at, 1)
+    changed(entry!)
     return true
   }
 }

@@ -149,10 +149,13 @@ const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
 export const windowCount = (self: Owned, compiled: Compiled, position: number, at: number, buckets: number): number => {
   const index = compiled.grids[position]!.indexOf(at)
   const head = self.heads[position]!
+  const shift = index > head ? index - head : 0
+  // A run that ends at the newest bucket (a limit's "this minute", the usual window) reads neither
+  // the ring nor its array: each is memory of its own, and a server's keys rarely stay in the cache.
+  if (buckets <= shift + 1) return buckets > shift ? self.newest[position]! : 0
   const ring = self.rings[position]!
   const m = ring.length
-  const shift = index > head ? index - head : 0
   // The slot of the first older bucket (a division) only when the run reaches the older buckets.
-  const first = m === 0 || buckets - shift <= 1 ? 0 : slotOf(head - 1, m)
+  const first = m === 0 ? 0 : slotOf(head - 1, m)
   return runSum(self.newest[position]!, ring, first, m, shift, 0, buckets)
 }
