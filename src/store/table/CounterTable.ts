@@ -50,18 +50,12 @@ export const WAS_OPEN: unique symbol = Symbol('was open')
  */
 interface Entry {
   /**
-   * The private copy, recorded into in place, is held in the entry's own first three fields (the
-   * fields of an `Owned`: see `ownedBy`), not in an object of its own: a record or a limit's check
-   * reads one object less after the map. `newestBuckets` is `undefined` when the entry is sealed.
-   */
-  newestBuckets: number[] | undefined
-  rings: number[][]
-  layout: Layout
-  /**
-   * The counter; for an open entry, the plain counter made from the private copy when last asked
-   * for (`undefined` until then, and again after each record). Never changed once set.
+   * The counter; for an open entry, the plain counter made from `owned` when last asked for
+   * (`undefined` until then, and again after each record). Never changed once set.
    */
   counter: Counter | undefined
+  /** The private copy, recorded into in place; `undefined` when the entry is sealed. */
+  owned: Owned | undefined
   unit: string
   first: number
   end: number
@@ -127,7 +121,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   *[Symbol.iterator](): IterableIterator<readonly [string, Counter]> {
     // A plain counter made from a private copy here is not kept: an iteration (an estimate of the
     // memory used, say) would otherwise double what every recorded event holds.
-    for (const [name, entry] of this.entries) yield [name, entry.counter ?? toCounter(ownedBy(entry)!)]
+    for (const [name, entry] of this.entries) yield [name, entry.counter ?? toCounter(entry.owned!)]
   }
 
   /** The counter of `name` to hand out of the store: plain, deeply frozen, never changed afterwards. */
@@ -177,8 +171,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   private countAt(name: string, position: number, at: number, buckets: number): number {
     const entry = this.find(name)
     if (entry === undefined) return 0
-    const owned = ownedBy(entry)
-    if (owned !== undefined) return windowCount(owned, this.compiled, position, at, buckets)
+    if (entry.owned !== undefined) return windowCount(entry.owned, this.compiled, position, at, buckets)
     return countIn(entry.counter!, this.compiled, position, at, buckets)
   }
 
@@ -193,10 +186,9 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    */
   record(name: string, at: number, n: number): Counter | undefined | typeof WAS_OPEN {
     let entry = this.find(name)
-    const held = entry === undefined ? undefined : ownedBy(entry)
-    if (held !== undefined) {
-      recordInPlace(held, at, n)
-      changed(entry!)
+    if (entry !== undefined && entry.owned !== undefined) {
+      recordInPlace(entry.owned, at, n)
+      changed(entry)
       return WAS_OPEN
     }
     const before = entry === undefined ? undefined : counterOf(entry)
@@ -207,7 +199,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
       recordInPlace(owned, at, n)
     }
     if (entry === undefined) entry = this.add(name, undefined)
-    hold(entry, owned)
+    entry.owned = owned
     changed(entry)
     this.open.add(name)
     return before
@@ -222,14 +214,14 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     }
     entry.counter = counter
     entry.unit = ''
-    if (entry.newestBuckets !== undefined) {
-      release(entry)
+    if (entry.owned !== undefined) {
+      entry.owned = undefined
       this.open.delete(name)
     }
   }
 
   private add(name: string, counter: Counter | undefined): Entry {
-    const entry: Entry = { newestBuckets: undefined, rings: NO_RINGS, layout: this.layout, counter, unit: '', first: 0, end: 0, since: Infinity, until: -Infinity, sum: -1 }
+    const entry: Entry = { counter, owned: undefined, unit: '', first: 0, end: 0, since: Infinity, until: -Infinity, sum: -1 }
     this.entries.set(name, entry)
     return entry
   }
@@ -246,7 +238,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
       const entry = this.entries.get(name)
       if (entry !== undefined) {
         entry.counter = counterOf(entry)
-        release(entry)
+        entry.owned = undefined
       }
     }
     this.open.clear()
@@ -286,43 +278,16 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    */
   checkAndRecord(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(key)
-    const owned = entry === undefined ? undefined : ownedBy(entry)
-    if (owned === undefined) return false
-    // `check`, with the rules that count the key (the usual kind) read from its entry at hand.
-    const numbers = plan.numbers
-    for (let n = 0; n < numbers.length; n += 4) {
-      const event = countedBy(counted, n >> 2, key)
-      const atLeast = numbers[n] === 1
-      const count = event === key ? windowCount(owned, this.compiled, numbers[n + 1]!, at, numbers[n + 2]!) : this.countAt(event, numbers[n + 1]!, at, numbers[n + 2]!)
-      if (!admits(atLeast, numbers[n + 3]!, count, atLeast ? 0 : pendingOf(event))) return false
-    }
-    recordInPlace(owned, at, 1)
-    changed(entry!)
+    // `check` finds this entry again through the memory of the last name: no second look-up.
+    if (entry === undefined || entry.owned === undefined || !this.check(plan, counted, key, at, pendingOf)) return false
+    recordInPlace(entry.owned, at, 1)
+    changed(entry)
     return true
   }
 }
 
 /** The plain counter of an entry, made from its private copy (and kept) when it has none. */
-const counterOf = (entry: Entry): Counter => (entry.counter ??= toCounter(ownedBy(entry)!))
-
-/** The private copy an open entry holds in its own fields (see `Entry`); `undefined` when it is sealed. */
-const ownedBy = (entry: Entry): Owned | undefined => (entry.newestBuckets === undefined ? undefined : (entry as Owned))
-
-/** The rings of a sealed entry (it has none). */
-const NO_RINGS: number[][] = []
-
-/** Takes a private copy into the entry's fields: the entry is open. */
-const hold = (entry: Entry, owned: Owned): void => {
-  entry.newestBuckets = owned.newestBuckets
-  entry.rings = owned.rings
-  entry.layout = owned.layout
-}
-
-/** Drops the entry's private copy: the entry is sealed. */
-const release = (entry: Entry): void => {
-  entry.newestBuckets = undefined
-  entry.rings = NO_RINGS
-}
+const counterOf = (entry: Entry): Counter => (entry.counter ??= toCounter(entry.owned!))
 
 /** After a record in place: the plain counter and the remembered sum no longer hold. */
 const changed = (entry: Entry): void => {

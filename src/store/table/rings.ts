@@ -25,12 +25,10 @@ import { runSum } from '../../internal/windowCount.js'
 /** A counter whose arrays belong to one store and change in place. */
 export interface Owned {
   readonly layout: Counter['layout']
-  /**
-   * Per unit `u`, the absolute index of its newest bucket (at `2u`) and that bucket's count (at
-   * `2u + 1`): one array rather than two, so that a record or a limit's check reaches them through
-   * one object less (a server's keys rarely stay in the cache: each object is a memory read).
-   */
-  readonly newestBuckets: number[]
+  /** Absolute index of each unit's newest bucket. */
+  readonly heads: number[]
+  /** Count of each unit's newest bucket. */
+  readonly newest: number[]
   /** Each unit's older buckets by slot (see above); an empty array while they are all zero. */
   readonly rings: number[][]
 }
@@ -43,19 +41,13 @@ const slotOf = (i: number, m: number): number => {
   return r === 0 ? 0 : r < 0 ? -r : m - r
 }
 
-/** `[heads[0], newest[0], heads[1], newest[1], ...]`: the `newestBuckets` of an owned counter. */
-const interleaved = (heads: ReadonlyArray<number>, newest: ReadonlyArray<number>): number[] => {
-  const out: number[] = []
-  for (let u = 0; u < heads.length; u++) out.push(heads[u]!, newest[u]!)
-  return out
-}
-
 /** A private, mutable copy of a non-empty counter. */
 export const own = (counter: Counter): Owned => {
   const { lengths } = compile(counter.layout)
   return {
     layout: counter.layout,
-    newestBuckets: interleaved(counter.heads, counter.newest),
+    heads: counter.heads.slice(),
+    newest: counter.newest.slice(),
     rings: counter.older.map((older, u) => {
       if (older.length === 0) return NO_RING as number[]
       const m = lengths[u]! - 1
@@ -72,7 +64,8 @@ export const fresh = (layout: Counter['layout'], at: number, n: number): Owned =
   const { grids } = compile(layout)
   return {
     layout,
-    newestBuckets: interleaved(grids.map((grid) => grid.indexOf(at)), grids.map(() => n)),
+    heads: grids.map((grid) => grid.indexOf(at)),
+    newest: grids.map(() => n),
     rings: grids.map(() => NO_RING as number[])
   }
 }
@@ -82,12 +75,12 @@ export const toCounter = (self: Owned): Counter => {
   const { lengths } = compile(self.layout)
   return {
     layout: self.layout,
-    heads: self.rings.map((_, u) => self.newestBuckets[2 * u]!),
-    newest: self.rings.map((_, u) => self.newestBuckets[2 * u + 1]!),
+    heads: self.heads.slice(),
+    newest: self.newest.slice(),
     older: self.rings.map((ring, u) => {
       if (ring.length === 0) return NO_RING
       const m = lengths[u]! - 1
-      const head = self.newestBuckets[2 * u]!
+      const head = self.heads[u]!
       let end = m
       while (end > 0 && ring[slotOf(head - end, m)] === 0) end--
       if (end === 0) return NO_RING
@@ -103,13 +96,13 @@ export const recordInPlace = (self: Owned, at: number, n: number): void => {
   const { grids, lengths } = compile(self.layout)
   for (let u = 0; u < grids.length; u++) {
     const index = grids[u]!.indexOf(at)
-    const head = self.newestBuckets[2 * u]!
+    const head = self.heads[u]!
     if (index === head) {
-      if (n !== 0) self.newestBuckets[2 * u + 1] = saturated(self.newestBuckets[2 * u + 1]! + n)
+      if (n !== 0) self.newest[u] = saturated(self.newest[u]! + n)
     } else if (index > head) {
       moveForward(self, u, lengths[u]! - 1, index - head)
-      self.newestBuckets[2 * u] = index
-      self.newestBuckets[2 * u + 1] = n
+      self.heads[u] = index
+      self.newest[u] = n
     } else if (n !== 0 && head - index < lengths[u]!) {
       const ring = ringOf(self, u, lengths[u]! - 1)
       const slot = slotOf(index, ring.length)
@@ -124,13 +117,13 @@ export const recordInPlace = (self: Owned, at: number, n: number): void => {
  * dropped, which is exactly what the slots written over held.
  */
 const moveForward = (self: Owned, u: number, m: number, by: number): void => {
-  const newest = self.newestBuckets[2 * u + 1]!
+  const newest = self.newest[u]!
   let ring = self.rings[u]!
   if (ring.length === 0) {
     if (newest === 0 || by > m) return // the older buckets stay all zero
     ring = ringOf(self, u, m)
   }
-  const first = slotOf(self.newestBuckets[2 * u]!, m)
+  const first = slotOf(self.heads[u]!, m)
   const cleared = by - 1 < m ? by - 1 : m
   let slot = first
   for (let k = 0; k < cleared; k++) {
@@ -155,14 +148,11 @@ const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
  */
 export const windowCount = (self: Owned, compiled: Compiled, position: number, at: number, buckets: number): number => {
   const index = compiled.grids[position]!.indexOf(at)
-  const head = self.newestBuckets[2 * position]!
-  const shift = index > head ? index - head : 0
-  // A run that ends at the newest bucket (a limit's "this minute", the usual window) reads neither
-  // the ring nor its array: each is memory of its own, and a server's keys rarely stay in the cache.
-  if (buckets <= shift + 1) return buckets > shift ? self.newestBuckets[2 * position + 1]! : 0
+  const head = self.heads[position]!
   const ring = self.rings[position]!
   const m = ring.length
+  const shift = index > head ? index - head : 0
   // The slot of the first older bucket (a division) only when the run reaches the older buckets.
-  const first = m === 0 ? 0 : slotOf(head - 1, m)
-  return runSum(self.newestBuckets[2 * position + 1]!, ring, first, m, shift, 0, buckets)
+  const first = m === 0 || buckets - shift <= 1 ? 0 : slotOf(head - 1, m)
+  return runSum(self.newest[position]!, ring, first, m, shift, 0, buckets)
 }
