@@ -98,6 +98,7 @@ export class EventStore extends SyncedStore {
     this.source = new StoreSource(table, clock)
     const reservations = new Reservations(clock)
     const { pendingOf } = reservations
+    this.held = (event) => pendingOf(event) > 0
     this.limits = {
       layout,
       now: () => clock.now(),
@@ -213,7 +214,7 @@ export class EventStore extends SyncedStore {
     if (E.isLeft(at)) return at
     const now = this.clock.now()
     if (at.right > now) return E.left(new FutureEvent(at.right, now))
-    return this.add(event, count, at.right)
+    return this.add(event, count, at.right, false)
   }
 
   /**
@@ -247,14 +248,15 @@ export class EventStore extends SyncedStore {
   recordCountAgo(event: string, count: number, duration: DurationInput): E.Either<RecordRefusal, void> {
     const ago = durationMillis(duration)
     if (E.isLeft(ago)) return ago
-    return this.add(event, count, this.clock.now() - ago.right)
+    return this.add(event, count, this.clock.now() - ago.right, false)
   }
 
-  private add(event: string, count: number, at: number): E.Either<RecordRefusal, void> {
+  /** `now`: `at` is the clock's reading (see `CounterTable.record` on clocks that step back). */
+  private add(event: string, count: number, at: number, now = true): E.Either<RecordRefusal, void> {
     if (!isEventName(event)) return E.left(new InvalidEventName(event))
     if (!isCount(count)) return E.left(new InvalidCount(count))
     if (!isInstant(at)) return E.left(new InvalidInstant(at))
-    this.noteChange(event, this.table.record(event, at, count))
+    this.noteChange(event, this.table.record(event, at, count, now))
     return DONE
   }
 

@@ -28,7 +28,13 @@ export interface StoreOptions {
   readonly loadErrors?: ReadonlyArray<DecodeError>
   /** Persist every so many milliseconds (an unref'ed timer, stopped by `close`). */
   readonly autoPersistMillis?: number
+  /** At most so many events (a store without storage): see `EventStoreBuilder.maxEvents`. */
+  readonly maxEvents?: number
 }
+
+/** The automatic sweep examines `SWEEP_SLICE` events every `SWEEP_EVERY` records (two per record). */
+const SWEEP_EVERY = 32
+const SWEEP_SLICE = 64
 
 const DONE: E.Either<never, void> = E.right(undefined)
 
@@ -58,6 +64,11 @@ export abstract class SyncedStore {
   private readonly changes = new Map<string, Counter | undefined>()
   private readonly persister: Persister | undefined
   private timer: ReturnType<typeof setInterval> | undefined
+  private readonly maxEvents: number | undefined
+  /** Records left until the next slice of the automatic sweep. */
+  private untilSweep = SWEEP_EVERY
+  /** Whether an event has pending reservations (set by `EventStore`): never evicted. @internal */
+  protected held: (event: string) => boolean = () => false
   /** Stored values that did not decode when the store was opened, one per key (see `docs/`). */
   readonly loadErrors: ReadonlyArray<DecodeError>
 
@@ -68,7 +79,8 @@ export abstract class SyncedStore {
     readonly clock: Clock,
     options: StoreOptions
   ) {
-    this.table = new CounterTable(layout, options.counters)
+    this.maxEvents = options.maxEvents
+    this.table = new CounterTable(layout, options.counters, { byRecency: options.maxEvents !== undefined })
     this.persister = options.persister
     this.loadErrors = options.loadErrors ?? []
     if (options.persister !== undefined && options.autoPersistMillis !== undefined) {
@@ -90,6 +102,50 @@ export abstract class SyncedStore {
   protected noteChange(event: string, before: Counter | undefined | typeof WAS_OPEN): void {
     if (this.persister !== undefined) this.dirty.add(event)
     if (before !== WAS_OPEN && !this.changes.has(event)) this.changes.set(event, before)
+    if (--this.untilSweep === 0) {
+      this.untilSweep = SWEEP_EVERY
+      this.forget(this.table.sweep(this.clock.now(), this.mayDrop, SWEEP_SLICE))
+    }
+    if (before === undefined && this.maxEvents !== undefined && this.table.size > this.maxEvents) {
+      this.forget(this.table.evict(this.maxEvents, (name) => name !== event && !this.held(name)))
+    }
+  }
+
+  /** What may be dropped from memory: an event with nothing to persist and no pending reservation. */
+  private readonly mayDrop = (event: string): boolean => !this.dirty.has(event) && !this.held(event)
+
+  /** Forgets the sync baselines of events the table dropped. */
+  private forget(dropped: ReadonlyArray<string>): number {
+    for (const event of dropped) this.changes.delete(event)
+    return dropped.length
+  }
+
+  /**
+   * Drops from memory every event whose buckets have all left their windows (each would answer
+   * 0 for every window ending now), and returns how many it dropped. A dropped event is unknown
+   * afterwards (queries answer `none`), its sync baseline goes with it (what `exportDirty` would
+   * have sent for it counts in no window), and recording it again starts it afresh. With storage,
+   * an event not yet persisted is kept until it is (nothing unsaved is lost), and a stored copy
+   * stays stored: `compact()` deletes expired copies from storage. An event with a pending
+   * reservation is kept. The store also sweeps by itself, a few events at a time as it records
+   * (`docs/DESIGN.md`, "Bounded memory"), so that a store whose keys went idle shrinks back.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 1, 12))
+   * const store = EventStore.builder().forRateLimiting().withClock(clock).timeZone('UTC').build()
+   * store.record('ip:203.0.113.7')
+   * clock.advance({ hours: 1 })
+   * store.record('ip:198.51.100.2')
+   * assert.equal(store.sweep(), 0) // the first key still counts in the last 24 hours
+   * clock.advance({ hours: 24 })
+   * assert.equal(store.sweep(), 2)
+   * assert.deepEqual(store.events(), [])
+   * assert.deepEqual(store.query('ip:203.0.113.7').lastHours(24).sum(), O.none)
+   */
+  sweep(): number {
+    return this.forget(this.table.sweep(this.clock.now(), this.mayDrop))
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -358,7 +414,8 @@ export abstract class SyncedStore {
 
   /**
    * Advances every counter to now, drops those left without any count (from memory and storage),
-   * and persists the dirty rest.
+   * and persists the dirty rest. A store without storage has nothing to persist: it sweeps
+   * (`sweep()`) and succeeds.
    *
    * @example
    * import { EventStore, MemoryStorage, TestClock } from 'tiny-counter'
@@ -374,7 +431,10 @@ export abstract class SyncedStore {
    * assert.deepEqual(await storage.listKeys(), ['new'])
    */
   compact(): Promise<E.Either<StorageError, void>> {
-    if (this.persister === undefined) return this.persistWith(() => [])
+    if (this.persister === undefined) {
+      this.sweep()
+      return Promise.resolve(DONE)
+    }
     const compacted = this.persister.compact(this.persisted(), this.clock.now())
     for (const event of this.changes.keys()) if (!this.table.has(event)) this.changes.delete(event)
     return compacted

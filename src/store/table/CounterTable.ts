@@ -36,6 +36,7 @@ import type { Counted, CountPlan } from './countPlan.js'
 import { CANNOT_PLAN, countedBy, planOf } from './countPlan.js'
 import type { Owned } from './rings.js'
 import { fresh, own, recordInPlace, toCounter, windowCount } from './rings.js'
+import { headInstant, indicesAt, isExpired } from './expiry.js'
 
 export type { Counted, CountPlan } from './countPlan.js'
 export { CANNOT_PLAN } from './countPlan.js'
@@ -62,6 +63,12 @@ interface Entry {
   since: number
   until: number
   /**
+   * The newest instant recorded into the counter (or, for a counter that came from outside, an
+   * instant in every unit's head bucket): where a record made "now" by a clock that stepped back
+   * is counted (see `record`).
+   */
+  latest: number
+  /**
    * The remembered sum, -1 for `none`. A number, not the `Option` itself: storing a new object in
    * a long-lived one costs a write barrier and more work at each minor garbage collection.
    */
@@ -79,13 +86,21 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   private readonly compiled: Compiled
   private lastName: string | undefined
   private lastEntry: Entry | undefined
+  /** Where the amortised sweep (`sweepSome`) goes on; `undefined` to start a new pass. */
+  private cursor: Iterator<[string, Entry]> | undefined
+  /** Whether a record moves its entry to the end of the map (least recently recorded first: `evict`). */
+  private readonly byRecency: boolean
+  /** The name recorded last (moving it to the end again would change nothing). */
+  private lastRecorded: string | undefined
 
   constructor(
     /** The layout of every counter of the table (what comes in is converted by the store first). */
     readonly layout: Layout,
-    counters: Iterable<readonly [string, Counter]> = []
+    counters: Iterable<readonly [string, Counter]> = [],
+    options: { readonly byRecency?: boolean } = {}
   ) {
     this.compiled = compile(layout)
+    this.byRecency = options.byRecency === true
     for (const [name, counter] of counters) this.set(name, counter)
   }
 
@@ -112,6 +127,10 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
 
   has(name: string): boolean {
     return this.entries.has(name)
+  }
+
+  get size(): number {
+    return this.entries.size
   }
 
   names(): IterableIterator<string> {
@@ -183,9 +202,20 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    * Records `n` (a count) at `at` (an instant) into the counter of `name`, creating it. Returns
    * `WAS_OPEN` when the entry was open; otherwise the counter it held (`undefined` for a new name),
    * and the entry is open from now on.
+   *
+   * `now` says that `at` is the clock's reading rather than an instant the caller chose: such a
+   * record earlier than the counter's newest instant (the clock stepped back) is counted at that
+   * newest instant, in every unit's head bucket, where the limits read it. An explicit instant
+   * (`recordAt`, a backfill) lands in its own bucket.
    */
-  record(name: string, at: number, n: number): Counter | undefined | typeof WAS_OPEN {
+  record(name: string, at: number, n: number, now = true): Counter | undefined | typeof WAS_OPEN {
     let entry = this.find(name)
+    if (entry !== undefined) {
+      if (at < entry.latest) {
+        if (now) at = entry.latest
+      } else entry.latest = at
+      if (this.byRecency) this.recorded(name, entry)
+    }
     if (entry !== undefined && entry.owned !== undefined) {
       recordInPlace(entry.owned, at, n)
       changed(entry)
@@ -198,7 +228,11 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
       owned = own(before)
       recordInPlace(owned, at, n)
     }
-    if (entry === undefined) entry = this.add(name, undefined)
+    if (entry === undefined) {
+      entry = this.add(name, undefined)
+      entry.latest = at
+      this.lastRecorded = name
+    }
     entry.owned = owned
     changed(entry)
     this.open.add(name)
@@ -214,6 +248,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     }
     entry.counter = counter
     entry.unit = ''
+    entry.latest = headInstant(counter.heads, this.compiled)
     if (entry.owned !== undefined) {
       entry.owned = undefined
       this.open.delete(name)
@@ -221,7 +256,8 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   }
 
   private add(name: string, counter: Counter | undefined): Entry {
-    const entry: Entry = { counter, owned: undefined, unit: '', first: 0, end: 0, since: Infinity, until: -Infinity, sum: -1 }
+    const latest = counter === undefined ? -Infinity : headInstant(counter.heads, this.compiled)
+    const entry: Entry = { counter, owned: undefined, unit: '', first: 0, end: 0, since: Infinity, until: -Infinity, latest, sum: -1 }
     this.entries.set(name, entry)
     return entry
   }
@@ -229,7 +265,66 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   delete(name: string): boolean {
     this.open.delete(name)
     if (name === this.lastName) this.lastName = this.lastEntry = undefined
+    if (name === this.lastRecorded) this.lastRecorded = undefined
     return this.entries.delete(name)
+  }
+
+  /** Moves a recorded entry to the end of the map, where `evict` looks last. */
+  private recorded(name: string, entry: Entry): void {
+    if (name === this.lastRecorded) return
+    this.entries.delete(name)
+    this.entries.set(name, entry)
+    this.lastRecorded = name
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // bounded memory
+  // -----------------------------------------------------------------------------------------------
+
+  /**
+   * Drops the entries whose every bucket has left its window at `now` and that `mayDrop` lets go,
+   * examining at most `budget` entries from where the last call stopped (a full pass by default).
+   * Returns the names dropped.
+   */
+  sweep(now: number, mayDrop: (name: string) => boolean, budget = Infinity): string[] {
+    const current = indicesAt(this.compiled, now)
+    const dropped: string[] = []
+    let seen = 0
+    if (budget === Infinity) this.cursor = undefined
+    const cursor = (this.cursor ??= this.entries.entries())
+    while (seen < budget) {
+      const next = cursor.next()
+      if (next.done === true) {
+        this.cursor = undefined
+        break
+      }
+      seen++
+      const [name, entry] = next.value
+      const heads = entry.owned === undefined ? entry.counter!.heads : entry.owned.heads
+      if (isExpired(heads, this.compiled, current) && mayDrop(name)) dropped.push(name)
+    }
+    for (const name of dropped) this.delete(name)
+    return dropped
+  }
+
+  /**
+   * Drops entries, least recently recorded first (a table made `byRecency`; else in the order
+   * they came), skipping those `mayDrop` keeps, until at most `max` are left or none may go.
+   * Returns the names dropped.
+   */
+  evict(max: number, mayDrop: (name: string) => boolean): string[] {
+    const dropped: string[] = []
+    let over = this.entries.size - max
+    if (over <= 0) return dropped
+    for (const name of this.entries.keys()) {
+      if (over === 0) break
+      if (mayDrop(name)) {
+        dropped.push(name)
+        over--
+      }
+    }
+    for (const name of dropped) this.delete(name)
+    return dropped
   }
 
   /** Seals every entry: the next record into each returns the counter it replaces. */
@@ -278,8 +373,13 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    */
   checkAndRecord(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(key)
+    if (entry === undefined || entry.owned === undefined) return false
+    // A clock that stepped back: checked and counted at the counter's newest instant (see `record`).
+    if (at < entry.latest) at = entry.latest
     // `check` finds this entry again through the memory of the last name: no second look-up.
-    if (entry === undefined || entry.owned === undefined || !this.check(plan, counted, key, at, pendingOf)) return false
+    if (!this.check(plan, counted, key, at, pendingOf)) return false
+    entry.latest = at
+    if (this.byRecency) this.recorded(key, entry)
     recordInPlace(entry.owned, at, 1)
     changed(entry)
     return true
