@@ -32,8 +32,8 @@ export interface StoreOptions {
   readonly maxEvents?: number
 }
 
-/** The automatic sweep examines `SWEEP_SLICE` events every `SWEEP_EVERY` records (two per record). */
-const SWEEP_EVERY = 32
+/** The automatic sweep examines `SWEEP_SLICE` events every `SWEEP_EVERY` records (four per record). */
+const SWEEP_EVERY = 16
 const SWEEP_SLICE = 64
 
 const DONE: E.Either<never, void> = E.right(undefined)
@@ -65,6 +65,8 @@ export abstract class SyncedStore {
   private readonly persister: Persister | undefined
   private timer: ReturnType<typeof setInterval> | undefined
   private readonly maxEvents: number | undefined
+  /** Swept events whose stored copy the next `compact()` deletes (unless recorded again). */
+  private readonly sweptStored = new Set<string>()
   /** Records left until the next slice of the automatic sweep. */
   private untilSweep = SWEEP_EVERY
   /** Whether an event has pending reservations (set by `EventStore`): never evicted. @internal */
@@ -114,9 +116,12 @@ export abstract class SyncedStore {
   /** What may be dropped from memory: an event with nothing to persist and no pending reservation. */
   private readonly mayDrop = (event: string): boolean => !this.dirty.has(event) && !this.held(event)
 
-  /** Forgets the sync baselines of events the table dropped. */
+  /** Forgets the sync baselines of events the table dropped (and notes their stored copies for `compact`). */
   private forget(dropped: ReadonlyArray<string>): number {
-    for (const event of dropped) this.changes.delete(event)
+    for (const event of dropped) {
+      this.changes.delete(event)
+      if (this.persister !== undefined) this.sweptStored.add(event)
+    }
     return dropped.length
   }
 
@@ -125,8 +130,8 @@ export abstract class SyncedStore {
    * 0 for every window ending now), and returns how many it dropped. A dropped event is unknown
    * afterwards (queries answer `none`), its sync baseline goes with it (what `exportDirty` would
    * have sent for it counts in no window), and recording it again starts it afresh. With storage,
-   * an event not yet persisted is kept until it is (nothing unsaved is lost), and a stored copy
-   * stays stored: `compact()` deletes expired copies from storage. An event with a pending
+   * an event not yet persisted is kept until it is (nothing unsaved is lost), and its stored copy
+   * stays stored until the next `compact()` deletes it (unless the event was recorded again). An event with a pending
    * reservation is kept. The store also sweeps by itself, a few events at a time as it records
    * (`docs/DESIGN.md`, "Bounded memory"), so that a store whose keys went idle shrinks back.
    *
@@ -435,9 +440,17 @@ export abstract class SyncedStore {
       this.sweep()
       return Promise.resolve(DONE)
     }
-    const compacted = this.persister.compact(this.persisted(), this.clock.now())
+    const persister = this.persister
+    const compacted = persister.compact(this.persisted(), this.clock.now())
     for (const event of this.changes.keys()) if (!this.table.has(event)) this.changes.delete(event)
-    return compacted
+    const swept = [...this.sweptStored].filter((event) => !this.table.has(event))
+    this.sweptStored.clear()
+    if (swept.length === 0) return compacted
+    return compacted.then((result) => {
+      if (E.isRight(result)) return persister.write(this.persisted(), () => [], swept)
+      for (const event of swept) this.sweptStored.add(event)
+      return result
+    })
   }
 
   /**
