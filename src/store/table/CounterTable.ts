@@ -36,7 +36,7 @@ import type { Counted, CountPlan } from './countPlan.js'
 import { CANNOT_PLAN, countedBy, planOf } from './countPlan.js'
 import type { Owned } from './rings.js'
 import { fresh, own, recordInPlace, toCounter, windowCount } from './rings.js'
-import { headInstant, indicesAt, isExpired } from './expiry.js'
+import { indicesAt, isExpired } from './expiry.js'
 
 export type { Counted, CountPlan } from './countPlan.js'
 export { CANNOT_PLAN } from './countPlan.js'
@@ -63,12 +63,6 @@ interface Entry {
   since: number
   until: number
   /**
-   * The newest instant recorded into the counter (or, for a counter that came from outside, an
-   * instant in every unit's head bucket): where a record made "now" by a clock that stepped back
-   * is counted (see `record`).
-   */
-  latest: number
-  /**
    * The remembered sum, -1 for `none`. A number, not the `Option` itself: storing a new object in
    * a long-lived one costs a write barrier and more work at each minor garbage collection.
    */
@@ -77,8 +71,6 @@ interface Entry {
 
 export class CounterTable implements Iterable<readonly [string, Counter]> {
   private readonly entries = new Map<string, Entry>()
-  /** Names of the open entries, so that `seal` visits those alone. */
-  private readonly open = new Set<string>()
   private readonly plans = new WeakMap<Policy, CountPlan | typeof CANNOT_PLAN>()
   /** The policy planned last and its plan: a server applies one policy call after call. */
   private lastPolicy: Policy | undefined
@@ -203,21 +195,16 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    * `WAS_OPEN` when the entry was open; otherwise the counter it held (`undefined` for a new name),
    * and the entry is open from now on.
    *
-   * `now` says that `at` is the clock's reading rather than an instant the caller chose: such a
-   * record earlier than the counter's newest instant (the clock stepped back) is counted at that
-   * newest instant, in every unit's head bucket, where the limits read it. An explicit instant
-   * (`recordAt`, a backfill) lands in its own bucket.
+   * `now` says that `at` is the clock's reading rather than an instant the caller chose: in each
+   * unit whose newest bucket is after `at` (the clock stepped back), such a record is counted in
+   * that newest bucket, where the limits read it (they read a counter at its newest bucket when
+   * the clock is behind it). An explicit instant (`recordAt`, a backfill) lands in its own bucket.
    */
   record(name: string, at: number, n: number, now = true): Counter | undefined | typeof WAS_OPEN {
     let entry = this.find(name)
-    if (entry !== undefined) {
-      if (at < entry.latest) {
-        if (now) at = entry.latest
-      } else entry.latest = at
-      if (this.byRecency) this.recorded(name, entry)
-    }
+    if (entry !== undefined && this.byRecency) this.recorded(name, entry)
     if (entry !== undefined && entry.owned !== undefined) {
-      recordInPlace(entry.owned, at, n)
+      recordInPlace(entry.owned, at, n, now)
       changed(entry)
       return WAS_OPEN
     }
@@ -226,16 +213,14 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     if (before === undefined || before.heads.length === 0) owned = fresh(this.layout, at, n)
     else {
       owned = own(before)
-      recordInPlace(owned, at, n)
+      recordInPlace(owned, at, n, now)
     }
     if (entry === undefined) {
       entry = this.add(name, undefined)
-      entry.latest = at
       this.lastRecorded = name
     }
     entry.owned = owned
     changed(entry)
-    this.open.add(name)
     return before
   }
 
@@ -248,22 +233,18 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     }
     entry.counter = counter
     entry.unit = ''
-    entry.latest = headInstant(counter.heads, this.compiled)
-    if (entry.owned !== undefined) {
-      entry.owned = undefined
-      this.open.delete(name)
-    }
+    entry.owned = undefined
   }
 
   private add(name: string, counter: Counter | undefined): Entry {
-    const latest = counter === undefined ? -Infinity : headInstant(counter.heads, this.compiled)
-    const entry: Entry = { counter, owned: undefined, unit: '', first: 0, end: 0, since: Infinity, until: -Infinity, latest, sum: -1 }
+    // `since` and `until` start as small integers (an empty span): a double field holds a boxed
+    // number of its own (12 bytes), which a key that is never summed need not pay for.
+    const entry: Entry = { counter, owned: undefined, unit: '', first: 0, end: 0, since: 0, until: 0, sum: -1 }
     this.entries.set(name, entry)
     return entry
   }
 
   delete(name: string): boolean {
-    this.open.delete(name)
     if (name === this.lastName) this.lastName = this.lastEntry = undefined
     if (name === this.lastRecorded) this.lastRecorded = undefined
     return this.entries.delete(name)
@@ -327,16 +308,17 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     return dropped
   }
 
-  /** Seals every entry: the next record into each returns the counter it replaces. */
+  /**
+   * Seals every entry: the next record into each returns the counter it replaces. It visits every
+   * entry (rarely: at `resetDirty`); a set of the open ones would cost every key ~26 bytes.
+   */
   seal(): void {
-    for (const name of this.open) {
-      const entry = this.entries.get(name)
-      if (entry !== undefined) {
+    for (const entry of this.entries.values()) {
+      if (entry.owned !== undefined) {
         entry.counter = counterOf(entry)
         entry.owned = undefined
       }
     }
-    this.open.clear()
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -373,14 +355,11 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    */
   checkAndRecord(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(key)
-    if (entry === undefined || entry.owned === undefined) return false
-    // A clock that stepped back: checked and counted at the counter's newest instant (see `record`).
-    if (at < entry.latest) at = entry.latest
     // `check` finds this entry again through the memory of the last name: no second look-up.
-    if (!this.check(plan, counted, key, at, pendingOf)) return false
-    entry.latest = at
+    if (entry === undefined || entry.owned === undefined || !this.check(plan, counted, key, at, pendingOf)) return false
     if (this.byRecency) this.recorded(key, entry)
-    recordInPlace(entry.owned, at, 1)
+    // A clock that stepped back: counted in each unit's newest bucket, where `check` read (see `record`).
+    recordInPlace(entry.owned, at, 1, true)
     changed(entry)
     return true
   }

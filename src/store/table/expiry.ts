@@ -1,5 +1,5 @@
 /**
- * What the table needs to know about a counter's place in time: the newest instant its heads
+ * What the table and loading need to know about a counter's place in time: the newest instant its heads
  * stand for (the limit of clock steps, see `docs/DESIGN.md`, "Clock steps") and whether every
  * bucket of it has left its window (what `sweep` drops).
  */
