@@ -16,6 +16,7 @@ import type { ImportRefusal } from './errors.js'
 import { InvalidEventName, StorageError } from './errors.js'
 import type { Persisted, Persister } from './internal/persister.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
+import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
 import { isEventName } from './internal/eventNames.js'
 
 /** Counters by event name, as exported and imported (a plain object, or a `Map`). */
@@ -91,9 +92,9 @@ export abstract class SyncedStore {
     }
   }
 
-  /** How many events wait to be persisted. @internal */
-  protected dirtyCount(): number {
-    return this.dirty.size
+  /** The bytes the store's counters and its sets of names take on the V8 heap (see `memoryUsage`). @internal */
+  protected heldBytes(): number {
+    return 200 + this.table.heapBytes() + MAP_ENTRY_BYTES * this.changes.size + SET_ENTRY_BYTES * (this.dirty.size + this.sweptStored.size)
   }
 
   /**

@@ -37,6 +37,7 @@ import { CANNOT_PLAN, countedBy, planOf } from './countPlan.js'
 import type { Owned } from './rings.js'
 import { fresh, own, recordInPlace, toCounter, windowCount } from './rings.js'
 import { indicesAt, isExpired } from './expiry.js'
+import { BOXED_NUMBER_BYTES, MAP_ENTRY_BYTES, counterBytes, isSmall, objectBytes, ownedBytes, stringBytes } from './heapBytes.js'
 
 export type { Counted, CountPlan } from './countPlan.js'
 export { CANNOT_PLAN } from './countPlan.js'
@@ -133,6 +134,18 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     // A plain counter made from a private copy here is not kept: an iteration (an estimate of the
     // memory used, say) would otherwise double what every recorded event holds.
     for (const [name, entry] of this.entries) yield [name, entry.counter ?? toCounter(entry.owned!)]
+  }
+
+  /** The bytes the entries take on the V8 heap, names and map entries included (`heapBytes.ts`). */
+  heapBytes(): number {
+    let bytes = 0
+    for (const [name, entry] of this.entries) {
+      bytes += MAP_ENTRY_BYTES + stringBytes(name) + objectBytes(8)
+      if (!isSmall(entry.since)) bytes += 2 * BOXED_NUMBER_BYTES // a remembered sum's span, in instants
+      if (entry.owned !== undefined) bytes += ownedBytes(entry.owned, Object.isFrozen(entry.owned.rings))
+      if (entry.counter !== undefined) bytes += counterBytes(entry.counter)
+    }
+    return bytes
   }
 
   /** The counter of `name` to hand out of the store: plain, deeply frozen, never changed afterwards. */
