@@ -96,6 +96,16 @@ describe('maxEvents', () => {
     expect(store.query('a').lastMinutes(1).sum()).toEqual(O.none)
   })
 
+  it('bounds what imports and merges bring too', () => {
+    const clock = TestClock.at(START)
+    const source = rateLimiter(clock)
+    for (const key of ['a', 'b', 'c', 'd']) source.record(key)
+    const store = rateLimiter(clock, 2)
+    store.record('mine')
+    expect(store.mergeAll(source.exportAll())).toEqual(E.right(undefined))
+    expect([...store.events()].sort()).toEqual(['c', 'd'])
+  })
+
   it('never evicts an event with a pending reservation', () => {
     const clock = TestClock.at(START)
     const store = rateLimiter(clock, 2)

@@ -321,11 +321,12 @@ export class EventStoreBuilder<Stored extends boolean = false> {
   /**
    * Holds at most `max` events: recording a new event into a full store first drops the least
    * recently recorded one (recorded or checked-and-recorded; never one with a pending reservation,
-   * nor the new one), which is then unknown, as if never recorded. For a server that limits per
-   * key: what a key held is gone when it is evicted, so a limit may let it through again (size the
-   * bound above the keys active within the longest window). Only for a store without storage
-   * (refused at build otherwise: `InvalidMaxEvents`); a store with storage bounds memory with
-   * `sweep()`, `persist()` and `compact()`.
+   * nor the new one), which is then unknown, as if never recorded; an import or a merge that
+   * brings new events drops as many. For a server that limits per key: what a key held is gone
+   * when it is evicted, so a limit may let it through again (size the bound above the keys active
+   * within the longest window). Only for a store without storage (refused at build otherwise:
+   * `InvalidMaxEvents`); a store with storage bounds memory with `sweep()`, `persist()` and
+   * `compact()`.
    *
    * @example
    * import { EventStore } from 'tiny-counter'

@@ -109,8 +109,13 @@ export abstract class SyncedStore {
       this.untilSweep = SWEEP_EVERY
       this.forget(this.table.sweep(this.clock.now(), this.mayDrop, SWEEP_SLICE))
     }
-    if (before === undefined && this.maxEvents !== undefined && this.table.size > this.maxEvents) {
-      this.forget(this.table.evict(this.maxEvents, (name) => name !== event && !this.held(name)))
+    if (before === undefined) this.bound(event)
+  }
+
+  /** Evicts down to `maxEvents`, when the store has the bound, keeping `kept`. */
+  private bound(kept?: string): void {
+    if (this.maxEvents !== undefined && this.table.size > this.maxEvents) {
+      this.forget(this.table.evict(this.maxEvents, (name) => name !== kept && !this.held(name)))
     }
   }
 
@@ -325,6 +330,7 @@ export abstract class SyncedStore {
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
       this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
     }
+    this.bound()
     return DONE
   }
 
