@@ -24,10 +24,15 @@ export const withoutFutureHeads = (loaded: Loaded, layout: Layout, now: number):
   let errors: DecodeError[] | undefined
   const counters = new Map<string, Counter>()
   for (const [name, counter] of loaded.counters) {
-    const head = headInstant(counter.heads, compiled)
-    if (head - now > FUTURE_TOLERANCE_MILLIS) {
+    let head: number
+    try {
+      head = headInstant(counter.heads, compiled)
+    } catch {
+      head = NaN // a head beyond the calendar's range (its grid cannot say when it starts)
+    }
+    if (!(head - now <= FUTURE_TOLERANCE_MILLIS)) {
       ;(errors ??= [...loaded.errors]).push(
-        new DecodeError(name, 'heads', `the newest bucket starts at ${iso(head)}, more than a day after the clock (${iso(now)})`)
+        new DecodeError(name, 'heads', Number.isNaN(head) ? 'the newest bucket lies beyond the calendar' : `the newest bucket starts at ${iso(head)}, more than a day after the clock (${iso(now)})`)
       )
     } else counters.set(name, counter)
   }
