@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { EventStore, Limit, MemoryStorage, Schedule, TestClock } from 'tiny-counter'
+import { Counter, EventStore, Limit, MemoryStorage, Schedule, TestClock } from 'tiny-counter'
 
 const MINUTE = 60_000
 const START = Date.UTC(2026, 0, 5, 10, 0, 30) // a Monday
@@ -97,43 +97,65 @@ describe('loading a counter whose newest bucket is far in the future', () => {
 
 describe('under random clock steps back and forth', () => {
   it('no bucket ever holds more than its limit, and every accepted record is counted', () => {
+    const YEAR = 365 * 86_400_000
     const step = fc.oneof(
-      { arbitrary: fc.record({ kind: fc.constant('step' as const), by: fc.integer({ min: -4 * MINUTE, max: 4 * MINUTE }) }), weight: 1 },
-      { arbitrary: fc.record({ kind: fc.constantFrom('policy' as const, 'allowed' as const, 'schedule' as const, 'record' as const), key: fc.constantFrom('a', 'b') }), weight: 6 }
+      { arbitrary: fc.record({ kind: fc.constant('step' as const), by: fc.integer({ min: -4 * MINUTE, max: 4 * MINUTE }) }), weight: 2 },
+      // A glitch of years ahead, a few calls, and its correction.
+      { arbitrary: fc.record({ kind: fc.constant('glitch' as const), years: fc.integer({ min: 1, max: 3 }) }), weight: 1 },
+      { arbitrary: fc.record({ kind: fc.constantFrom('policy' as const, 'allowed' as const, 'schedule' as const, 'record' as const), key: fc.constantFrom('a', 'b') }), weight: 12 }
     )
     fc.assert(
       fc.property(fc.array(step, { maxLength: 100 }), (steps) => {
         const clock = TestClock.at(START)
         const store = EventStore.builder().trackMinutes(60).trackHours(24).withClock(clock).timeZone('UTC').build()
         const policy = Limit.policy().atMost(3, 'minutes').atMost(20, 'hours')
-        const accepted = { a: 0, b: 0 }
-        const recorded = { a: 0, b: 0 }
-        for (const s of steps) {
-          if (s.kind === 'step') {
-            clock.set(clock.now() + s.by)
-            continue
+        /**
+         * What each event's 24 hours must hold: every accepted record, except those a record
+         * years later moved out of the window (the store cannot tell a glitch from a year passing).
+         */
+        const expected = new Map<string, number>()
+        const newest = new Map<string, number>()
+        /** Events that were idle through a glitch: a sweep made then (the store's own, as it records) may drop them. */
+        const idleThroughGlitch = new Set<string>()
+        const counted = (event: string, n: number): void => {
+          idleThroughGlitch.delete(event)
+          const now = clock.now()
+          if (now > (newest.get(event) ?? -Infinity) + 25 * 3_600_000) expected.set(event, 0)
+          if (now > (newest.get(event) ?? -Infinity)) newest.set(event, now)
+          expected.set(event, (expected.get(event) ?? 0) + n)
+        }
+        const attempt = (kind: 'policy' | 'allowed' | 'schedule' | 'record', key: 'a' | 'b'): void => {
+          if (kind === 'record') {
+            if (E.isRight(store.recordCount(key + '-free', 2))) counted(key + '-free', 2)
+            return
           }
           let passed = false
-          if (s.kind === 'policy') passed = E.isRight(store.limit(policy).checkAndRecord(s.key))
-          else if (s.kind === 'schedule') passed = E.isRight(store.limit(policy).during(Schedule.weekdays()).checkAndRecord(s.key))
-          else if (s.kind === 'allowed') passed = store.limit(policy).allowed(s.key) && E.isRight(store.record(s.key))
-          else recorded[s.key] += E.isRight(store.recordCount(s.key + '-free', 2)) ? 2 : 0
-          if (passed) accepted[s.key]++
+          if (kind === 'policy') passed = E.isRight(store.limit(policy).checkAndRecord(key))
+          else if (kind === 'schedule') passed = E.isRight(store.limit(policy).during(Schedule.weekdays()).checkAndRecord(key))
+          else passed = store.limit(policy).allowed(key) && E.isRight(store.record(key))
+          if (passed) counted(key, 1)
         }
-        const exported = store.exportAll()
-        /** Every count the counter holds in its hours (24 of them: the steps never leave them). */
-        const held = (event: string): number => {
-          const counter = exported[event]
-          return counter === undefined ? 0 : counter.newest[1]! + counter.older[1]!.reduce((a, b) => a + b, 0)
-        }
-        for (const key of ['a', 'b'] as const) {
-          const counter = exported[key]
-          if (counter !== undefined) {
-            expect(Math.max(counter.newest[0]!, ...counter.older[0]!)).toBeLessThanOrEqual(3)
-            expect(Math.max(counter.newest[1]!, ...counter.older[1]!)).toBeLessThanOrEqual(20)
+        for (const s of steps) {
+          if (s.kind === 'step') clock.set(clock.now() + s.by)
+          else if (s.kind === 'glitch') {
+            const before = clock.now()
+            for (const event of expected.keys()) idleThroughGlitch.add(event)
+            clock.set(before + s.years * YEAR)
+            for (const key of ['a', 'b'] as const) for (let i = 0; i < 2; i++) attempt('policy', key)
+            attempt('record', 'a')
+            clock.set(before)
+          } else attempt(s.kind, s.key)
+          const exported = store.exportAll()
+          for (const event of ['a', 'b', 'a-free', 'b-free']) {
+            const counter = exported[event]
+            if (counter === undefined && idleThroughGlitch.has(event)) expected.delete(event)
+            const [minutes, hours] = counter === undefined ? [[], []] : Counter.toBuckets(counter)
+            if (!event.endsWith('-free')) {
+              for (const n of minutes!) expect(n).toBeLessThanOrEqual(3)
+              for (const n of hours!) expect(n).toBeLessThanOrEqual(20)
+            }
+            expect(hours!.reduce((a, b) => a + b, 0)).toBe(expected.get(event) ?? 0)
           }
-          expect(held(key)).toBe(accepted[key])
-          expect(held(key + '-free')).toBe(recorded[key])
         }
       }),
       { numRuns: 200 }
