@@ -33,9 +33,14 @@ export interface StoreOptions {
   readonly maxEvents?: number
 }
 
-/** The automatic sweep examines `SWEEP_SLICE` events every `SWEEP_EVERY` records (four per record). */
+/**
+ * The automatic sweep: a pass over every event starts at most once a minute of the store's clock
+ * (nothing expires faster than time passes) and examines `SWEEP_SLICE` events every `SWEEP_EVERY`
+ * records (four per record) until it has seen them all. Between passes a record costs a countdown.
+ */
 const SWEEP_EVERY = 16
 const SWEEP_SLICE = 64
+const SWEEP_INTERVAL_MILLIS = 60_000
 
 const DONE: E.Either<never, void> = E.right(undefined)
 
@@ -70,6 +75,9 @@ export abstract class SyncedStore {
   private readonly sweptStored = new Set<string>()
   /** Records left until the next slice of the automatic sweep. */
   private untilSweep = SWEEP_EVERY
+  /** When the last pass of the automatic sweep started (the store's clock), and whether it goes on. */
+  private passStartedAt = -Infinity
+  private sweeping = false
   /** Whether an event has pending reservations (set by `EventStore`): never evicted. @internal */
   protected held: (event: string) => boolean = () => false
   /** Stored values that did not decode when the store was opened, one per key (see `docs/`). */
@@ -105,10 +113,7 @@ export abstract class SyncedStore {
   protected noteChange(event: string, before: Counter | undefined | typeof WAS_OPEN): void {
     if (this.persister !== undefined) this.dirty.add(event)
     if (before !== WAS_OPEN && !this.changes.has(event)) this.changes.set(event, before)
-    if (--this.untilSweep === 0) {
-      this.untilSweep = SWEEP_EVERY
-      this.forget(this.table.sweep(this.clock.now(), this.mayDrop, SWEEP_SLICE))
-    }
+    if (--this.untilSweep === 0) this.sweepSlice()
     if (before === undefined) this.bound(event)
   }
 
@@ -117,6 +122,19 @@ export abstract class SyncedStore {
     if (this.maxEvents !== undefined && this.table.size > this.maxEvents) {
       this.forget(this.table.evict(this.maxEvents, (name) => name !== kept && !this.held(name)))
     }
+  }
+
+  /** One slice of the automatic sweep (see `SWEEP_EVERY`). */
+  private sweepSlice(): void {
+    this.untilSweep = SWEEP_EVERY
+    const now = this.clock.now()
+    if (!this.sweeping) {
+      // A clock that stepped back a long way starts a pass too: it cannot wait for the old time.
+      if (Math.abs(now - this.passStartedAt) < SWEEP_INTERVAL_MILLIS) return
+      this.passStartedAt = now
+    }
+    this.forget(this.table.sweep(now, this.mayDrop, SWEEP_SLICE))
+    this.sweeping = this.table.midPass()
   }
 
   /** What may be dropped from memory: an event with nothing to persist and no pending reservation. */
@@ -138,8 +156,9 @@ export abstract class SyncedStore {
    * have sent for it counts in no window), and recording it again starts it afresh. With storage,
    * an event not yet persisted is kept until it is (nothing unsaved is lost), and its stored copy
    * stays stored until the next `compact()` deletes it (unless the event was recorded again). An event with a pending
-   * reservation is kept. The store also sweeps by itself, a few events at a time as it records
-   * (`docs/DESIGN.md`, "Bounded memory"), so that a store whose keys went idle shrinks back.
+   * reservation is kept. The store also sweeps by itself: once a minute of its clock at most, a
+   * few events at a time as it records (`docs/DESIGN.md`, "Bounded memory"), so that a store whose
+   * keys went idle shrinks back.
    *
    * @example
    * import { EventStore, TestClock } from 'tiny-counter'

@@ -301,6 +301,11 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     return dropped
   }
 
+  /** Whether a sweep with a budget stopped before the end of the table (the next one goes on). */
+  midPass(): boolean {
+    return this.cursor !== undefined
+  }
+
   /**
    * Drops entries, least recently recorded first (a table made `byRecency`; else in the order
    * they came), skipping those `mayDrop` keeps, until at most `max` are left or none may go.
