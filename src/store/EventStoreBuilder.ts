@@ -17,7 +17,8 @@ import type { Formatter } from '../codec/Formatter.js'
 import type { LayoutError } from '../errors.js'
 import { InvalidReplicaId } from '../errors.js'
 import { isReplicaId } from '../Replicated.js'
-import { InvalidAutoPersistInterval, StorageError } from './errors.js'
+import { InvalidAutoPersistInterval, InvalidMaxEvents, StorageError } from './errors.js'
+import { withoutFutureHeads } from './internal/futureHeads.js'
 import type { Storage } from './Storage.js'
 import { Persister, load } from './internal/persister.js'
 import type { EventStore, StoreOptions } from './EventStore.js'
@@ -36,10 +37,11 @@ interface Config {
   readonly format: Formatter
   readonly autoPersist: DurationInput | undefined
   readonly replicaId: string | undefined
+  readonly maxEvents: number | undefined
 }
 
-/** Why a store could not be built: its layout, its auto-persist interval, its storage, or its replica id. */
-export type BuildError = LayoutError | InvalidAutoPersistInterval | StorageError | InvalidReplicaId
+/** Why a store could not be built: its layout, its auto-persist interval, its bound on events, its storage, or its replica id. */
+export type BuildError = LayoutError | InvalidAutoPersistInterval | InvalidMaxEvents | StorageError | InvalidReplicaId
 
 /** Bucket counts of `forRateLimiting()`: 60 seconds, 60 minutes, 24 hours. */
 export const rateLimitingCounts: TrackCounts = { seconds: 60, minutes: 60, hours: 24 }
@@ -76,7 +78,8 @@ export class EventStoreBuilder<Stored extends boolean = false> {
       storage: undefined,
       format: BincodeFormat,
       autoPersist: undefined,
-      replicaId: undefined
+      replicaId: undefined,
+      maxEvents: undefined
     })
   }
 
@@ -340,6 +343,37 @@ export class EventStoreBuilder<Stored extends boolean = false> {
     return this.with({ replicaId: id })
   }
 
+  /**
+   * Holds at most `max` events: recording a new event into a full store first drops the least
+   * recently recorded one (recorded or checked-and-recorded; never one with a pending reservation,
+   * nor the new one), which is then unknown, as if never recorded; an import or a merge that
+   * brings new events drops as many. For a server that limits per key: what a key held is gone
+   * when it is evicted, so a limit may let it through again (size the bound above the keys active
+   * within the longest window). Only for a store without storage (refused at build otherwise:
+   * `InvalidMaxEvents`); a store with storage bounds memory with `sweep()`, `persist()` and
+   * `compact()`.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.builder().forRateLimiting().maxEvents(2).build()
+   * store.record('ip:1')
+   * store.record('ip:2')
+   * store.record('ip:1')
+   * store.record('ip:3') // evicts ip:2, the least recently recorded
+   * assert.deepEqual([...store.events()].sort(), ['ip:1', 'ip:3'])
+   */
+  maxEvents(max: number): EventStoreBuilder<Stored> {
+    return this.with({ maxEvents: max })
+  }
+
+  private boundedEvents(): E.Either<BuildError, number | undefined> {
+    const { maxEvents, storage } = this.config
+    if (maxEvents === undefined) return E.right(undefined)
+    if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) return E.left(new InvalidMaxEvents(maxEvents, 'it must be a positive integer'))
+    if (storage !== undefined) return E.left(new InvalidMaxEvents(maxEvents, 'a store with storage cannot evict: use sweep() and compact()'))
+    return E.right(maxEvents)
+  }
+
   private layout(): E.Either<BuildError, Layout> {
     const { counts, timeZone, alignment } = this.config
     return make(counts ?? defaultCounts, timeZone === undefined ? { alignment } : { alignment, timeZone })
@@ -376,19 +410,25 @@ export class EventStoreBuilder<Stored extends boolean = false> {
       })
     )
     if (storage === undefined) {
-      return E.map(({ layout }: { layout: Layout }) => this.config.open(layout, clock, replicaId === undefined ? {} : { replicaId }))(settings) as never
+      const bounded = E.flatMap(settings, ({ layout }) => E.map((maxEvents: number | undefined) => ({ layout, maxEvents }))(this.boundedEvents()))
+      return E.map(({ layout, maxEvents }: { layout: Layout; maxEvents: number | undefined }) =>
+        this.config.open(layout, clock, { ...(replicaId === undefined ? {} : { replicaId }), ...(maxEvents === undefined ? {} : { maxEvents }) })
+      )(bounded) as never
     }
+    const bounded = this.boundedEvents()
+    if (E.isLeft(bounded)) return Promise.resolve(bounded) as never
     if (E.isLeft(settings)) return Promise.resolve(settings) as never
     const { layout, autoPersistMillis } = settings.right
     return load(storage, format, layout).then(
-      E.map(({ counters, errors }) =>
-        this.config.open(layout, clock, {
+      E.map((loaded) => {
+        const { counters, errors } = withoutFutureHeads(loaded, layout, clock.now())
+        return this.config.open(layout, clock, {
           counters,
           loadErrors: errors,
           persister: new Persister(storage, format),
           ...(autoPersistMillis === undefined ? {} : { autoPersistMillis })
         })
-      )
+      })
     ) as never
   }
 

@@ -20,6 +20,7 @@ import type { ImportRefusal } from './errors.js'
 import { InvalidEventName, StorageError } from './errors.js'
 import type { Persisted, Persister } from './internal/persister.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
+import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
 import { isEventName } from './internal/eventNames.js'
 // The declarations of Symbol.dispose and Symbol.asyncDispose travel with this module's (no code).
 export type {} from './disposable.js'
@@ -34,6 +35,8 @@ export interface StoreOptions {
   readonly loadErrors?: ReadonlyArray<DecodeError>
   /** Persist every so many milliseconds (an unref'ed timer, stopped by `close`). */
   readonly autoPersistMillis?: number
+  /** At most so many events (a store without storage): see `EventStoreBuilder.maxEvents`. */
+  readonly maxEvents?: number
   /** The replica id this store records under, for replicated sync (`exportReplicated`, `mergeReplicated`). */
   readonly replicaId?: string
 }
@@ -56,6 +59,15 @@ interface ReplicaState {
   /** Events recorded into since their version was last published. */
   readonly recorded: Set<string>
 }
+
+/**
+ * The automatic sweep: a pass over every event starts at most once a minute of the store's clock
+ * (nothing expires faster than time passes) and examines `SWEEP_SLICE` events every `SWEEP_EVERY`
+ * records (four per record) until it has seen them all. Between passes a record costs a countdown.
+ */
+const SWEEP_EVERY = 16
+const SWEEP_SLICE = 64
+const SWEEP_INTERVAL_MILLIS = 60_000
 
 const DONE: E.Either<never, void> = E.right(undefined)
 
@@ -85,6 +97,16 @@ export abstract class SyncedStore {
   private readonly changes = new Map<string, Counter | undefined>()
   private readonly persister: Persister | undefined
   private timer: ReturnType<typeof setInterval> | undefined
+  private readonly maxEvents: number | undefined
+  /** Swept events whose stored copy the next `compact()` deletes (unless recorded again). */
+  private readonly sweptStored = new Set<string>()
+  /** Records left until the next slice of the automatic sweep. */
+  private untilSweep = SWEEP_EVERY
+  /** When the last pass of the automatic sweep started (the store's clock), and whether it goes on. */
+  private passStartedAt = -Infinity
+  private sweeping = false
+  /** Whether an event has pending reservations (set by `EventStore`): never evicted. @internal */
+  protected held: (event: string) => boolean = () => false
   /** Stored values that did not decode when the store was opened, one per key (see `docs/`). */
   readonly loadErrors: ReadonlyArray<DecodeError>
   /** The replicated part, for a store built with `.replicaId(id)`. */
@@ -97,7 +119,8 @@ export abstract class SyncedStore {
     readonly clock: Clock,
     options: StoreOptions
   ) {
-    this.table = new CounterTable(layout, options.counters)
+    this.maxEvents = options.maxEvents
+    this.table = new CounterTable(layout, options.counters, { byRecency: options.maxEvents !== undefined })
     this.persister = options.persister
     this.loadErrors = options.loadErrors ?? []
     this.replica = options.replicaId === undefined ? undefined : { id: options.replicaId, others: new Map(), versions: new Map(), recorded: new Set() }
@@ -107,9 +130,9 @@ export abstract class SyncedStore {
     }
   }
 
-  /** How many events wait to be persisted. @internal */
-  protected dirtyCount(): number {
-    return this.dirty.size
+  /** The bytes the store's counters and its sets of names take on the V8 heap (see `memoryUsage`). @internal */
+  protected heldBytes(): number {
+    return 200 + this.table.heapBytes() + MAP_ENTRY_BYTES * this.changes.size + SET_ENTRY_BYTES * (this.dirty.size + this.sweptStored.size)
   }
 
   /**
@@ -121,6 +144,69 @@ export abstract class SyncedStore {
     if (this.persister !== undefined) this.dirty.add(event)
     if (before !== WAS_OPEN && !this.changes.has(event)) this.changes.set(event, before)
     this.replica?.recorded.add(event)
+    if (--this.untilSweep === 0) this.sweepSlice()
+    if (before === undefined) this.bound(event)
+  }
+
+  /** Evicts down to `maxEvents`, when the store has the bound, keeping `kept`. */
+  private bound(kept?: string): void {
+    if (this.maxEvents !== undefined && this.table.size > this.maxEvents) {
+      this.forget(this.table.evict(this.maxEvents, (name) => name !== kept && !this.held(name)))
+    }
+  }
+
+  /** One slice of the automatic sweep (see `SWEEP_EVERY`). */
+  private sweepSlice(): void {
+    this.untilSweep = SWEEP_EVERY
+    const now = this.clock.now()
+    if (!this.sweeping) {
+      // A clock that stepped back a long way starts a pass too: it cannot wait for the old time.
+      if (Math.abs(now - this.passStartedAt) < SWEEP_INTERVAL_MILLIS) return
+      this.passStartedAt = now
+    }
+    this.forget(this.table.sweep(now, this.mayDrop, SWEEP_SLICE))
+    this.sweeping = this.table.midPass()
+  }
+
+  /** What may be dropped from memory: an event with nothing to persist and no pending reservation. */
+  private readonly mayDrop = (event: string): boolean => !this.dirty.has(event) && !this.held(event)
+
+  /** Forgets the sync baselines of events the table dropped (and notes their stored copies for `compact`). */
+  private forget(dropped: ReadonlyArray<string>): number {
+    for (const event of dropped) {
+      this.changes.delete(event)
+      if (this.persister !== undefined) this.sweptStored.add(event)
+    }
+    return dropped.length
+  }
+
+  /**
+   * Drops from memory every event whose buckets have all left their windows (each would answer
+   * 0 for every window ending now), and returns how many it dropped. A dropped event is unknown
+   * afterwards (queries answer `none`), its sync baseline goes with it (what `exportDirty` would
+   * have sent for it counts in no window), and recording it again starts it afresh. With storage,
+   * an event not yet persisted is kept until it is (nothing unsaved is lost), and its stored copy
+   * stays stored until the next `compact()` deletes it (unless the event was recorded again). An event with a pending
+   * reservation is kept. The store also sweeps by itself: once a minute of its clock at most, a
+   * few events at a time as it records (`docs/DESIGN.md`, "Bounded memory"), so that a store whose
+   * keys went idle shrinks back.
+   *
+   * @example
+   * import { EventStore, TestClock } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 1, 12))
+   * const store = EventStore.builder().forRateLimiting().withClock(clock).timeZone('UTC').build()
+   * store.record('ip:203.0.113.7')
+   * clock.advance({ hours: 1 })
+   * store.record('ip:198.51.100.2')
+   * assert.equal(store.sweep(), 0) // the first key still counts in the last 24 hours
+   * clock.advance({ hours: 24 })
+   * assert.equal(store.sweep(), 2)
+   * assert.deepEqual(store.events(), [])
+   * assert.deepEqual(store.query('ip:203.0.113.7').lastHours(24).sum(), O.none)
+   */
+  sweep(): number {
+    return this.forget(this.table.sweep(this.clock.now(), this.mayDrop))
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -294,6 +380,7 @@ export abstract class SyncedStore {
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
       this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
     }
+    this.bound()
     return DONE
   }
 
@@ -514,7 +601,8 @@ export abstract class SyncedStore {
 
   /**
    * Advances every counter to now, drops those left without any count (from memory and storage),
-   * and persists the dirty rest.
+   * and persists the dirty rest. A store without storage has nothing to persist: it sweeps
+   * (`sweep()`) and succeeds.
    *
    * @example
    * import { EventStore, MemoryStorage, TestClock } from 'tiny-counter'
@@ -530,10 +618,21 @@ export abstract class SyncedStore {
    * assert.deepEqual(await storage.listKeys(), ['new'])
    */
   compact(): Promise<E.Either<StorageError, void>> {
-    if (this.persister === undefined) return this.persistWith(() => [])
-    const compacted = this.persister.compact(this.persisted(), this.clock.now())
+    if (this.persister === undefined) {
+      this.sweep()
+      return Promise.resolve(DONE)
+    }
+    const persister = this.persister
+    const compacted = persister.compact(this.persisted(), this.clock.now())
     for (const event of this.changes.keys()) if (!this.table.has(event)) this.changes.delete(event)
-    return compacted
+    const swept = [...this.sweptStored].filter((event) => !this.table.has(event))
+    this.sweptStored.clear()
+    if (swept.length === 0) return compacted
+    return compacted.then((result) => {
+      if (E.isRight(result)) return persister.write(this.persisted(), () => [], swept)
+      for (const event of swept) this.sweptStored.add(event)
+      return result
+    })
   }
 
   /**

@@ -62,6 +62,26 @@ export class InvalidAutoPersistInterval extends TinyCounterError {
 }
 
 /**
+ * A `maxEvents` bound the builder refuses: not a positive integer, or given with storage (an event
+ * evicted from memory would come back empty and overwrite its stored copy).
+ *
+ * @example
+ * import { EventStore, MemoryStorage } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const refused = EventStore.builder().maxEvents(0).buildEither()
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidMaxEvents')
+ * const stored = await EventStore.builder().withStorage(new MemoryStorage()).maxEvents(100).buildEither()
+ * assert.ok(E.isLeft(stored) && stored.left._tag === 'InvalidMaxEvents')
+ */
+export class InvalidMaxEvents extends TinyCounterError {
+  readonly _tag = 'InvalidMaxEvents'
+  constructor(readonly maxEvents: unknown, reason: string) {
+    super(`invalid maxEvents ${describe(maxEvents)}: ${reason}`)
+    this.name = 'InvalidMaxEvents'
+  }
+}
+
+/**
  * A storage backend that failed or refused: `key` names the event when one was involved, `cause`
  * holds the underlying error (or a sentence saying why), `operation` what was being done (`save`,
  * `load`, ...), and the message puts them together.

@@ -14,13 +14,23 @@
  * - `core/typical`: `Counter`s of the typical events in a `Map`, without the store around them.
  * - `typed-array`: a `Map` of the `TypedArrayCounter` yardstick, each recorded three times (it
  *   holds 128 buckets whatever they contain).
+ * - `limiter/once`: the rate-limiting preset (60 seconds, 60 minutes, 24 hours) on a server's
+ *   path: each key checked and recorded once by a key-free policy (`atMost(10, 'minutes')`).
+ * - `rlf/once`: rate-limiter-flexible's `RateLimiterMemory` (10 points per 60 s), each key
+ *   consumed once: its memory store holds one window per key (and a timer).
+ * - `limiter/swept`: `limiter/once`, then two days later (a test clock) `sweep()`: what is left
+ *   of a key once every key went idle.
+ *
+ * The store cases also report `estimate`: `store.memoryUsage()` per event, to compare with what was
+ * measured (the bench checks it within 15%).
  *
  * Each case builds its events once untimed as a warm-up (1,000 events), then three times over
  * (each measured alone, the previous set released) and reports the median.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { EventStore } from 'tiny-counter'
-import { Counter, Layout } from 'tiny-counter'
+import { EventStore } from 'tiny-counter'
+import { RateLimiterMemory } from 'rate-limiter-flexible'
+import { Counter, Layout, Limit, TestClock } from 'tiny-counter'
 import type { Prepared } from './harness.ts'
 import { median } from './harness.ts'
 import { TypedArrayCounter } from './baseline.ts'
@@ -32,7 +42,7 @@ const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-export type MemoryVariant = 'store/typical' | 'store/full' | 'core/typical' | 'typed-array'
+export type MemoryVariant = 'store/typical' | 'store/full' | 'core/typical' | 'typed-array' | 'limiter/once' | 'rlf/once' | 'limiter/swept'
 
 const nameOf = (i: number): string => `event_${String(i).padStart(6, '0')}`
 
@@ -60,14 +70,30 @@ const nonzeroBuckets = (store: EventStore, name: string): number => {
 }
 
 /** Builds `n` events of a variant and returns what holds them (with a figure to check, if any). */
-const builders: Record<MemoryVariant, (n: number) => { readonly held: unknown; readonly check?: number }> = {
+const builders: Record<MemoryVariant, (n: number) => { readonly held: unknown; readonly check?: number; readonly estimate?: () => number }> = {
   'store/typical': (n) => {
     const store = defaultStore()
     for (let i = 0; i < n; i++) {
       const name = nameOf(i)
       for (let r = 0; r < 3; r++) orThrow(store.record(name))
     }
-    return { held: store }
+    return { held: store, estimate: () => store.memoryUsage() }
+  },
+  'limiter/once': (n) => {
+    const { store } = limiterWithKeys(n)
+    return { held: store, estimate: () => store.memoryUsage() }
+  },
+  'limiter/swept': (n) => {
+    const { store, clock } = limiterWithKeys(n)
+    clock.advance({ days: 2 })
+    const dropped = store.sweep()
+    if (dropped !== n) throw new Error(`sweep dropped ${dropped} of ${n} idle keys`)
+    return { held: store, estimate: () => store.memoryUsage() }
+  },
+  'rlf/once': (n) => {
+    const limiter = new RateLimiterMemory({ points: 10, duration: 60 })
+    for (let i = 0; i < n; i++) void limiter.consume(nameOf(i))
+    return { held: limiter }
   },
   'store/full': (n) => {
     const store = defaultStore()
@@ -102,6 +128,15 @@ const builders: Record<MemoryVariant, (n: number) => { readonly held: unknown; r
   }
 }
 
+/** A rate-limiting store (on a test clock started at the system's time) where `n` keys were each checked and recorded once. */
+const limiterWithKeys = (n: number): { readonly store: EventStore; readonly clock: TestClock } => {
+  const clock = TestClock.fromSystem()
+  const store = EventStore.builder().forRateLimiting().withClock(clock).timeZone(TIME_ZONE).build()
+  const perKey = Limit.policy().atMost(10, 'minutes')
+  for (let i = 0; i < n; i++) orThrow(store.limit(perKey).checkAndRecord(nameOf(i)))
+  return { store, clock }
+}
+
 let retained: unknown
 
 const settle = (): void => {
@@ -110,7 +145,7 @@ const settle = (): void => {
   for (let i = 0; i < 3; i++) gc()
 }
 
-const measure = (variant: MemoryVariant, n: number): { heap: number; buffers: number; check: number | undefined } => {
+const measure = (variant: MemoryVariant, n: number): { heap: number; buffers: number; check: number | undefined; estimate: number | undefined } => {
   retained = undefined
   settle()
   const before = process.memoryUsage()
@@ -119,7 +154,8 @@ const measure = (variant: MemoryVariant, n: number): { heap: number; buffers: nu
   settle()
   const after = process.memoryUsage()
   retained = undefined
-  return { heap: (after.heapUsed - before.heapUsed) / n, buffers: (after.arrayBuffers - before.arrayBuffers) / n, check: built.check }
+  const estimate = built.estimate === undefined ? undefined : built.estimate() / n
+  return { heap: (after.heapUsed - before.heapUsed) / n, buffers: (after.arrayBuffers - before.arrayBuffers) / n, check: built.check, estimate }
 }
 
 const memoryCase =
@@ -129,12 +165,14 @@ const memoryCase =
     measure(variant, 1_000) // warm-up: code, caches and the layout's compiled form
     const runs = Array.from({ length: REPETITIONS }, () => measure(variant, n))
     const checks = runs.map((r) => r.check).filter((c): c is number => c !== undefined)
+    const estimates = runs.map((r) => r.estimate).filter((c): c is number => c !== undefined)
     const figures = {
       events: n,
       heap: median(runs.map((r) => r.heap)),
       buffers: median(runs.map((r) => r.buffers)),
       total: median(runs.map((r) => r.heap + r.buffers)),
-      ...(checks.length > 0 ? { nonzeroBuckets: Math.min(...checks) } : {})
+      ...(checks.length > 0 ? { nonzeroBuckets: Math.min(...checks) } : {}),
+      ...(estimates.length > 0 ? { estimate: median(estimates) } : {})
     }
     return { body: () => 0, report: () => figures }
   }
@@ -144,6 +182,6 @@ export interface MemoryCase {
   readonly prepare: (data: { readonly events?: number } | null) => Prepared
 }
 
-export const memoryVariants: ReadonlyArray<MemoryVariant> = ['store/typical', 'store/full', 'core/typical', 'typed-array']
+export const memoryVariants: ReadonlyArray<MemoryVariant> = ['store/typical', 'store/full', 'core/typical', 'typed-array', 'limiter/once', 'rlf/once', 'limiter/swept']
 export const memoryCaseId = (variant: MemoryVariant): string => `memory/${variant}`
 export const memoryCases: ReadonlyArray<MemoryCase> = memoryVariants.map((v) => ({ id: memoryCaseId(v), prepare: memoryCase(v) }))

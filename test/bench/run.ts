@@ -72,6 +72,12 @@ const TARGET_LIMIT_SPEEDUP = 3
 const TARGET_PER_CALL_SPEEDUP = 2
 const TARGET_BYTES_PER_EVENT = 800
 const TARGET_REDUX_RATIO = 1.2
+/** Heap per key checked and recorded once in the rate-limiting preset (rate-limiter-flexible: ~403 B). */
+const TARGET_BYTES_PER_KEY = 400
+/** What is left per key once every key went idle and was swept: nothing but noise. */
+const TARGET_SWEPT_BYTES_PER_KEY = 2
+/** `memoryUsage()` against the measured heap. */
+const TARGET_ESTIMATE_ERROR = 0.15
 const WARMUP_ROUNDS = 5
 
 const args = process.argv.slice(2)
@@ -415,7 +421,10 @@ const memoryLabels: Record<MemoryVariant, string> = {
   'store/typical': 'store, events recorded 3x now',
   'store/full': 'store, every bucket non-zero',
   'core/typical': 'Map<string, Counter>, recorded 3x now',
-  'typed-array': 'Map<string, TypedArrayCounter>'
+  'typed-array': 'Map<string, TypedArrayCounter>',
+  'limiter/once': 'rate-limiting store, each key once',
+  'rlf/once': 'rate-limiter-flexible, each key once',
+  'limiter/swept': 'the same, all idle, swept'
 }
 
 const memorySection = async (): Promise<ReadonlyArray<Check>> => {
@@ -432,14 +441,21 @@ const memorySection = async (): Promise<ReadonlyArray<Check>> => {
     process.stderr.write('.')
   }
   process.stderr.write('\n')
-  const { row, rule } = table([40, 8, 8, 8, 12])
-  console.log(row(['holding (bytes/event)', 'heap', 'buffers', 'total', 'vs typed']))
+  const { row, rule } = table([40, 8, 8, 8, 12, 10])
+  console.log(row(['holding (bytes/event)', 'heap', 'buffers', 'total', 'vs typed', 'estimate']))
   console.log(rule())
   const total = (v: MemoryVariant): number => figures[v].total!
   for (const v of memoryVariants) {
     const f = figures[v]
-    console.log(row([memoryLabels[v], f.heap!.toFixed(0), f.buffers!.toFixed(0), f.total!.toFixed(0), x(total(v) / total('typed-array'))]))
+    const estimate = f.estimate === undefined ? '' : f.estimate.toFixed(0)
+    console.log(row([memoryLabels[v], f.heap!.toFixed(0), f.buffers!.toFixed(0), f.total!.toFixed(0), x(total(v) / total('typed-array')), estimate]))
   }
+  // memoryUsage() against the measured heap, where a store holds keys (a swept store holds none:
+  // both are then a few bytes per key of what the empty store itself takes).
+  const estimated: ReadonlyArray<MemoryVariant> = ['store/typical', 'limiter/once']
+  const worstEstimate = Math.max(...estimated.map((v) => Math.abs(figures[v].estimate! - total(v)) / total(v)))
+  const once = total('limiter/once')
+  const swept = total('limiter/swept')
   const full = figures['store/full'].nonzeroBuckets
   console.log(`  (store/full: fewest non-zero buckets of a sampled event: ${full} of 128)\n`)
   return [
@@ -453,6 +469,42 @@ const memorySection = async (): Promise<ReadonlyArray<Check>> => {
         peers: `core on a Map ${total('core/typical').toFixed(0)} B, typed arrays ${total('typed-array').toFixed(0)} B`,
         ratio: `${times(total('store/typical') / total('typed-array'))} typed arrays`,
         target: `≤ ${TARGET_BYTES_PER_EVENT} B`
+      }
+    },
+    {
+      what: `heap per key recorded once (rate-limiting preset) at most ${TARGET_BYTES_PER_KEY} bytes`,
+      ok: once <= TARGET_BYTES_PER_KEY,
+      value: `${once.toFixed(0)} bytes (rate-limiter-flexible ${total('rlf/once').toFixed(0)} bytes)`,
+      row: {
+        operation: `memory per key checked and recorded once, rate-limiting preset (${memoryEvents.toLocaleString('en-US')} keys)`,
+        ours: `${once.toFixed(0)} B`,
+        peers: `rate-limiter-flexible ${total('rlf/once').toFixed(0)} B`,
+        ratio: `${times(once / total('rlf/once'))} rate-limiter-flexible`,
+        target: `≤ ${TARGET_BYTES_PER_KEY} B`
+      }
+    },
+    {
+      what: `heap per key once every key went idle and was swept at most ${TARGET_SWEPT_BYTES_PER_KEY} bytes`,
+      ok: swept <= TARGET_SWEPT_BYTES_PER_KEY,
+      value: `${swept.toFixed(1)} bytes`,
+      row: {
+        operation: `memory per key after every key went idle, \`sweep()\` (${memoryEvents.toLocaleString('en-US')} keys)`,
+        ours: `${swept.toFixed(1)} B`,
+        peers: '',
+        ratio: '',
+        target: `≤ ${TARGET_SWEPT_BYTES_PER_KEY} B`
+      }
+    },
+    {
+      what: `memoryUsage() within ${TARGET_ESTIMATE_ERROR * 100}% of the measured heap (${estimated.join(', ')})`,
+      ok: worstEstimate <= TARGET_ESTIMATE_ERROR,
+      value: `worst ${(worstEstimate * 100).toFixed(1)}% off`,
+      row: {
+        operation: '`memoryUsage()` against the measured heap',
+        ours: `${(worstEstimate * 100).toFixed(1)}% off at worst`,
+        peers: '',
+        ratio: '',
+        target: `within ${TARGET_ESTIMATE_ERROR * 100}%`
       }
     },
     {

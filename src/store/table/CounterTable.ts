@@ -36,6 +36,8 @@ import type { Counted, CountPlan } from './countPlan.js'
 import { CANNOT_PLAN, countedBy, planOf } from './countPlan.js'
 import type { Owned } from './rings.js'
 import { fresh, own, recordInPlace, toCounter, windowCount } from './rings.js'
+import { indicesAt, isExpired } from './expiry.js'
+import { BOXED_NUMBER_BYTES, MAP_ENTRY_BYTES, counterBytes, isSmall, objectBytes, ownedBytes, stringBytes } from './heapBytes.js'
 
 export type { Counted, CountPlan } from './countPlan.js'
 export { CANNOT_PLAN } from './countPlan.js'
@@ -70,8 +72,6 @@ interface Entry {
 
 export class CounterTable implements Iterable<readonly [string, Counter]> {
   private readonly entries = new Map<string, Entry>()
-  /** Names of the open entries, so that `seal` visits those alone. */
-  private readonly open = new Set<string>()
   private readonly plans = new WeakMap<Policy, CountPlan | typeof CANNOT_PLAN>()
   /** The policy planned last and its plan: a server applies one policy call after call. */
   private lastPolicy: Policy | undefined
@@ -79,13 +79,21 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   private readonly compiled: Compiled
   private lastName: string | undefined
   private lastEntry: Entry | undefined
+  /** Where the amortised sweep (`sweepSome`) goes on; `undefined` to start a new pass. */
+  private cursor: Iterator<[string, Entry]> | undefined
+  /** Whether a record moves its entry to the end of the map (least recently recorded first: `evict`). */
+  private readonly byRecency: boolean
+  /** The name recorded last (moving it to the end again would change nothing). */
+  private lastRecorded: string | undefined
 
   constructor(
     /** The layout of every counter of the table (what comes in is converted by the store first). */
     readonly layout: Layout,
-    counters: Iterable<readonly [string, Counter]> = []
+    counters: Iterable<readonly [string, Counter]> = [],
+    options: { readonly byRecency?: boolean } = {}
   ) {
     this.compiled = compile(layout)
+    this.byRecency = options.byRecency === true
     for (const [name, counter] of counters) this.set(name, counter)
   }
 
@@ -114,6 +122,10 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     return this.entries.has(name)
   }
 
+  get size(): number {
+    return this.entries.size
+  }
+
   names(): IterableIterator<string> {
     return this.entries.keys()
   }
@@ -122,6 +134,18 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     // A plain counter made from a private copy here is not kept: an iteration (an estimate of the
     // memory used, say) would otherwise double what every recorded event holds.
     for (const [name, entry] of this.entries) yield [name, entry.counter ?? toCounter(entry.owned!)]
+  }
+
+  /** The bytes the entries take on the V8 heap, names and map entries included (`heapBytes.ts`). */
+  heapBytes(): number {
+    let bytes = 0
+    for (const [name, entry] of this.entries) {
+      bytes += MAP_ENTRY_BYTES + stringBytes(name) + objectBytes(8)
+      if (!isSmall(entry.since)) bytes += 2 * BOXED_NUMBER_BYTES // a remembered sum's span, in instants
+      if (entry.owned !== undefined) bytes += ownedBytes(entry.owned, Object.isFrozen(entry.owned.rings))
+      if (entry.counter !== undefined) bytes += counterBytes(entry.counter)
+    }
+    return bytes
   }
 
   /** The counter of `name` to hand out of the store: plain, deeply frozen, never changed afterwards. */
@@ -183,11 +207,17 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    * Records `n` (a count) at `at` (an instant) into the counter of `name`, creating it. Returns
    * `WAS_OPEN` when the entry was open; otherwise the counter it held (`undefined` for a new name),
    * and the entry is open from now on.
+   *
+   * `now` says that `at` is the clock's reading rather than an instant the caller chose: in each
+   * unit whose newest bucket is after `at` (the clock stepped back), such a record is counted in
+   * that newest bucket, where the limits read it (they read a counter at its newest bucket when
+   * the clock is behind it). An explicit instant (`recordAt`, a backfill) lands in its own bucket.
    */
-  record(name: string, at: number, n: number): Counter | undefined | typeof WAS_OPEN {
+  record(name: string, at: number, n: number, now = true): Counter | undefined | typeof WAS_OPEN {
     let entry = this.find(name)
+    if (entry !== undefined && this.byRecency) this.recorded(name, entry)
     if (entry !== undefined && entry.owned !== undefined) {
-      recordInPlace(entry.owned, at, n)
+      recordInPlace(entry.owned, at, n, now)
       changed(entry)
       return WAS_OPEN
     }
@@ -196,12 +226,14 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     if (before === undefined || before.heads.length === 0) owned = fresh(this.layout, at, n)
     else {
       owned = own(before)
-      recordInPlace(owned, at, n)
+      recordInPlace(owned, at, n, now)
     }
-    if (entry === undefined) entry = this.add(name, undefined)
+    if (entry === undefined) {
+      entry = this.add(name, undefined)
+      this.lastRecorded = name
+    }
     entry.owned = owned
     changed(entry)
-    this.open.add(name)
     return before
   }
 
@@ -214,34 +246,97 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     }
     entry.counter = counter
     entry.unit = ''
-    if (entry.owned !== undefined) {
-      entry.owned = undefined
-      this.open.delete(name)
-    }
+    entry.owned = undefined
   }
 
   private add(name: string, counter: Counter | undefined): Entry {
-    const entry: Entry = { counter, owned: undefined, unit: '', first: 0, end: 0, since: Infinity, until: -Infinity, sum: -1 }
+    // `since` and `until` start as small integers (an empty span): a double field holds a boxed
+    // number of its own (12 bytes), which a key that is never summed need not pay for.
+    const entry: Entry = { counter, owned: undefined, unit: '', first: 0, end: 0, since: 0, until: 0, sum: -1 }
     this.entries.set(name, entry)
     return entry
   }
 
   delete(name: string): boolean {
-    this.open.delete(name)
     if (name === this.lastName) this.lastName = this.lastEntry = undefined
+    if (name === this.lastRecorded) this.lastRecorded = undefined
     return this.entries.delete(name)
   }
 
-  /** Seals every entry: the next record into each returns the counter it replaces. */
+  /** Moves a recorded entry to the end of the map, where `evict` looks last. */
+  private recorded(name: string, entry: Entry): void {
+    if (name === this.lastRecorded) return
+    this.entries.delete(name)
+    this.entries.set(name, entry)
+    this.lastRecorded = name
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // bounded memory
+  // -----------------------------------------------------------------------------------------------
+
+  /**
+   * Drops the entries whose every bucket has left its window at `now` and that `mayDrop` lets go,
+   * examining at most `budget` entries from where the last call stopped (a full pass by default).
+   * Returns the names dropped.
+   */
+  sweep(now: number, mayDrop: (name: string) => boolean, budget = Infinity): string[] {
+    const current = indicesAt(this.compiled, now)
+    const dropped: string[] = []
+    let seen = 0
+    if (budget === Infinity) this.cursor = undefined
+    const cursor = (this.cursor ??= this.entries.entries())
+    while (seen < budget) {
+      const next = cursor.next()
+      if (next.done === true) {
+        this.cursor = undefined
+        break
+      }
+      seen++
+      const [name, entry] = next.value
+      const heads = entry.owned === undefined ? entry.counter!.heads : entry.owned.heads
+      if (isExpired(heads, this.compiled, current) && mayDrop(name)) dropped.push(name)
+    }
+    for (const name of dropped) this.delete(name)
+    return dropped
+  }
+
+  /** Whether a sweep with a budget stopped before the end of the table (the next one goes on). */
+  midPass(): boolean {
+    return this.cursor !== undefined
+  }
+
+  /**
+   * Drops entries, least recently recorded first (a table made `byRecency`; else in the order
+   * they came), skipping those `mayDrop` keeps, until at most `max` are left or none may go.
+   * Returns the names dropped.
+   */
+  evict(max: number, mayDrop: (name: string) => boolean): string[] {
+    const dropped: string[] = []
+    let over = this.entries.size - max
+    if (over <= 0) return dropped
+    for (const name of this.entries.keys()) {
+      if (over === 0) break
+      if (mayDrop(name)) {
+        dropped.push(name)
+        over--
+      }
+    }
+    for (const name of dropped) this.delete(name)
+    return dropped
+  }
+
+  /**
+   * Seals every entry: the next record into each returns the counter it replaces. It visits every
+   * entry (rarely: at `resetDirty`); a set of the open ones would cost every key ~26 bytes.
+   */
   seal(): void {
-    for (const name of this.open) {
-      const entry = this.entries.get(name)
-      if (entry !== undefined) {
+    for (const entry of this.entries.values()) {
+      if (entry.owned !== undefined) {
         entry.counter = counterOf(entry)
         entry.owned = undefined
       }
     }
-    this.open.clear()
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -280,7 +375,9 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     const entry = this.find(key)
     // `check` finds this entry again through the memory of the last name: no second look-up.
     if (entry === undefined || entry.owned === undefined || !this.check(plan, counted, key, at, pendingOf)) return false
-    recordInPlace(entry.owned, at, 1)
+    if (this.byRecency) this.recorded(key, entry)
+    // A clock that stepped back: counted in each unit's newest bucket, where `check` read (see `record`).
+    recordInPlace(entry.owned, at, 1, true)
     changed(entry)
     return true
   }

@@ -29,11 +29,20 @@ export interface Owned {
   readonly heads: number[]
   /** Count of each unit's newest bucket. */
   readonly newest: number[]
-  /** Each unit's older buckets by slot (see above); an empty array while they are all zero. */
-  readonly rings: number[][]
+  /**
+   * Each unit's older buckets by slot (see above); an empty array while they are all zero. While
+   * every unit's is, the array itself is shared by every such counter (`noRings`) and frozen: it
+   * is copied before a ring is put in it (`ringOf`), which saves a key recorded only "now" 36 bytes.
+   */
+  rings: number[][]
 }
 
 const NO_RING: ReadonlyArray<number> = Object.freeze([])
+
+/** The shared, frozen rings of a counter of `units` units whose older buckets are all zero, by `units`. */
+const noRingsByUnits: Array<number[][]> = []
+const noRings = (units: number): number[][] =>
+  (noRingsByUnits[units] ??= Object.freeze(Array.from({ length: units }, () => NO_RING)) as number[][])
 
 /** The slot of absolute index `i` in a ring of `m >= 1` slots: `-i mod m`, for any integer `i` (bucket indices are negative before 1970). */
 const slotOf = (i: number, m: number): number => {
@@ -66,7 +75,7 @@ export const fresh = (layout: Counter['layout'], at: number, n: number): Owned =
     layout,
     heads: grids.map((grid) => grid.indexOf(at)),
     newest: grids.map(() => n),
-    rings: grids.map(() => NO_RING as number[])
+    rings: noRings(grids.length)
   }
 }
 
@@ -91,8 +100,12 @@ export const toCounter = (self: Owned): Counter => {
   }
 }
 
-/** Records `n` at `at` into an owned counter, exactly as `Counter.record` would. */
-export const recordInPlace = (self: Owned, at: number, n: number): void => {
+/**
+ * Records `n` at `at` into an owned counter, exactly as `Counter.record` would; with `clamp`, a
+ * unit whose newest bucket is after `at`'s counts `n` in that newest bucket instead (a clock that
+ * stepped back: `docs/DESIGN.md`, "Clock steps").
+ */
+export const recordInPlace = (self: Owned, at: number, n: number, clamp = false): void => {
   const { grids, lengths } = compile(self.layout)
   for (let u = 0; u < grids.length; u++) {
     const index = grids[u]!.indexOf(at)
@@ -103,6 +116,8 @@ export const recordInPlace = (self: Owned, at: number, n: number): void => {
       moveForward(self, u, lengths[u]! - 1, index - head)
       self.heads[u] = index
       self.newest[u] = n
+    } else if (n !== 0 && clamp) {
+      self.newest[u] = saturated(self.newest[u]! + n)
     } else if (n !== 0 && head - index < lengths[u]!) {
       const ring = ringOf(self, u, lengths[u]! - 1)
       const slot = slotOf(index, ring.length)
@@ -136,7 +151,9 @@ const moveForward = (self: Owned, u: number, m: number, by: number): void => {
 /** The ring of unit `u` (with `m >= 1` older buckets), made when it is first needed. */
 const ringOf = (self: Owned, u: number, m: number): number[] => {
   const ring = self.rings[u]!
-  return ring.length !== 0 ? ring : (self.rings[u] = zerosOf(m).slice())
+  if (ring.length !== 0) return ring
+  if (Object.isFrozen(self.rings)) self.rings = self.rings.slice()
+  return (self.rings[u] = zerosOf(m).slice())
 }
 
 const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)

@@ -1,0 +1,40 @@
+/**
+ * Loading refuses a stored counter whose newest bucket lies far ahead of the store's clock: a
+ * clock that ran years ahead and was corrected, or a corrupted head. Kept, such a counter would
+ * take every record made "now" into that future bucket (records are never counted before a
+ * counter's newest instant: `docs/DESIGN.md`, "Clock steps"), so its key would stay at its limit
+ * until real time caught up. It is reported as a `DecodeError` naming the event instead; the
+ * other events load.
+ */
+import type { Layout } from '../../Layout.js'
+import type { Counter } from '../../Counter.js'
+import { DecodeError } from '../../codec/errors.js'
+import { compile } from '../../internal/compiled.js'
+import { headInstant } from '../table/expiry.js'
+import type { Loaded } from './persister.js'
+
+/** How far ahead of the clock a stored counter's newest bucket may start: one day (time zones, clock skew between machines). */
+export const FUTURE_TOLERANCE_MILLIS = 86_400_000
+
+const iso = (t: number): string => (Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : `${t} ms`)
+
+/** `loaded` without the counters whose head starts more than `FUTURE_TOLERANCE_MILLIS` after `now`, each reported as a `DecodeError`. */
+export const withoutFutureHeads = (loaded: Loaded, layout: Layout, now: number): Loaded => {
+  const compiled = compile(layout)
+  let errors: DecodeError[] | undefined
+  const counters = new Map<string, Counter>()
+  for (const [name, counter] of loaded.counters) {
+    let head: number
+    try {
+      head = headInstant(counter.heads, compiled)
+    } catch {
+      head = NaN // a head beyond the calendar's range (its grid cannot say when it starts)
+    }
+    if (!(head - now <= FUTURE_TOLERANCE_MILLIS)) {
+      ;(errors ??= [...loaded.errors]).push(
+        new DecodeError(name, 'heads', Number.isNaN(head) ? 'the newest bucket lies beyond the calendar' : `the newest bucket starts at ${iso(head)}, more than a day after the clock (${iso(now)})`)
+      )
+    } else counters.set(name, counter)
+  }
+  return errors === undefined ? loaded : { counters, errors }
+}
