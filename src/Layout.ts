@@ -65,7 +65,15 @@ export const MAX_BUCKETS = 100_000
  */
 export const MAX_TOTAL_BUCKETS = 200_000
 
-/** Whether `n` is a bucket count a unit may have: an integer from 1 to `MAX_BUCKETS`. */
+/**
+ * Whether `n` is a bucket count a unit may have: an integer from 1 to `MAX_BUCKETS`.
+ *
+ * @example
+ * import { Layout } from 'tiny-counter'
+ * assert.equal(Layout.isBucketCount(60), true)
+ * assert.equal(Layout.isBucketCount(0), false)
+ * assert.equal(Layout.isBucketCount(Number.MAX_SAFE_INTEGER), false)
+ */
 export const isBucketCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) > 0 && (n as number) <= MAX_BUCKETS
 
 /**

@@ -52,7 +52,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  * assert.ok(bytes.length < JsonFormat.serialize(counter.right).length / 3)
  * assert.deepEqual(BincodeFormat.deserialize('launch', bytes), E.right(counter.right))
  * const flipped = bytes.slice()
- * flipped[bytes.length - 6] ^= 4
+ * flipped[bytes.length - 6]! ^= 4
  * const refused = BincodeFormat.deserialize('launch', flipped)
  * assert.ok(E.isLeft(refused) && refused.left.key === 'launch' && /checksum/.test(refused.left.message))
  */

@@ -37,7 +37,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
  * const broken = JsonFormat.deserialize('launch', bytes.subarray(0, 20))
  * assert.ok(E.isLeft(broken) && broken.left.key === 'launch' && broken.left.path === '')
  * const flipped = bytes.slice()
- * flipped[text.indexOf('"newest":[2') + 10] ^= 1 // 2 becomes 3
+ * flipped[text.indexOf('"newest":[2') + 10]! ^= 1 // 2 becomes 3
  * const refused = JsonFormat.deserialize('launch', flipped)
  * assert.ok(E.isLeft(refused) && /checksum/.test(refused.left.message))
  */
