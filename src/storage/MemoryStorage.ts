@@ -123,6 +123,42 @@ export class MemoryStorage implements Storage {
   }
 
   /**
+   * A read-modify-write (see `Update`): one process, one thread, so reading, `change` and the
+   * writes run with nothing in between; applied all or nothing, as `batch`.
+   *
+   * @example
+   * import { MemoryStorage } from 'tiny-counter'
+   * const storage = new MemoryStorage()
+   * await storage.save('a', new Uint8Array([1]))
+   * await storage.update(['a', 'b'], (current) => {
+   *   assert.deepEqual([...current.keys()], ['a', 'b'])
+   *   assert.equal(current.get('b'), undefined)
+   *   return [{ key: 'b', data: new Uint8Array([current.get('a')![0]! + 1]) }]
+   * })
+   * assert.deepEqual(await storage.load('b'), new Uint8Array([2]))
+   */
+  readonly update = async (keys: ReadonlyArray<string>, change: (current: ReadonlyMap<string, Uint8Array | undefined>) => ReadonlyArray<Write>): Promise<void> => {
+    const current = new Map<string, Uint8Array | undefined>()
+    for (const key of keys) {
+      this.check(key, 'update')
+      const data = this.entries.get(key)
+      current.set(key, data === undefined ? undefined : new Uint8Array(data))
+    }
+    await this.batch(change(current))
+  }
+
+  /**
+   * Why a key cannot be stored: `invalidStorageKey`'s rule (a non-empty, well-formed string).
+   *
+   * @example
+   * import { MemoryStorage } from 'tiny-counter'
+   * const storage = new MemoryStorage()
+   * assert.equal(storage.invalidKey('launch'), undefined)
+   * assert.match(storage.invalidKey('') ?? '', /non-empty/)
+   */
+  readonly invalidKey = (key: string): string | undefined => invalidStorageKey(key)
+
+  /**
    * Does nothing: memory holds no resource, and the data stays for the next store that uses this
    * storage (a store closes its storage when it closes).
    *
