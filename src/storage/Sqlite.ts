@@ -13,9 +13,12 @@
  */
 import type BetterSqlite3 from 'better-sqlite3'
 import { StorageError } from '../errors.js'
-import { inSlices } from '../internal/fileIO.js'
+import { inSlices, yieldToEventLoop } from '../internal/fileIO.js'
 import type { Storage, Update, Write } from './Storage.js'
 import { invalidStorageKey } from './Storage.js'
+
+/** The rows `loadAll` reads between two turns of the event loop (a few milliseconds of work). */
+const LOAD_PAGE_ROWS = 2_000
 
 /** How long an operation keeps trying while another connection holds the database's write lock. */
 const BUSY_WAIT_MS = 30_000
@@ -25,7 +28,8 @@ interface Statements {
   readonly save: BetterSqlite3.Statement<[string, Uint8Array]>
   readonly remove: BetterSqlite3.Statement<[string]>
   readonly keys: BetterSqlite3.Statement<[], string>
-  readonly all: BetterSqlite3.Statement<[], [string, Uint8Array]>
+  /** A page of rows after a key, in key order (a slice of `loadAll`). */
+  readonly page: BetterSqlite3.Statement<[string, number], [string, Uint8Array]>
 }
 
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS events (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID'
@@ -153,7 +157,7 @@ export class Sqlite implements Storage {
         save: db.prepare<[string, Uint8Array]>('INSERT OR REPLACE INTO events (key, data) VALUES (?, ?)'),
         remove: db.prepare<[string]>('DELETE FROM events WHERE key = ?'),
         keys: db.prepare<[], string>('SELECT key FROM events').pluck(),
-        all: db.prepare<[], [string, Uint8Array]>('SELECT key, data FROM events').raw()
+        page: db.prepare<[string, number], [string, Uint8Array]>('SELECT key, data FROM events WHERE key > ? ORDER BY key LIMIT ?').raw()
       })
     } catch (cause) {
       db?.close()
@@ -260,20 +264,20 @@ export class Sqlite implements Storage {
       this.checkOpen(undefined, 'load every key')
       const rows: Array<[string, Uint8Array]> = []
       try {
-        // One statement (one snapshot of the database), read in slices.
+        // Pages in key order, one per slice, in one read transaction (one snapshot of the database).
         await retryWhileBusy(async () => {
           rows.length = 0
-          const iterator = this.statements.all.iterate()
+          this.db.exec('BEGIN')
           try {
-            await inSlices(Number.MAX_SAFE_INTEGER, () => {
-              const next = iterator.next()
-              if (next.done === true) return false
-              const [key, data] = next.value
-              rows.push([key, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]) // a Buffer, seen as a plain Uint8Array
-              return true
-            })
+            for (let after = ''; ; ) {
+              const page = this.statements.page.all(after, LOAD_PAGE_ROWS)
+              for (const row of page) rows.push([row[0], new Uint8Array(row[1].buffer, row[1].byteOffset, row[1].byteLength)]) // a Buffer, seen as a plain Uint8Array
+              if (page.length < LOAD_PAGE_ROWS) break
+              after = page[page.length - 1]![0]
+              await yieldToEventLoop()
+            }
           } finally {
-            iterator.return?.()
+            this.db.exec('COMMIT')
           }
         })
       } catch (cause) {
@@ -297,7 +301,7 @@ export class Sqlite implements Storage {
   readonly batch = (writes: ReadonlyArray<Write>): Promise<void> =>
     this.serial(async () => {
       this.checkOpen(undefined, 'apply a batch')
-      this.checkWrites(writes)
+      await this.checkWrites(writes)
       const at: { key: string | undefined } = { key: undefined }
       try {
         await this.immediate(() => this.writeAll(writes, at))
@@ -329,7 +333,7 @@ export class Sqlite implements Storage {
   readonly update: Update = (keys, change) =>
     this.serial(async () => {
       this.checkOpen(undefined, 'update')
-      for (const key of keys) this.check(key, 'update')
+      await inSlices(keys.length, (i) => this.check(keys[i]!, 'update'))
       const at: { key: string | undefined } = { key: undefined }
       try {
         await this.immediate(async () => {
@@ -339,7 +343,7 @@ export class Sqlite implements Storage {
             current.set(keys[i]!, data === undefined ? undefined : new Uint8Array(data))
           })
           const writes = change(current)
-          this.checkWrites(writes)
+          await this.checkWrites(writes)
           await this.writeAll(writes, at)
         })
       } catch (cause) {
@@ -359,12 +363,14 @@ export class Sqlite implements Storage {
    */
   readonly invalidKey = (key: string): string | undefined => invalidStorageKey(key)
 
-  private checkWrites(writes: ReadonlyArray<Write>): void {
-    for (const write of writes) {
+  /** Checks every write (in slices: 100,000 keys take a while) before any is made. */
+  private async checkWrites(writes: ReadonlyArray<Write>): Promise<void> {
+    await inSlices(writes.length, (i) => {
+      const write = writes[i]!
       const operation = 'delete' in write ? 'delete' : 'save'
       this.check(write.key, operation)
       if (!('delete' in write)) checkData(write.key, write.data, operation)
-    }
+    })
   }
 
   /**

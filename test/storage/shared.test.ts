@@ -120,6 +120,27 @@ describe('waiting for a lock held by another connection', () => {
   })
 })
 
+describe('long SQLite work runs in slices', () => {
+  it('a batch of 100,000 writes and a loadAll of them leave the event loop running between slices', async () => {
+    const storage = await Sqlite.open(join(temporaryDirectory(), 'events.db'))
+    const writes = Array.from({ length: 100_000 }, (_, i) => ({ key: `event_${String(i).padStart(6, '0')}`, data: Uint8Array.of(i & 255, 1, 2, 3) }))
+    let started = performance.now()
+    const batchStall = await longestStall(() => storage.batch(writes))
+    const batchTotal = performance.now() - started
+    started = performance.now()
+    let all: ReadonlyArray<readonly [string, Uint8Array]> = []
+    const loadStall = await longestStall(async () => (all = await storage.loadAll()))
+    const loadTotal = performance.now() - started
+    expect(all.length).toBe(100_000)
+    expect(all[12_345]![0]).toBe('event_012345')
+    expect([...all[12_345]![1]]).toEqual([12_345 & 255, 1, 2, 3])
+    // In one blocking call each, the longest stall was the whole operation (about 0.5 s here).
+    expect(batchStall).toBeLessThan(batchTotal / 4)
+    expect(loadStall).toBeLessThan(loadTotal / 4)
+    await storage.close()
+  })
+})
+
 describe('the CLI reads a folder without changing it', () => {
   it('inspect leaves a stale temporary file where it is (FilePerEvent.open would delete it)', async () => {
     const dir = join(temporaryDirectory(), 'events')
