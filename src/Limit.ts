@@ -9,7 +9,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import type { Counter } from './Counter.js'
-import { isCount } from './Counter.js'
+import { MAX_COUNT, isCount } from './Counter.js'
 import type { DurationInput } from './Duration.js'
 import { toMillis as durationMillis } from './Duration.js'
 import type { Layout } from './Layout.js'
@@ -493,7 +493,7 @@ export const usage = (
   const compiled = compile(layout)
   return E.map(({ position, buckets }: Resolved) => {
     const counter = state.counterOf(first.event)
-    const count = windowSum(counter, position, currentIndex(counter, compiled, position, at), buckets) + (state.pendingOf?.(first.event) ?? 0)
+    const count = Math.min(MAX_COUNT, windowSum(counter, position, currentIndex(counter, compiled, position, at), buckets) + (state.pendingOf?.(first.event) ?? 0))
     return O.some({ count, limit: first.limit, remaining: Math.max(0, first.limit - count) })
   })(resolve(compiled, layout, first, first.span))
 }

@@ -4,8 +4,9 @@
 // and a flipped bit in a stored value is refused (CRC-32 in both formats). The hostile corpus
 // (test/fuzz/hostile.test.ts) runs every operation on what is accepted.
 import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { BincodeFormat, Calendar, Counter, CounterCodec, Envelope, EventStore, JsonFormat, Layout, MemoryStorage, TestClock } from 'tiny-counter'
+import { BincodeFormat, Calendar, Counter, CounterCodec, Envelope, EventStore, JsonFormat, Layout, Limit, MemoryStorage, TestClock } from 'tiny-counter'
 import type { Formatter } from 'tiny-counter'
 
 const at = Date.UTC(2026, 5, 1, 12, 30)
@@ -90,6 +91,22 @@ describe('the codecs accept only bounded values', () => {
     const loaded = await EventStore.builder().withStorage(storage).withFormat(JsonFormat).withClock(TestClock.at(at)).timeZone('UTC').build()
     expect(loaded.loadErrors.map((e) => [e.key, e.path])).toEqual([['deep', 'counter.heads.0']])
     expect(loaded.events()).toEqual(['fine'])
+  })
+})
+
+describe('counts of 2^53 - 1 saturate', () => {
+  it('in a limit’s usage and in a store’s, rather than passing MAX_COUNT', () => {
+    const max = Counter.MAX_COUNT
+    const hours = Calendar.bucketIndex('calendar', 'UTC', 'hours', at)
+    const full = Counter.fromBuckets(Layout.utc, Layout.utc.tracks.map((t) => Calendar.bucketIndex('calendar', 'UTC', t.unit, at)), Layout.utc.tracks.map(() => [max, max, max]))
+    expect(full.heads[1]).toBe(hours)
+    const rule = Limit.atMost('api', 10, [24, 'hours'])
+    if (E.isLeft(rule)) throw rule.left
+    expect(Limit.usage([rule.right], { counterOf: () => full }, at, Layout.utc)).toEqual(E.right(O.some({ count: max, limit: 10, remaining: 0 })))
+    const store = EventStore.builder().withClock(TestClock.at(at)).timeZone('UTC').build()
+    expect(E.isRight(store.importEvent('api', full))).toBe(true)
+    expect(store.limit().atMost('api', 10, [24, 'hours']).usage('api')).toEqual(E.right({ count: max, limit: 10, remaining: 0 }))
+    expect(store.query('api').lastHours(24).sum()).toEqual(O.some(max))
   })
 })
 
