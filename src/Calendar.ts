@@ -12,8 +12,9 @@
  *
  * Laws: `bucketIndex` never decreases as time goes forward, and
  * `bucketIndex(bucketStart(i)) >= i > bucketIndex(bucketStart(i) - 1)`.
- * Temporal is called only when an instant falls outside every offset span seen before; the hot
- * path is two comparisons against the cached bounds of the current bucket.
+ * The zone's offsets are read (from the platform's `Intl`) only when an instant falls outside every
+ * offset span seen before; the hot path is two comparisons against the cached bounds of the
+ * current bucket.
  */
 import type { TimeUnit } from './TimeUnit.js'
 import type { Alignment } from './Layout.js'

@@ -3,7 +3,7 @@
  * reads the machine's clock; `TestClock` is moved by hand, and its copies share one time, so a test
  * can hand a copy to the store and keep one to move.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { DurationInput } from './Duration.js'
 import { toMillis as durationMillis } from './Duration.js'
 import type { InstantInput } from './Instant.js'

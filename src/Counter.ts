@@ -9,9 +9,9 @@
  * identity; `record(c, t, n)` equals `merge(c, singleton(t, n))`; `rotate` is idempotent, composes
  * to the later instant and distributes over `merge`; no unit ever holds more buckets than its layout.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import type * as Eq_ from 'fp-ts/lib/Eq.js'
-import type { Monoid } from 'fp-ts/lib/Monoid.js'
+import * as E from '#fp-ts/Either'
+import type * as Eq_ from '#fp-ts/Eq'
+import type { Monoid } from '#fp-ts/Monoid'
 import type { Layout } from './Layout.js'
 import { Eq as LayoutEq } from './Layout.js'
 import { MAX_INSTANT, MIN_INSTANT } from './Calendar.js'

@@ -3,7 +3,7 @@
  * duration-like object such as `{ hours: 3 }`. A day is 24 hours here; months and years have no
  * fixed length and are refused, as are negative durations and unknown fields.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import { InvalidDuration } from './errors.js'
 
 /** The fields of a duration-like object, as in `Temporal.Duration`. */

@@ -1,9 +1,10 @@
 /**
  * The instants the store accepts from users: epoch milliseconds, a `Date`, or a `Temporal.Instant`
- * (any object with integer `epochMilliseconds`, so the native Temporal works too). The core itself
- * only ever sees integer epoch milliseconds.
+ * or `Temporal.ZonedDateTime` (any object with integer `epochMilliseconds`, so the native Temporal
+ * and any polyfill work alike: the library never loads one). The core itself only ever sees
+ * integer epoch milliseconds.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import { InvalidInstant } from './errors.js'
 import { isInstant } from './Counter.js'
 
@@ -22,6 +23,8 @@ export type InstantInput = number | Date | { readonly epochMilliseconds: number 
  * assert.deepEqual(Instant.toMillis(ms), E.right(ms))
  * assert.deepEqual(Instant.toMillis(new Date(ms)), E.right(ms))
  * assert.deepEqual(Instant.toMillis(Temporal.Instant.fromEpochMilliseconds(ms)), E.right(ms))
+ * assert.deepEqual(Instant.toMillis(Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO('Asia/Tokyo')), E.right(ms))
+ * assert.deepEqual(Instant.toMillis({ epochMilliseconds: ms }), E.right(ms)) // any Temporal: native, polyfilled, or like one
  * assert.ok(E.isLeft(Instant.toMillis(new Date('not a date'))))
  */
 export const toMillis = (input: InstantInput): E.Either<InvalidInstant, number> => {

@@ -3,8 +3,8 @@
  * aligned (`calendar`, the default, or `uniform`) and in which IANA time zone. It is plain,
  * readonly data; every counter carries the layout it was made with.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import type * as Eq_ from 'fp-ts/lib/Eq.js'
+import * as E from '#fp-ts/Either'
+import type * as Eq_ from '#fp-ts/Eq'
 import type { TimeUnit } from './TimeUnit.js'
 import { all as allUnits, isTimeUnit } from './TimeUnit.js'
 import type { LayoutError } from './errors.js'

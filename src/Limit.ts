@@ -6,8 +6,8 @@
  * instant never turns a refusal into a pass; waiting `retryAfter` makes the same check pass, and
  * waiting a millisecond less does not.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import * as O from '#fp-ts/Option'
 import type { Counter } from './Counter.js'
 import { MAX_COUNT, isCount } from './Counter.js'
 import type { DurationInput } from './Duration.js'

@@ -4,7 +4,7 @@
  * and `nextChange` gives the exact instant it next starts or stops matching, which makes the
  * `retryAfter` of `during` and `outsideOf` limits exact across daylight-saving changes.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import { InvalidHour, InvalidRange, UnknownTimeZone } from './errors.js'
 import { DAY_MS } from './internal/civil.js'
 import { canonicalTimeZone, segmentAt } from './internal/zoneOffsets.js'

@@ -3,7 +3,7 @@
  * gives days, weeks, months and years their real local lengths; the nominal lengths are those of
  * uniform alignment (a month is 30 days, a year 365 days, as in the Rust crate).
  */
-import type * as Ord_ from 'fp-ts/lib/Ord.js'
+import type * as Ord_ from '#fp-ts/Ord'
 
 /**
  * A unit of time a counter can track.

@@ -1,5 +1,6 @@
 /**
- * Property-testing kit (`tiny-counter/testing`, needs fast-check): arbitraries of layouts, of
+ * Property-testing kit (`tiny-counter/testing`, needs fast-check and @js-temporal/polyfill, which
+ * finds its instants of interest apart from the library's own calendar): arbitraries of layouts, of
  * instants that hit bucket boundaries, DST changes, month ends and leap days, and of counters built
  * from histories; the library's laws as fast-check properties; and `TestClock`.
  */

@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^tiny-counter$/, replacement: `${root}src/index.ts` },
+      { find: /^tiny-counter\/files$/, replacement: `${root}src/storage/FilePerEvent.ts` },
       { find: /^tiny-counter\/sqlite$/, replacement: `${root}src/storage/Sqlite.ts` },
       { find: /^tiny-counter\/redux$/, replacement: `${root}src/integrations/redux.ts` },
       { find: /^tiny-counter\/zustand$/, replacement: `${root}src/integrations/zustand.ts` },

@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import * as O from '#fp-ts/Option'
 import { bucketIndex, bucketStart } from '../Calendar.js'
 import type { Counter } from '../Counter.js'
 import * as Query from '../Query.js'
@@ -171,7 +171,8 @@ const describeCounter = (event: string, counter: Counter, now: number, options: 
  *
  * @example
  * import { inspect } from 'tiny-counter/cli/commands'
- * import { EventStore, FilePerEvent, TestClock } from 'tiny-counter'
+ * import { EventStore, TestClock } from 'tiny-counter'
+ * import { FilePerEvent } from 'tiny-counter/files'
  * import { mkdtempSync, rmSync } from 'node:fs'
  * import { tmpdir } from 'node:os'
  * import { join } from 'node:path'
@@ -206,7 +207,8 @@ export const inspect = async (path: string, options: InspectOptions = {}): Promi
  *
  * @example
  * import { exportStore } from 'tiny-counter/cli/commands'
- * import { EventStore, FilePerEvent, TestClock } from 'tiny-counter'
+ * import { EventStore, TestClock } from 'tiny-counter'
+ * import { FilePerEvent } from 'tiny-counter/files'
  * import * as O from 'fp-ts/lib/Option.js'
  * import { mkdtempSync, rmSync } from 'node:fs'
  * import { tmpdir } from 'node:os'
@@ -244,7 +246,8 @@ export const exportStore = async (path: string, options: ExportOptions = {}): Pr
  *
  * @example
  * import { merge } from 'tiny-counter/cli/commands'
- * import { EventStore, FilePerEvent, TestClock } from 'tiny-counter'
+ * import { EventStore, TestClock } from 'tiny-counter'
+ * import { FilePerEvent } from 'tiny-counter/files'
  * import * as O from 'fp-ts/lib/Option.js'
  * import { mkdtempSync, rmSync } from 'node:fs'
  * import { tmpdir } from 'node:os'

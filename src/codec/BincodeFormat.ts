@@ -5,7 +5,7 @@
  * without the checksum) and 1 (tiny-counter 0.1.0), whose counts are converted. Decoding never
  * throws: it checks the checksum, reads the bytes into plain data and ends with the envelope codec.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Counter } from '../Counter.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { all as allUnits } from '../TimeUnit.js'

@@ -6,8 +6,8 @@
  * in the shape of version 1 (`{ layout, heads, counts }`) are read too, and converted. Law:
  * `decode(encode(c))` is `right(c)`.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as t from 'io-ts/lib/index.js'
+import * as E from '#fp-ts/Either'
+import * as t from '#io-ts'
 import type { Counter as CounterT } from '../Counter.js'
 import { empty, fromBuckets, toBuckets } from '../Counter.js'
 import type { Layout as LayoutT } from '../Layout.js'

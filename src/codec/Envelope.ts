@@ -6,8 +6,8 @@
  * tiny-counter 0.1.0, whose counter was `{ layout, heads, counts }`) are read, and converted; any
  * other version is refused by name.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as t from 'io-ts/lib/index.js'
+import * as E from '#fp-ts/Either'
+import * as t from '#io-ts'
 import type { Counter } from '../Counter.js'
 import type { DecodeError } from '../errors.js'
 import { CounterV1, CounterV2 } from './CounterCodec.js'

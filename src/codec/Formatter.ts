@@ -3,7 +3,7 @@
  * `BincodeFormat` (compact, the default) and `JsonFormat` (readable) implement it; a custom format
  * is any object with these four fields.
  */
-import type { Either } from 'fp-ts/lib/Either.js'
+import type { Either } from '#fp-ts/Either'
 import type { Counter } from '../Counter.js'
 import type { DecodeError } from '../errors.js'
 

@@ -7,7 +7,7 @@
  * other, and files of versions 2 and 1 (tiny-counter 0.1.0, a counter with `counts`) are read and
  * converted.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import { DecodeError } from '../errors.js'
 import { crc32 } from './crc32.js'
 import { Codec, decode, of } from './Envelope.js'

@@ -4,8 +4,8 @@
  * import and merge (validated with the io-ts codec, all or nothing), and queries by event name.
  * Time is always an argument; refused input returns `Left` and the state is left as it was.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import * as O from '#fp-ts/Option'
 import type { Counter } from '../Counter.js'
 import * as Counters from '../Counter.js'
 import type { Layout } from '../Layout.js'

@@ -5,8 +5,8 @@
  */
 import type { CaseReducer, Draft, PayloadAction, Slice, ThunkAction, UnknownAction } from '@reduxjs/toolkit'
 import { createSlice, current, isDraft } from '@reduxjs/toolkit'
-import * as E from 'fp-ts/lib/Either.js'
-import type * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import type * as O from '#fp-ts/Option'
 import type { Clock } from '../Clock.js'
 import { SystemClock } from '../Clock.js'
 import type { Counter } from '../Counter.js'

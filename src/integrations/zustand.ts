@@ -3,7 +3,7 @@
  * the clock once and return `Either`; the `CounterState` functions as selectors; and a storage for
  * zustand's `persist` that validates rehydrated counters with the io-ts codec and refuses bad ones.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { PersistOptions, PersistStorage, StateStorage, StorageValue } from 'zustand/middleware'
 import type { StateCreator, StoreMutatorIdentifier } from 'zustand/vanilla'
 import type { Clock } from '../Clock.js'

@@ -4,7 +4,7 @@
  * short preview that never recurses, so a hostile value (JSON nested thousands deep, a huge array)
  * costs a few hundred steps and never overflows the stack.
  */
-import type * as t from 'io-ts/lib/index.js'
+import type * as t from '#io-ts'
 import { DecodeError } from '../errors.js'
 
 /** The longest preview of a value in a message, in characters. */

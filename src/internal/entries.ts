@@ -9,7 +9,7 @@
  * dashboard or a limit asking the same question again within the same minute, hour or day is then
  * answered without reading the buckets.
  */
-import * as O from 'fp-ts/lib/Option.js'
+import * as O from '#fp-ts/Option'
 import type { Counter } from '../Counter.js'
 import * as Query from '../Query.js'
 import type { Window } from '../Window.js'

@@ -4,7 +4,7 @@
  * with its key, never half-loaded, and the other events still load. Persists run one at a time; an
  * event stays dirty unless the write of exactly its current counter succeeded.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Counter } from '../Counter.js'
 import { convert, rotate } from '../Counter.js'
 import { hasCounts } from './delta.js'

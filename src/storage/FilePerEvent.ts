@@ -44,7 +44,7 @@ const EXTENSION = /^\.[A-Za-z0-9_-]{1,14}$/
  * batch of 64 saves or more is made durable with one `syncfs(2)` on Linux (see `batch`).
  *
  * @example
- * import { FilePerEvent } from 'tiny-counter'
+ * import { FilePerEvent } from 'tiny-counter/files'
  * import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
  * import { tmpdir } from 'node:os'
  * import { join } from 'node:path'
@@ -81,7 +81,8 @@ export class FilePerEvent implements Storage {
    * command inspects and exports this way.
    *
    * @example
-   * import { FilePerEvent, StorageError } from 'tiny-counter'
+   * import { StorageError } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -119,7 +120,7 @@ export class FilePerEvent implements Storage {
    * The bytes of the key's file, or `undefined` when there is no such file.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -172,7 +173,8 @@ export class FilePerEvent implements Storage {
    * synced, renamed over the file, and the directory is synced.
    *
    * @example
-   * import { FilePerEvent, StorageError } from 'tiny-counter'
+   * import { StorageError } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -190,7 +192,7 @@ export class FilePerEvent implements Storage {
    * Removes the key's file; removing a key that has no file is fine.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -209,7 +211,7 @@ export class FilePerEvent implements Storage {
    * extensions and names that are not an encoding written by `FilePerEvent` are ignored.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -230,7 +232,7 @@ export class FilePerEvent implements Storage {
    * and its reading is left out.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -268,7 +270,8 @@ export class FilePerEvent implements Storage {
    * order, and the directory is synced once for the whole batch.
    *
    * @example
-   * import { FilePerEvent, StorageError } from 'tiny-counter'
+   * import { StorageError } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -329,7 +332,7 @@ export class FilePerEvent implements Storage {
    * its storage when it closes; the next store may use the same instance).
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'

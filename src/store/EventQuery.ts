@@ -3,7 +3,7 @@
  * names what to read; the clock is read, and the counters looked up, when the answer is asked for.
  * Answers follow the pure `Query` module: `none` when the event is unknown or the unit untracked.
  */
-import * as O from 'fp-ts/lib/Option.js'
+import * as O from '#fp-ts/Option'
 import type { Counter } from '../Counter.js'
 import { merge } from '../Counter.js'
 import * as Query from '../Query.js'

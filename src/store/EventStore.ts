@@ -5,8 +5,8 @@
  * (bad name, count, instant or duration; a counter that does not decode) returns a `Left` and
  * leaves the store exactly as it was.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import type * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import type * as O from '#fp-ts/Option'
 import type { Clock } from '../Clock.js'
 import { SystemClock } from '../Clock.js'
 import type { Counter } from '../Counter.js'

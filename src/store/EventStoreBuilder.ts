@@ -4,7 +4,7 @@
  * call replaces the default layout with exactly the units named (the last call for a unit wins);
  * the presets set a whole layout, which later `track*` calls adjust.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Clock } from '../Clock.js'
 import { SystemClock } from '../Clock.js'
 import type { Alignment, Layout, TrackCounts } from '../Layout.js'

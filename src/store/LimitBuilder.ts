@@ -5,8 +5,8 @@
  * disposed or expired. JavaScript runs one task at a time, so a check and the record or reservation
  * that follows it cannot be interleaved by another task: exactly N reservations pass a limit of N.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
+import * as E from '#fp-ts/Either'
+import * as O from '#fp-ts/Option'
 import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
 import type { Constraint, ConstraintError, LimitError, WindowInput } from '../Limit.js'

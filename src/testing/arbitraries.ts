@@ -4,7 +4,7 @@
  * layouts in troublesome zones (and narrower or wider ones to convert to), and windows.
  */
 import * as fc from 'fast-check'
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import { MAX_COUNT } from '../Counter.js'
 import type { Layout, LayoutOptions, TrackCounts } from '../Layout.js'
 import { bucketsOf, make, standard, utc } from '../Layout.js'

@@ -4,7 +4,7 @@
  * counterexample prints the calls that built it, so it can be replayed.
  */
 import * as fc from 'fast-check'
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Counter } from '../Counter.js'
 import { empty, record, rotate } from '../Counter.js'
 import type { Layout } from '../Layout.js'

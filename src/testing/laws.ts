@@ -4,9 +4,9 @@
  * through a `Formatter` or an io-ts codec. Built like fp-ts-laws: pure predicates, then properties.
  */
 import * as fc from 'fast-check'
-import * as E from 'fp-ts/lib/Either.js'
-import type { Eq } from 'fp-ts/lib/Eq.js'
-import type { Monoid } from 'fp-ts/lib/Monoid.js'
+import * as E from '#fp-ts/Either'
+import type { Eq } from '#fp-ts/Eq'
+import type { Monoid } from '#fp-ts/Monoid'
 import type { Counter } from '../Counter.js'
 import { Eq as CounterEq, getMonoid } from '../Counter.js'
 import type { Formatter } from '../codec/Formatter.js'

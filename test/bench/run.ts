@@ -12,7 +12,9 @@
  * - memory (`memory.bench.ts`): heap per tracked event over 100,000 events (`--expose-gc`);
  * - persistence (`persistence.bench.ts`): persist and load of 10,000 events with SQLite and with
  *   files, bytes per event of each format, and the files backend's floor on this disk
- *   (`--persist-reps N`, `--persist-warmup N`).
+ *   (`--persist-reps N`, `--persist-warmup N`);
+ * - bundle (`bundle.bench.ts`): the browser bundles of the entries against their size budgets, and
+ *   what `import('tiny-counter')` costs a Node program at start-up.
  *
  * For each timed operation the variants run in fresh child processes at once and take turns round
  * by round (see `harness.ts`); this is repeated for several passes with new processes. A variant's
@@ -20,9 +22,10 @@
  * same cycle. Memory cases run one process each, one after the other.
  *
  * At the end it prints one PASS, MISS or INFO line per check, and the table of the targets that
- * README.md shows (`readme.ts`): a run of every section writes it into README.md, between
- * `<!-- bench:start -->` and `<!-- bench:end -->`; a run of some sections (`--only`) prints it and
- * leaves README.md alone, unless `--write-readme` is given.
+ * README.md shows (`readme.ts`): a run of every timed section writes it into README.md, between
+ * `<!-- bench:start -->` and `<!-- bench:end -->`; a run of some of them (`--only`) prints it and
+ * leaves README.md alone, unless `--write-readme` is given. The bundle section, complete on its
+ * own, writes its table between `<!-- bundle:start -->` and `<!-- bundle:end -->` whenever it runs.
  *
  * Options: `--passes N` (default 3), `--cycles N` timed rounds per process (default 20), `--ops N`
  * operations per round (default 100000), `--events N` events of the memory cases (default
@@ -42,8 +45,9 @@ import { PACED_STEP_MS, PER_HOUR, PER_MINUTE, limitCaseId, limitVariants } from 
 import type { MemoryVariant } from './memory.bench.ts'
 import { MEMORY_EVENTS, memoryCaseId, memoryVariants } from './memory.bench.ts'
 import { persistenceSection } from './persistence.bench.ts'
-import type { TableRow } from './readme.ts'
-import { renderTable, replaceTable } from './readme.ts'
+import { bundleSection } from './bundle.bench.ts'
+import type { BundleRow, TableRow } from './readme.ts'
+import { BUNDLE_MARKERS, renderBundleTable, renderTable, replaceTable } from './readme.ts'
 
 const TARGET_NS = 300
 const TARGET_RATIO = 1.3
@@ -65,7 +69,9 @@ const passes = option('passes', 3)
 const cycles = option('cycles', 20)
 const ops = option('ops', 100_000)
 const memoryEvents = option('events', MEMORY_EVENTS)
-const sections = ['core', 'store', 'limit', 'memory', 'persistence'] as const
+const sections = ['core', 'store', 'limit', 'memory', 'persistence', 'bundle'] as const
+/** The sections whose targets make the bench table (the bundle section has a table of its own). */
+const timedSections = sections.filter((s) => s !== 'bundle')
 type Section = (typeof sections)[number]
 const only = ((): ReadonlySet<string> => {
   const i = args.indexOf('--only')
@@ -466,11 +472,14 @@ const commandLine = (): string =>
     ? ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ')
     : ['npx tsx test/bench/run.ts', ...args].join(' ')
 
-/** Prints the README table of the targets and, after a run of every section or with `--write-readme`, writes it into README.md. */
+const readmePath = fileURLToPath(new URL('../../README.md', import.meta.url))
+
+/** Prints the README table of the targets and, after a run of every timed section or with `--write-readme`, writes it into README.md. */
 const readmeTable = (checks: ReadonlyArray<Check>): void => {
   const rows = checks.flatMap((c): TableRow[] => (c.row !== undefined && c.ok !== undefined ? [{ ...c.row, ok: c.ok }] : []))
+  if (rows.length === 0) return
   const cpus = os.cpus()
-  const everySection = sections.every(runs)
+  const everySection = timedSections.every(runs)
   const markdown = renderTable(rows, {
     date: new Date().toISOString().slice(0, 10),
     machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores${everySection ? '' : ` (sections run: ${[...only].join(', ')})`}`,
@@ -482,9 +491,22 @@ const readmeTable = (checks: ReadonlyArray<Check>): void => {
     console.log(`README.md not written: only some sections ran (--only ${[...only].join(',')}); --write-readme writes the table anyway`)
     return
   }
-  const readme = fileURLToPath(new URL('../../README.md', import.meta.url))
-  writeFileSync(readme, replaceTable(readFileSync(readme, 'utf8'), markdown))
+  writeFileSync(readmePath, replaceTable(readFileSync(readmePath, 'utf8'), markdown))
   console.log(`README.md: the benchmark table written${everySection ? '' : ' (--write-readme: from some sections only)'}`)
+}
+
+/** Prints the bundle table and writes it into README.md. */
+const bundleTable = (rows: ReadonlyArray<BundleRow>, importCost: string): void => {
+  const cpus = os.cpus()
+  const markdown = renderBundleTable(rows, importCost, {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores`,
+    node: process.version,
+    command: commandLine()
+  })
+  console.log(`\nthe README bundle table:\n\n${markdown}\n`)
+  writeFileSync(readmePath, replaceTable(readFileSync(readmePath, 'utf8'), markdown, BUNDLE_MARKERS))
+  console.log('README.md: the bundle table written')
 }
 
 
@@ -501,8 +523,11 @@ const main = async (): Promise<void> => {
   }
   if (runs('memory')) checks.push(...(await memorySection()))
   if (runs('persistence')) checks.push(...(await persistenceSection(args)).map(persistenceCheck))
+  const bundles = runs('bundle') ? await bundleSection() : undefined
+  if (bundles !== undefined) checks.push(...bundles.checks.map(([what, ok, value]) => ({ what, ok, value })))
   for (const { what, ok, value } of checks) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
   readmeTable(checks)
+  if (bundles !== undefined) bundleTable(bundles.rows, bundles.importCost)
   if (args.includes('--strict') && checks.some(({ ok }) => ok === false)) process.exitCode = 1
 }
 

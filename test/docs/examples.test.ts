@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { root, writeExamples } from './extract.mjs'
+import './browserGlobals.js' // IndexedDB and localStorage for the examples of tiny-counter/browser
 
 const examples = writeExamples()
 const scripts = readdirSync(join(root, 'docs', 'examples')).filter((name) => name.endsWith('.ts'))

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { Envelope, EventStore, FilePerEvent, JsonFormat, MemoryStorage, TestClock } from 'tiny-counter'
+import { Envelope, EventStore, JsonFormat, MemoryStorage, TestClock } from 'tiny-counter'
+import { FilePerEvent } from 'tiny-counter/files'
 import type { Storage, Write } from 'tiny-counter'
 
 const start = Date.UTC(2026, 10, 25, 12)

@@ -25,7 +25,7 @@ const loadedSoFar = async () => {
   })
   return [...loaded]
 }
-const PEERS = ['redux', '@reduxjs/toolkit', 'zustand', 'immer', 'fast-check', 'better-sqlite3']
+const PEERS = ['redux', '@reduxjs/toolkit', 'zustand', 'immer', 'fast-check', 'better-sqlite3', '@js-temporal/polyfill']
 const peersIn = (urls) => PEERS.filter((peer) => urls.some((url) => url.includes(`/node_modules/${peer}/`)))
 
 const TinyCounter = await import('tiny-counter')
@@ -50,6 +50,15 @@ assert.ok(E.isRight(await stored.close()))
 const reopened = await TinyCounter.EventStore.builder().timeZone('UTC').withStorage(await Sqlite.open(join(dir, 'events.db'))).build()
 assert.deepEqual(reopened.query('smoke').ever().sum(), O.some(2))
 await reopened.close()
+
+// File storage is a subpath of its own too: the main entry never loads node:fs.
+const { FilePerEvent } = await import('tiny-counter/files')
+const filed = await TinyCounter.EventStore.builder().timeZone('UTC').withStorage(await FilePerEvent.open(join(dir, 'files'), '.bin')).build()
+filed.recordCount('smoke', 3)
+assert.ok(E.isRight(await filed.close()))
+const refiled = await TinyCounter.EventStore.builder().timeZone('UTC').withStorage(await FilePerEvent.open(join(dir, 'files'), '.bin')).build()
+assert.deepEqual(refiled.query('smoke').ever().sum(), O.some(3))
+await refiled.close()
 rmSync(dir, { recursive: true, force: true })
 
 // Redux: a slice in a real store, with its development checks.
@@ -82,6 +91,14 @@ const Testing = await import('tiny-counter/testing')
 for (const law of Object.values(Testing.counterMonoid())) fc.assert(law, { numRuns: 20 })
 fc.assert(Testing.formatterRoundTrip(TinyCounter.BincodeFormat), { numRuns: 20 })
 assert.equal(Testing.TestClock, TinyCounter.TestClock)
+// Browser storage: the subpath loads in Node too (here on fake-indexeddb) and touches no global at import.
+const { IndexedDbStorage, WebStorage } = await import('tiny-counter/browser')
+const { IDBFactory } = await import('fake-indexeddb')
+const idb = await IndexedDbStorage.open('smoke', { indexedDB: new IDBFactory() })
+const inPage = await TinyCounter.EventStore.builder().timeZone('UTC').withStorage(idb).build()
+inPage.recordCount('smoke', 3)
+assert.ok(E.isRight(await inPage.close()))
+assert.equal(typeof WebStorage, 'function')
 port1.close()
 
 // The package ships only the built files, the docs, the README and the licence.
@@ -93,9 +110,10 @@ assert.deepEqual(stray, [], `npm pack would ship ${stray.join(', ')}`)
 assert.ok(shipped.includes('dist/index.js') && shipped.includes('dist/storage/Sqlite.js') && shipped.includes('LICENSE'))
 assert.ok(!shipped.some((path) => path.startsWith('dist/') && /\.test\./.test(path)))
 
-const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'FilePerEvent', 'JsonFormat', 'BincodeFormat']
+const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'JsonFormat', 'BincodeFormat']
 for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
-console.log(`smoke: the built package and its subpaths (sqlite, redux, zustand, testing) import from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
+assert.ok(!('FilePerEvent' in TinyCounter), 'file storage lives at tiny-counter/files, not in the browser-safe main entry')
+console.log(`smoke: the built package and its subpaths (files, sqlite, redux, zustand, testing, browser) import from plain Node ESM (${Object.keys(TinyCounter).length} exports)`)
 const results = new URL('../.results/', import.meta.url)
 mkdirSync(results, { recursive: true })
 writeFileSync(new URL('smoke.json', results), JSON.stringify({ passed: 1, failed: 0 }))

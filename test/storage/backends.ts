@@ -3,9 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BincodeFormat, FilePerEvent, JsonFormat, MemoryStorage } from 'tiny-counter'
+import { BincodeFormat, JsonFormat, MemoryStorage } from 'tiny-counter'
+import { FilePerEvent } from 'tiny-counter/files'
 import type { Formatter, Storage } from 'tiny-counter'
 import { Sqlite } from 'tiny-counter/sqlite'
+import { IndexedDbStorage, WebStorage } from 'tiny-counter/browser'
+import { IDBFactory } from 'fake-indexeddb'
+import { MemoryWebStorage } from '../browser/MemoryWebStorage.js'
 
 export interface Backend {
   readonly name: string
@@ -16,7 +20,10 @@ export interface Backend {
 export const backends: ReadonlyArray<Backend> = [
   { name: 'MemoryStorage', open: async () => new MemoryStorage() },
   { name: 'FilePerEvent', open: (dir) => FilePerEvent.open(join(dir, 'events'), '.bin') },
-  { name: 'Sqlite', open: (dir) => Sqlite.open(join(dir, 'events.db')) }
+  { name: 'Sqlite', open: (dir) => Sqlite.open(join(dir, 'events.db')) },
+  // In Node, on fake-indexeddb and an in-memory localStorage; test/browser/ runs them in Chromium.
+  { name: 'IndexedDbStorage', open: (dir) => IndexedDbStorage.open(dir, { indexedDB: new IDBFactory() }) },
+  { name: 'WebStorage', open: async () => new WebStorage(new MemoryWebStorage(), { prefix: 'tiny-counter:' }) }
 ]
 
 export const formats: ReadonlyArray<Formatter> = [JsonFormat, BincodeFormat]

@@ -4,7 +4,7 @@
  * `.json`) is detected from its files. Counters are read as stored, in their own layout.
  */
 import { readdirSync, statSync } from 'node:fs'
-import * as E from 'fp-ts/lib/Either.js'
+import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
 import type { Layout } from '../../Layout.js'
 import { BincodeFormat } from '../../codec/BincodeFormat.js'

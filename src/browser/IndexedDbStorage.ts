@@ -1,0 +1,325 @@
+/**
+ * A storage in one IndexedDB database of the browser: one object store of byte arrays keyed by
+ * event name. A batch is one IndexedDB transaction (all of it is written, or none), `loadAll` is
+ * one cursor pass, and every failure (an open that is blocked, a quota, an aborted transaction, a
+ * closed connection) rejects with a `StorageError`.
+ */
+import { StorageError } from '../errors.js'
+import type { Storage, Write } from '../storage/Storage.js'
+import { invalidStorageKey } from '../storage/Storage.js'
+import type { IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenRequest, IdbRequest, IdbTransaction } from './platform.js'
+import { platform } from './platform.js'
+
+/** The name of the one object store in the database. */
+const OBJECT_STORE = 'events'
+/** The version of the database's schema (one object store, out-of-line string keys). */
+const VERSION = 1
+
+/** How `IndexedDbStorage.open` reaches IndexedDB. */
+export interface IndexedDbOptions {
+  /** The IndexedDB to use: the page's `indexedDB` by default, or another one (`fake-indexeddb` in Node). */
+  readonly indexedDB?: IdbFactory
+}
+
+/**
+ * Reads the keys of `keys` and then writes what `compute` makes of their bytes, in one
+ * transaction: no other writer (in this page or another tab) changes those keys in between.
+ */
+export type Update = (
+  keys: ReadonlyArray<string>,
+  compute: (current: ReadonlyArray<Uint8Array | undefined>) => ReadonlyArray<Write>
+) => Promise<void>
+
+/** A storage that reads everything at once and can read and write in one transaction (what `withBroadcast` needs). */
+export interface TransactionalStorage extends Storage {
+  readonly loadAll: () => Promise<ReadonlyArray<readonly [string, Uint8Array]>>
+  readonly update: Update
+}
+
+/**
+ * A `Storage` in the browser's IndexedDB: database `dbName`, object store `events`, the bytes of
+ * each event stored as a `Uint8Array` under its name. Survives reloads and is shared by the tabs of
+ * one origin (see `withBroadcast` to keep several tabs' stores in step).
+ *
+ * @example
+ * import { EventStore } from 'tiny-counter'
+ * import { IndexedDbStorage } from 'tiny-counter/browser'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const first = await EventStore.builder().withStorage(await IndexedDbStorage.open('example-app')).build()
+ * first.recordCount('launch', 3)
+ * await first.close() // persists in one transaction, then closes the connection
+ * const again = await EventStore.builder().withStorage(await IndexedDbStorage.open('example-app')).build()
+ * assert.deepEqual(again.query('launch').lastDays(1).sum(), O.some(3))
+ * await again.close()
+ */
+export class IndexedDbStorage implements TransactionalStorage {
+  private closed = false
+
+  private constructor(
+    /** The name of the IndexedDB database. */
+    readonly dbName: string,
+    private readonly db: IdbDatabase
+  ) {
+    // Another page asks for a newer version of this database: let it, and refuse from now on.
+    db.onversionchange = () => void this.close()
+  }
+
+  /**
+   * Opens (creating it if needed) the IndexedDB database `dbName`. Rejects with a `StorageError`
+   * when IndexedDB is missing, refuses, or the open is blocked by another connection.
+   *
+   * @example
+   * import { IndexedDbStorage, StorageError } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-open')
+   * await storage.save('launch', new Uint8Array([1, 2]))
+   * assert.deepEqual(await storage.load('launch'), new Uint8Array([1, 2]))
+   * await storage.close()
+   * await assert.rejects(storage.load('launch'), StorageError) // closed
+   * await assert.rejects(IndexedDbStorage.open('x', { indexedDB: undefined as never }), StorageError)
+   */
+  static open(dbName: string, options: IndexedDbOptions = {}): Promise<IndexedDbStorage> {
+    return new Promise((resolve, reject) => {
+      const fail = (cause: unknown): void => reject(new StorageError(undefined, cause, `open the IndexedDB database ${JSON.stringify(dbName)}`))
+      let opening: IdbOpenRequest
+      try {
+        // Reading `indexedDB` itself throws in some sandboxed frames.
+        const factory = 'indexedDB' in options ? options.indexedDB : platform.indexedDB
+        if (factory === undefined || factory === null) return fail('there is no IndexedDB here (indexedDB is undefined)')
+        opening = factory.open(dbName, VERSION)
+      } catch (cause) {
+        return fail(cause)
+      }
+      opening.onupgradeneeded = () => {
+        if (!opening.result.objectStoreNames.contains(OBJECT_STORE)) opening.result.createObjectStore(OBJECT_STORE)
+      }
+      opening.onblocked = () => fail('the open is blocked by another connection to an older version of the database (close the other tabs)')
+      opening.onerror = () => fail(opening.error)
+      opening.onsuccess = () => resolve(new IndexedDbStorage(dbName, opening.result))
+    })
+  }
+
+  /**
+   * A copy of the bytes stored under `key`, or `undefined`.
+   *
+   * @example
+   * import { IndexedDbStorage } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-load')
+   * assert.equal(await storage.load('never-stored'), undefined)
+   * await storage.close()
+   */
+  readonly load = async (key: string): Promise<Uint8Array | undefined> => {
+    check(key, 'load')
+    return this.run('readonly', key, 'load', (store, done) => {
+      const request = store.get(key)
+      request.onsuccess = () => done(request.result instanceof Uint8Array ? new Uint8Array(request.result) : undefined)
+    })
+  }
+
+  /**
+   * Stores a copy of `data` under `key`, in one transaction.
+   *
+   * @example
+   * import { IndexedDbStorage } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-save')
+   * await storage.save('launch', new Uint8Array([7]))
+   * await storage.save('launch', new Uint8Array([8]))
+   * assert.deepEqual(await storage.load('launch'), new Uint8Array([8]))
+   * await storage.close()
+   */
+  readonly save = (key: string, data: Uint8Array): Promise<void> => this.batch([{ key, data }])
+
+  /**
+   * Removes `key`; removing a key that is not there is fine.
+   *
+   * @example
+   * import { IndexedDbStorage } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-delete')
+   * await storage.save('launch', new Uint8Array([1]))
+   * await storage.delete('launch')
+   * await storage.delete('never-stored')
+   * assert.deepEqual(await storage.listKeys(), [])
+   * await storage.close()
+   */
+  readonly delete = (key: string): Promise<void> => this.batch([{ key, delete: true }])
+
+  /**
+   * Every stored key, sorted (IndexedDB orders string keys by UTF-16 code units, as `sort()` does).
+   *
+   * @example
+   * import { IndexedDbStorage } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-keys')
+   * await storage.save('b', new Uint8Array([1]))
+   * await storage.save('a', new Uint8Array([2]))
+   * assert.deepEqual(await storage.listKeys(), ['a', 'b'])
+   * await storage.close()
+   */
+  readonly listKeys = async (): Promise<ReadonlyArray<string>> =>
+    this.run('readonly', undefined, 'list the keys', (store, done) => {
+      const request = store.getAllKeys()
+      request.onsuccess = () => done(request.result.filter((key): key is string => typeof key === 'string'))
+    })
+
+  /**
+   * Every stored key with a copy of its bytes, sorted by key, in one cursor pass.
+   *
+   * @example
+   * import { IndexedDbStorage } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-load-all')
+   * await storage.batch([{ key: 'b', data: new Uint8Array([2]) }, { key: 'a', data: new Uint8Array([1]) }])
+   * assert.deepEqual(await storage.loadAll(), [['a', new Uint8Array([1])], ['b', new Uint8Array([2])]])
+   * await storage.close()
+   */
+  readonly loadAll = async (): Promise<ReadonlyArray<readonly [string, Uint8Array]>> =>
+    this.run('readonly', undefined, 'load', (store, done) => {
+      const out: Array<readonly [string, Uint8Array]> = []
+      const request = store.openCursor()
+      request.onsuccess = () => {
+        const cursor = request.result
+        if (cursor === null) return done(out)
+        if (typeof cursor.key === 'string' && cursor.value instanceof Uint8Array) out.push([cursor.key, new Uint8Array(cursor.value)])
+        cursor.continue()
+      }
+    })
+
+  /**
+   * Applies the writes in order in one IndexedDB transaction: all of them, or none (a refused
+   * write, a quota or an abort leaves the database as it was).
+   *
+   * @example
+   * import { IndexedDbStorage, StorageError } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-batch')
+   * await storage.batch([{ key: 'a', data: new Uint8Array([1]) }, { key: 'b', data: new Uint8Array([2]) }, { key: 'a', delete: true }])
+   * assert.deepEqual(await storage.listKeys(), ['b'])
+   * await assert.rejects(storage.batch([{ key: 'c', data: new Uint8Array([3]) }, { key: '', data: new Uint8Array([4]) }]), StorageError)
+   * assert.deepEqual(await storage.listKeys(), ['b']) // nothing of the refused batch
+   * await storage.close()
+   */
+  readonly batch = async (writes: ReadonlyArray<Write>): Promise<void> => {
+    const prepared = writes.map(prepare)
+    if (prepared.length === 0) return
+    return this.run('readwrite', prepared.length === 1 ? prepared[0]!.key : undefined, 'save', (store, done) => {
+      for (const write of prepared) apply(store, write)
+      return () => done(undefined)
+    })
+  }
+
+  /**
+   * Reads `keys`, hands their bytes (`undefined` for a missing key) to `compute`, and applies the
+   * writes it returns, all in one transaction: other tabs' writes to those keys come before or
+   * after, never in between. `compute` must be synchronous (IndexedDB ends a transaction that
+   * waits); if it throws, nothing is written and the promise rejects with a `StorageError`.
+   *
+   * @example
+   * import { IndexedDbStorage } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-update')
+   * await storage.save('visits', new Uint8Array([1]))
+   * const increment = () => storage.update(['visits'], ([current]) => [{ key: 'visits', data: new Uint8Array([(current?.[0] ?? 0) + 1]) }])
+   * await Promise.all([increment(), increment(), increment()])
+   * assert.deepEqual(await storage.load('visits'), new Uint8Array([4]))
+   * await storage.close()
+   */
+  readonly update: Update = async (keys, compute) => {
+    for (const key of keys) check(key, 'update')
+    return this.run('readwrite', keys.length === 1 ? keys[0] : undefined, 'update', (store, done, abort) => {
+      const current: Array<Uint8Array | undefined> = keys.map(() => undefined)
+      let waiting = keys.length
+      const write = (): void => {
+        let prepared
+        try {
+          prepared = compute(current).map(prepare)
+        } catch (cause) {
+          return abort(cause)
+        }
+        for (const each of prepared) apply(store, each)
+      }
+      keys.forEach((key, i) => {
+        const request = store.get(key)
+        request.onsuccess = () => {
+          if (request.result instanceof Uint8Array) current[i] = new Uint8Array(request.result)
+          if (--waiting === 0) write()
+        }
+      })
+      if (keys.length === 0) write()
+      return () => done(undefined)
+    })
+  }
+
+  /**
+   * Closes the connection; every later call rejects with a `StorageError`. Closing twice is fine.
+   *
+   * @example
+   * import { IndexedDbStorage, StorageError } from 'tiny-counter/browser'
+   * const storage = await IndexedDbStorage.open('example-close')
+   * await storage.close()
+   * await storage.close()
+   * await assert.rejects(storage.listKeys(), StorageError)
+   */
+  readonly close = async (): Promise<void> => {
+    if (this.closed) return
+    this.closed = true
+    this.db.close()
+  }
+
+  /**
+   * Runs `body` in a transaction and settles with what it hands to `done`, or with a
+   * `StorageError` when the transaction fails or aborts. A `body` that returns a function settles
+   * when the transaction completes (writes are durable only then), calling that function.
+   */
+  private run<A>(
+    mode: 'readonly' | 'readwrite',
+    key: string | undefined,
+    operation: string,
+    body: (store: IdbObjectStore, done: (value: A) => void, abort: (cause: unknown) => void) => (() => void) | void
+  ): Promise<A> {
+    return new Promise<A>((resolve, reject) => {
+      const fail = (cause: unknown): void => reject(cause instanceof StorageError ? cause : new StorageError(key, cause, operation))
+      if (this.closed) return fail(`the IndexedDB database ${JSON.stringify(this.dbName)} is closed`)
+      let transaction: IdbTransaction
+      try {
+        transaction = this.db.transaction(OBJECT_STORE, mode)
+      } catch (cause) {
+        return fail(cause)
+      }
+      let result: { readonly value: A } | undefined
+      let reason: unknown
+      const abort = (cause: unknown): void => {
+        reason = cause
+        transaction.abort()
+      }
+      let onComplete: (() => void) | void
+      transaction.oncomplete = () => {
+        if (onComplete !== undefined) onComplete()
+        if (result === undefined) return fail('the transaction ended without an answer')
+        resolve(result.value)
+      }
+      // A failed request fails its transaction, which then aborts: report the first reason.
+      transaction.onabort = () => fail(reason ?? transaction.error ?? 'the transaction was aborted')
+      try {
+        onComplete = body(transaction.objectStore(OBJECT_STORE), (value) => void (result = { value }), abort)
+      } catch (cause) {
+        abort(cause)
+      }
+    })
+  }
+}
+
+/** A write checked and with its bytes copied, ready for the object store. */
+type Prepared = { readonly key: string; readonly data: Uint8Array } | { readonly key: string; readonly data: undefined }
+
+const check = (key: string, operation: string): void => {
+  const problem = invalidStorageKey(key)
+  if (problem !== undefined) throw new StorageError(typeof key === 'string' ? key : undefined, problem, operation)
+}
+
+const prepare = (write: Write): Prepared => {
+  if ('delete' in write) {
+    check(write.key, 'delete')
+    return { key: write.key, data: undefined }
+  }
+  check(write.key, 'save')
+  if (!(write.data instanceof Uint8Array)) throw new StorageError(write.key, 'stored data must be a Uint8Array', 'save')
+  return { key: write.key, data: new Uint8Array(write.data) } // a plain copy, even of a Buffer
+}
+
+const apply = (store: IdbObjectStore, write: Prepared): IdbRequest<unknown> =>
+  write.data === undefined ? store.delete(write.key) : store.put(write.data, write.key)

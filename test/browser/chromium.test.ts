@@ -1,0 +1,96 @@
+// tiny-counter/browser in a real headless Chromium (test/browser/chromium.ts): a page bundled by
+// esbuild from test/browser/pages/app.ts records into IndexedDB and into localStorage and answers
+// the same after a reload; a full localStorage gives a StorageError and the events stay dirty; two
+// tabs on one database converge over a BroadcastChannel with no click counted twice.
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { call, harnessPage } from './chromium.js'
+import type { Browser, HarnessPage, Site } from './chromium.js'
+
+let harness: HarnessPage
+let browser: Browser
+let site: Site
+
+beforeAll(async () => {
+  harness = await harnessPage()
+  ;({ browser, site } = harness)
+})
+
+afterAll(async () => {
+  await harness?.close()
+})
+
+const reload = async (page: Page): Promise<void> => {
+  await page.reload()
+  await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true)
+}
+
+describe.each(['indexedDb', 'localStorage'] as const)('a store on %s in Chromium', (kind) => {
+  it('records, persists, and answers the same after the page reloads', async () => {
+    const page = await browser.open(site.url)
+    const before = await call(page, 'recordAndPersist', kind, `reload-${kind}`)
+    expect(before).toEqual({
+      persisted: true,
+      events: ['api_call', 'app_launch'],
+      launchesThisWeek: 4,
+      activeDays: 4,
+      apiLastHour: 42,
+      unknown: null,
+      loadErrors: 0,
+      dirty: false
+    })
+    await reload(page)
+    const { persisted: _, ...expected } = before
+    expect(await call(page, 'reopen', kind, `reload-${kind}`)).toEqual(expected)
+    if (kind === 'localStorage') {
+      const stored = await call(page, 'localStorageUnder', `reload-${kind}`)
+      expect(stored.map(([key]) => key)).toEqual(['reload-localStorage:api_call', 'reload-localStorage:app_launch'])
+      for (const [, value] of stored) expect(value).toMatch(/^[A-Za-z0-9+/]+=*$/)
+    }
+    await page.close()
+  })
+})
+
+describe('localStorage in Chromium', () => {
+  it('refuses a persist into a full localStorage with a StorageError, keeps the stored values and the events dirty', async () => {
+    const page = await browser.open(site.url)
+    const result = await call(page, 'quota', 'quota')
+    expect(result).toMatchObject({
+      first: true,
+      refused: { isStorageError: true, tag: 'StorageError', cause: 'QuotaExceededError' },
+      keptPrevious: true,
+      dirtyAfterRefusal: true,
+      retried: true,
+      dirtyAfterRetry: false,
+      stored: 51
+    })
+    expect(result.refused?.message).toMatch(/^storage could not save "[\w-]+": /)
+    await page.close()
+  })
+})
+
+describe('two tabs in Chromium', () => {
+  it('converge over a BroadcastChannel, with no click counted twice', async () => {
+    const [one, two] = [await browser.open(site.url), await browser.open(site.url)]
+    await Promise.all([call(one, 'openTab', 'tabs'), call(two, 'openTab', 'tabs')])
+    // Both click and persist at once: their transactions on the shared database interleave.
+    await Promise.all([call(one, 'clicks', 30, 3), call(two, 'clicks', 20, 4)])
+    const seen: Array<readonly [number | null, number | null]> = []
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const counts = [await call(one, 'tabClicks'), await call(two, 'tabClicks')] as const
+      seen.push(counts)
+      if ((counts[0] === 50 && counts[1] === 50) || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(seen.at(-1)).toEqual([50, 50])
+    expect(seen.flat().every((count) => count === null || count <= 50)).toBe(true) // never more than were made
+    await Promise.all([call(one, 'closeTab'), call(two, 'closeTab')])
+    // A third tab, opened afterwards, reads the 50 from the shared database.
+    const three = await browser.open(site.url)
+    await call(three, 'openTab', 'tabs')
+    expect(await call(three, 'tabClicks')).toBe(50)
+    await call(three, 'closeTab')
+    await Promise.all([one.close(), two.close(), three.close()])
+  })
+})

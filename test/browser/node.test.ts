@@ -1,0 +1,303 @@
+// tiny-counter/browser in Node, on fake-indexeddb and an in-memory localStorage: what the storage
+// contract (test/storage/contract.test.ts) does not say. A full localStorage leaves the store's
+// events dirty and the area as it was; foreign values are reported, not dropped; an IndexedDB
+// transaction is all or nothing; and tabs sharing a database through withBroadcast converge with
+// no event counted twice, however their messages are delayed, repeated or lost (a property).
+// The same behaviours run in a real Chromium in chromium.test.ts.
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import * as esbuild from 'esbuild'
+import * as fc from 'fast-check'
+import { IDBFactory } from 'fake-indexeddb'
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { describe, expect, it } from 'vitest'
+import { BincodeFormat, EventStore, StorageError, TestClock } from 'tiny-counter'
+import type { Counters } from 'tiny-counter'
+import { IndexedDbStorage, WebStorage, withBroadcast } from 'tiny-counter/browser'
+import type { BroadcastChannelLike, BroadcastStorage } from 'tiny-counter/browser'
+import { MemoryWebStorage } from './MemoryWebStorage.js'
+
+const at = Date.UTC(2026, 5, 1, 12)
+const builder = (clock = TestClock.at(at)) => EventStore.builder().timeZone('UTC').withClock(clock)
+const ever = (store: EventStore, event: string) => store.query(event).ever().sum()
+
+describe('the tiny-counter/browser entry', () => {
+  it('bundles for the browser with nothing from Node and no warning', async () => {
+    const reachedForNode: string[] = []
+    const result = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('../../src/browser.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      logLevel: 'silent',
+      plugins: [{ name: 'no-node', setup: (build) => build.onResolve({ filter: /^node:/ }, (args) => (reachedForNode.push(`${args.importer} -> ${args.path}`), { path: args.path, external: true })) }]
+    })
+    expect(reachedForNode).toEqual([])
+    expect(result.warnings).toEqual([])
+    const bytes = result.outputFiles[0]!.contents
+    console.log(`tiny-counter/browser, whole entry: ${(bytes.length / 1024).toFixed(1)} KB minified, ${(gzipSync(bytes).length / 1024).toFixed(1)} KB gzip`)
+  })
+})
+
+describe('WebStorage', () => {
+  it('turns a full localStorage into a StorageError, undoes the batch, and keeps the events dirty', async () => {
+    const area = new MemoryWebStorage(1_000)
+    area.setItem('theme', 'dark')
+    const store = await builder().withStorage(new WebStorage(area, { prefix: 'app:' })).build()
+    store.recordCount('first', 2)
+    expect(E.isRight(await store.persist())).toBe(true)
+    const before = Object.fromEntries(Array.from({ length: area.length }, (_, i) => [area.key(i)!, area.getItem(area.key(i)!)]))
+    for (let i = 0; i < 40; i++) store.record(`event-${i}`) // ~40 x 70 characters: more than the quota
+    store.recordCount('first', 1)
+    const persisted = await store.persist()
+    expect(E.isLeft(persisted) && persisted.left).toBeInstanceOf(StorageError)
+    expect(E.isLeft(persisted) && (persisted.left.cause as Error).name).toBe('QuotaExceededError')
+    expect(E.isLeft(persisted) && persisted.left.message).toMatch(/exceeded the quota/)
+    expect(store.isDirty()).toBe(true)
+    const after = Object.fromEntries(Array.from({ length: area.length }, (_, i) => [area.key(i)!, area.getItem(area.key(i)!)]))
+    expect(after).toEqual(before) // the batch's first writes were undone
+    // Room again (the page clears something): the same events persist, none was forgotten.
+    area.removeItem('theme')
+    const roomy = new MemoryWebStorage()
+    for (const [key, value] of Object.entries(after)) roomy.setItem(key, value!)
+    const moved = await builder().withStorage(new WebStorage(roomy, { prefix: 'app:' })).build()
+    expect(ever(moved, 'first')).toEqual(O.some(2))
+    store.resetDirty()
+    expect(store.isDirty()).toBe(true) // resetDirty never drops unpersisted changes
+  })
+
+  it('reports a value under its prefix that is not base64 as a DecodeError naming the key, and loads the rest', async () => {
+    const area = new MemoryWebStorage()
+    const storage = new WebStorage(area, { prefix: 'app:' })
+    const first = await builder().withStorage(storage).build()
+    first.recordCount('kept', 3)
+    await first.close()
+    area.setItem('app:foreign', '{"not": "ours"}')
+    area.setItem('other:x', 'ignored: another prefix')
+    const again = await builder().withStorage(storage).build()
+    expect(ever(again, 'kept')).toEqual(O.some(3))
+    expect(again.loadErrors.map((error) => [error._tag, error.key])).toEqual([['DecodeError', 'foreign']])
+    expect(await storage.listKeys()).toEqual(['foreign', 'kept'])
+  })
+
+  it('writes standard base64, as btoa does', async () => {
+    const area = new MemoryWebStorage()
+    const storage = new WebStorage(area, { prefix: '' })
+    for (const length of [0, 1, 2, 3, 4, 5, 255, 256]) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 37 + length) % 256)
+      await storage.save(`k${length}`, bytes)
+      expect(area.getItem(`k${length}`)).toBe(Buffer.from(bytes).toString('base64'))
+      expect([...(await storage.load(`k${length}`))!]).toEqual([...bytes])
+    }
+  })
+
+  it('refuses, with a StorageError, to work without a localStorage', async () => {
+    const storage = new WebStorage(undefined as never)
+    await expect(storage.listKeys()).rejects.toThrow(/no Web Storage here/)
+    await expect(storage.save('k', new Uint8Array([1]))).rejects.toBeInstanceOf(StorageError)
+  })
+})
+
+describe('IndexedDbStorage', () => {
+  it('writes nothing of a transaction that fails part-way, and says why', async () => {
+    const storage = await IndexedDbStorage.open('atomic', { indexedDB: new IDBFactory() })
+    await storage.save('kept', new Uint8Array([1]))
+    const failed = storage.update(['kept'], () => {
+      throw new Error('computed nothing')
+    })
+    await expect(failed).rejects.toSatisfy((error: unknown) => error instanceof StorageError && /computed nothing/.test(error.message) && error.key === 'kept')
+    await expect(storage.update(['kept'], () => [{ key: 'kept', delete: true }, { key: '', data: new Uint8Array([2]) }])).rejects.toBeInstanceOf(StorageError)
+    expect(await storage.loadAll()).toEqual([['kept', new Uint8Array([1])]])
+    await storage.close()
+  })
+
+  it('refuses a database that a newer version of the page upgraded, with a StorageError', async () => {
+    const factory = new IDBFactory()
+    await new Promise<void>((resolve) => {
+      const request = factory.open('upgraded', 2)
+      request.onsuccess = () => {
+        request.result.close()
+        resolve()
+      }
+    })
+    await expect(IndexedDbStorage.open('upgraded', { indexedDB: factory })).rejects.toSatisfy(
+      (error: unknown) => error instanceof StorageError && /open the IndexedDB database "upgraded"/.test(error.message)
+    )
+  })
+
+  it('closes its connection when another page upgrades the database, and refuses from then on', async () => {
+    const factory = new IDBFactory()
+    const storage = await IndexedDbStorage.open('left-behind', { indexedDB: factory })
+    await new Promise<void>((resolve, reject) => {
+      const request = factory.open('left-behind', 2)
+      request.onsuccess = () => {
+        request.result.close()
+        resolve()
+      }
+      request.onblocked = () => reject(new Error('blocked: the old connection stayed open'))
+    })
+    await expect(storage.load('k')).rejects.toThrow(/is closed/)
+  })
+})
+
+/** A BroadcastChannel whose messages wait in `pending` until the test delivers, repeats or drops them. */
+class Hub {
+  readonly pending: Array<{ readonly to: BroadcastChannelLike; readonly data: unknown }> = []
+  private readonly open = new Set<BroadcastChannelLike>()
+  readonly channel = (): BroadcastChannelLike => {
+    const channel: BroadcastChannelLike = {
+      onmessage: null,
+      postMessage: (data) => {
+        for (const to of this.open) if (to !== channel) this.pending.push({ to, data: structuredClone(data) })
+      },
+      close: () => void this.open.delete(channel)
+    }
+    this.open.add(channel)
+    return channel
+  }
+  deliver(index: number, keep: boolean): void {
+    const [message] = keep ? [this.pending[index]] : this.pending.splice(index, 1)
+    if (message !== undefined && this.open.has(message.to)) message.to.onmessage?.({ data: message.data })
+  }
+}
+
+interface Tab {
+  readonly shared: BroadcastStorage
+  readonly store: EventStore
+}
+
+const openTab = async (factory: InstanceType<typeof IDBFactory>, hub: Hub, clock: TestClock): Promise<Tab> => {
+  const shared = withBroadcast(await IndexedDbStorage.open('tabs', { indexedDB: factory }), 'tabs', { channel: hub.channel })
+  const store = await builder(clock).withStorage(shared).build()
+  await shared.attach(store)
+  return { shared, store }
+}
+
+const stored = async (factory: InstanceType<typeof IDBFactory>): Promise<Counters> => {
+  const storage = await IndexedDbStorage.open('tabs', { indexedDB: factory })
+  const out = Object.fromEntries((await storage.loadAll()).map(([key, bytes]) => [key, E.getOrElseW(() => undefined)(BincodeFormat.deserialize(key, bytes))!]))
+  await storage.close()
+  return out
+}
+
+const EVENTS = ['click', 'view'] as const
+const step = fc.oneof(
+  fc.record({ op: fc.constant('record' as const), tab: fc.nat(2), event: fc.constantFrom(...EVENTS), count: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ op: fc.constant('persist' as const), tab: fc.nat(2) }),
+  fc.record({ op: fc.constant('deliver' as const), index: fc.nat(20), keep: fc.boolean() }),
+  fc.record({ op: fc.constant('drop' as const), index: fc.nat(20) }),
+  fc.record({ op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 3 * 24 * 60 }) }),
+  fc.record({ op: fc.constant('reopen' as const), tab: fc.nat(2) }),
+  fc.record({ op: fc.constant('refresh' as const), tab: fc.nat(2) })
+)
+
+describe('withBroadcast', () => {
+  it('keeps three tabs in step with no event counted twice, whatever happens to the messages', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
+        const factory = new IDBFactory()
+        const hub = new Hub()
+        const clock = TestClock.at(at)
+        const tabs = [await openTab(factory, hub, clock), await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+        const recorded = new Map<string, number>(EVENTS.map((event) => [event, 0]))
+        const noneCountedTwice = async (): Promise<void> => {
+          for (const tab of tabs) await tab.shared.refresh([]) // let the delivered messages be merged
+          for (const event of EVENTS) {
+            for (const tab of tabs) expect(O.getOrElse(() => 0)(ever(tab.store, event))).toBeLessThanOrEqual(recorded.get(event)!)
+          }
+        }
+        for (const s of steps) {
+          if (s.op === 'record') {
+            tabs[s.tab]!.store.recordCount(s.event, s.count)
+            recorded.set(s.event, recorded.get(s.event)! + s.count)
+          } else if (s.op === 'persist') expect(E.isRight(await tabs[s.tab]!.store.persist())).toBe(true)
+          else if (s.op === 'deliver' && hub.pending.length > 0) hub.deliver(s.index % hub.pending.length, s.keep)
+          else if (s.op === 'drop' && hub.pending.length > 0) hub.pending.splice(s.index % hub.pending.length, 1)
+          else if (s.op === 'advance') clock.advance({ minutes: s.minutes })
+          else if (s.op === 'reopen') {
+            expect(E.isRight(await tabs[s.tab]!.store.close())).toBe(true)
+            tabs[s.tab] = await openTab(factory, hub, clock)
+          } else if (s.op === 'refresh') await tabs[s.tab]!.shared.refresh()
+          await noneCountedTwice()
+        }
+        // Everyone persists and hears everything (a lost message is made up by a refresh): all agree.
+        for (const tab of tabs) expect(E.isRight(await tab.store.persist())).toBe(true)
+        for (const tab of tabs) await tab.shared.refresh()
+        const shared = await stored(factory)
+        for (const event of EVENTS) {
+          const total = recorded.get(event)!
+          const everywhere = tabs.map((tab) => ever(tab.store, event))
+          if (everywhere.every(O.isNone)) expect(shared[event]).toBeUndefined() // recorded nowhere
+          else expect(everywhere).toEqual(tabs.map(() => O.some(total)))
+        }
+        for (const tab of tabs) await tab.store.close()
+        const reopened = await openTab(factory, new Hub(), clock)
+        for (const event of EVENTS) if (recorded.get(event)! > 0) expect(ever(reopened.store, event)).toEqual(O.some(recorded.get(event)!))
+        await reopened.store.close()
+      }),
+      { numRuns: 40 }
+    )
+  })
+
+  it('neither re-sends nor re-exports what it merged from another tab', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+    one.store.recordCount('click', 2)
+    await one.store.persist()
+    expect(hub.pending.map(({ data }) => data)).toEqual([{ changed: ['click'] }])
+    hub.deliver(0, false)
+    await two.shared.refresh([])
+    expect(ever(two.store, 'click')).toEqual(O.some(2))
+    expect(two.store.exportDirty()).toEqual({}) // what came from tab one is not tab two's to send elsewhere
+    expect(E.isRight(await two.store.persist())).toBe(true)
+    expect(hub.pending).toEqual([]) // tab two wrote nothing new, so it announces nothing
+    expect(two.store.isDirty()).toBe(false)
+    expect(ever(one.store, 'click')).toEqual(O.some(2))
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('keeps an event another tab still counts when this tab compacts it away', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+    one.store.record('old')
+    await one.store.persist()
+    hub.pending.splice(0) // tab two hears nothing
+    clock.advance({ days: 400 }) // past the 12 months of the default layout
+    two.store.record('old')
+    await two.store.persist() // merges tab one's (now empty) counts, adds its own
+    expect(E.isRight(await one.store.compact())).toBe(true) // tab one's counter is empty: it tries to delete it
+    expect((await stored(factory)).old).toBeDefined()
+    await one.shared.refresh()
+    expect(ever(one.store, 'old')).toEqual(O.some(1))
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('converges over Node\'s own BroadcastChannel', async () => {
+    const factory = new IDBFactory()
+    const open = async (): Promise<Tab> => {
+      const shared = withBroadcast(await IndexedDbStorage.open('real-channel', { indexedDB: factory }), `real-channel-${process.pid}`)
+      const store = await builder().withStorage(shared).build()
+      await shared.attach(store)
+      return { shared, store }
+    }
+    const [one, two] = [await open(), await open()]
+    one.store.recordCount('click', 2)
+    two.store.recordCount('click', 3)
+    await one.store.persist()
+    await two.store.persist()
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline && O.getOrElse(() => 0)(ever(one.store, 'click')) !== 5) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect([ever(one.store, 'click'), ever(two.store, 'click')]).toEqual([O.some(5), O.some(5)])
+    await one.store.close()
+    await two.store.close()
+  })
+})

@@ -1,0 +1,174 @@
+// The page of test/browser/chromium.test.ts, bundled for the browser: a store on the page's real
+// IndexedDB or localStorage, driven by the test through `globalThis.harness`. Every function
+// answers with plain data (what the test compares), never with the store itself.
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { EventStore, StorageError, TestClock } from 'tiny-counter'
+import type { Storage } from 'tiny-counter'
+import { IndexedDbStorage, WebStorage, withBroadcast } from 'tiny-counter/browser'
+import type { BroadcastStorage } from 'tiny-counter/browser'
+
+/** One fixed instant, so that a page and its reload give the same answers. */
+const clock = TestClock.at(Date.UTC(2026, 5, 1, 12))
+const build = (storage: Storage): Promise<EventStore> => EventStore.builder().timeZone('Europe/Berlin').withClock(clock).withStorage(storage).build()
+const some = (answer: O.Option<number>): number | null => (O.isSome(answer) ? answer.value : null)
+
+/** What the test compares before and after a reload. */
+const answers = (store: EventStore) => ({
+  events: [...store.events()].sort(),
+  launchesThisWeek: some(store.query('app_launch').lastDays(7).sum()),
+  activeDays: some(store.query('app_launch').lastDays(28).countNonzero()),
+  apiLastHour: some(store.query('api_call').lastHours(1).sum()),
+  unknown: some(store.query('never').lastDays(7).sum()),
+  loadErrors: store.loadErrors.length,
+  dirty: store.isDirty()
+})
+
+const record = (store: EventStore): void => {
+  for (const daysAgo of [0, 0, 1, 3, 10]) store.recordAgo('app_launch', { days: daysAgo })
+  store.recordCount('api_call', 42)
+}
+
+const storages = {
+  indexedDb: (name: string): Promise<Storage> => IndexedDbStorage.open(name),
+  localStorage: async (name: string): Promise<Storage> => new WebStorage(localStorage, { prefix: `${name}:` })
+}
+type Kind = keyof typeof storages
+
+let tab: { readonly shared: BroadcastStorage; readonly store: EventStore } | undefined
+
+/** Storages opened for the storage contract (test/browser/contract.test.ts), by id. */
+const opened = new Map<string, Storage>()
+
+/** An argument or answer on its way between Node and the page: bytes travel as `{ base64 }`. */
+type Wire = { readonly base64: string } | string | number | boolean | null | undefined | Wire[]
+const fromWire = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null && 'base64' in value
+    ? Uint8Array.from(atob((value as { base64: string }).base64), (char) => char.charCodeAt(0))
+    : Array.isArray(value) ? value.map(fromWire) : value
+const toWire = (value: unknown): Wire => {
+  if (!(value instanceof Uint8Array)) return Array.isArray(value) ? value.map(toWire) : (value as Wire)
+  let text = ''
+  for (let i = 0; i < value.length; i += 0x8000) text += String.fromCharCode(...value.subarray(i, i + 0x8000))
+  return { base64: btoa(text) }
+}
+const writesFromWire = (writes: unknown): unknown =>
+  Array.isArray(writes) ? writes.map((write: Record<string, unknown>) => ('data' in write ? { ...write, data: fromWire(write.data) } : write)) : writes
+
+const harness = {
+  /** Records into a fresh store on `kind`, persists, closes; the answers as they were before closing. */
+  async recordAndPersist(kind: Kind, name: string) {
+    const store = await build(await storages[kind](name))
+    record(store)
+    const persisted = await store.persist()
+    const before = answers(store)
+    await store.close()
+    return { persisted: E.isRight(persisted), ...before }
+  },
+  /** Opens a store on what `kind` holds and answers. */
+  async reopen(kind: Kind, name: string) {
+    const store = await build(await storages[kind](name))
+    const out = answers(store)
+    await store.close()
+    return out
+  },
+  /** Keys and values that a WebStorage under `name` wrote. */
+  localStorageUnder(name: string) {
+    const out: Array<[string, string]> = []
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i)!
+      if (key.startsWith(`${name}:`)) out.push([key, localStorage.getItem(key)!])
+    }
+    return out.sort()
+  },
+  /**
+   * Fills localStorage (under other keys) until it refuses, then persists a store on it: the
+   * refusal, what the area holds under the store's prefix before and after, and whether the events
+   * stayed dirty; then frees the room and persists again.
+   */
+  async quota(name: string) {
+    const store = await build(new WebStorage(localStorage, { prefix: `${name}:` }))
+    store.recordCount('first', 1)
+    const first = await store.persist()
+    const before = harness.localStorageUnder(name)
+    const fillers: string[] = []
+    for (let size = 1 << 20; size >= 16; size >>= 1) {
+      const chunk = 'x'.repeat(size)
+      for (;;) {
+        try {
+          localStorage.setItem(`filler-${fillers.length}`, chunk)
+          fillers.push(`filler-${fillers.length}`)
+        } catch {
+          break
+        }
+      }
+    }
+    for (let i = 0; i < 50; i++) store.record(`event-${i}`)
+    store.recordCount('first', 1)
+    const refused = await store.persist()
+    const after = harness.localStorageUnder(name)
+    const dirtyAfterRefusal = store.isDirty()
+    for (const key of fillers) localStorage.removeItem(key)
+    const retried = await store.persist()
+    const out = {
+      first: E.isRight(first),
+      refused: E.isLeft(refused)
+        ? { isStorageError: refused.left instanceof StorageError, tag: refused.left._tag, cause: (refused.left.cause as { name?: string }).name, message: refused.left.message }
+        : null,
+      keptPrevious: JSON.stringify(before) === JSON.stringify(after),
+      dirtyAfterRefusal,
+      retried: E.isRight(retried),
+      dirtyAfterRetry: store.isDirty(),
+      stored: harness.localStorageUnder(name).length
+    }
+    await store.close()
+    return out
+  },
+  /** Opens this tab's store on the shared database `name`, announcing on the channel `name`. */
+  async openTab(name: string) {
+    const shared = withBroadcast(await IndexedDbStorage.open(name), name)
+    const store = await build(shared)
+    await shared.attach(store)
+    tab = { shared, store }
+  },
+  /** Records `times` clicks, persisting after every `every`. */
+  async clicks(times: number, every: number) {
+    for (let i = 1; i <= times; i++) {
+      tab!.store.record('click')
+      if (i % every === 0) {
+        const persisted = await tab!.store.persist()
+        if (E.isLeft(persisted)) throw persisted.left
+      }
+    }
+    const persisted = await tab!.store.persist()
+    if (E.isLeft(persisted)) throw persisted.left
+  },
+  /** Opens a storage of `kind` named `name` for the contract; its id. */
+  async openStorage(kind: Kind, name: string) {
+    opened.set(name, await storages[kind](name))
+    return name
+  },
+  /** Calls `method` of the storage `id` with `args`; the answer, or the error as plain data. */
+  async callStorage(id: string, method: 'load' | 'save' | 'delete' | 'listKeys' | 'loadAll' | 'batch' | 'close', args: unknown[]) {
+    const storage = opened.get(id)!
+    const decoded = method === 'batch' ? [writesFromWire(args[0])] : args.map(fromWire)
+    try {
+      const answer = await (storage[method] as (...a: unknown[]) => Promise<unknown>)(...decoded)
+      return { answer: toWire(answer) }
+    } catch (error) {
+      const e = error as { _tag?: string; key?: string; message?: string; name?: string }
+      return { error: { isStorageError: error instanceof StorageError, _tag: e._tag, key: e.key, message: e.message, name: e.name } }
+    }
+  },
+  /** This tab's count of clicks (`null`: none known). */
+  tabClicks: () => some(tab!.store.query('click').ever().sum()),
+  async closeTab() {
+    const closed = await tab!.store.close()
+    if (E.isLeft(closed)) throw closed.left
+    tab = undefined
+  }
+}
+
+export type Harness = typeof harness
+
+Object.assign(globalThis, { harness, ready: true })

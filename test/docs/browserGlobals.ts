@@ -1,0 +1,10 @@
+// What a page has and Node 20 lacks, for the examples of src/browser and docs/BROWSER.md when they
+// run in Node: an IndexedDB (fake-indexeddb, in memory) and a `localStorage` (in memory). Node has
+// `BroadcastChannel` itself. The same examples run in Chromium against the real ones
+// (test/browser/docs.test.ts).
+import { indexedDB } from 'fake-indexeddb'
+import { MemoryWebStorage } from '../browser/MemoryWebStorage.js'
+
+const host = globalThis as { indexedDB?: unknown; localStorage?: unknown }
+host.indexedDB ??= indexedDB
+host.localStorage ??= new MemoryWebStorage()
