@@ -4,7 +4,6 @@
  * answers the same question from the counters it owns without making a `Counter` of them.
  */
 import type { Counter } from '../Counter.js'
-import { MAX_COUNT } from '../Counter.js'
 import type { LimitState } from '../Limit.js'
 import type { Compiled } from './compiled.js'
 
@@ -26,7 +25,7 @@ export const windowSum = (counter: Counter | undefined, position: number, curren
   const end = Math.min(older.length, buckets - shift - 1)
   let sum = counter.newest[position]!
   for (let j = 0; j < end; j++) sum += older[j]!
-  return sum > MAX_COUNT ? MAX_COUNT : sum
+  return sum
 }
 
 /** The count of the `buckets` newest buckets of unit `position` at `at` (the current one first). */

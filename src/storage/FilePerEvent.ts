@@ -151,7 +151,7 @@ export class FilePerEvent implements Storage {
    * Unicode string (a long one gets a hashed file name).
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
@@ -289,24 +289,24 @@ export class FilePerEvent implements Storage {
    * A read-modify-write as one transaction against every process that shares the directory: takes
    * the directory's lock file (`.tiny-counter.lock`, created exclusively; waiting for it polls with
    * timers and never blocks the event loop), reads the current bytes of `keys`, calls `change` with
-   * them, writes what it returns (as `batch`), and releases the lock. A lock left by a process that
+   * them in the order of `keys`, writes what it returns (as `batch`), and releases the lock. A lock left by a process that
    * died (its pid is gone on this host) is taken over; one held for more than `LOCK_WAIT_MS` (30 s)
    * makes `update` reject with a `StorageError`.
    *
    * @example
-   * import { FilePerEvent } from 'tiny-counter'
+   * import { FilePerEvent } from 'tiny-counter/files'
    * import { mkdtempSync, rmSync } from 'node:fs'
    * import { tmpdir } from 'node:os'
    * import { join } from 'node:path'
    * const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-'))
    * const [a, b] = [await FilePerEvent.open(dir, '.bin'), await FilePerEvent.open(dir, '.bin')]
    * const add = (storage: FilePerEvent, n: number) =>
-   *   storage.update(['total'], (current) => [{ key: 'total', data: new Uint8Array([(current.get('total')?.[0] ?? 0) + n]) }])
+   *   storage.update(['total'], ([total]) => [{ key: 'total', data: new Uint8Array([(total?.[0] ?? 0) + n]) }])
    * await Promise.all([add(a, 1), add(b, 2), add(a, 3)])
    * assert.deepEqual(await a.load('total'), new Uint8Array([6]))
    * rmSync(dir, { recursive: true })
    */
-  readonly update: Update = async (keys, change) => {
+  readonly update: Update = async (keys, compute) => {
     this.refuseIfReadOnly(keys[0], 'update')
     const paths = keys.map((key) => this.pathOf(key, 'update'))
     const release = await this.lock()
@@ -314,14 +314,13 @@ export class FilePerEvent implements Storage {
       const data = await this.io.readFiles(paths.map(({ path }) => path)).catch((failure: FileIO.ReadFailure) => {
         throw new StorageError(keys[failure.index], failure.cause, 'load')
       })
-      const current = new Map<string, Uint8Array | undefined>()
-      keys.forEach((key, i) => {
+      const current = keys.map((key, i) => {
         const bytes = data[i]
-        if (bytes === undefined || !paths[i]!.hashed) return void current.set(key, bytes === undefined ? undefined : bytes.slice())
+        if (bytes === undefined || !paths[i]!.hashed) return bytes?.slice()
         const stored = keyInside(bytes)
-        current.set(key, stored?.key === key ? stored.data.slice() : undefined)
+        return stored?.key === key ? stored.data.slice() : undefined
       })
-      await this.apply(change(current))
+      await this.apply(compute(current))
     } finally {
       release()
     }

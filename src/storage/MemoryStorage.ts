@@ -4,7 +4,7 @@
  * applied all or nothing.
  */
 import { StorageError } from '../errors.js'
-import type { Storage, Write } from './Storage.js'
+import type { Storage, Update, Write } from './Storage.js'
 import { invalidStorageKey } from './Storage.js'
 
 /**
@@ -130,21 +130,19 @@ export class MemoryStorage implements Storage {
    * import { MemoryStorage } from 'tiny-counter'
    * const storage = new MemoryStorage()
    * await storage.save('a', new Uint8Array([1]))
-   * await storage.update(['a', 'b'], (current) => {
-   *   assert.deepEqual([...current.keys()], ['a', 'b'])
-   *   assert.equal(current.get('b'), undefined)
-   *   return [{ key: 'b', data: new Uint8Array([current.get('a')![0]! + 1]) }]
+   * await storage.update(['a', 'b'], ([a, b]) => {
+   *   assert.equal(b, undefined)
+   *   return [{ key: 'b', data: new Uint8Array([a![0]! + 1]) }]
    * })
    * assert.deepEqual(await storage.load('b'), new Uint8Array([2]))
    */
-  readonly update = async (keys: ReadonlyArray<string>, change: (current: ReadonlyMap<string, Uint8Array | undefined>) => ReadonlyArray<Write>): Promise<void> => {
-    const current = new Map<string, Uint8Array | undefined>()
-    for (const key of keys) {
+  readonly update: Update = async (keys, compute) => {
+    const current = keys.map((key) => {
       this.check(key, 'update')
       const data = this.entries.get(key)
-      current.set(key, data === undefined ? undefined : new Uint8Array(data))
-    }
-    await this.batch(change(current))
+      return data === undefined ? undefined : new Uint8Array(data)
+    })
+    await this.batch(compute(current))
   }
 
   /**

@@ -323,26 +323,26 @@ export class Sqlite implements Storage {
    * const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-'))
    * const [a, b] = [await Sqlite.open(join(dir, 'events.db')), await Sqlite.open(join(dir, 'events.db'))]
    * const add = (storage: Sqlite, n: number) =>
-   *   storage.update(['total'], (current) => [{ key: 'total', data: new Uint8Array([(current.get('total')?.[0] ?? 0) + n]) }])
+   *   storage.update(['total'], ([total]) => [{ key: 'total', data: new Uint8Array([(total?.[0] ?? 0) + n]) }])
    * await Promise.all([add(a, 1), add(b, 2), add(a, 3)])
    * assert.deepEqual([...(await b.load('total'))!], [6])
    * await a.close()
    * await b.close()
    * rmSync(dir, { recursive: true })
    */
-  readonly update: Update = (keys, change) =>
+  readonly update: Update = (keys, compute) =>
     this.serial(async () => {
       this.checkOpen(undefined, 'update')
       await inSlices(keys.length, (i) => this.check(keys[i]!, 'update'))
       const at: { key: string | undefined } = { key: undefined }
       try {
         await this.immediate(async () => {
-          const current = new Map<string, Uint8Array | undefined>()
+          const current = new Array<Uint8Array | undefined>(keys.length)
           await inSlices(keys.length, (i) => {
             const data = this.statements.load.get(keys[i]!)
-            current.set(keys[i]!, data === undefined ? undefined : new Uint8Array(data))
+            current[i] = data === undefined ? undefined : new Uint8Array(data)
           })
-          const writes = change(current)
+          const writes = compute(current)
           await this.checkWrites(writes)
           await this.writeAll(writes, at)
         })

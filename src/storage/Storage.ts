@@ -18,25 +18,25 @@
 export type Write = { readonly key: string; readonly data: Uint8Array } | { readonly key: string; readonly delete: true }
 
 /**
- * A read-modify-write as one transaction: reads the bytes stored under `keys` (`undefined` for a
- * key with none), passes them to `change`, which says what to write (synchronously: nothing else
- * may happen in between), and applies those writes, with no other writer of the same storage
- * (another process included) between the read and the write. Several processes that persist
- * through `update`, each adding its own changes to what is stored, lose nothing.
+ * A read-modify-write as one transaction: reads the bytes stored under `keys`, passes them to
+ * `compute` in the order of `keys` (`undefined` for a key with none), which says what to write
+ * (synchronously: nothing else may happen in between), and applies those writes, with no other
+ * writer of the same storage (another process or tab included) between the read and the write.
+ * Several processes that persist through `update`, each adding its own changes to what is stored,
+ * lose nothing. `MemoryStorage`, `FilePerEvent` (a lock file), `Sqlite` (`BEGIN IMMEDIATE`) and
+ * `IndexedDbStorage` (one IndexedDB transaction) have it.
  *
  * @example
  * import { MemoryStorage } from 'tiny-counter'
  * import type { Update } from 'tiny-counter'
  * const storage = new MemoryStorage()
- * const increment: Update = storage.update
- * await increment(['n'], (current) => [{ key: 'n', data: new Uint8Array([(current.get('n')?.[0] ?? 0) + 1]) }])
- * await increment(['n'], (current) => [{ key: 'n', data: new Uint8Array([(current.get('n')?.[0] ?? 0) + 1]) }])
+ * const update: Update = storage.update
+ * const increment = () => update(['n'], ([n]) => [{ key: 'n', data: new Uint8Array([(n?.[0] ?? 0) + 1]) }])
+ * await increment()
+ * await increment()
  * assert.deepEqual(await storage.load('n'), new Uint8Array([2]))
  */
-export type Update = (
-  keys: ReadonlyArray<string>,
-  change: (current: ReadonlyMap<string, Uint8Array | undefined>) => ReadonlyArray<Write>
-) => Promise<void>
+export type Update = (keys: ReadonlyArray<string>, compute: (current: ReadonlyArray<Uint8Array | undefined>) => ReadonlyArray<Write>) => Promise<void>
 
 /**
  * Where a store keeps its counters. Every method is a bound function, so `storage.load` can be

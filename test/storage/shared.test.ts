@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { FilePerEvent, MemoryStorage } from 'tiny-counter'
+import { MemoryStorage } from 'tiny-counter'
+import { FilePerEvent } from 'tiny-counter/files'
 import type { Storage } from 'tiny-counter'
 import { Sqlite } from 'tiny-counter/sqlite'
 import { inspect } from '../../src/cli/commands.js'
@@ -24,7 +25,7 @@ const bytesOf = (n: number): Uint8Array => {
   new DataView(out.buffer).setUint32(0, n)
   return out
 }
-const increment = (storage: Storage): Promise<void> => storage.update!(['n'], (current) => [{ key: 'n', data: bytesOf(read(current.get('n')) + 1) }])
+const increment = (storage: Storage): Promise<void> => storage.update!(['n'], ([n]) => [{ key: 'n', data: bytesOf(read(n) + 1) }])
 
 /** The longest time the event loop went without running a 5 ms interval, while `work` ran. */
 const longestStall = async (work: () => Promise<unknown>): Promise<number> => {

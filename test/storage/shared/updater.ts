@@ -14,6 +14,6 @@ const bytesOf = (n: number): Uint8Array => {
   return out
 }
 for (let i = 0; i < Number(times); i++) {
-  await storage.update!(['n'], (current) => [{ key: 'n', data: bytesOf(read(current.get('n')) + 1) }])
+  await storage.update!(['n'], ([n]) => [{ key: 'n', data: bytesOf(read(n) + 1) }])
 }
 await storage.close()
