@@ -21,19 +21,16 @@ import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from
 import { InvalidCount, InvalidWindow, TinyCounterError, UnknownUnit } from './errors.js'
 import type { Compiled } from './internal/compiled.js'
 import { compile } from './internal/compiled.js'
-import { countPasses, resolvedBuckets, resolvedPosition } from './internal/countPlan.js'
-import type { CountingState } from './internal/windowCount.js'
-import { COUNT_IN, countIn, currentIndex, windowSum } from './internal/windowCount.js'
 import type { BucketGrid } from './internal/grids.js'
+import type { Span } from './internal/spans.js'
+import { admits, spanBuckets, spanPosition, unansweredBecause } from './internal/spans.js'
+import { bucketAt, countIn, currentIndex } from './internal/windowCount.js'
+
+export type { Span } from './internal/spans.js'
 
 // -------------------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------------------
-
-/** The window of a count constraint: `k` buckets of a unit, or a duration resolved against a layout. */
-export type Span =
-  | { readonly _tag: 'Buckets'; readonly unit: TimeUnit; readonly buckets: number }
-  | { readonly _tag: 'Duration'; readonly millis: number }
 
 /** A window as users write it: a unit (its current bucket), `[k, unit]`, or a duration. */
 export type WindowInput = TimeUnit | readonly [number, TimeUnit] | DurationInput
@@ -116,10 +113,37 @@ export type LimitError = LimitExceeded | UntrackedWindow
 /** Why a constraint could not be built. */
 export type ConstraintError = InvalidCount | InvalidWindow | InvalidDuration | UnknownUnit | InvalidHour | InvalidRange | UnknownTimeZone
 
-/** What a check reads: counters by event name, and slots held by pending reservations. */
+/**
+ * What a check reads: counters by event name, slots held by pending reservations, and optionally
+ * a way to count a window without a `Counter`.
+ *
+ * - `counterOf(event)`: the event's counter (`undefined` when unknown).
+ * - `pendingOf(event)`: slots held for the event by reservations not yet settled (0 without it);
+ *   an `atMost` counts them as used.
+ * - `countIn(event, unit, buckets, at)`: the number of events in the `buckets` newest buckets of
+ *   `unit` at `at`, the current bucket first: exactly what `counterOf(event)` holds there (0 for an
+ *   unknown event). Without it the check reads `counterOf`; a store passes its own, which counts
+ *   from the form it keeps its counters in. A refusal still reads `counterOf` to find `retryAfter`.
+ *
+ * @example
+ * import { Counter, Layout, Limit, Query, Window } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const at = Date.UTC(2026, 0, 5, 10, 15)
+ * const api = E.getOrElseW(() => Counter.empty(Layout.utc))(Counter.singleton(Layout.utc, at, 3))
+ * const state: Limit.LimitState = {
+ *   counterOf: (event) => (event === 'api' ? api : undefined),
+ *   pendingOf: () => 1,
+ *   countIn: (event, unit, buckets, when) =>
+ *     event === 'api' ? O.getOrElse(() => 0)(Query.sum(api, Window.last(buckets, unit), when)) : 0
+ * }
+ * assert.ok(E.isRight(Limit.check([Limit.atMost('api', 5, 'minutes')], state, 'api', at, Layout.utc)))
+ * assert.ok(E.isLeft(Limit.check([Limit.atMost('api', 4, 'minutes')], state, 'api', at, Layout.utc))) // 3 + 1 held
+ */
 export interface LimitState {
   readonly counterOf: (event: string) => Counter | undefined
   readonly pendingOf?: (event: string) => number
+  readonly countIn?: (event: string, unit: TimeUnit, buckets: number, at: number) => number
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -141,10 +165,16 @@ const span = (window: WindowInput): E.Either<ConstraintError, Span> => {
   )
 }
 
-const counted = (tag: 'AtMost' | 'AtLeast', event: string, limit: number, window: WindowInput): E.Either<ConstraintError, Constraint> => {
+/** A count rule without its event: the limit and the window. */
+const countRule = (tag: 'AtMost' | 'AtLeast', limit: number, window: WindowInput): E.Either<ConstraintError, PolicyRule> => {
   if (!isCount(limit)) return E.left(new InvalidCount(limit))
   const s = span(window)
-  return E.isLeft(s) ? s : E.right({ _tag: tag, event, limit, span: s.right })
+  return E.isLeft(s) ? s : E.right({ _tag: tag, limit, span: s.right })
+}
+
+const counted = (tag: 'AtMost' | 'AtLeast', event: string, limit: number, window: WindowInput): E.Either<ConstraintError, Constraint> => {
+  const rule = countRule(tag, limit, window)
+  return E.isLeft(rule) ? rule : E.right(onEvent(rule.right, event))
 }
 
 /**
@@ -224,6 +254,225 @@ export const during = (schedule: Schedule): E.Either<ConstraintError, Constraint
 export const outsideOf = (schedule: Schedule): E.Either<ConstraintError, Constraint> => E.right({ _tag: 'OutsideOf', schedule })
 
 // -------------------------------------------------------------------------------------------------
+// policies: a limit defined once, applied to any key
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * A rule of a policy: a constraint without its event (it counts the key the policy is applied to),
+ * or a schedule.
+ */
+export type PolicyRule =
+  | { readonly _tag: 'AtMost'; readonly limit: number; readonly span: Span }
+  | { readonly _tag: 'AtLeast'; readonly limit: number; readonly span: Span }
+  | { readonly _tag: 'Cooldown'; readonly millis: number }
+  | { readonly _tag: 'Within'; readonly millis: number }
+  | { readonly _tag: 'During'; readonly schedule: Schedule }
+  | { readonly _tag: 'OutsideOf'; readonly schedule: Schedule }
+
+/** A schedule, or the `Either` that `Schedule.hours` (and the other checked constructors) return. */
+export type ScheduleInput = Schedule | E.Either<InvalidHour | InvalidRange | UnknownTimeZone, Schedule>
+
+const toSchedule = (input: ScheduleInput): E.Either<InvalidHour | InvalidRange | UnknownTimeZone, Schedule> =>
+  input._tag === 'Left' || input._tag === 'Right' ? input : E.right(input)
+
+/**
+ * The constraint a policy rule puts on one event (a schedule stays as it is).
+ *
+ * @example
+ * import { Limit } from 'tiny-counter'
+ * assert.deepEqual(Limit.onEvent({ _tag: 'Cooldown', millis: 60_000 }, 'reset:42'), { _tag: 'Cooldown', event: 'reset:42', millis: 60_000 })
+ */
+export const onEvent = (rule: PolicyRule, event: string): Constraint => {
+  switch (rule._tag) {
+    case 'AtMost':
+    case 'AtLeast':
+      return { _tag: rule._tag, event, limit: rule.limit, span: rule.span }
+    case 'Cooldown':
+    case 'Within':
+      return { _tag: rule._tag, event, millis: rule.millis }
+    case 'During':
+    case 'OutsideOf':
+      return rule
+  }
+}
+
+/**
+ * A limit defined once and applied to any key: `Limit.policy().atMost(10, 'minutes')` counts
+ * whichever key it is checked with, so one policy serves every user of a server
+ * (`store.limit(perUser).checkAndRecord('api:' + userId)`). Each rule has the meaning of the
+ * constraint of the same name (`Limit.atMost`, ...) on that key. Immutable plain rules: each method
+ * returns a new policy, and an invalid rule is kept as its error, returned by every check.
+ *
+ * @example
+ * import { EventStore, Limit, TestClock } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 5, 10))).timeZone('UTC').build()
+ * const perUser = Limit.policy().atMost(2, 'minutes').atMost(100, 'hours')
+ * const api = store.limit(perUser)
+ * assert.ok(E.isRight(api.checkAndRecord('api:alice')))
+ * assert.ok(E.isRight(api.checkAndRecord('api:alice')))
+ * assert.ok(E.isLeft(api.checkAndRecord('api:alice'))) // two a minute for alice
+ * assert.ok(E.isRight(api.checkAndRecord('api:bob'))) // bob has his own count
+ */
+export class Policy {
+  /**
+   * The policies after a count rule whose window is a unit name, by unit and limit: made once and
+   * shared, so that a limit built on every call (`store.limit().atMost(key, 10, 'minutes')...`)
+   * reaches the very policy of the call before, and the plan a store keeps for it. A policy is an
+   * immutable value: sharing changes nothing but the work. At most `MAX_SHARED_AFTER` per unit.
+   */
+  private atMostAfter: Map<string, Map<number, Policy>> | undefined
+  private atLeastAfter: Map<string, Map<number, Policy>> | undefined
+  /** The count rule added last and the policy it gave: a limit built per call adds the same one each time. */
+  private lastKind: 'AtMost' | 'AtLeast' | undefined
+  private lastWindow: string | undefined
+  private lastLimit = 0
+  private lastNext: Policy | undefined
+
+  /** Use `Limit.policy()`. @internal */
+  constructor(
+    /** The rules, in the order they were added (an invalid one as its error). */
+    readonly rules: ReadonlyArray<E.Either<ConstraintError, PolicyRule>>
+  ) {}
+
+  private then(rule: E.Either<ConstraintError, PolicyRule>): Policy {
+    return new Policy([...this.rules, rule])
+  }
+
+  /** `then` the count rule, shared when the window is a unit name (see `atMostAfter`). */
+  private thenCount(kind: 'AtMost' | 'AtLeast', limit: number, window: WindowInput): Policy {
+    if (typeof window !== 'string') return this.then(countRule(kind, limit, window))
+    if (window === this.lastWindow && limit === this.lastLimit && kind === this.lastKind) return this.lastNext!
+    const byUnit = kind === 'AtMost' ? (this.atMostAfter ??= new Map()) : (this.atLeastAfter ??= new Map())
+    let byLimit = byUnit.get(window)
+    if (byLimit === undefined) byUnit.set(window, (byLimit = new Map()))
+    let next = byLimit.get(limit)
+    if (next === undefined) {
+      next = this.then(countRule(kind, limit, window))
+      if (byLimit.size < MAX_SHARED_AFTER) byLimit.set(limit, next)
+    }
+    this.lastKind = kind
+    this.lastWindow = window
+    this.lastLimit = limit
+    return (this.lastNext = next)
+  }
+
+  /**
+   * At most `limit` events of the key in the window (a unit, `[k, unit]` or a duration), its pending
+   * reservations included: `Limit.atMost` on the key.
+   *
+   * @example
+   * import { Limit } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * assert.deepEqual(Limit.policy().atMost(10, 'minutes').rules, [E.right({ _tag: 'AtMost', limit: 10, span: { _tag: 'Buckets', unit: 'minutes', buckets: 1 } })])
+   */
+  atMost(limit: number, window: WindowInput): Policy {
+    return this.thenCount('AtMost', limit, window)
+  }
+
+  /**
+   * At least `limit` events of the key in the window: `Limit.atLeast` on the key.
+   *
+   * @example
+   * import { Limit } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * assert.ok(E.isRight(Limit.policy().atLeast(1, 'days').rules[0]!))
+   * assert.ok(E.isLeft(Limit.policy().atLeast(-1, 'days').rules[0]!)) // InvalidCount
+   */
+  atLeast(limit: number, window: WindowInput): Policy {
+    return this.thenCount('AtLeast', limit, window)
+  }
+
+  /**
+   * The key never seen, or last seen at least `duration` ago: `Limit.cooldown` on the key.
+   *
+   * @example
+   * import { EventStore, Limit } from 'tiny-counter'
+   * const store = EventStore.create()
+   * const oncePerHour = store.limit(Limit.policy().cooldown({ hours: 1 }))
+   * assert.equal(oncePerHour.allowed('reset:alice'), true)
+   * store.record('reset:alice')
+   * assert.equal(oncePerHour.allowed('reset:alice'), false)
+   * assert.equal(oncePerHour.allowed('reset:bob'), true)
+   */
+  cooldown(duration: DurationInput): Policy {
+    return this.then(E.map((millis: number): PolicyRule => ({ _tag: 'Cooldown', millis }))(durationMillis(duration)))
+  }
+
+  /**
+   * The key seen less than `duration` ago: `Limit.within` on the key.
+   *
+   * @example
+   * import { EventStore, Limit } from 'tiny-counter'
+   * const store = EventStore.create()
+   * const active = store.limit(Limit.policy().within({ minutes: 30 }))
+   * assert.equal(active.allowed('session:alice'), false)
+   * store.record('session:alice')
+   * assert.equal(active.allowed('session:alice'), true)
+   */
+  within(duration: DurationInput): Policy {
+    return this.then(E.map((millis: number): PolicyRule => ({ _tag: 'Within', millis }))(durationMillis(duration)))
+  }
+
+  /**
+   * Only while the schedule matches (a schedule, or the `Either` that `Schedule.hours` returns).
+   *
+   * @example
+   * import { EventStore, Limit, Schedule, TestClock } from 'tiny-counter'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 5, 8))).timeZone('UTC').build()
+   * assert.equal(store.limit(Limit.policy().during(Schedule.hours(9, 17))).allowed('api:alice'), false)
+   */
+  during(schedule: ScheduleInput): Policy {
+    return this.then(E.flatMap(toSchedule(schedule), during))
+  }
+
+  /**
+   * Only while the schedule does not match.
+   *
+   * @example
+   * import { EventStore, Limit, Schedule, TestClock } from 'tiny-counter'
+   * const store = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 5, 8))).timeZone('UTC').build()
+   * assert.equal(store.limit(Limit.policy().outsideOf(Schedule.hours(9, 17))).allowed('backup:alice'), true)
+   */
+  outsideOf(schedule: ScheduleInput): Policy {
+    return this.then(E.flatMap(toSchedule(schedule), outsideOf))
+  }
+
+  /**
+   * The policy's rules as constraints on one key, for `Limit.check` (a reducer, say).
+   *
+   * @example
+   * import { Counter, Layout, Limit } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const at = Date.UTC(2026, 0, 5, 10)
+   * const perUser = Limit.policy().atMost(1, 'minutes')
+   * const used = E.getOrElseW(() => Counter.empty(Layout.utc))(Counter.singleton(Layout.utc, at))
+   * assert.ok(E.isLeft(Limit.check(perUser.on('api:42'), { 'api:42': used }, 'api:42', at, Layout.utc)))
+   * assert.ok(E.isRight(Limit.check(perUser.on('api:7'), { 'api:42': used }, 'api:7', at, Layout.utc)))
+   */
+  on(event: string): ReadonlyArray<E.Either<ConstraintError, Constraint>> {
+    return this.rules.map((rule) => (E.isLeft(rule) ? rule : E.right(onEvent(rule.right, event))))
+  }
+}
+
+const NO_RULES = new Policy([])
+const MAX_SHARED_AFTER = 256
+
+/**
+ * A policy without rules, to add rules to: `Limit.policy().atMost(10, 'minutes').atMost(100, 'hours')`.
+ *
+ * @example
+ * import { EventStore, Limit } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const perUser = Limit.policy().atMost(10, 'minutes').atMost(100, 'hours')
+ * const store = EventStore.create()
+ * const userId = 42
+ * assert.ok(E.isRight(store.limit(perUser).checkAndRecord('api:' + userId)))
+ * assert.deepEqual(store.events(), ['api:42'])
+ */
+export const policy = (): Policy => NO_RULES
+
+// -------------------------------------------------------------------------------------------------
 // evaluation
 // -------------------------------------------------------------------------------------------------
 
@@ -234,22 +483,13 @@ interface Resolved {
 }
 
 const resolve = (compiled: Compiled, layout: Layout, constraint: Constraint, s: Span): E.Either<UntrackedWindow, Resolved> => {
-  if (s._tag === 'Buckets') {
-    const position = compiled.position[s.unit]
-    if (position < 0) return E.left(new UntrackedWindow(constraint, `${s.unit} are not tracked`))
-    if (s.buckets > compiled.lengths[position]!) {
-      return E.left(new UntrackedWindow(constraint, `it needs ${s.buckets} ${s.unit} buckets, ${compiled.lengths[position]} are tracked`))
-    }
-    return E.right({ position, buckets: s.buckets })
-  }
-  for (let u = layout.tracks.length - 1; u >= 0; u--) {
-    const { unit, buckets } = layout.tracks[u]!
-    if (unit === 'weeks' || unit === 'months' || unit === 'years') continue
-    const length = nominalMillis[unit]
-    if (s.millis % length === 0 && s.millis / length <= buckets) return E.right({ position: u, buckets: s.millis / length })
-  }
-  return E.left(new UntrackedWindow(constraint, `no tracked second, minute, hour or day buckets divide ${s.millis} ms and reach that far`))
+  const position = spanPosition(compiled, layout, s)
+  return position < 0 ? E.left(new UntrackedWindow(constraint, unansweredBecause(compiled, s))) : E.right({ position, buckets: spanBuckets(layout, s, position) })
 }
+
+/** The count of `event` in the `buckets` newest buckets of unit `position` at `at`, read as `state` offers it. */
+const countOf = (state: LimitState, event: string, compiled: Compiled, position: number, at: number, buckets: number): number =>
+  state.countIn !== undefined ? state.countIn(event, compiled.units[position]!, buckets, at) : countIn(state.counterOf(event), compiled, position, at, buckets)
 
 /**
  * `grid.start(i)` remembered: a calendar grid finds a bucket's first instant by a search, and a
@@ -267,15 +507,6 @@ const startOf = (grid: BucketGrid, i: number): number => {
   if (known.size >= MAX_REMEMBERED_STARTS) known.clear()
   known.set(i, start)
   return start
-}
-
-/** Count of bucket `i` (0 = current) of a unit at `at`. */
-const bucketCount = (counter: Counter | undefined, position: number, current: number, i: number): number => {
-  if (counter === undefined || counter.heads.length === 0) return 0
-  const j = i - (current - counter.heads[position]!)
-  if (j === 0) return counter.newest[position]!
-  const older = counter.older[position]!
-  return j >= 1 && j <= older.length ? older[j - 1]! : 0
 }
 
 /** The absolute index of the newest non-zero bucket of the finest unit holding data, with its unit. */
@@ -302,18 +533,18 @@ const evaluate = (constraint: Constraint, state: LimitState, at: number, layout:
     case 'AtMost':
     case 'AtLeast':
       return E.map(({ position, buckets }: Resolved): Outcome => {
+        const atLeast = constraint._tag === 'AtLeast'
+        const pending = atLeast ? 0 : (state.pendingOf?.(constraint.event) ?? 0)
+        if (admits(atLeast, constraint.limit, countOf(state, constraint.event, compiled, position, at, buckets), pending)) return PASS
+        if (atLeast) return O.none
+        // The newest j buckets stay while older ones leave the window; find the most that may stay.
         const counter = state.counterOf(constraint.event)
         const current = currentIndex(counter, compiled, position, at)
-        const count = windowSum(counter, position, current, buckets)
-        if (constraint._tag === 'AtLeast') return count >= constraint.limit ? PASS : O.none
-        const pending = state.pendingOf?.(constraint.event) ?? 0
-        if (count + pending < constraint.limit) return PASS
-        // The newest j buckets stay while older ones leave the window; find the most that may stay.
         let kept = 0
         let j = -1
         for (let i = 0; i < buckets; i++) {
-          if (kept + pending < constraint.limit) j = i
-          kept += bucketCount(counter, position, current, i)
+          if (admits(false, constraint.limit, kept, pending)) j = i
+          kept += bucketAt(counter, position, current, i)
         }
         if (j < 0) return O.none
         // Bucket j leaves the window when bucket current + buckets - j begins.
@@ -350,31 +581,16 @@ const otherPasses = (constraint: Constraint, state: LimitState, at: number, layo
   return E.isRight(outcome) && outcome.right === PASS
 }
 
-/**
- * Whether every constraint passes at `at`, without allocating. Consecutive count constraints on
- * one event (a limit's usual shape: `atMost(e, 10, 'minutes').atMost(e, 100, 'hours')`) look its
- * counter up once; a store counts with its own counters (`COUNT_IN`).
- */
+/** Whether every constraint passes at `at`, without allocating (the common case of a check). */
 const allPass = (constraints: ReadonlyArray<Constraint>, state: LimitState, at: number, layout: Layout, compiled: Compiled): boolean => {
-  const counting = (state as Partial<CountingState>)[COUNT_IN]
-  let event: string | undefined
-  let counter: Counter | undefined
   for (let i = 0; i < constraints.length; i++) {
     const constraint = constraints[i]!
     if (constraint._tag === 'AtMost' || constraint._tag === 'AtLeast') {
-      const position = resolvedPosition(compiled, layout, constraint.span)
+      const position = spanPosition(compiled, layout, constraint.span)
       if (position < 0) return false
-      const buckets = resolvedBuckets(layout, constraint.span, position)
-      let count: number
-      if (counting !== undefined) count = counting(constraint.event, compiled, position, at, buckets)
-      else {
-        if (constraint.event !== event) {
-          event = constraint.event
-          counter = state.counterOf(event)
-        }
-        count = countIn(counter, compiled, position, at, buckets)
-      }
-      if (!countPasses(constraint._tag === 'AtLeast', constraint.limit, count, state.pendingOf, constraint.event)) return false
+      const atLeast = constraint._tag === 'AtLeast'
+      const count = countOf(state, constraint.event, compiled, position, at, spanBuckets(layout, constraint.span, position))
+      if (!admits(atLeast, constraint.limit, count, atLeast ? 0 : (state.pendingOf?.(constraint.event) ?? 0))) return false
     } else if (!otherPasses(constraint, state, at, layout, compiled)) {
       return false
     }
@@ -492,8 +708,7 @@ export const usage = (
   if (first === undefined || first._tag !== 'AtMost') return E.right(O.none)
   const compiled = compile(layout)
   return E.map(({ position, buckets }: Resolved) => {
-    const counter = state.counterOf(first.event)
-    const count = Math.min(MAX_COUNT, windowSum(counter, position, currentIndex(counter, compiled, position, at), buckets) + (state.pendingOf?.(first.event) ?? 0))
+    const count = Math.min(MAX_COUNT, countOf(state, first.event, compiled, position, at, buckets) + (state.pendingOf?.(first.event) ?? 0))
     return O.some({ count, limit: first.limit, remaining: Math.max(0, first.limit - count) })
   })(resolve(compiled, layout, first, first.span))
 }

@@ -17,6 +17,7 @@ import type { Compiled } from './internal/compiled.js'
 import { compile, positionOf } from './internal/compiled.js'
 import { someCount } from './internal/counts.js'
 import { dual } from './internal/dual.js'
+import { runSum } from './internal/windowCount.js'
 
 // -------------------------------------------------------------------------------------------------
 // reading a window
@@ -85,16 +86,7 @@ const everPosition = (self: Counter, compiled: Compiled, at: number): number => 
 const stored = (view: View, j: number): number => (j === 0 ? view.newest : view.older[j - 1]!)
 
 const sumOf = (view: View): number => {
-  const { older, shift } = view
-  const end = Math.min(view.to, shift + 1 + older.length)
-  let i = Math.max(view.from, shift)
-  let sum = 0
-  if (i === shift && i < end) {
-    sum = view.newest
-    i++
-  }
-  const base = shift + 1 // bucket i is older[i - base]
-  for (; i < end; i++) sum += older[i - base]!
+  const sum = runSum(view.newest, view.older, 0, view.older.length, view.shift, view.from, view.to)
   return sum > MAX_COUNT ? MAX_COUNT : sum
 }
 

@@ -35,7 +35,8 @@ const rank: Readonly<Record<TimeUnit, number>> = { seconds: 0, minutes: 1, hours
  * assert.equal(TimeUnit.isTimeUnit('fortnights'), false)
  */
 export const isTimeUnit = (value: unknown): value is TimeUnit =>
-  typeof value === 'string' && Object.prototype.hasOwnProperty.call(rank, value)
+  // Compared one by one rather than looked up: given a literal ('days'), the compiler folds this to true.
+  value === 'seconds' || value === 'minutes' || value === 'hours' || value === 'days' || value === 'weeks' || value === 'months' || value === 'years'
 
 /**
  * Nominal length of one bucket in milliseconds: the exact length under uniform alignment.

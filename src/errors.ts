@@ -3,6 +3,7 @@
  * that says what was wrong; they travel as the left side of an `Either`, and the few programming
  * errors (an instant that is not an integer epoch millisecond) are thrown.
  */
+import { describe, describeDuration } from './internal/describe.js'
 
 /**
  * Base of every error of the library: an `Error` with a discriminating `_tag`.
@@ -135,25 +136,6 @@ export class InvalidWindow extends TinyCounterError {
 }
 
 /**
- * An instant later than the store's clock: events cannot be recorded in the future.
- *
- * @example
- * import { EventStore, TestClock } from 'tiny-counter'
- * import * as E from 'fp-ts/lib/Either.js'
- * const clock = TestClock.at(Date.UTC(2026, 0, 1))
- * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
- * const refused = store.recordAt('signup', Date.UTC(2026, 0, 2))
- * assert.ok(E.isLeft(refused) && refused.left._tag === 'FutureEvent')
- */
-export class FutureEvent extends TinyCounterError {
-  readonly _tag = 'FutureEvent'
-  constructor(readonly instant: number, readonly now: number) {
-    super(`cannot record at ${new Date(instant).toISOString()}: it is later than now (${new Date(now).toISOString()})`)
-    this.name = 'FutureEvent'
-  }
-}
-
-/**
  * A duration that is negative, not finite, or has no fixed length (months, years).
  *
  * @example
@@ -167,40 +149,6 @@ export class InvalidDuration extends TinyCounterError {
   constructor(readonly duration: unknown, reason: string) {
     super(`invalid duration ${describeDuration(duration)}: ${reason}`)
     this.name = 'InvalidDuration'
-  }
-}
-
-/**
- * An event name that is not a non-empty string.
- *
- * @example
- * import { EventStore } from 'tiny-counter'
- * import * as E from 'fp-ts/lib/Either.js'
- * const refused = EventStore.create().record(42 as never)
- * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidEventName')
- */
-export class InvalidEventName extends TinyCounterError {
-  readonly _tag = 'InvalidEventName'
-  constructor(readonly event: unknown) {
-    super(`an event name must be a non-empty string, got ${describe(event)}`)
-    this.name = 'InvalidEventName'
-  }
-}
-
-/**
- * A value that does not decode as a counter: `key` names the event, `path` the offending field.
- *
- * @example
- * import { EventStore } from 'tiny-counter'
- * import * as E from 'fp-ts/lib/Either.js'
- * const refused = EventStore.create().importEvent('launch', { heads: 'nope' } as never)
- * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError' && refused.left.key === 'launch')
- */
-export class DecodeError extends TinyCounterError {
-  readonly _tag = 'DecodeError'
-  constructor(readonly key: string, readonly path: string, detail: string) {
-    super(`cannot decode ${JSON.stringify(key)} at ${path === '' ? 'the top' : path}: ${detail}`)
-    this.name = 'DecodeError'
   }
 }
 
@@ -238,74 +186,8 @@ export class InvalidRange extends TinyCounterError {
   }
 }
 
-/**
- * An auto-persist interval of zero or less, or auto-persistence on a store without storage.
- *
- * @example
- * import { EventStore } from 'tiny-counter'
- * import * as E from 'fp-ts/lib/Either.js'
- * const refused = EventStore.builder().autoPersist({ seconds: 30 }).buildEither()
- * assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidAutoPersistInterval')
- */
-export class InvalidAutoPersistInterval extends TinyCounterError {
-  readonly _tag = 'InvalidAutoPersistInterval'
-  constructor(readonly interval: unknown, reason: string) {
-    super(`invalid auto-persist interval ${describeDuration(interval)}: ${reason}`)
-    this.name = 'InvalidAutoPersistInterval'
-  }
-}
-
-/**
- * A storage backend that failed or refused: `key` names the event when one was involved, `cause`
- * holds the underlying error (or a sentence saying why), `operation` what was being done (`save`,
- * `load`, ...), and the message puts them together.
- *
- * @example
- * import { MemoryStorage, StorageError } from 'tiny-counter'
- * const storage = new MemoryStorage()
- * await assert.rejects(storage.save('', new Uint8Array([1])), (error: unknown) =>
- *   error instanceof StorageError && error._tag === 'StorageError' && error.key === '' && /non-empty/.test(error.message))
- * assert.equal(new StorageError('launch', new Error('disk full'), 'save').message, 'storage could not save "launch": disk full')
- * assert.equal(new StorageError(undefined, 'the store has no storage').message, 'storage failed: the store has no storage')
- */
-export class StorageError extends TinyCounterError {
-  readonly _tag = 'StorageError'
-  /**
-   * Every key whose write failed, when a batch that applies its writes one by one (`FilePerEvent`)
-   * failed for several; else the key, if any. The other writes of such a batch were made.
-   */
-  readonly failedKeys: ReadonlyArray<string>
-  constructor(readonly key: string | undefined, override readonly cause: unknown, readonly operation?: string, failedKeys?: ReadonlyArray<string>) {
-    super(storageMessage(key, cause, operation) + (failedKeys !== undefined && failedKeys.length > 1 ? ` (and ${failedKeys.length - 1} more: ${failedKeys.slice(1, 4).map((k) => JSON.stringify(k)).join(', ')}${failedKeys.length > 4 ? ', ...' : ''})` : ''))
-    this.name = 'StorageError'
-    this.failedKeys = failedKeys ?? (key === undefined ? [] : [key])
-  }
-}
-
-/** `storage could not save "launch": disk full`, or `storage failed for "launch": ...` without an operation. */
-const storageMessage = (key: string | undefined, cause: unknown, operation: string | undefined): string => {
-  const action = operation !== undefined ? `could not ${operation}` : key !== undefined ? 'failed for' : 'failed'
-  const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`
-  const reason = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : describeDuration(cause)
-  return `storage ${action}${subject}: ${reason}`
-}
-
 /** The errors a layout constructor can return. */
 export type LayoutError = InvalidBucketCount | UnknownUnit | UnknownTimeZone | InvalidLayout
 
 /** The errors recording into a counter can return. */
 export type RecordError = InvalidCount | InvalidInstant
-
-const describeDuration = (value: unknown): string => {
-  if (typeof value === 'object' && value !== null && !('toJSON' in value)) {
-    try {
-      return JSON.stringify(value)
-    } catch {
-      return String(value)
-    }
-  }
-  return describe(value)
-}
-
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : typeof value === 'bigint' ? `${value}n` : String(value)

@@ -21,11 +21,12 @@ export * as Query from './Query.js'
 export * as Schedule from './Schedule.js'
 export * as TimeUnit from './TimeUnit.js'
 export * as Window from './Window.js'
-export type { Storage, Update, Write } from './storage/Storage.js'
-export { invalidStorageKey } from './storage/Storage.js'
+export type { Storage, Update, Write } from './store/Storage.js'
+export { invalidStorageKey } from './store/Storage.js'
 export { MemoryStorage } from './storage/MemoryStorage.js'
 export { EventStore } from './store/EventStore.js'
 export type { Counters, ImportRefusal, RecordRefusal } from './store/EventStore.js'
+export { SyncedStore } from './store/SyncedStore.js'
 export { EventStoreBuilder } from './store/EventStoreBuilder.js'
 export { DEFAULT_RESERVATION_MILLIS, LimitBuilder, NoAtMostConstraint, Reservation, ReservationSettled } from './store/LimitBuilder.js'
 export type { ReserveOptions, Usage } from './store/LimitBuilder.js'
@@ -33,20 +34,18 @@ export { LimitExceeded, UntrackedWindow } from './Limit.js'
 export type { Constraint, ConstraintError, LimitError, WindowInput } from './Limit.js'
 export { DeltaQuery, DeltaRange, EventQuery, ManyQuery, RangeQuery, RatioQuery, WindowChooser } from './store/EventQuery.js'
 export {
-  DecodeError,
-  FutureEvent,
   InvalidBucketCount,
   InvalidCount,
   InvalidDuration,
-  InvalidEventName,
   InvalidHour,
   InvalidInstant,
   InvalidLayout,
   InvalidRange,
   InvalidWindow,
-  StorageError,
   TinyCounterError,
   UnknownTimeZone,
   UnknownUnit
 } from './errors.js'
+export { DecodeError } from './codec/errors.js'
+export { FutureEvent, InvalidEventName, StorageError } from './store/errors.js'
 export type { LayoutError, RecordError } from './errors.js'

@@ -1,101 +1,13 @@
 // Properties of rate limits on a store: checking changes nothing, checkAndRecord records exactly
 // when it passes, recording more never turns a refusal into a pass, and retryAfter is exact: waiting
-// that long makes the same check pass, waiting one millisecond less does not.
+// that long makes the same check pass, waiting one millisecond less does not. (That the store's
+// count plans decide as `Limit.decide` is a refinement law: laws/refinement/plans.test.ts.)
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { EventStore, Limit, Schedule, TestClock } from 'tiny-counter'
-import type { LimitBuilder } from 'tiny-counter'
-
-const M = 60_000
-const H = 60 * M
-const D = 24 * H
-const EVENTS = ['api', 'login', 'reset'] as const
-const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'] as const
-
-const orThrow = <A>(e: E.Either<Error, A>): A => {
-  if (E.isLeft(e)) throw e.left
-  return e.right
-}
-
-/** A limit description: data, so fast-check can print and shrink it. */
-type Rule =
-  | { kind: 'atMost'; event: string; limit: number; window: 'minutes' | 'hours' | 'days' | readonly [number, 'minutes' | 'hours' | 'days'] | { minutes: number } }
-  | { kind: 'cooldown'; event: string; minutes: number }
-  | { kind: 'during' | 'outsideOf'; schedule: 'business' | 'businessLocal' | 'weekdaysLocal' | 'weekends' }
-  | { kind: 'atLeast'; event: string; limit: number }
-  | { kind: 'within'; event: string; minutes: number }
-
-const schedules = {
-  business: () => orThrow(Schedule.hours(9, 17)),
-  businessLocal: () => orThrow(Schedule.hoursLocalTz(9, 17)),
-  weekdaysLocal: () => Schedule.weekdaysLocalTz(),
-  weekends: () => Schedule.weekends()
-} as const
-
-const apply = (limit: LimitBuilder, rule: Rule): LimitBuilder => {
-  switch (rule.kind) {
-    case 'atMost':
-      return limit.atMost(rule.event, rule.limit, rule.window)
-    case 'cooldown':
-      return limit.cooldown(rule.event, { minutes: rule.minutes })
-    case 'during':
-      return limit.during(schedules[rule.schedule]())
-    case 'outsideOf':
-      return limit.outsideOf(schedules[rule.schedule]())
-    case 'atLeast':
-      return limit.atLeast(rule.event, rule.limit, 'days')
-    case 'within':
-      return limit.within(rule.event, { minutes: rule.minutes })
-  }
-}
-
-const event = fc.constantFrom(...EVENTS)
-const atMost = fc.record({
-  kind: fc.constant('atMost' as const),
-  event,
-  limit: fc.integer({ min: 1, max: 6 }),
-  window: fc.oneof(
-    fc.constantFrom('minutes' as const, 'hours' as const, 'days' as const),
-    fc.tuple(fc.integer({ min: 1, max: 24 }), fc.constantFrom('minutes' as const, 'hours' as const)),
-    fc.integer({ min: 1, max: 59 }).map((minutes) => ({ minutes }))
-  )
-})
-const cooldown = fc.record({ kind: fc.constant('cooldown' as const), event, minutes: fc.integer({ min: 1, max: 180 }) })
-const schedule = fc.record({
-  kind: fc.constantFrom('during' as const, 'outsideOf' as const),
-  schedule: fc.constantFrom('business' as const, 'businessLocal' as const, 'weekdaysLocal' as const, 'weekends' as const)
-})
-const prerequisite = fc.oneof(
-  fc.record({ kind: fc.constant('atLeast' as const), event, limit: fc.integer({ min: 1, max: 3 }) }),
-  fc.record({ kind: fc.constant('within' as const), event, minutes: fc.integer({ min: 1, max: 120 }) })
-)
-/** Rules whose refusals only time can lift (no prerequisites). */
-const limiting: fc.Arbitrary<Rule> = fc.oneof(atMost, atMost, cooldown, schedule)
-const anyRule: fc.Arbitrary<Rule> = fc.oneof(atMost, cooldown, schedule, prerequisite)
-
-/** A store with a history: events recorded in the last days, up to now. */
-const world = fc.record({
-  zone: fc.constantFrom(...ZONES),
-  // Around DST changes and ordinary days of 2024-2026.
-  now: fc.oneof(
-    fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2026, 11, 31) }),
-    fc.constantFrom(Date.UTC(2024, 2, 31, 0, 59), Date.UTC(2024, 9, 27, 1), Date.UTC(2024, 2, 10, 7), Date.UTC(2024, 9, 5, 15, 29)).chain((t) =>
-      fc.integer({ min: -3 * H, max: 3 * H }).map((d) => t + d)
-    )
-  ),
-  history: fc.array(fc.tuple(event, fc.integer({ min: 0, max: 3 * D }), fc.integer({ min: 1, max: 3 })), { maxLength: 25 })
-})
-
-const build = ({ zone, now, history }: { zone: string; now: number; history: ReadonlyArray<readonly [string, number, number]> }) => {
-  const clock = TestClock.at(now)
-  const store = EventStore.builder().withClock(clock.copy()).timeZone(zone).build()
-  for (const [e, ago, n] of history) orThrow(store.recordCountAt(e, n, now - ago))
-  return { clock, store }
-}
-
-const limitOf = (store: EventStore, rules: ReadonlyArray<Rule>): LimitBuilder => rules.reduce(apply, store.limit())
+import { EventStore, Schedule, TestClock } from 'tiny-counter'
+import { H, anyRule, build, event, limitOf, limiting, orThrow, world } from '../laws/limits.ts'
 
 describe('limit properties', () => {
   it('check never changes the store', () => {
@@ -138,40 +50,6 @@ describe('limit properties', () => {
         expect(E.isLeft(limitOf(store, rules).check(checked))).toBe(true)
       }),
       { numRuns: 500 }
-    )
-  })
-
-  it('a limit of counts decides on the store exactly as Limit.decide does on the same counters, call after call', () => {
-    // The store decides such limits on the counters it records into in place (and records in the
-    // same step); a twin store, exported before each decision, gives the pure counters.
-    const counting = fc.oneof(atMost, atMost, fc.record({ kind: fc.constant('atLeast' as const), event, limit: fc.integer({ min: 1, max: 3 }) }))
-    const pureOf = (rule: Rule) =>
-      orThrow(rule.kind === 'atMost' ? Limit.atMost(rule.event, rule.limit, rule.window) : Limit.atLeast((rule as { event: string }).event, (rule as { limit: number }).limit, 'days'))
-    const describeResult = (r: E.Either<{ _tag: string; constraint?: unknown; retryAfter?: unknown }, void>) =>
-      E.isRight(r) ? 'passed' : { tag: r.left._tag, constraint: r.left.constraint, retryAfter: r.left.retryAfter }
-    fc.assert(
-      fc.property(
-        world,
-        fc.array(counting, { minLength: 1, maxLength: 3 }),
-        fc.array(fc.tuple(event, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 * M }), fc.integer({ min: H, max: 30 * H }))), { minLength: 1, maxLength: 25 }),
-        (w, rules, calls) => {
-          const { clock, store } = build(w)
-          const { clock: twinClock, store: twin } = build(w)
-          const limit = limitOf(store, rules)
-          const constraints = rules.map(pureOf)
-          for (const [checked, wait] of calls) {
-            clock.advance(wait)
-            twinClock.advance(wait)
-            const counters = twin.exportAll()
-            const pure = Limit.decide(constraints, { counterOf: (e) => counters[e] }, checked, clock.now(), twin.layout)
-            expect(describeResult(limit.check(checked))).toEqual(describeResult(pure))
-            expect(describeResult(limit.checkAndRecord(checked))).toEqual(describeResult(pure))
-            if (E.isRight(pure)) orThrow(twin.recordAt(checked, clock.now()))
-          }
-          expect(store.exportAll()).toEqual(twin.exportAll())
-        }
-      ),
-      { numRuns: 300 }
     )
   })
 

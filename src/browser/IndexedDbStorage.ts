@@ -4,13 +4,13 @@
  * one cursor pass, and every failure (an open that is blocked, a quota, an aborted transaction, a
  * closed connection) rejects with a `StorageError`.
  */
-import { StorageError } from '../errors.js'
-import type { Storage, Update, Write } from '../storage/Storage.js'
-import { invalidStorageKey } from '../storage/Storage.js'
+import { StorageError } from '../store/errors.js'
+import type { Storage, Update, Write } from '../store/Storage.js'
+import { invalidStorageKey } from '../store/Storage.js'
 import type { IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenRequest, IdbRequest, IdbTransaction } from './platform.js'
 import { platform } from './platform.js'
 
-export type { Update } from '../storage/Storage.js'
+export type { Update } from '../store/Storage.js'
 
 /** The name of the one object store in the database. */
 const OBJECT_STORE = 'events'

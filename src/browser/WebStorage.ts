@@ -4,9 +4,9 @@
  * a `StorageError` and undoes what the batch had written, so the store keeps its events dirty and
  * the area keeps its previous values.
  */
-import { StorageError } from '../errors.js'
-import type { Storage, Write } from '../storage/Storage.js'
-import { invalidStorageKey } from '../storage/Storage.js'
+import { StorageError } from '../store/errors.js'
+import type { Storage, Write } from '../store/Storage.js'
+import { invalidStorageKey } from '../store/Storage.js'
 import type { WebStorageArea } from './platform.js'
 
 /** Where `WebStorage` keeps its keys. */

@@ -13,7 +13,7 @@ import type { Counter } from '../Counter.js'
 import * as Query from '../Query.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import * as Window from '../Window.js'
-import type { DecodeError } from '../errors.js'
+import type { DecodeError } from '../codec/errors.js'
 import { bars } from './chart.js'
 import { CliError, buildStore, closeQuietly, openStore, readCounters } from './internal/stores.js'
 

@@ -15,11 +15,11 @@ import { MAX_BUCKETS, isBucketCount } from '../Layout.js'
 import { all as allUnits } from '../TimeUnit.js'
 import type { TimeUnit as TimeUnitT } from '../TimeUnit.js'
 import { MAX_INSTANT } from '../Calendar.js'
-import type { DecodeError } from '../errors.js'
-import { describeValue, firstDecodeError } from '../internal/decodeErrors.js'
+import type { DecodeError } from './errors.js'
+import { describeValue, firstDecodeError } from './internal/decodeErrors.js'
 import { bucketsProblem, headProblem, isBounded } from './internal/bounds.js'
 import { canonicalTimeZone } from '../internal/zoneOffsets.js'
-import { isVersion1Writing, knownCounter, knownCounterV1, knownLayout } from '../internal/knownShapes.js'
+import { isVersion1Writing, knownCounter, knownCounterV1, knownLayout } from './internal/knownShapes.js'
 
 const refine = <A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity)

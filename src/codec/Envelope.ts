@@ -9,10 +9,10 @@
 import * as E from '#fp-ts/Either'
 import * as t from '#io-ts'
 import type { Counter } from '../Counter.js'
-import type { DecodeError } from '../errors.js'
+import type { DecodeError } from './errors.js'
 import { CounterV1, CounterV2 } from './CounterCodec.js'
-import { knownCounter, knownCounterV1 } from '../internal/knownShapes.js'
-import { firstDecodeError } from '../internal/decodeErrors.js'
+import { knownCounter, knownCounterV1 } from './internal/knownShapes.js'
+import { firstDecodeError } from './internal/decodeErrors.js'
 import { isBounded } from './internal/bounds.js'
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Either } from '#fp-ts/Either'
 import type { Counter } from '../Counter.js'
-import type { DecodeError } from '../errors.js'
+import type { DecodeError } from './errors.js'
 
 /**
  * Turns counters into bytes and back. `deserialize` never throws: bytes that do not hold a valid

@@ -8,7 +8,7 @@
  * converted.
  */
 import * as E from '#fp-ts/Either'
-import { DecodeError } from '../errors.js'
+import { DecodeError } from './errors.js'
 import { crc32 } from './crc32.js'
 import { Codec, decode, of } from './Envelope.js'
 import type { Formatter } from './Formatter.js'

@@ -16,7 +16,9 @@ import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
 import { decode as decodeCounter } from '../codec/CounterCodec.js'
 import type { RecordError } from '../errors.js'
-import { DecodeError, InvalidEventName, InvalidInstant } from '../errors.js'
+import { InvalidInstant } from '../errors.js'
+import { DecodeError } from '../codec/errors.js'
+import { InvalidEventName } from '../store/errors.js'
 import type { ImportRefusal } from '../store/EventStore.js'
 
 // -------------------------------------------------------------------------------------------------

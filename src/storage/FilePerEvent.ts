@@ -7,10 +7,10 @@
  */
 import type * as Fs from 'node:fs/promises'
 import type * as Crypto from 'node:crypto'
-import { StorageError } from '../errors.js'
-import type * as FileIO from '../internal/fileIO.js'
-import type { Storage, Update, Write } from './Storage.js'
-import { invalidStorageKey } from './Storage.js'
+import { StorageError } from '../store/errors.js'
+import type * as FileIO from './internal/fileIO.js'
+import type { Storage, Update, Write } from '../store/Storage.js'
+import { invalidStorageKey } from '../store/Storage.js'
 
 type FileSystem = typeof Fs
 type Hash = typeof Crypto.createHash
@@ -102,7 +102,7 @@ export class FilePerEvent implements Storage {
       throw new StorageError(undefined, `the extension must be a dot and 1 to 14 letters, digits, "_" or "-" (such as ".json"), got ${JSON.stringify(extension)}`, operation)
     }
     try {
-      const [{ promises: fs }, io, crypto] = await Promise.all([import('node:fs'), import('../internal/fileIO.js'), import('node:crypto')])
+      const [{ promises: fs }, io, crypto] = await Promise.all([import('node:fs'), import('./internal/fileIO.js'), import('node:crypto')])
       const readOnly = options.readOnly === true
       if (readOnly) {
         if (!(await fs.stat(directory)).isDirectory()) throw new Error('not a directory')

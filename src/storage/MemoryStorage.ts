@@ -3,9 +3,9 @@
  * process: a `Map` from keys to copies of the bytes (callers may reuse their arrays), batches
  * applied all or nothing.
  */
-import { StorageError } from '../errors.js'
-import type { Storage, Update, Write } from './Storage.js'
-import { invalidStorageKey } from './Storage.js'
+import { StorageError } from '../store/errors.js'
+import type { Storage, Update, Write } from '../store/Storage.js'
+import { invalidStorageKey } from '../store/Storage.js'
 
 /**
  * A `Storage` in a `Map`. Lost when the process ends; share one instance to hand counters from

@@ -12,10 +12,10 @@
  * time, in order, so nothing enters a transaction left open between slices.
  */
 import type BetterSqlite3 from 'better-sqlite3'
-import { StorageError } from '../errors.js'
-import { inSlices, yieldToEventLoop } from '../internal/fileIO.js'
-import type { Storage, Update, Write } from './Storage.js'
-import { invalidStorageKey } from './Storage.js'
+import { StorageError } from '../store/errors.js'
+import { inSlices, yieldToEventLoop } from './internal/fileIO.js'
+import type { Storage, Update, Write } from '../store/Storage.js'
+import { invalidStorageKey } from '../store/Storage.js'
 
 /** The rows `loadAll` reads between two turns of the event loop (a few milliseconds of work). */
 const LOAD_PAGE_ROWS = 2_000

@@ -21,29 +21,6 @@ export interface Source {
 }
 
 /**
- * `Window.last(n, unit)`, the same value for the same arguments: windows are immutable plain data,
- * so the common ones (`n` up to 128) are made once per unit instead of once per query. Anything
- * else, invalid arguments included (which throw), goes to `Window.last`.
- */
-const MAX_REMEMBERED_LAST = 128
-/**
- * One array per unit, in an object of fixed shape: `lastDays` reads `remembered.days`, a property
- * known in advance, not a property chosen at run time (a slower, generic look-up).
- */
-const remembered: Readonly<Record<TimeUnit, Array<Window.Window | undefined>>> = {
-  seconds: [],
-  minutes: [],
-  hours: [],
-  days: [],
-  weeks: [],
-  months: [],
-  years: []
-}
-const lastIn = (known: Array<Window.Window | undefined>, n: number, unit: TimeUnit): Window.Window =>
-  Number.isInteger(n) && n >= 0 && n <= MAX_REMEMBERED_LAST ? (known[n] ??= Window.last(n, unit)) : Window.last(n, unit)
-const lastWindow = (n: number, unit: TimeUnit): Window.Window => (isTimeUnit(unit) ? lastIn(remembered[unit], n, unit) : Window.last(n, unit))
-
-/**
  * Chooses a window; shared by the single-event, multi-event, ratio and delta builders.
  *
  * @example
@@ -72,7 +49,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('login_attempt').lastSeconds(31).sum(), O.some(1))
    */
   lastSeconds(n: number): R {
-    return this.over(lastIn(remembered.seconds, n, 'seconds'))
+    return this.over(Window.last(n, 'seconds'))
   }
   /**
    * The last `n` minutes (bucket 0 is the current minute).
@@ -86,7 +63,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('api_call').lastMinutes(2).sum(), O.some(1))
    */
   lastMinutes(n: number): R {
-    return this.over(lastIn(remembered.minutes, n, 'minutes'))
+    return this.over(Window.last(n, 'minutes'))
   }
   /**
    * The last `n` hours (bucket 0 is the current hour).
@@ -101,7 +78,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('error').lastHours(24).sum(), O.some(2))
    */
   lastHours(n: number): R {
-    return this.over(lastIn(remembered.hours, n, 'hours'))
+    return this.over(Window.last(n, 'hours'))
   }
   /**
    * The last `n` days: today so far and the `n - 1` days before.
@@ -116,7 +93,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('app_launch').lastDays(8).sum(), O.some(2))
    */
   lastDays(n: number): R {
-    return this.over(lastIn(remembered.days, n, 'days'))
+    return this.over(Window.last(n, 'days'))
   }
   /**
    * The last `n` weeks: this week so far (from Monday) and the `n - 1` weeks before.
@@ -132,7 +109,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('review').lastWeeks(2).sum(), O.some(2))
    */
   lastWeeks(n: number): R {
-    return this.over(lastIn(remembered.weeks, n, 'weeks'))
+    return this.over(Window.last(n, 'weeks'))
   }
   /**
    * The last `n` months: this month so far and the `n - 1` months before.
@@ -147,7 +124,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('invoice').lastMonths(2).sum(), O.some(2))
    */
   lastMonths(n: number): R {
-    return this.over(lastIn(remembered.months, n, 'months'))
+    return this.over(Window.last(n, 'months'))
   }
   /**
    * The last `n` years: this year so far and the `n - 1` years before.
@@ -161,7 +138,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('renewal').lastYears(2).sum(), O.some(1))
    */
   lastYears(n: number): R {
-    return this.over(lastIn(remembered.years, n, 'years'))
+    return this.over(Window.last(n, 'years'))
   }
   /**
    * The last `n` buckets of any unit.
@@ -176,7 +153,7 @@ export abstract class WindowChooser<R> {
    * assert.deepEqual(store.query('sync').last(4, 'weeks').sum(), O.none) // weeks are not tracked
    */
   last(n: number, unit: TimeUnit): R {
-    return this.over(lastWindow(n, unit))
+    return this.over(Window.last(n, unit))
   }
   /**
    * Every bucket of the unit that reaches furthest back.
@@ -356,31 +333,6 @@ export class EventQuery extends WindowChooser<RangeQuery> {
   }
   protected over(window: Window.Window): RangeQuery {
     return new RangeQuery(this.source, this.event, window)
-  }
-  // The common windows again, calling `RangeQuery` directly: the chooser's methods call `over`,
-  // which four builder classes define, and V8 would not inline that call site into a caller of
-  // `store.query(e).lastDays(7).sum()`; these stay small and single-target, so the whole chain
-  // is inlined and the two builder objects are never allocated.
-  override lastSeconds(n: number): RangeQuery {
-    return new RangeQuery(this.source, this.event, lastIn(remembered.seconds, n, 'seconds'))
-  }
-  override lastMinutes(n: number): RangeQuery {
-    return new RangeQuery(this.source, this.event, lastIn(remembered.minutes, n, 'minutes'))
-  }
-  override lastHours(n: number): RangeQuery {
-    return new RangeQuery(this.source, this.event, lastIn(remembered.hours, n, 'hours'))
-  }
-  override lastDays(n: number): RangeQuery {
-    return new RangeQuery(this.source, this.event, lastIn(remembered.days, n, 'days'))
-  }
-  override lastWeeks(n: number): RangeQuery {
-    return new RangeQuery(this.source, this.event, lastIn(remembered.weeks, n, 'weeks'))
-  }
-  override lastMonths(n: number): RangeQuery {
-    return new RangeQuery(this.source, this.event, lastIn(remembered.months, n, 'months'))
-  }
-  override lastYears(n: number): RangeQuery {
-    return new RangeQuery(this.source, this.event, lastIn(remembered.years, n, 'years'))
   }
   /**
    * Milliseconds since the event was last seen (within half a bucket of the finest unit holding it).

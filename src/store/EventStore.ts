@@ -1,60 +1,51 @@
 /**
- * The effectful shell over the pure core: a map from event names to immutable counters, the clock,
- * and the set of events changed since the last export or persist. Recording replaces an event's
- * counter with a new value; queries read the current value at the clock's time. Anything refused
- * (bad name, count, instant or duration; a counter that does not decode) returns a `Left` and
- * leaves the store exactly as it was.
+ * The effectful shell over the pure core: what the store means. `EventStore` names events and
+ * validates what comes in (names, counts, instants, durations), reads the clock, records, answers
+ * queries and limits, and holds the slots of pending reservations; what it shares with the world
+ * (exports, imports and merges with their sync baselines, the dirty set, persistence) is
+ * `SyncedStore`'s, which it extends. How the counters are held in memory, and every speed
+ * mechanism, is the counter table's (`table/CounterTable.ts`). Anything refused returns a `Left`
+ * and leaves the store exactly as it was.
  */
 import * as E from '#fp-ts/Either'
 import type * as O from '#fp-ts/Option'
 import type { Clock } from '../Clock.js'
 import { SystemClock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
-import { convert, empty, isCount, isEmpty, isInstant, merge, record as recordInto } from '../Counter.js'
+import { isCount, isInstant } from '../Counter.js'
 import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
 import type { InstantInput } from '../Instant.js'
 import { toMillis as instantMillis } from '../Instant.js'
 import type { Layout } from '../Layout.js'
 import { standard } from '../Layout.js'
+import type { Policy } from '../Limit.js'
+import * as Limit from '../Limit.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
-import { decode } from '../codec/CounterCodec.js'
-import type { DecodeError, InvalidDuration } from '../errors.js'
-import { FutureEvent, InvalidCount, InvalidEventName, InvalidInstant, StorageError } from '../errors.js'
-import { difference, hasCounts } from '../internal/delta.js'
-import type { Counted, CountPlan } from '../internal/countPlan.js'
-import { Entries } from '../internal/entries.js'
-import type { Persisted, Persister } from '../internal/persister.js'
-import type { CountingState } from '../internal/windowCount.js'
-import { COUNT_IN } from '../internal/windowCount.js'
+import { InvalidCount, InvalidInstant } from '../errors.js'
+import type { RecordRefusal } from './errors.js'
+import { FutureEvent, InvalidEventName } from './errors.js'
 import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
-import type { LimitHost, Slot } from './LimitBuilder.js'
-import { LimitBuilder } from './LimitBuilder.js'
+import type { LimitHost } from './LimitBuilder.js'
+import { KEY, LimitBuilder } from './LimitBuilder.js'
+import { Reservations } from './internal/Reservations.js'
+import type { StoreOptions } from './SyncedStore.js'
+import { SyncedStore } from './SyncedStore.js'
+import type { CounterTable } from './table/CounterTable.js'
+import { WAS_OPEN } from './table/CounterTable.js'
+import { isEventName } from './internal/eventNames.js'
 
-/** Why a recording was refused. */
-export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent
-
-/** Why an import or merge was refused. */
-export type ImportRefusal = InvalidEventName | DecodeError
-
-/** Counters by event name, as exported and imported (a plain object, or a `Map`). */
-export type Counters = Readonly<Record<string, Counter>>
-
-/** What a store starts with (the builder fills it in after loading from storage). */
-export interface StoreOptions {
-  readonly counters?: Iterable<readonly [string, Counter]>
-  readonly persister?: Persister
-  readonly loadErrors?: ReadonlyArray<DecodeError>
-  /** Persist every so many milliseconds (an unref'ed timer, stopped by `close`). */
-  readonly autoPersistMillis?: number
-}
+export type { ImportRefusal, RecordRefusal } from './errors.js'
+export type { Counters, StoreOptions } from './SyncedStore.js'
 
 const DONE: E.Either<never, void> = E.right(undefined)
 
-const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
+/** What `EventStore.builder()` returns (made on first use: the class is defined below). */
+let initial: EventStoreBuilder | undefined
+const initialBuilder = (): EventStoreBuilder => (initial ??= EventStoreBuilder.initial((layout, clock, options) => new EventStore(layout, clock, options)))
 
 /**
  * What the query builders read: the store's counters and its clock. A class rather than two arrow
@@ -64,17 +55,17 @@ const isEventName = (event: unknown): event is string => typeof event === 'strin
  */
 class StoreSource implements Source {
   constructor(
-    private readonly counters: Entries,
+    private readonly table: CounterTable,
     private readonly clock: Clock
   ) {}
   counterOf(event: string): Counter | undefined {
-    return this.counters.get(event)
+    return this.table.get(event)
   }
   now(): number {
     return this.clock.now()
   }
   sumOf(event: string, window: Window): O.Option<number> {
-    return this.counters.sum(event, window, this.clock.now())
+    return this.table.sum(event, window, this.clock.now())
   }
 }
 
@@ -93,51 +84,35 @@ class StoreSource implements Source {
  * assert.deepEqual(store.query('app_launch').lastDays(2).sum(), O.some(1))
  * assert.deepEqual(store.query('never_seen').lastDays(7).sum(), O.none)
  */
-export class EventStore {
-  /** Every event's counter (with what makes the hot paths fast: see `internal/entries.ts`). */
-  private readonly counters: Entries
-  /** Events changed since they were last persisted (kept only when the store has storage). */
-  private readonly dirty = new Set<string>()
-  /**
-   * Events changed since the last `resetDirty`, each with its baseline: its counter before the
-   * first change since then, plus everything merged or imported into it from elsewhere. The
-   * counter minus its baseline is what this store recorded itself: what `exportDirty` sends.
-   */
-  private readonly changes = new Map<string, Counter | undefined>()
+export class EventStore extends SyncedStore {
   private readonly source: Source
-  /** Slots held by unsettled reservations, by event, with the instant each expires. */
-  private readonly pending = new Map<string, Set<{ readonly expiresAt: number }>>()
-  private readonly limitHost: LimitHost
-  private readonly persister: Persister | undefined
-  private timer: ReturnType<typeof setInterval> | undefined
-  /** Stored values that did not decode when the store was opened, one per key (see `docs/`). */
-  readonly loadErrors: ReadonlyArray<DecodeError>
+  /** What limits read and do on this store. */
+  private readonly limits: LimitHost
+  /** `store.limit()`: a builder holds no state of its own, so one serves every call. */
+  private readonly noLimit: LimitBuilder
 
   /** Use `EventStore.create()` or `EventStore.builder()`. */
-  constructor(
-    /** What every counter of this store tracks. */
-    readonly layout: Layout,
-    /** Where the store reads the time. */
-    readonly clock: Clock,
-    options: StoreOptions = {}
-  ) {
-    this.counters = new Entries(options.counters)
-    this.persister = options.persister
-    this.loadErrors = options.loadErrors ?? []
-    if (options.persister !== undefined && options.autoPersistMillis !== undefined) {
-      this.timer = setInterval(() => void this.persist(), options.autoPersistMillis)
-      if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
-    }
-    this.source = new StoreSource(this.counters, clock)
-    this.limitHost = {
+  constructor(layout: Layout, clock: Clock, options: StoreOptions = {}) {
+    super(layout, clock, options)
+    const table = this.table
+    this.source = new StoreSource(table, clock)
+    const reservations = new Reservations(clock)
+    const { pendingOf } = reservations
+    this.limits = {
       layout,
       now: () => clock.now(),
-      state: this.limitState(),
+      state: { counterOf: (event) => table.get(event), pendingOf, countIn: (event, unit, buckets, at) => table.countIn(event, unit, buckets, at) },
       record: (event, count, at) => this.add(event, count, at),
-      recordIfPasses: (plan, counted, event, at) => this.recordIfPasses(plan, counted, event, at),
-      passes: (plan, counted, at) => this.counters.passes(plan, counted, at, this.pendingCount),
-      hold: (event, expiresAt) => this.hold(event, expiresAt)
+      planOf: (policy) => table.planOf(policy),
+      check: (plan, counted, key, at) => table.check(plan, counted, key, at, pendingOf),
+      checkAndRecord: (plan, counted, key, at) => {
+        if (!isEventName(key) || !isInstant(at) || !table.checkAndRecord(plan, counted, key, at, pendingOf)) return false
+        this.noteChange(key, WAS_OPEN)
+        return true
+      },
+      hold: (event, expiresAt) => reservations.hold(event, expiresAt)
     }
+    this.noLimit = new LimitBuilder(this.limits, Limit.policy(), KEY)
   }
 
   /**
@@ -162,7 +137,7 @@ export class EventStore {
    * assert.deepEqual(store.trackedIntervals(), [['seconds', 120], ['minutes', 120], ['hours', 48], ['days', 90]])
    */
   static builder(): EventStoreBuilder {
-    return EventStoreBuilder.initial
+    return initialBuilder()
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -279,43 +254,8 @@ export class EventStore {
     if (!isEventName(event)) return E.left(new InvalidEventName(event))
     if (!isCount(count)) return E.left(new InvalidCount(count))
     if (!isInstant(at)) return E.left(new InvalidInstant(at))
-    // A counter only this store can see (made by its own recording, never exported, persisted or
-    // kept as a baseline since), whose baseline is already noted: recorded into in place.
-    if (this.counters.recordInPlace(event, at, count)) {
-      if (this.persister !== undefined) this.dirty.add(event)
-      return DONE
-    }
-    const before = this.counters.get(event)
-    const recorded = recordInto(before ?? empty(this.layout), at, count)
-    if (E.isLeft(recorded)) return recorded
-    this.changed(event, before)
-    // A private copy from now on (`before` may be a sync baseline or held outside: it stays as it is).
-    if (isEmpty(recorded.right)) {
-      this.counters.set(event, recorded.right)
-      return DONE
-    }
-    this.counters.setOwned(event, recorded.right)
+    this.noteChange(event, this.table.record(event, at, count))
     return DONE
-  }
-
-  /** `LimitHost.recordIfPasses`: a limit's check and record in one step, for counters the store owns. */
-  private recordIfPasses(plan: CountPlan, counted: Counted, event: string, at: number): boolean {
-    if (!isEventName(event) || !isInstant(at) || !this.counters.recordIfPasses(plan, counted, event, at, this.pendingCount)) return false
-    if (this.persister !== undefined) this.dirty.add(event)
-    return true
-  }
-
-  private readonly pendingCount = (event: string): number => this.pendingOf(event)
-
-  /** Counters become visible outside the store: from now on they are never changed in place. */
-  private disown(): void {
-    this.counters.disownAll()
-  }
-
-  /** Notes a change to `event`, whose counter was `before`. */
-  private changed(event: string, before: Counter | undefined): void {
-    if (this.persister !== undefined) this.dirty.add(event)
-    if (!this.changes.has(event)) this.changes.set(event, before)
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -418,7 +358,20 @@ export class EventStore {
 
   /**
    * Starts a limit: chain constraints, then `check`, `checkAndRecord`, `allowed`, `usage` or
-   * `reserve`. Every constraint must pass.
+   * `reserve`. Every constraint must pass. Given a policy (`Limit.policy()`), the limit starts with
+   * its rules, which count whichever key is checked: define it once, apply it to every key.
+   *
+   * @example
+   * import { EventStore, Limit, Schedule, TestClock } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 5, 10, 0, 45)) // a Monday
+   * const store = EventStore.builder().withClock(clock).timeZone('UTC').build()
+   * const perUser = Limit.policy().atMost(2, 'minutes').atMost(100, 'hours')
+   * for (const userId of [1, 1, 2]) assert.ok(E.isRight(store.limit(perUser).checkAndRecord('api:' + userId)))
+   * const refused = store.limit(perUser).checkAndRecord('api:1')
+   * assert.ok(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
+   * assert.deepEqual(refused.left.retryAfter, O.some(15_000))
    *
    * @example
    * import { EventStore, Schedule, TestClock } from 'tiny-counter'
@@ -433,373 +386,8 @@ export class EventStore {
    * assert.ok(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
    * assert.deepEqual(refused.left.retryAfter, O.some(15_000))
    */
-  limit(): LimitBuilder {
-    return new LimitBuilder(this.limitHost)
-  }
-
-  /** What limits read: the counters, the pending reservations, and the store's own way to count. */
-  private limitState(): CountingState {
-    const counters = this.counters
-    return {
-      counterOf: (event) => counters.get(event),
-      pendingOf: this.pendingCount,
-      [COUNT_IN]: (event, compiled, position, at, buckets) => counters.windowCount(event, compiled, position, at, buckets)
-    }
-  }
-
-  /** Unexpired reservation slots held for `event` (expired ones are dropped on the way). */
-  private pendingOf(event: string): number {
-    if (this.pending.size === 0) return 0 // no reservation anywhere: the common case
-    const slots = this.pending.get(event)
-    if (slots === undefined) return 0
-    const now = this.clock.now()
-    for (const slot of slots) if (slot.expiresAt <= now) slots.delete(slot)
-    if (slots.size === 0) this.pending.delete(event)
-    return slots.size
-  }
-
-  private hold(event: string, expiresAt: number): Slot {
-    const slot = { expiresAt }
-    const slots = this.pending.get(event) ?? new Set()
-    slots.add(slot)
-    this.pending.set(event, slots)
-    return {
-      expiresAt,
-      release: () => {
-        const held = this.pending.get(event)
-        const found = held?.delete(slot) ?? false
-        if (held !== undefined && held.size === 0) this.pending.delete(event)
-        return found && expiresAt > this.clock.now()
-      }
-    }
-  }
-
-  // -----------------------------------------------------------------------------------------------
-  // export, import, merge
-  // -----------------------------------------------------------------------------------------------
-
-  /**
-   * Every counter by event name (plain values: `JSON.stringify` them as they are).
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * const store = EventStore.create()
-   * store.record('app_launch')
-   * store.recordCount('api_call', 5)
-   * const saved = store.exportAll()
-   * assert.deepEqual(Object.keys(saved), ['app_launch', 'api_call'])
-   * assert.deepEqual(JSON.parse(JSON.stringify(saved)), saved)
-   */
-  exportAll(): Counters {
-    this.disown()
-    return Object.fromEntries(this.counters)
-  }
-
-  /**
-   * What this store recorded itself since the last `resetDirty`, by event, as delta counters:
-   * merging them into another store adds exactly those events. Counts that were merged or imported
-   * from elsewhere are left out, so exchanging `exportDirty` between devices never counts an event
-   * twice. An event created here with a count of 0 is included (with no counts), so that it exists
-   * elsewhere too.
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * import * as O from 'fp-ts/lib/Option.js'
-   * const phone = EventStore.create()
-   * const laptop = EventStore.create()
-   * phone.recordCount('app_launch', 2)
-   * laptop.mergeAll(phone.exportDirty())
-   * phone.resetDirty()
-   * laptop.recordCount('app_launch', 3)
-   * phone.mergeAll(laptop.exportDirty()) // only the 3 new launches, not the 2 phone sent
-   * assert.deepEqual(phone.query('app_launch').ever().sum(), O.some(5))
-   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(5))
-   */
-  exportDirty(): Counters {
-    this.disown()
-    const out: Array<readonly [string, Counter]> = []
-    for (const [event, baseline] of this.changes) {
-      const counter = this.counters.get(event)
-      if (counter === undefined) continue
-      const delta = difference(counter, baseline)
-      if (baseline === undefined || hasCounts(delta)) out.push([event, delta])
-    }
-    return Object.fromEntries(out)
-  }
-
-  /**
-   * Replaces the counters of the given events (other events stay). Every counter is validated and
-   * converted to this store's layout first; if one is refused, none is imported.
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * import * as O from 'fp-ts/lib/Option.js'
-   * const phone = EventStore.create()
-   * phone.recordCount('app_launch', 4)
-   * const backup = JSON.parse(JSON.stringify(phone.exportAll()))
-   * const restored = EventStore.create()
-   * restored.recordCount('app_launch', 100)
-   * restored.importAll(backup)
-   * assert.deepEqual(restored.query('app_launch').ever().sum(), O.some(4))
-   */
-  importAll(events: Counters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal, void> {
-    return this.bring(events, (_existing, incoming) => incoming)
-  }
-
-  /**
-   * Replaces one event's counter (validated and converted to this store's layout).
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * import * as E from 'fp-ts/lib/Either.js'
-   * import * as O from 'fp-ts/lib/Option.js'
-   * const phone = EventStore.create()
-   * phone.recordCount('app_launch', 4)
-   * const laptop = EventStore.create()
-   * laptop.recordCount('app_launch', 100)
-   * assert.ok(E.isRight(laptop.importEvent('app_launch', phone.exportAll().app_launch!)))
-   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(4))
-   * const refused = laptop.importEvent('app_launch', JSON.parse('{"heads":[]}'))
-   * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError')
-   */
-  importEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
-    return this.bring(new Map([[event, counter]]), (_existing, incoming) => incoming)
-  }
-
-  /**
-   * Adds the given counters to this store's (100 + 50 = 150): commutative and associative.
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * import * as O from 'fp-ts/lib/Option.js'
-   * const server1 = EventStore.create()
-   * const server2 = EventStore.create()
-   * server1.recordCount('request', 100)
-   * server2.recordCount('request', 50)
-   * const aggregate = EventStore.create()
-   * aggregate.mergeAll(server1.exportAll())
-   * aggregate.mergeAll(server2.exportAll())
-   * assert.deepEqual(aggregate.query('request').lastHours(1).sum(), O.some(150))
-   */
-  mergeAll(events: Counters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal, void> {
-    return this.bring(events, (existing, incoming) => (existing === undefined ? incoming : merge(existing, incoming)))
-  }
-
-  /**
-   * Adds one counter to this store's counter of that event.
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * import * as O from 'fp-ts/lib/Option.js'
-   * const phone = EventStore.create()
-   * phone.recordCount('app_launch', 4)
-   * const laptop = EventStore.create()
-   * laptop.recordCount('app_launch', 100)
-   * laptop.mergeEvent('app_launch', phone.exportAll().app_launch!)
-   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(104))
-   */
-  mergeEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
-    return this.mergeAll(new Map([[event, counter]]))
-  }
-
-  /**
-   * Adds every counter of another store to this one.
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * import * as O from 'fp-ts/lib/Option.js'
-   * const server1 = EventStore.create()
-   * const server2 = EventStore.create()
-   * server1.recordCount('request', 100)
-   * server2.recordCount('request', 50)
-   * server2.recordCount('error', 2)
-   * server1.merge(server2)
-   * assert.deepEqual(server1.query('request').ever().sum(), O.some(150))
-   * assert.deepEqual(server1.query('error').ever().sum(), O.some(2))
-   * assert.deepEqual(server2.query('request').ever().sum(), O.some(50)) // unchanged
-   */
-  merge(other: EventStore): E.Either<ImportRefusal, void> {
-    return this.mergeAll(other.exportAll())
-  }
-
-  private bring(
-    events: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
-    combine: (existing: Counter | undefined, incoming: Counter) => Counter
-  ): E.Either<ImportRefusal, void> {
-    const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
-    const incoming: Array<readonly [string, Counter]> = []
-    for (const [event, value] of entries) {
-      if (!isEventName(event)) return E.left(new InvalidEventName(event))
-      const decoded = decode(event, value)
-      if (E.isLeft(decoded)) return decoded
-      incoming.push([event, convert(decoded.right, this.layout)])
-    }
-    for (const [event, counter] of incoming) {
-      const before = this.counters.get(event)
-      const after = combine(before, counter)
-      this.counters.set(event, after)
-      if (this.persister !== undefined) this.dirty.add(event)
-      // What came from elsewhere joins the baseline, so it is never sent back.
-      const baseline = this.changes.has(event) ? this.changes.get(event) : before
-      this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
-    }
-    return DONE
-  }
-
-  /**
-   * Whether something waits: with storage, changes not yet persisted; without, changes not yet
-   * exported and reset.
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * const store = EventStore.create()
-   * assert.equal(store.isDirty(), false)
-   * store.record('app_launch')
-   * assert.equal(store.isDirty(), true)
-   * store.resetDirty()
-   * store.recordCount('app_launch', -1) // refused: nothing changes
-   * assert.equal(store.isDirty(), false)
-   */
-  isDirty(): boolean {
-    return this.persister === undefined ? this.changes.size > 0 : this.dirty.size > 0
-  }
-
-  /**
-   * Forgets what `exportDirty` would send (call it once the export was delivered). It never makes a
-   * store skip persisting: changes not yet written stay dirty for `persist()` and `close()`.
-   *
-   * @example
-   * import { EventStore } from 'tiny-counter'
-   * import * as O from 'fp-ts/lib/Option.js'
-   * const store = EventStore.create()
-   * store.recordCount('app_launch', 2)
-   * store.resetDirty()
-   * assert.equal(store.isDirty(), false)
-   * assert.deepEqual(store.exportDirty(), {})
-   * assert.deepEqual(store.query('app_launch').ever().sum(), O.some(2)) // the counts stay
-   */
-  resetDirty(): void {
-    this.changes.clear()
-    this.counters.disownAll() // the next record notes a new baseline first
-  }
-
-  // -----------------------------------------------------------------------------------------------
-  // persistence
-  // -----------------------------------------------------------------------------------------------
-
-  private persistWith(names: (state: Persisted) => Iterable<string>): Promise<E.Either<StorageError, void>> {
-    if (this.persister === undefined) return Promise.resolve(E.left(new StorageError(undefined, 'this store has no storage: build it with withStorage(...)')))
-    this.disown() // the write compares counters by identity once it is done
-    return this.persister.write({ counters: this.counters, dirty: this.dirty }, names)
-  }
-
-  /**
-   * Writes the dirty events in one batch and clears their flags once the write succeeded; an event
-   * changed during the write stays dirty. Two persists never interleave. A failed write returns a
-   * `StorageError` and leaves every event dirty.
-   *
-   * @example
-   * import { EventStore, MemoryStorage } from 'tiny-counter'
-   * import * as E from 'fp-ts/lib/Either.js'
-   * const storage = new MemoryStorage()
-   * const store = await EventStore.builder().withStorage(storage).build()
-   * store.record('event1')
-   * store.record('event2')
-   * assert.ok(E.isRight(await store.persist())) // writes both
-   * store.record('event3')
-   * await store.persist() // writes only event3
-   * assert.deepEqual([...(await storage.listKeys())].sort(), ['event1', 'event2', 'event3'])
-   * assert.equal(store.isDirty(), false)
-   */
-  persist(): Promise<E.Either<StorageError, void>> {
-    return this.persistWith((state) => [...state.dirty])
-  }
-
-  /**
-   * Writes every event, dirty or not.
-   *
-   * @example
-   * import { EventStore, MemoryStorage } from 'tiny-counter'
-   * import * as E from 'fp-ts/lib/Either.js'
-   * const storage = new MemoryStorage()
-   * const store = await EventStore.builder().withStorage(storage).build()
-   * store.record('event')
-   * store.resetDirty()
-   * assert.ok(E.isRight(await store.persistAll()))
-   * assert.deepEqual(await storage.listKeys(), ['event'])
-   */
-  persistAll(): Promise<E.Either<StorageError, void>> {
-    return this.persistWith((state) => Array.from(state.counters, ([name]) => name))
-  }
-
-  /**
-   * Advances every counter to now, drops those left without any count (from memory and storage),
-   * and persists the dirty rest.
-   *
-   * @example
-   * import { EventStore, MemoryStorage, TestClock } from 'tiny-counter'
-   * const clock = TestClock.at(Date.UTC(2026, 0, 1))
-   * const storage = new MemoryStorage()
-   * const store = await EventStore.builder().withClock(clock).timeZone('UTC').withStorage(storage).build()
-   * store.record('old')
-   * await store.persist()
-   * clock.advance({ days: 400 }) // past the 12 months the default layout keeps
-   * store.record('new')
-   * await store.compact()
-   * assert.deepEqual(store.events(), ['new'])
-   * assert.deepEqual(await storage.listKeys(), ['new'])
-   */
-  compact(): Promise<E.Either<StorageError, void>> {
-    if (this.persister === undefined) return this.persistWith(() => [])
-    this.disown()
-    const compacted = this.persister.compact({ counters: this.counters, dirty: this.dirty }, this.clock.now())
-    for (const event of this.changes.keys()) if (!this.counters.has(event)) this.changes.delete(event)
-    return compacted
-  }
-
-  /**
-   * Stops auto-persistence, persists the dirty events and closes the storage (JavaScript has no
-   * destructors: call it, or use `await using`). Without storage it succeeds at once.
-   *
-   * @example
-   * import { EventStore, MemoryStorage } from 'tiny-counter'
-   * import * as E from 'fp-ts/lib/Either.js'
-   * const storage = new MemoryStorage()
-   * const store = await EventStore.builder().withStorage(storage).autoPersist({ seconds: 30 }).build()
-   * store.record('event')
-   * assert.ok(E.isRight(await store.close()))
-   * assert.deepEqual(await storage.listKeys(), ['event'])
-   */
-  async close(): Promise<E.Either<StorageError, void>> {
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
-    if (this.persister === undefined) return DONE
-    const persisted = await this.persist()
-    if (E.isLeft(persisted)) return persisted
-    try {
-      await this.persister.storage.close()
-    } catch (cause) {
-      return E.left(new StorageError(undefined, cause))
-    }
-    return DONE
-  }
-
-  /**
-   * `await using store = await EventStore.builder()...build()` closes the store at the end of scope.
-   *
-   * @example
-   * import { EventStore, MemoryStorage } from 'tiny-counter'
-   * const storage = new MemoryStorage()
-   * {
-   *   const store = await EventStore.builder().withStorage(storage).build()
-   *   store.record('event')
-   *   await store[Symbol.asyncDispose]() // what `await using` does at the end of the block
-   * }
-   * assert.deepEqual(await storage.listKeys(), ['event'])
-   */
-  async [Symbol.asyncDispose](): Promise<void> {
-    const closed = await this.close()
-    if (E.isLeft(closed)) throw closed.left
+  limit(policy?: Policy): LimitBuilder {
+    return policy === undefined ? this.noLimit : new LimitBuilder(this.limits, policy, KEY)
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -818,7 +406,7 @@ export class EventStore {
    * assert.deepEqual(store.events(), ['app_launch', 'crash'])
    */
   events(): ReadonlyArray<string> {
-    return [...this.counters.keys()]
+    return [...this.table.names()]
   }
 
   /**
@@ -834,12 +422,12 @@ export class EventStore {
    */
   memoryUsage(): number {
     let bytes = 200
-    for (const [event, counter] of this.counters) {
-      bytes += 64 + 2 * event.length + 72 // map entry, name and the store's entry
+    for (const [event, counter] of this.table) {
+      bytes += 64 + 2 * event.length + 88 // map entry, name and the table's entry
       bytes += 48 + 3 * (32 + 16) + 8 * (counter.heads.length + counter.newest.length + counter.older.length) // object, heads, newest, older
       for (const older of counter.older) bytes += older.length === 0 ? 0 : 48 + 8 * older.length
     }
-    return bytes + 40 * this.dirty.size
+    return bytes + 40 * this.dirtyCount()
   }
 
   /**

@@ -14,13 +14,18 @@ import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
 import { BincodeFormat } from '../codec/BincodeFormat.js'
 import type { Formatter } from '../codec/Formatter.js'
-import type { LayoutError, StorageError } from '../errors.js'
-import { InvalidAutoPersistInterval } from '../errors.js'
-import type { Storage } from '../storage/Storage.js'
-import { Persister, load } from '../internal/persister.js'
-import { EventStore } from './EventStore.js'
+import type { LayoutError } from '../errors.js'
+import type { StorageError } from './errors.js'
+import { InvalidAutoPersistInterval } from './errors.js'
+import type { Storage } from './Storage.js'
+import { Persister, load } from './internal/persister.js'
+import type { EventStore, StoreOptions } from './EventStore.js'
+
+/** How a builder makes the store: `EventStore`'s constructor (given by `EventStore.builder()`). */
+type Open = (layout: Layout, clock: Clock, options?: StoreOptions) => EventStore
 
 interface Config {
+  readonly open: Open
   /** `undefined` until a `track*` call or a preset: the default layout. */
   readonly counts: TrackCounts | undefined
   readonly timeZone: string | undefined
@@ -55,16 +60,22 @@ export const analyticsCounts: TrackCounts = { hours: 24, days: 56, weeks: 52, mo
  * assert.deepEqual(store.trackedIntervals().map(([unit]) => unit), ['hours', 'days', 'weeks', 'months', 'years'])
  */
 export class EventStoreBuilder<Stored extends boolean = false> {
-  /** The builder every `EventStore.builder()` starts from: the default layout, the system clock. */
-  static readonly initial: EventStoreBuilder = new EventStoreBuilder({
-    counts: undefined,
-    timeZone: undefined,
-    alignment: 'calendar',
-    clock: SystemClock,
-    storage: undefined,
-    format: BincodeFormat,
-    autoPersist: undefined
-  })
+  /**
+   * The builder every `EventStore.builder()` starts from: the default layout, the system clock.
+   * (The store hands over its constructor, so that this module needs only its type.) @internal
+   */
+  static initial(open: Open): EventStoreBuilder {
+    return new EventStoreBuilder({
+      open,
+      counts: undefined,
+      timeZone: undefined,
+      alignment: 'calendar',
+      clock: SystemClock,
+      storage: undefined,
+      format: BincodeFormat,
+      autoPersist: undefined
+    })
+  }
 
   private constructor(private readonly config: Config) {}
 
@@ -332,13 +343,13 @@ export class EventStoreBuilder<Stored extends boolean = false> {
     const { clock, storage, format } = this.config
     const settings = E.flatMap(this.layout(), (layout) => E.map((autoPersistMillis: number | undefined) => ({ layout, autoPersistMillis }))(this.autoPersistMillis()))
     if (storage === undefined) {
-      return E.map(({ layout }: { layout: Layout }) => new EventStore(layout, clock))(settings) as never
+      return E.map(({ layout }: { layout: Layout }) => this.config.open(layout, clock))(settings) as never
     }
     if (E.isLeft(settings)) return Promise.resolve(settings) as never
     const { layout, autoPersistMillis } = settings.right
     return load(storage, format, layout).then(
       E.map(({ counters, errors }) =>
-        new EventStore(layout, clock, {
+        this.config.open(layout, clock, {
           counters,
           loadErrors: errors,
           persister: new Persister(storage, format),

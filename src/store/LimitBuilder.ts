@@ -1,23 +1,32 @@
 /**
  * `store.limit()`: a chain of constraints checked atomically against the store, at the store's
- * clock. `check` never records or creates anything; `checkAndRecord` records exactly when the check
- * passes; `reserve` holds a slot (counted by `atMost` checks) until it is committed, cancelled,
- * disposed or expired. JavaScript runs one task at a time, so a check and the record or reservation
- * that follows it cannot be interleaved by another task: exactly N reservations pass a limit of N.
+ * clock; `store.limit(policy)`: a policy defined once (`Limit.policy()`) applied to the key being
+ * checked. `check` never records or creates anything; `checkAndRecord` records exactly when the
+ * check passes; `reserve` holds a slot (counted by `atMost` checks) until it is committed,
+ * cancelled, disposed or expired. JavaScript runs one task at a time, so a check and the record or
+ * reservation that follows it cannot be interleaved by another task: exactly N reservations pass a
+ * limit of N.
+ *
+ * Underneath, every limit is a policy (its rules without their events) and the event its rules
+ * name (or none: the checked key). The store keeps one count plan per policy, and the policy after
+ * a count rule written with a unit name is shared (see `Policy`), so that a limit built on every
+ * call (`store.limit().atMost(key, 10, 'minutes')...`) finds the plan of the call before.
  */
 import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
 import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
-import type { Constraint, ConstraintError, LimitError, WindowInput } from '../Limit.js'
+import type { Constraint, ConstraintError, LimitError, Policy, ScheduleInput, WindowInput } from '../Limit.js'
 import * as Limit from '../Limit.js'
 import type { Layout } from '../Layout.js'
-import type { Schedule } from '../Schedule.js'
-import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from '../errors.js'
-import { InvalidEventName, TinyCounterError } from '../errors.js'
-import type { Counted, CountPlan } from '../internal/countPlan.js'
-import { countPlanOf } from '../internal/countPlan.js'
-import type { RecordRefusal } from './EventStore.js'
+import type { InvalidDuration } from '../errors.js'
+import { TinyCounterError } from '../errors.js'
+import type { RecordRefusal } from './errors.js'
+import { InvalidEventName } from './errors.js'
+import type { Slot } from './internal/Reservations.js'
+import type { Counted, CountPlan } from './table/CounterTable.js'
+import { CANNOT_PLAN } from './table/CounterTable.js'
+import { isEventName } from './internal/eventNames.js'
 
 /** What a limit needs from its store. */
 export interface LimitHost {
@@ -26,22 +35,17 @@ export interface LimitHost {
   readonly state: Limit.LimitState
   /** Records `count` at `at`, an instant read from `now`. */
   readonly record: (event: string, count: number, at: number) => E.Either<RecordRefusal, void>
+  /** The count plan of a policy, found once per policy. */
+  readonly planOf: (policy: Policy) => CountPlan | typeof CANNOT_PLAN
+  /** Whether every rule of `plan` passes at `at` for the checked `key` (records nothing). */
+  readonly check: (plan: CountPlan, counted: Counted, key: string, at: number) => boolean
   /**
-   * Records one `event` at `at` and returns true when every constraint of `plan` passes there and
-   * the store can record it at once; returns false, having changed nothing, otherwise (the caller
-   * then decides the long way).
+   * Records one `key` at `at` and returns true when every rule of `plan` passes there and the store
+   * can record it at once; returns false, having changed nothing, otherwise (the caller then
+   * decides the long way).
    */
-  readonly recordIfPasses: (plan: CountPlan, counted: Counted, event: string, at: number) => boolean
-  /** Whether every constraint of `plan` passes at `at` (the same decision, recording nothing). */
-  readonly passes: (plan: CountPlan, counted: Counted, at: number) => boolean
+  readonly checkAndRecord: (plan: CountPlan, counted: Counted, key: string, at: number) => boolean
   readonly hold: (event: string, expiresAt: number) => Slot
-}
-
-/** A slot held by a reservation in the store's pending table. */
-export interface Slot {
-  readonly expiresAt: number
-  /** Releases the slot; returns false when it was already released or had expired. */
-  readonly release: () => boolean
 }
 
 /**
@@ -193,11 +197,34 @@ export class Reservation {
   }
 }
 
-type ScheduleInput = Schedule | E.Either<InvalidHour | InvalidRange | UnknownTimeZone, Schedule>
+/** What a rule of a policy, or a schedule, names: the checked key. */
+export const KEY: unique symbol = Symbol('the checked key')
+
+/** The events of a limit whose rules name different ones: per rule, as given, or `KEY`. */
+class PerRule {
+  constructor(readonly events: ReadonlyArray<unknown>) {}
+}
+
+/**
+ * What the rules count (see `Counted`), from what they name; `undefined` when a named event is not
+ * an event name (such a limit is refused by the long way).
+ */
+const countedOf = (named: unknown): Counted | undefined => {
+  if (named === KEY) return null
+  if (!(named instanceof PerRule)) return isEventName(named) ? named : undefined
+  const events: Array<string | undefined> = []
+  for (const event of named.events) {
+    if (event !== KEY && !isEventName(event)) return undefined
+    events.push(event === KEY ? undefined : event)
+  }
+  return events
+}
 
 /**
  * The constraints of one limit, and the ways to check them. Immutable: each constraint method
- * returns a new builder, so a limit can be built once and used for every request.
+ * returns a new builder, so a limit can be built once and used for every request. Built from a
+ * policy (`store.limit(perUser)`), the policy's rules count the checked key; rules added by
+ * name (`atMost('global', ...)`) count the event they name.
  *
  * @example
  * import { EventStore, TestClock } from 'tiny-counter'
@@ -210,24 +237,37 @@ type ScheduleInput = Schedule | E.Either<InvalidHour | InvalidRange | UnknownTim
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'LimitExceeded')
  */
 export class LimitBuilder {
-  /** The constraints, once found valid (the rules never change, so they are checked once). */
-  private valid: ReadonlyArray<Constraint> | undefined
-  /**
-   * The count plan of the valid constraints (`null` when they are not all counts), found once, and
-   * what they count.
-   */
-  private plan: CountPlan | null | undefined
-  private counted: Counted = ''
-  /** Whether the limit was used before: a limit built for one call is not planned (see `planned`). */
-  private used = false
-
+  /** Use `store.limit()` or `store.limit(policy)`. @internal */
   constructor(
     private readonly host: LimitHost,
-    private readonly rules: ReadonlyArray<E.Either<ConstraintError, Constraint>> = []
+    /** The rules, without their events. */
+    private readonly policy: Policy,
+    /**
+     * The event the rules name: one for all of them (`KEY`: the checked key, as for a policy's
+     * rules), or one per rule when they differ (`PerRule`). A schedule names none (`KEY`). Never
+     * defaulted: `undefined` is an event name given (and refused).
+     */
+    private readonly named: unknown
   ) {}
 
-  private with(rule: E.Either<ConstraintError, Constraint>): LimitBuilder {
-    return new LimitBuilder(this.host, [...this.rules, rule])
+  /** The event rule `i` names (`KEY`: the checked key). */
+  private namedBy(i: number): unknown {
+    const named = this.named
+    return named instanceof PerRule ? named.events[i] : named
+  }
+
+  /** A builder with one more rule, which names `event` (`KEY` for a schedule). */
+  private with(policy: Policy, event: unknown): LimitBuilder {
+    const rules = this.policy.rules.length
+    if (!(this.named instanceof PerRule)) {
+      // One event for all the rules while each names the same one: no array to make.
+      if (rules === 0 || event === KEY) return new LimitBuilder(this.host, policy, rules === 0 ? event : this.named)
+      if (event === this.named) return new LimitBuilder(this.host, policy, event)
+    }
+    const events: unknown[] = []
+    for (let i = 0; i < rules; i++) events.push(this.namedBy(i))
+    events.push(event)
+    return new LimitBuilder(this.host, policy, new PerRule(events))
   }
 
   /**
@@ -239,7 +279,7 @@ export class LimitBuilder {
    * assert.equal(limit.allowed('api'), true)
    */
   atMost(event: string, limit: number, window: WindowInput): LimitBuilder {
-    return this.with(Limit.atMost(event, limit, window))
+    return this.with(this.policy.atMost(limit, window), event)
   }
 
   /**
@@ -254,7 +294,7 @@ export class LimitBuilder {
    * assert.equal(api.allowed('protected_api'), true)
    */
   atLeast(event: string, limit: number, window: WindowInput): LimitBuilder {
-    return this.with(Limit.atLeast(event, limit, window))
+    return this.with(this.policy.atLeast(limit, window), event)
   }
 
   /**
@@ -269,7 +309,7 @@ export class LimitBuilder {
    * assert.equal(reset.allowed('password_reset'), false)
    */
   cooldown(event: string, duration: DurationInput): LimitBuilder {
-    return this.with(Limit.cooldown(event, duration))
+    return this.with(this.policy.cooldown(duration), event)
   }
 
   /**
@@ -284,7 +324,7 @@ export class LimitBuilder {
    * assert.equal(checkout.allowed('checkout'), true)
    */
   within(event: string, duration: DurationInput): LimitBuilder {
-    return this.with(Limit.within(event, duration))
+    return this.with(this.policy.within(duration), event)
   }
 
   /**
@@ -296,7 +336,7 @@ export class LimitBuilder {
    * assert.equal(store.limit().during(Schedule.hours(9, 17)).allowed('api_call'), false)
    */
   during(schedule: ScheduleInput): LimitBuilder {
-    return this.with(E.flatMap(toSchedule(schedule), Limit.during))
+    return this.with(this.policy.during(schedule), KEY)
   }
 
   /**
@@ -308,71 +348,36 @@ export class LimitBuilder {
    * assert.equal(store.limit().outsideOf(Schedule.hours(9, 17)).allowed('maintenance'), true)
    */
   outsideOf(schedule: ScheduleInput): LimitBuilder {
-    return this.with(E.flatMap(toSchedule(schedule), Limit.outsideOf))
+    return this.with(this.policy.outsideOf(schedule), KEY)
   }
 
-  private constraints(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, ReadonlyArray<Constraint>> {
-    if (typeof event !== 'string' || event.length === 0) return E.left(new InvalidEventName(event))
+  /** The constraints on `event` (the checked key), or why there are none. */
+  private constraints(event: string): E.Either<ConstraintError | InvalidEventName, ReadonlyArray<Constraint>> {
+    if (!isEventName(event)) return E.left(new InvalidEventName(event))
+    const rules = this.policy.rules
     const out: Constraint[] = []
-    for (const rule of this.rules) {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!
       if (E.isLeft(rule)) return rule
-      if ('event' in rule.right && (typeof rule.right.event !== 'string' || rule.right.event.length === 0)) {
-        return E.left(new InvalidEventName(rule.right.event))
-      }
-      out.push(rule.right)
+      const named = this.namedBy(i)
+      if (named !== KEY && !isEventName(named)) return E.left(new InvalidEventName(named))
+      out.push(Limit.onEvent(rule.right, named === KEY ? event : named))
     }
     return E.right(out)
   }
 
-  /** The constraints when every rule is valid, found once; `undefined` otherwise. */
-  private validConstraints(): ReadonlyArray<Constraint> | undefined {
-    if (this.valid !== undefined) return this.valid
-    const out: Constraint[] = []
-    for (const rule of this.rules) {
-      if (E.isLeft(rule)) return undefined
-      if ('event' in rule.right && (typeof rule.right.event !== 'string' || rule.right.event.length === 0)) return undefined
-      out.push(rule.right)
-    }
-    this.valid = out
-    return out
-  }
-
-  /**
-   * The count plan from the second use on: a limit built for a single call (as in
-   * `store.limit().atMost(...).checkAndRecord(e)`) decides the general way, where planning would
-   * cost more than it saves; a limit kept and reused is planned once.
-   */
-  private planned(): CountPlan | null {
-    if (this.used) return this.countPlan()
-    this.used = true
-    return null
-  }
-
-  /** Finds the count plan and what it counts, and keeps them. */
-  private countPlan(): CountPlan | null {
-    const constraints = this.validConstraints()
-    const planned = constraints === undefined ? undefined : countPlanOf(constraints, this.host.layout)
-    if (planned !== undefined) this.counted = planned.counted
-    return (this.plan = planned?.plan ?? null)
-  }
-
-  /**
-   * Why `event` may not happen now, or `undefined` when every constraint passes. The common case
-   * (valid rules, a valid name) allocates nothing; the others take the path that builds the error.
-   */
-  private decide(event: string, at: number): E.Left<LimitError | ConstraintError | InvalidEventName> | undefined {
-    const constraints = typeof event === 'string' && event.length > 0 ? this.validConstraints() : undefined
-    if (constraints === undefined) {
-      const found = this.constraints(event)
-      if (E.isLeft(found)) return found
-      return this.decideWith(found.right, event, at)
-    }
-    return this.decideWith(constraints, event, at)
-  }
-
-  private decideWith(constraints: ReadonlyArray<Constraint>, event: string, at: number): E.Left<LimitError> | undefined {
-    const decided = Limit.decide(constraints, this.host.state, event, at, this.host.layout)
+  /** Why `event` may not happen at `at` (decided by `Limit.decide`), or `undefined` when every constraint passes. */
+  private refusal(event: string, at: number): E.Left<LimitError | ConstraintError | InvalidEventName> | undefined {
+    const constraints = this.constraints(event)
+    if (E.isLeft(constraints)) return constraints
+    const decided = Limit.decide(constraints.right, this.host.state, event, at, this.host.layout)
     return E.isLeft(decided) ? decided : undefined
+  }
+
+  /** The count plan, when the limit has one. */
+  private plan(): CountPlan | undefined {
+    const plan = this.host.planOf(this.policy)
+    return plan === CANNOT_PLAN ? undefined : plan
   }
 
   /**
@@ -387,9 +392,10 @@ export class LimitBuilder {
    */
   check(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, void> {
     const at = this.host.now()
-    const plan = this.plan ?? this.planned()
-    if (plan !== null && typeof event === 'string' && event.length > 0 && this.host.passes(plan, this.counted, at)) return PASSED
-    return this.decide(event, at) ?? PASSED
+    const plan = this.plan()
+    const counted = plan === undefined ? undefined : countedOf(this.named)
+    if (counted !== undefined && isEventName(event) && this.host.check(plan!, counted, event, at)) return PASSED
+    return this.refusal(event, at) ?? PASSED
   }
 
   /**
@@ -410,9 +416,10 @@ export class LimitBuilder {
     const at = this.host.now()
     // A limit of counts alone (the usual kind) is first decided and recorded in one step by the
     // store; anything else, a refusal included, takes the general path.
-    const plan = this.plan ?? this.planned()
-    if (plan !== null && this.host.recordIfPasses(plan, this.counted, event, at)) return PASSED
-    return this.decide(event, at) ?? this.host.record(event, 1, at)
+    const plan = this.plan()
+    const counted = plan === undefined ? undefined : countedOf(this.named)
+    if (counted !== undefined && this.host.checkAndRecord(plan!, counted, event, at)) return PASSED
+    return this.refusal(event, at) ?? this.host.record(event, 1, at)
   }
 
   /**
@@ -463,12 +470,9 @@ export class LimitBuilder {
     const lifetime = options.expiresAfter === undefined ? E.right(DEFAULT_RESERVATION_MILLIS) : durationMillis(options.expiresAfter)
     if (E.isLeft(lifetime)) return lifetime
     const at = this.host.now()
-    return this.decide(event, at) ?? E.right(new Reservation(event, this.host.hold(event, at + lifetime.right), this.host))
+    return this.refusal(event, at) ?? E.right(new Reservation(event, this.host.hold(event, at + lifetime.right), this.host))
   }
 }
 
 /** A check that passed (one shared value: `Right` of nothing). */
 const PASSED: E.Either<never, void> = E.right(undefined)
-
-const toSchedule = (input: ScheduleInput): E.Either<InvalidHour | InvalidRange | UnknownTimeZone, Schedule> =>
-  input._tag === 'Left' || input._tag === 'Right' ? input : E.right(input)

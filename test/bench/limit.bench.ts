@@ -7,8 +7,11 @@
  * timestamps; a call drops those older than an hour, counts those of the last minute and the last
  * hour, refuses when 10 (100) calls passed in them, else pushes now.
  *
- * Our limit is measured built once per key and reused (`apis[k].checkAndRecord(key)`), and built
- * on every call as in the examples (`store.limit().atMost(...).atMost(...).checkAndRecord(key)`).
+ * Our limit is measured built once per key and reused (`apis[k].checkAndRecord(key)`), built
+ * on every call as in the examples (`store.limit().atMost(...).atMost(...).checkAndRecord(key)`),
+ * and as a key-free policy defined once and applied to each key
+ * (`store.limit(perKey).checkAndRecord(key)`, `perKey = Limit.policy().atMost(10, 'minutes')
+ * .atMost(100, 'hours')`).
  * `consume` returns a promise: it is measured awaited, one call after the other, in an async loop;
  * ours and the sliding log are measured in the same shape (`await` on each result, which costs a
  * microtask turn as an awaited promise does) and in a plain synchronous loop. The target compares
@@ -29,6 +32,7 @@
  * - `realtime`: the machine's clock, unpaced: after the first cycles nearly every call is refused.
  */
 import { RateLimiterMemory } from 'rate-limiter-flexible'
+import { Limit } from 'tiny-counter'
 import type { EventStore, LimitBuilder } from 'tiny-counter'
 import type { AsyncBody, Body, Prepared } from './harness.ts'
 import type { StoreHistory } from './store.bench.ts'
@@ -36,6 +40,7 @@ import { EVENT_NAMES, defaultStore, eventNames, exerciseStore, storeWithHistory 
 
 export type Scenario = 'paced' | 'realtime'
 export type LimitVariant =
+  | 'policy/sync'
   | 'reused/sync'
   | 'per-call/sync'
   | 'reused/await'
@@ -72,6 +77,11 @@ const counting = (prepared: Prepared): Prepared => ({
 })
 
 const limitOf = (store: EventStore, key: string): LimitBuilder => store.limit().atMost(key, PER_MINUTE, 'minutes').atMost(key, PER_HOUR, 'hours')
+/** The same two windows as a key-free policy, defined once. */
+const perKey = Limit.policy().atMost(PER_MINUTE, 'minutes').atMost(PER_HOUR, 'hours')
+
+/** How our limit is built: once per key and reused, on every call, or a policy applied to each key. */
+type Built = 'reused' | 'per-call' | 'policy'
 
 /** A refusal must be a `LimitExceeded`: anything else is a broken case. */
 const refusal = (left: { readonly _tag: string }): number => {
@@ -86,7 +96,7 @@ const setUp = (history: StoreHistory, scenario: Scenario): { store: EventStore; 
   return { store, keys: history.names, step: scenario === 'paced' ? PACED_STEP_MS : 0 }
 }
 
-const ours = (history: StoreHistory, scenario: Scenario, reuse: boolean, awaited: boolean): Prepared => {
+const ours = (history: StoreHistory, scenario: Scenario, built: Built, awaited: boolean): Prepared => {
   const { store, keys, step } = setUp(history, scenario)
   const apis = keys.map((key) => limitOf(store, key))
   let next = 0
@@ -98,7 +108,7 @@ const ours = (history: StoreHistory, scenario: Scenario, reuse: boolean, awaited
       for (let i = 0; i < ops; i++) {
         pacedNow += step
         const key = keys[k]!
-        const r = reuse ? apis[k]!.checkAndRecord(key) : limitOf(store, key).checkAndRecord(key)
+        const r = built === 'reused' ? apis[k]!.checkAndRecord(key) : built === 'policy' ? store.limit(perKey).checkAndRecord(key) : limitOf(store, key).checkAndRecord(key)
         if (r._tag === 'Right') passed++
         else refused += refusal(r.left)
         if (++k === keys.length) k = 0
@@ -117,7 +127,7 @@ const ours = (history: StoreHistory, scenario: Scenario, reuse: boolean, awaited
     for (let i = 0; i < ops; i++) {
       pacedNow += step
       const key = keys[k]!
-      const r = await (reuse ? apis[k]!.checkAndRecord(key) : limitOf(store, key).checkAndRecord(key))
+      const r = await (built === 'reused' ? apis[k]!.checkAndRecord(key) : built === 'policy' ? store.limit(perKey).checkAndRecord(key) : limitOf(store, key).checkAndRecord(key))
       if (r._tag === 'Right') passed++
       else refused += refusal(r.left)
       if (++k === keys.length) k = 0
@@ -310,6 +320,7 @@ export const limitCaseId = (scenario: Scenario, variant: LimitVariant): string =
 
 /** The variants of each workload, side by side (`record-only/sync` is a reference, paced only). */
 export const limitVariants = (scenario: Scenario): ReadonlyArray<LimitVariant> => [
+  'policy/sync',
   'reused/await',
   'per-call/await',
   'rlf/await',
@@ -324,14 +335,16 @@ export const limitCases: ReadonlyArray<LimitCase> = (['paced', 'realtime'] as co
   limitVariants(scenario).map((variant): LimitCase => {
     const id = limitCaseId(scenario, variant)
     switch (variant) {
+      case 'policy/sync':
+        return { id, prepare: (h) => ours(h, scenario, 'policy', false) }
       case 'reused/sync':
-        return { id, prepare: (h) => ours(h, scenario, true, false) }
+        return { id, prepare: (h) => ours(h, scenario, 'reused', false) }
       case 'per-call/sync':
-        return { id, prepare: (h) => ours(h, scenario, false, false) }
+        return { id, prepare: (h) => ours(h, scenario, 'per-call', false) }
       case 'reused/await':
-        return { id, prepare: (h) => ours(h, scenario, true, true) }
+        return { id, prepare: (h) => ours(h, scenario, 'reused', true) }
       case 'per-call/await':
-        return { id, prepare: (h) => ours(h, scenario, false, true) }
+        return { id, prepare: (h) => ours(h, scenario, 'per-call', true) }
       case 'rlf/await':
         return { id, prepare: (h) => rlf(h, scenario) }
       case 'naive/await':

@@ -54,6 +54,7 @@ const TARGET_RATIO = 1.3
 const TARGET_STORE_RECORD_NS = 300
 const TARGET_STORE_SUM_NS = 150
 const TARGET_LIMIT_SPEEDUP = 3
+const TARGET_PER_CALL_SPEEDUP = 2
 const TARGET_BYTES_PER_EVENT = 800
 const WARMUP_ROUNDS = 5
 
@@ -282,6 +283,7 @@ const storeSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>
 }
 
 const limitLabels: Record<LimitVariant, string> = {
+  'policy/sync': 'ours, key-free policy per key, sync loop',
   'reused/await': 'ours, limit reused, await',
   'per-call/await': 'ours, limit built per call, await',
   'rlf/await': 'rate-limiter-flexible consume, await',
@@ -347,18 +349,22 @@ const limitSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>
     }
     console.log('')
     const target = scenario === 'paced'
-    // The target compares each library as it is called: our checkAndRecord is synchronous and
-    // returns its answer; consume returns a promise, which a caller has to await. Ours awaited
-    // too (which no caller needs) and ours with the limit built on every call are shown for reference.
-    const variantsOfTarget = ['reused/sync', 'per-call/sync', 'reused/await', 'per-call/await'] as const
+    // The targets compare each library as it is called: our checkAndRecord is synchronous and
+    // returns its answer; consume returns a promise, which a caller has to await. A limit reused,
+    // a key-free policy applied to each key: 3x; a limit built on every call (the examples'
+    // style): 2x. Ours awaited too (which no caller needs) is shown for reference.
+    const variantsOfTarget = ['reused/sync', 'policy/sync', 'per-call/sync', 'reused/await', 'per-call/await'] as const
+    const targetOf = (v: LimitVariant): number | undefined =>
+      !target ? undefined : v === 'reused/sync' || v === 'policy/sync' ? TARGET_LIMIT_SPEEDUP : v === 'per-call/sync' ? TARGET_PER_CALL_SPEEDUP : undefined
     for (const v of variantsOfTarget) {
-      const how = v.startsWith('reused') ? 'limit reused' : 'limit built per call'
+      const how = v.startsWith('reused') ? 'limit reused' : v.startsWith('policy') ? 'key-free policy applied to each key' : 'limit built per call'
       const awaited = v.endsWith('await')
-      const isTarget = target && v === 'reused/sync'
+      const goal = targetOf(v)
+      const isTarget = goal !== undefined
       const log = awaited ? 'naive/await' : 'naive/sync'
       checks.push({
-        what: `checkAndRecord (${how}, ${awaited ? 'awaited' : 'called synchronously'}, ${scenario}) ${TARGET_LIMIT_SPEEDUP}x faster than rate-limiter-flexible consume (awaited)${isTarget ? '' : target ? ' [for reference]' : ' [not the target workload]'}`,
-        ok: isTarget ? speedup(v) >= TARGET_LIMIT_SPEEDUP : undefined,
+        what: `checkAndRecord (${how}, ${awaited ? 'awaited' : 'called synchronously'}, ${scenario}) ${goal ?? TARGET_LIMIT_SPEEDUP}x faster than rate-limiter-flexible consume (awaited)${isTarget ? '' : target ? ' [for reference]' : ' [not the target workload]'}`,
+        ok: isTarget ? speedup(v) >= goal : undefined,
         value: `${x(speedup(v))} (${ns(v).toFixed(1)} vs ${ns('rlf/await').toFixed(1)} ns; passed ${passed(v)} vs ${passed('rlf/await')}; sliding log in the same loop ${ns(log).toFixed(1)} ns, ${x(speedupOver(log, v))})`,
         ...(isTarget
           ? {
@@ -367,7 +373,7 @@ const limitSection = async (history: StoreHistory): Promise<ReadonlyArray<Check>
                 ours: nsText(ns(v)),
                 peers: `rate-limiter-flexible ${nsText(ns('rlf/await'))}, sliding log ${nsText(ns(log))}`,
                 ratio: `speed-up ${times(speedup(v))} (vs the log: ${times(speedupOver(log, v))})`,
-                target: `≥ ${TARGET_LIMIT_SPEEDUP}× faster than rate-limiter-flexible`
+                target: `≥ ${goal}× faster than rate-limiter-flexible`
               }
             }
           : {})

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { EventStore } from 'tiny-counter'
 import { FilePerEvent } from 'tiny-counter/files'
 import type { Storage } from 'tiny-counter'
-import { syncfsReportsErrors, syncfsSettings } from '../../src/internal/fileIO.js'
+import { syncfsReportsErrors, syncfsSettings } from '../../src/storage/internal/fileIO.js'
 import { Sqlite } from '../../src/storage/Sqlite.js'
 
 const loop = fileURLToPath(new URL('./fixtures/persist-loop.ts', import.meta.url))

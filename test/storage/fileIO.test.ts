@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SLICE_MS, inSlices, readFiles, syncfsReportsErrors } from '../../src/internal/fileIO.js'
+import { SLICE_MS, inSlices, readFiles, syncfsReportsErrors } from '../../src/storage/internal/fileIO.js'
 import { cleanUp, temporaryDirectory } from './backends.js'
 
 afterAll(cleanUp)

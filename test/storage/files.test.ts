@@ -7,7 +7,7 @@ import * as fc from 'fast-check'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { StorageError } from 'tiny-counter'
 import { FilePerEvent } from 'tiny-counter/files'
-import { counts, syncfsReportsErrors, syncfsSettings } from '../../src/internal/fileIO.js'
+import { counts, syncfsReportsErrors, syncfsSettings } from '../../src/storage/internal/fileIO.js'
 import { key as anyKey, trickyKeys } from './arbitraries.js'
 import { cleanUp, temporaryDirectory } from './backends.js'
 

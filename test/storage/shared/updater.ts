@@ -3,7 +3,7 @@
 // these at once, on one SQLite file or one folder, must lose no increment.
 import { FilePerEvent } from '../../../src/storage/FilePerEvent.js'
 import { Sqlite } from '../../../src/storage/Sqlite.js'
-import type { Storage } from '../../../src/storage/Storage.js'
+import type { Storage } from '../../../src/store/Storage.js'
 
 const [kind, path, times] = process.argv.slice(2) as [string, string, string]
 const storage: Storage = kind === 'sqlite' ? await Sqlite.open(path) : await FilePerEvent.open(path, '.bin')

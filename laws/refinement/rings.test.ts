@@ -1,12 +1,13 @@
-// The store records in place into counters only it can see. Whatever the interleaving of records,
-// exports, persists, merges and resets, every value handed out stays exactly as it was handed out,
-// and the store's answers equal those of a store that copies on every record (the pure path).
+// Refinement law: the store's rings (src/store/table/rings.ts) refine `Counter.record`. The store
+// records in place into counters only it can see. Whatever the interleaving of records, exports,
+// persists, merges and resets, every value handed out stays exactly as it was handed out (and
+// frozen), and the store's answers equal those of a store that copies on every record (the pure path).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Counter, EventStore, Layout, MemoryStorage, TestClock } from 'tiny-counter'
 import type { Counter as CounterT } from 'tiny-counter/Counter'
 import { compile } from 'tiny-counter/internal/compiled'
-import { own, recordInPlace, toCounter, windowCount } from 'tiny-counter/internal/transient'
+import { fresh, own, recordInPlace, toCounter, windowCount } from 'tiny-counter/store/table/rings'
 import { countIn } from 'tiny-counter/internal/windowCount'
 
 const H = 3_600_000
@@ -104,6 +105,10 @@ describe('owned counters (rings)', () => {
         }
         // Owning a counter and reading it back changes nothing, whatever it holds.
         expect(toCounter(own(pure))).toEqual(pure)
+        // A fresh private counter holds what a singleton holds.
+        const single = Counter.singleton(layout, at, 3)
+        if (single._tag === 'Left') throw single.left
+        expect(toCounter(fresh(layout, at, 3))).toEqual(single.right)
       }),
       { numRuns: 400 }
     )

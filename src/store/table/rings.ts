@@ -7,18 +7,20 @@
  * what `Counter.record` gives (property tests check it).
  *
  * An owned counter keeps each unit's older buckets in a ring: the bucket of absolute index `i`
- * lives in slot `i mod (length - 1)`. When the unit moves forward, the buckets that leave the
+ * lives in slot `-i mod (length - 1)`, so that going back in time goes up the slots, the order in
+ * which `runSum` (core `internal/windowCount.ts`) reads a run of buckets. When the unit moves forward, the buckets that leave the
  * window are exactly those whose slots the new buckets take, so a move of one bucket writes one
  * slot. (`Counter` keeps them newest first, where the same move shifts every older bucket: 59
  * numbers for the minutes of the default layout, on every minute a key is used.) A unit whose
  * older buckets are all zero has no ring at all until one is needed, so that an event recorded
  * only "now" stays as small as its `Counter`.
  */
-import type { Counter } from '../Counter.js'
-import { MAX_COUNT } from '../Counter.js'
-import type { Compiled } from './compiled.js'
-import { compile } from './compiled.js'
-import { zerosOf } from './counts.js'
+import type { Counter } from '../../Counter.js'
+import { MAX_COUNT } from '../../Counter.js'
+import type { Compiled } from '../../internal/compiled.js'
+import { compile } from '../../internal/compiled.js'
+import { zerosOf } from '../../internal/counts.js'
+import { runSum } from '../../internal/windowCount.js'
 
 /** A counter whose arrays belong to one store and change in place. */
 export interface Owned {
@@ -33,10 +35,10 @@ export interface Owned {
 
 const NO_RING: ReadonlyArray<number> = Object.freeze([])
 
-/** `i mod m` for any integer `i` (bucket indices are negative before 1970) and `m >= 1`. */
+/** The slot of absolute index `i` in a ring of `m >= 1` slots: `-i mod m`, for any integer `i` (bucket indices are negative before 1970). */
 const slotOf = (i: number, m: number): number => {
   const r = i % m
-  return r < 0 ? r + m : r
+  return r === 0 ? 0 : r < 0 ? -r : m - r
 }
 
 /** A private, mutable copy of a non-empty counter. */
@@ -54,6 +56,17 @@ export const own = (counter: Counter): Owned => {
       for (let j = 1; j <= older.length && j <= m; j++) ring[slotOf(head - j, m)] = older[j - 1]!
       return ring
     })
+  }
+}
+
+/** A private, mutable counter of `layout` holding `n` events at `at` and nothing else (what `Counter.singleton` holds). */
+export const fresh = (layout: Counter['layout'], at: number, n: number): Owned => {
+  const { grids } = compile(layout)
+  return {
+    layout,
+    heads: grids.map((grid) => grid.indexOf(at)),
+    newest: grids.map(() => n),
+    rings: grids.map(() => NO_RING as number[])
   }
 }
 
@@ -114,7 +127,7 @@ const moveForward = (self: Owned, u: number, m: number, by: number): void => {
   const cleared = by - 1 < m ? by - 1 : m
   let slot = first
   for (let k = 0; k < cleared; k++) {
-    if (++slot === m) slot = 0
+    if (--slot < 0) slot = m - 1
     ring[slot] = 0
   }
   if (by <= m) ring[first] = newest
@@ -131,22 +144,15 @@ const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
 /**
  * The number of events in the `buckets` newest buckets of unit `position` at `at`, the current
  * bucket first: what the limits count, read from the ring without making a `Counter`. The same
- * answer as reading the counter `toCounter` gives (see `Limit.ts`).
+ * answer as `countIn` (core `internal/windowCount.ts`) on the counter `toCounter` gives.
  */
 export const windowCount = (self: Owned, compiled: Compiled, position: number, at: number, buckets: number): number => {
   const index = compiled.grids[position]!.indexOf(at)
   const head = self.heads[position]!
-  const shift = index > head ? index - head : 0
-  if (shift >= buckets) return 0
-  let sum = self.newest[position]!
   const ring = self.rings[position]!
   const m = ring.length
-  const end = Math.min(m, buckets - shift - 1)
-  if (end <= 0) return sum
-  let slot = slotOf(head, m)
-  for (let j = 1; j <= end; j++) {
-    if (--slot < 0) slot = m - 1
-    sum += ring[slot]!
-  }
-  return sum
+  const shift = index > head ? index - head : 0
+  // The slot of the first older bucket (a division) only when the run reaches the older buckets.
+  const first = m === 0 || buckets - shift <= 1 ? 0 : slotOf(head - 1, m)
+  return runSum(self.newest[position]!, ring, first, m, shift, 0, buckets)
 }

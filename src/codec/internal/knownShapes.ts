@@ -11,13 +11,13 @@
  * then checked once (the time zone above all) and shared, frozen, by every counter decoded with
  * them; later ones are still checked field by field (units, bucket counts) and compared.
  */
-import type { Counter } from '../Counter.js'
-import { empty, fromBuckets } from '../Counter.js'
-import type { Layout } from '../Layout.js'
-import { MAX_INSTANT } from '../Calendar.js'
-import type { TimeUnit } from '../TimeUnit.js'
-import { all as allUnits } from '../TimeUnit.js'
-import { canonicalTimeZone } from './zoneOffsets.js'
+import type { Counter } from '../../Counter.js'
+import { empty, fromBuckets } from '../../Counter.js'
+import type { Layout } from '../../Layout.js'
+import { MAX_INSTANT } from '../../Calendar.js'
+import type { TimeUnit } from '../../TimeUnit.js'
+import { all as allUnits } from '../../TimeUnit.js'
+import { canonicalTimeZone } from '../../internal/zoneOffsets.js'
 
 const RANK: ReadonlyMap<unknown, number> = new Map(allUnits.map((unit, rank) => [unit, rank]))
 

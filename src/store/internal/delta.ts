@@ -4,8 +4,8 @@
  * both are aligned on `later`'s heads). It is what a store recorded itself since a baseline: the
  * delta that `exportDirty` hands to other devices.
  */
-import type { Counter } from '../Counter.js'
-import { convert, fromBuckets, isEmpty, toBuckets } from '../Counter.js'
+import type { Counter } from '../../Counter.js'
+import { convert, fromBuckets, isEmpty, toBuckets } from '../../Counter.js'
 
 export const difference = (later: Counter, earlier: Counter | undefined): Counter => {
   if (earlier === undefined || isEmpty(earlier)) return later

@@ -5,17 +5,17 @@
  * event stays dirty unless the write of exactly its current counter succeeded.
  */
 import * as E from '#fp-ts/Either'
-import type { Counter } from '../Counter.js'
-import { convert, rotate } from '../Counter.js'
+import type { Counter } from '../../Counter.js'
+import { convert, rotate } from '../../Counter.js'
 import { hasCounts } from './delta.js'
-import type { Layout } from '../Layout.js'
-import type { Formatter } from '../codec/Formatter.js'
-import type { DecodeError } from '../errors.js'
+import type { Layout } from '../../Layout.js'
+import type { Formatter } from '../../codec/Formatter.js'
+import type { DecodeError } from '../../codec/errors.js'
 import { StorageError } from '../errors.js'
-import type { Storage, Write } from '../storage/Storage.js'
+import type { Storage, Write } from '../Storage.js'
 
 /** The counters of a store by event name, as persistence reads and updates them. */
-export interface CounterTable extends Iterable<readonly [string, Counter]> {
+export interface PersistedCounters extends Iterable<readonly [string, Counter]> {
   get(name: string): Counter | undefined
   set(name: string, counter: Counter): unknown
   delete(name: string): boolean
@@ -23,7 +23,7 @@ export interface CounterTable extends Iterable<readonly [string, Counter]> {
 
 /** The parts of a store that persistence reads and updates. */
 export interface Persisted {
-  readonly counters: CounterTable
+  readonly counters: PersistedCounters
   readonly dirty: Set<string>
 }
 

@@ -1,0 +1,428 @@
+/**
+ * What a store shares with the world: its counters exported and imported by event, with the
+ * baselines that make `exportDirty` send only what the store recorded itself (deltas for sync),
+ * and its persistence (the set of events not yet written, persist, compact, close). `EventStore`
+ * extends it with recording, queries and limits, and tells it of each change (`noteChange`).
+ */
+import * as E from '#fp-ts/Either'
+import type { Clock } from '../Clock.js'
+import type { Counter } from '../Counter.js'
+import { convert, merge } from '../Counter.js'
+import type { Layout } from '../Layout.js'
+import { decode } from '../codec/CounterCodec.js'
+import type { DecodeError } from '../codec/errors.js'
+import { difference, hasCounts } from './internal/delta.js'
+import type { ImportRefusal } from './errors.js'
+import { InvalidEventName, StorageError } from './errors.js'
+import type { Persisted, Persister } from './internal/persister.js'
+import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
+import { isEventName } from './internal/eventNames.js'
+
+/** Counters by event name, as exported and imported (a plain object, or a `Map`). */
+export type Counters = Readonly<Record<string, Counter>>
+
+/** What a store starts with (the builder fills it in after loading from storage). */
+export interface StoreOptions {
+  readonly counters?: Iterable<readonly [string, Counter]>
+  readonly persister?: Persister
+  readonly loadErrors?: ReadonlyArray<DecodeError>
+  /** Persist every so many milliseconds (an unref'ed timer, stopped by `close`). */
+  readonly autoPersistMillis?: number
+}
+
+const DONE: E.Either<never, void> = E.right(undefined)
+
+/**
+ * The exports, imports, merges and persistence of an `EventStore` (which extends it: see there).
+ *
+ * @example
+ * import { EventStore, SyncedStore } from 'tiny-counter'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const phone = EventStore.create()
+ * const laptop = EventStore.create()
+ * assert.ok(phone instanceof SyncedStore)
+ * phone.recordCount('app_launch', 2)
+ * laptop.mergeAll(phone.exportDirty())
+ * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(2))
+ */
+export abstract class SyncedStore {
+  /** Every event's counter, held as the table holds them. @internal */
+  protected readonly table: CounterTable
+  /** Events changed since they were last persisted (kept only when the store has storage). */
+  private readonly dirty = new Set<string>()
+  /**
+   * Events changed since the last `resetDirty`, each with its baseline: its counter before the
+   * first change since then, plus everything merged or imported into it from elsewhere. The
+   * counter minus its baseline is what this store recorded itself: what `exportDirty` sends.
+   */
+  private readonly changes = new Map<string, Counter | undefined>()
+  private readonly persister: Persister | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+  /** Stored values that did not decode when the store was opened, one per key (see `docs/`). */
+  readonly loadErrors: ReadonlyArray<DecodeError>
+
+  constructor(
+    /** What every counter of this store tracks. */
+    readonly layout: Layout,
+    /** Where the store reads the time. */
+    readonly clock: Clock,
+    options: StoreOptions
+  ) {
+    this.table = new CounterTable(layout, options.counters)
+    this.persister = options.persister
+    this.loadErrors = options.loadErrors ?? []
+    if (options.persister !== undefined && options.autoPersistMillis !== undefined) {
+      this.timer = setInterval(() => void this.persist(), options.autoPersistMillis)
+      if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
+    }
+  }
+
+  /** How many events wait to be persisted. @internal */
+  protected dirtyCount(): number {
+    return this.dirty.size
+  }
+
+  /**
+   * Notes a change to `event`: dirty until persisted and, when the table says the change is the
+   * first since the entry was sealed (`before`: the counter it held), `before` becomes its
+   * baseline unless it has one. @internal
+   */
+  protected noteChange(event: string, before: Counter | undefined | typeof WAS_OPEN): void {
+    if (this.persister !== undefined) this.dirty.add(event)
+    if (before !== WAS_OPEN && !this.changes.has(event)) this.changes.set(event, before)
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // export, import, merge
+  // -----------------------------------------------------------------------------------------------
+
+  /**
+   * Every counter by event name: plain values (`JSON.stringify` them as they are), frozen, that
+   * never change afterwards whatever the store records.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * store.record('app_launch')
+   * store.recordCount('api_call', 5)
+   * const saved = store.exportAll()
+   * assert.deepEqual(Object.keys(saved), ['app_launch', 'api_call'])
+   * assert.deepEqual(JSON.parse(JSON.stringify(saved)), saved)
+   * assert.ok(Object.isFrozen(saved.api_call) && Object.isFrozen(saved.api_call!.newest))
+   * store.recordCount('api_call', 2)
+   * assert.deepEqual(saved.api_call!.newest.slice(0, 1), [5]) // the export keeps what it was
+   */
+  exportAll(): Counters {
+    return Object.fromEntries(Array.from(this.table.names(), (event) => [event, this.table.export(event)!]))
+  }
+
+  /**
+   * What this store recorded itself since the last `resetDirty`, by event, as delta counters:
+   * merging them into another store adds exactly those events. Counts that were merged or imported
+   * from elsewhere are left out, so exchanging `exportDirty` between devices never counts an event
+   * twice. An event created here with a count of 0 is included (with no counts), so that it exists
+   * elsewhere too.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const phone = EventStore.create()
+   * const laptop = EventStore.create()
+   * phone.recordCount('app_launch', 2)
+   * laptop.mergeAll(phone.exportDirty())
+   * phone.resetDirty()
+   * laptop.recordCount('app_launch', 3)
+   * phone.mergeAll(laptop.exportDirty()) // only the 3 new launches, not the 2 phone sent
+   * assert.deepEqual(phone.query('app_launch').ever().sum(), O.some(5))
+   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(5))
+   */
+  exportDirty(): Counters {
+    const out: Array<readonly [string, Counter]> = []
+    for (const [event, baseline] of this.changes) {
+      const counter = this.table.export(event)
+      if (counter === undefined) continue
+      const delta = difference(counter, baseline)
+      if (baseline === undefined || hasCounts(delta)) out.push([event, delta])
+    }
+    return Object.fromEntries(out)
+  }
+
+  /**
+   * Replaces the counters of the given events (other events stay). Every counter is validated and
+   * converted to this store's layout first; if one is refused, none is imported.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const phone = EventStore.create()
+   * phone.recordCount('app_launch', 4)
+   * const backup = JSON.parse(JSON.stringify(phone.exportAll()))
+   * const restored = EventStore.create()
+   * restored.recordCount('app_launch', 100)
+   * restored.importAll(backup)
+   * assert.deepEqual(restored.query('app_launch').ever().sum(), O.some(4))
+   */
+  importAll(events: Counters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal, void> {
+    return this.bring(events, (_existing, incoming) => incoming)
+  }
+
+  /**
+   * Replaces one event's counter (validated and converted to this store's layout).
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const phone = EventStore.create()
+   * phone.recordCount('app_launch', 4)
+   * const laptop = EventStore.create()
+   * laptop.recordCount('app_launch', 100)
+   * assert.ok(E.isRight(laptop.importEvent('app_launch', phone.exportAll().app_launch!)))
+   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(4))
+   * const refused = laptop.importEvent('app_launch', JSON.parse('{"heads":[]}'))
+   * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError')
+   */
+  importEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
+    return this.bring(new Map([[event, counter]]), (_existing, incoming) => incoming)
+  }
+
+  /**
+   * Adds the given counters to this store's (100 + 50 = 150): commutative and associative.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const server1 = EventStore.create()
+   * const server2 = EventStore.create()
+   * server1.recordCount('request', 100)
+   * server2.recordCount('request', 50)
+   * const aggregate = EventStore.create()
+   * aggregate.mergeAll(server1.exportAll())
+   * aggregate.mergeAll(server2.exportAll())
+   * assert.deepEqual(aggregate.query('request').lastHours(1).sum(), O.some(150))
+   */
+  mergeAll(events: Counters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal, void> {
+    return this.bring(events, (existing, incoming) => (existing === undefined ? incoming : merge(existing, incoming)))
+  }
+
+  /**
+   * Adds one counter to this store's counter of that event.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const phone = EventStore.create()
+   * phone.recordCount('app_launch', 4)
+   * const laptop = EventStore.create()
+   * laptop.recordCount('app_launch', 100)
+   * laptop.mergeEvent('app_launch', phone.exportAll().app_launch!)
+   * assert.deepEqual(laptop.query('app_launch').ever().sum(), O.some(104))
+   */
+  mergeEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
+    return this.mergeAll(new Map([[event, counter]]))
+  }
+
+  /**
+   * Adds every counter of another store to this one.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const server1 = EventStore.create()
+   * const server2 = EventStore.create()
+   * server1.recordCount('request', 100)
+   * server2.recordCount('request', 50)
+   * server2.recordCount('error', 2)
+   * server1.merge(server2)
+   * assert.deepEqual(server1.query('request').ever().sum(), O.some(150))
+   * assert.deepEqual(server1.query('error').ever().sum(), O.some(2))
+   * assert.deepEqual(server2.query('request').ever().sum(), O.some(50)) // unchanged
+   */
+  merge(other: SyncedStore): E.Either<ImportRefusal, void> {
+    return this.mergeAll(other.exportAll())
+  }
+
+  private bring(
+    events: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
+    combine: (existing: Counter | undefined, incoming: Counter) => Counter
+  ): E.Either<ImportRefusal, void> {
+    const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
+    const incoming: Array<readonly [string, Counter]> = []
+    for (const [event, value] of entries) {
+      if (!isEventName(event)) return E.left(new InvalidEventName(event))
+      const decoded = decode(event, value)
+      if (E.isLeft(decoded)) return decoded
+      incoming.push([event, convert(decoded.right, this.layout)])
+    }
+    for (const [event, counter] of incoming) {
+      const before = this.table.get(event)
+      const after = combine(before, counter)
+      this.table.set(event, after)
+      if (this.persister !== undefined) this.dirty.add(event)
+      // What came from elsewhere joins the baseline, so it is never sent back.
+      const baseline = this.changes.has(event) ? this.changes.get(event) : before
+      this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
+    }
+    return DONE
+  }
+
+  /**
+   * Whether something waits: with storage, changes not yet persisted; without, changes not yet
+   * exported and reset.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * assert.equal(store.isDirty(), false)
+   * store.record('app_launch')
+   * assert.equal(store.isDirty(), true)
+   * store.resetDirty()
+   * store.recordCount('app_launch', -1) // refused: nothing changes
+   * assert.equal(store.isDirty(), false)
+   */
+  isDirty(): boolean {
+    return this.persister === undefined ? this.changes.size > 0 : this.dirty.size > 0
+  }
+
+  /**
+   * Forgets what `exportDirty` would send (call it once the export was delivered). It never makes a
+   * store skip persisting: changes not yet written stay dirty for `persist()` and `close()`.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const store = EventStore.create()
+   * store.recordCount('app_launch', 2)
+   * store.resetDirty()
+   * assert.equal(store.isDirty(), false)
+   * assert.deepEqual(store.exportDirty(), {})
+   * assert.deepEqual(store.query('app_launch').ever().sum(), O.some(2)) // the counts stay
+   */
+  resetDirty(): void {
+    this.changes.clear()
+    this.table.seal() // the next record into each event tells its counter before: a new baseline
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // persistence
+  // -----------------------------------------------------------------------------------------------
+
+  private persistWith(names: (state: Persisted) => Iterable<string>): Promise<E.Either<StorageError, void>> {
+    if (this.persister === undefined) return Promise.resolve(E.left(new StorageError(undefined, 'this store has no storage: build it with withStorage(...)')))
+    return this.persister.write(this.persisted(), names)
+  }
+
+  /** What persistence reads and updates: the table (whose counters never change once handed out) and the dirty set. */
+  private persisted(): Persisted {
+    return { counters: this.table, dirty: this.dirty }
+  }
+
+  /**
+   * Writes the dirty events in one batch and clears their flags once the write succeeded; an event
+   * changed during the write stays dirty. Two persists never interleave. A failed write returns a
+   * `StorageError` and leaves every event dirty.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withStorage(storage).build()
+   * store.record('event1')
+   * store.record('event2')
+   * assert.ok(E.isRight(await store.persist())) // writes both
+   * store.record('event3')
+   * await store.persist() // writes only event3
+   * assert.deepEqual([...(await storage.listKeys())].sort(), ['event1', 'event2', 'event3'])
+   * assert.equal(store.isDirty(), false)
+   */
+  persist(): Promise<E.Either<StorageError, void>> {
+    return this.persistWith((state) => [...state.dirty])
+  }
+
+  /**
+   * Writes every event, dirty or not.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withStorage(storage).build()
+   * store.record('event')
+   * store.resetDirty()
+   * assert.ok(E.isRight(await store.persistAll()))
+   * assert.deepEqual(await storage.listKeys(), ['event'])
+   */
+  persistAll(): Promise<E.Either<StorageError, void>> {
+    return this.persistWith((state) => Array.from(state.counters, ([name]) => name))
+  }
+
+  /**
+   * Advances every counter to now, drops those left without any count (from memory and storage),
+   * and persists the dirty rest.
+   *
+   * @example
+   * import { EventStore, MemoryStorage, TestClock } from 'tiny-counter'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 1))
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withClock(clock).timeZone('UTC').withStorage(storage).build()
+   * store.record('old')
+   * await store.persist()
+   * clock.advance({ days: 400 }) // past the 12 months the default layout keeps
+   * store.record('new')
+   * await store.compact()
+   * assert.deepEqual(store.events(), ['new'])
+   * assert.deepEqual(await storage.listKeys(), ['new'])
+   */
+  compact(): Promise<E.Either<StorageError, void>> {
+    if (this.persister === undefined) return this.persistWith(() => [])
+    const compacted = this.persister.compact(this.persisted(), this.clock.now())
+    for (const event of this.changes.keys()) if (!this.table.has(event)) this.changes.delete(event)
+    return compacted
+  }
+
+  /**
+   * Stops auto-persistence, persists the dirty events and closes the storage (JavaScript has no
+   * destructors: call it, or use `await using`). Without storage it succeeds at once.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as E from 'fp-ts/lib/Either.js'
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withStorage(storage).autoPersist({ seconds: 30 }).build()
+   * store.record('event')
+   * assert.ok(E.isRight(await store.close()))
+   * assert.deepEqual(await storage.listKeys(), ['event'])
+   */
+  async close(): Promise<E.Either<StorageError, void>> {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    if (this.persister === undefined) return DONE
+    const persisted = await this.persist()
+    if (E.isLeft(persisted)) return persisted
+    try {
+      await this.persister.storage.close()
+    } catch (cause) {
+      return E.left(new StorageError(undefined, cause))
+    }
+    return DONE
+  }
+
+  /**
+   * `await using store = await EventStore.builder()...build()` closes the store at the end of scope.
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * const storage = new MemoryStorage()
+   * {
+   *   const store = await EventStore.builder().withStorage(storage).build()
+   *   store.record('event')
+   *   await store[Symbol.asyncDispose]() // what `await using` does at the end of the block
+   * }
+   * assert.deepEqual(await storage.listKeys(), ['event'])
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const closed = await this.close()
+    if (E.isLeft(closed)) throw closed.left
+  }
+
+}

@@ -1,0 +1,306 @@
+/**
+ * The store's counter table: the one owner of how counters are held in memory. It answers with
+ * plain `Counter` values and keeps, behind its methods, what makes the hot paths fast:
+ *
+ * - **rings**: a counter the table records into is held as a private, mutable copy (`rings.ts`),
+ *   recorded into in place; the plain counter is made from it when asked for and kept until the
+ *   next record. A `Counter` the table hands out (`get`, `export`) is never changed afterwards:
+ *   only the private copy is, and `export` freezes what it hands out.
+ * - **open and sealed entries**: an entry is *open* while the table holds such a private copy and
+ *   *sealed* once its counter came from outside (`set`) or after `seal()`. `record` says which it
+ *   was: into a sealed entry it returns the counter the entry held (its state before the change,
+ *   which the store keeps as a sync baseline) and opens it; into an open one it returns `WAS_OPEN`.
+ * - **remembered sums**: each entry keeps its last window sum, with the window (compared by value)
+ *   and the instants between which the bucket holding "now" stays the same; any change drops it.
+ * - **count plans**: a policy's count rules resolved once per policy (`countPlan.ts`), kept by
+ *   policy, with `CANNOT_PLAN` for those that cannot be planned; `check` and `checkAndRecord`
+ *   decide a planned policy from the private copies and record in the same step.
+ * - **the entry look-up**: one `Map` look-up finds all of the above, and the last name found is
+ *   remembered (a limit's check and its record, a query after a record, ask for one name twice).
+ *
+ * Nothing outside `src/store/` imports this folder.
+ */
+import * as O from '#fp-ts/Option'
+import type { Counter } from '../../Counter.js'
+import type { Layout } from '../../Layout.js'
+import type { Policy } from '../../Limit.js'
+import * as Query from '../../Query.js'
+import type { TimeUnit } from '../../TimeUnit.js'
+import type { Window } from '../../Window.js'
+import type { Compiled } from '../../internal/compiled.js'
+import { compile, positionOf } from '../../internal/compiled.js'
+import { someCount } from '../../internal/counts.js'
+import { admits } from '../../internal/spans.js'
+import { countIn } from '../../internal/windowCount.js'
+import type { Counted, CountPlan } from './countPlan.js'
+import { CANNOT_PLAN, countedBy, planOf } from './countPlan.js'
+import type { Owned } from './rings.js'
+import { fresh, own, recordInPlace, toCounter, windowCount } from './rings.js'
+
+export type { Counted, CountPlan } from './countPlan.js'
+export { CANNOT_PLAN } from './countPlan.js'
+
+/** What `record` returns when the entry was open: the store had been told of an earlier change. */
+export const WAS_OPEN: unique symbol = Symbol('was open')
+
+/**
+ * One event. The remembered sum lives in the entry itself (not in an object of its own), so that a
+ * repeated query reads one object after the map: `sum` is the sum of buckets `first <= i < end` of
+ * `unit` at every instant of `[since, until)`; `unit` is '' when nothing is remembered.
+ */
+interface Entry {
+  /**
+   * The counter; for an open entry, the plain counter made from `owned` when last asked for
+   * (`undefined` until then, and again after each record). Never changed once set.
+   */
+  counter: Counter | undefined
+  /** The private copy, recorded into in place; `undefined` when the entry is sealed. */
+  owned: Owned | undefined
+  unit: string
+  first: number
+  end: number
+  since: number
+  until: number
+  /**
+   * The remembered sum, -1 for `none`. A number, not the `Option` itself: storing a new object in
+   * a long-lived one costs a write barrier and more work at each minor garbage collection.
+   */
+  sum: number
+}
+
+export class CounterTable implements Iterable<readonly [string, Counter]> {
+  private readonly entries = new Map<string, Entry>()
+  /** Names of the open entries, so that `seal` visits those alone. */
+  private readonly open = new Set<string>()
+  private readonly plans = new WeakMap<Policy, CountPlan | typeof CANNOT_PLAN>()
+  /** The policy planned last and its plan: a server applies one policy call after call. */
+  private lastPolicy: Policy | undefined
+  private lastPlan: CountPlan | typeof CANNOT_PLAN = CANNOT_PLAN
+  private readonly compiled: Compiled
+  private lastName: string | undefined
+  private lastEntry: Entry | undefined
+
+  constructor(
+    /** The layout of every counter of the table (what comes in is converted by the store first). */
+    readonly layout: Layout,
+    counters: Iterable<readonly [string, Counter]> = []
+  ) {
+    this.compiled = compile(layout)
+    for (const [name, counter] of counters) this.set(name, counter)
+  }
+
+  /** The entry of `name`, if any. */
+  private find(name: string): Entry | undefined {
+    if (name === this.lastName) return this.lastEntry
+    const entry = this.entries.get(name)
+    if (entry !== undefined) {
+      this.lastName = name
+      this.lastEntry = entry
+    }
+    return entry
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // reading
+  // -----------------------------------------------------------------------------------------------
+
+  /** The counter of `name` (a plain value that never changes), if any. */
+  get(name: string): Counter | undefined {
+    const entry = this.find(name)
+    return entry === undefined ? undefined : counterOf(entry)
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name)
+  }
+
+  names(): IterableIterator<string> {
+    return this.entries.keys()
+  }
+
+  *[Symbol.iterator](): IterableIterator<readonly [string, Counter]> {
+    // A plain counter made from a private copy here is not kept: an iteration (an estimate of the
+    // memory used, say) would otherwise double what every recorded event holds.
+    for (const [name, entry] of this.entries) yield [name, entry.counter ?? toCounter(entry.owned!)]
+  }
+
+  /** The counter of `name` to hand out of the store: plain, deeply frozen, never changed afterwards. */
+  export(name: string): Counter | undefined {
+    const entry = this.find(name)
+    return entry === undefined ? undefined : frozen(counterOf(entry))
+  }
+
+  /** `Query.sum` of the counter of `name` (`none` for an unknown name), remembered as described above. */
+  sum(name: string, window: Window, now: number): O.Option<number> {
+    // A plain look-up: queries go from name to name (a dashboard), where `find`'s memory of the
+    // last name would only be written over. This part is kept small, so that V8 inlines it into
+    // the query builders (and can then drop their objects); the rest is `sumAfresh`.
+    const entry = this.entries.get(name)
+    if (entry === undefined) return O.none
+    if (window._tag === 'Buckets' && entry.unit === window.unit && entry.first === window.from && entry.end === window.to && now >= entry.since && now < entry.until) {
+      return entry.sum < 0 ? O.none : someCount(entry.sum)
+    }
+    return this.sumAfresh(entry, window, now)
+  }
+
+  /** Reads the sum from the buckets, and remembers it when the window is a run of buckets. */
+  private sumAfresh(entry: Entry, window: Window, now: number): O.Option<number> {
+    const sum = Query.sum(counterOf(entry), window, now)
+    if (window._tag === 'Buckets') {
+      const grid = this.compiled.grids[positionOf(this.compiled, window.unit)]
+      // An untracked unit's answer (none) never changes.
+      entry.since = grid === undefined ? -Infinity : grid.spanStart(now)
+      entry.until = grid === undefined ? Infinity : grid.spanEnd(now)
+      entry.unit = window.unit
+      entry.first = window.from
+      entry.end = window.to
+      entry.sum = O.isSome(sum) ? sum.value : -1
+    }
+    return sum
+  }
+
+  /**
+   * The number of events of `name` in the `buckets` newest buckets of `unit` (tracked) at `at`, the
+   * current one first, read from the private copy when there is one (0 for an unknown name): the
+   * `countIn` of the store's `LimitState`.
+   */
+  countIn(name: string, unit: TimeUnit, buckets: number, at: number): number {
+    return this.countAt(name, positionOf(this.compiled, unit), at, buckets)
+  }
+
+  private countAt(name: string, position: number, at: number, buckets: number): number {
+    const entry = this.find(name)
+    if (entry === undefined) return 0
+    if (entry.owned !== undefined) return windowCount(entry.owned, this.compiled, position, at, buckets)
+    return countIn(entry.counter!, this.compiled, position, at, buckets)
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // writing
+  // -----------------------------------------------------------------------------------------------
+
+  /**
+   * Records `n` (a count) at `at` (an instant) into the counter of `name`, creating it. Returns
+   * `WAS_OPEN` when the entry was open; otherwise the counter it held (`undefined` for a new name),
+   * and the entry is open from now on.
+   */
+  record(name: string, at: number, n: number): Counter | undefined | typeof WAS_OPEN {
+    let entry = this.find(name)
+    if (entry !== undefined && entry.owned !== undefined) {
+      recordInPlace(entry.owned, at, n)
+      changed(entry)
+      return WAS_OPEN
+    }
+    const before = entry === undefined ? undefined : counterOf(entry)
+    let owned: Owned
+    if (before === undefined || before.heads.length === 0) owned = fresh(this.layout, at, n)
+    else {
+      owned = own(before)
+      recordInPlace(owned, at, n)
+    }
+    if (entry === undefined) entry = this.add(name, undefined)
+    entry.owned = owned
+    changed(entry)
+    this.open.add(name)
+    return before
+  }
+
+  /** Sets the counter of `name` (shared with whoever handed it over: the entry is sealed). */
+  set(name: string, counter: Counter): void {
+    const entry = this.find(name)
+    if (entry === undefined) {
+      this.add(name, counter)
+      return
+    }
+    entry.counter = counter
+    entry.unit = ''
+    if (entry.owned !== undefined) {
+      entry.owned = undefined
+      this.open.delete(name)
+    }
+  }
+
+  private add(name: string, counter: Counter | undefined): Entry {
+    const entry: Entry = { counter, owned: undefined, unit: '', first: 0, end: 0, since: Infinity, until: -Infinity, sum: -1 }
+    this.entries.set(name, entry)
+    return entry
+  }
+
+  delete(name: string): boolean {
+    this.open.delete(name)
+    if (name === this.lastName) this.lastName = this.lastEntry = undefined
+    return this.entries.delete(name)
+  }
+
+  /** Seals every entry: the next record into each returns the counter it replaces. */
+  seal(): void {
+    for (const name of this.open) {
+      const entry = this.entries.get(name)
+      if (entry !== undefined) {
+        entry.counter = counterOf(entry)
+        entry.owned = undefined
+      }
+    }
+    this.open.clear()
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // limits
+  // -----------------------------------------------------------------------------------------------
+
+  /** The count plan of `policy` in this table's layout, found once per policy. */
+  planOf(policy: Policy): CountPlan | typeof CANNOT_PLAN {
+    if (policy === this.lastPolicy) return this.lastPlan
+    let plan = this.plans.get(policy)
+    if (plan === undefined) this.plans.set(policy, (plan = planOf(policy, this.layout)))
+    this.lastPolicy = policy
+    return (this.lastPlan = plan)
+  }
+
+  /**
+   * Whether every rule of `plan`, counting `counted` for the checked `key`, passes at `at`, decided
+   * as `Limit.decide` decides (reservations held counted through `pendingOf`). Records nothing.
+   */
+  check(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
+    const numbers = plan.numbers
+    for (let n = 0; n < numbers.length; n += 4) {
+      const event = countedBy(counted, n >> 2, key)
+      const atLeast = numbers[n] === 1
+      const count = this.countAt(event, numbers[n + 1]!, at, numbers[n + 2]!)
+      if (!admits(atLeast, numbers[n + 3]!, count, atLeast ? 0 : pendingOf(event))) return false
+    }
+    return true
+  }
+
+  /**
+   * Records one `key` at `at` in place and returns true when its entry is open and `check` passes;
+   * returns false, having changed nothing, otherwise (the store then decides the long way).
+   */
+  checkAndRecord(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
+    const entry = this.find(key)
+    // `check` finds this entry again through the memory of the last name: no second look-up.
+    if (entry === undefined || entry.owned === undefined || !this.check(plan, counted, key, at, pendingOf)) return false
+    recordInPlace(entry.owned, at, 1)
+    changed(entry)
+    return true
+  }
+}
+
+/** The plain counter of an entry, made from its private copy (and kept) when it has none. */
+const counterOf = (entry: Entry): Counter => (entry.counter ??= toCounter(entry.owned!))
+
+/** After a record in place: the plain counter and the remembered sum no longer hold. */
+const changed = (entry: Entry): void => {
+  entry.counter = undefined
+  entry.unit = ''
+}
+
+/** `counter`, frozen to the last array (it is already immutable by contract: this makes it so by force). */
+const frozen = (counter: Counter): Counter => {
+  if (Object.isFrozen(counter)) return counter
+  for (const row of counter.older) Object.freeze(row)
+  Object.freeze(counter.older)
+  Object.freeze(counter.heads)
+  Object.freeze(counter.newest)
+  return Object.freeze(counter)
+}
