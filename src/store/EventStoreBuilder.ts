@@ -352,7 +352,7 @@ export class EventStoreBuilder<Stored extends boolean = false> {
         this.config.open(layout, clock, {
           counters,
           loadErrors: errors,
-          persister: new Persister(storage, format),
+          persister: new Persister(storage, format, counters),
           ...(autoPersistMillis === undefined ? {} : { autoPersistMillis })
         })
       )

@@ -163,7 +163,7 @@ export abstract class SyncedStore {
    * assert.deepEqual(restored.query('app_launch').ever().sum(), O.some(4))
    */
   importAll(events: Counters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal, void> {
-    return this.bring(events, (_existing, incoming) => incoming)
+    return this.bring(events, (_existing, incoming) => incoming, true)
   }
 
   /**
@@ -183,7 +183,7 @@ export abstract class SyncedStore {
    * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError')
    */
   importEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
-    return this.bring(new Map([[event, counter]]), (_existing, incoming) => incoming)
+    return this.bring(new Map([[event, counter]]), (_existing, incoming) => incoming, true)
   }
 
   /**
@@ -244,7 +244,9 @@ export abstract class SyncedStore {
 
   private bring(
     events: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
-    combine: (existing: Counter | undefined, incoming: Counter) => Counter
+    combine: (existing: Counter | undefined, incoming: Counter) => Counter,
+    /** Whether the incoming counters replace the events' (an import): persisted over what is stored. */
+    replacing = false
   ): E.Either<ImportRefusal, void> {
     const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
     const incoming: Array<readonly [string, Counter]> = []
@@ -258,7 +260,10 @@ export abstract class SyncedStore {
       const before = this.table.get(event)
       const after = combine(before, counter)
       this.table.set(event, after)
-      if (this.persister !== undefined) this.dirty.add(event)
+      if (this.persister !== undefined) {
+        this.dirty.add(event)
+        if (replacing) this.persister.replace(event)
+      }
       // What came from elsewhere joins the baseline, so it is never sent back.
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
       this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))

@@ -3,11 +3,17 @@
  * stored counter and converts it to the store's layout; a value that fails to decode is reported
  * with its key, never half-loaded, and the other events still load. Persists run one at a time; an
  * event stays dirty unless the write of exactly its current counter succeeded.
+ *
+ * On a storage with `update` (every backend of this package), a persist **adds** this store's
+ * changes since its last persist to what is stored, in one transaction: for each event, the stored
+ * counter (as another process may have left it) plus the difference between the store's counter
+ * and the one it last read or wrote (its baseline). Several processes persisting into one storage
+ * so lose nothing. Without `update`, a persist writes the store's counters over what is stored.
  */
 import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
-import { convert, rotate } from '../../Counter.js'
-import { hasCounts } from './delta.js'
+import { convert, merge, rotate } from '../../Counter.js'
+import { difference, hasCounts } from './delta.js'
 import type { Layout } from '../../Layout.js'
 import type { Formatter } from '../../codec/Formatter.js'
 import type { DecodeError } from '../../codec/errors.js'
@@ -80,11 +86,26 @@ export const load = async (storage: Storage, format: Formatter, layout: Layout):
 /** Serialises persists so that two never interleave their writes. */
 export class Persister {
   private queue: Promise<unknown> = Promise.resolve()
+  /**
+   * Each event's counter as this store last read it from the storage or wrote it there: what a
+   * persist subtracts to find the store's own changes (see above).
+   */
+  private readonly baselines = new Map<string, Counter>()
+  /** Events whose counter was replaced (`importAll`): the next persist writes it over what is stored. */
+  private readonly replaced = new Set<string>()
 
   constructor(
     readonly storage: Storage,
-    readonly format: Formatter
-  ) {}
+    readonly format: Formatter,
+    loaded: Iterable<readonly [string, Counter]> = []
+  ) {
+    for (const [name, counter] of loaded) this.baselines.set(name, counter)
+  }
+
+  /** Notes that `name`'s counter was replaced as a whole: its next persist writes it as it is. */
+  replace(name: string): void {
+    this.replaced.add(name)
+  }
 
   private exclusive<A>(task: () => Promise<A>): Promise<A> {
     const run = this.queue.then(task, task)
@@ -112,14 +133,45 @@ export class Persister {
       writes.push({ key: name, data })
     }
     if (writes.length === 0) return Promise.resolve(E.right(undefined))
+    const { update } = this.storage
     return this.exclusive(async () => {
+      let failure: StorageError | undefined
       try {
-        await this.storage.batch(writes)
+        if (update === undefined) await this.storage.batch(writes)
+        else await update(writes.map(({ key }) => key), (current) => this.added(writes, written, deletes.length, current))
       } catch (cause) {
-        return E.left(asStorageError(writes.length === 1 ? writes[0]!.key : undefined, cause))
+        failure = asStorageError(writes.length === 1 ? writes[0]!.key : undefined, cause)
+        // A backend that applies each write on its own names the ones that failed: the others landed.
+        if (failure.failedKeys.length === 0 || failure.failedKeys.length >= writes.length) return E.left(failure)
       }
-      for (const [name, counter] of written) if (state.counters.get(name) === counter) state.dirty.delete(name)
-      return E.right(undefined)
+      const failed = new Set(failure?.failedKeys ?? [])
+      for (const key of deletes) if (!failed.has(key)) this.baselines.delete(key)
+      for (const [name, counter] of written) {
+        if (failed.has(name)) continue
+        this.baselines.set(name, counter)
+        this.replaced.delete(name)
+        if (state.counters.get(name) === counter) state.dirty.delete(name)
+      }
+      return failure === undefined ? E.right(undefined) : E.left(failure)
+    })
+  }
+
+  /**
+   * The writes that add this store's changes to what is stored (`current`, in the order of
+   * `writes`): deletes as they are; for each counter, the stored one plus the counter's difference
+   * from its baseline. A stored value that does not decode is replaced by the store's counter.
+   */
+  private added(writes: ReadonlyArray<Write>, written: ReadonlyArray<readonly [string, Counter]>, deletes: number, current: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> {
+    return writes.map((write, i) => {
+      if (i < deletes) return write
+      const [name, counter] = written[i - deletes]!
+      const bytes = current[i]
+      if (bytes === undefined || this.replaced.has(name)) return write
+      const stored = this.format.deserialize(name, bytes)
+      if (E.isLeft(stored)) return write // a value no one can read: replaced by the store's counter
+      const baseline = this.baselines.get(name)
+      const mine = baseline === undefined ? counter : difference(counter, baseline)
+      return { key: name, data: this.format.serialize(merge(convert(stored.right, counter.layout), mine)) }
     })
   }
 
