@@ -311,9 +311,19 @@ export class FilePerEvent implements Storage {
     const paths = keys.map((key) => this.pathOf(key, 'update'))
     const release = await this.lock()
     try {
-      const data = await this.io.readFiles(paths.map(({ path }) => path)).catch((failure: FileIO.ReadFailure) => {
-        throw new StorageError(keys[failure.index], failure.cause, 'load')
-      })
+      // A file that cannot be read (its path is a directory) counts as absent: writing it will fail
+      // for that key alone, and the other keys are still read and written.
+      const data: Array<Uint8Array | undefined> = []
+      while (data.length < paths.length) {
+        const from = data.length
+        const read = await this.io.readFiles(paths.slice(from).map(({ path }) => path)).catch((failure: FileIO.ReadFailure) => failure)
+        if (Array.isArray(read)) data.push(...read)
+        else {
+          // The files before the failing one read well: read them again (the failure lost them).
+          if (read.index > 0) data.push(...(await this.io.readFiles(paths.slice(from, from + read.index).map(({ path }) => path))))
+          data.push(undefined)
+        }
+      }
       const current = keys.map((key, i) => {
         const bytes = data[i]
         if (bytes === undefined || !paths[i]!.hashed) return bytes?.slice()

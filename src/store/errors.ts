@@ -9,6 +9,28 @@ import type { DecodeError } from '../codec/errors.js'
 import { describe, describeDuration } from '../internal/describe.js'
 
 /**
+ * A record into a store after `close()`: what it recorded would never be persisted, so it is
+ * refused and nothing changes (queries still answer).
+ *
+ * @example
+ * import { EventStore, MemoryStorage } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const store = await EventStore.builder().withStorage(new MemoryStorage()).build()
+ * await store.close()
+ * const refused = store.record('late')
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'StoreClosed')
+ * assert.ok(E.isLeft(store.limit().atMost('late', 5, 'minutes').checkAndRecord('late')))
+ * assert.deepEqual(store.events(), [])
+ */
+export class StoreClosed extends TinyCounterError {
+  readonly _tag = 'StoreClosed'
+  constructor(readonly event: unknown) {
+    super(`cannot record ${describe(event)}: the store is closed`)
+    this.name = 'StoreClosed'
+  }
+}
+
+/**
  * An instant later than the store's clock: events cannot be recorded in the future.
  *
  * @example
@@ -38,8 +60,9 @@ export class FutureEvent extends TinyCounterError {
  */
 export class InvalidEventName extends TinyCounterError {
   readonly _tag = 'InvalidEventName'
-  constructor(readonly event: unknown) {
-    super(`an event name must be a non-empty string, got ${describe(event)}`)
+  /** `reason`: why the store's storage cannot hold the name (`Storage.invalidKey`), when that is why. */
+  constructor(readonly event: unknown, reason?: string) {
+    super(reason === undefined ? `an event name must be a non-empty string, got ${describe(event)}` : `the event name ${describe(event)} cannot be stored: ${reason}`)
     this.name = 'InvalidEventName'
   }
 }
@@ -97,7 +120,7 @@ const storageMessage = (key: string | undefined, cause: unknown, operation: stri
 }
 
 /** Why a recording was refused. */
-export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent
+export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent | StoreClosed
 
 /** Why an import or merge was refused. */
 export type ImportRefusal = InvalidEventName | DecodeError
