@@ -479,7 +479,8 @@ export class FilePerEvent implements Storage {
     }
     if (failures.length > 0) {
       const first = failures[0]!
-      throw failures.length === 1 ? first : new StorageError(first.key, first.cause, first.operation, failures.flatMap((f) => (f.key === undefined ? [] : [f.key])))
+      // Which writes failed is known unless the directory could not be synced (then nothing is sure).
+      throw failures.some((f) => f.key === undefined) ? first : new StorageError(first.key, first.cause, first.operation, failures.map((f) => f.key!))
     }
   }
 

@@ -100,14 +100,14 @@ export class InvalidAutoPersistInterval extends TinyCounterError {
 export class StorageError extends TinyCounterError {
   readonly _tag = 'StorageError'
   /**
-   * Every key whose write failed, when a batch that applies its writes one by one (`FilePerEvent`)
-   * failed for several; else the key, if any. The other writes of such a batch were made.
+   * When a backend applies the writes of a batch one by one (`FilePerEvent`): every key whose
+   * write failed; the other writes were made. Empty when nothing says which writes were made.
    */
   readonly failedKeys: ReadonlyArray<string>
   constructor(readonly key: string | undefined, override readonly cause: unknown, readonly operation?: string, failedKeys?: ReadonlyArray<string>) {
     super(storageMessage(key, cause, operation) + (failedKeys !== undefined && failedKeys.length > 1 ? ` (and ${failedKeys.length - 1} more: ${failedKeys.slice(1, 4).map((k) => JSON.stringify(k)).join(', ')}${failedKeys.length > 4 ? ', ...' : ''})` : ''))
     this.name = 'StorageError'
-    this.failedKeys = failedKeys ?? (key === undefined ? [] : [key])
+    this.failedKeys = failedKeys ?? []
   }
 }
 

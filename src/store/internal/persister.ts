@@ -14,6 +14,7 @@ import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
 import { convert, merge, rotate } from '../../Counter.js'
 import { difference, hasCounts } from './delta.js'
+import { inSlices } from './slices.js'
 import type { Layout } from '../../Layout.js'
 import type { Formatter } from '../../codec/Formatter.js'
 import type { DecodeError } from '../../codec/errors.js'
@@ -39,6 +40,9 @@ export interface Loaded {
   readonly errors: ReadonlyArray<DecodeError>
 }
 
+/** The most keys one `update` of a persist reads and writes (a persist of more makes several). */
+const UPDATE_CHUNK = 1_000
+
 const asStorageError = (key: string | undefined, cause: unknown): StorageError =>
   cause instanceof StorageError ? cause : new StorageError(key, cause)
 
@@ -62,7 +66,7 @@ export const load = async (storage: Storage, format: Formatter, layout: Layout):
     } catch (cause) {
       return E.left(asStorageError(undefined, cause))
     }
-    for (const [key, bytes] of entries) add(key, bytes)
+    await inSlices(entries.length, (i) => add(entries[i]![0], entries[i]![1]))
     return E.right({ counters, errors })
   }
   let keys: ReadonlyArray<string>
@@ -118,30 +122,44 @@ export class Persister {
    * already running; then clears the dirty flag of each event whose counter is still the one written.
    */
   write(state: Persisted, names: (state: Persisted) => Iterable<string>, deletes: ReadonlyArray<string> = []): Promise<E.Either<StorageError, void>> {
+    // The counters as they are at the call (they never change once handed out); encoded below, in slices.
     const written: Array<readonly [string, Counter]> = []
-    const writes: Write[] = deletes.map((key) => ({ key, delete: true as const }))
     for (const name of names(state)) {
       const counter = state.counters.get(name)
-      if (counter === undefined) continue
-      let data: Uint8Array
-      try {
-        data = this.format.serialize(counter)
-      } catch (cause) {
-        return Promise.resolve(E.left(asStorageError(name, cause)))
-      }
-      written.push([name, counter])
-      writes.push({ key: name, data })
+      if (counter !== undefined) written.push([name, counter])
     }
-    if (writes.length === 0) return Promise.resolve(E.right(undefined))
+    if (written.length === 0 && deletes.length === 0) return Promise.resolve(E.right(undefined))
     const { update } = this.storage
     return this.exclusive(async () => {
+      const writes: Write[] = deletes.map((key) => ({ key, delete: true as const }))
+      let unwritable: StorageError | undefined
+      await inSlices(written.length, (i) => {
+        const [name, counter] = written[i]!
+        try {
+          writes.push({ key: name, data: this.format.serialize(counter) })
+          return true
+        } catch (cause) {
+          unwritable = asStorageError(name, cause)
+          return false
+        }
+      })
+      if (unwritable !== undefined) return E.left(unwritable)
+      if (writes.length === 0) return E.right(undefined)
       let failure: StorageError | undefined
       try {
         if (update === undefined) await this.storage.batch(writes)
-        else await update(writes.map(({ key }) => key), (current) => this.added(writes, written, deletes.length, current))
+        else {
+          // In transactions of `UPDATE_CHUNK` keys: `compute` runs synchronously inside each, and
+          // 100,000 events in one would hold the event loop for a second.
+          for (let from = 0; from < writes.length; from += UPDATE_CHUNK) {
+            const chunk = writes.slice(from, from + UPDATE_CHUNK)
+            await update(chunk.map(({ key }) => key), (current) => this.added(chunk, written, deletes.length, current, from))
+          }
+        }
       } catch (cause) {
         failure = asStorageError(writes.length === 1 ? writes[0]!.key : undefined, cause)
-        // A backend that applies each write on its own names the ones that failed: the others landed.
+        // A backend that applies each write on its own (FilePerEvent) names the ones that failed:
+        // the others landed. Any other failure leaves every event dirty.
         if (failure.failedKeys.length === 0 || failure.failedKeys.length >= writes.length) return E.left(failure)
       }
       const failed = new Set(failure?.failedKeys ?? [])
@@ -161,8 +179,9 @@ export class Persister {
    * `writes`): deletes as they are; for each counter, the stored one plus the counter's difference
    * from its baseline. A stored value that does not decode is replaced by the store's counter.
    */
-  private added(writes: ReadonlyArray<Write>, written: ReadonlyArray<readonly [string, Counter]>, deletes: number, current: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> {
-    return writes.map((write, i) => {
+  private added(writes: ReadonlyArray<Write>, written: ReadonlyArray<readonly [string, Counter]>, deletes: number, current: ReadonlyArray<Uint8Array | undefined>, offset: number): ReadonlyArray<Write> {
+    return writes.map((write, k) => {
+      const i = offset + k
       if (i < deletes) return write
       const [name, counter] = written[i - deletes]!
       const bytes = current[i]
