@@ -90,3 +90,17 @@ export const bucketStart = (alignment: Alignment, timeZone: string, unit: TimeUn
  */
 export const bucketEnd = (alignment: Alignment, timeZone: string, unit: TimeUnit, i: number): number =>
   grid(alignment, timeZone, unit).start(i + 1)
+
+/**
+ * The instant range of a unit: the indices `[first, last]` of the buckets that hold an instant
+ * within ±8.64e15 ms (Temporal's range, the only instants the core accepts). A counter's head is
+ * always one of them; the codecs refuse a stored head outside it.
+ *
+ * @example
+ * import { Calendar } from 'tiny-counter'
+ * const [first, last] = Calendar.indexRange('uniform', 'UTC', 'days')
+ * assert.deepEqual([first, last], [-100_000_000, 100_000_000])
+ * assert.equal(Calendar.bucketStart('uniform', 'UTC', 'days', last), 8.64e15)
+ */
+export const indexRange = (alignment: Alignment, timeZone: string, unit: TimeUnit): readonly [number, number] =>
+  gridOf(alignment, timeZone, unit).indexRange()

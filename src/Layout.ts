@@ -42,9 +42,45 @@ export interface LayoutOptions {
 }
 
 /**
- * Builds a layout, or says why it cannot: a bucket count that is not a positive integer
- * (`InvalidBucketCount`), an unknown unit (`UnknownUnit`), an unknown time zone
- * (`UnknownTimeZone`), no unit at all or an unknown alignment (`InvalidLayout`).
+ * The most buckets one unit may have: 100,000 (27 hours of seconds, 69 days of minutes, 11 years of
+ * hours). Every operation on a counter takes time and memory linear in its buckets, so the bound
+ * keeps a counter read from outside (a stored file, an import) as cheap as one built here.
+ *
+ * @example
+ * import { Layout } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * assert.ok(E.isRight(Layout.make({ seconds: Layout.MAX_BUCKETS }, { timeZone: 'UTC' })))
+ * assert.ok(E.isLeft(Layout.make({ seconds: Layout.MAX_BUCKETS + 1 }, { timeZone: 'UTC' })))
+ */
+export const MAX_BUCKETS = 100_000
+
+/**
+ * The most buckets of all units together: 200,000.
+ *
+ * @example
+ * import { Layout } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const tooMany = Layout.make({ seconds: 100_000, minutes: 100_000, hours: 1 }, { timeZone: 'UTC' })
+ * assert.ok(E.isLeft(tooMany) && tooMany.left._tag === 'InvalidLayout')
+ */
+export const MAX_TOTAL_BUCKETS = 200_000
+
+/**
+ * Whether `n` is a bucket count a unit may have: an integer from 1 to `MAX_BUCKETS`.
+ *
+ * @example
+ * import { Layout } from 'tiny-counter'
+ * assert.equal(Layout.isBucketCount(60), true)
+ * assert.equal(Layout.isBucketCount(0), false)
+ * assert.equal(Layout.isBucketCount(Number.MAX_SAFE_INTEGER), false)
+ */
+export const isBucketCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) > 0 && (n as number) <= MAX_BUCKETS
+
+/**
+ * Builds a layout, or says why it cannot: a bucket count that is not an integer from 1 to
+ * `MAX_BUCKETS` (`InvalidBucketCount`), an unknown unit (`UnknownUnit`), an unknown time zone
+ * (`UnknownTimeZone`), no unit at all, more than `MAX_TOTAL_BUCKETS` buckets in all or an unknown
+ * alignment (`InvalidLayout`).
  *
  * @example
  * import { Layout } from 'tiny-counter'
@@ -58,13 +94,16 @@ export const make = (counts: TrackCounts, options: LayoutOptions = {}): E.Either
   if (typeof counts !== 'object' || counts === null) return E.left(new InvalidLayout('bucket counts must be an object such as { days: 7 }'))
   for (const unit of Object.keys(counts)) if (!isTimeUnit(unit)) return E.left(new UnknownUnit(unit))
   const tracks: Track[] = []
+  let total = 0
   for (const unit of allUnits) {
     const buckets = counts[unit]
     if (buckets === undefined) continue
-    if (!Number.isSafeInteger(buckets) || buckets <= 0) return E.left(new InvalidBucketCount(unit, buckets))
+    if (!isBucketCount(buckets)) return E.left(new InvalidBucketCount(unit, buckets))
     tracks.push({ unit, buckets })
+    total += buckets
   }
   if (tracks.length === 0) return E.left(new InvalidLayout('track at least one unit'))
+  if (total > MAX_TOTAL_BUCKETS) return E.left(new InvalidLayout(`at most ${MAX_TOTAL_BUCKETS} buckets in all, got ${total}`))
   const alignment = options.alignment ?? 'calendar'
   if (alignment !== 'calendar' && alignment !== 'uniform') {
     return E.left(new InvalidLayout(`alignment must be "calendar" or "uniform", got ${JSON.stringify(alignment)}`))

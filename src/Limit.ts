@@ -9,7 +9,7 @@
 import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
 import type { Counter } from './Counter.js'
-import { isCount } from './Counter.js'
+import { MAX_COUNT, isCount } from './Counter.js'
 import type { DurationInput } from './Duration.js'
 import { toMillis as durationMillis } from './Duration.js'
 import type { Layout } from './Layout.js'
@@ -708,7 +708,7 @@ export const usage = (
   if (first === undefined || first._tag !== 'AtMost') return E.right(O.none)
   const compiled = compile(layout)
   return E.map(({ position, buckets }: Resolved) => {
-    const count = countOf(state, first.event, compiled, position, at, buckets) + (state.pendingOf?.(first.event) ?? 0)
+    const count = Math.min(MAX_COUNT, countOf(state, first.event, compiled, position, at, buckets) + (state.pendingOf?.(first.event) ?? 0))
     return O.some({ count, limit: first.limit, remaining: Math.max(0, first.limit - count) })
   })(resolve(compiled, layout, first, first.span))
 }

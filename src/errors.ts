@@ -53,7 +53,7 @@ export class InvalidInstant extends TinyCounterError {
 }
 
 /**
- * A bucket count in a layout that is not a positive safe integer.
+ * A bucket count in a layout that is not an integer from 1 to `Layout.MAX_BUCKETS` (100,000).
  *
  * @example
  * import { Layout } from 'tiny-counter'
@@ -64,7 +64,7 @@ export class InvalidInstant extends TinyCounterError {
 export class InvalidBucketCount extends TinyCounterError {
   readonly _tag = 'InvalidBucketCount'
   constructor(readonly unit: string, readonly buckets: unknown) {
-    super(`the bucket count of ${unit} must be a positive integer, got ${describe(buckets)}`)
+    super(`the bucket count of ${unit} must be an integer from 1 to 100000, got ${describe(buckets)}`)
     this.name = 'InvalidBucketCount'
   }
 }

@@ -21,6 +21,7 @@ export * as ReplicatedCodec from './codec/ReplicatedCodec.js'
 export * as ReplicatedEnvelope from './codec/ReplicatedEnvelope.js'
 export type { ReplicatedFormat } from './codec/ReplicatedFormat.js'
 export { ReplicatedBincodeFormat, ReplicatedJsonFormat } from './codec/ReplicatedFormat.js'
+export { crc32 } from './codec/crc32.js'
 export * as Counter from './Counter.js'
 /** The `Counter` type itself, named as the namespace is (`Counter.Counter` too). */
 export type Counter = import('./Counter.js').Counter
@@ -41,7 +42,7 @@ export type TimeUnit = import('./TimeUnit.js').TimeUnit
 export * as Window from './Window.js'
 /** The `Window` type itself, named as the namespace is (`Window.Window` too). */
 export type Window = import('./Window.js').Window
-export type { Storage, Write } from './store/Storage.js'
+export type { Storage, Update, Write } from './store/Storage.js'
 export { invalidStorageKey } from './store/Storage.js'
 export { MemoryStorage } from './storage/MemoryStorage.js'
 export { EventStore } from './store/EventStore.js'
@@ -68,5 +69,5 @@ export {
   UnknownUnit
 } from './errors.js'
 export { DecodeError } from './codec/errors.js'
-export { FutureEvent, InvalidEventName, StorageError } from './store/errors.js'
+export { FutureEvent, InvalidEventName, StorageError, StoreClosed } from './store/errors.js'
 export type { LayoutError, RecordError } from './errors.js'

@@ -30,7 +30,7 @@ describe('Layout.make', () => {
   })
 
   it.each([
-    ['a count of 0', { days: 0 }, {}, /^InvalidBucketCount: the bucket count of days must be a positive integer, got 0/],
+    ['a count of 0', { days: 0 }, {}, /^InvalidBucketCount: the bucket count of days must be an integer from 1 to 100000, got 0/],
     ['a negative count', { hours: -3 }, {}, /^InvalidBucketCount: .*got -3/],
     ['a fractional count', { minutes: 1.5 }, {}, /^InvalidBucketCount: .*got 1.5/],
     ['NaN', { minutes: Number.NaN }, {}, /^InvalidBucketCount: .*got NaN/],
@@ -38,6 +38,9 @@ describe('Layout.make', () => {
     ['an unknown unit', { fortnights: 2 } as never, {}, /^UnknownUnit: unknown time unit "fortnights"/],
     ['an unknown time zone', { days: 7 }, { timeZone: 'Mars/Olympus_Mons' }, /^UnknownTimeZone: unknown time zone "Mars\/Olympus_Mons"/],
     ['no unit', {}, {}, /^InvalidLayout: invalid layout: track at least one unit/],
+    ['more than 100,000 buckets of a unit', { minutes: 100_001 }, {}, /^InvalidBucketCount: .*got 100001/],
+    ['2^53 - 1 buckets', { minutes: Number.MAX_SAFE_INTEGER }, {}, /^InvalidBucketCount: .*got 9007199254740991/],
+    ['more than 200,000 buckets in all', { seconds: 100_000, minutes: 100_000, hours: 24 }, {}, /^InvalidLayout: invalid layout: at most 200000 buckets in all, got 200024/],
     ['an unknown alignment', { days: 7 }, { alignment: 'lunar' as never }, /^InvalidLayout: .*alignment must be "calendar" or "uniform"/]
   ])('refuses %s with a typed error', (_case, counts, options, message) => {
     expect(refusal(Layout.make(counts, { timeZone: 'UTC', ...options }))).toMatch(message)

@@ -4,7 +4,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { crc32, hex } from '../src/codec/internal/checksum.js'
+import { crc32 } from '../src/codec/crc32.js'
+import { hex } from '../src/codec/internal/checksum.js'
 import { Layout, Query, Replicated, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat, Window } from 'tiny-counter'
 
 const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElseW((error: Error) => { throw error })(e)

@@ -5,10 +5,12 @@
  * closed connection) rejects with a `StorageError`.
  */
 import { StorageError } from '../store/errors.js'
-import type { Storage, Write } from '../store/Storage.js'
+import type { Storage, Update, Write } from '../store/Storage.js'
 import { invalidStorageKey } from '../store/Storage.js'
 import type { IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenRequest, IdbRequest, IdbTransaction } from './platform.js'
 import { platform } from './platform.js'
+
+export type { Update } from '../store/Storage.js'
 
 /** The name of the one object store in the database. */
 const OBJECT_STORE = 'events'
@@ -20,15 +22,6 @@ export interface IndexedDbOptions {
   /** The IndexedDB to use: the page's `indexedDB` by default, or another one (`fake-indexeddb` in Node). */
   readonly indexedDB?: IdbFactory
 }
-
-/**
- * Reads the keys of `keys` and then writes what `compute` makes of their bytes, in one
- * transaction: no other writer (in this page or another tab) changes those keys in between.
- */
-export type Update = (
-  keys: ReadonlyArray<string>,
-  compute: (current: ReadonlyArray<Uint8Array | undefined>) => ReadonlyArray<Write>
-) => Promise<void>
 
 /** A storage that reads everything at once and can read and write in one transaction (what `withBroadcast` needs). */
 export interface TransactionalStorage extends Storage {

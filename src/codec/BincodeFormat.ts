@@ -1,9 +1,9 @@
 /**
  * The compact binary format, the default: a few bytes of header, the layout, then heads and counts
  * as variable-length integers, so a counter with a handful of recent events takes a few dozen
- * bytes. Writes version 2; reads version 2 and version 1 (tiny-counter 0.1.0), whose counts are
- * converted. Decoding never throws: it reads the bytes into plain data and ends with the envelope
- * codec.
+ * bytes, and a CRC-32 of them all at the end. Writes version 3; reads versions 3, 2 (the same
+ * without the checksum) and 1 (tiny-counter 0.1.0), whose counts are converted. Decoding never
+ * throws: it checks the checksum, reads the bytes into plain data and ends with the envelope codec.
  */
 import * as E from '#fp-ts/Either'
 import type { Counter } from '../Counter.js'
@@ -11,24 +11,27 @@ import type { Layout } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { all as allUnits } from '../TimeUnit.js'
 import { DecodeError } from './errors.js'
+import { crc32 } from './crc32.js'
 import { VERSION, decode } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer, at most 8 bytes; zigzag: the
 // sign in the lowest bit):
 //   'T' 'C'                      magic
-//   version                      1 byte, the envelope version: 2 is written, 1 and 2 are read
+//   version                      1 byte, the envelope version: 3 is written, 1 to 3 are read
 //   alignment                    1 byte: 0 calendar, 1 uniform
 //   zone                         varint byte length, UTF-8
 //   tracks                       varint n, then n × (unit byte 0 = seconds … 6 = years, varint buckets)
 //   heads                        varint n, then n × zigzag varint
-// then, in version 2:
+// then, in versions 3 and 2:
 //   newest                       varint n, then n × varint (each unit's newest bucket)
 //   older                        varint n, then n × (varint length, then length × varint): each
 //                                unit's older buckets, newest first, no trailing zeros
 // or, in version 1 (read only; converted with `Counter.fromBuckets`):
 //   counts                       varint n, then n × (varint length, then length × varint): each
 //                                unit's buckets, the newest included, newest first
+// then, in version 3 only:
+//   crc32                        4 bytes, big-endian: the CRC-32 of every byte before it
 // Nothing follows. Every varint is written in its fewest bytes; a reader refuses longer writings.
 
 const MAGIC = [0x54, 0x43] as const
@@ -49,8 +52,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  * const bytes = BincodeFormat.serialize(counter.right)
  * assert.ok(bytes.length < JsonFormat.serialize(counter.right).length / 3)
  * assert.deepEqual(BincodeFormat.deserialize('launch', bytes), E.right(counter.right))
- * const truncated = BincodeFormat.deserialize('launch', bytes.subarray(0, bytes.length - 1))
- * assert.ok(E.isLeft(truncated) && truncated.left.key === 'launch' && /end too early/.test(truncated.left.message))
+ * const flipped = bytes.slice()
+ * flipped[bytes.length - 6]! ^= 4
+ * const refused = BincodeFormat.deserialize('launch', flipped)
+ * assert.ok(E.isLeft(refused) && refused.left.key === 'launch' && /checksum/.test(refused.left.message))
  */
 export const BincodeFormat: Formatter = {
   name: 'bincode',
@@ -112,6 +117,7 @@ const writeTo = (out: Writer, counter: Counter): Uint8Array => {
     out.varint(older.length)
     for (const n of older) out.varint(n)
   }
+  out.checksum()
   return out.finish()
 }
 
@@ -191,6 +197,15 @@ class Writer {
     }
   }
 
+  /** Appends the CRC-32 of the bytes written since `reset`, big-endian. */
+  checksum(): void {
+    const sum = crc32(this.buffer, 0, this.length)
+    this.byte(sum >>> 24)
+    this.byte((sum >>> 16) & 0xff)
+    this.byte((sum >>> 8) & 0xff)
+    this.byte(sum & 0xff)
+  }
+
   /** A copy of the bytes written since `reset`. */
   finish(): Uint8Array {
     const bytes = this.buffer.slice(0, this.length)
@@ -219,10 +234,11 @@ class Malformed extends Error {
 /** Reads the bytes into the plain data of an envelope, for the envelope codec to validate. */
 const read = (bytes: Uint8Array): unknown => {
   if (!(bytes instanceof Uint8Array)) throw new Malformed('', 'expected the bytes of a counter (a Uint8Array)')
-  const input = new Reader(bytes)
-  if (input.byte('') !== MAGIC[0] || input.byte('') !== MAGIC[1]) throw new Malformed('', 'not the Bincode format of tiny-counter: the bytes do not start with "TC"')
+  if (bytes.length >= 2 && (bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1])) throw notBincode()
+  const input = new Reader(bytes[2] === VERSION ? checked(bytes) : bytes)
+  if (input.byte('') !== MAGIC[0] || input.byte('') !== MAGIC[1]) throw notBincode()
   const version = input.byte('version')
-  if (version !== VERSION && version !== 1) return { version } // the envelope codec refuses it, naming the version
+  if (version !== VERSION && version !== 2 && version !== 1) return { version } // the envelope codec refuses it, naming the version
   const layout = readLayout(input, 'counter.layout')
   const heads: number[] = []
   const headCount = input.length('counter.heads', 1)
@@ -252,6 +268,18 @@ const readLayout = (input: Reader, path: string): unknown => {
     tracks.push({ unit: allUnits[code] ?? code, buckets: input.varint(`${path}.tracks`, i, 'buckets') })
   }
   return { tracks, alignment: ALIGNMENTS[alignmentCode] ?? alignmentCode, timeZone }
+}
+
+const notBincode = (): Malformed => new Malformed('', 'not the Bincode format of tiny-counter: the bytes do not start with "TC"')
+
+/** The bytes of a version 3 value without their checksum, once it matches. */
+const checked = (bytes: Uint8Array): Uint8Array => {
+  const end = bytes.length - 4
+  if (end < 3) throw new Malformed('crc32', `the bytes end too early (after ${bytes.length} bytes)`)
+  const stored = ((bytes[end]! << 24) | (bytes[end + 1]! << 16) | (bytes[end + 2]! << 8) | bytes[end + 3]!) >>> 0
+  const computed = crc32(bytes, 0, end)
+  if (stored !== computed) throw new Malformed('', `checksum mismatch: the bytes changed after they were written (CRC-32 ${stored} stored, ${computed} computed)`)
+  return bytes.subarray(0, end)
 }
 
 /** A varint n, then n arrays (each a varint length, then that many varints). */

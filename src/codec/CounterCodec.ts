@@ -11,11 +11,13 @@ import * as t from '#io-ts'
 import type { Counter as CounterT } from '../Counter.js'
 import { empty, fromBuckets, toBuckets } from '../Counter.js'
 import type { Layout as LayoutT } from '../Layout.js'
+import { MAX_BUCKETS, isBucketCount } from '../Layout.js'
 import { all as allUnits } from '../TimeUnit.js'
 import type { TimeUnit as TimeUnitT } from '../TimeUnit.js'
 import { MAX_INSTANT } from '../Calendar.js'
 import type { DecodeError } from './errors.js'
-import { firstDecodeError } from './internal/decodeErrors.js'
+import { describeValue, firstDecodeError } from './internal/decodeErrors.js'
+import { bucketsProblem, headProblem, isBounded } from './internal/bounds.js'
 import { canonicalTimeZone } from '../internal/zoneOffsets.js'
 import { isVersion1Writing, knownCounter, knownCounterV1, knownLayout } from './internal/knownShapes.js'
 
@@ -30,6 +32,7 @@ const withFastPath = <A, O>(
   name: string,
   is: (u: unknown) => u is A,
   known: (u: unknown) => A | undefined,
+  bounded: (a: A) => boolean,
   validate: (u: unknown, c: t.Context) => t.Validation<A>,
   encode: (a: A) => O
 ): t.Type<A, O, unknown> =>
@@ -38,7 +41,7 @@ const withFastPath = <A, O>(
     is,
     (u, c) => {
       const found = known(u)
-      return found !== undefined ? t.success(found) : validate(u, c)
+      return found !== undefined && bounded(found) ? t.success(found) : validate(u, c)
     },
     encode
   )
@@ -46,8 +49,13 @@ const withFastPath = <A, O>(
 /** A non-negative safe integer. */
 export const Count = refine('Count', (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0)
 
-/** A positive safe integer. */
-export const BucketCount = refine('BucketCount', (u): u is number => Number.isSafeInteger(u) && (u as number) > 0)
+/** The bucket count of a unit: an integer from 1 to `Layout.MAX_BUCKETS` (100,000). */
+export const BucketCount = new t.Type<number, number, unknown>(
+  'BucketCount',
+  isBucketCount,
+  (u, c) => (isBucketCount(u) ? t.success(u) : t.failure(u, c, `a unit holds 1 to ${MAX_BUCKETS} buckets, got ${describeValue(u)}`)),
+  t.identity
+)
 
 /** An absolute bucket index. */
 export const BucketIndex = refine('BucketIndex', (u): u is number => Number.isSafeInteger(u) && Math.abs(u as number) <= MAX_INSTANT)
@@ -85,6 +93,7 @@ export const Layout: t.Type<LayoutT, LayoutT, unknown> = withFastPath(
   'Layout',
   (u): u is LayoutT => E.isRight(LayoutShape.decode(u)),
   knownLayout,
+  (layout) => bucketsProblem(layout) === undefined,
   validateLayout,
   t.identity
 )
@@ -95,8 +104,21 @@ function validateLayout(u: unknown, c: t.Context): t.Validation<LayoutT> {
       ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'a layout tracks at least one unit')
       : layout.tracks.some((track, i) => i > 0 && rankOf(track.unit) <= rankOf(layout.tracks[i - 1]!.unit))
         ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'units must be listed once each, finest first')
-        : t.success(layout)
+        : withinBuckets(u, c, layout)
   )
+}
+
+function withinBuckets(u: unknown, c: t.Context, layout: LayoutT): t.Validation<LayoutT> {
+  const problem = bucketsProblem(layout)
+  return problem === undefined ? t.success(layout) : t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), problem)
+}
+
+/** Heads within the instant range of their units, or a failure at the first one outside it. */
+function withinRange<A>(c: t.Context, layout: LayoutT, heads: ReadonlyArray<number>, headsType: t.Decoder<unknown, unknown>, value: A): t.Validation<A> {
+  const problem = headProblem(layout, heads)
+  if (problem === undefined) return t.success(value)
+  const ctx = t.appendContext(t.appendContext(c, 'heads', headsType, heads), String(problem.unit), BucketIndex, heads[problem.unit])
+  return t.failure(heads[problem.unit], ctx, problem.message)
 }
 
 const CounterShape = t.strict({
@@ -147,6 +169,7 @@ export const CounterV2: t.Type<CounterT, CounterT, unknown> = withFastPath(
   'Counter',
   (u): u is CounterT => E.isRight(CounterShape.decode(u)),
   knownCounter,
+  isBounded,
   validateCounter,
   t.identity
 )
@@ -173,7 +196,7 @@ function validateCounter(u: unknown, c: t.Context): t.Validation<CounterT> {
         return t.failure(counter.older[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, the newest and ${buckets - 1} older, got ${length} older`)
       }
     }
-    return t.success({ layout: counter.layout, heads: counter.heads, newest: counter.newest, older: counter.older.map(trimmed) })
+    return withinRange(c, counter.layout, counter.heads, props.heads, { layout: counter.layout, heads: counter.heads, newest: counter.newest, older: counter.older.map(trimmed) })
   })
 }
 
@@ -198,6 +221,7 @@ export const CounterV1: t.Type<CounterT, Version1, unknown> = withFastPath(
   'CounterV1',
   (u): u is CounterT => CounterV2.is(u),
   knownCounterV1,
+  isBounded,
   validateCounterV1,
   (counter): Version1 => ({ layout: counter.layout, heads: counter.heads, counts: toBuckets(counter) })
 )
@@ -221,7 +245,7 @@ function validateCounterV1(u: unknown, c: t.Context): t.Validation<CounterT> {
         return t.failure(counter.counts[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, got ${length}`)
       }
     }
-    return t.success(fromBuckets(counter.layout, counter.heads, counter.counts))
+    return withinRange(c, counter.layout, counter.heads, props.heads, fromBuckets(counter.layout, counter.heads, counter.counts))
   })
 }
 
@@ -253,7 +277,7 @@ export const Counter: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT,
   (u): u is CounterT => CounterV2.is(u),
   (u, c) => {
     const known = knownCounter(u)
-    if (known !== undefined) return t.success(known)
+    if (known !== undefined && isBounded(known)) return t.success(known)
     return isVersion1Writing(u) ? CounterV1.validate(u, c) : validateCounter(u, c)
   },
   t.identity
@@ -272,12 +296,4 @@ export const Counter: t.Type<CounterT, CounterT, unknown> = new t.Type<CounterT,
  * assert.equal(result.left.path, 'layout.tracks.0.buckets')
  */
 export const decode = (key: string, input: unknown): E.Either<DecodeError, CounterT> =>
-  E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a counter', safeJson))(Counter.decode(input))
-
-const safeJson = (value: unknown): string => {
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
+  E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a counter'))(Counter.decode(input))

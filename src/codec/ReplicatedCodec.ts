@@ -11,7 +11,7 @@ import type { Replicated as ReplicatedT, Version as VersionT, VersionVector as V
 import { isReplicaId } from '../Replicated.js'
 import { isInstant } from '../Counter.js'
 import type { DecodeError } from './errors.js'
-import { describeValue, firstDecodeError } from './internal/decodeErrors.js'
+import { firstDecodeError } from './internal/decodeErrors.js'
 import { BucketIndex, Layout } from './CounterCodec.js'
 
 const refine = <A>(name: string, is: (u: unknown) => u is A, message?: string): t.Type<A, A, unknown> =>
@@ -142,4 +142,4 @@ function validateReplicated(r: ReplicatedT, c: t.Context): t.Validation<Replicat
  * assert.ok(E.isLeft(refused) && refused.left.key === 'launch' && refused.left.path === 'replicas.0.id')
  */
 export const decode = (key: string, input: unknown): E.Either<DecodeError, ReplicatedT> =>
-  E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a replicated counter', describeValue))(Replicated.decode(input))
+  E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a replicated counter'))(Replicated.decode(input))

@@ -8,7 +8,7 @@ import * as E from '#fp-ts/Either'
 import * as t from '#io-ts'
 import type { Replicated } from '../Replicated.js'
 import type { DecodeError } from './errors.js'
-import { describeValue, firstDecodeError } from './internal/decodeErrors.js'
+import { firstDecodeError } from './internal/decodeErrors.js'
 import { hex } from './internal/checksum.js'
 import { checksumOf } from './ReplicatedBincode.js'
 import { Replicated as ReplicatedCodec } from './ReplicatedCodec.js'
@@ -108,6 +108,6 @@ export const of = (replicated: Replicated): Envelope => ({ version: VERSION, rep
  */
 export const decode = (key: string, input: unknown): E.Either<DecodeError, Replicated> =>
   E.bimap(
-    (errors: t.Errors) => firstDecodeError(key, errors, 'a replicated envelope', describeValue),
+    (errors: t.Errors) => firstDecodeError(key, errors, 'a replicated envelope'),
     (envelope: Envelope) => envelope.replicated
   )(Codec.decode(input))

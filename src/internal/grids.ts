@@ -12,7 +12,9 @@
 import type { TimeUnit } from '../TimeUnit.js'
 import { nominalMillis } from '../TimeUnit.js'
 import type { Alignment } from '../Layout.js'
+import { InvalidInstant } from '../errors.js'
 import { DAY_MS, daysOfMonthIndex, daysOfYearIndex, monthIndexOfDays, yearIndexOfDays } from './civil.js'
+import type { Segment } from './zoneOffsets.js'
 import { segmentAt } from './zoneOffsets.js'
 
 /** The smallest epoch millisecond Temporal can represent. */
@@ -37,6 +39,22 @@ export interface BucketGrid {
   spanStart(t: number): number
   /** The end (exclusive) of the span of `spanStart`. */
   spanEnd(t: number): number
+  /**
+   * The indices of the buckets that hold an instant of the range ±8.64e15, `[first, last]`: the
+   * instant range of the unit. A stored head outside it is refused by the codecs.
+   */
+  indexRange(): readonly [number, number]
+}
+
+/**
+ * The zone segment that holds `t`, for any finite number: an instant beyond Temporal's range takes
+ * the offset of the range's nearest end (time zones have no rules out there), so a grid answers
+ * for every finite number without a `RangeError`. A value that is not a finite number is refused
+ * with `InvalidInstant`.
+ */
+const segmentNear = (timeZone: string, t: number): Segment => {
+  if (!Number.isFinite(t)) throw new InvalidInstant(t)
+  return segmentAt(timeZone, t < MIN_INSTANT ? MIN_INSTANT : t > MAX_INSTANT ? MAX_INSTANT : t)
 }
 
 /** Maps a local wall-clock time (UTC plus offset, in ms) to bucket indices and back. */
@@ -102,6 +120,10 @@ class UniformGrid implements BucketGrid {
     return this.startOf(this.indexOf(t) + 1)
   }
 
+  indexRange(): readonly [number, number] {
+    return [this.indexOf(MIN_INSTANT), this.indexOf(MAX_INSTANT)]
+  }
+
   readonly index = (t: number): number => this.indexOf(t)
   readonly start = (i: number): number => this.startOf(i)
 }
@@ -146,7 +168,7 @@ class CalendarGrid implements BucketGrid {
 
   /** Finds the bucket of `t` outside the cached one, and caches it. */
   private refill(t: number): number {
-    const segment = segmentAt(this.timeZone, t)
+    const segment = segmentNear(this.timeZone, t)
     const offset = this.scale.effectiveOffset(segment.offset)
     const linear = this.scale.indexOfLocal(t + offset)
     const index = Math.max(linear, this.lastIndexBefore(segment.start, segment.previousOffset))
@@ -157,8 +179,15 @@ class CalendarGrid implements BucketGrid {
   }
 
   startOf(i: number): number {
-    let lo = Math.max(MIN_INSTANT, this.scale.startOfLocal(i) - 3 * DAY_MS)
-    let hi = Math.min(MAX_INSTANT, this.scale.startOfLocal(i) + 3 * DAY_MS)
+    const [first, last] = this.indexRange()
+    // Outside the instant range, the first instant of the range holds every index up to its own,
+    // and the buckets after the last one extend the grid's rule past the range (no zone data there).
+    if (i <= first) return MIN_INSTANT
+    if (i > last) return this.scale.startOfLocal(i) - this.scale.effectiveOffset(segmentNear(this.timeZone, MAX_INSTANT).offset)
+    // Offsets are less than a day, so the bucket starts within a day or two of its local start;
+    // the 30-day steps only ever run for a zone's local time stepping by more (none does today).
+    let lo = clampInstant(this.scale.startOfLocal(i) - 3 * DAY_MS)
+    let hi = clampInstant(this.scale.startOfLocal(i) + 3 * DAY_MS)
     while (lo > MIN_INSTANT && this.indexUncached(lo) >= i) lo = Math.max(MIN_INSTANT, lo - 30 * DAY_MS)
     while (hi < MAX_INSTANT && this.indexUncached(hi) < i) hi = Math.min(MAX_INSTANT, hi + 30 * DAY_MS)
     // Invariant: index(lo) < i <= index(hi); find the first instant of the bucket.
@@ -180,6 +209,13 @@ class CalendarGrid implements BucketGrid {
     return this.hi
   }
 
+  private range: readonly [number, number] | undefined
+
+  indexRange(): readonly [number, number] {
+    this.range ??= [this.indexUncached(MIN_INSTANT), this.indexUncached(MAX_INSTANT)]
+    return this.range
+  }
+
   readonly index = (t: number): number => this.indexOf(t)
   readonly start = (i: number): number => this.startOf(i)
 
@@ -194,11 +230,13 @@ class CalendarGrid implements BucketGrid {
   }
 
   private indexUncached(t: number): number {
-    const segment = segmentAt(this.timeZone, t)
+    const segment = segmentNear(this.timeZone, t)
     const linear = this.scale.indexOfLocal(t + this.scale.effectiveOffset(segment.offset))
     return Math.max(linear, this.lastIndexBefore(segment.start, segment.previousOffset))
   }
 }
+
+const clampInstant = (t: number): number => (t < MIN_INSTANT ? MIN_INSTANT : t > MAX_INSTANT ? MAX_INSTANT : t)
 
 const grids = new Map<string, BucketGrid>()
 

@@ -1,15 +1,19 @@
 /**
  * A storage of one file per event in a directory. File names are a reversible encoding of the key
- * that is safe on every file system; each write goes to a temporary file that is synced and then
- * renamed over the old one, so a crash leaves the old bytes or the new ones, never a mix.
+ * that is safe on every file system (or, for a long key, a hash of it, the key kept inside the
+ * file); each write goes to a temporary file that is synced and then renamed over the old one, so
+ * a crash leaves the old bytes or the new ones, never a mix. `update` runs a read-modify-write
+ * under a lock file that every process sharing the directory respects.
  */
 import type * as Fs from 'node:fs/promises'
+import type * as Crypto from 'node:crypto'
 import { StorageError } from '../store/errors.js'
 import type * as FileIO from './internal/fileIO.js'
-import type { Storage, Write } from '../store/Storage.js'
+import type { Storage, Update, Write } from '../store/Storage.js'
 import { invalidStorageKey } from '../store/Storage.js'
 
 type FileSystem = typeof Fs
+type Hash = typeof Crypto.createHash
 
 /**
  * How many `fsync` calls run at once when a batch syncs its files one by one. Node runs file
@@ -17,7 +21,10 @@ type FileSystem = typeof Fs
  */
 const SYNCS_AT_ONCE = 16
 
-/** The longest encoded key: with the extension (at most 15 bytes) a name stays within 255 bytes. */
+/**
+ * The longest encoded key kept as a file name: with the extension (at most 15 bytes) a name stays
+ * within 255 bytes. A longer one is stored under a hashed name (see `HASHED`).
+ */
 const MAX_NAME_BYTES = 240
 
 const EXTENSION = /^\.[A-Za-z0-9_-]{1,14}$/
@@ -26,7 +33,11 @@ const EXTENSION = /^\.[A-Za-z0-9_-]{1,14}$/
  * A `Storage` keeping each key in its own file, `<encoded key><extension>`, in one directory. The
  * encoding keeps `a`–`z`, `0`–`9`, `_` and `-` and writes every other UTF-8 byte as `%XX`, so
  * `A` and `a` stay apart on case-insensitive file systems and no key can name a path (`a/b`, `..`)
- * or a reserved device (`con` becomes `%63on`). A key whose encoding exceeds 240 bytes is refused.
+ * or a reserved device (`con` becomes `%63on`). A key whose encoding exceeds 240 bytes (81 capital
+ * letters, 27 CJK characters) is stored as `~<SHA-256 of the key, hex>` plus the extension, and its
+ * file begins with the key itself (`~KEY`, the key's UTF-8 length in 4 bytes, the key), so that
+ * `listKeys` gives the original names back; the name is stable, and a hash collision (never seen)
+ * would be detected by the key inside. Files written before long keys were hashed still load.
  *
  * Files are read and written with blocking calls in slices of a few milliseconds, between which
  * the event loop runs (a quarter of the cost of the same calls through libuv's thread pool); a
@@ -52,16 +63,22 @@ export class FilePerEvent implements Storage {
     readonly directory: string,
     /** The extension of the files (such as `.json`); other files of the directory are ignored. */
     readonly extension: string,
+    /** Whether this storage only reads (`open(..., { readOnly: true })`): every write is refused. */
+    readonly readOnly: boolean,
     private readonly fs: FileSystem,
     /** The blocking, sliced calls of batches and `loadAll`, and `syncfs(2)`. */
-    private readonly io: typeof FileIO
+    private readonly io: typeof FileIO,
+    private readonly hash: Hash
   ) {}
 
   /**
    * Opens (creating it if needed) a directory of files named after their keys with `extension`:
    * a dot and 1 to 14 letters, digits, `_` or `-`, such as `.json` or `.bin`. Temporary files that
    * a process killed in the middle of a write left behind are deleted once they are ten minutes
-   * old (no write takes that long; a younger one may belong to a write still running).
+   * old (no write takes that long; a younger one may belong to a write still running). With
+   * `{ readOnly: true }` the directory must exist, nothing in it is created or deleted (not even
+   * those temporary files), and every write is refused with a `StorageError`: the `tiny-counter`
+   * command inspects and exports this way.
    *
    * @example
    * import { StorageError } from 'tiny-counter'
@@ -73,19 +90,27 @@ export class FilePerEvent implements Storage {
    * const storage = await FilePerEvent.open(join(base, 'nested', 'events'), '.json')
    * assert.equal(storage.extension, '.json')
    * await assert.rejects(FilePerEvent.open(base, 'json'), StorageError)
+   * const reader = await FilePerEvent.open(join(base, 'nested', 'events'), '.json', { readOnly: true })
+   * await assert.rejects(reader.save('launch', new Uint8Array([1])), StorageError)
+   * await assert.rejects(FilePerEvent.open(join(base, 'missing'), '.json', { readOnly: true }), StorageError)
    * rmSync(base, { recursive: true })
    */
-  static async open(directory: string, extension: string): Promise<FilePerEvent> {
+  static async open(directory: string, extension: string, options: { readonly readOnly?: boolean } = {}): Promise<FilePerEvent> {
     const operation = `open ${JSON.stringify(directory)}`
     if (typeof directory !== 'string' || directory.length === 0) throw new StorageError(undefined, 'the directory must be a non-empty path', operation)
     if (typeof extension !== 'string' || !EXTENSION.test(extension)) {
       throw new StorageError(undefined, `the extension must be a dot and 1 to 14 letters, digits, "_" or "-" (such as ".json"), got ${JSON.stringify(extension)}`, operation)
     }
     try {
-      const [{ promises: fs }, io] = await Promise.all([import('node:fs'), import('./internal/fileIO.js')])
-      await fs.mkdir(directory, { recursive: true })
-      await removeStaleTemporaries(fs, directory, Date.now())
-      return new FilePerEvent(directory, extension, fs, io)
+      const [{ promises: fs }, io, crypto] = await Promise.all([import('node:fs'), import('./internal/fileIO.js'), import('node:crypto')])
+      const readOnly = options.readOnly === true
+      if (readOnly) {
+        if (!(await fs.stat(directory)).isDirectory()) throw new Error('not a directory')
+      } else {
+        await fs.mkdir(directory, { recursive: true })
+        await removeStaleTemporaries(fs, directory, Date.now())
+      }
+      return new FilePerEvent(directory, extension, readOnly, fs, io, crypto.createHash)
     } catch (cause) {
       throw new StorageError(undefined, cause, operation)
     }
@@ -107,15 +132,41 @@ export class FilePerEvent implements Storage {
    * rmSync(dir, { recursive: true })
    */
   readonly load = async (key: string): Promise<Uint8Array | undefined> => {
-    const path = this.pathOf(key, 'load')
+    const { path, hashed } = this.pathOf(key, 'load')
+    let bytes: Uint8Array
     try {
       const buffer = await this.fs.readFile(path)
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+      bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
     } catch (cause) {
       if (codeOf(cause) === 'ENOENT') return undefined
       throw new StorageError(key, cause, 'load')
     }
+    if (!hashed) return bytes
+    const stored = keyInside(bytes)
+    return stored?.key === key ? stored.data : undefined
   }
+
+  /**
+   * Why this storage cannot hold `key`, or `undefined` when it can: any non-empty, well-formed
+   * Unicode string (a long one gets a hashed file name).
+   *
+   * @example
+   * import { FilePerEvent } from 'tiny-counter/files'
+   * import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+   * import { tmpdir } from 'node:os'
+   * import { join } from 'node:path'
+   * const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-'))
+   * const storage = await FilePerEvent.open(dir, '.bin')
+   * const long = 'Ü'.repeat(200)
+   * assert.equal(storage.invalidKey(long), undefined)
+   * assert.match(storage.invalidKey('\uD800') ?? '', /lone surrogate/)
+   * await storage.save(long, new Uint8Array([1, 2]))
+   * assert.match(readdirSync(dir)[0]!, /^~[0-9a-f]{64}\.bin$/)
+   * assert.deepEqual(await storage.listKeys(), [long])
+   * assert.deepEqual(await storage.load(long), new Uint8Array([1, 2]))
+   * rmSync(dir, { recursive: true })
+   */
+  readonly invalidKey = (key: string): string | undefined => invalidStorageKey(key)
 
   /**
    * Writes the key's file atomically: a temporary file (named with a leading dot) is written and
@@ -132,7 +183,7 @@ export class FilePerEvent implements Storage {
    * await storage.save('launch', new Uint8Array([1]))
    * await storage.save('launch', new Uint8Array([2]))
    * assert.deepEqual(readdirSync(dir), ['launch.bin'])
-   * await assert.rejects(storage.save('x'.repeat(241), new Uint8Array([1])), (e: unknown) => e instanceof StorageError && /240/.test(e.message))
+   * await assert.rejects(storage.save('\uDC00', new Uint8Array([1])), (e: unknown) => e instanceof StorageError && /surrogate/.test(e.message))
    * rmSync(dir, { recursive: true })
    */
   readonly save = (key: string, data: Uint8Array): Promise<void> => this.apply([{ key, data }])
@@ -200,15 +251,23 @@ export class FilePerEvent implements Storage {
       throw new StorageError(files[failure.index]![0], failure.cause, 'load')
     })
     const all: Array<readonly [string, Uint8Array]> = []
-    files.forEach(([key], i) => data[i] !== undefined && all.push([key, data[i]]))
+    files.forEach(([key, path], i) => {
+      const bytes = data[i]
+      if (bytes === undefined) return
+      if (!isHashedPath(path)) return void all.push([key, bytes])
+      const stored = keyInside(bytes)
+      if (stored?.key === key) all.push([key, stored.data])
+    })
     return all
   }
 
   /**
-   * Applies the writes in order, each one atomic; the first failure stops the batch (the writes
-   * before it stay applied). Every key is checked before anything is written. The temporary files
-   * are written, made durable (a `fsync` each, or for a large batch on Linux one `syncfs(2)` of
-   * the file system), then renamed in order, and the directory is synced once for the whole batch.
+   * Applies the writes in order, each one atomic and on its own: a write that fails (its path is a
+   * directory, the disk refuses it) does not stop the others, and the batch then rejects with a
+   * `StorageError` naming the first key that failed (`failedKeys` lists them all). Every key is
+   * checked before anything is written. The temporary files are written, made durable (a `fsync`
+   * each, or for a large batch on Linux one `syncfs(2)` of the file system), then renamed in
+   * order, and the directory is synced once for the whole batch.
    *
    * @example
    * import { StorageError } from 'tiny-counter'
@@ -225,6 +284,57 @@ export class FilePerEvent implements Storage {
    * rmSync(dir, { recursive: true })
    */
   readonly batch = (writes: ReadonlyArray<Write>): Promise<void> => this.apply(writes)
+
+  /**
+   * A read-modify-write as one transaction against every process that shares the directory: takes
+   * the directory's lock file (`.tiny-counter.lock`, created exclusively; waiting for it polls with
+   * timers and never blocks the event loop), reads the current bytes of `keys`, calls `change` with
+   * them in the order of `keys`, writes what it returns (as `batch`), and releases the lock. A lock left by a process that
+   * died (its pid is gone on this host) is taken over; one held for more than `LOCK_WAIT_MS` (30 s)
+   * makes `update` reject with a `StorageError`.
+   *
+   * @example
+   * import { FilePerEvent } from 'tiny-counter/files'
+   * import { mkdtempSync, rmSync } from 'node:fs'
+   * import { tmpdir } from 'node:os'
+   * import { join } from 'node:path'
+   * const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-'))
+   * const [a, b] = [await FilePerEvent.open(dir, '.bin'), await FilePerEvent.open(dir, '.bin')]
+   * const add = (storage: FilePerEvent, n: number) =>
+   *   storage.update(['total'], ([total]) => [{ key: 'total', data: new Uint8Array([(total?.[0] ?? 0) + n]) }])
+   * await Promise.all([add(a, 1), add(b, 2), add(a, 3)])
+   * assert.deepEqual(await a.load('total'), new Uint8Array([6]))
+   * rmSync(dir, { recursive: true })
+   */
+  readonly update: Update = async (keys, compute) => {
+    this.refuseIfReadOnly(keys[0], 'update')
+    const paths = keys.map((key) => this.pathOf(key, 'update'))
+    const release = await this.lock()
+    try {
+      // A file that cannot be read (its path is a directory) counts as absent: writing it will fail
+      // for that key alone, and the other keys are still read and written.
+      const data: Array<Uint8Array | undefined> = []
+      while (data.length < paths.length) {
+        const from = data.length
+        const read = await this.io.readFiles(paths.slice(from).map(({ path }) => path)).catch((failure: FileIO.ReadFailure) => failure)
+        if (Array.isArray(read)) data.push(...read)
+        else {
+          // The files before the failing one read well: read them again (the failure lost them).
+          if (read.index > 0) data.push(...(await this.io.readFiles(paths.slice(from, from + read.index).map(({ path }) => path))))
+          data.push(undefined)
+        }
+      }
+      const current = keys.map((key, i) => {
+        const bytes = data[i]
+        if (bytes === undefined || !paths[i]!.hashed) return bytes?.slice()
+        const stored = keyInside(bytes)
+        return stored?.key === key ? stored.data.slice() : undefined
+      })
+      await this.apply(compute(current))
+    } finally {
+      release()
+    }
+  }
 
   /**
    * Does nothing: no file stays open between calls, so the storage stays usable (a store closes
@@ -249,12 +359,21 @@ export class FilePerEvent implements Storage {
     try {
       const entries = await this.fs.readdir(this.directory, { withFileTypes: true })
       const files: Array<readonly [string, string]> = []
+      const hashed: string[] = []
       for (const entry of entries) {
         const name = entry.name
         if (!entry.isFile() || name.startsWith('.') || !name.endsWith(this.extension)) continue
-        const key = decodeName(name.slice(0, name.length - this.extension.length))
+        const stem = name.slice(0, name.length - this.extension.length)
+        if (HASHED.test(stem)) hashed.push(`${this.directory}/${name}`)
+        const key = decodeName(stem)
         if (key !== undefined) files.push([key, `${this.directory}/${name}`])
       }
+      // A hashed name says nothing of its key: it is inside the file.
+      const data = hashed.length === 0 ? [] : await this.io.readFiles(hashed)
+      hashed.forEach((path, i) => {
+        const stored = data[i] === undefined ? undefined : keyInside(data[i])
+        if (stored !== undefined && invalidStorageKey(stored.key) === undefined && path === this.pathOf(stored.key, operation).path) files.push([stored.key, path])
+      })
       return files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     } catch (cause) {
       throw new StorageError(undefined, cause, operation)
@@ -277,50 +396,53 @@ export class FilePerEvent implements Storage {
    */
   private async apply(writes: ReadonlyArray<Write>): Promise<void> {
     const { io } = this
-    type Step = { readonly write: Write; readonly path: string; readonly operation: string; temp: string | undefined; fd: number | undefined }
+    this.refuseIfReadOnly(writes[0]?.key, 'write')
+    type Step = { readonly write: Write; readonly path: string; readonly data: Uint8Array | undefined; readonly operation: string; temp: string | undefined; fd: number | undefined; failed: boolean }
     const planned = new Array<Step>(writes.length)
     // Every write is checked (in slices: 10,000 names take a while) before anything is written.
     await io.inSlices(writes.length, (i) => {
       const write = writes[i]!
       const operation = 'delete' in write ? 'delete' : 'save'
-      const path = this.pathOf(write.key, operation)
+      const { path, hashed } = this.pathOf(write.key, operation)
       if (!('delete' in write) && !(write.data instanceof Uint8Array)) throw new StorageError(write.key, 'stored data must be a Uint8Array', operation)
-      planned[i] = { write, path, operation, temp: undefined, fd: undefined }
+      const data = 'delete' in write ? undefined : hashed ? withKeyInside(write.key, write.data) : write.data
+      planned[i] = { write, path, data, operation, temp: undefined, fd: undefined, failed: false }
     })
-    let failure: StorageError | undefined
-    /** The writes before `end` are ready to land (their temporary files are durable). */
-    let end = planned.length
+    const failures: StorageError[] = []
     const failAt = (i: number, cause: unknown): void => {
-      if (failure !== undefined && i >= end) return
-      end = i
-      failure = new StorageError(planned[i]!.write.key, cause, planned[i]!.operation)
+      const step = planned[i]!
+      if (step.failed) return
+      step.failed = true
+      failures.push(new StorageError(step.write.key, cause, step.operation))
     }
     // A large batch closes each temporary file at once and syncs them all with one syncfs(2), or
     // (where that cannot be used) reopens each to sync it; a small one syncs each while it is open.
     const large = planned.reduce((n, { write }) => ('delete' in write ? n : n + 1), 0) >= io.syncfsSettings.minFiles
     try {
       // 1. Temporary files.
-      end = await io.inSlices(planned.length, (i) => {
+      await io.inSlices(planned.length, (i) => {
         const step = planned[i]!
-        if ('delete' in step.write) return true
+        if (step.data === undefined) return
         step.temp = `${this.directory}/.${temporaryName()}.tmp`
         try {
-          const fd = io.createFile(step.temp, step.write.data)
+          const fd = io.createFile(step.temp, step.data)
           if (large) io.closeFile(fd)
           else step.fd = fd
-          return true
         } catch (cause) {
           failAt(i, cause)
-          return false
         }
       })
-      // 2. Durable data, for the writes before the first failure.
+      // 2. Durable data.
       const eachFile = async (sync: (step: Step) => Promise<void> | undefined): Promise<void> => {
-        const failed = await eachAtOnce(end, SYNCS_AT_ONCE, (i) => sync(planned[i]!) ?? Promise.resolve())
-        if (failed !== undefined) failAt(failed.index, failed.cause)
+        await eachAtOnce(planned.length, SYNCS_AT_ONCE, (i) => {
+          const step = planned[i]!
+          return step.failed ? Promise.resolve() : (sync(step) ?? Promise.resolve()).catch((cause: unknown) => failAt(i, cause))
+        })
       }
       if (!large) await eachFile(({ fd }) => (fd === undefined ? undefined : io.fsync(fd)))
-      else if (end > 0 && !(await io.syncFileSystem(this.directory))) await eachFile(({ temp }) => (temp === undefined ? undefined : io.fsyncPath(temp)))
+      else if (planned.some((step) => step.temp !== undefined && !step.failed) && !(await io.syncFileSystem(this.directory))) {
+        await eachFile(({ temp }) => (temp === undefined ? undefined : io.fsyncPath(temp)))
+      }
     } finally {
       for (const [i, step] of planned.entries()) {
         if (step.fd === undefined) continue
@@ -332,19 +454,18 @@ export class FilePerEvent implements Storage {
         step.fd = undefined
       }
     }
-    // 3. Renames and deletes, in order, up to the first failure.
+    // 3. Renames and deletes, in order, each write that is still fine.
     let changed = false
-    await io.inSlices(end, (i) => {
+    await io.inSlices(planned.length, (i) => {
       const step = planned[i]!
+      if (step.failed) return
       try {
         if (step.temp === undefined) this.unlink(step.path)
         else io.rename(step.temp, step.path)
         step.temp = undefined
         changed = true
-        return true
       } catch (cause) {
         failAt(i, cause)
-        return false
       }
     })
     const leftovers = planned.flatMap(({ temp }) => (temp === undefined ? [] : [temp]))
@@ -353,10 +474,35 @@ export class FilePerEvent implements Storage {
       try {
         await this.syncDirectory()
       } catch (cause) {
-        failure ??= new StorageError(planned.length === 1 ? planned[0]!.write.key : undefined, cause, 'sync the directory')
+        failures.unshift(new StorageError(planned.length === 1 ? planned[0]!.write.key : undefined, cause, 'sync the directory'))
       }
     }
-    if (failure !== undefined) throw failure
+    if (failures.length > 0) {
+      const first = failures[0]!
+      // Which writes failed is known unless the directory could not be synced (then nothing is sure).
+      throw failures.some((f) => f.key === undefined) ? first : new StorageError(first.key, first.cause, first.operation, failures.map((f) => f.key!))
+    }
+  }
+
+  /** Refuses a write on a storage opened read-only. */
+  private refuseIfReadOnly(key: string | undefined, operation: string): void {
+    if (this.readOnly) throw new StorageError(key, 'this FilePerEvent was opened read-only', operation)
+  }
+
+  /**
+   * Takes the directory's lock file, waiting with timers (never blocking): resolves to the function
+   * that releases it. See `update`.
+   */
+  private async lock(): Promise<() => void> {
+    const path = `${this.directory}/${LOCK_NAME}`
+    const started = Date.now()
+    for (let attempt = 0; ; attempt++) {
+      if (this.io.tryLock(path)) return () => this.io.removeQuietly(path)
+      this.io.takeOverDeadLock(path)
+      if (Date.now() - started > LOCK_WAIT_MS) throw new StorageError(undefined, `the lock ${path} was held for more than ${LOCK_WAIT_MS / 1000} s`, 'update')
+      // Backoff with jitter: 1 ms doubling up to 50 ms.
+      await new Promise((done) => setTimeout(done, Math.min(50, 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())))
+    }
   }
 
   /** Removes the file at `path`; one that is not there is fine. */
@@ -379,14 +525,13 @@ export class FilePerEvent implements Storage {
     }
   }
 
-  private pathOf(key: string, operation: string): string {
+  /** The path of a key's file, and whether its name is hashed (the key is then inside the file). */
+  private pathOf(key: string, operation: string): { readonly path: string; readonly hashed: boolean } {
     const problem = invalidStorageKey(key)
     if (problem !== undefined) throw new StorageError(typeof key === 'string' ? key : undefined, problem, operation)
     const name = encodeKey(key)
-    if (name.length > MAX_NAME_BYTES) {
-      throw new StorageError(key, `its file name would be ${name.length} bytes once encoded, and FilePerEvent allows at most ${MAX_NAME_BYTES}`, operation)
-    }
-    return `${this.directory}/${name}${this.extension}`
+    if (name.length <= MAX_NAME_BYTES) return { path: `${this.directory}/${name}${this.extension}`, hashed: false }
+    return { path: `${this.directory}/~${this.hash('sha256').update(key, 'utf8').digest('hex')}${this.extension}`, hashed: true }
   }
 }
 
@@ -444,6 +589,43 @@ const decodeName = (name: string): string | undefined => {
   }
   return invalidStorageKey(key) === undefined && encodeKey(key) === name ? key : undefined
 }
+
+/** The stem of a hashed file name: `~` and the SHA-256 of the key in hex (never an encoded key: `~` is escaped). */
+const HASHED = /^~[0-9a-f]{64}$/
+
+const isHashedPath = (path: string): boolean => /\/~[0-9a-f]{64}\.[^/]*$/.test(path)
+
+/** The header of a file with a hashed name: `~KEY`, then the key's UTF-8 length (4 bytes, big-endian), then the key. */
+const KEY_MAGIC = [0x7e, 0x4b, 0x45, 0x59] as const
+
+/** `data` behind the header that names `key`. */
+const withKeyInside = (key: string, data: Uint8Array): Uint8Array => {
+  const name = utf8.encode(key)
+  const out = new Uint8Array(8 + name.length + data.length)
+  out.set(KEY_MAGIC)
+  new DataView(out.buffer).setUint32(4, name.length)
+  out.set(name, 8)
+  out.set(data, 8 + name.length)
+  return out
+}
+
+/** The key and data of a file with a hashed name, or `undefined` when its header is not one. */
+const keyInside = (bytes: Uint8Array): { readonly key: string; readonly data: Uint8Array } | undefined => {
+  if (bytes.length < 8 || KEY_MAGIC.some((b, i) => bytes[i] !== b)) return undefined
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4)
+  if (8 + length > bytes.length) return undefined
+  try {
+    return { key: strictUtf8.decode(bytes.subarray(8, 8 + length)), data: bytes.subarray(8 + length) }
+  } catch {
+    return undefined
+  }
+}
+
+/** The lock file `update` takes (a leading dot: never listed as a key). */
+const LOCK_NAME = '.tiny-counter.lock'
+
+/** How long `update` waits for the lock before it gives up. */
+const LOCK_WAIT_MS = 30_000
 
 let temporaries = 0
 

@@ -4,7 +4,7 @@
  * applied all or nothing.
  */
 import { StorageError } from '../store/errors.js'
-import type { Storage, Write } from '../store/Storage.js'
+import type { Storage, Update, Write } from '../store/Storage.js'
 import { invalidStorageKey } from '../store/Storage.js'
 
 /**
@@ -121,6 +121,40 @@ export class MemoryStorage implements Storage {
       else this.entries.set(key, data)
     }
   }
+
+  /**
+   * A read-modify-write (see `Update`): one process, one thread, so reading, `change` and the
+   * writes run with nothing in between; applied all or nothing, as `batch`.
+   *
+   * @example
+   * import { MemoryStorage } from 'tiny-counter'
+   * const storage = new MemoryStorage()
+   * await storage.save('a', new Uint8Array([1]))
+   * await storage.update(['a', 'b'], ([a, b]) => {
+   *   assert.equal(b, undefined)
+   *   return [{ key: 'b', data: new Uint8Array([a![0]! + 1]) }]
+   * })
+   * assert.deepEqual(await storage.load('b'), new Uint8Array([2]))
+   */
+  readonly update: Update = async (keys, compute) => {
+    const current = keys.map((key) => {
+      this.check(key, 'update')
+      const data = this.entries.get(key)
+      return data === undefined ? undefined : new Uint8Array(data)
+    })
+    await this.batch(compute(current))
+  }
+
+  /**
+   * Why a key cannot be stored: `invalidStorageKey`'s rule (a non-empty, well-formed string).
+   *
+   * @example
+   * import { MemoryStorage } from 'tiny-counter'
+   * const storage = new MemoryStorage()
+   * assert.equal(storage.invalidKey('launch'), undefined)
+   * assert.match(storage.invalidKey('') ?? '', /non-empty/)
+   */
+  readonly invalidKey = (key: string): string | undefined => invalidStorageKey(key)
 
   /**
    * Does nothing: memory holds no resource, and the data stays for the next store that uses this

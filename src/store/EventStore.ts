@@ -25,7 +25,7 @@ import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
 import { InvalidCount, InvalidInstant } from '../errors.js'
 import type { RecordRefusal } from './errors.js'
-import { FutureEvent, InvalidEventName } from './errors.js'
+import { FutureEvent, InvalidEventName, StoreClosed } from './errors.js'
 import type { Source } from './EventQuery.js'
 import { DeltaQuery, EventQuery, ManyQuery, RatioQuery } from './EventQuery.js'
 import { EventStoreBuilder } from './EventStoreBuilder.js'
@@ -109,7 +109,7 @@ export class EventStore extends SyncedStore {
       planOf: (policy) => table.planOf(policy),
       check: (plan, counted, key, at) => table.check(plan, counted, key, at, pendingOf),
       checkAndRecord: (plan, counted, key, at) => {
-        if (!isEventName(key) || !isInstant(at) || !table.checkAndRecord(plan, counted, key, at, pendingOf)) return false
+        if (this.closed || !isInstant(at) || (!table.has(key) && this.refusedName(key) !== undefined) || !table.checkAndRecord(plan, counted, key, at, pendingOf)) return false
         this.noteChange(key, WAS_OPEN)
         return true
       },
@@ -255,7 +255,9 @@ export class EventStore extends SyncedStore {
 
   /** `now`: `at` is the clock's reading (see `CounterTable.record` on clocks that step back). */
   private add(event: string, count: number, at: number, now = true): E.Either<RecordRefusal, void> {
-    if (!isEventName(event)) return E.left(new InvalidEventName(event))
+    if (this.closed) return E.left(new StoreClosed(event))
+    const refused = this.table.has(event) ? undefined : this.refusedName(event)
+    if (refused !== undefined) return E.left(refused)
     if (!isCount(count)) return E.left(new InvalidCount(count))
     if (!isInstant(at)) return E.left(new InvalidInstant(at))
     this.noteChange(event, this.table.record(event, at, count, now))

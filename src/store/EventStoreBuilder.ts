@@ -425,7 +425,7 @@ export class EventStoreBuilder<Stored extends boolean = false> {
         return this.config.open(layout, clock, {
           counters,
           loadErrors: errors,
-          persister: new Persister(storage, format),
+          persister: new Persister(storage, format, counters),
           ...(autoPersistMillis === undefined ? {} : { autoPersistMillis })
         })
       })

@@ -18,6 +18,27 @@
 export type Write = { readonly key: string; readonly data: Uint8Array } | { readonly key: string; readonly delete: true }
 
 /**
+ * A read-modify-write as one transaction: reads the bytes stored under `keys`, passes them to
+ * `compute` in the order of `keys` (`undefined` for a key with none), which says what to write
+ * (synchronously: nothing else may happen in between), and applies those writes, with no other
+ * writer of the same storage (another process or tab included) between the read and the write.
+ * Several processes that persist through `update`, each adding its own changes to what is stored,
+ * lose nothing. `MemoryStorage`, `FilePerEvent` (a lock file), `Sqlite` (`BEGIN IMMEDIATE`) and
+ * `IndexedDbStorage` (one IndexedDB transaction) have it.
+ *
+ * @example
+ * import { MemoryStorage } from 'tiny-counter'
+ * import type { Update } from 'tiny-counter'
+ * const storage = new MemoryStorage()
+ * const update: Update = storage.update
+ * const increment = () => update(['n'], ([n]) => [{ key: 'n', data: new Uint8Array([(n?.[0] ?? 0) + 1]) }])
+ * await increment()
+ * await increment()
+ * assert.deepEqual(await storage.load('n'), new Uint8Array([2]))
+ */
+export type Update = (keys: ReadonlyArray<string>, compute: (current: ReadonlyArray<Uint8Array | undefined>) => ReadonlyArray<Write>) => Promise<void>
+
+/**
  * Where a store keeps its counters. Every method is a bound function, so `storage.load` can be
  * passed around; every failure is a rejection with a `StorageError`.
  *
@@ -51,6 +72,17 @@ export interface Storage {
   readonly loadAll?: () => Promise<ReadonlyArray<readonly [string, Uint8Array]>>
   /** Applies every write as one transaction where the backend can (SQLite), else one by one, each atomic. */
   readonly batch: (writes: ReadonlyArray<Write>) => Promise<void>
+  /**
+   * Optional: a read-modify-write of some keys as one transaction, also against other processes
+   * sharing the storage (see `Update`). `MemoryStorage`, `FilePerEvent` (a lock file) and `Sqlite`
+   * (`BEGIN IMMEDIATE`) have it.
+   */
+  readonly update?: Update
+  /**
+   * Optional: why this storage cannot hold a key, or `undefined` when it can; a store refuses
+   * such an event name when it is recorded. Without it, `invalidStorageKey` is the rule.
+   */
+  readonly invalidKey?: (key: string) => string | undefined
   /** Releases what the backend holds (SQLite's connection, after which calls reject); memory and files hold nothing and stay usable. */
   readonly close: () => Promise<void>
 }

@@ -24,6 +24,7 @@ import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
 import { isEventName } from './internal/eventNames.js'
 // The declarations of Symbol.dispose and Symbol.asyncDispose travel with this module's (no code).
 export type {} from './disposable.js'
+import { invalidStorageKey } from './Storage.js'
 
 /** Counters by event name, as exported and imported (a plain object, or a `Map`). */
 export type Counters = Readonly<Record<string, Counter>>
@@ -68,6 +69,8 @@ interface ReplicaState {
 const SWEEP_EVERY = 16
 const SWEEP_SLICE = 64
 const SWEEP_INTERVAL_MILLIS = 60_000
+/** The longest delay a timer holds (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 const DONE: E.Either<never, void> = E.right(undefined)
 
@@ -89,6 +92,8 @@ export abstract class SyncedStore {
   protected readonly table: CounterTable
   /** Events changed since they were last persisted (kept only when the store has storage). */
   private readonly dirty = new Set<string>()
+  /** Events deleted since the last persist (kept only when the store has storage): persisted as deletes. */
+  private readonly deleted = new Set<string>()
   /**
    * Events changed since the last `resetDirty`, each with its baseline: its counter before the
    * first change since then, plus everything merged or imported into it from elsewhere. The
@@ -96,7 +101,7 @@ export abstract class SyncedStore {
    */
   private readonly changes = new Map<string, Counter | undefined>()
   private readonly persister: Persister | undefined
-  private timer: ReturnType<typeof setInterval> | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
   private readonly maxEvents: number | undefined
   /** Swept events whose stored copy the next `compact()` deletes (unless recorded again). */
   private readonly sweptStored = new Set<string>()
@@ -124,10 +129,38 @@ export abstract class SyncedStore {
     this.persister = options.persister
     this.loadErrors = options.loadErrors ?? []
     this.replica = options.replicaId === undefined ? undefined : { id: options.replicaId, others: new Map(), versions: new Map(), recorded: new Set() }
-    if (options.persister !== undefined && options.autoPersistMillis !== undefined) {
-      this.timer = setInterval(() => void this.persist(), options.autoPersistMillis)
-      if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
-    }
+    if (options.persister !== undefined && options.autoPersistMillis !== undefined) this.schedule(options.autoPersistMillis, options.autoPersistMillis)
+  }
+
+  /** Whether `close()` was called: records are refused from then on. @internal */
+  protected closed = false
+
+  /**
+   * Persists in `wait` ms, then every `interval` ms. Timers hold at most 2^31 - 1 ms (24.8 days;
+   * Node fires a longer one at once, every millisecond): a longer wait is made of several.
+   */
+  private schedule(wait: number, interval: number): void {
+    const step = Math.min(wait, MAX_TIMER_MS)
+    this.timer = setTimeout(() => {
+      if (wait > step) return this.schedule(wait - step, interval)
+      void this.persist()
+      this.schedule(interval, interval)
+    }, step)
+    if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
+  }
+
+  /**
+   * Why `event` cannot be an event of this store, or `undefined`: not a non-empty string, or (with
+   * storage) a name the storage cannot hold (`Storage.invalidKey`, else `invalidStorageKey`: a
+   * lone surrogate, for one). Checked when an event is recorded or imported, so that one name
+   * never stops the others from being persisted. @internal
+   */
+  protected refusedName(event: string): InvalidEventName | undefined {
+    if (!isEventName(event)) return new InvalidEventName(event)
+    if (this.persister === undefined) return undefined
+    const { storage } = this.persister
+    const problem = storage.invalidKey !== undefined ? storage.invalidKey(event) : invalidStorageKey(event)
+    return problem === undefined ? undefined : new InvalidEventName(event, problem)
   }
 
   /** The bytes the store's counters and its sets of names take on the V8 heap (see `memoryUsage`). @internal */
@@ -280,7 +313,7 @@ export abstract class SyncedStore {
    * assert.deepEqual(restored.query('app_launch').ever().sum(), O.some(4))
    */
   importAll(events: Counters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal, void> {
-    return this.bring(events, (_existing, incoming) => incoming)
+    return this.bring(events, (_existing, incoming) => incoming, true)
   }
 
   /**
@@ -300,7 +333,7 @@ export abstract class SyncedStore {
    * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError')
    */
   importEvent(event: string, counter: Counter): E.Either<ImportRefusal, void> {
-    return this.bring(new Map([[event, counter]]), (_existing, incoming) => incoming)
+    return this.bring(new Map([[event, counter]]), (_existing, incoming) => incoming, true)
   }
 
   /**
@@ -361,12 +394,15 @@ export abstract class SyncedStore {
 
   private bring(
     events: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
-    combine: (existing: Counter | undefined, incoming: Counter) => Counter
+    combine: (existing: Counter | undefined, incoming: Counter) => Counter,
+    /** Whether the incoming counters replace the events' (an import): persisted over what is stored. */
+    replacing = false
   ): E.Either<ImportRefusal, void> {
     const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
     const incoming: Array<readonly [string, Counter]> = []
     for (const [event, value] of entries) {
-      if (!isEventName(event)) return E.left(new InvalidEventName(event))
+      const refused = this.refusedName(event)
+      if (refused !== undefined) return E.left(refused)
       const decoded = decode(event, value)
       if (E.isLeft(decoded)) return decoded
       incoming.push([event, convert(decoded.right, this.layout)])
@@ -375,7 +411,10 @@ export abstract class SyncedStore {
       const before = this.table.get(event)
       const after = combine(before, counter)
       this.table.set(event, after)
-      if (this.persister !== undefined) this.dirty.add(event)
+      if (this.persister !== undefined) {
+        this.dirty.add(event)
+        if (replacing) this.persister.replace(event)
+      }
       // What came from elsewhere joins the baseline, so it is never sent back.
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
       this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
@@ -546,13 +585,69 @@ export abstract class SyncedStore {
     this.table.seal() // the next record into each event tells its counter before: a new baseline
   }
 
+  /**
+   * Drops an event: its counter, its unpersisted changes and what `exportDirty` would send; with
+   * storage, the next persist deletes it there too. Returns whether the store had it. Recording
+   * the name again starts a new counter (persisted over whatever was stored).
+   *
+   * @example
+   * import { EventStore, MemoryStorage } from 'tiny-counter'
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const storage = new MemoryStorage()
+   * const store = await EventStore.builder().withStorage(storage).build()
+   * store.record('spam')
+   * store.record('launch')
+   * await store.persist()
+   * assert.equal(store.delete('spam'), true)
+   * assert.equal(store.delete('spam'), false)
+   * assert.deepEqual(store.query('spam').ever().sum(), O.none)
+   * await store.persist()
+   * assert.deepEqual(await storage.listKeys(), ['launch'])
+   */
+  delete(event: string): boolean {
+    if (!this.table.has(event)) return false
+    this.table.delete(event)
+    this.dirty.delete(event)
+    this.changes.delete(event)
+    if (this.persister !== undefined) {
+      this.deleted.add(event)
+      this.persister.replace(event) // a new counter of this name is written as it is
+    }
+    return true
+  }
+
+  /**
+   * Drops every event whose name `predicate` accepts (see `delete`); returns how many were dropped.
+   *
+   * @example
+   * import { EventStore } from 'tiny-counter'
+   * const store = EventStore.create()
+   * for (const user of ['alice', 'bob', 'carol']) store.record(`api:${user}`)
+   * store.record('launch')
+   * assert.equal(store.deleteAll((event) => event.startsWith('api:')), 3)
+   * assert.deepEqual(store.events(), ['launch'])
+   */
+  deleteAll(predicate: (event: string) => boolean): number {
+    const names = Array.from(this.table, ([name]) => name).filter((name) => predicate(name))
+    for (const name of names) this.delete(name)
+    return names.length
+  }
+
   // -----------------------------------------------------------------------------------------------
   // persistence
   // -----------------------------------------------------------------------------------------------
 
   private persistWith(names: (state: Persisted) => Iterable<string>): Promise<E.Either<StorageError, void>> {
     if (this.persister === undefined) return Promise.resolve(E.left(new StorageError(undefined, 'this store has no storage: build it with withStorage(...)')))
-    return this.persister.write(this.persisted(), names)
+    // A name deleted and recorded again is written whole (it replaces what was stored), not deleted.
+    const deletes = [...this.deleted].filter((name) => !this.table.has(name))
+    const persisted = this.persister.write(this.persisted(), names, deletes)
+    return persisted.then((result) => {
+      // Deleting again is harmless: after a failed persist the deletes wait for the next one.
+      if (E.isRight(result)) for (const name of deletes) this.deleted.delete(name)
+      for (const name of this.deleted) if (this.table.has(name)) this.deleted.delete(name)
+      return result
+    })
   }
 
   /** What persistence reads and updates: the table (whose counters never change once handed out) and the dirty set. */
@@ -649,7 +744,8 @@ export abstract class SyncedStore {
    * assert.deepEqual(await storage.listKeys(), ['event'])
    */
   async close(): Promise<E.Either<StorageError, void>> {
-    if (this.timer !== undefined) clearInterval(this.timer)
+    this.closed = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     if (this.persister === undefined) return DONE
     const persisted = await this.persist()

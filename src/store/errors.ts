@@ -9,6 +9,28 @@ import type { DecodeError } from '../codec/errors.js'
 import { describe, describeDuration } from '../internal/describe.js'
 
 /**
+ * A record into a store after `close()`: what it recorded would never be persisted, so it is
+ * refused and nothing changes (queries still answer).
+ *
+ * @example
+ * import { EventStore, MemoryStorage } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const store = await EventStore.builder().withStorage(new MemoryStorage()).build()
+ * await store.close()
+ * const refused = store.record('late')
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'StoreClosed')
+ * assert.ok(E.isLeft(store.limit().atMost('late', 5, 'minutes').checkAndRecord('late')))
+ * assert.deepEqual(store.events(), [])
+ */
+export class StoreClosed extends TinyCounterError {
+  readonly _tag = 'StoreClosed'
+  constructor(readonly event: unknown) {
+    super(`cannot record ${describe(event)}: the store is closed`)
+    this.name = 'StoreClosed'
+  }
+}
+
+/**
  * An instant later than the store's clock: events cannot be recorded in the future.
  *
  * @example
@@ -38,8 +60,9 @@ export class FutureEvent extends TinyCounterError {
  */
 export class InvalidEventName extends TinyCounterError {
   readonly _tag = 'InvalidEventName'
-  constructor(readonly event: unknown) {
-    super(`an event name must be a non-empty string, got ${describe(event)}`)
+  /** `reason`: why the store's storage cannot hold the name (`Storage.invalidKey`), when that is why. */
+  constructor(readonly event: unknown, reason?: string) {
+    super(reason === undefined ? `an event name must be a non-empty string, got ${describe(event)}` : `the event name ${describe(event)} cannot be stored: ${reason}`)
     this.name = 'InvalidEventName'
   }
 }
@@ -96,9 +119,15 @@ export class InvalidMaxEvents extends TinyCounterError {
  */
 export class StorageError extends TinyCounterError {
   readonly _tag = 'StorageError'
-  constructor(readonly key: string | undefined, override readonly cause: unknown, readonly operation?: string) {
-    super(storageMessage(key, cause, operation))
+  /**
+   * When a backend applies the writes of a batch one by one (`FilePerEvent`): every key whose
+   * write failed; the other writes were made. Empty when nothing says which writes were made.
+   */
+  readonly failedKeys: ReadonlyArray<string>
+  constructor(readonly key: string | undefined, override readonly cause: unknown, readonly operation?: string, failedKeys?: ReadonlyArray<string>) {
+    super(storageMessage(key, cause, operation) + (failedKeys !== undefined && failedKeys.length > 1 ? ` (and ${failedKeys.length - 1} more: ${failedKeys.slice(1, 4).map((k) => JSON.stringify(k)).join(', ')}${failedKeys.length > 4 ? ', ...' : ''})` : ''))
     this.name = 'StorageError'
+    this.failedKeys = failedKeys ?? []
   }
 }
 
@@ -111,7 +140,7 @@ const storageMessage = (key: string | undefined, cause: unknown, operation: stri
 }
 
 /** Why a recording was refused. */
-export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent
+export type RecordRefusal = InvalidEventName | InvalidCount | InvalidInstant | InvalidDuration | FutureEvent | StoreClosed
 
 /** Why an import or merge was refused. */
 export type ImportRefusal = InvalidEventName | DecodeError

@@ -32,14 +32,21 @@ import { BincodeFormat, Counter, EventStore, JsonFormat, Layout } from 'tiny-cou
 import { FilePerEvent } from 'tiny-counter/files'
 import { Sqlite } from 'tiny-counter/sqlite'
 import type { Figures, Prepared } from './harness.ts'
+import type { TableRow } from './readme.ts'
 import { median, serve, startCase } from './harness.ts'
 
 export const TIME_ZONE = 'Europe/Berlin'
 export const EVENTS = 10_000
 /** How many times each event is recorded before the first persist. */
 const RECORDS_PER_EVENT = 3
-/** DESIGN.md: persist or load 10,000 events in at most 150 ms each. */
+/** DESIGN.md: persist or load 10,000 events in at most 150 ms each (SQLite; loading files). */
 const TARGET_MS = 150
+/**
+ * DESIGN.md: a persist of files within 1.3× the raw durable file-system floor measured in the same
+ * run (the same creates, writes, renames and syncs with plain node:fs): 10,000 durable file
+ * replacements take seconds on an ext4 disk, beyond any per-file design's reach of 150 ms.
+ */
+const FLOOR_RATIO_TARGET = 1.3
 
 export type Backend = 'sqlite' | 'files'
 export type PersistOp = 'persist' | 'load'
@@ -199,8 +206,11 @@ const bytesPerEvent = (): ReadonlyArray<readonly [string, ReadonlyArray<number>]
 
 const self = fileURLToPath(import.meta.url)
 
-/** One PASS, MISS or INFO line of `run.ts`: `ok` undefined for a figure that is not a target. */
-export type Check = readonly [what: string, ok: boolean | undefined, value: string]
+/**
+ * One PASS, MISS or INFO line of `run.ts`: `ok` undefined for a figure that is not a target; a
+ * target may give its README row itself (else `run.ts` words it from `what`).
+ */
+export type Check = readonly [what: string, ok: boolean | undefined, value: string, row?: Omit<TableRow, 'ok'>]
 
 export interface PersistenceOptions {
   /** Untimed operations before the timed ones, per case. */
@@ -442,6 +452,21 @@ export const persistenceSection = async (args: ReadonlyArray<string> = process.a
 
   const target = (op: PersistOp, backend: Backend): Check => {
     const value = ms(op, backend)
+    if (op === 'persist' && backend === 'files') {
+      const ratio = value / floorMs
+      return [
+        `persist ${EVENTS} events (files) within ${FLOOR_RATIO_TARGET}× the raw durable file-system floor measured in the same run`,
+        ratio <= FLOOR_RATIO_TARGET,
+        `${value.toFixed(0)} ms, ${ratio.toFixed(2)}× the floor (${floorMs.toFixed(0)} ms)`,
+        {
+          operation: `\`store.persist()\`, ${EVENTS.toLocaleString('en-US')} events, files`,
+          ours: `${value.toFixed(0)} ms`,
+          peers: `raw durable node:fs floor ${floorMs.toFixed(0)} ms`,
+          ratio: `${ratio.toFixed(2)}× the floor`,
+          target: `≤ ${FLOOR_RATIO_TARGET}× the floor`
+        }
+      ]
+    }
     return [`${op} ${EVENTS} events (${backend === 'sqlite' ? 'SQLite' : 'files'}) within ${TARGET_MS} ms`, value <= TARGET_MS, `${value.toFixed(1)} ms`]
   }
   return [

@@ -7,7 +7,7 @@ import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts/lib/index.js'
 import { describe, expect, it } from 'vitest'
-import { BincodeFormat, Counter, CounterCodec, Envelope, JsonFormat, Layout, TimeUnit as Units } from 'tiny-counter'
+import { BincodeFormat, Calendar, Counter, CounterCodec, Envelope, JsonFormat, Layout, TimeUnit as Units } from 'tiny-counter'
 import * as Testing from 'tiny-counter/testing'
 import { counter, layouts, orThrow } from './arbitraries.js'
 
@@ -27,10 +27,26 @@ const ReferenceLayout = new t.Type<Layout.Layout, Layout.Layout, unknown>(
         ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'a layout tracks at least one unit')
         : layout.tracks.some((track, i) => i > 0 && rankOf(track.unit) <= rankOf(layout.tracks[i - 1]!.unit))
           ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), 'units must be listed once each, finest first')
-          : t.success(layout)
+          : layout.tracks.reduce((n, track) => n + track.buckets, 0) > Layout.MAX_TOTAL_BUCKETS
+            ? t.failure(u, t.appendContext(c, 'tracks', LayoutShape.type.props.tracks, layout.tracks), `a layout holds at most 200000 buckets in all, got ${layout.tracks.reduce((n, track) => n + track.buckets, 0)}`)
+            : t.success(layout)
     ),
   t.identity
 )
+
+/** Heads within the instant range of their units (Calendar.indexRange), or the failure at the first one outside. */
+const headsInRange = <A>(c: t.Context, layout: Layout.Layout, heads: ReadonlyArray<number>, headsType: t.Decoder<unknown, unknown>, value: A): t.Validation<A> => {
+  for (let u = 0; u < heads.length; u++) {
+    const unit = layout.tracks[u]!.unit
+    const [first, last] = Calendar.indexRange(layout.alignment, layout.timeZone, unit)
+    const head = heads[u]!
+    if (head < first || head > last) {
+      const ctx = t.appendContext(t.appendContext(c, 'heads', headsType, heads), String(u), CounterCodec.BucketIndex, head)
+      return t.failure(head, ctx, `the ${unit} head ${head} is outside the instant range of ${unit} (${first} to ${last})`)
+    }
+  }
+  return t.success(value)
+}
 const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
   let end = counts.length
   while (end > 0 && counts[end - 1] === 0) end--
@@ -69,7 +85,7 @@ const ReferenceCounterV2 = new t.Type<Counter.Counter, Counter.Counter, unknown>
           return t.failure(counter.older[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, the newest and ${buckets - 1} older, got ${length} older`)
         }
       }
-      return t.success({ layout: counter.layout, heads: counter.heads, newest: counter.newest, older: counter.older.map(trimmed) })
+      return headsInRange(c, counter.layout, counter.heads, props.heads, { layout: counter.layout, heads: counter.heads, newest: counter.newest, older: counter.older.map(trimmed) })
     }),
   t.identity
 )
@@ -103,7 +119,7 @@ const ReferenceCounterV1 = new t.Type<Counter.Counter, Counter.Counter, unknown>
           return t.failure(counter.counts[u], ctx, `${counter.layout.tracks[u]!.unit} holds ${buckets} buckets, got ${length}`)
         }
       }
-      return t.success(fromV1(counter.layout, counter.heads, counter.counts))
+      return headsInRange(c, counter.layout, counter.heads, props.heads, fromV1(counter.layout, counter.heads, counter.counts))
     }),
   t.identity
 )
@@ -120,20 +136,22 @@ const ReferenceCounter = new t.Type<Counter.Counter, Counter.Counter, unknown>(
   t.identity
 )
 
-const EnvelopeShape = t.strict({ version: t.literal(2), counter: ReferenceCounterV2 }, 'Envelope')
+const EnvelopeShape = t.strict({ version: t.literal(3), counter: ReferenceCounterV2 }, 'Envelope')
+const EnvelopeV2Shape = t.strict({ version: t.literal(2), counter: ReferenceCounterV2 }, 'Envelope')
 const EnvelopeV1Shape = t.strict({ version: t.literal(1), counter: ReferenceCounterV1 }, 'Envelope')
 const unsupported = (version: number): string =>
-  Number.isSafeInteger(version) && version > 2
-    ? `envelope version ${version} was written by a newer tiny-counter; this one reads versions 1 and 2 only`
-    : `unknown envelope version ${version}; this tiny-counter reads versions 1 and 2 only`
+  Number.isSafeInteger(version) && version > 3
+    ? `envelope version ${version} was written by a newer tiny-counter; this one reads versions 1 to 3 only`
+    : `unknown envelope version ${version}; this tiny-counter reads versions 1 to 3 only`
 const ReferenceEnvelope = new t.Type<unknown, unknown, unknown>(
   'Envelope',
   (u): u is unknown => EnvelopeShape.is(u),
   (u, c) => {
-    if (typeof u === 'object' && u !== null && 'version' in u && u.version === 1) {
-      return E.map((envelope: { readonly counter: Counter.Counter }) => ({ version: 2, counter: envelope.counter }))(EnvelopeV1Shape.validate(u, c))
+    if (typeof u === 'object' && u !== null && 'version' in u && (u.version === 1 || u.version === 2)) {
+      const shape = u.version === 1 ? EnvelopeV1Shape : EnvelopeV2Shape
+      return E.map((envelope: { readonly counter: Counter.Counter }) => ({ version: 3, counter: envelope.counter }))(shape.validate(u, c))
     }
-    if (typeof u === 'object' && u !== null && 'version' in u && typeof u.version === 'number' && u.version !== 2) {
+    if (typeof u === 'object' && u !== null && 'version' in u && typeof u.version === 'number' && u.version !== 3) {
       return t.failure(u.version, t.appendContext(c, 'version', EnvelopeShape.type.props.version, u.version), unsupported(u.version))
     }
     return EnvelopeShape.validate(u, c)
@@ -220,7 +238,7 @@ describe('the counter and envelope codecs', () => {
         expect(outcome(Envelope.Codec.decode(input))).toEqual(outcome(ReferenceEnvelope.decode(input)))
         expect(outcome(CounterCodec.Counter.decode(input.counter))).toEqual(outcome(ReferenceCounter.decode(input.counter)))
         expect(outcome((v1 ? CounterCodec.CounterV1 : CounterCodec.CounterV2).decode(input.counter))).toEqual(outcome(ReferenceCounter.decode(input.counter)))
-        expect(Envelope.Codec.decode(input)).toEqual(E.right({ version: 2, counter: c }))
+        expect(Envelope.Codec.decode(input)).toEqual(E.right({ version: 3, counter: c }))
         expect(CounterCodec.Counter.decode(input.counter)).toEqual(E.right(c))
       }),
       { numRuns: 1_000 }
@@ -301,9 +319,9 @@ describe('round-trip laws: decode(encode(x)) = x', () => {
       fc.assert(fc.property(counters, (c) => Counter.Eq.equals(orThrow(CounterCodec.decode('k', CounterCodec.CounterV1.encode(c))), c)), { numRuns: 200 })
     })
 
-    it('the envelope, which always writes version 2', () => {
+    it('the envelope, which always writes version 3', () => {
       fc.assert(Testing.codecRoundTrip(Envelope.Codec, EnvelopeEq, counters.map(Envelope.of)), { numRuns: 300 })
-      fc.assert(fc.property(counters, (c) => Envelope.Codec.encode(Envelope.of(c)).version === 2), { numRuns: 50 })
+      fc.assert(fc.property(counters, (c) => Envelope.Codec.encode(Envelope.of(c)).version === 3), { numRuns: 50 })
     })
 
     it('JsonFormat and BincodeFormat', () => {
@@ -376,9 +394,9 @@ describe('migration from version 1 (tiny-counter 0.1.0)', () => {
       '{"version":1,"counter":{"layout":{"tracks":[{"unit":"minutes","buckets":60},{"unit":"hours","buckets":24},{"unit":"days","buckets":32},{"unit":"months","buckets":12}],"alignment":"calendar","timeZone":"UTC"},"heads":[29454300,490905,20454,672],"counts":[[2],[2,0,5],[7,0,0,1],[]]}}'
     expect(JsonFormat.deserialize('k', new TextEncoder().encode(text))).toEqual(E.right(expected))
     expect(Envelope.decode('k', JSON.parse(text))).toEqual(E.right(expected))
-    expect(Envelope.Codec.decode(JSON.parse(text))).toEqual(E.right({ version: 2, counter: expected }))
-    // Written back, it is version 2.
-    expect(JSON.parse(new TextDecoder().decode(JsonFormat.serialize(expected)))).toEqual({ version: 2, counter: { layout, heads, newest: [2, 2, 7, 0], older: [[], [0, 5], [0, 0, 1], []] } })
+    expect(Envelope.Codec.decode(JSON.parse(text))).toEqual(E.right({ version: 3, counter: expected }))
+    // Written back, it is version 3, with its checksum.
+    expect(JSON.parse(new TextDecoder().decode(JsonFormat.serialize(expected)))).toEqual({ version: 3, counter: { layout, heads, newest: [2, 2, 7, 0], older: [[], [0, 5], [0, 0, 1], []] }, crc32: expect.any(Number) })
     // An empty counter, and a version 1 envelope whose counter is refused at its field.
     expect(Envelope.decode('k', { version: 1, counter: { layout, heads: [], counts: [] } })).toEqual(E.right(Counter.empty(Layout.utc)))
     const refused = Envelope.decode('k', { version: 1, counter: { ...v1Counter, counts: [[2], [2], [], [-3]] } })
@@ -413,13 +431,14 @@ describe('migration from version 1 (tiny-counter 0.1.0)', () => {
     expect(tooMany.length).toBe(bytes.length + 25)
     const error = BincodeFormat.deserialize('k', tooMany)
     expect(E.isLeft(error) && [error.left.path, error.left.message]).toEqual(['counter.counts.3', expect.stringContaining('months holds 12 buckets, got 25')])
-    // Written back, it is version 2: the same header and heads, then newest and older.
+    // Written back, it is version 3: the same header and heads, then newest and older, then the checksum.
     const written = BincodeFormat.serialize(expected)
     // prettier-ignore
-    expect([...written]).toEqual([
-      ...bytes.subarray(0, 2), 2, ...bytes.subarray(3, 30),
+    expect([...written.subarray(0, written.length - 4)]).toEqual([
+      ...bytes.subarray(0, 2), 3, ...bytes.subarray(3, 30),
       4, 2, 2, 7, 0, // newest
       4, 0, 2, 0, 5, 3, 0, 0, 1, 0 // older
     ])
+    expect(written.length).toBe(30 + 5 + 10 + 4)
   })
 })

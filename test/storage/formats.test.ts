@@ -60,8 +60,8 @@ describe.each(formats.map((f) => [f.name, f] as const))('%s', (_name, format) =>
   })
 
   it('never throws on garbage bytes: a DecodeError naming the key, or (by chance) a valid counter', () => {
-    // Headers of both versions read: 2 (written now) and 1 (tiny-counter 0.1.0).
-    const headers = [1, 2].map((version) => (format === BincodeFormat ? [0x54, 0x43, version] : [...new TextEncoder().encode(`{"version":${version},"counter":`)]))
+    // Headers of every version read: 3 (written now), 2 and 1 (tiny-counter 0.1.0).
+    const headers = [1, 2, 3].map((version) => (format === BincodeFormat ? [0x54, 0x43, version] : [...new TextEncoder().encode(`{"version":${version},"counter":`)]))
     const garbage = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       fc.tuple(fc.constantFrom(...headers), fc.uint8Array({ maxLength: 300 })).map(([header, tail]) => Uint8Array.from([...header, ...tail]))
@@ -106,8 +106,8 @@ describe('envelope versions', () => {
   }
 
   it.each([
-    ['json', 3, jsonWith(3)],
-    ['bincode', 3, bincodeWith(3)],
+    ['json', 4, jsonWith(4)],
+    ['bincode', 4, bincodeWith(4)],
     ['json', 0, jsonWith(0)],
     ['bincode', 0, bincodeWith(0)],
     ['bincode', 255, bincodeWith(255)]
@@ -116,12 +116,21 @@ describe('envelope versions', () => {
     const error = expectDecodeError(format.deserialize('old', bytes), 'old')
     expect(error.path).toBe('version')
     expect(error.message).toContain(`version ${version}`)
-    expect(error.message).toContain('reads versions 1 and 2 only')
+    expect(error.message).toContain('reads versions 1 to 3 only')
   })
 
   it('says a newer version comes from a newer tiny-counter', () => {
-    expect(expectDecodeError(JsonFormat.deserialize('k', jsonWith(3)), 'k').message).toMatch(/newer tiny-counter/)
-    expect(expectDecodeError(BincodeFormat.deserialize('k', bincodeWith(3)), 'k').message).toMatch(/newer tiny-counter/)
+    expect(expectDecodeError(JsonFormat.deserialize('k', jsonWith(4)), 'k').message).toMatch(/newer tiny-counter/)
+    expect(expectDecodeError(BincodeFormat.deserialize('k', bincodeWith(4)), 'k').message).toMatch(/newer tiny-counter/)
+  })
+
+  it('reads version 2 (no checksum) and refuses version 3 without its checksum', () => {
+    expect(JsonFormat.deserialize('k', jsonWith(2))).toEqual(E.right(c))
+    const v3 = BincodeFormat.serialize(c)
+    const v2 = Uint8Array.from([...v3.subarray(0, v3.length - 4)].map((b, i) => (i === 2 ? 2 : b)))
+    expect(BincodeFormat.deserialize('k', v2)).toEqual(E.right(c))
+    expect(expectDecodeError(JsonFormat.deserialize('k', jsonWith(3)), 'k').path).toBe('crc32')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', v3.subarray(0, v3.length - 4)), 'k').message).toContain('checksum')
   })
 
   it('reads the counter of a version 1 envelope in the shape of version 1 only', () => {
@@ -144,8 +153,9 @@ describe('JsonFormat', () => {
 
   it('writes the envelope as readable JSON', () => {
     const text = new TextDecoder().decode(JsonFormat.serialize(c))
-    expect(JSON.parse(text)).toEqual({ version: 2, counter: JSON.parse(JSON.stringify(c)) })
-    expect(text.startsWith('{"version":2,"counter":{"layout":{"tracks":')).toBe(true)
+    expect(JSON.parse(text)).toEqual({ version: 3, counter: JSON.parse(JSON.stringify(c)), crc32: expect.any(Number) })
+    expect(text.startsWith('{"version":3,"counter":{"layout":{"tracks":')).toBe(true)
+    expect(text).toMatch(/\},"crc32":\d+\}$/)
     expect(Object.keys(JSON.parse(text).counter)).toEqual(['layout', 'heads', 'newest', 'older'])
   })
 
@@ -156,9 +166,11 @@ describe('JsonFormat', () => {
     expect([notJson.path, notJson.message]).toEqual(['', expect.stringContaining('not JSON')])
   })
 
-  it('reports a hand-edited field at its path', () => {
+  it('reports a hand-edited field at its path (edited by hand: version 2, without a checksum)', () => {
     const edited = (change: (envelope: any) => void): Uint8Array => {
       const envelope = JSON.parse(new TextDecoder().decode(JsonFormat.serialize(c)))
+      delete envelope.crc32
+      envelope.version = 2
       change(envelope)
       return new TextEncoder().encode(JSON.stringify(envelope))
     }
@@ -177,8 +189,8 @@ describe('BincodeFormat', () => {
   const c = typical[0]![1]
   const bytes = BincodeFormat.serialize(c)
 
-  it('starts with the magic "TC" and the version byte 2', () => {
-    expect([...bytes.subarray(0, 3)]).toEqual([0x54, 0x43, 2])
+  it('starts with the magic "TC" and the version byte 3', () => {
+    expect([...bytes.subarray(0, 3)]).toEqual([0x54, 0x43, 3])
     const wrongMagic = bytes.slice()
     wrongMagic[1] = 0x44
     const error = expectDecodeError(BincodeFormat.deserialize('k', wrongMagic), 'k')
@@ -186,8 +198,9 @@ describe('BincodeFormat', () => {
   })
 
   it('refuses bytes after the counter', () => {
-    const error = expectDecodeError(BincodeFormat.deserialize('k', Uint8Array.from([...bytes, 0])), 'k')
-    expect(error.message).toContain('1 unexpected bytes')
+    // After a checksum they break it; in version 2, they are left over.
+    expect(expectDecodeError(BincodeFormat.deserialize('k', Uint8Array.from([...bytes, 0])), 'k').message).toContain('checksum')
+    expect(expectDecodeError(BincodeFormat.deserialize('k', Uint8Array.from([...payload([5], [2], [7], [0]), 0])), 'k').message).toContain('1 unexpected bytes')
   })
 
   /**
@@ -254,16 +267,23 @@ describe('BincodeFormat', () => {
     expect(expectDecodeError(BincodeFormat.deserialize('k', payloadV1([5], [2], [1, ...nineBytes])), 'k').message).toContain('longer than 8 bytes')
   })
 
-  it('keeps every head of the instant range exact (zigzag varints past 2^53)', () => {
+  it('keeps every head exact (zigzag varints past 2^53), and refuses one outside its unit’s instant range', () => {
     const head = fc.oneof(
       fc.integer({ min: -8.64e15, max: 8.64e15 }),
-      fc.constantFrom(0, -1, 1, 63, -63, 64, -64, 65, -65, 2 ** 31, -(2 ** 31), 2 ** 32 + 1, -(2 ** 32) - 1, 8.64e15, -8.64e15, 4.5e15 + 1, -4.5e15 - 1)
+      fc.integer({ min: -8.64e12, max: 8.64e12 }),
+      fc.constantFrom(0, -1, 1, 63, -63, 64, -64, 65, -65, 2 ** 31, -(2 ** 31), 2 ** 32 + 1, -(2 ** 32) - 1, 8.64e12, -8.64e12, 8.64e12 + 1, 8.64e15, -8.64e15, 4.5e15 + 1, -4.5e15 - 1)
     )
+    // Seconds hold the instants ±8.64e15 ms in the buckets ±8.64e12.
     const one = orThrow(Layout.make({ seconds: 1 }, { alignment: 'uniform', timeZone: 'UTC' }))
     fc.assert(
       fc.property(head, (h) => {
         const c = { layout: one, heads: [h], newest: [1], older: [[]] }
-        expect(BincodeFormat.deserialize('k', BincodeFormat.serialize(c))).toEqual(E.right(c))
+        const decoded = BincodeFormat.deserialize('k', BincodeFormat.serialize(c))
+        if (Math.abs(h) <= 8.64e12) expect(decoded).toEqual(E.right(c))
+        else {
+          const error = expectDecodeError(decoded, 'k')
+          expect([error.path, error.message]).toEqual(['counter.heads.0', `cannot decode "k" at counter.heads.0: the seconds head ${h} is outside the instant range of seconds (-8640000000000 to 8640000000000)`])
+        }
       }),
       { numRuns: 1_000 }
     )

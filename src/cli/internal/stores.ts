@@ -80,7 +80,9 @@ export const openStore = async (path: string, options: { readonly create?: boole
       return { storage, kind: 'sqlite', format: BincodeFormat, describe: 'SQLite' }
     }
     const extension = stat === undefined ? (options.fallbackExtension ?? '.bin') : detectExtension(path, options.fallbackExtension ?? '.bin')
-    const storage = await FilePerEvent.open(path, extension)
+    // Read-only unless it is a target to write: inspecting or exporting changes nothing in the
+    // directory, not even the temporary files a crashed writer left (those are the writer's).
+    const storage = await FilePerEvent.open(path, extension, { readOnly: options.create !== true })
     return { storage, kind: 'files', format: extension === '.json' ? JsonFormat : BincodeFormat, describe: `directory of ${extension} files` }
   } catch (cause) {
     throw new CliError(`${path}: cannot open the store (${messageOf(cause)})`)

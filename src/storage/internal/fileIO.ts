@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import { release } from 'node:os'
+import { hostname, release } from 'node:os'
 import { resolve } from 'node:path'
 
 /** How long a slice of blocking calls may run before the event loop gets a turn, in milliseconds. */
@@ -252,4 +252,89 @@ export const syncFileSystem = async (directory: string): Promise<boolean> => {
   })
   syncfsSettings.usable = ok
   return ok
+}
+
+// -------------------------------------------------------------------------------------------------
+// the lock file of `FilePerEvent.update`
+// -------------------------------------------------------------------------------------------------
+
+/** What a lock file holds: the pid and host of its owner, and when it was taken. */
+const lockContent = (): string => `${process.pid} ${hostname()} ${Date.now()}\n`
+
+/** How old a lock file with no owner written in it must be before it counts as abandoned. */
+const UNWRITTEN_LOCK_MS = 10_000
+
+/**
+ * Takes the lock file at `path` by creating it exclusively (`O_EXCL`), with its owner written in
+ * it: `true` when taken, `false` when another holds it.
+ */
+export const tryLock = (path: string): boolean => {
+  let fd: number
+  try {
+    fd = fs.openSync(path, 'wx')
+  } catch (cause) {
+    if (codeOf(cause) === 'EEXIST') return false
+    throw cause
+  }
+  try {
+    fs.writeSync(fd, lockContent())
+  } finally {
+    fs.closeSync(fd)
+  }
+  return true
+}
+
+/** Whether process `pid` of this host is alive (`kill(pid, 0)`: EPERM means alive, not ours). */
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (cause) {
+    return codeOf(cause) === 'EPERM'
+  }
+}
+
+const readQuietly = (path: string): string | undefined => {
+  try {
+    return fs.readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether a lock file's content (and age) says its owner is gone. */
+const isAbandoned = (content: string, path: string): boolean => {
+  const [pid, host] = content.split(' ')
+  if (pid !== undefined && host !== undefined && /^\d+$/.test(pid)) return host === hostname() && !isAlive(Number(pid))
+  // Not written yet, or cut: abandoned once old (a crash between its creation and its writing).
+  try {
+    return Date.now() - fs.statSync(path).mtimeMs > UNWRITTEN_LOCK_MS
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Removes the lock file at `path` when its owner is gone (a process of this host that died, or a
+ * lock never written and older than 10 s), so that the next `tryLock` can take it. The file is
+ * first renamed aside and checked again there, so a lock another process took in between is put
+ * back rather than removed. Best effort: does nothing when anything is unclear.
+ */
+export const takeOverDeadLock = (path: string): void => {
+  const content = readQuietly(path)
+  if (content === undefined || !isAbandoned(content, path)) return
+  const aside = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.stale`
+  try {
+    fs.renameSync(path, aside)
+  } catch {
+    return // taken over or released by another process in between
+  }
+  if (readQuietly(aside) !== content) {
+    try {
+      fs.linkSync(aside, path) // a live lock: back where it was (unless a newer one is there)
+    } catch {
+      // A newer lock holds the name: the one renamed was released meanwhile.
+    }
+  }
+  removeQuietly(aside)
 }

@@ -1,0 +1,160 @@
+// Several processes, one storage (issue 14, item 4, the storage part): `update` is a read-modify-write
+// in one transaction that other processes respect (SQLite: BEGIN IMMEDIATE; files: a lock file), and
+// waiting for a lock held elsewhere never blocks the event loop (better-sqlite3's busy timeout used
+// to block the thread for 5 s). Also: the CLI reads a folder without touching it.
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { MemoryStorage } from 'tiny-counter'
+import { FilePerEvent } from 'tiny-counter/files'
+import type { Storage } from 'tiny-counter'
+import { Sqlite } from 'tiny-counter/sqlite'
+import { inspect } from '../../src/cli/commands.js'
+import { root } from '../docs/extract.mjs'
+import { cleanUp, temporaryDirectory } from './backends.js'
+
+afterAll(cleanUp)
+
+const read = (bytes: Uint8Array | undefined): number => (bytes === undefined ? 0 : new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0))
+const bytesOf = (n: number): Uint8Array => {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, n)
+  return out
+}
+const increment = (storage: Storage): Promise<void> => storage.update!(['n'], ([n]) => [{ key: 'n', data: bytesOf(read(n) + 1) }])
+
+/** The longest time the event loop went without running a 5 ms interval, while `work` ran. */
+const longestStall = async (work: () => Promise<unknown>): Promise<number> => {
+  let last = performance.now()
+  let longest = 0
+  const ticker = setInterval(() => {
+    const now = performance.now()
+    longest = Math.max(longest, now - last)
+    last = now
+  }, 5)
+  try {
+    await work()
+  } finally {
+    clearInterval(ticker)
+  }
+  return Math.max(longest, performance.now() - last)
+}
+
+describe('update: a read-modify-write in one transaction', () => {
+  const opens: ReadonlyArray<readonly [string, (dir: string) => Promise<Storage>]> = [
+    ['MemoryStorage', async () => new MemoryStorage()],
+    ['FilePerEvent', (dir) => FilePerEvent.open(join(dir, 'events'), '.bin')],
+    ['Sqlite', (dir) => Sqlite.open(join(dir, 'events.db'))]
+  ]
+
+  it.each(opens)('%s: interleaved updates of one process lose nothing', async (_name, open) => {
+    const dir = temporaryDirectory()
+    const storage = await open(dir)
+    const other = _name === 'MemoryStorage' ? storage : await open(dir)
+    await Promise.all(Array.from({ length: 30 }, (_, i) => increment(i % 2 === 0 ? storage : other)))
+    expect(read(await storage.load('n'))).toBe(30)
+    await storage.close()
+    if (other !== storage) await other.close()
+  })
+
+  it.each([
+    ['sqlite', 'events.db'],
+    ['files', 'events']
+  ])('4 processes updating one %s storage at once lose nothing', async (kind, name) => {
+    const path = join(temporaryDirectory(), name)
+    if (kind === 'files') mkdirSync(path)
+    const times = 40
+    await Promise.all(
+      Array.from({ length: 4 }, () => promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'test/storage/shared/updater.ts'), kind, path, String(times)], { cwd: root }))
+    )
+    const storage = kind === 'sqlite' ? await Sqlite.open(path) : await FilePerEvent.open(path, '.bin')
+    expect(read(await storage.load('n'))).toBe(4 * times)
+    await storage.close()
+    if (kind === 'files') expect(readdirSync(path).filter((f) => f.startsWith('.'))).toEqual([])
+  }, 120_000)
+})
+
+describe('waiting for a lock held by another connection', () => {
+  it('Sqlite waits with timers, never blocking the event loop, and writes once the lock is free', async () => {
+    const path = join(temporaryDirectory(), 'events.db')
+    const storage = await Sqlite.open(path)
+    const holder = new Database(path)
+    holder.exec('BEGIN IMMEDIATE')
+    holder.prepare('INSERT OR REPLACE INTO events (key, data) VALUES (?, ?)').run('held', Buffer.from([1]))
+    setTimeout(() => holder.exec('COMMIT'), 300)
+    const stall = await longestStall(async () => {
+      await storage.save('k', Uint8Array.of(7))
+      await increment(storage)
+    })
+    expect([...(await storage.load('k'))!]).toEqual([7])
+    expect(read(await storage.load('n'))).toBe(1)
+    expect(await storage.listKeys()).toEqual(['held', 'k', 'n'])
+    // better-sqlite3's own busy wait blocked the thread for its whole timeout (5 s by default).
+    expect(stall).toBeLessThan(1_000)
+    holder.close()
+    await storage.close()
+  })
+
+  it('FilePerEvent waits for the lock file with timers, and takes over one left by a dead process', async () => {
+    const dir = join(temporaryDirectory(), 'events')
+    const storage = await FilePerEvent.open(dir, '.bin')
+    const lock = join(dir, '.tiny-counter.lock')
+    // Held by a live process (this one, for 300 ms).
+    const host = hostname()
+    writeFileSync(lock, `${process.pid} ${host} ${Date.now()}\n`)
+    const released = new Promise<void>((done) => setTimeout(() => done(rmSync(lock)), 300))
+    const started = performance.now()
+    const stall = await longestStall(() => increment(storage))
+    await released
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250)
+    expect(stall).toBeLessThan(1_000)
+    expect(read(await storage.load('n'))).toBe(1)
+    // Left by a process that died: taken over at once.
+    writeFileSync(lock, `999999999 ${host} ${Date.now() - 60_000}\n`)
+    await increment(storage)
+    expect(read(await storage.load('n'))).toBe(2)
+    expect(existsSync(lock)).toBe(false)
+  })
+})
+
+describe('long SQLite work runs in slices', () => {
+  it('a batch of 100,000 writes and a loadAll of them leave the event loop running between slices', async () => {
+    const storage = await Sqlite.open(join(temporaryDirectory(), 'events.db'))
+    const writes = Array.from({ length: 100_000 }, (_, i) => ({ key: `event_${String(i).padStart(6, '0')}`, data: Uint8Array.of(i & 255, 1, 2, 3) }))
+    let started = performance.now()
+    const batchStall = await longestStall(() => storage.batch(writes))
+    const batchTotal = performance.now() - started
+    started = performance.now()
+    let all: ReadonlyArray<readonly [string, Uint8Array]> = []
+    const loadStall = await longestStall(async () => (all = await storage.loadAll()))
+    const loadTotal = performance.now() - started
+    expect(all.length).toBe(100_000)
+    expect(all[12_345]![0]).toBe('event_012345')
+    expect([...all[12_345]![1]]).toEqual([12_345 & 255, 1, 2, 3])
+    // In one blocking call each, the longest stall was the whole operation (about 0.5 s here).
+    expect(batchStall).toBeLessThan(batchTotal / 4)
+    expect(loadStall).toBeLessThan(loadTotal / 4)
+    await storage.close()
+  })
+})
+
+describe('the CLI reads a folder without changing it', () => {
+  it('inspect leaves a stale temporary file where it is (FilePerEvent.open would delete it)', async () => {
+    const dir = join(temporaryDirectory(), 'events')
+    const storage = await FilePerEvent.open(dir, '.bin')
+    await storage.save('launch', Uint8Array.of(1))
+    const stale = join(dir, '.tiny-counter-4242-7-k3j9x2ab.tmp')
+    writeFileSync(stale, 'half a write')
+    const elevenMinutesAgo = (Date.now() - 11 * 60_000) / 1000
+    utimesSync(stale, elevenMinutesAgo, elevenMinutesAgo)
+    await inspect(dir, { now: Date.UTC(2026, 0, 1) })
+    expect(existsSync(stale)).toBe(true)
+    // A writer opening the folder cleans it up.
+    await FilePerEvent.open(dir, '.bin')
+    expect(existsSync(stale)).toBe(false)
+  })
+})
