@@ -6,12 +6,11 @@
 import type { Cluster, Redis } from 'ioredis'
 import { createHash } from 'node:crypto'
 import { StorageError } from '../../store/errors.js'
-import type { Scripts } from './scripts.js'
+import type { ScriptName, Scripts } from './scripts.js'
+import { SCRIPT_NAMES, libraryText, scriptText } from './scripts.js'
 
 /** An ioredis client: one server (`Redis`) or a cluster (`Cluster`). */
 export type RedisClient = Redis | Cluster
-
-type ScriptName = keyof Scripts
 
 /** A script call: which script, its keys and its arguments. */
 interface Call {
@@ -26,19 +25,31 @@ interface Queued extends Call {
   readonly reject: (error: unknown) => void
 }
 
+/** Whether Redis answered that a function is not loaded (after a restart or a `FUNCTION FLUSH`). */
+const isMissingFunction = (error: unknown): boolean => error instanceof Error && error.message.includes('Function not found')
+
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex')
 
 export class Connection {
+  private readonly texts: Readonly<Record<ScriptName, string>>
   private readonly shas: Readonly<Record<ScriptName, string>>
+  /** The Redis Functions library of the scripts (its name carries a hash of its text). */
+  private readonly library: { readonly name: string; readonly text: string }
+  /** Whether the scripts run as Redis Functions (`FCALL`): Redis 7 and a single server, else `EVALSHA`. */
+  private functions = false
   /** Redis's clock minus this machine's, as last measured (milliseconds). */
   private offset = 0
 
   constructor(
     readonly client: RedisClient,
-    private readonly scripts: Scripts,
+    scripts: Scripts,
     readonly timeoutMillis: number
   ) {
-    this.shas = { record: sha1(scripts.record), decide: sha1(scripts.decide), read: sha1(scripts.read), settle: sha1(scripts.settle) }
+    const text = (name: ScriptName): string => scriptText(scripts, name)
+    this.texts = { record: text('record'), decide: text('decide'), read: text('read'), settle: text('settle') }
+    this.shas = { record: sha1(this.texts.record), decide: sha1(this.texts.decide), read: sha1(this.texts.read), settle: sha1(this.texts.settle) }
+    const name = `tiny_counter_${sha1(SCRIPT_NAMES.map((n) => this.texts[n]).join('\n')).slice(0, 16)}`
+    this.library = { name, text: libraryText(scripts, name) }
   }
 
   /** Our estimate of Redis's clock now. */
@@ -91,8 +102,16 @@ export class Connection {
 
   private direct(call: Call): Promise<unknown> {
     const { name, keys, args } = call
+    if (this.functions) {
+      return this.client.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args).catch(async (error: unknown) => {
+        if (!isMissingFunction(error)) throw error
+        // Redis lost its functions (a restart without persistence, FUNCTION FLUSH): load them again.
+        await this.client.function('LOAD', 'REPLACE', this.library.text)
+        return this.client.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args)
+      })
+    }
     return this.client.evalsha(this.shas[name], keys.length, ...keys, ...args).catch((error: unknown) => {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return this.client.eval(this.scripts[name], keys.length, ...keys, ...args)
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return this.client.eval(this.texts[name], keys.length, ...keys, ...args)
       throw error
     })
   }
@@ -106,13 +125,16 @@ export class Connection {
       return
     }
     const pipeline = (this.client as Redis).pipeline()
-    for (const { name, keys, args } of batch) pipeline.evalsha(this.shas[name], keys.length, ...keys, ...args)
+    for (const { name, keys, args } of batch) {
+      if (this.functions) pipeline.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args)
+      else pipeline.evalsha(this.shas[name], keys.length, ...keys, ...args)
+    }
     pipeline.exec().then(
       (results) =>
         batch.forEach((call, i) => {
           const [error, value] = results?.[i] ?? [new Error('no reply'), undefined]
           if (error === null) call.resolve(value)
-          else if (error.message.startsWith('NOSCRIPT')) this.direct(call).then(call.resolve, call.reject)
+          else if (error.message.startsWith('NOSCRIPT') || isMissingFunction(error)) this.direct(call).then(call.resolve, call.reject)
           else call.reject(error)
         }),
       (error: unknown) => batch.forEach((call) => call.reject(error))
@@ -128,10 +150,24 @@ export class Connection {
     return this.within(ready, undefined, 'connect')
   }
 
-  /** Loads every script and measures Redis's clock once. */
+  /**
+   * Loads the scripts (as a Redis Functions library where the server takes one: Redis 7 and not a
+   * cluster, else as scripts) and measures Redis's clock once.
+   */
   async prepare(): Promise<void> {
-    for (const name of Object.keys(this.shas) as ScriptName[]) {
-      await this.within(this.client.script('LOAD', this.scripts[name]) as Promise<unknown>, undefined, 'load its scripts')
+    this.functions = false
+    if (!('nodes' in this.client)) {
+      const loaded = await this.within(this.client.function('LOAD', 'REPLACE', this.library.text) as Promise<unknown>, undefined, 'load its functions').then(
+        () => true,
+        // Redis before 7, or a user not allowed FUNCTION: the scripts do the same work.
+        () => false
+      )
+      this.functions = loaded
+    }
+    if (!this.functions) {
+      for (const name of SCRIPT_NAMES) {
+        await this.within(this.client.script('LOAD', this.texts[name]) as Promise<unknown>, undefined, 'load its scripts')
+      }
     }
     const sent = Date.now()
     const [seconds, micros] = (await this.within(this.time(), undefined, 'read the time')) as [string, string]
