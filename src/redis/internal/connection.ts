@@ -19,6 +19,13 @@ interface Call {
   readonly args: ReadonlyArray<string | number>
 }
 
+/** A call waiting for its answer, until its deadline. */
+interface Waiting {
+  readonly deadline: number
+  done: boolean
+  readonly expire: () => void
+}
+
 /** A call waiting to be sent with the others of its turn of the event loop. */
 interface Queued extends Call {
   readonly resolve: (value: unknown) => void
@@ -62,24 +69,82 @@ export class Connection {
     this.offset = Math.round(t - (sent + Date.now()) / 2)
   }
 
+  /**
+   * The calls waiting for an answer, oldest first. Every call has the same time allowed, so their
+   * deadlines come in this order too: one timer, set for the oldest, serves them all.
+   */
+  private waiting: Waiting[] = []
+  private waitingFrom = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+
   /** `promise`, or a `StorageError` about `key` when it neither resolves nor rejects in time. */
   within<A>(promise: Promise<A>, key: string | undefined, operation: string): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new StorageError(key, `Redis did not answer within ${this.timeoutMillis} ms`, operation)),
-        this.timeoutMillis
-      )
+      const waiting: Waiting = { deadline: performance.now() + this.timeoutMillis, done: false, expire: () => reject(new StorageError(key, `Redis did not answer within ${this.timeoutMillis} ms`, operation)) }
+      this.waiting.push(waiting)
+      if (this.timer === undefined) this.timer = this.arm(this.timeoutMillis)
       promise.then(
         (value) => {
-          clearTimeout(timer)
+          this.answered(waiting)
           resolve(value)
         },
         (error: unknown) => {
-          clearTimeout(timer)
+          this.answered(waiting)
           reject(error instanceof StorageError ? error : new StorageError(key, error, operation))
         }
       )
     })
+  }
+
+  /** Marks a call answered; forgets the answered calls at the head, and the timer when none waits. */
+  private answered(call: Waiting): void {
+    call.done = true
+    const waiting = this.waiting
+    let i = this.waitingFrom
+    while (i < waiting.length && waiting[i]!.done) i++
+    if (i === waiting.length) {
+      this.waiting = []
+      this.waitingFrom = 0
+    } else if (i > 1024 && i * 2 > waiting.length) {
+      this.waiting = waiting.slice(i)
+      this.waitingFrom = 0
+    } else this.waitingFrom = i
+  }
+
+  /** Fails the calls past their deadline, forgets the answered ones, and waits for the next deadline. */
+  private readonly expire = (): void => {
+    this.timer = undefined
+    const now = performance.now()
+    const waiting = this.waiting
+    let i = this.waitingFrom
+    for (; i < waiting.length; i++) {
+      const call = waiting[i]!
+      if (call.done) continue
+      if (call.deadline > now) break
+      call.done = true
+      call.expire()
+    }
+    if (i === waiting.length) {
+      this.waiting = []
+      this.waitingFrom = 0
+      return
+    }
+    // Keep the list short: drop what was passed over once it is most of it.
+    if (i > 1024 && i * 2 > waiting.length) {
+      this.waiting = waiting.slice(i)
+      this.waitingFrom = 0
+    } else this.waitingFrom = i
+    this.timer = this.arm(Math.max(1, this.waiting[this.waitingFrom]!.deadline - now))
+  }
+
+  /**
+   * The timer, left running when every call is answered (the next calls need it again); it does
+   * not keep the process alive: a call waiting for Redis has its socket or its reconnection for that.
+   */
+  private arm(millis: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(this.expire, millis)
+    timer.unref?.()
+    return timer
   }
 
   /**
