@@ -1,5 +1,6 @@
 /**
- * The store's line to Redis: its scripts (called by SHA, sent again when Redis answers NOSCRIPT),
+ * The store's line to Redis: its scripts (a Redis Functions library called with FCALL on Redis 7,
+ * else called by SHA and sent again when Redis answers NOSCRIPT),
  * a deadline on every call (a `StorageError` when Redis does not answer in time, never a silent
  * pass), and the estimate of Redis's clock that frames are computed for.
  */
