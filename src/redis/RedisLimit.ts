@@ -74,12 +74,15 @@ interface Plan {
   readonly event: string
   readonly events: ReadonlyArray<string>
   readonly keys: ReadonlyArray<string>
-  readonly constraints: ReadonlyArray<Constraint>
+  /** The constraints (made when asked: only a refusal needs them once the script has its arguments). */
+  readonly constraints: () => ReadonlyArray<Constraint>
   readonly items: ReadonlyArray<ReadonlyArray<string> | Timed>
   /** The whole list, space-separated, when nothing in it depends on the instant. */
   readonly words: string | undefined
   /** '1' when every constraint counts the current bucket of the checked event (the script's short path). */
   readonly short: '0' | '1'
+  /** On the short path, per constraint its kind, unit and limit (the script reads them one by one); else empty. */
+  readonly shortArgs: ReadonlyArray<string>
 }
 
 /**
@@ -355,13 +358,17 @@ export class RedisLimit {
   private planFor(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, Plan> {
     const last = this.plan
     if (last !== undefined && last.event === event) return E.right(last)
+    if (last !== undefined && this.rules.length === 0) {
+      // A policy whose plan was made: its rules are valid, so only the name can be wrong.
+      if (typeof event !== 'string' || event.length === 0) return E.left(new InvalidEventName(event))
+      const prefix = this.host.prefix
+      let made: ReadonlyArray<Constraint> | undefined
+      const constraints = (): ReadonlyArray<Constraint> => (made ??= E.getOrElse((): ReadonlyArray<Constraint> => [])(this.constraints(event)))
+      return E.right((this.plan = { ...last, event, events: [event], keys: [hashKey(prefix, event), heldKey(prefix, event)], constraints }))
+    }
     const found = this.constraints(event)
     if (E.isLeft(found)) return found
     const constraints = found.right
-    if (last !== undefined && this.rules.length === 0) {
-      const prefix = this.host.prefix
-      return E.right((this.plan = { ...last, event, events: [event], keys: [hashKey(prefix, event), heldKey(prefix, event)], constraints }))
-    }
     const layout = this.host.layout
     const events = [event]
     const place = (name: string): number => {
@@ -396,14 +403,15 @@ export class RedisLimit {
     const keys = [...events.map((e) => hashKey(prefix, e)), ...events.map((e) => heldKey(prefix, e))]
     const words = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>).flat().join(' ') : undefined
     const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1') ? '1' : '0'
-    return E.right((this.plan = { event, events, keys, constraints, items, words, short }))
+    const shortArgs = short === '1' ? (items as ReadonlyArray<ReadonlyArray<string>>).flatMap((i) => [i[0]!, i[2]!, i[4]!]) : []
+    return E.right((this.plan = { event, events, keys, constraints: () => constraints, items, words, short, shortArgs }))
   }
 
-  /** The script's arguments for a decision at `t`: the frame and the constraints, with the interval both hold in. */
-  private argsAt(plan: Plan, t: number): readonly [string, string] {
+  /** The script's arguments for a decision at `t`: the constraints and the frame, with the interval both hold in. */
+  private argsAt(plan: Plan, t: number): readonly [string, ReadonlyArray<string>] {
     const frames = this.host.frames
     const frame = frames.at(t)
-    if (plan.words !== undefined) return [frame.words, plan.words]
+    if (plan.words !== undefined) return [plan.words, frame.args]
     let lo = frame.lo
     let hi = frame.hi
     const timeZone = this.host.layout.timeZone
@@ -426,7 +434,7 @@ export class RedisLimit {
       lo = Math.max(lo, nextChange(timed.schedule, t - 1_000, timeZone) > t ? t - 1_000 : t)
       return ['S', inside === timed.during ? '1' : '0']
     })
-    return [[String(lo), String(hi), ...frame.args.slice(2)].join(' '), parts.join(' ')]
+    return [parts.join(' '), [String(lo), String(hi), ...frame.args.slice(2)]]
   }
 
   /** Decides in Redis; the instant of a pass, or why not. */
@@ -436,8 +444,8 @@ export class RedisLimit {
     const plan = planned.right
     const key = plan.keys[0]
     const reply = await this.host.timed(key, 'decide', (t, sent) => {
-      const [frame, constraints] = this.argsAt(plan, t)
-      return this.host.run('decide', plan.keys, [mode, sent, frame, id, lifetime, plan.short, constraints], key, 'decide')
+      const [constraints, frame] = this.argsAt(plan, t)
+      return this.host.run('decide', plan.keys, [mode, sent, id, lifetime, plan.short, constraints, ...frame, ...plan.shortArgs], key, 'decide')
     })
     if (E.isLeft(reply)) return reply
     const r = reply.right
@@ -453,9 +461,9 @@ export class RedisLimit {
       pending.set(name, Number(r[4 + 2 * e]))
     })
     const state: LimitState = { counterOf: (name) => counters.get(name), pendingOf: (name) => pending.get(name) ?? 0 }
-    const decided = Limit.decide(plan.constraints, state, event, at, this.host.layout)
+    const decided = Limit.decide(plan.constraints(), state, event, at, this.host.layout)
     if (E.isLeft(decided)) return decided
-    return E.left(new LimitExceeded(event, plan.constraints[Number(r[2]) - 1]!, O.none))
+    return E.left(new LimitExceeded(event, plan.constraints()[Number(r[2]) - 1]!, O.none))
   }
 
   /** The same limit on the fallback store, after telling its listener; `undefined` without one. */

@@ -1,17 +1,17 @@
 /**
- * The store's line to Redis: its scripts (called by SHA, sent again when Redis answers NOSCRIPT),
+ * The store's line to Redis: its scripts (a Redis Functions library called with FCALL on Redis 7,
+ * else called by SHA and sent again when Redis answers NOSCRIPT),
  * a deadline on every call (a `StorageError` when Redis does not answer in time, never a silent
  * pass), and the estimate of Redis's clock that frames are computed for.
  */
 import type { Cluster, Redis } from 'ioredis'
 import { createHash } from 'node:crypto'
 import { StorageError } from '../../store/errors.js'
-import type { Scripts } from './scripts.js'
+import type { ScriptName, Scripts } from './scripts.js'
+import { SCRIPT_NAMES, libraryText, scriptText } from './scripts.js'
 
 /** An ioredis client: one server (`Redis`) or a cluster (`Cluster`). */
 export type RedisClient = Redis | Cluster
-
-type ScriptName = keyof Scripts
 
 /** A script call: which script, its keys and its arguments. */
 interface Call {
@@ -20,25 +20,44 @@ interface Call {
   readonly args: ReadonlyArray<string | number>
 }
 
+/** A call waiting for its answer, until its deadline. */
+interface Waiting {
+  readonly deadline: number
+  done: boolean
+  readonly expire: () => void
+}
+
 /** A call waiting to be sent with the others of its turn of the event loop. */
 interface Queued extends Call {
   readonly resolve: (value: unknown) => void
   readonly reject: (error: unknown) => void
 }
 
+/** Whether Redis answered that a function is not loaded (after a restart or a `FUNCTION FLUSH`). */
+const isMissingFunction = (error: unknown): boolean => error instanceof Error && error.message.includes('Function not found')
+
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex')
 
 export class Connection {
+  private readonly texts: Readonly<Record<ScriptName, string>>
   private readonly shas: Readonly<Record<ScriptName, string>>
+  /** The Redis Functions library of the scripts (its name carries a hash of its text). */
+  private readonly library: { readonly name: string; readonly text: string }
+  /** Whether the scripts run as Redis Functions (`FCALL`): Redis 7 and a single server, else `EVALSHA`. */
+  private functions = false
   /** Redis's clock minus this machine's, as last measured (milliseconds). */
   private offset = 0
 
   constructor(
     readonly client: RedisClient,
-    private readonly scripts: Scripts,
+    scripts: Scripts,
     readonly timeoutMillis: number
   ) {
-    this.shas = { record: sha1(scripts.record), decide: sha1(scripts.decide), read: sha1(scripts.read), settle: sha1(scripts.settle) }
+    const text = (name: ScriptName): string => scriptText(scripts, name)
+    this.texts = { record: text('record'), decide: text('decide'), read: text('read'), settle: text('settle') }
+    this.shas = { record: sha1(this.texts.record), decide: sha1(this.texts.decide), read: sha1(this.texts.read), settle: sha1(this.texts.settle) }
+    const name = `tiny_counter_${sha1(SCRIPT_NAMES.map((n) => this.texts[n]).join('\n')).slice(0, 16)}`
+    this.library = { name, text: libraryText(scripts, name) }
   }
 
   /** Our estimate of Redis's clock now. */
@@ -51,24 +70,82 @@ export class Connection {
     this.offset = Math.round(t - (sent + Date.now()) / 2)
   }
 
+  /**
+   * The calls waiting for an answer, oldest first. Every call has the same time allowed, so their
+   * deadlines come in this order too: one timer, set for the oldest, serves them all.
+   */
+  private waiting: Waiting[] = []
+  private waitingFrom = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+
   /** `promise`, or a `StorageError` about `key` when it neither resolves nor rejects in time. */
   within<A>(promise: Promise<A>, key: string | undefined, operation: string): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new StorageError(key, `Redis did not answer within ${this.timeoutMillis} ms`, operation)),
-        this.timeoutMillis
-      )
+      const waiting: Waiting = { deadline: performance.now() + this.timeoutMillis, done: false, expire: () => reject(new StorageError(key, `Redis did not answer within ${this.timeoutMillis} ms`, operation)) }
+      this.waiting.push(waiting)
+      if (this.timer === undefined) this.timer = this.arm(this.timeoutMillis)
       promise.then(
         (value) => {
-          clearTimeout(timer)
+          this.answered(waiting)
           resolve(value)
         },
         (error: unknown) => {
-          clearTimeout(timer)
+          this.answered(waiting)
           reject(error instanceof StorageError ? error : new StorageError(key, error, operation))
         }
       )
     })
+  }
+
+  /** Marks a call answered; forgets the answered calls at the head, and the timer when none waits. */
+  private answered(call: Waiting): void {
+    call.done = true
+    const waiting = this.waiting
+    let i = this.waitingFrom
+    while (i < waiting.length && waiting[i]!.done) i++
+    if (i === waiting.length) {
+      this.waiting = []
+      this.waitingFrom = 0
+    } else if (i > 1024 && i * 2 > waiting.length) {
+      this.waiting = waiting.slice(i)
+      this.waitingFrom = 0
+    } else this.waitingFrom = i
+  }
+
+  /** Fails the calls past their deadline, forgets the answered ones, and waits for the next deadline. */
+  private readonly expire = (): void => {
+    this.timer = undefined
+    const now = performance.now()
+    const waiting = this.waiting
+    let i = this.waitingFrom
+    for (; i < waiting.length; i++) {
+      const call = waiting[i]!
+      if (call.done) continue
+      if (call.deadline > now) break
+      call.done = true
+      call.expire()
+    }
+    if (i === waiting.length) {
+      this.waiting = []
+      this.waitingFrom = 0
+      return
+    }
+    // Keep the list short: drop what was passed over once it is most of it.
+    if (i > 1024 && i * 2 > waiting.length) {
+      this.waiting = waiting.slice(i)
+      this.waitingFrom = 0
+    } else this.waitingFrom = i
+    this.timer = this.arm(Math.max(1, this.waiting[this.waitingFrom]!.deadline - now))
+  }
+
+  /**
+   * The timer, left running when every call is answered (the next calls need it again); it does
+   * not keep the process alive: a call waiting for Redis has its socket or its reconnection for that.
+   */
+  private arm(millis: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(this.expire, millis)
+    timer.unref?.()
+    return timer
   }
 
   /**
@@ -91,8 +168,16 @@ export class Connection {
 
   private direct(call: Call): Promise<unknown> {
     const { name, keys, args } = call
+    if (this.functions) {
+      return this.client.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args).catch(async (error: unknown) => {
+        if (!isMissingFunction(error)) throw error
+        // Redis lost its functions (a restart without persistence, FUNCTION FLUSH): load them again.
+        await this.client.function('LOAD', 'REPLACE', this.library.text)
+        return this.client.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args)
+      })
+    }
     return this.client.evalsha(this.shas[name], keys.length, ...keys, ...args).catch((error: unknown) => {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return this.client.eval(this.scripts[name], keys.length, ...keys, ...args)
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return this.client.eval(this.texts[name], keys.length, ...keys, ...args)
       throw error
     })
   }
@@ -106,13 +191,16 @@ export class Connection {
       return
     }
     const pipeline = (this.client as Redis).pipeline()
-    for (const { name, keys, args } of batch) pipeline.evalsha(this.shas[name], keys.length, ...keys, ...args)
+    for (const { name, keys, args } of batch) {
+      if (this.functions) pipeline.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args)
+      else pipeline.evalsha(this.shas[name], keys.length, ...keys, ...args)
+    }
     pipeline.exec().then(
       (results) =>
         batch.forEach((call, i) => {
           const [error, value] = results?.[i] ?? [new Error('no reply'), undefined]
           if (error === null) call.resolve(value)
-          else if (error.message.startsWith('NOSCRIPT')) this.direct(call).then(call.resolve, call.reject)
+          else if (error.message.startsWith('NOSCRIPT') || isMissingFunction(error)) this.direct(call).then(call.resolve, call.reject)
           else call.reject(error)
         }),
       (error: unknown) => batch.forEach((call) => call.reject(error))
@@ -128,10 +216,24 @@ export class Connection {
     return this.within(ready, undefined, 'connect')
   }
 
-  /** Loads every script and measures Redis's clock once. */
+  /**
+   * Loads the scripts (as a Redis Functions library where the server takes one: Redis 7 and not a
+   * cluster, else as scripts) and measures Redis's clock once.
+   */
   async prepare(): Promise<void> {
-    for (const name of Object.keys(this.shas) as ScriptName[]) {
-      await this.within(this.client.script('LOAD', this.scripts[name]) as Promise<unknown>, undefined, 'load its scripts')
+    this.functions = false
+    if (!('nodes' in this.client)) {
+      const loaded = await this.within(this.client.function('LOAD', 'REPLACE', this.library.text) as Promise<unknown>, undefined, 'load its functions').then(
+        () => true,
+        // Redis before 7, or a user not allowed FUNCTION: the scripts do the same work.
+        () => false
+      )
+      this.functions = loaded
+    }
+    if (!this.functions) {
+      for (const name of SCRIPT_NAMES) {
+        await this.within(this.client.script('LOAD', this.texts[name]) as Promise<unknown>, undefined, 'load its scripts')
+      }
     }
     const sent = Date.now()
     const [seconds, micros] = (await this.within(this.time(), undefined, 'read the time')) as [string, string]

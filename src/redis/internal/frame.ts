@@ -20,8 +20,6 @@ export interface Frame {
   readonly text: string
   /** lo, hi, expireAt, i1 .. iU, the unit letters, then the field names of those buckets: the decide script's frame. */
   readonly args: ReadonlyArray<string>
-  /** `args`, space-separated. */
-  readonly words: string
 }
 
 /** Bounds that stand for "no bound" in a frame (Lua reads them as plain numbers). */
@@ -58,6 +56,6 @@ export class Frames {
       expireAt = Math.max(expireAt, g.start(i + this.lengths[u]!))
     }
     const args = [String(lo), String(hi), String(expireAt), ...index.map(String), ...this.letters, ...index.map((i, u) => `${this.letters[u]}${i}`)]
-    return (this.last = { lo, hi, index, expireAt, text: `${lo} ${hi} ${expireAt} ${index.join(' ')}`, args, words: args.join(' ') })
+    return (this.last = { lo, hi, index, expireAt, text: `${lo} ${hi} ${expireAt} ${index.join(' ')}`, args })
   }
 }

@@ -114,6 +114,62 @@ local function record(key, heads, index, n, expireAt, t, clientTime)
   keep(key, expireAt, t, clientTime)
 end
 
+-- The unexpired reservations of a reservation set at t (the expired ones are dropped).
+local function pending(held, t)
+  local p = redis.call('ZCARD', held)
+  if p > 0 then
+    redis.call('ZREMRANGEBYSCORE', held, '-inf', t)
+    p = redis.call('ZCARD', held)
+  end
+  return p
+end
+
+-- The reply of a refusal by constraint \`number\`: per event of \`keys\` (n hashes, then their
+-- reservation sets) its HGETALL and its pending reservations.
+local function refused(keys, n, t, number)
+  local out = {${REFUSED}, t, number}
+  for e = 1, n do
+    out[#out + 1] = redis.call('HGETALL', keys[e])
+    out[#out + 1] = redis.call('ZCOUNT', keys[n + e], '(' .. t, '+inf')
+  end
+  return out
+end
+
+-- Records one in the current bucket of every unit (indices current, field names names) of the
+-- hash key (heads h, counts there v): new counts and moved heads in one HSET, the expiry set on a
+-- new hash and extended (GT) when a head moved.
+local function recordNow(key, current, names, h, v, expireAt, t, clientTime)
+  local fresh, moved = true, false
+  local sets = {}
+  for u = 1, U do
+    local c, head = current[u], h[u]
+    if head ~= nil then fresh = false end
+    if head == nil or c > head then
+      if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, c - LENGTHS[u])) end
+      sets[#sets + 1] = LETTERS[u]
+      sets[#sets + 1] = c
+      head = c
+      moved = true
+    end
+    if c > head - LENGTHS[u] then
+      sets[#sets + 1] = names[u]
+      sets[#sets + 1] = math.min(v[u] + 1, MAX)
+    end
+  end
+  redis.call('HSET', key, unpack(sets))
+  if fresh or moved then
+    local gt = fresh and 'NX' or 'GT'
+    if clientTime == '' then redis.call('PEXPIREAT', key, expireAt, gt) else redis.call('PEXPIRE', key, expireAt - t, gt) end
+  end
+end
+
+-- Holds reservation id in the set held until t + lifetime.
+local function hold(held, t, lifetime, id, clientTime)
+  local until_ = t + tonumber(lifetime)
+  redis.call('ZADD', held, until_, id)
+  keep(held, until_, t, clientTime)
+end
+
 -- A frame: "lo hi expireAt i1 .. iU"; with Redis's clock, t must fall in [lo, hi).
 local function frameOf(text, clientTime, t)
   local f = numbers(text)
@@ -131,7 +187,7 @@ end
  * unit "head i n i n ..." (the head to move to, then counts by bucket index; '' for none).
  * Replies {PASSED, t}, {SKEW, t} or {FUTURE, t}.
  */
-const recordScript = (layout: Layout): string => `${common(layout)}
+const recordScript = `
 local key = KEYS[1]
 local t = instant(ARGV[1])
 local f = numbers(ARGV[2])
@@ -164,90 +220,37 @@ return {${PASSED}, t}
 
 /**
  * Decides a limit. KEYS: the hashes of the events the limit reads (the checked event first), then
- * their reservation sets, in the same order. ARGV: [1] mode ('c' check, 'r' check and record, 'h'
- * hold a reservation), [2] instant ('' = Redis TIME), [3] the frame, space-separated: lo, hi (with
- * Redis's clock the instant must fall in [lo, hi)), the expiry of a write, the current bucket index
- * of each unit, the unit letters (the head fields), the field names of the current buckets (the
- * client makes this text once per frame), [4] the reservation id, [5] its lifetime (ms), [6] '1'
- * when every constraint counts the current bucket of the checked event (the common shape, decided
- * by a short path), [7] the constraints, space-separated (the client makes this text once per
- * limit), each a kind and its values: 'M' e u w limit (at most), 'L' e u w limit (at least),
- * 'C' e k1 .. kU (cooldown), 'W' e k1 .. kU (within), 'S' 0|1 (a schedule the client decided for
- * the whole interval); e is the event's place in KEYS, u the unit's place in the layout, w the
- * window's buckets, k the first bucket of each unit that starts after the instant minus the duration.
+ * their reservation sets, in the same order. ARGV, one value each (nothing to split on the common
+ * path): [1] mode ('c' check, 'r' check and record, 'h' hold a reservation), [2] instant ('' =
+ * Redis TIME), [3] the reservation id, [4] its lifetime (ms), [5] '1' when every constraint is an
+ * atMost or atLeast of one bucket of the checked event (the common shape, decided by a short path),
+ * [6] the constraints, space-separated (the client makes this text once per limit; read only off
+ * the short path), each a kind and its values: 'M' e u w limit (at most), 'L' e u w limit (at
+ * least), 'C' e k1 .. kU (cooldown), 'W' e k1 .. kU (within), 'S' 0|1 (a schedule the client
+ * decided for the whole interval); e is the event's place in KEYS, u the unit's place in the
+ * layout, w the window's buckets, k the first bucket of each unit that starts after the instant
+ * minus the duration. Then the frame: [7] lo, [8] hi (with Redis's clock the instant must fall in
+ * [lo, hi)), [9] the expiry of a write, [10 ..] the current bucket index of each unit, the unit
+ * letters (the head fields), the field names of the current buckets; then, on the short path, per
+ * constraint its kind ('M' or 'L'), unit and limit.
  * Replies {PASSED, t}, {SKEW, t}, or {REFUSED, t, constraint number (1-based), then per event its
  * HGETALL and its pending reservations}: what the client needs to say why and until when.
  */
-const decideScript = (layout: Layout): string => `${common(layout)}
+const decideScript = `
 local n = #KEYS / 2
 local mode, clientTime = ARGV[1], ARGV[2]
 local t = instant(clientTime)
-local f = {}
-for word in string.gmatch(ARGV[3], '%S+') do f[#f + 1] = word end
-if clientTime == '' and (t < tonumber(f[1]) or t >= tonumber(f[2])) then return {${SKEW}, t} end
-local expireAt = tonumber(f[3])
+if clientTime == '' and (t < tonumber(ARGV[7]) or t >= tonumber(ARGV[8])) then return {${SKEW}, t} end
+local expireAt = tonumber(ARGV[9])
 local current, names = {}, {}
 for u = 1, U do
-  current[u] = tonumber(f[3 + u])
-  names[u] = f[3 + 2 * U + u]
-end
-local c = {}
-for word in string.gmatch(ARGV[7], '%S+') do c[#c + 1] = word end
-
-local function pending(e)
-  local held = KEYS[n + e]
-  local p = redis.call('ZCARD', held)
-  if p > 0 then
-    redis.call('ZREMRANGEBYSCORE', held, '-inf', t)
-    p = redis.call('ZCARD', held)
-  end
-  return p
-end
-local function refused(number)
-  local out = {${REFUSED}, t, number}
-  for e = 1, n do
-    out[#out + 1] = redis.call('HGETALL', KEYS[e])
-    out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. t, '+inf')
-  end
-  return out
-end
--- Records one in the current bucket of every unit of the checked event (heads h, counts there v):
--- new counts and moved heads in one HSET, the expiry set on a new hash and extended (GT) when a
--- head moved.
-local function recordNow(h, v)
-  local key = KEYS[1]
-  local fresh, moved = true, false
-  local sets = {}
-  for u = 1, U do
-    local c, head = current[u], h[u]
-    if head ~= nil then fresh = false end
-    if head == nil or c > head then
-      if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, c - LENGTHS[u])) end
-      sets[#sets + 1] = LETTERS[u]
-      sets[#sets + 1] = c
-      head = c
-      moved = true
-    end
-    if c > head - LENGTHS[u] then
-      sets[#sets + 1] = names[u]
-      sets[#sets + 1] = math.min(v[u] + 1, MAX)
-    end
-  end
-  redis.call('HSET', key, unpack(sets))
-  if fresh or moved then
-    local gt = fresh and 'NX' or 'GT'
-    if clientTime == '' then redis.call('PEXPIREAT', key, expireAt, gt) else redis.call('PEXPIRE', key, expireAt - t, gt) end
-  end
-end
-local function hold()
-  local until_ = t + tonumber(ARGV[5])
-  redis.call('ZADD', KEYS[n + 1], until_, ARGV[4])
-  keep(KEYS[n + 1], until_, t, clientTime)
+  current[u] = tonumber(ARGV[9 + u])
+  names[u] = ARGV[9 + 2 * U + u]
 end
 
 -- The short path: heads and current buckets of the checked event in one HMGET.
-if ARGV[6] == '1' then
-  local raw = redis.call('HMGET', KEYS[1], unpack(f, 4 + U, 3 + 3 * U))
+if ARGV[5] == '1' then
+  local raw = redis.call('HMGET', KEYS[1], unpack(ARGV, 10 + U, 9 + 3 * U))
   local h, v = {}, {}
   local behind = false
   for u = 1, U do
@@ -258,23 +261,26 @@ if ARGV[6] == '1' then
   if not behind then
     local held = nil
     local number = 0
-    for at = 1, #c, 5 do
+    for at = 10 + 3 * U, #ARGV, 3 do
       number = number + 1
-      local u, limit = tonumber(c[at + 2]), tonumber(c[at + 4])
+      local u, limit = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
       local pass
-      if c[at] == 'M' then
-        if held == nil then held = pending(1) end
+      if ARGV[at] == 'M' then
+        if held == nil then held = pending(KEYS[n + 1], t) end
         pass = v[u] + held < limit
       else
         pass = v[u] >= limit
       end
-      if not pass then return refused(number) end
+      if not pass then return refused(KEYS, n, t, number) end
     end
-    if mode == 'r' then recordNow(h, v) elseif mode == 'h' then hold() end
+    if mode == 'r' then recordNow(KEYS[1], current, names, h, v, expireAt, t, clientTime)
+    elseif mode == 'h' then hold(KEYS[n + 1], t, ARGV[4], ARGV[3], clientTime) end
     return {${PASSED}, t}
   end
 end
 
+local c = {}
+for word in string.gmatch(ARGV[6], '%S+') do c[#c + 1] = word end
 local items = {}
 local at = 1
 while at <= #c do
@@ -326,7 +332,7 @@ local pendings = {}
 local function pendingOf(e)
   local p = pendings[e]
   if p == nil then
-    p = pending(e)
+    p = pending(KEYS[n + e], t)
     pendings[e] = p
   end
   return p
@@ -390,13 +396,13 @@ for number, item in ipairs(items) do
   end
   if not pass then failed = number; break end
 end
-if failed > 0 then return refused(failed) end
+if failed > 0 then return refused(KEYS, n, t, failed) end
 if mode == 'r' then
   local v = {}
   for u = 1, U do v[u] = values[1][names[u]] end
-  recordNow(heads[1], v)
+  recordNow(KEYS[1], current, names, heads[1], v, expireAt, t, clientTime)
 elseif mode == 'h' then
-  hold()
+  hold(KEYS[n + 1], t, ARGV[4], ARGV[3], clientTime)
 end
 return {${PASSED}, t}
 `
@@ -405,7 +411,7 @@ return {${PASSED}, t}
  * Reads events. KEYS: hashes, then their reservation sets. ARGV[1]: instant ('' = Redis TIME).
  * Replies {t, then per event its HGETALL and its pending reservations}.
  */
-const readScript = (layout: Layout): string => `${common(layout)}
+const readScript = `
 local n = #KEYS / 2
 local t = instant(ARGV[1])
 local out = {t}
@@ -422,7 +428,7 @@ return out
  * commit: records one event now if the reservation was still held and unexpired, else replies
  * {SETTLED, t}; cancel: releases it and records 0 now (the event exists afterwards).
  */
-const settleScript = (layout: Layout): string => `${common(layout)}
+const settleScript = `
 local t = instant(ARGV[1])
 local expireAt, current = frameOf(ARGV[2], ARGV[1], t)
 if expireAt == nil then return {${SKEW}, t} end
@@ -437,18 +443,37 @@ end
 return {${PASSED}, t}
 `
 
-/** The scripts of one layout, by name. */
+/** The names of the scripts. */
+export type ScriptName = 'record' | 'decide' | 'read' | 'settle'
+
+/**
+ * The scripts of one layout: the prelude (its constants and helpers) and each script's body, which
+ * reads `KEYS` and `ARGV`. As a script (`EVAL`), the prelude runs again at every call; as a Redis
+ * Function (`FUNCTION LOAD`, Redis 7 and later) it runs once, when the library is loaded, and each
+ * call runs only its body.
+ */
 export interface Scripts {
-  readonly record: string
-  readonly decide: string
-  readonly read: string
-  readonly settle: string
+  readonly prelude: string
+  readonly bodies: Readonly<Record<ScriptName, string>>
 }
 
-/** The Lua text of every script for `layout`. */
+/** The scripts for `layout`. */
 export const scriptsFor = (layout: Layout): Scripts => ({
-  record: recordScript(layout),
-  decide: decideScript(layout),
-  read: readScript(layout),
-  settle: settleScript(layout)
+  prelude: common(layout),
+  bodies: { record: recordScript, decide: decideScript, read: readScript, settle: settleScript }
 })
+
+/** The text of script `name` for `EVAL`. */
+export const scriptText = (scripts: Scripts, name: ScriptName): string => `${scripts.prelude}${scripts.bodies[name]}`
+
+/** The names of the scripts, in a fixed order. */
+export const SCRIPT_NAMES: ReadonlyArray<ScriptName> = ['record', 'decide', 'read', 'settle']
+
+/**
+ * The scripts as one Redis Functions library `library`: the prelude once, then each body registered
+ * as the function `<library>_<name>` (called with `FCALL`).
+ */
+export const libraryText = (scripts: Scripts, library: string): string =>
+  `#!lua name=${library}\n${scripts.prelude}\n${SCRIPT_NAMES.map(
+    (name) => `redis.register_function('${library}_${name}', function(KEYS, ARGV)\n${scripts.bodies[name]}\nend)\n`
+  ).join('')}`
