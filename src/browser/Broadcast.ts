@@ -255,8 +255,14 @@ export class BroadcastStorage implements Storage {
             seen.delete(key)
             stored.delete(key)
           } else {
-            const counter = this.decode(key, write.data, store.layout)
-            if (counter === undefined) throw new StorageError(key, `the data is not a counter in the ${this.format.name} format`, 'save')
+            const written = this.decode(key, write.data, store.layout)
+            if (written === undefined) throw new StorageError(key, `the data is not a counter in the ${this.format.name} format`, 'save')
+            // The bytes were taken when persist was called; a re-read queued before this write may
+            // have merged other tabs' counts into the store and into `seen` since. Measured against
+            // that `seen`, the bytes would lack those counts and this tab's own would be cut by as
+            // many. The store's counter now matches `seen` (both change only in these queued steps,
+            // and recording adds only this tab's counts), so it is what is measured.
+            const counter = store.heldCounter(key) ?? written
             const mine = difference(counter, base && convert(base, store.layout))
             const next = current === undefined ? mine : merge(current, mine)
             if (current === undefined || hasCounts(mine)) {

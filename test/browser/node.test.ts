@@ -183,6 +183,13 @@ const stored = async (factory: InstanceType<typeof IDBFactory>): Promise<Counter
   return out
 }
 
+/** The sum of every count of each shared counter. */
+const storedSums = async (factory: InstanceType<typeof IDBFactory>, clock: TestClock): Promise<Record<string, number>> => {
+  const probe = await builder(clock).build()
+  probe.mergeAll(await stored(factory))
+  return Object.fromEntries(probe.events().map((event) => [event, O.getOrElse(() => 0)(ever(probe, event))]))
+}
+
 const EVENTS = ['click', 'view'] as const
 const step = fc.oneof(
   fc.record({ op: fc.constant('record' as const), tab: fc.nat(2), event: fc.constantFrom(...EVENTS), count: fc.integer({ min: 0, max: 5 }) }),
@@ -240,6 +247,30 @@ describe('withBroadcast', () => {
       }),
       { numRuns: 40 }
     )
+  })
+
+  it('writes all of a persist\'s own counts when another tab\'s change is merged while the persist waits', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+    two.store.recordCount('click', 4)
+    one.store.recordCount('click', 3)
+    expect(E.isRight(await one.store.persist())).toBe(true) // the shared counter: 3, a message on its way to tab two
+    hub.deliver(0, false) // tab two starts re-reading click ...
+    const persisted = two.store.persist() // ... and persists its 4 before that re-read has merged one's 3
+    expect(E.isRight(await persisted)).toBe(true)
+    expect(ever(two.store, 'click')).toEqual(O.some(7))
+    expect(await storedSums(factory, clock)).toEqual({ click: 7 }) // both tabs' counts, with no further persist
+    expect(hub.pending.map(({ data }) => data)).toEqual([{ changed: ['click'] }])
+    hub.deliver(0, false)
+    await one.shared.refresh([])
+    expect(ever(one.store, 'click')).toEqual(O.some(7)) // tab one converges on the message alone
+    expect(E.isRight(await two.store.persist())).toBe(true) // nothing of tab two's is left to add
+    expect(await storedSums(factory, clock)).toEqual({ click: 7 })
+    await one.store.close()
+    await two.store.close()
+    expect(await storedSums(factory, clock)).toEqual({ click: 7 })
   })
 
   it('neither re-sends nor re-exports what it merged from another tab', async () => {
