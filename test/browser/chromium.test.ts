@@ -93,4 +93,28 @@ describe('two tabs in Chromium', () => {
     await call(three, 'closeTab')
     await Promise.all([one.close(), two.close(), three.close()])
   })
+
+  it('add all of a tab\'s clicks when it persists the moment it hears of the other tab\'s', async () => {
+    const [one, two] = [await browser.open(site.url), await browser.open(site.url)]
+    await call(one, 'openTab', 'tabs-racing')
+    await call(two, 'openTab', 'tabs-racing', true)
+    await call(two, 'recordClicks', 4) // not persisted yet
+    await call(one, 'clicks', 3, 3) // tab two hears of these 3 and persists its 4 while it re-reads them
+    const seen: Array<readonly [number | null, number | null]> = []
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const counts = [await call(one, 'tabClicks'), await call(two, 'tabClicks')] as const
+      seen.push(counts)
+      if ((counts[0] === 7 && counts[1] === 7) || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(seen.at(-1)).toEqual([7, 7]) // tab one hears tab two's message: no further persist is needed
+    expect(seen.flat().every((count) => count === null || count <= 7)).toBe(true)
+    await Promise.all([call(one, 'closeTab'), call(two, 'closeTab')])
+    const three = await browser.open(site.url)
+    await call(three, 'openTab', 'tabs-racing')
+    expect(await call(three, 'tabClicks')).toBe(7)
+    await call(three, 'closeTab')
+    await Promise.all([one.close(), two.close(), three.close()])
+  })
 })
