@@ -176,9 +176,10 @@ export class BroadcastStorage implements Storage {
   readonly listKeys = (): Promise<ReadonlyArray<string>> => this.shared.listKeys()
 
   /**
-   * Adds the counts of the counter in `data` that this tab recorded itself to the shared counter
-   * of `key` (what the store's persist does, through `batch`); bytes that are not a counter are
-   * refused.
+   * Adds the counts that this tab recorded itself to the shared counter of `key` (what the store's
+   * persist does, through `batch`): those of the store's counter when the write runs (so counts
+   * recorded after `data` was taken go too), or of `data` when the store holds no such counter;
+   * bytes that are not a counter are refused.
    *
    * @example
    * import { EventStore, StorageError } from 'tiny-counter'
@@ -212,8 +213,10 @@ export class BroadcastStorage implements Storage {
 
   /**
    * Applies the writes in one transaction of the shared storage: each saved counter adds this
-   * tab's own counts to the shared one, and what other tabs added meanwhile is merged into the
-   * attached store. Then tells the other tabs which events changed.
+   * tab's own counts to the shared one (measured on the store's counter when the write runs, not
+   * when persist was called: a change of another tab merged in between cuts none of them), and
+   * what other tabs added meanwhile is merged into the attached store. Then tells the other tabs
+   * which events changed.
    *
    * @example
    * import { EventStore } from 'tiny-counter'

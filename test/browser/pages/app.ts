@@ -178,6 +178,11 @@ const harness = {
       return { error: { isStorageError: error instanceof StorageError, _tag: e._tag, key: e.key, message: e.message, name: e.name } }
     }
   },
+  /** Re-reads every shared counter (what a page does when messages may have been missed); this tab's count of clicks then. */
+  async refreshTab() {
+    await tab!.shared.refresh()
+    return some(tab!.store.query('click').ever().sum())
+  },
   /** This tab's count of clicks (`null`: none known). */
   tabClicks: () => some(tab!.store.query('click').ever().sum()),
   async closeTab() {
