@@ -183,6 +183,15 @@ const stored = async (factory: InstanceType<typeof IDBFactory>): Promise<Counter
   return out
 }
 
+/** Two tabs on a fresh database, their messages held by `hub`, at one clock. */
+const twoTabs = async () => {
+  const factory = new IDBFactory()
+  const hub = new Hub()
+  const clock = TestClock.at(at)
+  const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+  return { factory, hub, clock, one, two }
+}
+
 /** The sum of every count of each shared counter. */
 const storedSums = async (factory: InstanceType<typeof IDBFactory>, clock: TestClock): Promise<Record<string, number>> => {
   const probe = await builder(clock).build()
@@ -282,10 +291,7 @@ describe('withBroadcast', () => {
   })
 
   it('writes all of a persist\'s own counts when another tab\'s change is merged while the persist waits', async () => {
-    const factory = new IDBFactory()
-    const hub = new Hub()
-    const clock = TestClock.at(at)
-    const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+    const { factory, hub, clock, one, two } = await twoTabs()
     two.store.recordCount('click', 4)
     one.store.recordCount('click', 3)
     expect(E.isRight(await one.store.persist())).toBe(true) // the shared counter: 3, a message on its way to tab two
@@ -306,10 +312,7 @@ describe('withBroadcast', () => {
   })
 
   it('neither re-sends nor re-exports what it merged from another tab', async () => {
-    const factory = new IDBFactory()
-    const hub = new Hub()
-    const clock = TestClock.at(at)
-    const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+    const { factory, hub, clock, one, two } = await twoTabs()
     one.store.recordCount('click', 2)
     await one.store.persist()
     expect(hub.pending.map(({ data }) => data)).toEqual([{ changed: ['click'] }])
@@ -326,10 +329,7 @@ describe('withBroadcast', () => {
   })
 
   it('keeps an event another tab still counts when this tab compacts it away', async () => {
-    const factory = new IDBFactory()
-    const hub = new Hub()
-    const clock = TestClock.at(at)
-    const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+    const { factory, hub, clock, one, two } = await twoTabs()
     one.store.record('old')
     await one.store.persist()
     hub.pending.splice(0) // tab two hears nothing
