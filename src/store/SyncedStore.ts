@@ -107,15 +107,6 @@ export abstract class SyncedStore {
     }
   }
 
-  /**
-   * The counter of `event` as the store holds it now (`undefined` when unknown): what
-   * `withBroadcast` measures a write against, since the bytes a persist hands to its storage were
-   * taken when persist was called. @internal
-   */
-  heldCounter(event: string): Counter | undefined {
-    return this.table.get(event)
-  }
-
   /** How many events wait to be persisted. @internal */
   protected dirtyCount(): number {
     return this.dirty.size
@@ -154,6 +145,15 @@ export abstract class SyncedStore {
    */
   exportAll(): Counters {
     return Object.fromEntries(Array.from(this.table.names(), (event) => [event, this.table.export(event)!]))
+  }
+
+  /**
+   * The counter of `event` as the store holds it now (`undefined` when unknown): what
+   * `withBroadcast` measures a write against, since the bytes a persist hands to its storage were
+   * taken when persist was called. @internal
+   */
+  heldCounter(event: string): Counter | undefined {
+    return this.table.get(event)
   }
 
   /**
