@@ -176,9 +176,10 @@ export class BroadcastStorage implements Storage {
   readonly listKeys = (): Promise<ReadonlyArray<string>> => this.shared.listKeys()
 
   /**
-   * Adds the counts of the counter in `data` that this tab recorded itself to the shared counter
-   * of `key` (what the store's persist does, through `batch`); bytes that are not a counter are
-   * refused.
+   * Adds the counts that this tab recorded itself to the shared counter of `key` (what the store's
+   * persist does, through `batch`): those of the store's counter when the write runs (so counts
+   * recorded after `data` was taken go too), or of `data` when the store holds no such counter;
+   * bytes that are not a counter are refused.
    *
    * @example
    * import { EventStore, StorageError } from 'tiny-counter'
@@ -212,8 +213,10 @@ export class BroadcastStorage implements Storage {
 
   /**
    * Applies the writes in one transaction of the shared storage: each saved counter adds this
-   * tab's own counts to the shared one, and what other tabs added meanwhile is merged into the
-   * attached store. Then tells the other tabs which events changed.
+   * tab's own counts to the shared one (measured on the store's counter when the write runs, not
+   * when persist was called: a change of another tab merged in between cuts none of them), and
+   * what other tabs added meanwhile is merged into the attached store. Then tells the other tabs
+   * which events changed.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
@@ -255,8 +258,14 @@ export class BroadcastStorage implements Storage {
             seen.delete(key)
             stored.delete(key)
           } else {
-            const counter = this.decode(key, write.data, store.layout)
-            if (counter === undefined) throw new StorageError(key, `the data is not a counter in the ${this.format.name} format`, 'save')
+            const written = this.decode(key, write.data, store.layout)
+            if (written === undefined) throw new StorageError(key, `the data is not a counter in the ${this.format.name} format`, 'save')
+            // The bytes were taken when persist was called; a re-read queued before this write may
+            // have merged other tabs' counts into the store and into `seen` since. Measured against
+            // that `seen`, the bytes would lack those counts and this tab's own would be cut by as
+            // many. The store's counter now matches `seen` (both change only in these queued steps,
+            // and recording adds only this tab's counts), so it is what is measured.
+            const counter = store.heldCounter(key) ?? written
             const mine = difference(counter, base && convert(base, store.layout))
             const next = current === undefined ? mine : merge(current, mine)
             if (current === undefined || hasCounts(mine)) {

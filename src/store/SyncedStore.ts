@@ -267,6 +267,15 @@ export abstract class SyncedStore {
   }
 
   /**
+   * The counter of `event` as the store holds it now (`undefined` when unknown): what
+   * `withBroadcast` measures a write against, since the bytes a persist hands to its storage were
+   * taken when persist was called. @internal
+   */
+  heldCounter(event: string): Counter | undefined {
+    return this.table.get(event)
+  }
+
+  /**
    * What this store recorded itself since the last `resetDirty`, by event, as delta counters:
    * merging them into another store adds exactly those events. Counts that were merged or imported
    * from elsewhere are left out, so exchanging `exportDirty` between devices never counts an event

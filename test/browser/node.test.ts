@@ -183,11 +183,29 @@ const stored = async (factory: InstanceType<typeof IDBFactory>): Promise<Counter
   return out
 }
 
+/** Two tabs on a fresh database, their messages held by `hub`, at one clock. */
+const twoTabs = async () => {
+  const factory = new IDBFactory()
+  const hub = new Hub()
+  const clock = TestClock.at(at)
+  const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+  return { factory, hub, clock, one, two }
+}
+
+/** The sum of every count of each shared counter. */
+const storedSums = async (factory: InstanceType<typeof IDBFactory>, clock: TestClock): Promise<Record<string, number>> => {
+  const probe = await builder(clock).build()
+  probe.mergeAll(await stored(factory))
+  return Object.fromEntries(probe.events().map((event) => [event, O.getOrElse(() => 0)(ever(probe, event))]))
+}
+
 const EVENTS = ['click', 'view'] as const
 const step = fc.oneof(
   fc.record({ op: fc.constant('record' as const), tab: fc.nat(2), event: fc.constantFrom(...EVENTS), count: fc.integer({ min: 0, max: 5 }) }),
   fc.record({ op: fc.constant('persist' as const), tab: fc.nat(2) }),
-  fc.record({ op: fc.constant('deliver' as const), index: fc.nat(20), keep: fc.boolean() }),
+  // then: 'persist' persists every tab while the tab the message went to is still re-reading
+  // (its persist waits behind the re-read); 'none' lets the next step run meanwhile.
+  fc.record({ op: fc.constant('deliver' as const), index: fc.nat(20), keep: fc.boolean(), then: fc.constantFrom('settle' as const, 'none' as const, 'persist' as const) }),
   fc.record({ op: fc.constant('drop' as const), index: fc.nat(20) }),
   fc.record({ op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 3 * 24 * 60 }) }),
   fc.record({ op: fc.constant('reopen' as const), tab: fc.nat(2) }),
@@ -203,8 +221,22 @@ describe('withBroadcast', () => {
         const clock = TestClock.at(at)
         const tabs = [await openTab(factory, hub, clock), await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
         const recorded = new Map<string, number>(EVENTS.map((event) => [event, 0]))
-        const noneCountedTwice = async (): Promise<void> => {
-          for (const tab of tabs) await tab.shared.refresh([]) // let the delivered messages be merged
+        const zero = (): Map<string, number> => new Map(EVENTS.map((event) => [event, 0]))
+        // What each tab recorded, and how much of it it had recorded when its last persist was called.
+        const own = tabs.map(zero)
+        const persistedOwn = tabs.map(zero)
+        const persisted = (tab: number): void => void (persistedOwn[tab] = new Map(own[tab]!))
+        const persist = async (which: ReadonlyArray<number>): Promise<void> => {
+          const persisting = which.map((tab) => tabs[tab]!.store.persist())
+          which.forEach(persisted)
+          for (const each of await Promise.all(persisting)) expect(E.isRight(each)).toBe(true)
+          // A persist that succeeded leaves in storage all that its tab recorded before it was
+          // called, beside what the other tabs had persisted: whatever re-read ran meanwhile.
+          const sums = await storedSums(factory, clock)
+          for (const event of EVENTS) expect(sums[event] ?? 0).toBeGreaterThanOrEqual(persistedOwn.reduce((sum, tab) => sum + tab.get(event)!, 0))
+        }
+        const noneCountedTwice = async (settle: boolean): Promise<void> => {
+          if (settle) for (const tab of tabs) await tab.shared.refresh([]) // let the delivered messages be merged
           for (const event of EVENTS) {
             for (const tab of tabs) expect(O.getOrElse(() => 0)(ever(tab.store, event))).toBeLessThanOrEqual(recorded.get(event)!)
           }
@@ -213,15 +245,21 @@ describe('withBroadcast', () => {
           if (s.op === 'record') {
             tabs[s.tab]!.store.recordCount(s.event, s.count)
             recorded.set(s.event, recorded.get(s.event)! + s.count)
-          } else if (s.op === 'persist') expect(E.isRight(await tabs[s.tab]!.store.persist())).toBe(true)
-          else if (s.op === 'deliver' && hub.pending.length > 0) hub.deliver(s.index % hub.pending.length, s.keep)
+            own[s.tab]!.set(s.event, own[s.tab]!.get(s.event)! + s.count)
+          } else if (s.op === 'persist') await persist([s.tab])
+          else if (s.op === 'deliver' && hub.pending.length > 0) {
+            hub.deliver(s.index % hub.pending.length, s.keep)
+            if (s.then === 'persist') await persist([0, 1, 2])
+          }
           else if (s.op === 'drop' && hub.pending.length > 0) hub.pending.splice(s.index % hub.pending.length, 1)
           else if (s.op === 'advance') clock.advance({ minutes: s.minutes })
           else if (s.op === 'reopen') {
-            expect(E.isRight(await tabs[s.tab]!.store.close())).toBe(true)
+            const closing = tabs[s.tab]!.store.close() // persists what the tab recorded
+            persisted(s.tab)
+            expect(E.isRight(await closing)).toBe(true)
             tabs[s.tab] = await openTab(factory, hub, clock)
           } else if (s.op === 'refresh') await tabs[s.tab]!.shared.refresh()
-          await noneCountedTwice()
+          await noneCountedTwice(s.op !== 'deliver' || s.then === 'settle')
         }
         // Everyone persists and hears everything (a lost message is made up by a refresh): all agree.
         for (const tab of tabs) expect(E.isRight(await tab.store.persist())).toBe(true)
@@ -238,15 +276,43 @@ describe('withBroadcast', () => {
         for (const event of EVENTS) if (recorded.get(event)! > 0) expect(ever(reopened.store, event)).toEqual(O.some(recorded.get(event)!))
         await reopened.store.close()
       }),
-      { numRuns: 40 }
+      {
+        numRuns: 40,
+        // Tab one persists a change; tab two hears of it and persists its own counts of the same
+        // event before the re-read has merged it (a persist once lost as many counts as it merged).
+        examples: [[[
+          { op: 'record', tab: 0, event: 'click', count: 3 },
+          { op: 'record', tab: 1, event: 'click', count: 4 },
+          { op: 'persist', tab: 0 },
+          { op: 'deliver', index: 0, keep: false, then: 'persist' }
+        ]]]
+      }
     )
   })
 
+  it('writes all of a persist\'s own counts when another tab\'s change is merged while the persist waits', async () => {
+    const { factory, hub, clock, one, two } = await twoTabs()
+    two.store.recordCount('click', 4)
+    one.store.recordCount('click', 3)
+    expect(E.isRight(await one.store.persist())).toBe(true) // the shared counter: 3, a message on its way to tab two
+    hub.deliver(0, false) // tab two starts re-reading click ...
+    const persisted = two.store.persist() // ... and persists its 4 before that re-read has merged one's 3
+    expect(E.isRight(await persisted)).toBe(true)
+    expect(ever(two.store, 'click')).toEqual(O.some(7))
+    expect(await storedSums(factory, clock)).toEqual({ click: 7 }) // both tabs' counts, with no further persist
+    expect(hub.pending.map(({ data }) => data)).toEqual([{ changed: ['click'] }])
+    hub.deliver(0, false)
+    await one.shared.refresh([])
+    expect(ever(one.store, 'click')).toEqual(O.some(7)) // tab one converges on the message alone
+    expect(E.isRight(await two.store.persist())).toBe(true) // nothing of tab two's is left to add
+    expect(await storedSums(factory, clock)).toEqual({ click: 7 })
+    await one.store.close()
+    await two.store.close()
+    expect(await storedSums(factory, clock)).toEqual({ click: 7 })
+  })
+
   it('neither re-sends nor re-exports what it merged from another tab', async () => {
-    const factory = new IDBFactory()
-    const hub = new Hub()
-    const clock = TestClock.at(at)
-    const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+    const { factory, hub, clock, one, two } = await twoTabs()
     one.store.recordCount('click', 2)
     await one.store.persist()
     expect(hub.pending.map(({ data }) => data)).toEqual([{ changed: ['click'] }])
@@ -263,10 +329,7 @@ describe('withBroadcast', () => {
   })
 
   it('keeps an event another tab still counts when this tab compacts it away', async () => {
-    const factory = new IDBFactory()
-    const hub = new Hub()
-    const clock = TestClock.at(at)
-    const [one, two] = [await openTab(factory, hub, clock), await openTab(factory, hub, clock)]
+    const { factory, hub, clock, one, two } = await twoTabs()
     one.store.record('old')
     await one.store.persist()
     hub.pending.splice(0) // tab two hears nothing

@@ -6,7 +6,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import { EventStore, StorageError, TestClock } from 'tiny-counter'
 import type { Storage } from 'tiny-counter'
 import { IndexedDbStorage, WebStorage, withBroadcast } from 'tiny-counter/browser'
-import type { BroadcastStorage } from 'tiny-counter/browser'
+import type { BroadcastChannelLike, BroadcastStorage } from 'tiny-counter/browser'
 
 /** One fixed instant, so that a page and its reload give the same answers. */
 const clock = TestClock.at(Date.UTC(2026, 5, 1, 12))
@@ -124,12 +124,30 @@ const harness = {
     await store.close()
     return out
   },
-  /** Opens this tab's store on the shared database `name`, announcing on the channel `name`. */
-  async openTab(name: string) {
-    const shared = withBroadcast(await IndexedDbStorage.open(name), name)
-    const store = await build(shared)
+  /**
+   * Opens this tab's store on the shared database `name`, announcing on the channel `name`. With
+   * `persistOnMessage`, the tab persists the moment it hears of another tab's change, right after
+   * withBroadcast has started re-reading it: its persist then waits behind that re-read.
+   */
+  async openTab(name: string, persistOnMessage = false) {
+    let store: EventStore | undefined
+    const channel = (channelName: string): BroadcastChannelLike => {
+      const real = new BroadcastChannel(channelName)
+      const like: BroadcastChannelLike = { postMessage: (message) => real.postMessage(message), close: () => real.close(), onmessage: null }
+      real.onmessage = (event) => {
+        like.onmessage?.(event)
+        if (persistOnMessage) void store?.persist()
+      }
+      return like
+    }
+    const shared = withBroadcast(await IndexedDbStorage.open(name), name, { channel })
+    store = await build(shared)
     await shared.attach(store)
     tab = { shared, store }
+  },
+  /** Records `times` clicks, not persisting them. */
+  recordClicks(times: number) {
+    tab!.store.recordCount('click', times)
   },
   /** Records `times` clicks, persisting after every `every`. */
   async clicks(times: number, every: number) {
@@ -159,6 +177,11 @@ const harness = {
       const e = error as { _tag?: string; key?: string; message?: string; name?: string }
       return { error: { isStorageError: error instanceof StorageError, _tag: e._tag, key: e.key, message: e.message, name: e.name } }
     }
+  },
+  /** Re-reads every shared counter (what a page does when messages may have been missed); this tab's count of clicks then. */
+  async refreshTab() {
+    await tab!.shared.refresh()
+    return some(tab!.store.query('click').ever().sum())
   },
   /** This tab's count of clicks (`null`: none known). */
   tabClicks: () => some(tab!.store.query('click').ever().sum()),
