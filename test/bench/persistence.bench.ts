@@ -103,9 +103,15 @@ const prepare = ({ op, backend, directory }: CaseData): Prepared => {
 
   const persistCase = async (): Promise<() => Promise<number>> => {
     const storage = await openStorage(backend, directory)
-    // The storage as it is, but for a count of what each batch writes (to check the work done).
+    // The storage as it is, but for a count of what its batches and updates write (to check the
+    // work done: a persist adds through `update` where the storage has it).
     let written = 0
-    const counted: Storage = { ...storage, batch: (writes) => ((written = writes.length), storage.batch(writes)) }
+    const { update } = storage
+    const counted: Storage = {
+      ...storage,
+      batch: (writes) => ((written += writes.length), storage.batch(writes)),
+      ...(update === undefined ? {} : { update: (keys, compute) => update(keys, (current) => { const writes = compute(current); written += writes.length; return writes }) })
+    }
     const store = await filledStore(counted)
     const all = names()
     let first = true
