@@ -109,7 +109,8 @@ export class EventStore extends SyncedStore {
       planOf: (policy) => table.planOf(policy),
       check: (plan, counted, key, at) => table.check(plan, counted, key, at, pendingOf),
       checkAndRecord: (plan, counted, key, at) => {
-        if (this.closed || !isInstant(at) || (!table.has(key) && this.refusedName(key) !== undefined) || !table.checkAndRecord(plan, counted, key, at, pendingOf)) return false
+        // Only a key the table holds is recorded here, and its name was accepted when it came in.
+        if (this.closed || !isInstant(at) || !table.checkAndRecord(plan, counted, key, at, pendingOf)) return false
         this.noteChange(key, WAS_OPEN)
         return true
       },
