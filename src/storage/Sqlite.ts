@@ -13,7 +13,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3'
 import { StorageError } from '../store/errors.js'
-import { inSlices, yieldToEventLoop } from './internal/fileIO.js'
+import { inSlices, yieldToEventLoop } from '../store/internal/slices.js'
 import type { Storage, Update, Write } from '../store/Storage.js'
 import { invalidStorageKey } from '../store/Storage.js'
 

@@ -13,28 +13,10 @@ import * as fs from 'node:fs'
 import { hostname, release } from 'node:os'
 import { resolve } from 'node:path'
 
-/** How long a slice of blocking calls may run before the event loop gets a turn, in milliseconds. */
-export const SLICE_MS = 5
+// Blocking calls run in the store's slices: a few milliseconds, then a turn of the event loop.
+import { SLICE_MS, inSlices, yieldToEventLoop } from '../../store/internal/slices.js'
 
-/** Gives the event loop a turn: timers, I/O callbacks and other promises run before this resolves. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((done) => setImmediate(done))
-
-/**
- * Runs `step(0)` … `step(n - 1)` in order, yielding to the event loop whenever a slice has run
- * `SLICE_MS`. Resolves to `n`, or to the index of the first step that returned `false` (which
- * stops the loop).
- */
-export const inSlices = async (n: number, step: (i: number) => boolean | void): Promise<number> => {
-  let deadline = performance.now() + SLICE_MS
-  for (let i = 0; i < n; i++) {
-    if (step(i) === false) return i
-    if (performance.now() > deadline) {
-      await yieldToEventLoop()
-      deadline = performance.now() + SLICE_MS
-    }
-  }
-  return n
-}
+export { SLICE_MS, inSlices, yieldToEventLoop }
 
 const codeOf = (cause: unknown): unknown => (typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined)
 

@@ -5,7 +5,7 @@
  */
 
 /** How long a slice may run before the event loop gets a turn, in milliseconds. */
-const SLICE_MS = 5
+export const SLICE_MS = 5
 
 const clock = (): number => (typeof performance === 'object' ? performance.now() : Date.now())
 
