@@ -6,6 +6,7 @@
 import { StorageError } from '../store/errors.js'
 import type { Storage, Update, Write } from '../store/Storage.js'
 import { invalidStorageKey } from '../store/Storage.js'
+import { inSlices } from '../store/internal/slices.js'
 
 /**
  * A `Storage` in a `Map`. Lost when the process ends; share one instance to hand counters from
@@ -94,7 +95,11 @@ export class MemoryStorage implements Storage {
    * assert.deepEqual(await storage.loadAll(), [['a', new Uint8Array([1])], ['b', new Uint8Array([2])]])
    */
   readonly loadAll = async (): Promise<ReadonlyArray<readonly [string, Uint8Array]>> => {
-    return [...this.entries.keys()].sort().map((key) => [key, new Uint8Array(this.entries.get(key)!)] as const)
+    // One sorted snapshot of the entries, copied in slices (100,000 copies take ~50 ms).
+    const keys = [...this.entries.keys()].sort()
+    const all = keys.map((key) => [key, this.entries.get(key)!] as [string, Uint8Array])
+    await inSlices(all.length, (i) => void (all[i]![1] = new Uint8Array(all[i]![1])))
+    return all
   }
 
   /**

@@ -18,7 +18,7 @@ import type { LayoutError } from '../errors.js'
 import { InvalidReplicaId } from '../errors.js'
 import { isReplicaId } from '../Replicated.js'
 import { InvalidAutoPersistInterval, InvalidMaxEvents, StorageError } from './errors.js'
-import { withoutFutureHeads } from './internal/futureHeads.js'
+import { futureHeadCheck } from './internal/futureHeads.js'
 import type { Storage } from './Storage.js'
 import { Persister, load } from './internal/persister.js'
 import type { EventStore, StoreOptions } from './EventStore.js'
@@ -419,17 +419,17 @@ export class EventStoreBuilder<Stored extends boolean = false> {
     if (E.isLeft(bounded)) return Promise.resolve(bounded) as never
     if (E.isLeft(settings)) return Promise.resolve(settings) as never
     const { layout, autoPersistMillis } = settings.right
-    return load(storage, format, layout).then(
-      E.map((loaded) => {
-        const { counters, errors } = withoutFutureHeads(loaded, layout, clock.now())
-        return this.config.open(layout, clock, {
-          counters,
-          loadErrors: errors,
-          persister: new Persister(storage, format, counters),
-          ...(autoPersistMillis === undefined ? {} : { autoPersistMillis })
-        })
+    return load(storage, format, layout, futureHeadCheck(layout, clock.now())).then(async (loaded) => {
+      if (E.isLeft(loaded)) return loaded
+      const { counters, errors } = loaded.right
+      const store = this.config.open(layout, clock, {
+        loadErrors: errors,
+        persister: new Persister(storage, format, counters),
+        ...(autoPersistMillis === undefined ? {} : { autoPersistMillis })
       })
-    ) as never
+      await store.adoptLoaded(counters)
+      return E.right(store)
+    }) as never
   }
 
   /**

@@ -109,6 +109,7 @@ describe('a store with storage', () => {
     store.record('c')
     storage.slow = true
     const writing = store.persist()
+    await new Promise((resolve) => setTimeout(resolve, 5)) // the batch has begun (it takes 20 ms)
     store.record('c') // while the write is in flight
     await writing
     expect(storage.log).toEqual(['start a,b', 'end', 'start c', 'end'])

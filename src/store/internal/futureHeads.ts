@@ -11,7 +11,6 @@ import type { Counter } from '../../Counter.js'
 import { DecodeError } from '../../codec/errors.js'
 import { compile } from '../../internal/compiled.js'
 import { headInstant, indicesAt } from '../table/expiry.js'
-import type { Loaded } from './persister.js'
 
 /** How far ahead of the clock a stored counter's newest bucket may start: one day (time zones, clock skew between machines). */
 export const FUTURE_TOLERANCE_MILLIS = 86_400_000
@@ -19,28 +18,22 @@ export const FUTURE_TOLERANCE_MILLIS = 86_400_000
 const iso = (t: number): string => (Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : `${t} ms`)
 
 /**
- * `loaded` without the counters whose head starts more than `FUTURE_TOLERANCE_MILLIS` after `now`,
- * each reported as a `DecodeError`. A head starts after `now + tolerance` exactly when its index
- * passes the index of the bucket holding that instant, so a load compares integers, one per unit,
- * and finds a bucket's start only for the counters it refuses.
+ * A check for loading: the `DecodeError` of a counter whose head starts more than
+ * `FUTURE_TOLERANCE_MILLIS` after `now`, or `undefined`. A head starts after `now + tolerance`
+ * exactly when its index passes the index of the bucket holding that instant, so a check compares
+ * integers, one per unit, and finds a bucket's start only for the counters it refuses.
  */
-export const withoutFutureHeads = (loaded: Loaded, layout: Layout, now: number): Loaded => {
+export const futureHeadCheck = (layout: Layout, now: number): ((name: string, counter: Counter) => DecodeError | undefined) => {
   const compiled = compile(layout)
   const latest = indicesAt(compiled, now + FUTURE_TOLERANCE_MILLIS)
-  let errors: DecodeError[] | undefined
-  const counters = new Map<string, Counter>()
-  for (const [name, counter] of loaded.counters) {
-    if (counter.heads.some((head, u) => !(head <= latest[u]!))) {
-      let head: number
-      try {
-        head = headInstant(counter.heads, compiled)
-      } catch {
-        head = NaN // a head beyond the calendar's range (its grid cannot say when it starts)
-      }
-      ;(errors ??= [...loaded.errors]).push(
-        new DecodeError(name, 'heads', Number.isNaN(head) ? 'the newest bucket lies beyond the calendar' : `the newest bucket starts at ${iso(head)}, more than a day after the clock (${iso(now)})`)
-      )
-    } else counters.set(name, counter)
+  return (name, counter) => {
+    if (counter.heads.every((head, u) => head <= latest[u]!)) return undefined
+    let head: number
+    try {
+      head = headInstant(counter.heads, compiled)
+    } catch {
+      head = NaN // a head beyond the calendar's range (its grid cannot say when it starts)
+    }
+    return new DecodeError(name, 'heads', Number.isNaN(head) ? 'the newest bucket lies beyond the calendar' : `the newest bucket starts at ${iso(head)}, more than a day after the clock (${iso(now)})`)
   }
-  return errors === undefined ? loaded : { counters, errors }
 }

@@ -14,18 +14,22 @@ import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
 import { convert, merge, rotate } from '../../Counter.js'
 import { difference, hasCounts } from './delta.js'
-import { inSlices } from './slices.js'
+import { Slice, inSlices } from './slices.js'
 import type { Layout } from '../../Layout.js'
 import type { Formatter } from '../../codec/Formatter.js'
 import type { DecodeError } from '../../codec/errors.js'
 import { StorageError } from '../errors.js'
-import type { Storage, Write } from '../Storage.js'
+import type { Storage, Update, Write } from '../Storage.js'
 
 /** The counters of a store by event name, as persistence reads and updates them. */
-export interface PersistedCounters extends Iterable<readonly [string, Counter]> {
+export interface PersistedCounters {
   get(name: string): Counter | undefined
+  has(name: string): boolean
   set(name: string, counter: Counter): unknown
   delete(name: string): boolean
+  names(): IterableIterator<string>
+  /** Each event with its counter; a live iteration (what changes meanwhile is seen as a `Map`'s iterator sees it). */
+  [Symbol.iterator](): IterableIterator<readonly [string, Counter]>
 }
 
 /** The parts of a store that persistence reads and updates. */
@@ -48,16 +52,25 @@ const asStorageError = (key: string | undefined, cause: unknown): StorageError =
 
 /**
  * Reads every stored counter, converted to `layout`: with the storage's `loadAll` when it has one
- * (one query, or many reads at once), else with `listKeys` and a `load` per key. Rejects only when
- * the storage itself fails.
+ * (one query, or many reads at once), else with `listKeys` and a `load` per key. Decodes in slices;
+ * `refuse` may refuse a decoded counter (a head far in the future) with the error to report.
+ * Rejects only when the storage itself fails.
  */
-export const load = async (storage: Storage, format: Formatter, layout: Layout): Promise<E.Either<StorageError, Loaded>> => {
+export const load = async (
+  storage: Storage,
+  format: Formatter,
+  layout: Layout,
+  refuse: (name: string, counter: Counter) => DecodeError | undefined = () => undefined
+): Promise<E.Either<StorageError, Loaded>> => {
   const counters = new Map<string, Counter>()
   const errors: DecodeError[] = []
   const add = (key: string, bytes: Uint8Array): void => {
     const decoded = format.deserialize(key, bytes)
-    if (E.isLeft(decoded)) errors.push(decoded.left)
-    else counters.set(key, convert(decoded.right, layout))
+    if (E.isLeft(decoded)) return void errors.push(decoded.left)
+    const counter = convert(decoded.right, layout)
+    const refused = refuse(key, counter)
+    if (refused === undefined) counters.set(key, counter)
+    else errors.push(refused)
   }
   if (storage.loadAll !== undefined) {
     let entries: ReadonlyArray<readonly [string, Uint8Array]>
@@ -75,6 +88,7 @@ export const load = async (storage: Storage, format: Formatter, layout: Layout):
   } catch (cause) {
     return E.left(asStorageError(undefined, cause))
   }
+  const slice = new Slice()
   for (const key of keys) {
     let bytes: Uint8Array | undefined
     try {
@@ -83,32 +97,75 @@ export const load = async (storage: Storage, format: Formatter, layout: Layout):
       return E.left(asStorageError(key, cause))
     }
     if (bytes !== undefined) add(key, bytes)
+    if (slice.spent()) await slice.next()
   }
   return E.right({ counters, errors })
 }
 
-/** Serialises persists so that two never interleave their writes. */
+/**
+ * One event of a persist, taken when its turn came: its counter then, and the bytes to write.
+ * `whole` is the counter's bytes (what is written when nothing is stored, or over what is stored);
+ * for an event with a baseline, `expected` is the baseline's bytes and `added` the bytes of the
+ * baseline plus the counter's difference from it: what the stored value becomes when it is still
+ * the one this store last read or wrote (the usual case, checked by comparing bytes inside the
+ * transaction, so that no counter is decoded there). `mine` is that difference, merged into any
+ * other stored value inside the transaction.
+ */
+interface Taken {
+  readonly name: string
+  readonly counter: Counter
+  /** The `replace` mark of the event when it was taken (`undefined`: not replaced). */
+  readonly replaced: number | undefined
+  readonly whole: Uint8Array
+  readonly mine: Counter
+  readonly expected: Uint8Array | undefined
+  readonly added: Uint8Array | undefined
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Why a write could not be made: a storage failure that stops the persist, or keys that failed (the others landed). */
+type Outcome = { readonly stop: StorageError } | { readonly failed: StorageError | undefined }
+
+/**
+ * Serialises persists so that two never interleave their writes. A persist works in slices (see
+ * `slices.ts`): it takes each event's counter when the event's turn comes (not all at once when it
+ * is called), encodes it, and writes a chunk at a time; the store records on meanwhile. An event
+ * recorded before its turn is written with that record; one recorded after stays dirty (its
+ * counter is no longer the one written) for the next persist, which adds only what came after
+ * (the baseline is the counter written). So nothing is lost or counted twice.
+ */
 export class Persister {
   private queue: Promise<unknown> = Promise.resolve()
   /**
    * Each event's counter as this store last read it from the storage or wrote it there: what a
    * persist subtracts to find the store's own changes (see above).
    */
-  private readonly baselines = new Map<string, Counter>()
-  /** Events whose counter was replaced (`importAll`): the next persist writes it over what is stored. */
-  private readonly replaced = new Set<string>()
+  private readonly baselines: Map<string, Counter>
+  /**
+   * Events whose counter was replaced (`importAll`, a delete): the next persist that takes the
+   * event after the replacement writes it over what is stored. Each mark is a number, so that a
+   * persist that took the event before a later replacement leaves that one in place.
+   */
+  private readonly replaced = new Map<string, number>()
+  private replacements = 0
 
+  /** `loaded`: the counters read from the storage (kept as the baselines: the map is this persister's from now on). */
   constructor(
     readonly storage: Storage,
     readonly format: Formatter,
-    loaded: Iterable<readonly [string, Counter]> = []
+    loaded: Map<string, Counter> = new Map()
   ) {
-    for (const [name, counter] of loaded) this.baselines.set(name, counter)
+    this.baselines = loaded
   }
 
   /** Notes that `name`'s counter was replaced as a whole: its next persist writes it as it is. */
   replace(name: string): void {
-    this.replaced.add(name)
+    this.replaced.set(name, ++this.replacements)
   }
 
   private exclusive<A>(task: () => Promise<A>): Promise<A> {
@@ -118,97 +175,190 @@ export class Persister {
   }
 
   /**
-   * Writes the named events' counters as they are at the call, in one batch, after any persist
-   * already running; then clears the dirty flag of each event whose counter is still the one written.
+   * After any persist already running: deletes `deletes` (those the store does not hold again by
+   * then) and writes the counters of the events `names` picks now (a copy of their names: cheap),
+   * each counter as it is when its turn comes; then clears the dirty flag of each event whose
+   * counter is still the one written.
    */
   write(state: Persisted, names: (state: Persisted) => Iterable<string>, deletes: ReadonlyArray<string> = []): Promise<E.Either<StorageError, void>> {
-    // The counters as they are at the call (they never change once handed out); encoded below, in slices.
-    const written: Array<readonly [string, Counter]> = []
-    for (const name of names(state)) {
-      const counter = state.counters.get(name)
-      if (counter !== undefined) written.push([name, counter])
-    }
-    if (written.length === 0 && deletes.length === 0) return Promise.resolve(E.right(undefined))
-    const { update } = this.storage
-    return this.exclusive(async () => {
-      const writes: Write[] = deletes.map((key) => ({ key, delete: true as const }))
-      let unwritable: StorageError | undefined
-      await inSlices(written.length, (i) => {
-        const [name, counter] = written[i]!
-        try {
-          writes.push({ key: name, data: this.format.serialize(counter) })
-          return true
-        } catch (cause) {
-          unwritable = asStorageError(name, cause)
-          return false
-        }
-      })
-      if (unwritable !== undefined) return E.left(unwritable)
-      if (writes.length === 0) return E.right(undefined)
-      let failure: StorageError | undefined
+    const picked = Array.from(names(state))
+    if (picked.length === 0 && deletes.length === 0) return Promise.resolve(E.right(undefined))
+    return this.exclusive(() => this.writeNow(state, picked, deletes))
+  }
+
+  private async writeNow(state: Persisted, names: ReadonlyArray<string>, deleted: ReadonlyArray<string>): Promise<E.Either<StorageError, void>> {
+    const deletes = deleted.filter((name) => !state.counters.has(name))
+    if (names.length === 0 && deletes.length === 0) return E.right(undefined)
+    const slice = new Slice()
+    const update = this.storage.update
+    return update === undefined ? this.replaceAll(state, names, deletes, slice) : this.addAll(state, names, deletes, slice, update)
+  }
+
+  /** Takes the counter of `name` as it is now and encodes it; `undefined` for an event the store no longer holds. */
+  private take(state: Persisted, name: string, merging: boolean): Taken | undefined {
+    const counter = state.counters.get(name)
+    if (counter === undefined) return undefined
+    const replaced = this.replaced.get(name)
+    const whole = this.format.serialize(counter)
+    const baseline = this.baselines.get(name)
+    if (!merging || replaced !== undefined || baseline === undefined) return { name, counter, replaced, whole, mine: counter, expected: undefined, added: undefined }
+    const mine = difference(counter, baseline)
+    return { name, counter, replaced, whole, mine, expected: this.format.serialize(baseline), added: this.format.serialize(merge(baseline, mine)) }
+  }
+
+  /** Once `taken` was written: its counter is the baseline, and the event is clean unless it changed meanwhile. */
+  private written(state: Persisted, taken: Taken): void {
+    const { name, counter } = taken
+    this.baselines.set(name, counter)
+    if (taken.replaced !== undefined && this.replaced.get(name) === taken.replaced) this.replaced.delete(name)
+    if (state.counters.get(name) === counter) state.dirty.delete(name)
+  }
+
+  /** A persist through `batch`: every counter written over what is stored, in one batch. */
+  private async replaceAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, slice: Slice): Promise<E.Either<StorageError, void>> {
+    const taken: Taken[] = []
+    for (const name of names) {
       try {
-        if (update === undefined) await this.storage.batch(writes)
-        else {
-          // In transactions of `UPDATE_CHUNK` keys: `compute` runs synchronously inside each, and
-          // 100,000 events in one would hold the event loop for a second.
-          for (let from = 0; from < writes.length; from += UPDATE_CHUNK) {
-            const chunk = writes.slice(from, from + UPDATE_CHUNK)
-            await update(chunk.map(({ key }) => key), (current) => this.added(chunk, written, deletes.length, current, from))
-          }
-        }
+        const one = this.take(state, name, false)
+        if (one !== undefined) taken.push(one)
       } catch (cause) {
-        failure = asStorageError(writes.length === 1 ? writes[0]!.key : undefined, cause)
-        // A backend that applies each write on its own (FilePerEvent) names the ones that failed:
-        // the others landed. Any other failure leaves every event dirty.
-        if (failure.failedKeys.length === 0 || failure.failedKeys.length >= writes.length) return E.left(failure)
+        return E.left(asStorageError(name, cause))
       }
-      const failed = new Set(failure?.failedKeys ?? [])
-      for (const key of deletes) if (!failed.has(key)) this.baselines.delete(key)
-      for (const [name, counter] of written) {
-        if (failed.has(name)) continue
-        this.baselines.set(name, counter)
-        this.replaced.delete(name)
-        if (state.counters.get(name) === counter) state.dirty.delete(name)
-      }
-      return failure === undefined ? E.right(undefined) : E.left(failure)
+      if (slice.spent()) await slice.next()
+    }
+    const writes: Write[] = deletes.map((key) => ({ key, delete: true as const }))
+    for (const { name, whole } of taken) writes.push({ key: name, data: whole })
+    if (writes.length === 0) return E.right(undefined)
+    const outcome = await this.apply(writes.length, writes[0]!.key, () => this.storage.batch(writes))
+    if ('stop' in outcome) return E.left(outcome.stop)
+    const failed = new Set(outcome.failed?.failedKeys ?? [])
+    for (const key of deletes) if (!failed.has(key)) this.baselines.delete(key)
+    await inSlices(taken.length, (i) => {
+      if (!failed.has(taken[i]!.name)) this.written(state, taken[i]!)
     })
+    return outcome.failed === undefined ? E.right(undefined) : E.left(outcome.failed)
   }
 
   /**
-   * The writes that add this store's changes to what is stored (`current`, in the order of
-   * `writes`): deletes as they are; for each counter, the stored one plus the counter's difference
-   * from its baseline. A stored value that does not decode is replaced by the store's counter.
+   * A persist through `update`: in transactions of at most `UPDATE_CHUNK` keys, each adding this
+   * store's changes to what is stored (see above). The events of a chunk are taken and encoded
+   * just before it, in slices. Inside a transaction (`compute` runs synchronously there) a stored
+   * value that is still the baseline's bytes takes the prepared bytes; any other is decoded and
+   * merged, at most one slice of them per transaction: the rest wait for the next one.
    */
-  private added(writes: ReadonlyArray<Write>, written: ReadonlyArray<readonly [string, Counter]>, deletes: number, current: ReadonlyArray<Uint8Array | undefined>, offset: number): ReadonlyArray<Write> {
-    return writes.map((write, k) => {
-      const i = offset + k
-      if (i < deletes) return write
-      const [name, counter] = written[i - deletes]!
-      const bytes = current[i]
-      if (bytes === undefined || this.replaced.has(name)) return write
-      const stored = this.format.deserialize(name, bytes)
-      if (E.isLeft(stored)) return write // a value no one can read: replaced by the store's counter
-      const baseline = this.baselines.get(name)
-      const mine = baseline === undefined ? counter : difference(counter, baseline)
-      return { key: name, data: this.format.serialize(merge(convert(stored.right, counter.layout), mine)) }
-    })
+  private async addAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, slice: Slice, update: Update): Promise<E.Either<StorageError, void>> {
+    const failures: StorageError[] = []
+    for (let from = 0; from < deletes.length; from += UPDATE_CHUNK) {
+      const chunk = deletes.slice(from, from + UPDATE_CHUNK)
+      const writes = chunk.map((key) => ({ key, delete: true as const }))
+      const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, () => writes))
+      if ('stop' in outcome) return E.left(outcome.stop)
+      const failed = new Set(outcome.failed?.failedKeys ?? [])
+      for (const key of chunk) if (!failed.has(key)) this.baselines.delete(key)
+      if (outcome.failed !== undefined) failures.push(outcome.failed)
+      if (slice.spent(chunk.length)) await slice.next()
+    }
+    let next = 0
+    let waiting: Taken[] = [] // taken, but not merged by the last transaction: the next one does
+    while (next < names.length || waiting.length > 0) {
+      const chunk = waiting
+      while (chunk.length < UPDATE_CHUNK && next < names.length) {
+        const name = names[next++]!
+        let one: Taken | undefined
+        try {
+          one = this.take(state, name, true)
+        } catch (cause) {
+          return E.left(asStorageError(name, cause))
+        }
+        if (one !== undefined) chunk.push(one)
+        if (slice.spent(one?.expected === undefined ? 1 : 3)) await slice.next() // a step is a counter encoded or decoded
+      }
+      if (chunk.length === 0) break
+      waiting = []
+      const written: Taken[] = []
+      let merged = 0
+      // A merge decodes and encodes: two steps of the slice, which the transaction goes on (the
+      // first merge is always made, so that every transaction moves the persist on).
+      const mayMerge = (): boolean => {
+        if (merged > 0 && slice.over) return false
+        merged++
+        slice.spent(2)
+        return true
+      }
+      const compute = (current: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> => {
+        const writes: Write[] = []
+        chunk.forEach((taken, i) => {
+          const data = this.added(taken, current[i], mayMerge)
+          if (data === undefined) waiting.push(taken)
+          else {
+            writes.push({ key: taken.name, data })
+            written.push(taken)
+          }
+        })
+        return writes
+      }
+      const outcome = await this.apply(chunk.length, chunk[0]!.name, () => update(chunk.map(({ name }) => name), compute))
+      if ('stop' in outcome) return E.left(outcome.stop)
+      const failed = new Set(outcome.failed?.failedKeys ?? [])
+      for (const taken of written) if (!failed.has(taken.name)) this.written(state, taken)
+      if (outcome.failed !== undefined) failures.push(outcome.failed)
+      if (slice.over) await slice.next()
+    }
+    if (failures.length === 0) return E.right(undefined)
+    if (failures.length === 1) return E.left(failures[0]!)
+    const [first] = failures
+    return E.left(new StorageError(first!.key, first!.cause, first!.operation, failures.flatMap((failure) => failure.failedKeys)))
   }
 
   /**
-   * Advances every counter to `now`, deletes those left without any count (from memory and from
-   * storage), and writes the dirty rest.
+   * The bytes that add `taken` to what is stored (`stored`), or `undefined` when that needs a
+   * merge and `mayMerge` says the transaction has no time left for one.
    */
-  compact(state: Persisted, now: number): Promise<E.Either<StorageError, void>> {
-    const empty: string[] = []
-    for (const [name, counter] of state.counters) {
-      const rotated = rotate(counter, now)
-      if (!hasCounts(rotated)) empty.push(name)
-      else if (rotated !== counter) state.counters.set(name, rotated)
+  private added(taken: Taken, stored: Uint8Array | undefined, mayMerge: () => boolean): Uint8Array | undefined {
+    if (stored === undefined || taken.replaced !== undefined) return taken.whole
+    if (taken.expected !== undefined && sameBytes(stored, taken.expected)) return taken.added
+    if (!mayMerge()) return undefined
+    const decoded = this.format.deserialize(taken.name, stored)
+    if (E.isLeft(decoded)) return taken.whole // a value no one can read: replaced by the store's counter
+    return this.format.serialize(merge(convert(decoded.right, taken.counter.layout), taken.mine))
+  }
+
+  /**
+   * Runs a write of `count` keys (`only`: the key when there is one): a failure that names the
+   * keys that failed (a backend that applies each write on its own, `FilePerEvent`) is `failed`
+   * (the others landed); any other stops the persist.
+   */
+  private async apply(count: number, only: string | undefined, run: () => Promise<void>): Promise<Outcome> {
+    try {
+      await run()
+      return { failed: undefined }
+    } catch (cause) {
+      const failure = asStorageError(count === 1 ? only : undefined, cause)
+      if (failure.failedKeys.length === 0 || failure.failedKeys.length >= count) return { stop: failure }
+      return { failed: failure }
     }
-    for (const name of empty) {
-      state.counters.delete(name)
-      state.dirty.delete(name)
-    }
-    return this.write(state, (s) => [...s.dirty], empty)
+  }
+
+  /**
+   * After any persist already running: advances every counter to `now`, deletes those left
+   * without any count (from memory and from storage; `dropped` is told of each), and writes the
+   * dirty rest, in slices.
+   */
+  compact(state: Persisted, now: number, dropped: (name: string) => void): Promise<E.Either<StorageError, void>> {
+    return this.exclusive(async () => {
+      const empty: string[] = []
+      const slice = new Slice()
+      for (const [name, counter] of state.counters) {
+        const rotated = rotate(counter, now)
+        if (!hasCounts(rotated)) {
+          empty.push(name)
+          state.counters.delete(name)
+          state.dirty.delete(name)
+          dropped(name)
+        } else if (rotated !== counter) state.counters.set(name, rotated)
+        if (slice.spent()) await slice.next()
+      }
+      return this.writeNow(state, [...state.dirty], empty)
+    })
   }
 }
