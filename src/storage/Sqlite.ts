@@ -283,8 +283,9 @@ export class Sqlite implements Storage {
       } catch (cause) {
         throw new StorageError(undefined, cause, 'load every key')
       }
-      // SQLite orders keys by their UTF-8 bytes; `listKeys` (and so this) by UTF-16 code units.
-      rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      // SQLite orders keys by their UTF-8 bytes; `listKeys` (and so this) by UTF-16 code units. The
+      // two differ only where a key holds a character past U+FFFF: checked in one pass, sorted then.
+      if (rows.some((row, i) => i > 0 && rows[i - 1]![0] > row[0])) rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       return rows
     })
 

@@ -713,7 +713,7 @@ export abstract class SyncedStore {
    * assert.deepEqual(await storage.listKeys(), ['event'])
    */
   persistAll(): Promise<E.Either<StorageError, void>> {
-    return this.persistWith((state) => Array.from(state.counters, ([name]) => name))
+    return this.persistWith((state) => state.counters.names())
   }
 
   /**
