@@ -13,7 +13,7 @@
 import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
 import { convert, merge, rotate } from '../../Counter.js'
-import { difference, hasCounts } from './delta.js'
+import { covers, difference, hasCounts } from './delta.js'
 import { Slice, inSlices } from './slices.js'
 import type { Layout } from '../../Layout.js'
 import type { Formatter } from '../../codec/Formatter.js'
@@ -104,12 +104,12 @@ export const load = async (
 
 /**
  * One event of a persist, taken when its turn came: its counter then, and the bytes to write.
- * `whole` is the counter's bytes (what is written when nothing is stored, or over what is stored);
- * for an event with a baseline, `expected` is the baseline's bytes and `added` the bytes of the
- * baseline plus the counter's difference from it: what the stored value becomes when it is still
- * the one this store last read or wrote (the usual case, checked by comparing bytes inside the
- * transaction, so that no counter is decoded there). `mine` is that difference, merged into any
- * other stored value inside the transaction.
+ * `whole` is the counter's bytes (written when nothing is stored, or over what is stored). For an
+ * event with a baseline, `expected` is the baseline's bytes and `added` the bytes of the baseline
+ * plus the counter's difference from it, which is the counter itself when it `covers` the
+ * baseline (the usual case): what the stored value becomes when it is still the one this store
+ * last read or wrote, checked by comparing bytes inside the transaction, so that no counter is
+ * decoded there. Any other stored value is decoded and merged with the difference from `baseline`.
  */
 interface Taken {
   readonly name: string
@@ -117,7 +117,7 @@ interface Taken {
   /** The `replace` mark of the event when it was taken (`undefined`: not replaced). */
   readonly replaced: number | undefined
   readonly whole: Uint8Array
-  readonly mine: Counter
+  readonly baseline: Counter | undefined
   readonly expected: Uint8Array | undefined
   readonly added: Uint8Array | undefined
 }
@@ -200,10 +200,10 @@ export class Persister {
     if (counter === undefined) return undefined
     const replaced = this.replaced.get(name)
     const whole = this.format.serialize(counter)
-    const baseline = this.baselines.get(name)
-    if (!merging || replaced !== undefined || baseline === undefined) return { name, counter, replaced, whole, mine: counter, expected: undefined, added: undefined }
-    const mine = difference(counter, baseline)
-    return { name, counter, replaced, whole, mine, expected: this.format.serialize(baseline), added: this.format.serialize(merge(baseline, mine)) }
+    const baseline = merging && replaced === undefined ? this.baselines.get(name) : undefined
+    if (baseline === undefined) return { name, counter, replaced, whole, baseline, expected: undefined, added: undefined }
+    const added = covers(counter, baseline) ? whole : this.format.serialize(merge(baseline, difference(counter, baseline)))
+    return { name, counter, replaced, whole, baseline, expected: this.format.serialize(baseline), added }
   }
 
   /** Once `taken` was written: its counter is the baseline, and the event is clean unless it changed meanwhile. */
@@ -271,7 +271,7 @@ export class Persister {
           return E.left(asStorageError(name, cause))
         }
         if (one !== undefined) chunk.push(one)
-        if (slice.spent(one?.expected === undefined ? 1 : 3)) await slice.next() // a step is a counter encoded or decoded
+        if (slice.spent(one === undefined || one.expected === undefined ? 1 : one.added === one.whole ? 2 : 3)) await slice.next() // a step: a counter encoded or decoded
       }
       if (chunk.length === 0) break
       waiting = []
@@ -320,7 +320,8 @@ export class Persister {
     if (!mayMerge()) return undefined
     const decoded = this.format.deserialize(taken.name, stored)
     if (E.isLeft(decoded)) return taken.whole // a value no one can read: replaced by the store's counter
-    return this.format.serialize(merge(convert(decoded.right, taken.counter.layout), taken.mine))
+    const mine = taken.baseline === undefined ? taken.counter : difference(taken.counter, taken.baseline)
+    return this.format.serialize(merge(convert(decoded.right, taken.counter.layout), mine))
   }
 
   /**
