@@ -22,7 +22,7 @@ import type { Persisted, Persister } from './internal/persister.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
 import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
 import { isEventName } from './internal/eventNames.js'
-import { inSlices } from './internal/slices.js'
+import { SLICE_STEPS, inSlices } from './internal/slices.js'
 // The declarations of Symbol.dispose and Symbol.asyncDispose travel with this module's (no code).
 export type {} from './disposable.js'
 import { invalidStorageKey } from './Storage.js'
@@ -142,7 +142,7 @@ export abstract class SyncedStore {
     await inSlices(counters.size, () => {
       const [name, counter] = entries.next().value!
       this.table.set(name, counter)
-    })
+    }, SLICE_STEPS)
   }
 
   /** Whether `close()` was called: records are refused from then on. @internal */

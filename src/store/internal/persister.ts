@@ -14,7 +14,7 @@ import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
 import { convert, merge, rotate } from '../../Counter.js'
 import { covers, difference, hasCounts } from './delta.js'
-import { Slice, inSlices } from './slices.js'
+import { SLICE_STEPS, Slice, inSlices } from './slices.js'
 import type { Layout } from '../../Layout.js'
 import type { Formatter } from '../../codec/Formatter.js'
 import type { DecodeError } from '../../codec/errors.js'
@@ -79,7 +79,7 @@ export const load = async (
     } catch (cause) {
       return E.left(asStorageError(undefined, cause))
     }
-    await inSlices(entries.length, (i) => add(entries[i]![0], entries[i]![1]))
+    await inSlices(entries.length, (i) => add(entries[i]![0], entries[i]![1]), SLICE_STEPS)
     return E.right({ counters, errors })
   }
   let keys: ReadonlyArray<string>
@@ -286,6 +286,9 @@ export class Persister {
         return true
       }
       const compute = (current: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> => {
+        // Called once per transaction; should a storage call it again, the last call is what it wrote.
+        written.length = 0
+        waiting = []
         const writes: Write[] = []
         chunk.forEach((taken, i) => {
           const data = this.added(taken, current[i], mayMerge)

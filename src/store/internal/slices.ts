@@ -1,18 +1,19 @@
 /**
  * Long work of the store (encoding or decoding 100,000 counters) in slices, between which the
  * event loop runs: `setImmediate` in Node, a zero-delay timer elsewhere. A slice ends after
- * `SLICE_MS` or after `SLICE_STEPS` steps, whichever comes first: the count bounds a slice where a
- * clock cannot (a browser coarsens `performance.now()`, by up to 100 ms with fingerprinting
- * protection), and makes the bound something a test can count. The store runs in browsers too, so
- * nothing here needs Node.
+ * `SLICE_MS`, or, for work on counters, after `SLICE_STEPS` steps, whichever comes first: the
+ * count bounds a slice where a clock cannot (browsers coarsen `performance.now()`, by up to 100 ms
+ * with fingerprinting protection), and makes the bound something a test can count. The store runs
+ * in browsers too, so nothing here needs Node.
  */
 
 /** How long a slice may run before the event loop gets a turn, in milliseconds. */
 export const SLICE_MS = 5
 
 /**
- * The most steps (a counter encoded, decoded, merged or checked; a file written) one slice makes:
- * 500 of the store's steps take 0.5 to 3 ms here, so the clock ends most slices first.
+ * The most steps one slice of the store's counter work makes (a step: a counter encoded, decoded,
+ * rotated or put in the table): 500 of them take 0.5 to 3 ms here, so the clock ends most slices
+ * first.
  */
 export const SLICE_STEPS = 500
 
@@ -31,10 +32,13 @@ export class Slice {
   private deadline = clock() + SLICE_MS
   private steps = 0
 
+  /** `most`: the most steps a slice makes (`Infinity`: a slice ends by time alone). */
+  constructor(private readonly most: number = SLICE_STEPS) {}
+
   /** Counts `n` more steps; whether the slice is used up (by time or by steps). */
   spent(n = 1): boolean {
     this.steps += n
-    return this.steps >= SLICE_STEPS || clock() > this.deadline
+    return this.steps >= this.most || clock() > this.deadline
   }
 
   /** Whether the slice is used up, counting no step. */
@@ -51,11 +55,13 @@ export class Slice {
 }
 
 /**
- * Runs `step(0)` … `step(n - 1)` in order, yielding whenever a slice is used up (`SLICE_MS` or
- * `SLICE_STEPS`); stops at the first step that returns `false` and resolves to its index (or `n`).
+ * Runs `step(0)` … `step(n - 1)` in order, yielding whenever a slice is used up (`SLICE_MS`, or
+ * `most` steps: pass `SLICE_STEPS` for steps that handle a counter each; cheaper steps, such as
+ * checking a key or writing a row, end their slices by time alone); stops at the first step that
+ * returns `false` and resolves to its index (or `n`).
  */
-export const inSlices = async (n: number, step: (i: number) => boolean | void): Promise<number> => {
-  const slice = new Slice()
+export const inSlices = async (n: number, step: (i: number) => boolean | void, most = Infinity): Promise<number> => {
+  const slice = new Slice(most)
   for (let i = 0; i < n; i++) {
     if (step(i) === false) return i
     if (slice.spent()) await slice.next()
