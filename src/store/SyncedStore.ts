@@ -678,9 +678,10 @@ export abstract class SyncedStore {
   }
 
   /**
-   * Writes the dirty events in one batch and clears their flags once the write succeeded; an event
-   * changed during the write stays dirty. Two persists never interleave. A failed write returns a
-   * `StorageError` and leaves every event dirty.
+   * Writes the events dirty at the call (each counter as it is when its turn comes, in slices
+   * between which the store keeps recording) and clears the flag of each one written; an event
+   * changed after it was written stays dirty, for the next persist. Two persists never interleave.
+   * A failed write returns a `StorageError` and leaves dirty the events it did not write.
    *
    * @example
    * import { EventStore, MemoryStorage } from 'tiny-counter'
