@@ -8,8 +8,8 @@ import * as E from '#fp-ts/Either'
 import type { Clock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
 import { convert, merge } from '../Counter.js'
-import type { Replicated, Version, VersionVector } from '../Replicated.js'
-import { convert as convertReplicated, delta, empty as emptyReplicated, merge as mergeReplicated, ofCounter, value as valueOf, versionVector, withoutReplica } from '../Replicated.js'
+import type { Replicated, VersionVector } from '../Replicated.js'
+import { convert as convertReplicated, delta, versionVector } from '../Replicated.js'
 import { InvalidReplicaId } from '../errors.js'
 import { decode as decodeReplicated } from '../codec/ReplicatedCodec.js'
 import type { Layout } from '../Layout.js'
@@ -18,7 +18,10 @@ import type { DecodeError } from '../codec/errors.js'
 import { difference, hasCounts } from './internal/delta.js'
 import type { ImportRefusal } from './errors.js'
 import { InvalidEventName, StorageError } from './errors.js'
-import type { Persisted, Persister } from './internal/persister.js'
+import type { Encoding, Persisted } from './internal/persister.js'
+import { Persister } from './internal/persister.js'
+import { ReplicaState } from './internal/replicas.js'
+import type { Storage } from './Storage.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
 import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
 import { isEventName } from './internal/eventNames.js'
@@ -32,7 +35,13 @@ export type Counters = Readonly<Record<string, Counter>>
 /** What a store starts with (the builder fills it in after loading from storage). */
 export interface StoreOptions {
   readonly counters?: Iterable<readonly [string, Counter]>
-  readonly persister?: Persister
+  /**
+   * Where the store persists, and how it writes its events (`encoding` gets the store's way of
+   * publishing an event as a replicated counter, for a store with a replica id).
+   */
+  readonly persistence?: { readonly storage: Storage; readonly encoding: (publish: (event: string, counter: Counter) => Replicated) => Encoding }
+  /** What a store with a replica id loaded: each event as a replicated counter (its counter is in `counters`). */
+  readonly replicas?: Iterable<readonly [string, Replicated]>
   readonly loadErrors?: ReadonlyArray<DecodeError>
   /** Persist every so many milliseconds (an unref'ed timer, stopped by `close`). */
   readonly autoPersistMillis?: number
@@ -47,19 +56,6 @@ export type ReplicatedCounters = Readonly<Record<string, Replicated>>
 
 /** Version vectors by event name: what a store has seen, for `exportReplicated({ since })`. */
 export type VersionVectors = Readonly<Record<string, VersionVector>>
-
-/**
- * A replicated store's part of the sync: its counters hold everything; beside them it keeps, per
- * event, what the other replicas recorded (as merged in), so that what it recorded itself is its
- * counter minus theirs, and the version under which it last published that.
- */
-interface ReplicaState {
-  readonly id: string
-  readonly others: Map<string, Replicated>
-  readonly versions: Map<string, Version>
-  /** Events recorded into since their version was last published. */
-  readonly recorded: Set<string>
-}
 
 /**
  * The automatic sweep: a pass over every event starts at most once a minute of the store's clock
@@ -126,10 +122,11 @@ export abstract class SyncedStore {
   ) {
     this.maxEvents = options.maxEvents
     this.table = new CounterTable(layout, options.counters, { byRecency: options.maxEvents !== undefined })
-    this.persister = options.persister
     this.loadErrors = options.loadErrors ?? []
-    this.replica = options.replicaId === undefined ? undefined : { id: options.replicaId, others: new Map(), versions: new Map(), recorded: new Set() }
-    if (options.persister !== undefined && options.autoPersistMillis !== undefined) this.schedule(options.autoPersistMillis, options.autoPersistMillis)
+    this.replica = options.replicaId === undefined ? undefined : new ReplicaState(options.replicaId, options.replicas)
+    const { persistence } = options
+    this.persister = persistence === undefined ? undefined : new Persister(persistence.storage, persistence.encoding((event, counter) => this.published(event, counter)))
+    if (this.persister !== undefined && options.autoPersistMillis !== undefined) this.schedule(options.autoPersistMillis, options.autoPersistMillis)
   }
 
   /** Whether `close()` was called: records are refused from then on. @internal */
@@ -176,7 +173,7 @@ export abstract class SyncedStore {
   protected noteChange(event: string, before: Counter | undefined | typeof WAS_OPEN): void {
     if (this.persister !== undefined) this.dirty.add(event)
     if (before !== WAS_OPEN && !this.changes.has(event)) this.changes.set(event, before)
-    this.replica?.recorded.add(event)
+    this.replica?.noteRecord(event)
     if (--this.untilSweep === 0) this.sweepSlice()
     if (before === undefined) this.bound(event)
   }
@@ -204,10 +201,14 @@ export abstract class SyncedStore {
   /** What may be dropped from memory: an event with nothing to persist and no pending reservation. */
   private readonly mayDrop = (event: string): boolean => !this.dirty.has(event) && !this.held(event)
 
-  /** Forgets the sync baselines of events the table dropped (and notes their stored copies for `compact`). */
+  /**
+   * Forgets the sync baselines and the replicated state of events the table dropped (and notes
+   * their stored copies for `compact`).
+   */
   private forget(dropped: ReadonlyArray<string>): number {
     for (const event of dropped) {
       this.changes.delete(event)
+      this.replica?.forget(event)
       if (this.persister !== undefined) this.sweptStored.add(event)
     }
     return dropped.length
@@ -438,17 +439,13 @@ export abstract class SyncedStore {
 
   /** The event as a replicated counter: the others' replicas, and this store's own, published. */
   private replicatedOf(replica: ReplicaState, event: string): Replicated {
-    const others = replica.others.get(event) ?? emptyReplicated(this.layout)
-    const total = this.table.export(event)
-    if (total === undefined) return others
-    const own = difference(total, valueOf(others))
-    let version = replica.versions.get(event)
-    if (hasCounts(own) && (version === undefined || replica.recorded.has(event))) {
-      version = version === undefined ? { id: replica.id, born: this.clock.now(), seq: 1 } : { id: replica.id, born: version.born, seq: version.seq + 1 }
-      replica.versions.set(event, version)
-    }
-    replica.recorded.delete(event)
-    return mergeReplicated(others, ofCounter(own, version ?? { id: replica.id, born: 0, seq: 1 }))
+    return replica.publish(event, this.table.export(event), this.layout, this.clock.now())
+  }
+
+  /** What a store with a replica id persists of `event`, whose counter is `counter` (`ReplicatedEncoding`). */
+  private published(event: string, counter: Counter): Replicated {
+    if (this.replica === undefined) throw new InvalidReplicaId(undefined) // a bug: only a replicated store's encoding asks
+    return this.replica.publish(event, counter, this.layout, this.clock.now())
   }
 
   /**
@@ -477,7 +474,7 @@ export abstract class SyncedStore {
   exportReplicated(options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId, ReplicatedCounters> {
     const replica = this.replica
     if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
-    const names = new Set([...this.table.names(), ...replica.others.keys()])
+    const names = new Set([...this.table.names(), ...replica.names()])
     return E.right(
       Object.fromEntries(
         Array.from(names, (event) => {
@@ -503,7 +500,7 @@ export abstract class SyncedStore {
   versionVectors(): VersionVectors {
     const replica = this.replica
     if (replica === undefined) return {}
-    const names = new Set([...this.table.names(), ...replica.others.keys()])
+    const names = new Set([...this.table.names(), ...replica.names()])
     return Object.fromEntries(Array.from(names, (event) => [event, versionVector(this.replicatedOf(replica, event))] as const))
   }
 
@@ -534,26 +531,24 @@ export abstract class SyncedStore {
     const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
     const incoming: Array<readonly [string, Replicated]> = []
     for (const [event, value] of entries) {
-      if (!isEventName(event)) return E.left(new InvalidEventName(event))
+      const refused = this.refusedName(event)
+      if (refused !== undefined) return E.left(refused)
       const decoded = decodeReplicated(event, value)
       if (E.isLeft(decoded)) return decoded
-      incoming.push([event, withoutReplica(convertReplicated(decoded.right, this.layout), replica.id)])
+      incoming.push([event, convertReplicated(decoded.right, this.layout)])
     }
+    const now = this.clock.now()
     for (const [event, theirs] of incoming) {
-      const previous = replica.others.get(event) ?? emptyReplicated(this.layout)
-      const others = mergeReplicated(previous, theirs)
-      if (others === previous) continue
       const before = this.table.get(event)
-      const own = before === undefined ? undefined : difference(before, valueOf(previous))
-      const after = own === undefined ? valueOf(others) : merge(own, valueOf(others))
-      replica.others.set(event, others)
-      this.table.set(event, after)
+      const merged = replica.merge(event, theirs, before, now)
+      if (merged === undefined) continue
+      this.table.set(event, merged.counter)
       if (this.persister !== undefined) this.dirty.add(event)
       // What came from elsewhere joins the baseline of exportDirty, so it is never sent back.
-      const came = difference(valueOf(others), valueOf(previous))
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
-      this.changes.set(event, baseline === undefined ? came : merge(baseline, came))
+      this.changes.set(event, baseline === undefined ? merged.came : merge(baseline, merged.came))
     }
+    this.bound()
     return DONE
   }
 
@@ -618,6 +613,7 @@ export abstract class SyncedStore {
     this.table.delete(event)
     this.dirty.delete(event)
     this.changes.delete(event)
+    this.replica?.forget(event)
     if (this.persister !== undefined) {
       this.deleted.add(event)
       this.persister.replace(event) // a new counter of this name is written as it is
@@ -729,6 +725,7 @@ export abstract class SyncedStore {
     const persister = this.persister
     const compacted = persister.compact(this.persisted(), this.clock.now())
     for (const event of this.changes.keys()) if (!this.table.has(event)) this.changes.delete(event)
+    this.replica?.retain((event) => this.table.has(event))
     const swept = [...this.sweptStored].filter((event) => !this.table.has(event))
     this.sweptStored.clear()
     if (swept.length === 0) return compacted

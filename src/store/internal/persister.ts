@@ -1,14 +1,18 @@
 /**
- * Moves a store's counters to and from a `Storage` through a `Formatter`. Loading validates every
- * stored counter and converts it to the store's layout; a value that fails to decode is reported
- * with its key, never half-loaded, and the other events still load. Persists run one at a time; an
- * event stays dirty unless the write of exactly its current counter succeeded.
+ * Moves a store's counters to and from a `Storage`. Loading validates every stored value and
+ * converts it to the store's layout; a value that fails to decode is reported with its key, never
+ * half-loaded, and the other events still load; a value of the other kind (a replicated counter
+ * for a plain store, or the reverse) refuses the whole load (`StoredKindMismatch`). Persists run
+ * one at a time; an event stays dirty unless the write of exactly its current counter succeeded.
  *
- * On a storage with `update` (every backend of this package), a persist **adds** this store's
- * changes since its last persist to what is stored, in one transaction: for each event, the stored
- * counter (as another process may have left it) plus the difference between the store's counter
- * and the one it last read or wrote (its baseline). Several processes persisting into one storage
- * so lose nothing. Without `update`, a persist writes the store's counters over what is stored.
+ * What is written for an event, and how it joins what is stored, is the `Encoding`'s business:
+ * plain counters (`CounterEncoding`, here) or replicated ones (`ReplicatedEncoding`). On a storage
+ * with `update` (every backend of this package) a persist is a read-modify-write in one
+ * transaction, so several processes persisting into one storage lose nothing. For plain counters
+ * it **adds** this store's changes since its last persist to what is stored: for each event, the
+ * stored counter (as another process may have left it) plus the difference between the store's
+ * counter and the one it last read or wrote (its baseline). Without `update`, a persist writes the
+ * store's values over what is stored.
  */
 import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
@@ -16,9 +20,12 @@ import { convert, merge, rotate } from '../../Counter.js'
 import { difference, hasCounts } from './delta.js'
 import { inSlices } from './slices.js'
 import type { Layout } from '../../Layout.js'
+import { BincodeFormat } from '../../codec/BincodeFormat.js'
 import type { Formatter } from '../../codec/Formatter.js'
+import { JsonFormat } from '../../codec/JsonFormat.js'
+import { ReplicatedBincodeFormat, ReplicatedJsonFormat } from '../../codec/ReplicatedFormat.js'
 import type { DecodeError } from '../../codec/errors.js'
-import { StorageError } from '../errors.js'
+import { StorageError, StoredKindMismatch } from '../errors.js'
 import type { Storage, Write } from '../Storage.js'
 
 /** The counters of a store by event name, as persistence reads and updates them. */
@@ -34,11 +41,29 @@ export interface Persisted {
   readonly dirty: Set<string>
 }
 
-/** What loading found: the counters that decoded, and an error for each value that did not. */
-export interface Loaded {
-  readonly counters: Map<string, Counter>
+/** What loading found: the values that decoded, and an error for each value that did not. */
+export interface Loaded<A = Counter> {
+  readonly counters: Map<string, A>
   readonly errors: ReadonlyArray<DecodeError>
 }
+
+/** How one kind of stored value is read: its decoding, and the formats of the other kind (to recognise a mismatch). */
+export interface Reading<A> {
+  readonly decode: (key: string, bytes: Uint8Array) => E.Either<DecodeError, A>
+  readonly kind: 'plain' | 'replicated'
+}
+
+/** The formats of each kind, tried on a value that fails to decode: does it hold the other kind? */
+const FORMATS_OF: Readonly<Record<'plain' | 'replicated', ReadonlyArray<{ readonly deserialize: (key: string, bytes: Uint8Array) => E.Either<DecodeError, unknown> }>>> = {
+  plain: [BincodeFormat, JsonFormat],
+  replicated: [ReplicatedBincodeFormat, ReplicatedJsonFormat]
+}
+
+/** The plain counters of a `Formatter`, converted to `layout`. */
+export const plainReading = (format: Formatter, layout: Layout): Reading<Counter> => ({
+  decode: (key, bytes) => E.map((counter: Counter) => convert(counter, layout))(format.deserialize(key, bytes)),
+  kind: 'plain'
+})
 
 /** The most keys one `update` of a persist reads and writes (a persist of more makes several). */
 const UPDATE_CHUNK = 1_000
@@ -47,17 +72,21 @@ const asStorageError = (key: string | undefined, cause: unknown): StorageError =
   cause instanceof StorageError ? cause : new StorageError(key, cause)
 
 /**
- * Reads every stored counter, converted to `layout`: with the storage's `loadAll` when it has one
- * (one query, or many reads at once), else with `listKeys` and a `load` per key. Rejects only when
- * the storage itself fails.
+ * Reads every stored value: with the storage's `loadAll` when it has one (one query, or many reads
+ * at once), else with `listKeys` and a `load` per key. Rejects only when the storage itself fails;
+ * a value of the other kind refuses the load (`StoredKindMismatch`).
  */
-export const load = async (storage: Storage, format: Formatter, layout: Layout): Promise<E.Either<StorageError, Loaded>> => {
-  const counters = new Map<string, Counter>()
+export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.Either<StorageError | StoredKindMismatch, Loaded<A>>> => {
+  const counters = new Map<string, A>()
   const errors: DecodeError[] = []
-  const add = (key: string, bytes: Uint8Array): void => {
-    const decoded = format.deserialize(key, bytes)
-    if (E.isLeft(decoded)) errors.push(decoded.left)
-    else counters.set(key, convert(decoded.right, layout))
+  let mismatch: StoredKindMismatch | undefined
+  const other = reading.kind === 'plain' ? 'replicated' : 'plain'
+  const add = (key: string, bytes: Uint8Array): boolean => {
+    const decoded = reading.decode(key, bytes)
+    if (E.isRight(decoded)) counters.set(key, decoded.right)
+    else if (FORMATS_OF[other].some((format) => E.isRight(format.deserialize(key, bytes)))) mismatch = new StoredKindMismatch(key, other)
+    else errors.push(decoded.left)
+    return mismatch === undefined
   }
   if (storage.loadAll !== undefined) {
     let entries: ReadonlyArray<readonly [string, Uint8Array]>
@@ -67,7 +96,7 @@ export const load = async (storage: Storage, format: Formatter, layout: Layout):
       return E.left(asStorageError(undefined, cause))
     }
     await inSlices(entries.length, (i) => add(entries[i]![0], entries[i]![1]))
-    return E.right({ counters, errors })
+    return mismatch === undefined ? E.right({ counters, errors }) : E.left(mismatch)
   }
   let keys: ReadonlyArray<string>
   try {
@@ -82,33 +111,96 @@ export const load = async (storage: Storage, format: Formatter, layout: Layout):
     } catch (cause) {
       return E.left(asStorageError(key, cause))
     }
-    if (bytes !== undefined) add(key, bytes)
+    if (bytes !== undefined && !add(key, bytes)) return E.left(mismatch!)
   }
   return E.right({ counters, errors })
 }
 
-/** Serialises persists so that two never interleave their writes. */
-export class Persister {
-  private queue: Promise<unknown> = Promise.resolve()
+/**
+ * One event as a persist took it, at the call: what to write, how to join it with what another
+ * process may have stored meanwhile, and what to note once it is written.
+ */
+export interface Captured {
+  readonly name: string
+  /** The table's counter at the call: the event stays dirty unless the table still holds it after the write. */
+  readonly counter: Counter
+  /** The bytes of the event as taken (encoded after the call, in slices). */
+  readonly serialize: () => Uint8Array
+  /**
+   * Inside the transaction: the bytes to write given the `stored` ones, or `undefined` to write
+   * `serialize()`'s. May throw a `StorageError` that refuses the whole write.
+   */
+  readonly over: (stored: Uint8Array) => Uint8Array | undefined
+  /** Once written. */
+  readonly written: () => void
+}
+
+/** What a store writes for its events, and how it joins what is stored: plain or replicated counters. */
+export interface Encoding {
+  /** Takes `name`, whose table counter is `counter`, as it is now. */
+  readonly capture: (name: string, counter: Counter) => Captured
+  /** Notes that `name`'s stored copy was deleted. */
+  readonly deleted: (name: string) => void
+  /** Notes that `name`'s counter was replaced as a whole (`importAll`, `delete` then record). */
+  readonly replace: (name: string) => void
+}
+
+/** Plain counters through a `Formatter`, added to what is stored (see the top of this module). */
+export class CounterEncoding implements Encoding {
   /**
    * Each event's counter as this store last read it from the storage or wrote it there: what a
-   * persist subtracts to find the store's own changes (see above).
+   * persist subtracts to find the store's own changes.
    */
   private readonly baselines = new Map<string, Counter>()
   /** Events whose counter was replaced (`importAll`): the next persist writes it over what is stored. */
   private readonly replaced = new Set<string>()
 
   constructor(
-    readonly storage: Storage,
     readonly format: Formatter,
     loaded: Iterable<readonly [string, Counter]> = []
   ) {
     for (const [name, counter] of loaded) this.baselines.set(name, counter)
   }
 
-  /** Notes that `name`'s counter was replaced as a whole: its next persist writes it as it is. */
+  readonly replace = (name: string): void => void this.replaced.add(name)
+
+  readonly deleted = (name: string): void => void this.baselines.delete(name)
+
+  /**
+   * For `name`: the stored counter plus the counter's difference from its baseline. A stored value
+   * that does not decode is replaced by the store's counter.
+   */
+  readonly capture = (name: string, counter: Counter): Captured => ({
+    name,
+    counter,
+    serialize: () => this.format.serialize(counter),
+    over: (bytes) => {
+      if (this.replaced.has(name)) return undefined
+      const stored = this.format.deserialize(name, bytes)
+      if (E.isLeft(stored)) return undefined // a value no one can read: replaced by the store's counter
+      const baseline = this.baselines.get(name)
+      const mine = baseline === undefined ? counter : difference(counter, baseline)
+      return this.format.serialize(merge(convert(stored.right, counter.layout), mine))
+    },
+    written: () => {
+      this.baselines.set(name, counter)
+      this.replaced.delete(name)
+    }
+  })
+}
+
+/** Serialises persists so that two never interleave their writes. */
+export class Persister {
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    readonly storage: Storage,
+    readonly encoding: Encoding
+  ) {}
+
+  /** Notes that `name`'s counter was replaced as a whole: see `Encoding.replace`. */
   replace(name: string): void {
-    this.replaced.add(name)
+    this.encoding.replace(name)
   }
 
   private exclusive<A>(task: () => Promise<A>): Promise<A> {
@@ -118,15 +210,15 @@ export class Persister {
   }
 
   /**
-   * Writes the named events' counters as they are at the call, in one batch, after any persist
-   * already running; then clears the dirty flag of each event whose counter is still the one written.
+   * Writes the named events as they are at the call, in one batch, after any persist already
+   * running; then clears the dirty flag of each event whose counter is still the one written.
    */
   write(state: Persisted, names: (state: Persisted) => Iterable<string>, deletes: ReadonlyArray<string> = []): Promise<E.Either<StorageError, void>> {
-    // The counters as they are at the call (they never change once handed out); encoded below, in slices.
-    const written: Array<readonly [string, Counter]> = []
+    // The events as they are at the call (counters never change once handed out); encoded below, in slices.
+    const written: Captured[] = []
     for (const name of names(state)) {
       const counter = state.counters.get(name)
-      if (counter !== undefined) written.push([name, counter])
+      if (counter !== undefined) written.push(this.encoding.capture(name, counter))
     }
     if (written.length === 0 && deletes.length === 0) return Promise.resolve(E.right(undefined))
     const { update } = this.storage
@@ -134,12 +226,12 @@ export class Persister {
       const writes: Write[] = deletes.map((key) => ({ key, delete: true as const }))
       let unwritable: StorageError | undefined
       await inSlices(written.length, (i) => {
-        const [name, counter] = written[i]!
+        const captured = written[i]!
         try {
-          writes.push({ key: name, data: this.format.serialize(counter) })
+          writes.push({ key: captured.name, data: captured.serialize() })
           return true
         } catch (cause) {
-          unwritable = asStorageError(name, cause)
+          unwritable = asStorageError(captured.name, cause)
           return false
         }
       })
@@ -153,7 +245,10 @@ export class Persister {
           // 100,000 events in one would hold the event loop for a second.
           for (let from = 0; from < writes.length; from += UPDATE_CHUNK) {
             const chunk = writes.slice(from, from + UPDATE_CHUNK)
-            await update(chunk.map(({ key }) => key), (current) => this.added(chunk, written, deletes.length, current, from))
+            await update(
+              chunk.map(({ key }) => key),
+              (current) => chunk.map((write, k) => this.over(write, from + k - deletes.length, written, current[k]))
+            )
           }
         }
       } catch (cause) {
@@ -163,35 +258,21 @@ export class Persister {
         if (failure.failedKeys.length === 0 || failure.failedKeys.length >= writes.length) return E.left(failure)
       }
       const failed = new Set(failure?.failedKeys ?? [])
-      for (const key of deletes) if (!failed.has(key)) this.baselines.delete(key)
-      for (const [name, counter] of written) {
-        if (failed.has(name)) continue
-        this.baselines.set(name, counter)
-        this.replaced.delete(name)
-        if (state.counters.get(name) === counter) state.dirty.delete(name)
+      for (const key of deletes) if (!failed.has(key)) this.encoding.deleted(key)
+      for (const captured of written) {
+        if (failed.has(captured.name)) continue
+        captured.written()
+        if (state.counters.get(captured.name) === captured.counter) state.dirty.delete(captured.name)
       }
       return failure === undefined ? E.right(undefined) : E.left(failure)
     })
   }
 
-  /**
-   * The writes that add this store's changes to what is stored (`current`, in the order of
-   * `writes`): deletes as they are; for each counter, the stored one plus the counter's difference
-   * from its baseline. A stored value that does not decode is replaced by the store's counter.
-   */
-  private added(writes: ReadonlyArray<Write>, written: ReadonlyArray<readonly [string, Counter]>, deletes: number, current: ReadonlyArray<Uint8Array | undefined>, offset: number): ReadonlyArray<Write> {
-    return writes.map((write, k) => {
-      const i = offset + k
-      if (i < deletes) return write
-      const [name, counter] = written[i - deletes]!
-      const bytes = current[i]
-      if (bytes === undefined || this.replaced.has(name)) return write
-      const stored = this.format.deserialize(name, bytes)
-      if (E.isLeft(stored)) return write // a value no one can read: replaced by the store's counter
-      const baseline = this.baselines.get(name)
-      const mine = baseline === undefined ? counter : difference(counter, baseline)
-      return { key: name, data: this.format.serialize(merge(convert(stored.right, counter.layout), mine)) }
-    })
+  /** The write of `write` over the stored `bytes`: a delete as it is; an event joined with what is stored (see `Captured.over`). */
+  private over(write: Write, i: number, written: ReadonlyArray<Captured>, bytes: Uint8Array | undefined): Write {
+    if (i < 0 || bytes === undefined) return write
+    const data = written[i]!.over(bytes)
+    return data === undefined ? write : { key: write.key, data }
   }
 
   /**
