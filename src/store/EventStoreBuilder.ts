@@ -17,7 +17,7 @@ import type { Formatter } from '../codec/Formatter.js'
 import { JsonFormat } from '../codec/JsonFormat.js'
 import type { ReplicatedFormat } from '../codec/ReplicatedFormat.js'
 import { ReplicatedBincodeFormat, ReplicatedJsonFormat } from '../codec/ReplicatedFormat.js'
-import type { Replicated } from '../Replicated.js'
+import type { Counter } from '../Counter.js'
 import { value as valueOfReplicated } from '../Replicated.js'
 import type { LayoutError } from '../errors.js'
 import { InvalidReplicaId } from '../errors.js'
@@ -458,13 +458,13 @@ export class EventStoreBuilder<Stored extends boolean = false> {
     }
     return load(storage, replicatedReading(replicatedFormat, layout)).then(
       E.map((loaded) => {
-        const { counters, errors } = withoutFutureHeads({ counters: new Map(Array.from(loaded.counters, ([name, r]) => [name, valueOfReplicated(r)])), errors: loaded.errors }, layout, clock.now())
-        const replicas: Array<readonly [string, Replicated]> = Array.from(loaded.counters).filter(([name]) => counters.has(name))
+        // Heads ahead of the clock are kept, as `mergeReplicated` keeps them: a peer's clock may run ahead.
+        const counters = Array.from(loaded.counters, ([name, r]): readonly [string, Counter] => [name, valueOfReplicated(r)])
         return this.config.open(layout, clock, {
           counters,
-          replicas,
+          replicas: loaded.counters,
           replicaId,
-          loadErrors: errors,
+          loadErrors: loaded.errors,
           persistence: { storage, encoding: (publish) => new ReplicatedEncoding(replicatedFormat, replicaId, publish, loaded.counters) },
           ...timing
         })

@@ -173,6 +173,26 @@ describe('a replicated store and its storage', () => {
     }
   })
 
+  it('after a crash that lost records a peer had already received, a sync brings them back (this replica\'s own buckets join by maximum too)', async () => {
+    const clock = TestClock.at(start)
+    const storage = new MemoryStorage()
+    const server = EventStore.builder().withClock(clock).timeZone('UTC').replicaId('server').build()
+    const phone = await replicated(clock, storage, 'phone')
+    phone.recordCount('song_played', 2)
+    await phone.persist()
+    phone.recordCount('song_played', 3)
+    pull(server, phone) // the server has all 5 ...
+    // ... and the phone crashes before persisting the last 3: a new process opens the storage.
+    const restarted = await replicated(clock, storage, 'phone')
+    expect(ever(restarted, 'song_played')).toEqual(O.some(2))
+    pull(restarted, server)
+    expect(ever(restarted, 'song_played')).toEqual(O.some(5))
+    restarted.record('song_played')
+    pull(server, restarted)
+    expect(ever(server, 'song_played')).toEqual(O.some(6))
+    expect(E.isRight(await restarted.persist())).toBe(true)
+  })
+
   it('a value that does not decode is reported with its key and the others load', async () => {
     const clock = TestClock.at(start)
     const storage = new MemoryStorage()

@@ -93,21 +93,29 @@ export class ReplicaState {
    * Merges `incoming` (validated, in the store's layout) into `event`, whose store counter is
    * `total`, by maximum; `undefined` when nothing changes. `incoming` is first advanced to `now`:
    * buckets that expired by this store's clock stay out (the cut-off of an event this store swept
-   * is its clock). This replica's own counts in `incoming` count where they exceed what this store
-   * holds of them (it forgot them: an event evicted, then merged back from a peer).
+   * is its clock). This replica's own buckets in `incoming` count where they exceed what this
+   * store holds of them: it lost them (an event evicted, a crash before a persist) and a peer kept
+   * them; its version then moves past the peer's.
    */
   merge(event: string, incoming: Replicated, total: Counter | undefined, now: number): Merged | undefined {
     const fresh = rotate(incoming, now)
     const previous = this.others.get(event) ?? empty(fresh.layout)
     const others = merge(previous, withoutReplica(fresh, this.id))
     let own = total === undefined ? undefined : difference(total, value(previous))
+    let ownChanged = false
     const theirs = versionOf(fresh, this.id)
-    if (O.isSome(theirs) && later(theirs.value, this.versions.get(event))) {
-      const mine = own === undefined ? empty(fresh.layout) : ofCounter(own, this.versions.get(event) ?? { id: this.id, born: 0, seq: 0 })
+    if (O.isSome(theirs)) {
+      const known = this.versions.get(event)
+      const mine = own === undefined ? empty(fresh.layout) : ofCounter(own, known ?? { id: this.id, born: 0, seq: 0 })
       const joined = merge(mine, { layout: fresh.layout, heads: fresh.heads, replicas: fresh.replicas.filter((replica) => replica.id === this.id) })
-      own = valueOf(joined, this.id)
-      this.versions.set(event, theirs.value)
-    } else if (others === previous) return undefined
+      if (later(theirs.value, known)) this.versions.set(event, theirs.value)
+      if (joined !== mine) {
+        own = valueOf(joined, this.id)
+        ownChanged = true
+        this.recorded.add(event) // published next under a later version than any copy holds
+      }
+    }
+    if (!ownChanged && others === previous) return undefined
     if (others.replicas.length > 0) this.others.set(event, others)
     else this.others.delete(event)
     const counter = own === undefined ? value(others) : mergeCounters(own, value(others))
