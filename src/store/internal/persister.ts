@@ -238,6 +238,8 @@ export class Persister {
       if (unwritable !== undefined) return E.left(unwritable)
       if (writes.length === 0) return E.right(undefined)
       let failure: StorageError | undefined
+      /** How many writes landed in transactions that committed before one failed. */
+      let landed = 0
       try {
         if (update === undefined) await this.storage.batch(writes)
         else {
@@ -249,10 +251,13 @@ export class Persister {
               chunk.map(({ key }) => key),
               (current) => chunk.map((write, k) => this.over(write, from + k - deletes.length, written, current[k]))
             )
+            landed = from + chunk.length
           }
         }
       } catch (cause) {
         failure = asStorageError(writes.length === 1 ? writes[0]!.key : undefined, cause)
+        // Earlier transactions committed: those writes landed, and count as written below.
+        if (landed > 0 && failure.failedKeys.length === 0) failure = new StorageError(failure.key, failure.cause, failure.operation, writes.slice(landed).map(({ key }) => key))
         // A backend that applies each write on its own (FilePerEvent) names the ones that failed:
         // the others landed. Any other failure leaves every event dirty.
         if (failure.failedKeys.length === 0 || failure.failedKeys.length >= writes.length) return E.left(failure)
