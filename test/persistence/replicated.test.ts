@@ -117,33 +117,6 @@ describe.each(backends.filter(({ name }) => name !== 'WebStorage'))('replicated 
 })
 
 describe('a replicated store and its storage', () => {
-  it('a second store writing under the same replica id is refused at its persist, writes nothing and keeps its events dirty', async () => {
-    const clock = TestClock.at(start)
-    const storage = new MemoryStorage()
-    const first = await replicated(clock, storage, 'server-1')
-    const second = await replicated(clock, storage, 'server-1')
-    first.recordCount('request', 5)
-    second.recordCount('request', 2)
-    expect(E.isRight(await first.persist())).toBe(true)
-    const stored = await storage.load('request')
-    const refused = await second.persist()
-    expect(E.isLeft(refused) && refused.left).toBeInstanceOf(StorageError)
-    const cause = E.isLeft(refused) ? refused.left.cause : undefined
-    expect(cause).toBeInstanceOf(ReplicaIdConflict)
-    expect(cause).toMatchObject({ _tag: 'ReplicaIdConflict', replicaId: 'server-1', event: 'request' })
-    expect(String((cause as Error).message)).toMatch(/each process needs its own replica id/)
-    expect(await storage.load('request')).toEqual(stored)
-    expect(second.isDirty()).toBe(true)
-    // The same store persisting again and again is no conflict.
-    first.record('request')
-    expect(E.isRight(await first.persist())).toBe(true)
-    expect(E.isRight(await first.persistAll())).toBe(true)
-    const reopened = await replicated(clock, storage, 'server-1')
-    expect(ever(reopened, 'request')).toEqual(O.some(6))
-    reopened.record('request')
-    expect(E.isRight(await reopened.persist())).toBe(true) // a restart reads its own stored version
-  })
-
   it('a plain store refuses a replicated storage, and a replicated store a plain one (StoredKindMismatch), writing nothing', async () => {
     const clock = TestClock.at(start)
     for (const format of [BincodeFormat, JsonFormat]) {
