@@ -39,7 +39,7 @@ export interface StoreOptions {
    * Where the store persists, and how it writes its events (`encoding` gets the store's way of
    * publishing an event as a replicated counter, for a store with a replica id).
    */
-  readonly persistence?: { readonly storage: Storage; readonly encoding: (publish: (event: string, counter: Counter) => Replicated) => Encoding }
+  readonly persistence?: { readonly storage: Storage; readonly encoding: (publish: (event: string, counter: Counter) => Replicated) => Encoding<unknown> }
   /** What a store with a replica id loaded: each event as a replicated counter (its counter is in `counters`). */
   readonly replicas?: Iterable<readonly [string, Replicated]>
   readonly loadErrors?: ReadonlyArray<DecodeError>

@@ -117,36 +117,39 @@ export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.
 }
 
 /**
- * One event as a persist took it, at the call: what to write, how to join it with what another
- * process may have stored meanwhile, and what to note once it is written.
+ * One event as a persist took it, at the call: its name, the table's counter (the event stays
+ * dirty unless the table still holds it after the write) and what the encoding writes of it.
  */
-export interface Captured {
+export interface Captured<V> {
   readonly name: string
-  /** The table's counter at the call: the event stays dirty unless the table still holds it after the write. */
   readonly counter: Counter
-  /** The bytes of the event as taken (encoded after the call, in slices). */
-  readonly serialize: () => Uint8Array
-  /**
-   * Inside the transaction: the bytes to write given the `stored` ones, or `undefined` to write
-   * `serialize()`'s. May throw a `StorageError` that refuses the whole write.
-   */
-  readonly over: (stored: Uint8Array) => Uint8Array | undefined
-  /** Once written. */
-  readonly written: () => void
+  readonly value: V
 }
 
-/** What a store writes for its events, and how it joins what is stored: plain or replicated counters. */
-export interface Encoding {
+/**
+ * What a store writes for its events, and how it joins what is stored: plain or replicated
+ * counters. (Methods, not closures per event: a persist of 10,000 events makes no garbage of them.)
+ */
+export interface Encoding<V> {
   /** Takes `name`, whose table counter is `counter`, as it is now. */
-  readonly capture: (name: string, counter: Counter) => Captured
+  capture(name: string, counter: Counter): Captured<V>
+  /** The bytes of a captured event (encoded after the call, in slices). */
+  serialize(captured: Captured<V>): Uint8Array
+  /**
+   * Inside the transaction: the bytes to write given the `stored` ones, or `undefined` to write
+   * `serialize`'s. May throw a `StorageError` that refuses the whole write.
+   */
+  over(captured: Captured<V>, stored: Uint8Array): Uint8Array | undefined
+  /** Notes that the captured event was written. */
+  written(captured: Captured<V>): void
   /** Notes that `name`'s stored copy was deleted. */
-  readonly deleted: (name: string) => void
+  deleted(name: string): void
   /** Notes that `name`'s counter was replaced as a whole (`importAll`, `delete` then record). */
-  readonly replace: (name: string) => void
+  replace(name: string): void
 }
 
 /** Plain counters through a `Formatter`, added to what is stored (see the top of this module). */
-export class CounterEncoding implements Encoding {
+export class CounterEncoding implements Encoding<Counter> {
   /**
    * Each event's counter as this store last read it from the storage or wrote it there: what a
    * persist subtracts to find the store's own changes.
@@ -162,31 +165,36 @@ export class CounterEncoding implements Encoding {
     for (const [name, counter] of loaded) this.baselines.set(name, counter)
   }
 
-  readonly replace = (name: string): void => void this.replaced.add(name)
+  capture(name: string, counter: Counter): Captured<Counter> {
+    return { name, counter, value: counter }
+  }
 
-  readonly deleted = (name: string): void => void this.baselines.delete(name)
+  serialize({ counter }: Captured<Counter>): Uint8Array {
+    return this.format.serialize(counter)
+  }
 
-  /**
-   * For `name`: the stored counter plus the counter's difference from its baseline. A stored value
-   * that does not decode is replaced by the store's counter.
-   */
-  readonly capture = (name: string, counter: Counter): Captured => ({
-    name,
-    counter,
-    serialize: () => this.format.serialize(counter),
-    over: (bytes) => {
-      if (this.replaced.has(name)) return undefined
-      const stored = this.format.deserialize(name, bytes)
-      if (E.isLeft(stored)) return undefined // a value no one can read: replaced by the store's counter
-      const baseline = this.baselines.get(name)
-      const mine = baseline === undefined ? counter : difference(counter, baseline)
-      return this.format.serialize(merge(convert(stored.right, counter.layout), mine))
-    },
-    written: () => {
-      this.baselines.set(name, counter)
-      this.replaced.delete(name)
-    }
-  })
+  /** The stored counter plus the counter's difference from its baseline; a stored value that does not decode is replaced. */
+  over({ name, counter }: Captured<Counter>, bytes: Uint8Array): Uint8Array | undefined {
+    if (this.replaced.has(name)) return undefined
+    const stored = this.format.deserialize(name, bytes)
+    if (E.isLeft(stored)) return undefined // a value no one can read: replaced by the store's counter
+    const baseline = this.baselines.get(name)
+    const mine = baseline === undefined ? counter : difference(counter, baseline)
+    return this.format.serialize(merge(convert(stored.right, counter.layout), mine))
+  }
+
+  written({ name, counter }: Captured<Counter>): void {
+    this.baselines.set(name, counter)
+    this.replaced.delete(name)
+  }
+
+  deleted(name: string): void {
+    this.baselines.delete(name)
+  }
+
+  replace(name: string): void {
+    this.replaced.add(name)
+  }
 }
 
 /** Serialises persists so that two never interleave their writes. */
@@ -195,7 +203,7 @@ export class Persister {
 
   constructor(
     readonly storage: Storage,
-    readonly encoding: Encoding
+    readonly encoding: Encoding<unknown>
   ) {}
 
   /** Notes that `name`'s counter was replaced as a whole: see `Encoding.replace`. */
@@ -215,7 +223,7 @@ export class Persister {
    */
   write(state: Persisted, names: (state: Persisted) => Iterable<string>, deletes: ReadonlyArray<string> = []): Promise<E.Either<StorageError, void>> {
     // The events as they are at the call (counters never change once handed out); encoded below, in slices.
-    const written: Captured[] = []
+    const written: Array<Captured<unknown>> = []
     for (const name of names(state)) {
       const counter = state.counters.get(name)
       if (counter !== undefined) written.push(this.encoding.capture(name, counter))
@@ -228,7 +236,7 @@ export class Persister {
       await inSlices(written.length, (i) => {
         const captured = written[i]!
         try {
-          writes.push({ key: captured.name, data: captured.serialize() })
+          writes.push({ key: captured.name, data: this.encoding.serialize(captured) })
           return true
         } catch (cause) {
           unwritable = asStorageError(captured.name, cause)
@@ -266,7 +274,7 @@ export class Persister {
       for (const key of deletes) if (!failed.has(key)) this.encoding.deleted(key)
       for (const captured of written) {
         if (failed.has(captured.name)) continue
-        captured.written()
+        this.encoding.written(captured)
         if (state.counters.get(captured.name) === captured.counter) state.dirty.delete(captured.name)
       }
       return failure === undefined ? E.right(undefined) : E.left(failure)
@@ -274,9 +282,9 @@ export class Persister {
   }
 
   /** The write of `write` over the stored `bytes`: a delete as it is; an event joined with what is stored (see `Captured.over`). */
-  private over(write: Write, i: number, written: ReadonlyArray<Captured>, bytes: Uint8Array | undefined): Write {
+  private over(write: Write, i: number, written: ReadonlyArray<Captured<unknown>>, bytes: Uint8Array | undefined): Write {
     if (i < 0 || bytes === undefined) return write
-    const data = written[i]!.over(bytes)
+    const data = this.encoding.over(written[i]!, bytes)
     return data === undefined ? write : { key: write.key, data }
   }
 

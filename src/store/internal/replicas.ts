@@ -140,7 +140,7 @@ export const replicatedReading = (format: ReplicatedFormat, layout: Layout): Rea
  * read or wrote it: a stored copy whose version of this replica differs was written by another
  * store with the same replica id, and the write is refused (`ReplicaIdConflict`).
  */
-export class ReplicatedEncoding implements Encoding {
+export class ReplicatedEncoding implements Encoding<Replicated> {
   private readonly ownVersions = new Map<string, Version>()
 
   constructor(
@@ -158,28 +158,34 @@ export class ReplicatedEncoding implements Encoding {
     if (O.isSome(own)) this.ownVersions.set(name, own.value)
   }
 
-  /** Nothing to note: replicated counters are always joined with what is stored, never written over it. */
-  readonly replace = (): void => undefined
-
-  readonly deleted = (name: string): void => void this.ownVersions.delete(name)
-
-  readonly capture = (name: string, counter: Counter): Captured => {
-    const replicated = this.publish(name, counter)
-    return {
-      name,
-      counter,
-      serialize: () => this.format.serialize(replicated),
-      over: (bytes) => {
-        const stored = this.format.deserialize(name, bytes)
-        if (E.isLeft(stored)) return undefined // a value no one can read: replaced
-        const own = versionOf(stored.right, this.replicaId)
-        const known = this.ownVersions.get(name)
-        if (O.isSome(own) && (known === undefined || own.value.born !== known.born || own.value.seq !== known.seq)) {
-          throw new StorageError(name, new ReplicaIdConflict(this.replicaId, name), 'persist')
-        }
-        return this.format.serialize(merge(replicated, stored.right))
-      },
-      written: () => this.noteOwn(name, replicated)
-    }
+  capture(name: string, counter: Counter): Captured<Replicated> {
+    return { name, counter, value: this.publish(name, counter) }
   }
+
+  serialize({ value }: Captured<Replicated>): Uint8Array {
+    return this.format.serialize(value)
+  }
+
+  /** The join with what is stored, unless that holds this replica under a version this store did not write (`ReplicaIdConflict`). */
+  over({ name, value }: Captured<Replicated>, bytes: Uint8Array): Uint8Array | undefined {
+    const stored = this.format.deserialize(name, bytes)
+    if (E.isLeft(stored)) return undefined // a value no one can read: replaced
+    const own = versionOf(stored.right, this.replicaId)
+    const known = this.ownVersions.get(name)
+    if (O.isSome(own) && (known === undefined || own.value.born !== known.born || own.value.seq !== known.seq)) {
+      throw new StorageError(name, new ReplicaIdConflict(this.replicaId, name), 'persist')
+    }
+    return this.format.serialize(merge(value, stored.right))
+  }
+
+  written({ name, value }: Captured<Replicated>): void {
+    this.noteOwn(name, value)
+  }
+
+  deleted(name: string): void {
+    this.ownVersions.delete(name)
+  }
+
+  /** Nothing to note: replicated counters are always joined with what is stored, never written over it. */
+  replace(): void {}
 }
