@@ -160,3 +160,22 @@ describe('a persist of more than 1,000 events whose later transaction fails', ()
     expect(new Set(names.map((name) => O.getOrElse(() => -1)(reader.query(name).ever().sum())))).toEqual(new Set([2]))
   })
 })
+
+describe('two stores persisting more than 1,000 events each into one storage', () => {
+  // Every transaction of a persist (1,000 keys each) adds to what is stored, the later ones too:
+  // the events past the first thousand used to be written over another store's counts.
+  it('adds every event of both, past the first thousand too', async () => {
+    const storage = new MemoryStorage()
+    const open = () => EventStore.builder().withStorage(storage).withClock(TestClock.at(at)).timeZone('UTC').build()
+    const [a, b] = [await open(), await open()]
+    const names = Array.from({ length: 1500 }, (_, i) => `event_${String(i).padStart(4, '0')}`)
+    for (const name of names) {
+      a.recordCount(name, 2)
+      b.recordCount(name, 3)
+    }
+    expect(E.isRight(await a.persist())).toBe(true)
+    expect(E.isRight(await b.persist())).toBe(true)
+    const reader = await open()
+    expect(new Set(names.map((name) => O.getOrElse(() => -1)(reader.query(name).ever().sum())))).toEqual(new Set([5]))
+  })
+})
