@@ -218,7 +218,9 @@ export abstract class SyncedStore {
    * Drops from memory every event whose buckets have all left their windows (each would answer
    * 0 for every window ending now), and returns how many it dropped. A dropped event is unknown
    * afterwards (queries answer `none`), its sync baseline goes with it (what `exportDirty` would
-   * have sent for it counts in no window), and recording it again starts it afresh. With storage,
+   * have sent for it counts in no window), and so does its replicated state in a store with a
+   * replica id (a stale copy merged later brings no expired bucket back); recording it again
+   * starts it afresh. With storage,
    * an event not yet persisted is kept until it is (nothing unsaved is lost), and its stored copy
    * stays stored until the next `compact()` deletes it (unless the event was recorded again). An event with a pending
    * reservation is kept. The store also sweeps by itself: once a minute of its clock at most, a
@@ -508,9 +510,13 @@ export abstract class SyncedStore {
    * Merges replicated counters (from `exportReplicated` of another store, or any copy of one) by
    * their maximum per replica and bucket: a message merged twice, late or out of order changes
    * nothing, and what came through a hub counts once. Every value is validated
-   * (`ReplicatedCodec`) and converted to this store's layout first; if one is refused, none is
-   * merged. This store's own replica in the incoming values is ignored: it knows its own records.
-   * Refused with `InvalidReplicaId` on a store built without `.replicaId(id)`.
+   * (`ReplicatedCodec`), its event name checked as a recorded one is, and converted to this store's
+   * layout first; if one is refused, none is merged. Each value is advanced to the store's clock
+   * before it is merged, so buckets that expired (of an event this store swept, say) stay out.
+   * This store's own replica in the incoming values counts where it holds more than the store
+   * (counts the store lost, as after an eviction, that a peer kept). An event new to a store with
+   * `maxEvents` may evict another. Refused with `InvalidReplicaId` on a store built without
+   * `.replicaId(id)`.
    *
    * @example
    * import { EventStore, TestClock } from 'tiny-counter'
@@ -590,8 +596,9 @@ export abstract class SyncedStore {
   }
 
   /**
-   * Drops an event: its counter, its unpersisted changes and what `exportDirty` would send; with
-   * storage, the next persist deletes it there too. Returns whether the store had it. Recording
+   * Drops an event: its counter, its unpersisted changes, what `exportDirty` would send and its
+   * replicated state (a peer's copy brings a replicated event back); with storage, the next
+   * persist deletes it there too. Returns whether the store had it. Recording
    * the name again starts a new counter (persisted over whatever was stored).
    *
    * @example
