@@ -220,10 +220,9 @@ export abstract class SyncedStore {
    * afterwards (queries answer `none`), its sync baseline goes with it (what `exportDirty` would
    * have sent for it counts in no window), and so does its replicated state in a store with a
    * replica id (a stale copy merged later brings no expired bucket back); recording it again
-   * starts it afresh. With storage,
-   * an event not yet persisted is kept until it is (nothing unsaved is lost), and its stored copy
-   * stays stored until the next `compact()` deletes it (unless the event was recorded again). An event with a pending
-   * reservation is kept. The store also sweeps by itself: once a minute of its clock at most, a
+   * starts it afresh. With storage, an event not yet persisted is kept until it is (nothing
+   * unsaved is lost), and its stored copy stays stored until the next `compact()` deletes it
+   * (unless the event was recorded again). An event with a pending reservation is kept. The store also sweeps by itself: once a minute of its clock at most, a
    * few events at a time as it records (`docs/DESIGN.md`, "Bounded memory"), so that a store whose
    * keys went idle shrinks back.
    *
