@@ -19,6 +19,8 @@ import {
   TestClock
 } from 'tiny-counter'
 import type { Formatter, ReplicatedCounters, Storage } from 'tiny-counter'
+import { IndexedDbStorage, withBroadcast } from 'tiny-counter/browser'
+import { IDBFactory } from 'fake-indexeddb'
 import { backends, cleanUp, temporaryDirectory } from '../storage/backends.js'
 
 afterAll(cleanUp)
@@ -210,5 +212,18 @@ describe('a replicated store and its storage', () => {
     await phone.persist()
     const reopened = await replicated(clock, storage, 'phone')
     expect(ever(reopened, 'song_played')).toEqual(O.some(0))
+  })
+})
+
+describe('a replicated store on withBroadcast (tiny-counter/browser)', () => {
+  it('is refused at its persist with a StorageError that says why, and writes nothing', async () => {
+    const shared = withBroadcast(await IndexedDbStorage.open('replicated-tabs', { indexedDB: new IDBFactory() }), 'replicated-tabs', { channel: () => ({ postMessage: () => undefined, close: () => undefined, onmessage: null }) })
+    const store = await EventStore.builder().withStorage(shared).replicaId('tab-1').build()
+    await shared.attach(store)
+    store.record('click')
+    const refused = await store.persist()
+    expect(E.isLeft(refused) && refused.left.message).toMatch(/withBroadcast shares plain counters between tabs, and this store has a replica id/)
+    expect(await shared.listKeys()).toEqual([])
+    expect(store.isDirty()).toBe(true)
   })
 })
