@@ -17,7 +17,7 @@ import type { Layout } from '../Layout.js'
 import type { Constraint, ConstraintError, LimitError } from '../Limit.js'
 import * as Limit from '../Limit.js'
 import * as Query from '../Query.js'
-import type { Replicated, Version } from '../Replicated.js'
+import type { Replicated } from '../Replicated.js'
 import * as Replicas from '../Replicated.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
@@ -129,19 +129,16 @@ const newestCountStart = (counter: Counter): number | undefined => {
 }
 
 /**
- * `r` with `counts` added to the replica `id` (as if recorded there): its version goes up past both
- * its own and `seen` (the version the counts were recorded under, if any); a replica that `r` does
- * not hold yet is born at the newest bucket the counts reach (later than any of its expired
- * incarnations, whose buckets are all older than the heads).
+ * `r` with `counts` added to the replica `id` (as if recorded there): its version goes up by one; a
+ * replica that `r` does not hold yet is born at the start of the newest bucket the counts reach
+ * (later than any of its expired incarnations, whose buckets are all older than the heads).
  */
-const addedToReplica = (r: Replicated, id: string, counts: Counter, seen?: Version): Replicated => {
+const addedToReplica = (r: Replicated, id: string, counts: Counter): Replicated => {
   const total = Counters.merge(Replicas.valueOf(r, id), counts)
-  const mine = Replicas.versionOf(r, id)
-  const born = Math.max(mine._tag === 'Some' ? mine.value.born : -Infinity, seen?.born ?? -Infinity)
-  const start = Number.isFinite(born) ? born : newestCountStart(total)
-  if (start === undefined) return r
-  const seq = (mine._tag === 'Some' ? mine.value.seq : 0) + (seen?.seq ?? 1)
-  return Replicas.merge(Replicas.withoutReplica(r, id), Replicas.ofCounter(total, { id, born: start, seq }))
+  const mine = O.toUndefined(Replicas.versionOf(r, id))
+  const born = mine?.born ?? newestCountStart(total)
+  if (born === undefined) return r
+  return Replicas.merge(Replicas.withoutReplica(r, id), Replicas.ofCounter(total, { id, born, seq: (mine?.seq ?? 0) + 1 }))
 }
 
 // -------------------------------------------------------------------------------------------------
