@@ -234,9 +234,14 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
   const synced =
     (action: typeof merged | typeof imported) =>
     (input: unknown): CounterThunk<Name, E.Either<ImportRefusal, void>> =>
-    (dispatch) => {
+    (dispatch, getState) => {
       const decoded = CounterState.decode(input, layout)
       if (E.isLeft(decoded)) return decoded
+      // A slice with a replica id refuses imports (its counts only grow): say so, dispatching nothing.
+      if (action === imported) {
+        const refused = CounterState.importAll(slice.selectSlice(getState()), layout, {})
+        if (E.isLeft(refused)) return refused
+      }
       dispatch(action({ counters: decoded.right }))
       return DONE
     }
