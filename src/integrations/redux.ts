@@ -144,7 +144,6 @@ const update = (state: Draft<State>, change: (before: State) => E.Either<unknown
  * Immer makes of the record of counters.
  */
 const recordInto = (state: Draft<State>, layout: Layout, { event, at, count = 1 }: Recorded): State | undefined => {
-  if (state.replicated !== undefined) return update(state, (s) => CounterState.record(s, layout, event, at, count))
   if (!isDraft(state)) {
     const plain = state as State
     return E.getOrElse(() => plain)(CounterState.record(plain, layout, event, at, count))
@@ -210,7 +209,11 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
     name,
     initialState: options.replicaId === undefined ? CounterState.initial : CounterState.initialReplicated(options.replicaId),
     reducers: {
-      recorded: (state, { payload }) => recordInto(state, layout, payload),
+      // A slice with a replica id records into the replicated counter too (its counter is its value).
+      recorded:
+        options.replicaId === undefined
+          ? (state, { payload }) => recordInto(state, layout, payload)
+          : (state, { payload }) => update(state, (s) => CounterState.record(s, layout, payload.event, payload.at, payload.count)),
       rotated: (state, { payload }) => update(state, (s) => CounterState.rotate(s, payload.at)),
       merged: (state, { payload }) => update(state, (s) => CounterState.mergeAll(s, layout, payload.counters)),
       imported: (state, { payload }) => update(state, (s) => CounterState.importAll(s, layout, payload.counters)),

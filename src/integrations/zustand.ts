@@ -16,7 +16,8 @@ import { DecodeError } from '../codec/errors.js'
 import type { InvalidInstant } from '../errors.js'
 import type { Counter } from '../Counter.js'
 import type { Replicated } from '../Replicated.js'
-import { valueOf, versionOf, withoutReplica } from '../Replicated.js'
+import { isReplicaId, valueOf, versionOf, withoutReplica } from '../Replicated.js'
+import type { ReplicatedCounters } from '../store/SyncedStore.js'
 import type { ImportRefusal } from '../store/EventStore.js'
 import * as CounterState from './CounterState.js'
 
@@ -175,8 +176,22 @@ const stateObject = (name: string, state: unknown): E.Either<DecodeError, Readon
 /** The persisted state with its counters validated and converted, or why it is refused. */
 const decodeState = (name: string, state: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.CounterState> =>
   E.flatMap((object: Readonly<Record<string, unknown>>) =>
-    E.map((counters: CounterState.CounterState['counters']) => ({ ...object, counters }))(CounterState.decode(object.counters, layout))
+    E.flatMap((counters: CounterState.CounterState['counters']) =>
+      object.replicated === undefined
+        ? E.right({ ...object, counters })
+        : E.map((replicated: CounterState.ReplicatedEvents) => ({ ...object, counters, replicated }))(decodeReplicatedEvents(name, object.replicated, layout))
+    )(CounterState.decode(object.counters, layout))
   )(stateObject(name, state))
+
+/** Stored `replicated` state, `{ replicaId, events }`, validated, or why it is refused. */
+const decodeReplicatedEvents = (name: string, replicated: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.ReplicatedEvents> => {
+  if (!isObject(replicated) || !isReplicaId(replicated.replicaId)) return E.left(new DecodeError(name, 'state.replicated', 'expected { replicaId, events }, with a replica id of 1 to 256 characters'))
+  const replicaId = replicated.replicaId
+  return E.bimap(
+    (error: ImportRefusal) => (error._tag === 'DecodeError' && error.path === '' ? new DecodeError(name, 'state.replicated.events', error.message) : error),
+    (events: ReplicatedCounters) => ({ replicaId, events })
+  )(CounterState.decodeReplicated(replicated.events, layout))
+}
 
 const orThrow = <A>(result: E.Either<Error, A>): A => {
   if (E.isLeft(result)) throw result.left
@@ -225,6 +240,8 @@ const localStorage = (): StateStorage => {
  * another version is passed on as it is, for `migrate`. This is the storage alone, under persist's
  * own `merge` (the stored state replaces the one in memory): `persistCounters` adds the merge that
  * keeps what was recorded while an async storage was being read, and validates what `migrate` returns.
+ * Stored replicated counters (`replicated`) are validated too; but persist's own merge would take
+ * the stored replica id as well, so a slice with a replica id wants `persistCounters`.
  *
  * @example
  * import { createStore } from 'zustand/vanilla'
@@ -281,12 +298,10 @@ const rehydrateReplicated = (
   if (storedReplicated === undefined) {
     return first ? CounterState.mergeAll(mine, layout, storedCounters) : E.left(new DecodeError(name, 'state.replicated', 'the stored state holds no replicated counters (it was written without a replica id)'))
   }
-  if (!isObject(storedReplicated)) return E.left(new DecodeError(name, 'state.replicated', 'expected { replicaId, events }'))
-  const events = E.mapLeft((error: ImportRefusal) => (error._tag === 'DecodeError' && error.path === '' ? new DecodeError(name, 'state.replicated.events', error.message) : error))(
-    CounterState.decodeReplicated(storedReplicated.events, layout)
-  )
-  if (E.isLeft(events)) return events
-  if (!first) return CounterState.mergeReplicated(mine, layout, events.right)
+  const stored = decodeReplicatedEvents(name, storedReplicated, layout)
+  if (E.isLeft(stored)) return stored
+  const events = stored.right.events
+  if (!first) return CounterState.mergeReplicated(mine, layout, events)
   // The stored copy, then what memory holds of the other replicas (merged), then this replica's
   // own counts recorded since the store was made (added: they are not in the stored copy).
   const id = replicated.replicaId
@@ -298,7 +313,7 @@ const rehydrateReplicated = (
   }
   return E.flatMap((s: CounterState.CounterState) => CounterState.mergeAll(s, layout, own))(
     E.flatMap((s: CounterState.CounterState) => CounterState.mergeReplicated(s, layout, others))(
-      CounterState.mergeReplicated(CounterState.initialReplicated(id), layout, events.right)
+      CounterState.mergeReplicated(CounterState.initialReplicated(id), layout, events)
     )
   )
 }

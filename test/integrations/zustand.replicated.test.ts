@@ -10,7 +10,7 @@ import { persist } from 'zustand/middleware'
 import type { StateStorage } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
 import { Counter, Layout, Replicated, TestClock, Window } from 'tiny-counter'
-import { CounterState, counterSlice, persistCounters, syncTabs } from 'tiny-counter/zustand'
+import { CounterState, counterSlice, counterStorage, persistCounters, syncTabs } from 'tiny-counter/zustand'
 import type { CounterSlice, StorageEventLike, StorageEventTarget } from 'tiny-counter/zustand'
 
 const H = 3_600_000
@@ -169,6 +169,24 @@ describe('persist with persistCounters, for a slice with a replica id', () => {
     const store = tab('tab-1', storage, (error) => void errors.push(error))
     expect(errors[0]).toMatchObject({ _tag: 'DecodeError', key: 'launch' })
     expect(store.getState().counters).toEqual({})
+  })
+})
+
+describe('counterStorage alone', () => {
+  it('validates stored replicated counters too, and refuses damaged ones', async () => {
+    const good = memoryStorage()
+    tab('tab-2', good.storage).getState().recordCount('launch', 2)
+    const value = JSON.parse(good.text.get('app')!)
+    const read = await counterStorage({ layout: berlin, storage: () => good.storage }).getItem('app')
+    expect(Replicated.Eq.equals(read!.state.replicated!.events.launch!, value.state.replicated.events.launch)).toBe(true)
+    for (const [replicated, path] of [
+      [{ ...value.state.replicated, replicaId: '' }, 'state.replicated'],
+      [{ ...value.state.replicated, events: [] }, 'state.replicated.events'],
+      [{ ...value.state.replicated, events: { launch: { ...value.state.replicated.events.launch, heads: [1] } } }, 'heads']
+    ] as const) {
+      const { storage } = memoryStorage({ app: JSON.stringify({ state: { ...value.state, replicated }, version: 0 }) })
+      await expect(Promise.resolve().then(() => counterStorage({ layout: berlin, storage: () => storage }).getItem('app'))).rejects.toMatchObject({ _tag: 'DecodeError', path })
+    }
   })
 })
 
