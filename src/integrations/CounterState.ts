@@ -137,7 +137,8 @@ const addedToReplica = (r: Replicated, id: string, counts: Counter): Replicated 
   const total = Counters.merge(Replicas.valueOf(r, id), counts)
   const mine = O.toUndefined(Replicas.versionOf(r, id))
   const born = mine?.born ?? newestCountStart(total)
-  if (born === undefined) return r
+  // No count at all: only the heads move (as a plain merge rotates), and no replica is made.
+  if (born === undefined) return Counters.isEmpty(total) ? r : Replicas.merge(r, Replicas.ofCounter(total, { id, born: 0, seq: 1 }))
   return Replicas.merge(Replicas.withoutReplica(r, id), Replicas.ofCounter(total, { id, born, seq: (mine?.seq ?? 0) + 1 }))
 }
 
@@ -346,9 +347,11 @@ export const mergeAll = <S extends CounterState>(state: S, layout: Layout, input
     if (replicated !== undefined) {
       const changed: Array<readonly [string, Replicated]> = []
       for (const event of events) {
-        const before = replicatedOf(replicated, event) ?? Replicas.empty(layout)
+        const held = replicatedOf(replicated, event)
+        const before = held ?? Replicas.empty(layout)
         const after = addedToReplica(before, replicated.replicaId, incoming[event]!)
-        if (after !== before) changed.push([event, after])
+        // An event merged in is held from then on, as in a plain state, even with no count.
+        if (after !== before || held === undefined) changed.push([event, after])
       }
       return withReplicated(state, replicated, changed)
     }

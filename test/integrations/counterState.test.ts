@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as R from 'fp-ts/lib/ReadonlyRecord.js'
 import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
-import { Counter, Layout, TestClock } from 'tiny-counter'
+import { Counter, Layout, Replicated, TestClock } from 'tiny-counter'
 import { createCounterSlice } from 'tiny-counter/redux'
 import { anchorsOf, commutativeMonoid, count, counters, instantNear } from 'tiny-counter/testing'
 import { CounterState, counterSlice } from 'tiny-counter/zustand'
@@ -75,6 +75,40 @@ it('Redux and Zustand hold what folding the pure functions gives (200 runs)', ()
       const expected = fold(operations).counters
       expect(redux.getState().counters.counters).toEqual(expected)
       expect(zustand.getState().counters).toEqual(expected)
+    }),
+    { numRuns: 200 }
+  )
+})
+
+it('with a replica id, Redux and Zustand give the counts of the plain fold, and each counter is the value of its replicated counter (200 runs)', () => {
+  fc.assert(
+    fc.property(fc.array(operation, { maxLength: 12 }), (operations) => {
+      const slice = createCounterSlice({ layout, replicaId: 'phone' })
+      const redux = configureStore({ reducer: { counters: slice.reducer } })
+      const clock = TestClock.at(focal)
+      const zustand = createStore<CounterSlice>()(counterSlice({ layout, clock, replicaId: 'phone' }))
+      for (const op of operations) {
+        if (op._tag === 'record') {
+          redux.dispatch(slice.actions.recorded({ event: op.event, at: op.at, count: op.count }))
+          zustand.getState().recordCountAt(op.event, op.count, op.at)
+        } else if (op._tag === 'rotate') {
+          redux.dispatch(slice.actions.rotated({ at: op.at }))
+          clock.set(op.at)
+          zustand.getState().rotate()
+        } else {
+          // Merged plain counters are added to the own replica: the same counts as the plain merge.
+          redux.dispatch(slice.mergeCounters(op.counters))
+          zustand.getState().mergeAll(op.counters)
+        }
+      }
+      const expected = fold(operations).counters
+      for (const s of [redux.getState().counters, zustand.getState()]) {
+        expect(Object.keys(s.counters).sort()).toEqual(Object.keys(expected).sort())
+        for (const [event, counter] of Object.entries(expected)) {
+          expect(Counter.Eq.equals(s.counters[event]!, counter), event).toBe(true)
+          expect(Counter.Eq.equals(s.counters[event]!, Replicated.value(s.replicated!.events[event]!)), event).toBe(true)
+        }
+      }
     }),
     { numRuns: 200 }
   )
