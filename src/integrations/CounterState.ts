@@ -282,18 +282,25 @@ export const checkAndRecord = <S extends CounterState>(state: S, layout: Layout,
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError' && refused.left.key === 'launch')
  * assert.ok(E.isLeft(CounterState.decode([phone], Layout.utc)))
  */
-export const decode = (input: unknown, layout: Layout): E.Either<ImportRefusal, Readonly<Record<string, Counter>>> => {
+export const decode = (input: unknown, layout: Layout): E.Either<ImportRefusal, Readonly<Record<string, Counter>>> =>
+  decodeByEvent(input, 'counters', 'counters', (event, value) => E.map((c: Counter) => Counters.convert(c, layout))(decodeCounter(event, value)))
+
+/**
+ * Values by event name from outside, each decoded by `decodeOne`: the first event name that is not
+ * one, or value that does not decode, refuses the whole input. `key` and `what` name the input.
+ */
+const decodeByEvent = <A>(input: unknown, key: string, what: string, decodeOne: (event: string, value: unknown) => E.Either<DecodeError, A>): E.Either<ImportRefusal, Readonly<Record<string, A>>> => {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return E.left(new DecodeError('counters', '', `expected counters by event name (an object), got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`))
+    return E.left(new DecodeError(key, '', `expected ${what} by event name (an object), got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`))
   }
-  const counters: Record<string, Counter> = {}
+  const values: Record<string, A> = {}
   for (const [event, value] of Object.entries(input)) {
     if (!isEventName(event)) return E.left(new InvalidEventName(event))
-    const decoded = decodeCounter(event, value)
+    const decoded = decodeOne(event, value)
     if (E.isLeft(decoded)) return decoded
-    counters[event] = Counters.convert(decoded.right, layout)
+    values[event] = decoded.right
   }
-  return E.right(counters)
+  return E.right(values)
 }
 
 /**
@@ -384,19 +391,8 @@ export const mergeAll = <S extends CounterState>(state: S, layout: Layout, input
  * const refused = CounterState.decodeReplicated({ launch: { ...r, heads: 'oops' } }, Layout.utc)
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError' && refused.left.key === 'launch')
  */
-export const decodeReplicated = (input: unknown, layout: Layout): E.Either<ImportRefusal, ReplicatedCounters> => {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return E.left(new DecodeError('replicated', '', `expected replicated counters by event name (an object), got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`))
-  }
-  const events: Record<string, Replicated> = {}
-  for (const [event, value] of Object.entries(input)) {
-    if (!isEventName(event)) return E.left(new InvalidEventName(event))
-    const decoded = decodeReplicatedCounter(event, value)
-    if (E.isLeft(decoded)) return decoded
-    events[event] = Replicas.convert(decoded.right, layout)
-  }
-  return E.right(events)
-}
+export const decodeReplicated = (input: unknown, layout: Layout): E.Either<ImportRefusal, ReplicatedCounters> =>
+  decodeByEvent(input, 'replicated', 'replicated counters', (event, value) => E.map((r: Replicated) => Replicas.convert(r, layout))(decodeReplicatedCounter(event, value)))
 
 /**
  * Merges replicated counters from elsewhere (validated by {@link decodeReplicated}) into a state

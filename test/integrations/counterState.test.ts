@@ -52,29 +52,34 @@ const fold = (operations: ReadonlyArray<Operation>): CounterState.CounterState =
     return E.getOrElse(() => s)(next)
   }, CounterState.initial)
 
+/** A Redux store and a Zustand store (with `replicaId`, if given) fed the same operations; their states. */
+const feed = (operations: ReadonlyArray<Operation>, replicaId?: string): ReadonlyArray<CounterState.CounterState> => {
+  const slice = createCounterSlice(replicaId === undefined ? { layout } : { layout, replicaId })
+  const redux = configureStore({ reducer: { counters: slice.reducer } })
+  const clock = TestClock.at(focal)
+  const zustand = createStore<CounterSlice>()(counterSlice(replicaId === undefined ? { layout, clock } : { layout, clock, replicaId }))
+  for (const op of operations) {
+    if (op._tag === 'record') {
+      redux.dispatch(slice.actions.recorded({ event: op.event, at: op.at, count: op.count }))
+      zustand.getState().recordCountAt(op.event, op.count, op.at)
+    } else if (op._tag === 'rotate') {
+      redux.dispatch(slice.actions.rotated({ at: op.at }))
+      clock.set(op.at)
+      zustand.getState().rotate()
+    } else {
+      // With a replica id, merged plain counters are added to the own replica: the plain merge's counts.
+      redux.dispatch(slice.mergeCounters(op.counters))
+      zustand.getState().mergeAll(op.counters)
+    }
+  }
+  return [redux.getState().counters, zustand.getState()]
+}
+
 it('Redux and Zustand hold what folding the pure functions gives (200 runs)', () => {
   fc.assert(
     fc.property(fc.array(operation, { maxLength: 12 }), (operations) => {
-      const slice = createCounterSlice({ layout })
-      const redux = configureStore({ reducer: { counters: slice.reducer } })
-      const clock = TestClock.at(focal)
-      const zustand = createStore<CounterSlice>()(counterSlice({ layout, clock }))
-      for (const op of operations) {
-        if (op._tag === 'record') {
-          redux.dispatch(slice.actions.recorded({ event: op.event, at: op.at, count: op.count }))
-          zustand.getState().recordCountAt(op.event, op.count, op.at)
-        } else if (op._tag === 'rotate') {
-          redux.dispatch(slice.actions.rotated({ at: op.at }))
-          clock.set(op.at)
-          zustand.getState().rotate()
-        } else {
-          redux.dispatch(slice.mergeCounters(op.counters))
-          zustand.getState().mergeAll(op.counters)
-        }
-      }
       const expected = fold(operations).counters
-      expect(redux.getState().counters.counters).toEqual(expected)
-      expect(zustand.getState().counters).toEqual(expected)
+      for (const state of feed(operations)) expect(state.counters).toEqual(expected)
     }),
     { numRuns: 200 }
   )
@@ -83,26 +88,8 @@ it('Redux and Zustand hold what folding the pure functions gives (200 runs)', ()
 it('with a replica id, Redux and Zustand give the counts of the plain fold, and each counter is the value of its replicated counter (200 runs)', () => {
   fc.assert(
     fc.property(fc.array(operation, { maxLength: 12 }), (operations) => {
-      const slice = createCounterSlice({ layout, replicaId: 'phone' })
-      const redux = configureStore({ reducer: { counters: slice.reducer } })
-      const clock = TestClock.at(focal)
-      const zustand = createStore<CounterSlice>()(counterSlice({ layout, clock, replicaId: 'phone' }))
-      for (const op of operations) {
-        if (op._tag === 'record') {
-          redux.dispatch(slice.actions.recorded({ event: op.event, at: op.at, count: op.count }))
-          zustand.getState().recordCountAt(op.event, op.count, op.at)
-        } else if (op._tag === 'rotate') {
-          redux.dispatch(slice.actions.rotated({ at: op.at }))
-          clock.set(op.at)
-          zustand.getState().rotate()
-        } else {
-          // Merged plain counters are added to the own replica: the same counts as the plain merge.
-          redux.dispatch(slice.mergeCounters(op.counters))
-          zustand.getState().mergeAll(op.counters)
-        }
-      }
       const expected = fold(operations).counters
-      for (const s of [redux.getState().counters, zustand.getState()]) {
+      for (const s of feed(operations, 'phone')) {
         expect(Object.keys(s.counters).sort()).toEqual(Object.keys(expected).sort())
         for (const [event, counter] of Object.entries(expected)) {
           expect(Counter.Eq.equals(s.counters[event]!, counter), event).toBe(true)

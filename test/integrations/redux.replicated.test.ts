@@ -4,14 +4,12 @@
 // elsewhere idempotently, `selectReplicated` exports all or since a version vector (the format of
 // an EventStore's exportReplicated, both ways), hostile payloads are refused with a typed error and
 // dispatch nothing, and a slice without a replica id is the plain one.
-import { configureStore } from '@reduxjs/toolkit'
-import type { Middleware, UnknownAction } from '@reduxjs/toolkit'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Counter, EventStore, Layout, Replicated, TestClock, Window } from 'tiny-counter'
 import { CounterState, createCounterSlice } from 'tiny-counter/redux'
-import type { CounterSlice } from 'tiny-counter/redux'
+import { failOnConsoleErrors, setup } from './reduxStore.js'
 
 const M = 60_000
 const H = 60 * M
@@ -24,28 +22,9 @@ const orThrow = <A>(e: E.Either<Error, A>): A =>
     throw error
   })(e)
 
-/** A store with the default middleware (checks on), and every action that reached the reducer. */
-const setup = (slice: CounterSlice) => {
-  const actions: UnknownAction[] = []
-  const recorder: Middleware = () => (next) => (action) => {
-    actions.push(action as UnknownAction)
-    return next(action)
-  }
-  const store = configureStore({ reducer: { counters: slice.reducer }, middleware: (getDefault) => getDefault().concat(recorder) })
-  return { store, actions, slice }
-}
-
 const device = (replicaId: string) => setup(createCounterSlice({ layout: berlin, replicaId }))
 
-let consoleError: ReturnType<typeof vi.spyOn>
-beforeEach(() => {
-  consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined)
-})
-afterEach(() => {
-  // The serializability and immutability checks report through console.error: nothing may be reported.
-  expect(consoleError).not.toHaveBeenCalled()
-  consoleError.mockRestore()
-})
+failOnConsoleErrors()
 
 describe('a slice made with a replica id', () => {
   it('keeps each event as a Replicated whose value is the counter the selectors read; records go to its own replica', () => {
@@ -176,7 +155,7 @@ describe('a slice made with a replica id', () => {
     orThrow(phone.store.dispatch(phone.slice.mergeCounters(JSON.parse(JSON.stringify(backup)))))
     const state = phone.store.getState().counters
     expect(Replicated.versionVector(state.replicated!.events.launch!)).toEqual([{ id: 'phone', born: start, seq: 2 }])
-    expect(state.replicated!.events.purchase!.replicas.map((r) => r.id)).toEqual(['phone'])
+    expect(state.replicated!.events.purchase!.replicas.map((r: Replicated.Replica) => r.id)).toEqual(['phone'])
     expect(phone.slice.selectors.selectSum(phone.store.getState(), 'launch', Window.last(7, 'days'), start)).toEqual(O.some(5))
     // What was added travels to peers like a record.
     const laptop = device('laptop')

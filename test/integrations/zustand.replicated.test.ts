@@ -12,6 +12,7 @@ import { createStore } from 'zustand/vanilla'
 import { Counter, Layout, Replicated, TestClock, Window } from 'tiny-counter'
 import { CounterState, counterSlice, counterStorage, persistCounters, syncTabs } from 'tiny-counter/zustand'
 import type { CounterSlice, StorageEventLike, StorageEventTarget } from 'tiny-counter/zustand'
+import { memoryStorage, slowStorage } from './textStorage.js'
 
 const H = 3_600_000
 const D = 24 * H
@@ -25,22 +26,6 @@ const orThrow = <A>(e: E.Either<Error, A>): A =>
 
 const launches = (state: CounterState.CounterState) => CounterState.sum(state, 'launch', Window.ever, start)
 const never = (error: unknown) => expect.unreachable(String(error))
-
-/** A `StateStorage` in a Map; reads answer at once, or (slow) only when `release()` is called. */
-const memoryStorage = (initial: Record<string, string> = {}, slow = false) => {
-  const text = new Map(Object.entries(initial))
-  const waiting: Array<() => void> = []
-  const storage: StateStorage = {
-    getItem: (name) => (slow ? new Promise((resolve) => waiting.push(() => resolve(text.get(name) ?? null))) : text.get(name) ?? null),
-    setItem: (name, value) => void text.set(name, value),
-    removeItem: (name) => void text.delete(name)
-  }
-  const release = async () => {
-    while (waiting.length > 0) waiting.shift()!()
-    await new Promise((resolve) => setTimeout(resolve, 0))
-  }
-  return { text, storage, release }
-}
 
 const tab = (replicaId: string, storage: StateStorage, onError: (error: unknown) => void = never, at = start) =>
   createStore<CounterSlice>()(
@@ -120,7 +105,7 @@ describe('persist with persistCounters, for a slice with a replica id', () => {
   it('keeps what was recorded while an async storage was read: stored 5 + recorded 1 = 6, then rehydrates without counting twice', async () => {
     const before = memoryStorage()
     tab('tab-1', before.storage).getState().recordCount('launch', 5)
-    const { text, storage, release } = memoryStorage(Object.fromEntries(before.text), true)
+    const { text, storage, release } = slowStorage(Object.fromEntries(before.text))
     const reloaded = tab('tab-1', storage)
     reloaded.getState().record('launch')
     expect(launches(reloaded.getState())).toEqual(O.some(1))
