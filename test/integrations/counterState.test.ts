@@ -1,6 +1,7 @@
 // CounterState, the pure layer under both bindings: merging states is a commutative monoid (so
 // devices that sync in any order agree), and a Redux store and a Zustand store fed the same
-// operations hold exactly the counters that folding the pure functions gives.
+// operations hold exactly the counters that folding the pure functions gives; made with a replica
+// id, they hold the same counts, each counter the value of its replicated counter.
 import { configureStore } from '@reduxjs/toolkit'
 import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
