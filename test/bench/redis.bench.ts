@@ -83,14 +83,16 @@ end)
 redis.register_function('floor_noop', function(KEYS, ARGV) return 0 end)
 `
 
-/** The floor's frame: the UTC minute and hour of now, remembered for the minute. */
+/** The floor's frame: the UTC minute and hour of an instant, the last one remembered. */
 const floorFrame = (() => {
   let frame: ReadonlyArray<string> = []
+  let lo = 0
   let hi = 0
   return (now: number): ReadonlyArray<string> => {
-    if (now >= hi) {
+    if (now < lo || now >= hi) {
       const minute = Math.floor(now / 60_000)
-      hi = (minute + 1) * 60_000
+      lo = minute * 60_000
+      hi = lo + 60_000
       const hour = Math.floor(now / 3_600_000)
       frame = [String(minute * 60_000), String(hi), String((hour + 2) * 3_600_000), `m${minute}`, `h${hour}`]
     }
@@ -104,8 +106,13 @@ const deciderOf = async (variant: RedisVariant, client: Redis): Promise<Decide> 
     await client.function('LOAD', 'REPLACE', FLOOR_LIBRARY)
     if (variant === 'fcall0') return async (key) => (await client.fcall('floor_noop', 1, `{${prefix}:${key}}`)) === 0
     return async (key) => {
-      const r = (await client.fcall('floor_decide', 1, `{${prefix}:${key}}`, ...floorFrame(Date.now()))) as [number, number]
-      if (r[0] === 2) throw new Error('the floor function saw another minute than the client')
+      let r = (await client.fcall('floor_decide', 1, `{${prefix}:${key}}`, ...floorFrame(Date.now()))) as [number, number]
+      // Redis's clock in another minute than the frame (a call that crossed the minute): again
+      // with Redis's minute, as the store does.
+      for (let tries = 1; r[0] === 2; tries++) {
+        if (tries === 4) throw new Error('the floor function kept seeing another minute than the client')
+        r = (await client.fcall('floor_decide', 1, `{${prefix}:${key}}`, ...floorFrame(Number(r[1])))) as [number, number]
+      }
       return r[0] === 0
     }
   }
