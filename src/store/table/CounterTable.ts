@@ -26,6 +26,7 @@ import type { Layout } from '../../Layout.js'
 import type { Policy } from '../../Limit.js'
 import * as Query from '../../Query.js'
 import type { TimeUnit } from '../../TimeUnit.js'
+import { nominalMillis } from '../../TimeUnit.js'
 import type { Window } from '../../Window.js'
 import type { Compiled } from '../../internal/compiled.js'
 import { compile, positionOf } from '../../internal/compiled.js'
@@ -79,8 +80,18 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   private readonly compiled: Compiled
   private lastName: string | undefined
   private lastEntry: Entry | undefined
-  /** Where the amortised sweep (`sweepSome`) goes on; `undefined` to start a new pass. */
+  /** Where the amortised sweep (`sweep` with a budget) goes on; `undefined` to start a new pass. */
   private cursor: Iterator<[string, Entry]> | undefined
+  /**
+   * The unit whose window lasts longest (months, in the default layout), and a bound at or below
+   * every entry's head in it: an entry expires only once every unit's window has passed its head,
+   * so while this unit's window still reaches the bound, no entry has expired and `sweep` need not
+   * look (a record only moves heads forward; a counter put in anew lowers the bound).
+   */
+  private readonly longest: number
+  private oldestHead = Infinity
+  /** The same bound over what the pass under way has kept and what came in since it started. */
+  private passOldest = Infinity
   /** Whether a record moves its entry to the end of the map (least recently recorded first: `evict`). */
   private readonly byRecency: boolean
   /** The name recorded last (moving it to the end again would change nothing). */
@@ -94,6 +105,8 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   ) {
     this.compiled = compile(layout)
     this.byRecency = options.byRecency === true
+    const lasting = (u: number): number => this.compiled.lengths[u]! * nominalMillis[this.compiled.units[u]!]
+    this.longest = this.compiled.units.reduce((longest, _, u) => (lasting(u) > lasting(longest) ? u : longest), 0)
     for (const [name, counter] of counters) this.set(name, counter)
   }
 
@@ -233,6 +246,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
       this.lastRecorded = name
     }
     entry.owned = owned
+    this.lowerBound(owned.heads)
     changed(entry)
     return before
   }
@@ -240,6 +254,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   /** Sets the counter of `name` (shared with whoever handed it over: the entry is sealed). */
   set(name: string, counter: Counter): void {
     const entry = this.find(name)
+    this.lowerBound(counter.heads)
     if (entry === undefined) {
       this.add(name, counter)
       return
@@ -261,6 +276,14 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     if (name === this.lastName) this.lastName = this.lastEntry = undefined
     if (name === this.lastRecorded) this.lastRecorded = undefined
     return this.entries.delete(name)
+  }
+
+  /** Keeps `oldestHead` (and `passOldest`) at or below the heads of a counter put in an entry. */
+  private lowerBound(heads: ReadonlyArray<number>): void {
+    // A counter without heads holds nothing: it has expired from the start.
+    const head = heads.length === 0 ? -Infinity : heads[this.longest]!
+    if (head < this.oldestHead) this.oldestHead = head
+    if (head < this.passOldest) this.passOldest = head
   }
 
   /** Moves a recorded entry to the end of the map, where `evict` looks last. */
@@ -285,17 +308,28 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     const dropped: string[] = []
     let seen = 0
     if (budget === Infinity) this.cursor = undefined
-    const cursor = (this.cursor ??= this.entries.entries())
+    if (this.cursor === undefined) {
+      // A new pass, unless no entry can have expired (see `oldestHead`).
+      if (current[this.longest]! - this.oldestHead < this.compiled.lengths[this.longest]!) return dropped
+      this.cursor = this.entries.entries()
+      this.passOldest = Infinity
+    }
+    const cursor = this.cursor
     while (seen < budget) {
       const next = cursor.next()
       if (next.done === true) {
         this.cursor = undefined
+        this.oldestHead = this.passOldest
         break
       }
       seen++
       const [name, entry] = next.value
       const heads = entry.owned === undefined ? entry.counter!.heads : entry.owned.heads
       if (isExpired(heads, this.compiled, current) && mayDrop(name)) dropped.push(name)
+      else {
+        const head = heads.length === 0 ? -Infinity : heads[this.longest]!
+        if (head < this.passOldest) this.passOldest = head
+      }
     }
     for (const name of dropped) this.delete(name)
     return dropped
