@@ -206,7 +206,10 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   }
 
   private countAt(name: string, position: number, at: number, buckets: number): number {
-    const entry = this.find(name)
+    return this.countOf(this.find(name), position, at, buckets)
+  }
+
+  private countOf(entry: Entry | undefined, position: number, at: number, buckets: number): number {
     if (entry === undefined) return 0
     if (entry.owned !== undefined) return windowCount(entry.owned, this.compiled, position, at, buckets)
     return countIn(entry.counter!, this.compiled, position, at, buckets)
@@ -230,7 +233,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     let entry = this.find(name)
     if (entry !== undefined && this.byRecency) this.recorded(name, entry)
     if (entry !== undefined && entry.owned !== undefined) {
-      recordInPlace(entry.owned, at, n, now)
+      recordInPlace(entry.owned, at, n, now, this.compiled)
       changed(entry)
       return WAS_OPEN
     }
@@ -239,7 +242,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     if (before === undefined || before.heads.length === 0) owned = fresh(this.layout, at, n)
     else {
       owned = own(before)
-      recordInPlace(owned, at, n, now)
+      recordInPlace(owned, at, n, now, this.compiled)
     }
     if (entry === undefined) {
       entry = this.add(name, undefined)
@@ -391,12 +394,26 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    * as `Limit.decide` decides (reservations held counted through `pendingOf`). Records nothing.
    */
   check(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
+    return this.passes(plan, counted, key, this.find(key), at, pendingOf)
+  }
+
+  /** `check`, given the entry of `key`. Rules that count one event look it up, and its reservations, once. */
+  private passes(plan: CountPlan, counted: Counted, key: string, entryOfKey: Entry | undefined, at: number, pendingOf: (event: string) => number): boolean {
     const numbers = plan.numbers
+    let event = key
+    let entry = entryOfKey
+    let pending = -1 // not asked yet
     for (let n = 0; n < numbers.length; n += 4) {
-      const event = countedBy(counted, n >> 2, key)
+      const counts = countedBy(counted, n >> 2, key)
+      if (counts !== event) {
+        event = counts
+        entry = this.find(event)
+        pending = -1
+      }
       const atLeast = numbers[n] === 1
-      const count = this.countAt(event, numbers[n + 1]!, at, numbers[n + 2]!)
-      if (!admits(atLeast, numbers[n + 3]!, count, atLeast ? 0 : pendingOf(event))) return false
+      const count = this.countOf(entry, numbers[n + 1]!, at, numbers[n + 2]!)
+      if (!atLeast && pending < 0) pending = pendingOf(event)
+      if (!admits(atLeast, numbers[n + 3]!, count, atLeast ? 0 : pending)) return false
     }
     return true
   }
@@ -407,11 +424,10 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    */
   checkAndRecord(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(key)
-    // `check` finds this entry again through the memory of the last name: no second look-up.
-    if (entry === undefined || entry.owned === undefined || !this.check(plan, counted, key, at, pendingOf)) return false
+    if (entry === undefined || entry.owned === undefined || !this.passes(plan, counted, key, entry, at, pendingOf)) return false
     if (this.byRecency) this.recorded(key, entry)
     // A clock that stepped back: counted in each unit's newest bucket, where `check` read (see `record`).
-    recordInPlace(entry.owned, at, 1, true)
+    recordInPlace(entry.owned, at, 1, true, this.compiled)
     changed(entry)
     return true
   }
