@@ -394,14 +394,17 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    * as `Limit.decide` decides (reservations held counted through `pendingOf`). Records nothing.
    */
   check(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
-    return this.passes(plan, counted, key, this.find(key), at, pendingOf)
+    return this.passes(plan, counted, key, at, pendingOf, '', undefined)
   }
 
-  /** `check`, given the entry of `key`. Rules that count one event look it up, and its reservations, once. */
-  private passes(plan: CountPlan, counted: Counted, key: string, entryOfKey: Entry | undefined, at: number, pendingOf: (event: string) => number): boolean {
+  /**
+   * `check`, given the entry of the event `known` when the caller found it already (`''`, never an
+   * event name, when it did not). Rules that count one event look it up, and its reservations, once.
+   */
+  private passes(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number, known: string, knownEntry: Entry | undefined): boolean {
     const numbers = plan.numbers
-    let event = key
-    let entry = entryOfKey
+    let event = known
+    let entry = knownEntry
     let pending = -1 // not asked yet
     for (let n = 0; n < numbers.length; n += 4) {
       const counts = countedBy(counted, n >> 2, key)
@@ -424,7 +427,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    */
   checkAndRecord(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(key)
-    if (entry === undefined || entry.owned === undefined || !this.passes(plan, counted, key, entry, at, pendingOf)) return false
+    if (entry === undefined || entry.owned === undefined || !this.passes(plan, counted, key, at, pendingOf, key, entry)) return false
     if (this.byRecency) this.recorded(key, entry)
     // A clock that stepped back: counted in each unit's newest bucket, where `check` read (see `record`).
     recordInPlace(entry.owned, at, 1, true, this.compiled)
