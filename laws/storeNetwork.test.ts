@@ -3,11 +3,14 @@
 // `exportReplicated({ since: versionVectors() })` through a network that delays, reorders,
 // duplicates and loses messages (with retries), in a mesh, through a hub or along a chain. After a
 // final full exchange, every store's counts equal those of one counter that recorded everything,
-// for every unit and every window, and another exchange changes nothing.
+// for every unit and every window, and another exchange changes nothing. The same when the stores
+// persist into storage (MemoryStorage) and are reopened from it at random moments (issue 16): what a
+// store reloads is what it had, so the exchanges after a reload still converge, and persisting and
+// reloading every store at the end changes no count.
 import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, it } from 'vitest'
-import { EventStore, TestClock } from 'tiny-counter'
+import { EventStore, MemoryStorage, TestClock } from 'tiny-counter'
 import type { Clock, EventStoreBuilder, Layout, ReplicatedCounters } from 'tiny-counter'
 import { RUNS } from './drivers.js'
 import type { NetworkCase } from './network.js'
@@ -23,20 +26,35 @@ const exported = (store: EventStore, since?: EventStore): ReplicatedCounters =>
     throw error
   })(store.exportReplicated(since === undefined ? {} : { since: since.versionVectors() }))
 
-/** A store of exactly `layout`, on `clock`, recording under `id`. */
-const storeOf = (layout: Layout.Layout, clock: Clock, id: string): EventStore => {
+/** A store of exactly `layout`, on `clock`, recording under `id`: in memory, or opened on `storage`. */
+const storeOf = (layout: Layout.Layout, clock: Clock, id: string, storage?: MemoryStorage): EventStore | Promise<EventStore> => {
   const track = { seconds: 'trackSeconds', minutes: 'trackMinutes', hours: 'trackHours', days: 'trackDays', weeks: 'trackWeeks', months: 'trackMonths', years: 'trackYears' } as const
   const builder = layout.tracks.reduce(
     (b: EventStoreBuilder, { unit, buckets }) => b[track[unit]](buckets),
     EventStore.builder().alignment(layout.alignment).timeZone(layout.timeZone).withClock(clock)
   )
-  return builder.replicaId(id).build()
+  return storage === undefined ? builder.replicaId(id).build() : builder.withStorage(storage).replicaId(id).build()
 }
 
-/** Runs a network case through stores; returns the stores, their clocks and every record made. */
-const runStores = (c: NetworkCase) => {
+/** Persists a store and opens another on its storage, as a process that restarts. */
+const reload = async (store: EventStore, storage: MemoryStorage, id: string): Promise<EventStore> => {
+  const persisted = await store.persist()
+  if (E.isLeft(persisted)) throw persisted.left
+  const reopened = await storeOf(store.layout, store.clock, id, storage)
+  if (reopened.loadErrors.length > 0) throw reopened.loadErrors[0]
+  return reopened
+}
+
+/**
+ * Runs a network case through stores; returns the stores, their clocks and every record made.
+ * With `reloads` (operation indices), before each such operation one store (the index modulo the
+ * number of stores) persists into its storage and is replaced by a store opened on it.
+ */
+const runStores = async (c: NetworkCase, reloads?: ReadonlyArray<number>) => {
   const clocks = c.skews.map((skew) => TestClock.at(c.start + skew))
-  const stores = c.ids.map((id, i) => storeOf(c.layout, clocks[i]!, id))
+  const storages = c.ids.map(() => (reloads === undefined ? undefined : new MemoryStorage()))
+  const stores = await Promise.all(c.ids.map((id, i) => storeOf(c.layout, clocks[i]!, id, storages[i])))
+  const reloading = new Set(reloads ?? [])
   const records: Array<{ at: number; n: number }> = []
   const inFlight: Message[] = []
   const waiting = c.ids.map(() => new Set<number>())
@@ -47,7 +65,11 @@ const runStores = (c: NetworkCase) => {
       waiting[m.to]!.delete(m.from)
     }
   }
-  for (const op of c.ops) {
+  for (const [index, op] of c.ops.entries()) {
+    if (reloading.has(index)) {
+      const node = index % stores.length
+      stores[node] = await reload(stores[node]!, storages[node]!, c.ids[node]!)
+    }
     switch (op._tag) {
       case 'Record': {
         const at = clocks[op.node]!.now() - op.back
@@ -94,20 +116,36 @@ const runStores = (c: NetworkCase) => {
     }
   }
   exchange()
-  return { stores, clocks, records, exchange }
+  return { stores, storages, clocks, records, exchange }
 }
 
 describe('replicated stores over an unreliable network', () => {
-  it('every store converges to the counts of one store that recorded everything, for every unit and window; a repeated exchange changes nothing', () => {
-    fc.assert(
-      fc.property(networkCase, (c) => {
-        const { stores, clocks, records, exchange } = runStores(c)
+  it('every store converges to the counts of one store that recorded everything, for every unit and window; a repeated exchange changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(networkCase, async (c) => {
+        const { stores, clocks, records, exchange } = await runStores(c)
         const now = Math.max(...clocks.map((clock) => clock.now()))
         const reference = oneRecorder(c.layout, records)
         const counters = () => stores.map((store) => store.exportAll()[EVENT])
         const converged = counters().every((counter) => (counter === undefined ? records.length === 0 : sameCounts(counter, reference, now)))
         const before = JSON.stringify(counters())
         exchange()
+        return converged && JSON.stringify(counters()) === before
+      }),
+      RUNS
+    )
+  })
+
+  it('stores that persist and reload at random moments converge the same; persisting and reloading them all at the end changes no count', async () => {
+    await fc.assert(
+      fc.asyncProperty(networkCase, fc.array(fc.nat({ max: 60 }), { minLength: 1, maxLength: 6 }), async (c, reloads) => {
+        const { stores, storages, clocks, records } = await runStores(c, reloads)
+        const now = Math.max(...clocks.map((clock) => clock.now()))
+        const reference = oneRecorder(c.layout, records)
+        const counters = () => stores.map((store) => store.exportAll()[EVENT])
+        const converged = counters().every((counter) => (counter === undefined ? records.length === 0 : sameCounts(counter, reference, now)))
+        const before = JSON.stringify(counters())
+        for (const [node, store] of stores.entries()) stores[node] = await reload(store, storages[node]!, c.ids[node]!)
         return converged && JSON.stringify(counters()) === before
       }),
       RUNS

@@ -69,5 +69,5 @@ export {
   UnknownUnit
 } from './errors.js'
 export { DecodeError } from './codec/errors.js'
-export { FutureEvent, InvalidEventName, StorageError, StoreClosed } from './store/errors.js'
+export { FutureEvent, InvalidEventName, ReplicaIdConflict, StorageError, StoreClosed, StoredKindMismatch } from './store/errors.js'
 export type { LayoutError, RecordError } from './errors.js'

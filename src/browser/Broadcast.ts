@@ -20,6 +20,16 @@ import type { TransactionalStorage } from './IndexedDbStorage.js'
 import type { BroadcastChannelLike } from './platform.js'
 import { platform } from './platform.js'
 
+/** Why a store with a replica id cannot persist through `withBroadcast` (its tabs add plain counters). */
+const REPLICATED_REFUSED = 'withBroadcast shares plain counters between tabs, and this store has a replica id: give each tab its own IndexedDbStorage database, or sync the tabs with exportReplicated and mergeReplicated (docs/SYNC.md)'
+
+/**
+ * Whether bytes hold a replicated counter, by their start (Bincode's magic `TR`, or the JSON
+ * envelope's `replicated` field), without the replicated codecs (kept out of this entry's bundle).
+ */
+const isReplicated = (bytes: Uint8Array): boolean =>
+  (bytes[0] === 0x54 && bytes[1] === 0x52) || (bytes[0] === 0x7b && new TextDecoder().decode(bytes.subarray(0, 64)).includes('"replicated":'))
+
 /** How `withBroadcast` reads the shared counters and reaches the other tabs. */
 export interface BroadcastOptions {
   /** The store's format (`withFormat`): `BincodeFormat` by default. */
@@ -259,7 +269,9 @@ export class BroadcastStorage implements Storage {
             stored.delete(key)
           } else {
             const written = this.decode(key, write.data, store.layout)
-            if (written === undefined) throw new StorageError(key, `the data is not a counter in the ${this.format.name} format`, 'save')
+            if (written === undefined) {
+              throw new StorageError(key, isReplicated(write.data) ? REPLICATED_REFUSED : `the data is not a counter in the ${this.format.name} format`, 'save')
+            }
             // The bytes were taken when persist was called; a re-read queued before this write may
             // have merged other tabs' counts into the store and into `seen` since. Measured against
             // that `seen`, the bytes would lack those counts and this tab's own would be cut by as

@@ -11,11 +11,15 @@ import * as O from '#fp-ts/Option'
 import { bucketIndex, bucketStart } from '../Calendar.js'
 import type { Counter } from '../Counter.js'
 import * as Query from '../Query.js'
+import type { Replicated } from '../Replicated.js'
+import { empty as emptyReplicated, merge as mergeReplicated, value as replicatedValue } from '../Replicated.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import * as Window from '../Window.js'
 import type { DecodeError } from '../codec/errors.js'
+import type { Write } from '../store/Storage.js'
 import { bars } from './chart.js'
-import { CliError, buildStore, closeQuietly, openStore, readCounters } from './internal/stores.js'
+import type { Opened, Read } from './internal/stores.js'
+import { CliError, buildStore, closeQuietly, decodeReplicated, openStore, readCounters } from './internal/stores.js'
 
 /** What a command printed and how it exits. */
 export interface Outcome {
@@ -54,10 +58,13 @@ export const USAGE = `Usage:
   tiny-counter export <db-file|dir> [--out file]
       Write every counter as JSON (to stdout, or to the file).
   tiny-counter merge <target> <source...>
-      Add the counters of the sources to the target (created if missing) and persist.
+      Merge the counters of the sources into the target (created if missing) and persist.
+      Plain counters are added: running the same merge again adds them again.
+      Replicated counters (stores built with .replicaId) are joined by maximum: running
+      the same merge again changes nothing.
 
 A path ending in .db/.sqlite (or any existing file) is a SQLite store; a directory is a store
-of one file per event (.bin or .json, detected).
+of one file per event (.bin, .rbin or .json, detected).
 Exit codes: 0 done, 1 usage error or unreadable store, 2 some values do not decode.`
 
 class Output {
@@ -85,15 +92,15 @@ class Output {
 const readingStore = async (
   path: string,
   output: Output,
-  body: (read: { readonly describe: string; readonly counters: ReadonlyArray<readonly [string, Counter]>; readonly errors: ReadonlyArray<DecodeError> }) => void
+  body: (read: Read & { readonly describe: string }) => void
 ): Promise<Outcome> => {
   try {
     const opened = await openStore(path)
     try {
-      const { counters, errors } = await readCounters(opened, path, output.progress)
-      body({ describe: opened.describe, counters, errors })
-      output.decodeErrors(path, errors)
-      return output.done(errors.length > 0 ? 2 : 0)
+      const read = await readCounters(opened, path, output.progress)
+      body({ describe: opened.describe, ...read })
+      output.decodeErrors(path, read.errors)
+      return output.done(read.errors.length > 0 ? 2 : 0)
     } finally {
       await closeQuietly(opened)
     }
@@ -190,9 +197,12 @@ const describeCounter = (event: string, counter: Counter, now: number, options: 
  */
 export const inspect = async (path: string, options: InspectOptions = {}): Promise<Outcome> => {
   const output = new Output(options)
-  return readingStore(path, output, ({ describe, counters, errors }) => {
+  return readingStore(path, output, ({ describe, counters: plain, replicated, errors }) => {
     const now = options.now ?? Date.now()
-    output.out.push(`${path}: ${describe}, ${plural(counters.length, 'event')}${errors.length > 0 ? ` (${errors.length} corrupt)` : ''}`)
+    // A replicated counter is shown as its replicas summed (what a store with a replica id counts).
+    const counters = [...plain, ...replicated.map(([event, r]) => [event, replicatedValue(r)] as const)]
+    const kind = replicated.length === 0 ? '' : plain.length === 0 ? ' of replicated counters' : ` (${replicated.length} replicated)`
+    output.out.push(`${path}: ${describe}, ${plural(counters.length, 'event')}${kind}${errors.length > 0 ? ` (${errors.length} corrupt)` : ''}`)
     for (const [event, counter] of counters) {
       output.out.push('')
       output.out.push(...describeCounter(event, counter, now, options))
@@ -203,7 +213,8 @@ export const inspect = async (path: string, options: InspectOptions = {}): Promi
 /**
  * `tiny-counter export <path> [--out file]`: every counter of the store as JSON, by event name, in
  * the shape of `exportAll()` (counters as stored, each with its layout), so `importAll` or
- * `mergeAll` take it back. Printed to stdout, or written to `out`.
+ * `mergeAll` take it back; a replicated store's in the shape of `exportReplicated()`, which
+ * `mergeReplicated` takes back. Printed to stdout, or written to `out`.
  *
  * @example
  * import { exportStore } from 'tiny-counter/cli/commands'
@@ -227,7 +238,8 @@ export const inspect = async (path: string, options: InspectOptions = {}): Promi
  */
 export const exportStore = async (path: string, options: ExportOptions = {}): Promise<Outcome> => {
   const output = new Output(options)
-  return readingStore(path, output, ({ counters }) => {
+  return readingStore(path, output, ({ counters: plain, replicated }) => {
+    const counters = [...plain, ...replicated]
     const json = JSON.stringify(Object.fromEntries(counters), null, 2)
     if (options.out === undefined) return void output.out.push(json)
     try {
@@ -242,11 +254,18 @@ export const exportStore = async (path: string, options: ExportOptions = {}): Pr
 /** Said after every merge of plain stores: their counts add up, so a merge must not be repeated. */
 const ADDED_NOTE = 'counts were added (plain counters merge by addition): merging the same sources again would add them again'
 
+/** Said after every merge of replicated stores: they join by maximum, so a merge may be repeated. */
+const JOINED_NOTE = 'replicated counters were joined (by maximum per replica and bucket): merging the same sources again changes nothing'
+
 /**
- * `tiny-counter merge <target> <source...>`: adds every counter of the sources to the target's
- * (creating the target if it does not exist, in the sources' format) and persists it, and says that
- * the counts were added: running the same merge again adds the sources again (docs/SYNC.md). Nothing
- * is written when a store cannot be read or has values that do not decode (exit code 2).
+ * `tiny-counter merge <target> <source...>`: merges every counter of the sources into the target's
+ * (creating the target if it does not exist, in the sources' format) and persists it. Plain
+ * counters are added, and the command says so: running the same merge again adds the sources
+ * again. Replicated counters (stores built with `.replicaId(id)`) are joined by their maximum per
+ * replica and bucket, in one read-modify-write of the target's storage: running the same merge
+ * again, or merging a source twice, changes nothing (docs/SYNC.md). Plain and replicated stores
+ * are not merged together (exit code 1). Nothing is written when a store cannot be read or has
+ * values that do not decode (exit code 2).
  *
  * @example
  * import { merge } from 'tiny-counter/cli/commands'
@@ -274,18 +293,18 @@ export const merge = async (target: string, sources: ReadonlyArray<string>, opti
   const output = new Output(options)
   try {
     if (sources.length === 0) throw new CliError('merge needs at least one source store')
-    const read: Array<ReadonlyArray<readonly [string, Counter]>> = []
+    const read: Read[] = []
     let corrupt = 0
     let fallbackExtension: string | undefined
     for (const source of sources) {
       if (resolve(source) === resolve(target)) throw new CliError(`${source}: cannot merge a store into itself`)
       const opened = await openStore(source)
       try {
-        if (opened.kind === 'files') fallbackExtension ??= opened.format.extension
-        const { counters, errors } = await readCounters(opened, source, output.progress)
-        output.decodeErrors(source, errors)
-        corrupt += errors.length
-        read.push(counters)
+        fallbackExtension ??= opened.extension
+        const values = await readCounters(opened, source, output.progress)
+        output.decodeErrors(source, values.errors)
+        corrupt += values.errors.length
+        read.push(values)
       } finally {
         await closeQuietly(opened)
       }
@@ -299,10 +318,18 @@ export const merge = async (target: string, sources: ReadonlyArray<string>, opti
         output.err.push(`tiny-counter: nothing merged: ${plural(corrupt, 'value')} do not decode`)
         return output.done(2)
       }
-      const layout = (existing.counters[0] ?? read.flat()[0])?.[1].layout
+      const paths = [...sources, target]
+      const stores = [...read, existing]
+      const replicatedAt = stores.findIndex((values) => values.replicated.length > 0)
+      const plainAt = stores.findIndex((values) => values.counters.length > 0)
+      if (replicatedAt >= 0 && plainAt >= 0) {
+        throw new CliError(`cannot merge plain and replicated counters (${paths[plainAt]} holds plain ones, ${paths[replicatedAt]} replicated ones): plain counters add up, replicated ones join by maximum (docs/SYNC.md)`)
+      }
+      if (replicatedAt >= 0) return await joinReplicated(opened, target, read, existing, output)
+      const layout = (existing.counters[0] ?? read.flatMap((values) => values.counters)[0])?.[1].layout
       const store = await buildStore(opened, layout, target)
-      const incoming = read.reduce((n, counters) => n + counters.length, 0)
-      for (const counters of read) {
+      const incoming = read.reduce((n, values) => n + values.counters.length, 0)
+      for (const { counters } of read) {
         const merged = store.mergeAll(new Map(counters))
         if (E.isLeft(merged)) throw new CliError(`cannot merge: ${merged.left.message}`)
       }
@@ -318,4 +345,36 @@ export const merge = async (target: string, sources: ReadonlyArray<string>, opti
   } catch (error) {
     return output.fail(error)
   }
+}
+
+/**
+ * The replicated part of `merge`: each event's copies joined (in the layout of the target's first
+ * event, else the first source's), then joined again with what the target stores, in one
+ * read-modify-write (`Storage.update`) when the storage has it, so that a store persisting into the
+ * target meanwhile loses nothing.
+ */
+const joinReplicated = async (opened: Opened, target: string, read: ReadonlyArray<Read>, existing: Read, output: Output): Promise<Outcome> => {
+  const incoming = read.flatMap((values) => values.replicated)
+  const layout = (existing.replicated[0] ?? incoming[0])![1].layout
+  const joined = new Map<string, Replicated>()
+  for (const [event, r] of [...existing.replicated, ...incoming]) joined.set(event, mergeReplicated(joined.get(event) ?? emptyReplicated(layout), r))
+  const events = [...joined.keys()]
+  const writes = (stored: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> =>
+    events.map((event, i) => {
+      const bytes = stored[i]
+      const now = bytes === undefined ? undefined : decodeReplicated(event, bytes)
+      const value = now !== undefined && E.isRight(now) ? mergeReplicated(joined.get(event)!, now.right) : joined.get(event)!
+      return { key: event, data: opened.replicatedFormat.serialize(value) }
+    })
+  if (events.length > 1000) output.progress(`${target}: writing ${plural(events.length, 'event')}`)
+  try {
+    const { update } = opened.storage
+    if (update !== undefined) await update(events, writes)
+    else await opened.storage.batch(writes([]))
+  } catch (cause) {
+    throw new CliError(`${target}: cannot persist (${cause instanceof Error ? cause.message : String(cause)})`)
+  }
+  output.out.push(`merged ${plural(incoming.length, 'replicated counter')} from ${plural(read.length, 'store')} into ${target} (${plural(events.length, 'event')})`)
+  output.out.push(JOINED_NOTE)
+  return output.done(0)
 }

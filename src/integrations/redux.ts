@@ -2,6 +2,8 @@
  * Redux Toolkit binding (`tiny-counter/redux`): a slice of counters by event name whose actions
  * carry their instant, so reducers stay pure and can be replayed; selectors for every query; and
  * thunks that read the clock once to check a limit, or validate synced counters with the io-ts codec.
+ * A slice made with a replica id keeps its events as replicated counters too, and merges copies
+ * from elsewhere idempotently (`mergedReplicated`): see docs/SYNC.md.
  */
 import type { CaseReducer, Draft, PayloadAction, Slice, ThunkAction, UnknownAction } from '@reduxjs/toolkit'
 import { createSlice, current, isDraft } from '@reduxjs/toolkit'
@@ -10,11 +12,14 @@ import type * as O from '#fp-ts/Option'
 import type { Clock } from '../Clock.js'
 import { SystemClock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
+import type { Replicated } from '../Replicated.js'
 import type { Layout } from '../Layout.js'
 import { standard } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
+import { InvalidReplicaId } from '../errors.js'
 import type { ImportRefusal } from '../store/EventStore.js'
+import type { ReplicatedCounters, VersionVectors } from '../store/SyncedStore.js'
 import * as CounterState from './CounterState.js'
 
 export * as CounterState from './CounterState.js'
@@ -29,6 +34,12 @@ export interface CounterSliceOptions<Name extends string> {
   readonly layout?: Layout
   /** The clock `checkAndRecord` reads, once per call (default `SystemClock`). Reducers never read it. */
   readonly clock?: Clock
+  /**
+   * The replica id this slice records under (one writer per id: a device, a tab). With it, the
+   * state also holds each event as a `Replicated` (`state.replicated`), and `mergedReplicated`
+   * merges copies from elsewhere idempotently. Without it, the slice is a plain one.
+   */
+  readonly replicaId?: string
 }
 
 /** `count` events (default 1) of `event` happened at `at` (epoch ms). */
@@ -48,12 +59,18 @@ export interface Synced {
   readonly counters: Readonly<Record<string, unknown>>
 }
 
+/** Replicated counters by event name from elsewhere (another device, `selectReplicated` of another slice): validated by the reducer. */
+export interface SyncedReplicated {
+  readonly replicated: Readonly<Record<string, unknown>>
+}
+
 /** The slice's case reducers; each leaves the state as it was when its payload is invalid. */
 export type CounterCaseReducers = {
   recorded: CaseReducer<State, PayloadAction<Recorded>>
   rotated: CaseReducer<State, PayloadAction<Rotated>>
   merged: CaseReducer<State, PayloadAction<Synced>>
   imported: CaseReducer<State, PayloadAction<Synced>>
+  mergedReplicated: CaseReducer<State, PayloadAction<SyncedReplicated>>
 }
 
 /** The slice's selectors: one per query, `none` for an event the state does not hold. */
@@ -67,6 +84,10 @@ export type CounterSelectors = {
   selectLastSeen: (state: State, event: string, at: number) => O.Option<number>
   selectFirstSeen: (state: State, event: string, at: number) => O.Option<number>
   selectFirstSeenIn: (state: State, event: string, unit: TimeUnit, at: number) => O.Option<number>
+  /** What to send a peer: every event's replicated counter, or only what a peer that has seen `since` lacks. */
+  selectReplicated: (state: State, since?: VersionVectors) => E.Either<InvalidReplicaId, ReplicatedCounters>
+  /** What this slice has seen, per event and replica: send it to a peer, which answers with its `selectReplicated(state, since)`. */
+  selectVersionVectors: (state: State) => VersionVectors
 }
 
 /** A thunk of the slice: it reads the slice at `state[name]`. */
@@ -84,6 +105,11 @@ export interface CounterSlice<Name extends string = 'counters'> extends Slice<St
   readonly mergeCounters: (input: unknown) => CounterThunk<Name, E.Either<ImportRefusal, void>>
   /** Validates counters from elsewhere and dispatches `imported` with them, or returns why not (dispatching nothing). */
   readonly importCounters: (input: unknown) => CounterThunk<Name, E.Either<ImportRefusal, void>>
+  /**
+   * Validates replicated counters from elsewhere and dispatches `mergedReplicated` with them, or
+   * returns why not (dispatching nothing): `InvalidReplicaId` in a slice made without a replica id.
+   */
+  readonly mergeReplicated: (input: unknown) => CounterThunk<Name, E.Either<CounterState.ReplicatedRefusal, void>>
 }
 
 const DONE: E.Either<never, void> = E.right(undefined)
@@ -103,6 +129,11 @@ const update = (state: Draft<State>, change: (before: State) => E.Either<unknown
   if (E.isLeft(after) || after.right === before) return undefined
   const draft = state.counters as Record<string, Counter>
   for (const [event, counter] of Object.entries(after.right.counters)) if (before.counters[event] !== counter) draft[event] = counter
+  const replicated = after.right.replicated
+  if (replicated !== undefined && state.replicated !== undefined && replicated !== before.replicated) {
+    const events = state.replicated.events as Record<string, Replicated>
+    for (const [event, r] of Object.entries(replicated.events)) if (before.replicated?.events[event] !== r) events[event] = r
+  }
   return undefined
 }
 
@@ -131,6 +162,15 @@ const recordInto = (state: Draft<State>, layout: Layout, { event, at, count = 1 
  * State, actions and counters are plain data: they pass Redux Toolkit's serializability and
  * immutability checks.
  *
+ * With `replicaId`, the state also holds each event as a `Replicated` (`state.replicated`, whose
+ * values are the counters the selectors read), `recorded` adds to that replica, and
+ * `mergedReplicated` (or the thunk `mergeReplicated`, which validates first) merges copies from
+ * elsewhere by the replicated merge: the same payload dispatched twice changes nothing the second
+ * time. `selectReplicated(state, since?)` gives what to send, and `selectVersionVectors` what to
+ * ask with. In that slice `merged` adds to this replica's own counts and `imported` is refused (see
+ * `CounterState.mergeAll`, `CounterState.importAll`). Without a replica id `mergedReplicated`
+ * changes nothing and `mergeReplicated` returns `InvalidReplicaId`.
+ *
  * @example
  * import { configureStore } from '@reduxjs/toolkit'
  * import { Layout, Limit, TestClock, Window } from 'tiny-counter'
@@ -146,6 +186,20 @@ const recordInto = (state: Draft<State>, layout: Layout, { event, at, count = 1 
  * const rules = [Limit.atMost('api', 1, 'minutes')]
  * assert.ok(E.isRight(store.dispatch(counters.checkAndRecord(rules, 'api'))))
  * assert.ok(E.isLeft(store.dispatch(counters.checkAndRecord(rules, 'api'))))
+ *
+ * // Two devices, each a slice with its own replica id, syncing through any channel:
+ * const device = (replicaId: string) => {
+ *   const slice = createCounterSlice({ layout: Layout.utc, clock, replicaId })
+ *   return { slice, store: configureStore({ reducer: { counters: slice.reducer } }) }
+ * }
+ * const [phone, laptop] = [device('phone'), device('laptop')]
+ * phone.store.dispatch(phone.slice.actions.recorded({ event: 'launch', at: clock.now(), count: 2 }))
+ * const payload = JSON.parse(JSON.stringify(E.getOrElseW(() => ({}))(phone.slice.selectors.selectReplicated(phone.store.getState()))))
+ * assert.ok(E.isRight(laptop.store.dispatch(laptop.slice.mergeReplicated(payload))))
+ * assert.ok(E.isRight(laptop.store.dispatch(laptop.slice.mergeReplicated(payload)))) // a retry: counted once
+ * assert.deepEqual(laptop.slice.selectors.selectSum(laptop.store.getState(), 'launch', Window.last(1, 'days'), clock.now()), O.some(2))
+ * const refused = laptop.store.dispatch(laptop.slice.mergeReplicated({ launch: { heads: 'oops' } }))
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError')
  */
 export const createCounterSlice = <Name extends string = 'counters'>(options: CounterSliceOptions<Name> = {}): CounterSlice<Name> => {
   const name = options.name ?? ('counters' as Name)
@@ -153,12 +207,17 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
   const clock = options.clock ?? SystemClock
   const slice = createSlice<State, CounterCaseReducers, Name, CounterSelectors, Name>({
     name,
-    initialState: CounterState.initial,
+    initialState: options.replicaId === undefined ? CounterState.initial : CounterState.initialReplicated(options.replicaId),
     reducers: {
-      recorded: (state, { payload }) => recordInto(state, layout, payload),
+      // A slice with a replica id records into the replicated counter too (its counter is its value).
+      recorded:
+        options.replicaId === undefined
+          ? (state, { payload }) => recordInto(state, layout, payload)
+          : (state, { payload }) => update(state, (s) => CounterState.record(s, layout, payload.event, payload.at, payload.count)),
       rotated: (state, { payload }) => update(state, (s) => CounterState.rotate(s, payload.at)),
       merged: (state, { payload }) => update(state, (s) => CounterState.mergeAll(s, layout, payload.counters)),
-      imported: (state, { payload }) => update(state, (s) => CounterState.importAll(s, layout, payload.counters))
+      imported: (state, { payload }) => update(state, (s) => CounterState.importAll(s, layout, payload.counters)),
+      mergedReplicated: (state, { payload }) => update(state, (s) => CounterState.mergeReplicated(s, layout, payload.replicated))
     },
     selectors: {
       selectCounter: CounterState.counter,
@@ -169,16 +228,23 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
       selectBuckets: CounterState.buckets,
       selectLastSeen: CounterState.lastSeen,
       selectFirstSeen: CounterState.firstSeen,
-      selectFirstSeenIn: CounterState.firstSeenIn
+      selectFirstSeenIn: CounterState.firstSeenIn,
+      selectReplicated: (state, since?: VersionVectors) => CounterState.exportReplicated(state, since === undefined ? {} : { since }),
+      selectVersionVectors: CounterState.versionVectors
     }
   })
-  const { recorded, merged, imported } = slice.actions
+  const { recorded, merged, imported, mergedReplicated } = slice.actions
   const synced =
     (action: typeof merged | typeof imported) =>
     (input: unknown): CounterThunk<Name, E.Either<ImportRefusal, void>> =>
-    (dispatch) => {
+    (dispatch, getState) => {
       const decoded = CounterState.decode(input, layout)
       if (E.isLeft(decoded)) return decoded
+      // A slice with a replica id refuses imports (its counts only grow): say so, dispatching nothing.
+      if (action === imported) {
+        const refused = CounterState.importAll(slice.selectSlice(getState()), layout, {})
+        if (E.isLeft(refused)) return refused
+      }
       dispatch(action({ counters: decoded.right }))
       return DONE
     }
@@ -194,6 +260,15 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
         return DONE
       },
     mergeCounters: synced(merged),
-    importCounters: synced(imported)
+    importCounters: synced(imported),
+    mergeReplicated:
+      (input: unknown): CounterThunk<Name, E.Either<CounterState.ReplicatedRefusal, void>> =>
+      (dispatch, getState) => {
+        if (slice.selectSlice(getState()).replicated === undefined) return E.left(new InvalidReplicaId(undefined))
+        const decoded = CounterState.decodeReplicated(input, layout)
+        if (E.isLeft(decoded)) return decoded
+        dispatch(mergedReplicated({ replicated: decoded.right }))
+        return DONE
+      }
   })
 }

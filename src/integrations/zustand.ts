@@ -2,6 +2,8 @@
  * Zustand binding (`tiny-counter/zustand`): a slice creator for a vanilla store, whose actions read
  * the clock once and return `Either`; the `CounterState` functions as selectors; and a storage for
  * zustand's `persist` that validates rehydrated counters with the io-ts codec and refuses bad ones.
+ * A slice made with a replica id keeps its events as replicated counters too: rehydration and
+ * `syncTabs` then merge by the replicated (idempotent) merge, so nothing is counted twice.
  */
 import * as E from '#fp-ts/Either'
 import type { PersistOptions, PersistStorage, StateStorage, StorageValue } from 'zustand/middleware'
@@ -12,6 +14,10 @@ import type { Layout } from '../Layout.js'
 import { standard } from '../Layout.js'
 import { DecodeError } from '../codec/errors.js'
 import type { InvalidInstant } from '../errors.js'
+import type { Counter } from '../Counter.js'
+import type { Replicated } from '../Replicated.js'
+import { isReplicaId, valueOf, versionOf, withoutReplica } from '../Replicated.js'
+import type { ReplicatedCounters } from '../store/SyncedStore.js'
 import type { ImportRefusal } from '../store/EventStore.js'
 import * as CounterState from './CounterState.js'
 
@@ -39,6 +45,12 @@ export interface CounterActions {
   readonly mergeAll: (input: unknown) => E.Either<ImportRefusal, void>
   /** Replaces the counters of the events in `input` with validated ones; all or nothing. */
   readonly importAll: (input: unknown) => E.Either<ImportRefusal, void>
+  /**
+   * Merges validated replicated counters from elsewhere (`CounterState.exportReplicated` of another
+   * state, an `EventStore`'s `exportReplicated`) by the replicated merge: the same payload twice
+   * counts once. All or nothing; `InvalidReplicaId` in a slice made without a replica id.
+   */
+  readonly mergeReplicated: (input: unknown) => E.Either<CounterState.ReplicatedRefusal, void>
 }
 
 /** The slice: counters by event name, and the actions. */
@@ -50,6 +62,12 @@ export interface CounterSliceOptions {
   readonly layout?: Layout
   /** The clock the actions read (default `SystemClock`). */
   readonly clock?: Clock
+  /**
+   * The replica id this slice records under (one writer per id: give each tab its own). With it,
+   * the state also holds each event as a `Replicated` (`replicated`), `mergeReplicated` merges
+   * copies from elsewhere, and `persistCounters` and `syncTabs` merge by the replicated merge.
+   */
+  readonly replicaId?: string
 }
 
 const DONE: E.Either<never, void> = E.right(undefined)
@@ -59,6 +77,12 @@ const DONE: E.Either<never, void> = E.right(undefined)
  * `recordAt`, `recordCountAt`, `rotate`, `checkAndRecord`, `mergeAll` and `importAll`. Query the
  * state with the `CounterState` functions. Works alone, in a bigger store made of slices, and
  * under the `immer` and `persist` middlewares.
+ *
+ * With `replicaId`, the slice also holds `replicated` (each event as a `Replicated`, whose value is
+ * its counter), records go to that replica, and `mergeReplicated` merges copies from elsewhere
+ * idempotently; `CounterState.exportReplicated(state, { since })` gives what to send. There,
+ * `mergeAll` adds to this replica's own counts and `importAll` is refused (replicated counts only
+ * grow). Without it, `mergeReplicated` returns `InvalidReplicaId`.
  *
  * @example
  * import { createStore } from 'zustand/vanilla'
@@ -74,6 +98,15 @@ const DONE: E.Either<never, void> = E.right(undefined)
  * const rules = [Limit.atMost('api', 1, 'minutes')]
  * assert.ok(E.isRight(store.getState().checkAndRecord(rules, 'api')))
  * assert.ok(E.isLeft(store.getState().checkAndRecord(rules, 'api')))
+ *
+ * // With a replica id: a payload merged twice counts once.
+ * const tab = (replicaId: string) => createStore<CounterSlice>()(counterSlice({ layout: Layout.utc, clock, replicaId }))
+ * const [first, second] = [tab('tab-1'), tab('tab-2')]
+ * first.getState().recordCount('launch', 3)
+ * const payload = E.getOrElseW(() => ({}))(CounterState.exportReplicated(first.getState()))
+ * assert.ok(E.isRight(second.getState().mergeReplicated(payload)))
+ * assert.ok(E.isRight(second.getState().mergeReplicated(payload)))
+ * assert.deepEqual(CounterState.sum(second.getState(), 'launch', Window.last(1, 'days'), clock.now()), O.some(3))
  */
 export const counterSlice =
   <T extends CounterSlice = CounterSlice, Mis extends [StoreMutatorIdentifier, unknown][] = []>(options: CounterSliceOptions = {}): StateCreator<T, Mis, [], CounterSlice> =>
@@ -82,17 +115,18 @@ export const counterSlice =
     const clock = options.clock ?? SystemClock
     // The middlewares change the types of `set` and `get`, not what a partial state does.
     const setCounters = set as unknown as (partial: CounterState.CounterState) => void
-    const state = (): CounterState.CounterState => ({ counters: (get as unknown as () => CounterSlice)().counters })
+    const state = (): CounterState.CounterState => counterStateOf((get as unknown as () => CounterSlice)())
     const commit = <L>(change: (before: CounterState.CounterState) => E.Either<L, CounterState.CounterState>): E.Either<L, void> => {
       const before = state()
       const after = change(before)
       if (E.isLeft(after)) return after
-      if (after.right.counters !== before.counters) setCounters({ counters: after.right.counters })
+      if (after.right.counters !== before.counters || after.right.replicated !== before.replicated) setCounters(counterStateOf(after.right))
       return DONE
     }
     const recordCountAt = (event: string, count: number, at: number) => commit((s) => CounterState.record(s, layout, event, at, count))
+    const initial = options.replicaId === undefined ? CounterState.initial : CounterState.initialReplicated(options.replicaId)
     return {
-      counters: CounterState.initial.counters,
+      ...initial,
       record: (event) => recordCountAt(event, 1, clock.now()),
       recordCount: (event, count) => recordCountAt(event, count, clock.now()),
       recordAt: (event, at) => recordCountAt(event, 1, at),
@@ -100,9 +134,14 @@ export const counterSlice =
       rotate: () => commit((s) => CounterState.rotate(s, clock.now())),
       checkAndRecord: (rules, event) => commit((s) => CounterState.checkAndRecord(s, layout, rules, event, clock.now())),
       mergeAll: (input) => commit((s) => CounterState.mergeAll(s, layout, input)),
-      importAll: (input) => commit((s) => CounterState.importAll(s, layout, input))
+      importAll: (input) => commit((s) => CounterState.importAll(s, layout, input)),
+      mergeReplicated: (input) => commit((s) => CounterState.mergeReplicated(s, layout, input))
     }
   }
+
+/** The counter fields of a state: `counters`, and `replicated` when it has a replica id. */
+const counterStateOf = (state: CounterState.CounterState): CounterState.CounterState =>
+  state.replicated === undefined ? { counters: state.counters } : { counters: state.counters, replicated: state.replicated }
 
 // -------------------------------------------------------------------------------------------------
 // persistence
@@ -137,8 +176,22 @@ const stateObject = (name: string, state: unknown): E.Either<DecodeError, Readon
 /** The persisted state with its counters validated and converted, or why it is refused. */
 const decodeState = (name: string, state: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.CounterState> =>
   E.flatMap((object: Readonly<Record<string, unknown>>) =>
-    E.map((counters: CounterState.CounterState['counters']) => ({ ...object, counters }))(CounterState.decode(object.counters, layout))
+    E.flatMap((counters: CounterState.CounterState['counters']) =>
+      object.replicated === undefined
+        ? E.right({ ...object, counters })
+        : E.map((replicated: CounterState.ReplicatedEvents) => ({ ...object, counters, replicated }))(decodeReplicatedEvents(name, object.replicated, layout))
+    )(CounterState.decode(object.counters, layout))
   )(stateObject(name, state))
+
+/** Stored `replicated` state, `{ replicaId, events }`, validated, or why it is refused. */
+const decodeReplicatedEvents = (name: string, replicated: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.ReplicatedEvents> => {
+  if (!isObject(replicated) || !isReplicaId(replicated.replicaId)) return E.left(new DecodeError(name, 'state.replicated', 'expected { replicaId, events }, with a replica id of 1 to 256 characters'))
+  const replicaId = replicated.replicaId
+  return E.bimap(
+    (error: ImportRefusal) => (error._tag === 'DecodeError' && error.path === '' ? new DecodeError(name, 'state.replicated.events', error.message) : error),
+    (events: ReplicatedCounters) => ({ replicaId, events })
+  )(CounterState.decodeReplicated(replicated.events, layout))
+}
 
 const orThrow = <A>(result: E.Either<Error, A>): A => {
   if (E.isLeft(result)) throw result.left
@@ -187,6 +240,8 @@ const localStorage = (): StateStorage => {
  * another version is passed on as it is, for `migrate`. This is the storage alone, under persist's
  * own `merge` (the stored state replaces the one in memory): `persistCounters` adds the merge that
  * keeps what was recorded while an async storage was being read, and validates what `migrate` returns.
+ * Stored replicated counters (`replicated`) are validated too; but persist's own merge would take
+ * the stored replica id as well, so a slice with a replica id wants `persistCounters`.
  *
  * @example
  * import { createStore } from 'zustand/vanilla'
@@ -223,6 +278,44 @@ export const counterStorage = <S extends CounterState.CounterState = CounterStat
     setItem: json.setItem,
     removeItem: json.removeItem
   }
+}
+
+/**
+ * The stored state merged into a slice made with a replica id (see `persistCounters`): stored
+ * replicated counters by the replicated merge, except that on the first hydration this replica's
+ * own counts recorded meanwhile are added to its stored ones; stored plain counters (from before
+ * the replica id) become this replica's own counts on the first hydration only.
+ */
+const rehydrateReplicated = (
+  name: string,
+  layout: Layout,
+  mine: CounterState.CounterState,
+  replicated: CounterState.ReplicatedEvents,
+  storedCounters: unknown,
+  storedReplicated: unknown,
+  first: boolean
+): E.Either<CounterState.ReplicatedRefusal, CounterState.CounterState> => {
+  if (storedReplicated === undefined) {
+    return first ? CounterState.mergeAll(mine, layout, storedCounters) : E.left(new DecodeError(name, 'state.replicated', 'the stored state holds no replicated counters (it was written without a replica id)'))
+  }
+  const stored = decodeReplicatedEvents(name, storedReplicated, layout)
+  if (E.isLeft(stored)) return stored
+  const events = stored.right.events
+  if (!first) return CounterState.mergeReplicated(mine, layout, events)
+  // The stored copy, then what memory holds of the other replicas (merged), then this replica's
+  // own counts recorded since the store was made (added: they are not in the stored copy).
+  const id = replicated.replicaId
+  const others: Record<string, Replicated> = {}
+  const own: Record<string, Counter> = {}
+  for (const [event, r] of Object.entries(replicated.events)) {
+    others[event] = withoutReplica(r, id)
+    if (versionOf(r, id)._tag === 'Some') own[event] = valueOf(r, id)
+  }
+  return E.flatMap((s: CounterState.CounterState) => CounterState.mergeAll(s, layout, own))(
+    E.flatMap((s: CounterState.CounterState) => CounterState.mergeReplicated(s, layout, others))(
+      CounterState.mergeReplicated(CounterState.initialReplicated(id), layout, events)
+    )
+  )
 }
 
 /**
@@ -269,6 +362,14 @@ export interface PersistCountersOptions {
  * and keeps events that only memory holds. Stored state that does not decode (a `DecodeError`
  * naming the event and the field), or that cannot be read, goes to `onError` through
  * `onRehydrateStorage` and leaves the counters in memory as they were.
+ *
+ * For a slice made with a replica id the replicated counters are stored too, and every
+ * rehydration merges them by the replicated merge (`CounterState.mergeReplicated`): rehydrating
+ * twice, or rehydrating what another tab wrote (see `syncTabs`), never counts anything twice. On
+ * the first hydration what this replica recorded meanwhile is added to what it had stored (they
+ * are disjoint: a replicated merge would keep the larger count of a bucket, not the sum). Stored
+ * state from before the replica id was given (counters only) becomes this replica's own counts on
+ * the first hydration, and is refused on a later one.
  *
  * @example
  * import { createStore } from 'zustand/vanilla'
@@ -330,7 +431,7 @@ export const persistCounters = <S extends CounterState.CounterState>(options: Pe
     version,
     // What it reads is unknown until merge has validated it.
     storage: storage as PersistStorage<CounterState.CounterState> | undefined,
-    partialize: (state) => ({ counters: state.counters }),
+    partialize: counterStateOf,
     migrate: (persisted, from) => {
       if (options.migrate === undefined) {
         return ended(new DecodeError(name, 'version', `stored with version ${from}, read with version ${version}, and no migrate was given`))
@@ -347,17 +448,104 @@ export const persistCounters = <S extends CounterState.CounterState>(options: Pe
       const first = !hydrated
       hydrated = true
       if (persisted === undefined || persisted === null) {
-        if (first && held) write({ counters: current.counters })
+        if (first && held) write(counterStateOf(current))
         return current
       }
-      const stored = orThrow(stateObject(name, persisted))
-      const mine = { counters: current.counters }
-      const merged = orThrow(first ? CounterState.mergeAll(mine, layout, stored.counters) : CounterState.importAll(mine, layout, stored.counters))
-      if (first && held) write({ ...stored, counters: merged.counters })
-      return { ...current, ...stored, counters: merged.counters }
+      const { replicated: storedReplicated, ...stored } = orThrow(stateObject(name, persisted))
+      const mine = counterStateOf(current)
+      const merged = orThrow(
+        mine.replicated !== undefined
+          ? rehydrateReplicated(name, layout, mine, mine.replicated, stored.counters, storedReplicated, first)
+          : first
+            ? CounterState.mergeAll(mine, layout, stored.counters)
+            : CounterState.importAll(mine, layout, stored.counters)
+      )
+      if (first && held) write({ ...stored, ...merged })
+      return { ...current, ...stored, ...merged }
     },
     onRehydrateStorage: () => (_state, error) => {
       if (error !== undefined) onError(error)
     }
   }
+}
+
+
+// -------------------------------------------------------------------------------------------------
+// several tabs
+// -------------------------------------------------------------------------------------------------
+
+/** What `syncTabs` listens to: `window`, or anything that dispatches `storage` events alike. */
+export interface StorageEventTarget {
+  readonly addEventListener: (type: 'storage', listener: (event: StorageEventLike) => void) => void
+  readonly removeEventListener: (type: 'storage', listener: (event: StorageEventLike) => void) => void
+}
+
+/** The fields of a `StorageEvent` that `syncTabs` reads: which key another tab wrote, and the text. */
+export interface StorageEventLike {
+  readonly key: string | null
+  readonly newValue: string | null
+}
+
+/** What `syncTabs` needs: the `persist` name, and an error handler. */
+export interface SyncTabsOptions {
+  /** The key the state is persisted under (the `name` given to `persistCounters`). */
+  readonly name: string
+  /** Told when what another tab wrote is refused (a `DecodeError`): nothing of it is merged. */
+  readonly onError: (error: unknown) => void
+  /** Where `storage` events arrive (default `globalThis`: the window). */
+  readonly target?: StorageEventTarget
+}
+
+/**
+ * Keeps the tabs of one origin in step: when another tab persists the state (zustand's `persist`
+ * with `persistCounters` over `localStorage`), the browser fires a `storage` event in this one,
+ * and its replicated counters are merged into this tab's slice by `mergeReplicated` (validated;
+ * refused state goes to `onError`). The merge is idempotent: an event delivered twice, or an older
+ * write arriving after a newer one, counts nothing twice; what this tab merged is persisted in
+ * turn, so every tab converges. The slice needs a replica id of its own per tab (one writer per
+ * id). Returns the function that stops listening.
+ *
+ * @example
+ * import { createStore } from 'zustand/vanilla'
+ * import { Layout, TestClock, Window } from 'tiny-counter'
+ * import { CounterState, counterSlice, syncTabs } from 'tiny-counter/zustand'
+ * import type { CounterSlice, StorageEventLike } from 'tiny-counter/zustand'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * const clock = TestClock.at(Date.UTC(2026, 0, 5, 9))
+ * const other = createStore<CounterSlice>()(counterSlice({ layout: Layout.utc, clock, replicaId: 'tab-2' }))
+ * other.getState().recordCount('launch', 3)
+ * // What the browser hands this tab when the other tab's persist writes localStorage:
+ * const event = { key: 'app', newValue: JSON.stringify({ state: { counters: other.getState().counters, replicated: other.getState().replicated }, version: 0 }) }
+ * const listeners: Array<(event: StorageEventLike) => void> = []
+ * const target = { addEventListener: (_: 'storage', l: (event: StorageEventLike) => void) => void listeners.push(l), removeEventListener: () => {} }
+ * const mine = createStore<CounterSlice>()(counterSlice({ layout: Layout.utc, clock, replicaId: 'tab-1' }))
+ * const stop = syncTabs(mine, { name: 'app', target, onError: (error) => { throw error } })
+ * listeners.forEach((listener) => listener(event))
+ * listeners.forEach((listener) => listener(event)) // delivered twice: counted once
+ * assert.deepEqual(CounterState.sum(mine.getState(), 'launch', Window.last(1, 'days'), clock.now()), O.some(3))
+ * stop()
+ */
+export const syncTabs = (store: { readonly getState: () => CounterActions }, options: SyncTabsOptions): (() => void) => {
+  const { name, onError } = options
+  const target = options.target ?? (globalThis as unknown as Partial<StorageEventTarget>)
+  if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') {
+    throw new Error('no storage events here: give syncTabs a target')
+  }
+  const listener = (event: StorageEventLike): void => {
+    if (event.key !== name || event.newValue === null) return
+    let value: unknown
+    try {
+      value = JSON.parse(event.newValue)
+    } catch (error) {
+      return onError(notJson(name, error))
+    }
+    const state = isObject(value) && isObject(value.state) ? value.state : undefined
+    const replicated = state !== undefined && isObject(state.replicated) ? state.replicated : undefined
+    if (replicated === undefined) return onError(new DecodeError(name, 'state.replicated', 'another tab wrote no replicated counters (it has no replica id)'))
+    const merged = store.getState().mergeReplicated(replicated.events)
+    if (E.isLeft(merged)) onError(merged.left)
+  }
+  target.addEventListener('storage', listener)
+  return () => target.removeEventListener!('storage', listener)
 }

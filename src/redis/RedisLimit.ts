@@ -24,8 +24,8 @@ import type { EventStore } from '../store/EventStore.js'
 import type { LimitBuilder, ReserveOptions, Usage } from '../store/LimitBuilder.js'
 import { DEFAULT_RESERVATION_MILLIS, NoAtMostConstraint, ReservationSettled } from '../store/LimitBuilder.js'
 import { LimitExceeded, UntrackedWindow } from '../Limit.js'
-import type { Frames } from './internal/frame.js'
-import { counterOf, fieldsOf, hashKey, heldKey } from './internal/hash.js'
+import type { Frame, Frames } from './internal/frame.js'
+import { hashKey, heldKey, storedCounterOf } from './internal/hash.js'
 import { PASSED, REFUSED, SETTLED } from './internal/scripts.js'
 import type { QueryHost } from './RedisQuery.js'
 
@@ -69,20 +69,27 @@ type Timed =
   | { readonly _tag: 'Seen'; readonly kind: 'C' | 'W'; readonly event: number; readonly millis: number }
   | { readonly _tag: 'Schedule'; readonly during: boolean; readonly schedule: Schedule }
 
-/** A limit prepared for one checked event: its keys, and its constraints as the script reads them. */
+/** What a limit sends the script whatever event it checks: its constraints as the script reads them. */
+interface Shape {
+  readonly items: ReadonlyArray<ReadonlyArray<string> | Timed>
+  /** The whole list, space-separated, when nothing in it depends on the instant. */
+  readonly words: string | undefined
+  /** Whether every constraint counts the current bucket of the checked event (the script's short path). */
+  readonly short: boolean
+  /** On the short path, per constraint its kind, unit and limit (the script reads them one by one); else empty. */
+  readonly shortArgs: ReadonlyArray<string>
+  /** The script's arguments after the mode and the instant, for the last frame (when nothing depends on the instant). */
+  last: { readonly frame: Frame; readonly args: ReadonlyArray<string> } | undefined
+}
+
+/** A limit prepared for one checked event: its keys and its shape. */
 interface Plan {
   readonly event: string
   readonly events: ReadonlyArray<string>
   readonly keys: ReadonlyArray<string>
-  /** The constraints (made when asked: only a refusal needs them once the script has its arguments). */
-  readonly constraints: () => ReadonlyArray<Constraint>
-  readonly items: ReadonlyArray<ReadonlyArray<string> | Timed>
-  /** The whole list, space-separated, when nothing in it depends on the instant. */
-  readonly words: string | undefined
-  /** '1' when every constraint counts the current bucket of the checked event (the script's short path). */
-  readonly short: '0' | '1'
-  /** On the short path, per constraint its kind, unit and limit (the script reads them one by one); else empty. */
-  readonly shortArgs: ReadonlyArray<string>
+  readonly shape: Shape
+  /** The constraints; left out of a policy's plan for another key (only a refusal needs them). */
+  readonly constraints: ReadonlyArray<Constraint> | undefined
 }
 
 /**
@@ -353,7 +360,7 @@ export class RedisLimit {
 
   /**
    * The plan for `event` (the last one is kept: a limit is usually checked on one event). A policy
-   * alone names no event but the checked one, so its plan serves every key: only the keys change.
+   * alone names no event but the checked one, so its shape serves every key: only the keys change.
    */
   private planFor(event: string): E.Either<LimitError | ConstraintError | InvalidEventName, Plan> {
     const last = this.plan
@@ -362,9 +369,7 @@ export class RedisLimit {
       // A policy whose plan was made: its rules are valid, so only the name can be wrong.
       if (typeof event !== 'string' || event.length === 0) return E.left(new InvalidEventName(event))
       const prefix = this.host.prefix
-      let made: ReadonlyArray<Constraint> | undefined
-      const constraints = (): ReadonlyArray<Constraint> => (made ??= E.getOrElse((): ReadonlyArray<Constraint> => [])(this.constraints(event)))
-      return E.right((this.plan = { ...last, event, events: [event], keys: [hashKey(prefix, event), heldKey(prefix, event)], constraints }))
+      return E.right((this.plan = { event, events: [event], keys: [hashKey(prefix, event), heldKey(prefix, event)], shape: last.shape, constraints: undefined }))
     }
     const found = this.constraints(event)
     if (E.isLeft(found)) return found
@@ -402,20 +407,29 @@ export class RedisLimit {
     const prefix = this.host.prefix
     const keys = [...events.map((e) => hashKey(prefix, e)), ...events.map((e) => heldKey(prefix, e))]
     const words = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>).flat().join(' ') : undefined
-    const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1') ? '1' : '0'
-    const shortArgs = short === '1' ? (items as ReadonlyArray<ReadonlyArray<string>>).flatMap((i) => [i[0]!, i[2]!, i[4]!]) : []
-    return E.right((this.plan = { event, events, keys, constraints: () => constraints, items, words, short, shortArgs }))
+    const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1')
+    const shortArgs = short ? (items as ReadonlyArray<ReadonlyArray<string>>).flatMap((i) => [i[0]!, i[2]!, i[4]!]) : []
+    return E.right((this.plan = { event, events, keys, shape: { items, words, short, shortArgs, last: undefined }, constraints }))
   }
 
-  /** The script's arguments for a decision at `t`: the constraints and the frame, with the interval both hold in. */
-  private argsAt(plan: Plan, t: number): readonly [string, ReadonlyArray<string>] {
+  /**
+   * The script's arguments after the mode and the instant, for a decision at `t`: the path, the
+   * frame (narrowed to the interval where the constraints' own arguments hold) and the constraints.
+   */
+  private argsAt(shape: Shape, t: number): ReadonlyArray<string> {
     const frames = this.host.frames
     const frame = frames.at(t)
-    if (plan.words !== undefined) return [plan.words, frame.args]
+    if (shape.words !== undefined) {
+      const last = shape.last
+      if (last !== undefined && last.frame === frame) return last.args
+      const args = shape.short ? ['1', ...frame.args, ...shape.shortArgs] : ['0', ...frame.args, shape.words]
+      shape.last = { frame, args }
+      return args
+    }
     let lo = frame.lo
     let hi = frame.hi
     const timeZone = this.host.layout.timeZone
-    const parts = plan.items.flatMap((item): ReadonlyArray<string> => {
+    const parts = shape.items.flatMap((item): ReadonlyArray<string> => {
       if (Array.isArray(item)) return item
       const timed = item as Timed
       if (timed._tag === 'Seen') {
@@ -434,7 +448,7 @@ export class RedisLimit {
       lo = Math.max(lo, nextChange(timed.schedule, t - 1_000, timeZone) > t ? t - 1_000 : t)
       return ['S', inside === timed.during ? '1' : '0']
     })
-    return [parts.join(' '), [String(lo), String(hi), ...frame.args.slice(2)]]
+    return ['0', String(lo), String(hi), ...frame.args.slice(2), parts.join(' ')]
   }
 
   /** Decides in Redis; the instant of a pass, or why not. */
@@ -443,10 +457,9 @@ export class RedisLimit {
     if (E.isLeft(planned)) return planned
     const plan = planned.right
     const key = plan.keys[0]
-    const reply = await this.host.timed(key, 'decide', (t, sent) => {
-      const [constraints, frame] = this.argsAt(plan, t)
-      return this.host.run('decide', plan.keys, [mode, sent, id, lifetime, plan.short, constraints, ...frame, ...plan.shortArgs], key, 'decide')
-    })
+    const reply = await this.host.timed(key, 'decide', (t, sent) =>
+      this.host.run('decide', plan.keys, mode === 'h' ? [mode, sent, ...this.argsAt(plan.shape, t), id, String(lifetime)] : [mode, sent, ...this.argsAt(plan.shape, t)], key, 'decide')
+    )
     if (E.isLeft(reply)) return reply
     const r = reply.right
     const at = Number(r[1])
@@ -456,14 +469,15 @@ export class RedisLimit {
     const counters = new Map<string, Counter>()
     const pending = new Map<string, number>()
     plan.events.forEach((name, e) => {
-      const flat = r[3 + 2 * e] as ReadonlyArray<string>
-      if (flat.length > 0) counters.set(name, counterOf(this.host.layout, fieldsOf(flat)))
+      const counter = storedCounterOf(this.host.layout, r[3 + 2 * e] as ReadonlyArray<string>)
+      if (counter !== undefined) counters.set(name, counter)
       pending.set(name, Number(r[4 + 2 * e]))
     })
     const state: LimitState = { counterOf: (name) => counters.get(name), pendingOf: (name) => pending.get(name) ?? 0 }
-    const decided = Limit.decide(plan.constraints(), state, event, at, this.host.layout)
+    const constraints = plan.constraints ?? E.getOrElse((): ReadonlyArray<Constraint> => [])(this.constraints(event))
+    const decided = Limit.decide(constraints, state, event, at, this.host.layout)
     if (E.isLeft(decided)) return decided
-    return E.left(new LimitExceeded(event, plan.constraints()[Number(r[2]) - 1]!, O.none))
+    return E.left(new LimitExceeded(event, constraints[Number(r[2]) - 1]!, O.none))
   }
 
   /** The same limit on the fallback store, after telling its listener; `undefined` without one. */

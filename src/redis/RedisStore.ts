@@ -27,7 +27,7 @@ import { EventStore } from '../store/EventStore.js'
 import type { RedisClient } from './internal/connection.js'
 import { Connection } from './internal/connection.js'
 import { Frames, NO_LOWER_BOUND, NO_UPPER_BOUND } from './internal/frame.js'
-import { counterOf, countsOf, eventOfKey, fieldsOf, hashKey, heldKey, layoutKey, scanPattern } from './internal/hash.js'
+import { countsOf, eventFields, eventOfKey, hashKey, heldKey, layoutKey, scanPattern, storedCounterOf } from './internal/hash.js'
 import { FUTURE, SKEW, scriptsFor } from './internal/scripts.js'
 import { RedisDeltaQuery, RedisEventQuery, RedisManyQuery, RedisRatioQuery } from './RedisQuery.js'
 import type { QueryHost, Snapshot } from './RedisQuery.js'
@@ -395,8 +395,8 @@ export class RedisStore {
       const counters = new Map<string, Counter>()
       const pending = new Map<string, number>()
       events.forEach((event, e) => {
-        const flat = reply[1 + 2 * e] as ReadonlyArray<string>
-        if (flat.length > 0) counters.set(event, counterOf(this.layout, fieldsOf(flat)))
+        const counter = storedCounterOf(this.layout, reply[1 + 2 * e] as ReadonlyArray<string>)
+        if (counter !== undefined) counters.set(event, counter)
         pending.set(event, Number(reply[2 + 2 * e]))
       })
       return E.right({ at: Number(reply[0]), counters, pending })
@@ -548,10 +548,20 @@ export class RedisStore {
         do {
           const [next, keys] = await this.connection.within(node.scan(cursor, 'MATCH', scanPattern(this.prefix), 'COUNT', 1000, 'TYPE', 'hash'), undefined, 'list events')
           cursor = next
-          for (const key of keys) {
+          // A hash that only marks reservations held on an event never recorded is no event yet.
+          const found = keys.flatMap((key) => {
             const event = eventOfKey(this.prefix, key)
-            if (event !== undefined) names.add(event)
-          }
+            return event === undefined ? [] : [[key, event] as const]
+          })
+          if (found.length === 0) continue
+          const check = node.pipeline()
+          for (const [key] of found) check.hmget(key, ...eventFields(this.layout))
+          const marks = (await this.connection.within(check.exec(), undefined, 'list events')) ?? []
+          found.forEach(([, event], i) => {
+            const [error, values] = marks[i] ?? [new Error('no reply'), undefined]
+            if (error !== null) throw error
+            if ((values as ReadonlyArray<string | null>).some((v) => v !== null)) names.add(event)
+          })
         } while (cursor !== '0')
       }
     } catch (error) {
@@ -586,8 +596,9 @@ export class RedisStore {
     for (const event of names.right) {
       const key = hashKey(this.prefix, event)
       try {
-        const flat = (await this.connection.within(this.connection.client.hgetall(key), key, 'export')) as Record<string, string>
-        if (Object.keys(flat).length > 0) out[event] = counterOf(this.layout, new Map(Object.entries(flat).map(([f, v]) => [f, Number(v)])))
+        const fields = (await this.connection.within(this.connection.client.hgetall(key), key, 'export')) as Record<string, string>
+        const counter = storedCounterOf(this.layout, Object.entries(fields).flat())
+        if (counter !== undefined) out[event] = counter
       } catch (error) {
         return E.left(error instanceof StorageError ? error : new StorageError(key, error, 'export'))
       }

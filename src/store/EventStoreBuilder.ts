@@ -14,13 +14,20 @@ import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
 import { BincodeFormat } from '../codec/BincodeFormat.js'
 import type { Formatter } from '../codec/Formatter.js'
+import { JsonFormat } from '../codec/JsonFormat.js'
+import type { ReplicatedFormat } from '../codec/ReplicatedFormat.js'
+import { ReplicatedBincodeFormat, ReplicatedJsonFormat } from '../codec/ReplicatedFormat.js'
+import type { Counter } from '../Counter.js'
+import { value as valueOfReplicated } from '../Replicated.js'
 import type { LayoutError } from '../errors.js'
 import { InvalidReplicaId } from '../errors.js'
 import { isReplicaId } from '../Replicated.js'
+import type { StoredKindMismatch } from './errors.js'
 import { InvalidAutoPersistInterval, InvalidMaxEvents, StorageError } from './errors.js'
 import { futureHeadCheck } from './internal/futureHeads.js'
 import type { Storage } from './Storage.js'
-import { Persister, load } from './internal/persister.js'
+import { CounterEncoding, load, plainReading } from './internal/persister.js'
+import { ReplicatedEncoding, replicatedReading } from './internal/replicas.js'
 import type { EventStore, StoreOptions } from './EventStore.js'
 
 /** How a builder makes the store: `EventStore`'s constructor (given by `EventStore.builder()`). */
@@ -40,8 +47,15 @@ interface Config {
   readonly maxEvents: number | undefined
 }
 
-/** Why a store could not be built: its layout, its auto-persist interval, its bound on events, its storage, or its replica id. */
-export type BuildError = LayoutError | InvalidAutoPersistInterval | InvalidMaxEvents | StorageError | InvalidReplicaId
+/**
+ * Why a store could not be built: its layout, its auto-persist interval, its bound on events, its
+ * storage (failing, or holding the other kind of counter), or its replica id.
+ */
+export type BuildError = LayoutError | InvalidAutoPersistInterval | InvalidMaxEvents | StorageError | StoredKindMismatch | InvalidReplicaId
+
+/** The replicated format a store with a replica id writes for a plain `format`: JSON for JSON, Bincode for Bincode. */
+const replicatedFormatOf = (format: Formatter): ReplicatedFormat | undefined =>
+  format === JsonFormat ? ReplicatedJsonFormat : format === BincodeFormat ? ReplicatedBincodeFormat : undefined
 
 /** Bucket counts of `forRateLimiting()`: 60 seconds, 60 minutes, 24 hours. */
 export const rateLimitingCounts: TrackCounts = { seconds: 60, minutes: 60, hours: 24 }
@@ -326,18 +340,31 @@ export class EventStoreBuilder<Stored extends boolean = false> {
    * `exportReplicated` and `mergeReplicated`, whose merge keeps the maximum per replica and bucket:
    * safe to repeat, in any order, through any topology (docs/SYNC.md). The store's counters hold
    * everything; beside them it keeps what the other replicas recorded. Without a replica id the
-   * store is as before. An id that is not a string of 1 to 256 characters is refused at build, and
-   * so is storage for now: persist `exportReplicated()` yourself with `ReplicatedBincodeFormat`.
+   * store is as before. An id that is not a string of 1 to 256 characters is refused at build.
+   *
+   * With storage, each event is stored as a replicated counter (every replica's buckets and
+   * versions): `ReplicatedBincodeFormat`, or `ReplicatedJsonFormat` after `withFormat(JsonFormat)`
+   * (a custom `Formatter` is refused at build). A persist joins what it writes with what is stored
+   * by their maximum, so processes sharing a storage lose nothing, provided each has its own id: a
+   * persist that finds its replica written by another store is refused (`ReplicaIdConflict`). A
+   * storage of plain counters is refused at build (`StoredKindMismatch`), and the reverse.
    *
    * @example
-   * import { EventStore, MemoryStorage, TestClock } from 'tiny-counter'
+   * import { EventStore, JsonFormat, MemoryStorage, TestClock } from 'tiny-counter'
    * import * as E from 'fp-ts/lib/Either.js'
-   * const phone = EventStore.builder().withClock(TestClock.at(Date.UTC(2026, 0, 1))).replicaId('phone-7f3a').build()
+   * import * as O from 'fp-ts/lib/Option.js'
+   * const clock = TestClock.at(Date.UTC(2026, 0, 1))
+   * const phone = EventStore.builder().withClock(clock).replicaId('phone-7f3a').build()
    * phone.record('app_launch')
    * assert.ok(E.isRight(phone.exportReplicated()))
    * assert.throws(() => EventStore.builder().replicaId('').build(), { name: 'InvalidReplicaId' })
-   * const stored = await EventStore.builder().withStorage(new MemoryStorage()).replicaId('phone').buildEither()
-   * assert.ok(E.isLeft(stored) && stored.left._tag === 'StorageError')
+   * const storage = new MemoryStorage()
+   * const stored = await EventStore.builder().withClock(clock).withStorage(storage).withFormat(JsonFormat).replicaId('laptop').build()
+   * stored.recordCount('app_launch', 2)
+   * await stored.close()
+   * assert.match(new TextDecoder().decode(await storage.load('app_launch')), /^\{"version":1,"checksum":"[0-9a-f]{8}","replicated":/)
+   * const reopened = await EventStore.builder().withClock(clock).withStorage(storage).withFormat(JsonFormat).replicaId('laptop').build()
+   * assert.deepEqual(reopened.query('app_launch').ever().sum(), O.some(2))
    */
   replicaId(id: string): EventStoreBuilder<Stored> {
     return this.with({ replicaId: id })
@@ -403,8 +430,8 @@ export class EventStoreBuilder<Stored extends boolean = false> {
     const settings = E.flatMap(this.layout(), (layout) =>
       E.flatMap(this.autoPersistMillis(), (autoPersistMillis: number | undefined): E.Either<BuildError, { layout: Layout; autoPersistMillis: number | undefined }> => {
         if (replicaId !== undefined && !isReplicaId(replicaId)) return E.left(new InvalidReplicaId(replicaId))
-        if (replicaId !== undefined && storage !== undefined) {
-          return E.left(new StorageError(undefined, 'a store with a replica id cannot use storage yet: persist its exportReplicated() with ReplicatedBincodeFormat'))
+        if (replicaId !== undefined && storage !== undefined && replicatedFormatOf(format) === undefined) {
+          return E.left(new StorageError(undefined, `a store with a replica id stores replicated counters, in ReplicatedJsonFormat (withFormat(JsonFormat)) or ReplicatedBincodeFormat (the default); the format ${JSON.stringify(format.name)} writes plain counters`))
         }
         return E.right({ layout, autoPersistMillis })
       })
@@ -419,15 +446,29 @@ export class EventStoreBuilder<Stored extends boolean = false> {
     if (E.isLeft(bounded)) return Promise.resolve(bounded) as never
     if (E.isLeft(settings)) return Promise.resolve(settings) as never
     const { layout, autoPersistMillis } = settings.right
-    return load(storage, format, layout, futureHeadCheck(layout, clock.now())).then(async (loaded) => {
+    const timing = autoPersistMillis === undefined ? {} : { autoPersistMillis }
+    const replicatedFormat = replicaId === undefined ? undefined : replicatedFormatOf(format)
+    if (replicaId === undefined || replicatedFormat === undefined) {
+      return load(storage, plainReading(format, layout, futureHeadCheck(layout, clock.now()))).then(async (loaded) => {
+        if (E.isLeft(loaded)) return loaded
+        const { counters, errors } = loaded.right
+        const store = this.config.open(layout, clock, { loadErrors: errors, persistence: { storage, encoding: () => new CounterEncoding(format, counters) }, ...timing })
+        await store.adoptLoaded(counters, (counter) => counter)
+        return E.right(store)
+      }) as never
+    }
+    return load(storage, replicatedReading(replicatedFormat, layout)).then(async (loaded) => {
       if (E.isLeft(loaded)) return loaded
+      // Heads ahead of the clock are kept, as `mergeReplicated` keeps them: a peer's clock may run ahead.
       const { counters, errors } = loaded.right
       const store = this.config.open(layout, clock, {
+        replicas: counters,
+        replicaId,
         loadErrors: errors,
-        persister: new Persister(storage, format, counters),
-        ...(autoPersistMillis === undefined ? {} : { autoPersistMillis })
+        persistence: { storage, encoding: (publish) => new ReplicatedEncoding(replicatedFormat, replicaId, publish, counters) },
+        ...timing
       })
-      await store.adoptLoaded(counters)
+      await store.adoptLoaded(counters, valueOfReplicated)
       return E.right(store)
     }) as never
   }

@@ -8,8 +8,8 @@ import * as E from '#fp-ts/Either'
 import type { Clock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
 import { convert, merge } from '../Counter.js'
-import type { Replicated, Version, VersionVector } from '../Replicated.js'
-import { convert as convertReplicated, delta, empty as emptyReplicated, merge as mergeReplicated, ofCounter, value as valueOf, versionVector, withoutReplica } from '../Replicated.js'
+import type { Replicated, VersionVector } from '../Replicated.js'
+import { convert as convertReplicated, delta, versionVector } from '../Replicated.js'
 import { InvalidReplicaId } from '../errors.js'
 import { decode as decodeReplicated } from '../codec/ReplicatedCodec.js'
 import type { Layout } from '../Layout.js'
@@ -18,7 +18,10 @@ import type { DecodeError } from '../codec/errors.js'
 import { difference, hasCounts } from './internal/delta.js'
 import type { ImportRefusal } from './errors.js'
 import { InvalidEventName, StorageError } from './errors.js'
-import type { Persisted, Persister } from './internal/persister.js'
+import type { Encoding, Persisted } from './internal/persister.js'
+import { Persister } from './internal/persister.js'
+import { ReplicaState } from './internal/replicas.js'
+import type { Storage } from './Storage.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
 import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
 import { isEventName } from './internal/eventNames.js'
@@ -33,7 +36,13 @@ export type Counters = Readonly<Record<string, Counter>>
 /** What a store starts with (the builder fills it in after loading from storage). */
 export interface StoreOptions {
   readonly counters?: Iterable<readonly [string, Counter]>
-  readonly persister?: Persister
+  /**
+   * Where the store persists, and how it writes its events (`encoding` gets the store's way of
+   * publishing an event as a replicated counter, for a store with a replica id).
+   */
+  readonly persistence?: { readonly storage: Storage; readonly encoding: (publish: (event: string, counter: Counter) => Replicated) => Encoding }
+  /** What a store with a replica id loaded: each event as a replicated counter (its counter comes with `adoptLoaded`). */
+  readonly replicas?: Iterable<readonly [string, Replicated]>
   readonly loadErrors?: ReadonlyArray<DecodeError>
   /** Persist every so many milliseconds (an unref'ed timer, stopped by `close`). */
   readonly autoPersistMillis?: number
@@ -48,19 +57,6 @@ export type ReplicatedCounters = Readonly<Record<string, Replicated>>
 
 /** Version vectors by event name: what a store has seen, for `exportReplicated({ since })`. */
 export type VersionVectors = Readonly<Record<string, VersionVector>>
-
-/**
- * A replicated store's part of the sync: its counters hold everything; beside them it keeps, per
- * event, what the other replicas recorded (as merged in), so that what it recorded itself is its
- * counter minus theirs, and the version under which it last published that.
- */
-interface ReplicaState {
-  readonly id: string
-  readonly others: Map<string, Replicated>
-  readonly versions: Map<string, Version>
-  /** Events recorded into since their version was last published. */
-  readonly recorded: Set<string>
-}
 
 /**
  * The automatic sweep: a pass over every event starts at most once a minute of the store's clock
@@ -127,21 +123,23 @@ export abstract class SyncedStore {
   ) {
     this.maxEvents = options.maxEvents
     this.table = new CounterTable(layout, options.counters, { byRecency: options.maxEvents !== undefined })
-    this.persister = options.persister
     this.loadErrors = options.loadErrors ?? []
-    this.replica = options.replicaId === undefined ? undefined : { id: options.replicaId, others: new Map(), versions: new Map(), recorded: new Set() }
-    if (options.persister !== undefined && options.autoPersistMillis !== undefined) this.schedule(options.autoPersistMillis, options.autoPersistMillis)
+    this.replica = options.replicaId === undefined ? undefined : new ReplicaState(options.replicaId, options.replicas)
+    const { persistence } = options
+    this.persister = persistence === undefined ? undefined : new Persister(persistence.storage, persistence.encoding((event, counter) => this.published(event, counter)))
+    if (this.persister !== undefined && options.autoPersistMillis !== undefined) this.schedule(options.autoPersistMillis, options.autoPersistMillis)
   }
 
   /**
-   * Fills the table of a store being built with what loading found, in slices (100,000 events
-   * take ~100 ms): the builder calls it before it hands the store out. @internal
+   * Fills the table of a store being built with what loading found (each event's counter is
+   * `counterOf` its loaded value), in slices (100,000 events take ~100 ms): the builder calls it
+   * before it hands the store out. @internal
    */
-  async adoptLoaded(counters: ReadonlyMap<string, Counter>): Promise<void> {
-    const entries = counters.entries()
-    await inSlices(counters.size, () => {
-      const [name, counter] = entries.next().value!
-      this.table.set(name, counter)
+  async adoptLoaded<A>(loaded: ReadonlyMap<string, A>, counterOf: (value: A) => Counter): Promise<void> {
+    const entries = loaded.entries()
+    await inSlices(loaded.size, () => {
+      const [name, value] = entries.next().value!
+      this.table.set(name, counterOf(value))
     }, SLICE_STEPS)
   }
 
@@ -189,7 +187,7 @@ export abstract class SyncedStore {
   protected noteChange(event: string, before: Counter | undefined | typeof WAS_OPEN): void {
     if (this.persister !== undefined) this.dirty.add(event)
     if (before !== WAS_OPEN && !this.changes.has(event)) this.changes.set(event, before)
-    this.replica?.recorded.add(event)
+    this.replica?.noteRecord(event)
     if (--this.untilSweep === 0) this.sweepSlice()
     if (before === undefined) this.bound(event)
   }
@@ -217,10 +215,14 @@ export abstract class SyncedStore {
   /** What may be dropped from memory: an event with nothing to persist and no pending reservation. */
   private readonly mayDrop = (event: string): boolean => !this.dirty.has(event) && !this.held(event)
 
-  /** Forgets the sync baselines of events the table dropped (and notes their stored copies for `compact`). */
+  /**
+   * Forgets the sync baselines and the replicated state of events the table dropped (and notes
+   * their stored copies for `compact`).
+   */
   private forget(dropped: ReadonlyArray<string>): number {
     for (const event of dropped) {
       this.changes.delete(event)
+      this.replica?.forget(event)
       if (this.persister !== undefined) this.sweptStored.add(event)
     }
     return dropped.length
@@ -230,10 +232,11 @@ export abstract class SyncedStore {
    * Drops from memory every event whose buckets have all left their windows (each would answer
    * 0 for every window ending now), and returns how many it dropped. A dropped event is unknown
    * afterwards (queries answer `none`), its sync baseline goes with it (what `exportDirty` would
-   * have sent for it counts in no window), and recording it again starts it afresh. With storage,
-   * an event not yet persisted is kept until it is (nothing unsaved is lost), and its stored copy
-   * stays stored until the next `compact()` deletes it (unless the event was recorded again). An event with a pending
-   * reservation is kept. The store also sweeps by itself: once a minute of its clock at most, a
+   * have sent for it counts in no window), and so does its replicated state in a store with a
+   * replica id (a stale copy merged later brings no expired bucket back); recording it again
+   * starts it afresh. With storage, an event not yet persisted is kept until it is (nothing
+   * unsaved is lost), and its stored copy stays stored until the next `compact()` deletes it
+   * (unless the event was recorded again). An event with a pending reservation is kept. The store also sweeps by itself: once a minute of its clock at most, a
    * few events at a time as it records (`docs/DESIGN.md`, "Bounded memory"), so that a store whose
    * keys went idle shrinks back.
    *
@@ -451,17 +454,13 @@ export abstract class SyncedStore {
 
   /** The event as a replicated counter: the others' replicas, and this store's own, published. */
   private replicatedOf(replica: ReplicaState, event: string): Replicated {
-    const others = replica.others.get(event) ?? emptyReplicated(this.layout)
-    const total = this.table.export(event)
-    if (total === undefined) return others
-    const own = difference(total, valueOf(others))
-    let version = replica.versions.get(event)
-    if (hasCounts(own) && (version === undefined || replica.recorded.has(event))) {
-      version = version === undefined ? { id: replica.id, born: this.clock.now(), seq: 1 } : { id: replica.id, born: version.born, seq: version.seq + 1 }
-      replica.versions.set(event, version)
-    }
-    replica.recorded.delete(event)
-    return mergeReplicated(others, ofCounter(own, version ?? { id: replica.id, born: 0, seq: 1 }))
+    return replica.publish(event, this.table.export(event), this.layout, this.clock.now())
+  }
+
+  /** What a store with a replica id persists of `event`, whose counter is `counter` (`ReplicatedEncoding`). */
+  private published(event: string, counter: Counter): Replicated {
+    if (this.replica === undefined) throw new InvalidReplicaId(undefined) // a bug: only a replicated store's encoding asks
+    return this.replica.publish(event, counter, this.layout, this.clock.now())
   }
 
   /**
@@ -490,7 +489,7 @@ export abstract class SyncedStore {
   exportReplicated(options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId, ReplicatedCounters> {
     const replica = this.replica
     if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
-    const names = new Set([...this.table.names(), ...replica.others.keys()])
+    const names = new Set([...this.table.names(), ...replica.names()])
     return E.right(
       Object.fromEntries(
         Array.from(names, (event) => {
@@ -516,7 +515,7 @@ export abstract class SyncedStore {
   versionVectors(): VersionVectors {
     const replica = this.replica
     if (replica === undefined) return {}
-    const names = new Set([...this.table.names(), ...replica.others.keys()])
+    const names = new Set([...this.table.names(), ...replica.names()])
     return Object.fromEntries(Array.from(names, (event) => [event, versionVector(this.replicatedOf(replica, event))] as const))
   }
 
@@ -524,9 +523,13 @@ export abstract class SyncedStore {
    * Merges replicated counters (from `exportReplicated` of another store, or any copy of one) by
    * their maximum per replica and bucket: a message merged twice, late or out of order changes
    * nothing, and what came through a hub counts once. Every value is validated
-   * (`ReplicatedCodec`) and converted to this store's layout first; if one is refused, none is
-   * merged. This store's own replica in the incoming values is ignored: it knows its own records.
-   * Refused with `InvalidReplicaId` on a store built without `.replicaId(id)`.
+   * (`ReplicatedCodec`), its event name checked as a recorded one is, and converted to this store's
+   * layout first; if one is refused, none is merged. Each value is advanced to the store's clock
+   * before it is merged, so buckets that expired (of an event this store swept, say) stay out.
+   * This store's own replica in the incoming values counts where it holds more than the store
+   * (counts the store lost, as after an eviction, that a peer kept). An event new to a store with
+   * `maxEvents` may evict another. Refused with `InvalidReplicaId` on a store built without
+   * `.replicaId(id)`.
    *
    * @example
    * import { EventStore, TestClock } from 'tiny-counter'
@@ -547,26 +550,24 @@ export abstract class SyncedStore {
     const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
     const incoming: Array<readonly [string, Replicated]> = []
     for (const [event, value] of entries) {
-      if (!isEventName(event)) return E.left(new InvalidEventName(event))
+      const refused = this.refusedName(event)
+      if (refused !== undefined) return E.left(refused)
       const decoded = decodeReplicated(event, value)
       if (E.isLeft(decoded)) return decoded
-      incoming.push([event, withoutReplica(convertReplicated(decoded.right, this.layout), replica.id)])
+      incoming.push([event, convertReplicated(decoded.right, this.layout)])
     }
+    const now = this.clock.now()
     for (const [event, theirs] of incoming) {
-      const previous = replica.others.get(event) ?? emptyReplicated(this.layout)
-      const others = mergeReplicated(previous, theirs)
-      if (others === previous) continue
       const before = this.table.get(event)
-      const own = before === undefined ? undefined : difference(before, valueOf(previous))
-      const after = own === undefined ? valueOf(others) : merge(own, valueOf(others))
-      replica.others.set(event, others)
-      this.table.set(event, after)
+      const merged = replica.merge(event, theirs, before, now)
+      if (merged === undefined) continue
+      this.table.set(event, merged.counter)
       if (this.persister !== undefined) this.dirty.add(event)
       // What came from elsewhere joins the baseline of exportDirty, so it is never sent back.
-      const came = difference(valueOf(others), valueOf(previous))
       const baseline = this.changes.has(event) ? this.changes.get(event) : before
-      this.changes.set(event, baseline === undefined ? came : merge(baseline, came))
+      this.changes.set(event, baseline === undefined ? merged.came : merge(baseline, merged.came))
     }
+    this.bound()
     return DONE
   }
 
@@ -608,8 +609,9 @@ export abstract class SyncedStore {
   }
 
   /**
-   * Drops an event: its counter, its unpersisted changes and what `exportDirty` would send; with
-   * storage, the next persist deletes it there too. Returns whether the store had it. Recording
+   * Drops an event: its counter, its unpersisted changes, what `exportDirty` would send and its
+   * replicated state (a peer's copy brings a replicated event back); with storage, the next
+   * persist deletes it there too. Returns whether the store had it. Recording
    * the name again starts a new counter (persisted over whatever was stored).
    *
    * @example
@@ -631,6 +633,7 @@ export abstract class SyncedStore {
     this.table.delete(event)
     this.dirty.delete(event)
     this.changes.delete(event)
+    this.replica?.forget(event)
     if (this.persister !== undefined) {
       this.deleted.add(event)
       this.persister.replace(event) // a new counter of this name is written as it is
@@ -743,8 +746,11 @@ export abstract class SyncedStore {
     const persister = this.persister
     const swept = [...this.sweptStored].filter((event) => !this.table.has(event))
     this.sweptStored.clear()
-    // An event left without counts is dropped with what `exportDirty` would have sent for it.
-    const compacted = persister.compact(this.persisted(), this.clock.now(), (event) => this.changes.delete(event))
+    // An event left without counts is dropped with what `exportDirty` would have sent for it and its replicated state.
+    const compacted = persister.compact(this.persisted(), this.clock.now(), (event) => {
+      this.changes.delete(event)
+      this.replica?.forget(event)
+    })
     if (swept.length === 0) return compacted
     return compacted.then((result) => {
       if (E.isRight(result)) return persister.write(this.persisted(), () => [], swept)

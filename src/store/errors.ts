@@ -105,6 +105,74 @@ export class InvalidMaxEvents extends TinyCounterError {
 }
 
 /**
+ * A storage that holds the other kind of counter than the store being opened: replicated counters
+ * (written by a store built with `.replicaId(id)`) opened by a store without a replica id, or
+ * plain counters opened by a store with one. The build is refused and nothing is written: the two
+ * merge differently (by maximum, by addition), and mixing them would count wrong. To turn plain
+ * counters into a replicated store, `importAll` them into one on a new storage (docs/SYNC.md).
+ *
+ * @example
+ * import { EventStore, MemoryStorage } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const storage = new MemoryStorage()
+ * const phone = await EventStore.builder().withStorage(storage).replicaId('phone').build()
+ * phone.record('app_launch')
+ * await phone.close()
+ * const plain = await EventStore.builder().withStorage(storage).buildEither()
+ * assert.ok(E.isLeft(plain) && plain.left._tag === 'StoredKindMismatch' && plain.left.stored === 'replicated')
+ * assert.match(plain.left.message, /"app_launch" holds a replicated counter/)
+ */
+export class StoredKindMismatch extends TinyCounterError {
+  readonly _tag = 'StoredKindMismatch'
+  constructor(
+    /** The first stored key of the other kind. */
+    readonly key: string,
+    /** What that key holds. */
+    readonly stored: 'plain' | 'replicated'
+  ) {
+    super(
+      stored === 'replicated'
+        ? `stored event ${JSON.stringify(key)} holds a replicated counter, and this store has no replica id: open this storage with a store built with .replicaId(id)`
+        : `stored event ${JSON.stringify(key)} holds a plain counter, and this store has a replica id: open this storage without .replicaId(id), or importAll its counters into a replicated store on a new storage (docs/SYNC.md)`
+    )
+    this.name = 'StoredKindMismatch'
+  }
+}
+
+/**
+ * Another store writes under the same replica id into the same storage: found by a persist, which
+ * saw this replica's stored copy changed since this store last read or wrote it. Replicated counters
+ * keep the maximum per replica and bucket, so two writers of one id would lose each other's counts:
+ * the persist is refused (a `StorageError` whose `cause` is this error), nothing is written and the
+ * store's events stay dirty. Give each process its own replica id (docs/SYNC.md).
+ *
+ * @example
+ * import { EventStore, MemoryStorage, StorageError } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const storage = new MemoryStorage()
+ * const first = await EventStore.builder().withStorage(storage).replicaId('server-1').build()
+ * const second = await EventStore.builder().withStorage(storage).replicaId('server-1').build() // a mistake
+ * first.record('request')
+ * second.record('request')
+ * assert.ok(E.isRight(await first.persist()))
+ * const refused = await second.persist()
+ * assert.ok(E.isLeft(refused) && refused.left.cause instanceof Error)
+ * assert.equal((refused.left.cause as { _tag?: string })._tag, 'ReplicaIdConflict')
+ * assert.equal(second.isDirty(), true)
+ */
+export class ReplicaIdConflict extends TinyCounterError {
+  readonly _tag = 'ReplicaIdConflict'
+  constructor(
+    readonly replicaId: string,
+    /** The event whose stored copy showed it. */
+    readonly event: string
+  ) {
+    super(`another store writes under replica id ${JSON.stringify(replicaId)} into this storage (event ${JSON.stringify(event)} changed since this store read it): each process needs its own replica id`)
+    this.name = 'ReplicaIdConflict'
+  }
+}
+
+/**
  * A storage backend that failed or refused: `key` names the event when one was involved, `cause`
  * holds the underlying error (or a sentence saying why), `operation` what was being done (`save`,
  * `load`, ...), and the message puts them together.

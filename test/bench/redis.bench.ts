@@ -26,8 +26,17 @@ import { interleave, median } from './harness.ts'
 import type { TableRow } from './readme.ts'
 import { REDIS_SERVER, freePort } from '../redis/redisServer.ts'
 
-export type RedisVariant = 'ours' | 'rlf' | 'union'
+export type RedisVariant = 'ours' | 'rlf' | 'union' | 'floor' | 'fcall0' | 'evalsha0'
 export const REDIS_VARIANTS: ReadonlyArray<RedisVariant> = ['ours', 'rlf', 'union']
+/**
+ * With `--redis-floor`, what the design costs at least, called through ioredis as the others are:
+ * `floor`, a Redis Function running only the commands an exact, atomic decision of two windows
+ * needs (`TIME`, `HMGET` of the two current buckets, `HSET` of both, `PEXPIREAT`; no heads, no
+ * trimming, no reservations: the client names the buckets); `fcall0` and `evalsha0`, a function and
+ * a script that return at once (the cost of a round trip of each kind of call).
+ */
+export const FLOOR_VARIANTS: ReadonlyArray<RedisVariant> = ['floor', 'fcall0', 'evalsha0']
+const ALL_VARIANTS: ReadonlyArray<RedisVariant> = [...REDIS_VARIANTS, ...FLOOR_VARIANTS]
 export const IN_FLIGHT: ReadonlyArray<number> = [1, 64]
 const KEYS = 100_000
 const PER_MINUTE = 10
@@ -58,8 +67,59 @@ const countingClient = (port: number): { client: Redis; sent: () => number } => 
 /** One decision: resolves true (passed) or false (refused); rejects on anything else. */
 type Decide = (key: string) => Promise<boolean>
 
+/** The functions of the floor variants (see `FLOOR_VARIANTS`). */
+const FLOOR_LIBRARY = `#!lua name=tiny_counter_bench_floor
+redis.register_function('floor_decide', function(KEYS, ARGV)
+  local tm = redis.call('TIME')
+  local t = tonumber(tm[1]) * 1000 + math.floor(tonumber(tm[2]) / 1000)
+  if t < tonumber(ARGV[1]) or t >= tonumber(ARGV[2]) then return {2, t} end
+  local v = redis.call('HMGET', KEYS[1], ARGV[4], ARGV[5])
+  local m, h = tonumber(v[1]) or 0, tonumber(v[2]) or 0
+  if m >= ${PER_MINUTE} or h >= ${PER_HOUR} then return {1, t} end
+  redis.call('HSET', KEYS[1], ARGV[4], m + 1, ARGV[5], h + 1)
+  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+  return {0, t}
+end)
+redis.register_function('floor_noop', function(KEYS, ARGV) return 0 end)
+`
+
+/** The floor's frame: the UTC minute and hour of an instant, the last one remembered. */
+const floorFrame = (() => {
+  let frame: ReadonlyArray<string> = []
+  let lo = 0
+  let hi = 0
+  return (now: number): ReadonlyArray<string> => {
+    if (now < lo || now >= hi) {
+      const minute = Math.floor(now / 60_000)
+      lo = minute * 60_000
+      hi = lo + 60_000
+      const hour = Math.floor(now / 3_600_000)
+      frame = [String(minute * 60_000), String(hi), String((hour + 2) * 3_600_000), `m${minute}`, `h${hour}`]
+    }
+    return frame
+  }
+})()
+
 const deciderOf = async (variant: RedisVariant, client: Redis): Promise<Decide> => {
   const prefix = `bench:${variant}:${crypto.randomUUID()}`
+  if (variant === 'floor' || variant === 'fcall0') {
+    await client.function('LOAD', 'REPLACE', FLOOR_LIBRARY)
+    if (variant === 'fcall0') return async (key) => (await client.fcall('floor_noop', 1, `{${prefix}:${key}}`)) === 0
+    return async (key) => {
+      let r = (await client.fcall('floor_decide', 1, `{${prefix}:${key}}`, ...floorFrame(Date.now()))) as [number, number]
+      // Redis's clock in another minute than the frame (a call that crossed the minute): again
+      // with Redis's minute, as the store does.
+      for (let tries = 1; r[0] === 2; tries++) {
+        if (tries === 4) throw new Error('the floor function kept seeing another minute than the client')
+        r = (await client.fcall('floor_decide', 1, `{${prefix}:${key}}`, ...floorFrame(Number(r[1])))) as [number, number]
+      }
+      return r[0] === 0
+    }
+  }
+  if (variant === 'evalsha0') {
+    const sha = (await client.script('LOAD', 'return 0')) as string
+    return async (key) => (await client.evalsha(sha, 1, `${prefix}:${key}`)) === 0
+  }
   if (variant === 'ours') {
     const store = await RedisStore.connect({ client, prefix, preset: 'rateLimiting', timeZone: 'Europe/Berlin', timeoutMillis: 10_000 })
     // One key-free policy for every key, as a server limits its users.
@@ -129,7 +189,7 @@ const prepareCase = (variant: RedisVariant, inFlight: number) => async (data: Ca
 }
 
 /** The cases of this section, for `child.ts`. */
-export const redisCases = REDIS_VARIANTS.flatMap((variant) => IN_FLIGHT.map((inFlight) => ({ id: redisCaseId(variant, inFlight), prepare: prepareCase(variant, inFlight) })))
+export const redisCases = ALL_VARIANTS.flatMap((variant) => IN_FLIGHT.map((inFlight) => ({ id: redisCaseId(variant, inFlight), prepare: prepareCase(variant, inFlight) })))
 
 /** Starts Debian's redis-server for the section; resolves to its port and a way to stop it. */
 const startServer = async (): Promise<{ port: number; stop: () => Promise<void> }> => {
@@ -169,8 +229,10 @@ export interface RedisCheck {
 export const redisSection = async (
   start: (id: string, data: unknown) => Promise<CaseProcess>,
   passes: number,
-  cycles: number
+  cycles: number,
+  floor = false
 ): Promise<ReadonlyArray<RedisCheck>> => {
+  const variants = floor ? ALL_VARIANTS : REDIS_VARIANTS
   const server = await startServer()
   console.log(`redis: checkAndRecord under atMost(key, ${PER_MINUTE}, 'minutes') and atMost(key, ${PER_HOUR}, 'hours') (one script call) on a`)
   console.log(`RedisStore (rate-limiting preset, Europe/Berlin, Redis's clock), vs rate-limiter-flexible on the same redis-server`)
@@ -180,7 +242,7 @@ export const redisSection = async (
   const checks: RedisCheck[] = []
   try {
     for (const inFlight of IN_FLIGHT) {
-      const ids = REDIS_VARIANTS.map((v) => redisCaseId(v, inFlight))
+      const ids = variants.map((v) => redisCaseId(v, inFlight))
       const samples: number[][] = ids.map(() => [])
       const ratios: number[][] = ids.map(() => [])
       const figures: Array<Record<string, number>> = ids.map(() => ({}))
@@ -205,10 +267,17 @@ export const redisSection = async (
       process.stderr.write('\n')
       const perSecond = (i: number): number => 1e9 / median(samples[i]!)
       const us = (ns: number): string => `${(ns / 1000).toFixed(0)} µs`
-      const label: Record<RedisVariant, string> = { ours: 'ours, two windows, one script', rlf: 'RateLimiterRedis, one window', union: 'RateLimiterUnion, two windows' }
+      const label: Record<RedisVariant, string> = {
+        ours: 'ours, two windows, one script',
+        rlf: 'RateLimiterRedis, one window',
+        union: 'RateLimiterUnion, two windows',
+        floor: 'floor: minimal two-window function',
+        fcall0: 'FCALL of a no-op function',
+        evalsha0: 'EVALSHA of a no-op script'
+      }
       console.log(`${inFlight} call${inFlight === 1 ? '' : 's'} in flight`)
       console.log(`${'variant'.padEnd(34)} ${'calls/s'.padStart(9)} ${'vs rlf'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'passed'.padStart(7)} ${'trips'.padStart(6)}`)
-      REDIS_VARIANTS.forEach((v, i) => {
+      variants.forEach((v, i) => {
         const f = figures[i]!
         console.log(
           `${label[v].padEnd(34)} ${perSecond(i).toFixed(0).padStart(9)} ${`${median(ratios[i]!).toFixed(2)}x`.padStart(7)} ${us(f.p50!).padStart(8)} ${us(f.p99!).padStart(8)} ${`${((100 * f.passed!) / f.calls!).toFixed(1)}%`.padStart(7)} ${f.roundTrips!.toFixed(2).padStart(6)}`
@@ -230,6 +299,14 @@ export const redisSection = async (
           target: '≥ 1× RateLimiterRedis'
         }
       })
+      if (floor) {
+        const at = (v: RedisVariant): number => variants.indexOf(v)
+        checks.push({
+          what: `the floor (${inFlight} in flight): a minimal two-window function / a no-op FCALL / a no-op EVALSHA, vs RateLimiterRedis.consume`,
+          ok: undefined,
+          value: `${median(ratios[at('floor')]!).toFixed(2)}x / ${median(ratios[at('fcall0')]!).toFixed(2)}x / ${median(ratios[at('evalsha0')]!).toFixed(2)}x (${perSecond(at('floor')).toFixed(0)} / ${perSecond(at('fcall0')).toFixed(0)} / ${perSecond(at('evalsha0')).toFixed(0)} calls/s)`
+        })
+      }
       checks.push({
         what: `round trips per decision (${inFlight} in flight): ours / RateLimiterRedis / RateLimiterUnion`,
         ok: inFlight === 1 ? ours.roundTrips! <= 1.01 : undefined,

@@ -39,7 +39,8 @@
  *
  * Options: `--passes N` (default 3), `--cycles N` timed rounds per process (default 20), `--ops N`
  * operations per round (default 100000), `--events N` events of the memory cases (default
- * 100000), `--only LIST`, `--strict` (exit code 1 when a target is missed), `--write-readme`.
+ * 100000), `--only LIST`, `--strict` (exit code 1 when a target is missed), `--write-readme`,
+ * `--redis-floor` (the redis section also measures its floor: see `FLOOR_VARIANTS`).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -704,7 +705,7 @@ const main = async (): Promise<void> => {
   if (runs('redux')) checks.push(...(await reduxSection()))
   const bundles = runs('bundle') ? await bundleSection() : undefined
   if (bundles !== undefined) checks.push(...bundles.checks.map(([what, ok, value]) => ({ what, ok, value })))
-  const redisChecks: ReadonlyArray<Check> = runs('redis') ? await redisSection(start, passes, Math.min(cycles, 8)) : []
+  const redisChecks: ReadonlyArray<Check> = runs('redis') ? await redisSection(start, passes, Math.min(cycles, 8), args.includes('--redis-floor')) : []
   for (const { what, ok, value } of [...checks, ...redisChecks]) console.log(`${ok === undefined ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${what}: ${value}`)
   readmeTable(checks)
   if (bundles !== undefined) bundleTable(bundles.rows, bundles.importCost)

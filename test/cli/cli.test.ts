@@ -241,3 +241,66 @@ describe('tiny-counter merge', () => {
     expect(usage.stderr).toMatch(/merge takes a target and at least one source/)
   })
 })
+
+describe('tiny-counter merge of replicated stores', () => {
+  /** A replicated store on `storage` (files or SQLite), recording under `id`. */
+  const device = async (storage: Storage, id: string, json = false) =>
+    (json ? EventStore.builder().withFormat(JsonFormat) : EventStore.builder()).withStorage(storage).withClock(TestClock.at(NOW)).timeZone('UTC').replicaId(id).build()
+
+  it('joins by maximum: the same merge run twice (and a source holding another\'s copy) gives the same target, and says so', async () => {
+    const base = join(dir, 'replicated')
+    mkdirSync(base)
+    const phone = await device(await FilePerEvent.open(join(base, 'phone'), '.rbin'), 'phone')
+    const laptop = await device(await Sqlite.open(join(base, 'laptop.db')), 'laptop')
+    phone.recordCount('song_played', 2)
+    laptop.recordCount('song_played', 3)
+    laptop.record('app_launch')
+    // The laptop already holds the phone's plays: merging both must not count them twice.
+    const news = phone.exportReplicated({ since: laptop.versionVectors() })
+    expect(news._tag === 'Right' && laptop.mergeReplicated(news.right)._tag).toBe('Right')
+    expect((await phone.close())._tag).toBe('Right')
+    expect((await laptop.close())._tag).toBe('Right')
+
+    const target = join(base, 'all')
+    const sources = [join(base, 'phone'), join(base, 'laptop.db')]
+    const first = await cli('merge', target, ...sources)
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    expect(lines(first.stdout)).toEqual([
+      `merged 3 replicated counters from 2 stores into ${target} (2 events)`,
+      'replicated counters were joined (by maximum per replica and bucket): merging the same sources again changes nothing'
+    ])
+    expect(readdirSync(target).sort()).toEqual(['app_launch.rbin', 'song_played.rbin'])
+    const bytes = readdirSync(target).sort().map((name) => readFileSync(join(target, name)))
+    const second = await cli('merge', target, ...sources)
+    expect(second.code).toBe(0)
+    expect(readdirSync(target).sort().map((name) => readFileSync(join(target, name)))).toEqual(bytes)
+
+    const shown = await cli('inspect', target, '--now', NOW_ISO)
+    expect(shown.code).toBe(0)
+    expect(lines(shown.stdout)[0]).toBe(`${target}: directory of .rbin files, 2 events of replicated counters`)
+    expect(shown.stdout).toContain('song_played: 5 in all')
+    expect(shown.stdout).toContain('app_launch: 1 in all')
+    const server = await device(await FilePerEvent.open(target, '.rbin'), 'server')
+    expect(server.query('song_played').ever().sum()).toEqual(O.some(5))
+    const exported = await cli('export', target)
+    const copy = EventStore.builder().withClock(TestClock.at(NOW)).timeZone('UTC').replicaId('copy').build()
+    expect(copy.mergeReplicated(JSON.parse(exported.stdout))._tag).toBe('Right')
+    expect(copy.query('song_played').ever().sum()).toEqual(O.some(5))
+  })
+
+  it('keeps a JSON target in JSON, and refuses to merge plain and replicated stores together, writing nothing', async () => {
+    const base = join(dir, 'replicated-json')
+    mkdirSync(base)
+    const tablet = await device(await FilePerEvent.open(join(base, 'tablet'), '.json'), 'tablet', true)
+    tablet.recordCount('song_played', 4)
+    await tablet.close()
+    const target = join(base, 'all')
+    expect((await merge(target, [join(base, 'tablet')])).code).toBe(0)
+    expect(readFileSync(join(target, 'song_played.json'), 'utf8')).toMatch(/^\{"version":1,"checksum":"[0-9a-f]{8}","replicated":/)
+    const mixed = await cli('merge', target, join(dir, 'laptop'))
+    expect(mixed.code).toBe(1)
+    expect(mixed.stderr).toMatch(/cannot merge plain and replicated counters \(.*laptop holds plain ones, .*all replicated ones\)/)
+    expect(readdirSync(target)).toEqual(['song_played.json'])
+  })
+})

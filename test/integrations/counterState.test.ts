@@ -1,13 +1,14 @@
 // CounterState, the pure layer under both bindings: merging states is a commutative monoid (so
 // devices that sync in any order agree), and a Redux store and a Zustand store fed the same
-// operations hold exactly the counters that folding the pure functions gives.
+// operations hold exactly the counters that folding the pure functions gives; made with a replica
+// id, they hold the same counts, each counter the value of its replicated counter.
 import { configureStore } from '@reduxjs/toolkit'
 import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from 'fp-ts/lib/ReadonlyRecord.js'
 import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
-import { Counter, Layout, TestClock } from 'tiny-counter'
+import { Counter, Layout, Replicated, TestClock } from 'tiny-counter'
 import { createCounterSlice } from 'tiny-counter/redux'
 import { anchorsOf, commutativeMonoid, count, counters, instantNear } from 'tiny-counter/testing'
 import { CounterState, counterSlice } from 'tiny-counter/zustand'
@@ -52,29 +53,50 @@ const fold = (operations: ReadonlyArray<Operation>): CounterState.CounterState =
     return E.getOrElse(() => s)(next)
   }, CounterState.initial)
 
+/** A Redux store and a Zustand store (with `replicaId`, if given) fed the same operations; their states. */
+const feed = (operations: ReadonlyArray<Operation>, replicaId?: string): ReadonlyArray<CounterState.CounterState> => {
+  const slice = createCounterSlice(replicaId === undefined ? { layout } : { layout, replicaId })
+  const redux = configureStore({ reducer: { counters: slice.reducer } })
+  const clock = TestClock.at(focal)
+  const zustand = createStore<CounterSlice>()(counterSlice(replicaId === undefined ? { layout, clock } : { layout, clock, replicaId }))
+  for (const op of operations) {
+    if (op._tag === 'record') {
+      redux.dispatch(slice.actions.recorded({ event: op.event, at: op.at, count: op.count }))
+      zustand.getState().recordCountAt(op.event, op.count, op.at)
+    } else if (op._tag === 'rotate') {
+      redux.dispatch(slice.actions.rotated({ at: op.at }))
+      clock.set(op.at)
+      zustand.getState().rotate()
+    } else {
+      // With a replica id, merged plain counters are added to the own replica: the plain merge's counts.
+      redux.dispatch(slice.mergeCounters(op.counters))
+      zustand.getState().mergeAll(op.counters)
+    }
+  }
+  return [redux.getState().counters, zustand.getState()]
+}
+
 it('Redux and Zustand hold what folding the pure functions gives (200 runs)', () => {
   fc.assert(
     fc.property(fc.array(operation, { maxLength: 12 }), (operations) => {
-      const slice = createCounterSlice({ layout })
-      const redux = configureStore({ reducer: { counters: slice.reducer } })
-      const clock = TestClock.at(focal)
-      const zustand = createStore<CounterSlice>()(counterSlice({ layout, clock }))
-      for (const op of operations) {
-        if (op._tag === 'record') {
-          redux.dispatch(slice.actions.recorded({ event: op.event, at: op.at, count: op.count }))
-          zustand.getState().recordCountAt(op.event, op.count, op.at)
-        } else if (op._tag === 'rotate') {
-          redux.dispatch(slice.actions.rotated({ at: op.at }))
-          clock.set(op.at)
-          zustand.getState().rotate()
-        } else {
-          redux.dispatch(slice.mergeCounters(op.counters))
-          zustand.getState().mergeAll(op.counters)
+      const expected = fold(operations).counters
+      for (const state of feed(operations)) expect(state.counters).toEqual(expected)
+    }),
+    { numRuns: 200 }
+  )
+})
+
+it('with a replica id, Redux and Zustand give the counts of the plain fold, and each counter is the value of its replicated counter (200 runs)', () => {
+  fc.assert(
+    fc.property(fc.array(operation, { maxLength: 12 }), (operations) => {
+      const expected = fold(operations).counters
+      for (const s of feed(operations, 'phone')) {
+        expect(Object.keys(s.counters).sort()).toEqual(Object.keys(expected).sort())
+        for (const [event, counter] of Object.entries(expected)) {
+          expect(Counter.Eq.equals(s.counters[event]!, counter), event).toBe(true)
+          expect(Counter.Eq.equals(s.counters[event]!, Replicated.value(s.replicated!.events[event]!)), event).toBe(true)
         }
       }
-      const expected = fold(operations).counters
-      expect(redux.getState().counters.counters).toEqual(expected)
-      expect(zustand.getState().counters).toEqual(expected)
     }),
     { numRuns: 200 }
   )

@@ -15,6 +15,7 @@ import { Counter, DecodeError, Layout, Limit, Query, TestClock, Window } from 't
 import type { Clock } from 'tiny-counter'
 import { CounterState, counterSlice, counterStorage, persistCounters } from 'tiny-counter/zustand'
 import type { CounterSlice } from 'tiny-counter/zustand'
+import { memoryStorage, slowStorage } from './textStorage.js'
 
 const M = 60_000
 const H = 60 * M
@@ -25,18 +26,6 @@ const berlin = Layout.standard({ timeZone: 'Europe/Berlin' })
 const countingClock = (clock: TestClock): Clock & { reads: number } => {
   const counting = { reads: 0, now: () => (counting.reads++, clock.now()) }
   return counting
-}
-
-/** A `StateStorage` in a Map, sync or async, that keeps every text written. */
-const memoryStorage = (initial: Record<string, string> = {}, async = false) => {
-  const text = new Map(Object.entries(initial))
-  const maybeAsync = <A>(a: A): A | Promise<A> => (async ? Promise.resolve(a) : a)
-  const storage: StateStorage = {
-    getItem: (name) => maybeAsync(text.get(name) ?? null),
-    setItem: (name, value) => void text.set(name, value),
-    removeItem: (name) => void text.delete(name)
-  }
-  return { text, storage }
 }
 
 const stored = (counters: Record<string, unknown>, version = 0) => JSON.stringify({ state: { counters }, version })
@@ -299,21 +288,6 @@ describe('persistence with persist and counterStorage', () => {
 })
 
 describe('rehydration merges what is stored with what was recorded meanwhile', () => {
-  /** A `StateStorage` whose reads answer only when `release()` is called, as a slow IndexedDB or AsyncStorage. */
-  const slowStorage = (initial: Record<string, string>) => {
-    const text = new Map(Object.entries(initial))
-    const waiting: Array<() => void> = []
-    const storage: StateStorage = {
-      getItem: (name) => new Promise((resolve) => waiting.push(() => resolve(text.get(name) ?? null))),
-      setItem: (name, value) => void text.set(name, value),
-      removeItem: (name) => void text.delete(name)
-    }
-    const release = async () => {
-      while (waiting.length > 0) waiting.shift()!()
-      await new Promise((resolve) => setTimeout(resolve, 0))
-    }
-    return { text, storage, release }
-  }
   const five = stored({ launch: counterAt(berlin, start, 5) })
   const launches = (state: CounterState.CounterState) => CounterState.sum(state, 'launch', Window.ever, start)
   const storedLaunches = (text: Map<string, string>) => launches(JSON.parse(text.get('counters')!).state)

@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it, vi } from 'vitest'
-import { TestClock } from 'tiny-counter'
-import { connect } from './connect.ts'
+import { Counter, TestClock } from 'tiny-counter'
+import type { RedisStore } from 'tiny-counter/redis'
+import { client, connect, freshPrefix } from './connect.ts'
 
 describe('RedisStore basics', () => {
   it('records and queries', async () => {
@@ -43,6 +44,27 @@ describe('RedisStore basics', () => {
     } finally {
       skewed.mockRestore()
     }
+  })
+  it('counts a reservation on an event never recorded, which is no event until recorded, and keeps its hash for the whole range then', async () => {
+    const prefix = freshPrefix()
+    const [first, second] = [await connect({ prefix }), await connect({ prefix })]
+    const once = (store: RedisStore) => store.limit().atMost('job', 1, 'hours')
+    const held = await once(first).reserve('job', { expiresAfter: { seconds: 30 } })
+    expect(E.isRight(held)).toBe(true)
+    // The hash marks the reservation (_r) for every process, but holds no event yet.
+    expect(await second.events()).toEqual(E.right([]))
+    expect(await second.query('job').ever().sum()).toEqual(E.right(O.none))
+    expect(await second.exportAll()).toEqual(E.right({}))
+    const refused = await once(second).checkAndRecord('job')
+    expect(E.isLeft(refused) && refused.left._tag).toBe('LimitExceeded')
+    // An import that replaces the event keeps the mark: the slot is still counted.
+    expect(await second.importAll({ job: Counter.empty(second.layout) })).toEqual(E.right(undefined))
+    expect(E.isLeft(await once(second).checkAndRecord('job'))).toBe(true)
+    if (E.isRight(held)) await held.right.cancel()
+    expect(await once(second).checkAndRecord('job')).toEqual(E.right(undefined))
+    expect(await second.events()).toEqual(E.right(['job']))
+    // The hash made for the reservation (kept for 30 s) is now kept until the end of the range.
+    expect(await client().pttl(`{${prefix}:job}`)).toBeGreaterThan(60 * 60_000)
   })
   it('limits on Redis time', async () => {
     const store = await connect()

@@ -1,11 +1,15 @@
 /**
  * How the CLI finds and reads a store: a path ending in `.db`/`.sqlite` (or an existing regular
- * file) is a SQLite database, a directory is a `FilePerEvent` store whose extension (`.bin` or
- * `.json`) is detected from its files. Counters are read as stored, in their own layout.
+ * file) is a SQLite database, a directory is a `FilePerEvent` store whose extension (`.bin`,
+ * `.rbin` or `.json`) is detected from its files. Values are read as stored, in their own layout:
+ * plain counters, or replicated ones (a store built with `.replicaId(id)`), told apart by their bytes.
  */
 import { readdirSync, statSync } from 'node:fs'
 import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
+import type { Replicated } from '../../Replicated.js'
+import type { ReplicatedFormat } from '../../codec/ReplicatedFormat.js'
+import { ReplicatedBincodeFormat, ReplicatedJsonFormat } from '../../codec/ReplicatedFormat.js'
 import type { Layout } from '../../Layout.js'
 import { BincodeFormat } from '../../codec/BincodeFormat.js'
 import type { Formatter } from '../../codec/Formatter.js'
@@ -29,9 +33,13 @@ export class CliError extends Error {
 export interface Opened {
   readonly storage: Storage
   readonly kind: 'sqlite' | 'files'
-  /** The format new counters are written in (existing values are read by their first byte). */
+  /** The format new counters are written in (existing values are read by their first bytes). */
   readonly format: Formatter
+  /** The format new replicated counters are written in. */
+  readonly replicatedFormat: ReplicatedFormat
   readonly describe: string
+  /** The extension of the files (a `FilePerEvent` directory). */
+  readonly extension?: string
 }
 
 const isSqlitePath = (path: string): boolean => /\.(db|sqlite3?)$/i.test(path)
@@ -50,16 +58,20 @@ const messageOf = (cause: unknown): string => {
   return inner !== undefined && !text.includes(inner) ? `${text}: ${inner}` : text
 }
 
-/** The extension of the files of a `FilePerEvent` directory: the more common of `.bin`/`.json`. */
+/** The extensions the CLI looks for in a directory, in the order that wins a tie. */
+const EXTENSIONS = ['.bin', '.rbin', '.json'] as const
+
+/** The extension of the files of a `FilePerEvent` directory: the most common of `.bin`/`.rbin`/`.json`. */
 const detectExtension = (directory: string, fallback: string): string => {
-  let bin = 0
-  let json = 0
+  const counts = new Map<string, number>(EXTENSIONS.map((extension) => [extension, 0]))
   for (const name of readdirSync(directory)) {
     if (name.startsWith('.')) continue
-    if (name.endsWith('.bin')) bin++
-    else if (name.endsWith('.json')) json++
+    const extension = EXTENSIONS.find((e) => name.endsWith(e))
+    if (extension !== undefined) counts.set(extension, counts.get(extension)! + 1)
   }
-  return bin === 0 && json === 0 ? fallback : json > bin ? '.json' : '.bin'
+  let best: string | undefined
+  for (const [extension, n] of counts) if (n > 0 && (best === undefined || n > counts.get(best)!)) best = extension
+  return best ?? fallback
 }
 
 /**
@@ -77,13 +89,14 @@ export const openStore = async (path: string, options: { readonly create?: boole
       // A store that is only read is opened read-only: inspecting a database changes nothing in it
       // (not even its journal mode), and a file that is not ours gets no table.
       const storage = await Sqlite.open(path, { readOnly: options.create !== true })
-      return { storage, kind: 'sqlite', format: BincodeFormat, describe: 'SQLite' }
+      return { storage, kind: 'sqlite', format: BincodeFormat, replicatedFormat: ReplicatedBincodeFormat, describe: 'SQLite' }
     }
     const extension = stat === undefined ? (options.fallbackExtension ?? '.bin') : detectExtension(path, options.fallbackExtension ?? '.bin')
     // Read-only unless it is a target to write: inspecting or exporting changes nothing in the
     // directory, not even the temporary files a crashed writer left (those are the writer's).
     const storage = await FilePerEvent.open(path, extension, { readOnly: options.create !== true })
-    return { storage, kind: 'files', format: extension === '.json' ? JsonFormat : BincodeFormat, describe: `directory of ${extension} files` }
+    const json = extension === '.json'
+    return { storage, kind: 'files', format: json ? JsonFormat : BincodeFormat, replicatedFormat: json ? ReplicatedJsonFormat : ReplicatedBincodeFormat, describe: `directory of ${extension} files`, extension }
   } catch (cause) {
     throw new CliError(`${path}: cannot open the store (${messageOf(cause)})`)
   }
@@ -93,8 +106,28 @@ export const openStore = async (path: string, options: { readonly create?: boole
 const formatOf = (bytes: Uint8Array, fallback: Formatter): Formatter =>
   bytes[0] === 0x7b ? JsonFormat : bytes[0] === 0x54 ? BincodeFormat : fallback
 
+/**
+ * One stored value decoded: a replicated counter when its bytes say so (replicated Bincode starts
+ * with "TR"; replicated JSON is the envelope with a `replicated` field), else a plain counter.
+ */
+const decodeStored = (key: string, bytes: Uint8Array, fallback: Formatter): E.Either<DecodeError, { readonly counter: Counter } | { readonly replicated: Replicated }> => {
+  const asReplicated = E.map((replicated: Replicated) => ({ replicated }))
+  if (bytes[0] === 0x54 && bytes[1] === 0x52) return asReplicated(ReplicatedBincodeFormat.deserialize(key, bytes))
+  const plain = formatOf(bytes, fallback).deserialize(key, bytes)
+  if (E.isRight(plain) || bytes[0] !== 0x7b) return E.map((counter: Counter) => ({ counter }))(plain)
+  // JSON that is no plain counter: a replicated one, or (damaged) whichever it says it is.
+  const replicated = ReplicatedJsonFormat.deserialize(key, bytes)
+  return E.isRight(replicated) || new TextDecoder().decode(bytes).includes('"replicated":') ? asReplicated(replicated) : plain
+}
+
+/** A stored value as a replicated counter, or why it is not one. */
+export const decodeReplicated = (key: string, bytes: Uint8Array): E.Either<DecodeError, Replicated> =>
+  bytes[0] === 0x7b ? ReplicatedJsonFormat.deserialize(key, bytes) : ReplicatedBincodeFormat.deserialize(key, bytes)
+
 export interface Read {
   readonly counters: ReadonlyArray<readonly [string, Counter]>
+  /** The replicated counters (a store built with `.replicaId(id)`). */
+  readonly replicated: ReadonlyArray<readonly [string, Replicated]>
   readonly errors: ReadonlyArray<DecodeError>
 }
 
@@ -116,16 +149,20 @@ export const readCounters = async (opened: Opened, path: string, progress: (line
     throw new CliError(`${path}: cannot read the store (${messageOf(cause)})`)
   }
   const counters: Array<readonly [string, Counter]> = []
+  const replicated: Array<readonly [string, Replicated]> = []
   const errors: DecodeError[] = []
   const long = entries.length > 1000
   entries.forEach(([key, bytes], i) => {
-    const decoded = formatOf(bytes, opened.format).deserialize(key, bytes)
+    const decoded = decodeStored(key, bytes, opened.format)
     if (E.isLeft(decoded)) errors.push(decoded.left)
-    else counters.push([key, decoded.right])
+    else if ('counter' in decoded.right) counters.push([key, decoded.right.counter])
+    else replicated.push([key, decoded.right.replicated])
     if (long && ((i + 1) % 1000 === 0 || i + 1 === entries.length)) progress(`${path}: decoded ${i + 1}/${entries.length} events`)
   })
-  counters.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return { counters, errors }
+  const byKey = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0)
+  counters.sort(byKey)
+  replicated.sort(byKey)
+  return { counters, replicated, errors }
 }
 
 const trackers: Readonly<Record<TimeUnit, (builder: EventStoreBuilder<true>, n: number) => EventStoreBuilder<true>>> = {

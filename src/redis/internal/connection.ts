@@ -20,18 +20,19 @@ interface Call {
   readonly args: ReadonlyArray<string | number>
 }
 
-/** A call waiting for its answer, until its deadline. */
+/** A call waiting for its answer, until its deadline; it settles once (an answer after the deadline is dropped). */
 interface Waiting {
   readonly deadline: number
   done: boolean
-  readonly expire: () => void
-}
-
-/** A call waiting to be sent with the others of its turn of the event loop. */
-interface Queued extends Call {
+  /** The key and operation a `StorageError` names. */
+  readonly key: string | undefined
+  readonly operation: string
   readonly resolve: (value: unknown) => void
   readonly reject: (error: unknown) => void
 }
+
+/** A script call waiting for its answer (and, first, to be sent with the others of its turn of the event loop). */
+interface Queued extends Call, Waiting {}
 
 /** Whether Redis answered that a function is not loaded (after a restart or a `FUNCTION FLUSH`). */
 const isMissingFunction = (error: unknown): boolean => error instanceof Error && error.message.includes('Function not found')
@@ -41,6 +42,8 @@ const sha1 = (text: string): string => createHash('sha1').update(text).digest('h
 export class Connection {
   private readonly texts: Readonly<Record<ScriptName, string>>
   private readonly shas: Readonly<Record<ScriptName, string>>
+  /** The function of each script in the library (`<library>_<name>`). */
+  private readonly functionNames: Readonly<Record<ScriptName, string>>
   /** The Redis Functions library of the scripts (its name carries a hash of its text). */
   private readonly library: { readonly name: string; readonly text: string }
   /** Whether the scripts run as Redis Functions (`FCALL`): Redis 7 and a single server, else `EVALSHA`. */
@@ -58,6 +61,7 @@ export class Connection {
     this.shas = { record: sha1(this.texts.record), decide: sha1(this.texts.decide), read: sha1(this.texts.read), settle: sha1(this.texts.settle) }
     const name = `tiny_counter_${sha1(SCRIPT_NAMES.map((n) => this.texts[n]).join('\n')).slice(0, 16)}`
     this.library = { name, text: libraryText(scripts, name) }
+    this.functionNames = { record: `${name}_record`, decide: `${name}_decide`, read: `${name}_read`, settle: `${name}_settle` }
   }
 
   /** Our estimate of Redis's clock now. */
@@ -81,20 +85,33 @@ export class Connection {
   /** `promise`, or a `StorageError` about `key` when it neither resolves nor rejects in time. */
   within<A>(promise: Promise<A>, key: string | undefined, operation: string): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      const waiting: Waiting = { deadline: performance.now() + this.timeoutMillis, done: false, expire: () => reject(new StorageError(key, `Redis did not answer within ${this.timeoutMillis} ms`, operation)) }
-      this.waiting.push(waiting)
-      if (this.timer === undefined) this.timer = this.arm(this.timeoutMillis)
+      const waiting: Waiting = { deadline: performance.now() + this.timeoutMillis, done: false, key, operation, resolve: resolve as (value: unknown) => void, reject }
+      this.wait(waiting)
       promise.then(
-        (value) => {
-          this.answered(waiting)
-          resolve(value)
-        },
-        (error: unknown) => {
-          this.answered(waiting)
-          reject(error instanceof StorageError ? error : new StorageError(key, error, operation))
-        }
+        (value) => this.pass(waiting, value),
+        (error: unknown) => this.fail(waiting, error)
       )
     })
+  }
+
+  /** Counts a call among those waiting (the timer armed for the oldest). */
+  private wait(call: Waiting): void {
+    this.waiting.push(call)
+    if (this.timer === undefined) this.timer = this.arm(this.timeoutMillis)
+  }
+
+  /** Resolves a call with its answer, unless its deadline passed first. */
+  private pass(call: Waiting, value: unknown): void {
+    if (call.done) return
+    this.answered(call)
+    call.resolve(value)
+  }
+
+  /** Rejects a call with a `StorageError`, unless its deadline passed first. */
+  private fail(call: Waiting, error: unknown): void {
+    if (call.done) return
+    this.answered(call)
+    call.reject(error instanceof StorageError ? error : new StorageError(call.key, error, call.operation))
   }
 
   /** Marks a call answered; forgets the answered calls at the head, and the timer when none waits. */
@@ -123,7 +140,7 @@ export class Connection {
       if (call.done) continue
       if (call.deadline > now) break
       call.done = true
-      call.expire()
+      call.reject(new StorageError(call.key, `Redis did not answer within ${this.timeoutMillis} ms`, call.operation))
     }
     if (i === waiting.length) {
       this.waiting = []
@@ -149,61 +166,68 @@ export class Connection {
   }
 
   /**
-   * Runs a script (by SHA; its text again when Redis does not know it), within the deadline. The
-   * calls made while the event loop is busy are sent together when it next turns (one write, one
-   * read; each is still one script, decided alone); a cluster client gets them one by one.
+   * Runs a script (as a function, or by SHA; its text again when Redis does not know it), within
+   * the deadline. The calls made while the event loop is busy are sent together when it next turns
+   * (one write, one read; each is still one script, decided alone); a cluster client gets them one
+   * by one.
    */
   run(name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string): Promise<unknown> {
-    if ('nodes' in this.client) return this.within(this.direct({ name, keys, args }), key, operation)
-    return this.within(
-      new Promise((resolve, reject) => {
-        if (this.queue.push({ name, keys, args, resolve, reject }) === 1) setImmediate(this.flush)
-      }),
-      key,
-      operation
-    )
+    return new Promise((resolve, reject) => {
+      const call: Queued = { name, keys, args, deadline: performance.now() + this.timeoutMillis, done: false, key, operation, resolve, reject }
+      this.wait(call)
+      if ('nodes' in this.client) this.send(call)
+      else if (this.queue.push(call) === 1) setImmediate(this.flush)
+    })
   }
 
   private queue: Queued[] = []
 
-  private direct(call: Call): Promise<unknown> {
+  /** The command of a call: FCALL of its function, or EVALSHA of its script. */
+  private command(client: RedisClient | ReturnType<Redis['pipeline']>, call: Call): Promise<unknown> | unknown {
     const { name, keys, args } = call
-    if (this.functions) {
-      return this.client.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args).catch(async (error: unknown) => {
-        if (!isMissingFunction(error)) throw error
-        // Redis lost its functions (a restart without persistence, FUNCTION FLUSH): load them again.
-        await this.client.function('LOAD', 'REPLACE', this.library.text)
-        return this.client.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args)
-      })
+    return this.functions ? client.fcall(this.functionNames[name], keys.length, ...keys, ...args) : client.evalsha(this.shas[name], keys.length, ...keys, ...args)
+  }
+
+  /** Sends one call on its own and settles it with the answer. */
+  private send(call: Queued): void {
+    ;(this.command(this.client, call) as Promise<unknown>).then(
+      (value) => this.pass(call, value),
+      (error: unknown) => this.again(call, error)
+    )
+  }
+
+  /** Settles a call that Redis refused: sent again (with the library or the script's text) when Redis did not know its code. */
+  private again(call: Queued, error: unknown): void {
+    const { name, keys, args } = call
+    let retried: Promise<unknown> | undefined
+    if (this.functions && isMissingFunction(error)) {
+      // Redis lost its functions (a restart without persistence, FUNCTION FLUSH): load them again.
+      retried = (this.client.function('LOAD', 'REPLACE', this.library.text) as Promise<unknown>).then(() => this.client.fcall(this.functionNames[name], keys.length, ...keys, ...args))
+    } else if (!this.functions && error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+      retried = this.client.eval(this.texts[name], keys.length, ...keys, ...args)
     }
-    return this.client.evalsha(this.shas[name], keys.length, ...keys, ...args).catch((error: unknown) => {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return this.client.eval(this.texts[name], keys.length, ...keys, ...args)
-      throw error
-    })
+    if (retried === undefined) this.fail(call, error)
+    else
+      retried.then(
+        (value) => this.pass(call, value),
+        (failed: unknown) => this.fail(call, failed)
+      )
   }
 
   private readonly flush = (): void => {
     const batch = this.queue
     this.queue = []
-    if (batch.length === 1) {
-      const only = batch[0]!
-      this.direct(only).then(only.resolve, only.reject)
-      return
-    }
+    if (batch.length === 1) return this.send(batch[0]!)
     const pipeline = (this.client as Redis).pipeline()
-    for (const { name, keys, args } of batch) {
-      if (this.functions) pipeline.fcall(`${this.library.name}_${name}`, keys.length, ...keys, ...args)
-      else pipeline.evalsha(this.shas[name], keys.length, ...keys, ...args)
-    }
+    for (const call of batch) this.command(pipeline, call)
     pipeline.exec().then(
       (results) =>
         batch.forEach((call, i) => {
           const [error, value] = results?.[i] ?? [new Error('no reply'), undefined]
-          if (error === null) call.resolve(value)
-          else if (error.message.startsWith('NOSCRIPT') || isMissingFunction(error)) this.direct(call).then(call.resolve, call.reject)
-          else call.reject(error)
+          if (error === null) this.pass(call, value)
+          else this.again(call, error)
         }),
-      (error: unknown) => batch.forEach((call) => call.reject(error))
+      (error: unknown) => batch.forEach((call) => this.fail(call, error))
     )
   }
 

@@ -6,7 +6,6 @@
 import type { Grid } from '../../Calendar.js'
 import { grid } from '../../Calendar.js'
 import type { Layout } from '../../Layout.js'
-import { unitLetter } from './scripts.js'
 
 /** The bucket indices of every unit at instants in `[lo, hi)`. */
 export interface Frame {
@@ -18,7 +17,7 @@ export interface Frame {
   readonly expireAt: number
   /** "lo hi expireAt i1 .. iU", as the record and settle scripts read it. */
   readonly text: string
-  /** lo, hi, expireAt, i1 .. iU, the unit letters, then the field names of those buckets: the decide script's frame. */
+  /** lo, hi, expireAt, i1 .. iU: the decide script's frame, one value each. */
   readonly args: ReadonlyArray<string>
 }
 
@@ -30,13 +29,11 @@ export const NO_UPPER_BOUND = 1e300
 export class Frames {
   readonly grids: ReadonlyArray<Grid>
   private readonly lengths: ReadonlyArray<number>
-  private readonly letters: ReadonlyArray<string>
   private last: Frame | undefined
 
   constructor(readonly layout: Layout) {
     this.grids = layout.tracks.map((t) => grid(layout.alignment, layout.timeZone, t.unit))
     this.lengths = layout.tracks.map((t) => t.buckets)
-    this.letters = layout.tracks.map((t) => unitLetter[t.unit])
   }
 
   /** The frame holding instant `t`. */
@@ -55,7 +52,7 @@ export class Frames {
       hi = Math.min(hi, g.start(i + 1))
       expireAt = Math.max(expireAt, g.start(i + this.lengths[u]!))
     }
-    const args = [String(lo), String(hi), String(expireAt), ...index.map(String), ...this.letters, ...index.map((i, u) => `${this.letters[u]}${i}`)]
+    const args = [String(lo), String(hi), String(expireAt), ...index.map(String)]
     return (this.last = { lo, hi, index, expireAt, text: `${lo} ${hi} ${expireAt} ${index.join(' ')}`, args })
   }
 }

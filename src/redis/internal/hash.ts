@@ -31,6 +31,16 @@ export const fieldsOf = (flat: ReadonlyArray<string>): Map<string, number> => {
 }
 
 /**
+ * The fields that say a hash holds an event: the head of each unit, and `_` (an event created with
+ * nothing in it). A hash with none of them only marks the reservations held on an event never
+ * recorded (`_r`): the event does not exist yet.
+ */
+export const eventFields = (layout: Layout): ReadonlyArray<string> => [...layout.tracks.map((t) => unitLetter[t.unit]), '_']
+
+/** Whether the fields of a hash (as `fieldsOf` gives them) hold an event (see `eventFields`). */
+export const holdsEvent = (layout: Layout, fields: ReadonlyMap<string, number>): boolean => eventFields(layout).some((name) => fields.has(name))
+
+/**
  * The counter an event's hash holds: per unit its head and its buckets newest first; the empty
  * counter when the hash has no heads (an event created with nothing in it).
  */
@@ -63,4 +73,10 @@ export const countsOf = (counter: Counter): ReadonlyArray<string> => {
     })
     return parts.join(' ')
   })
+}
+
+/** The counter held by a hash, from its HGETALL (a flat array of names and values); `undefined` when it holds no event. */
+export const storedCounterOf = (layout: Layout, flat: ReadonlyArray<string>): Counter | undefined => {
+  const fields = fieldsOf(flat)
+  return holdsEvent(layout, fields) ? counterOf(layout, fields) : undefined
 }

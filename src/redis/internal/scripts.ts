@@ -136,38 +136,47 @@ local function refused(keys, n, t, number)
 end
 
 -- Records one in the current bucket of every unit (indices current, field names names) of the
--- hash key (heads h, counts there v): new counts and moved heads in one HSET, the expiry set on a
--- new hash and extended (GT) when a head moved.
-local function recordNow(key, current, names, h, v, expireAt, t, clientTime)
-  local fresh, moved = true, false
+-- hash key (heads h, counts there v): new counts, moved heads and the expiry it is now kept until
+-- (field _x, when that moves) in one HSET. The expiry: extended (GT) when the frame's reaches past
+-- _x, and read back first when _x is unknown (x nil).
+local function recordNow(key, current, names, h, v, expireAt, t, clientTime, x)
   local sets = {}
   for u = 1, U do
     local c, head = current[u], h[u]
-    if head ~= nil then fresh = false end
     if head == nil or c > head then
       if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, c - LENGTHS[u])) end
       sets[#sets + 1] = LETTERS[u]
       sets[#sets + 1] = c
       head = c
-      moved = true
     end
     if c > head - LENGTHS[u] then
       sets[#sets + 1] = names[u]
       sets[#sets + 1] = math.min(v[u] + 1, MAX)
     end
   end
+  local extend = x == nil or expireAt > x
+  if extend then
+    sets[#sets + 1] = '_x'
+    sets[#sets + 1] = expireAt
+  end
   redis.call('HSET', key, unpack(sets))
-  if fresh or moved then
-    local gt = fresh and 'NX' or 'GT'
-    if clientTime == '' then redis.call('PEXPIREAT', key, expireAt, gt) else redis.call('PEXPIRE', key, expireAt - t, gt) end
+  if x == nil then
+    keep(key, expireAt, t, clientTime)
+  elseif extend then
+    if clientTime == '' then redis.call('PEXPIREAT', key, expireAt, 'GT') else redis.call('PEXPIRE', key, expireAt - t, 'GT') end
   end
 end
 
--- Holds reservation id in the set held until t + lifetime.
-local function hold(held, t, lifetime, id, clientTime)
+-- Holds reservation id in the set held until t + lifetime, and marks the hash key: field _r, the
+-- latest instant until which any reservation of the event is held (the short path of a decision
+-- counts the set only while _r is later than its instant). The hash lives at least as long.
+local function hold(key, held, t, lifetime, id, clientTime)
   local until_ = t + tonumber(lifetime)
   redis.call('ZADD', held, until_, id)
   keep(held, until_, t, clientTime)
+  local r = tonumber(redis.call('HGET', key, '_r'))
+  if r == nil or until_ > r then redis.call('HSET', key, '_r', until_) end
+  keep(key, until_, t, clientTime)
 end
 
 -- A frame: "lo hi expireAt i1 .. iU"; with Redis's clock, t must fall in [lo, hi).
@@ -193,7 +202,15 @@ local t = instant(ARGV[1])
 local f = numbers(ARGV[2])
 if ARGV[1] == '' and (t < f[1] or t >= f[2]) then return {${SKEW}, t} end
 if ARGV[3] ~= '' and tonumber(ARGV[3]) > t then return {${FUTURE}, t} end
-if ARGV[4] == '1' then redis.call('DEL', key) end
+if ARGV[4] == '1' then
+  -- Replaced: the counts go, the mark of the reservations held (_r) stays.
+  local r = redis.call('HGET', key, '_r')
+  redis.call('DEL', key)
+  if r then
+    redis.call('HSET', key, '_r', r)
+    keep(key, tonumber(r), t, ARGV[1])
+  end
+end
 local heads = headsOf(key)
 local moved = {}
 local counts = {}
@@ -219,68 +236,108 @@ return {${PASSED}, t}
 `
 
 /**
- * Decides a limit. KEYS: the hashes of the events the limit reads (the checked event first), then
- * their reservation sets, in the same order. ARGV, one value each (nothing to split on the common
- * path): [1] mode ('c' check, 'r' check and record, 'h' hold a reservation), [2] instant ('' =
- * Redis TIME), [3] the reservation id, [4] its lifetime (ms), [5] '1' when every constraint is an
- * atMost or atLeast of one bucket of the checked event (the common shape, decided by a short path),
- * [6] the constraints, space-separated (the client makes this text once per limit; read only off
- * the short path), each a kind and its values: 'M' e u w limit (at most), 'L' e u w limit (at
- * least), 'C' e k1 .. kU (cooldown), 'W' e k1 .. kU (within), 'S' 0|1 (a schedule the client
- * decided for the whole interval); e is the event's place in KEYS, u the unit's place in the
- * layout, w the window's buckets, k the first bucket of each unit that starts after the instant
- * minus the duration. Then the frame: [7] lo, [8] hi (with Redis's clock the instant must fall in
- * [lo, hi)), [9] the expiry of a write, [10 ..] the current bucket index of each unit, the unit
- * letters (the head fields), the field names of the current buckets; then, on the short path, per
- * constraint its kind ('M' or 'L'), unit and limit.
- * Replies {PASSED, t}, {SKEW, t}, or {REFUSED, t, constraint number (1-based), then per event its
- * HGETALL and its pending reservations}: what the client needs to say why and until when.
+ * The short path of the decide script, written out for the units of `layout` (no loop, no table
+ * for what one HMGET reads): the checked event's heads, current buckets, whether it exists (`_`),
+ * until when reservations are held on it (`_r`) and until when it is kept (`_x`), then the
+ * constraints, then the record: a new event gets its heads, counts and expiry in one HSET and one
+ * PEXPIREAT.
  */
-const decideScript = `
-local n = #KEYS / 2
-local mode, clientTime = ARGV[1], ARGV[2]
-local t = instant(clientTime)
-if clientTime == '' and (t < tonumber(ARGV[7]) or t >= tonumber(ARGV[8])) then return {${SKEW}, t} end
-local expireAt = tonumber(ARGV[9])
-local current, names = {}, {}
-for u = 1, U do
-  current[u] = tonumber(ARGV[9 + u])
-  names[u] = ARGV[9 + 2 * U + u]
-end
-
--- The short path: heads and current buckets of the checked event in one HMGET.
-if ARGV[5] == '1' then
-  local raw = redis.call('HMGET', KEYS[1], unpack(ARGV, 10 + U, 9 + 3 * U))
-  local h, v = {}, {}
-  local behind = false
-  for u = 1, U do
-    h[u] = tonumber(raw[u])
-    v[u] = tonumber(raw[U + u]) or 0
-    if h[u] ~= nil and h[u] > current[u] then behind = true end
-  end
-  if not behind then
+const shortPath = (layout: Layout): string => {
+  const U = layout.tracks.length
+  const us = layout.tracks.map((_, k) => k + 1)
+  const letter = (u: number): string => unitLetter[layout.tracks[u - 1]!.unit]
+  const list = (f: (u: number) => string, separator = ', '): string => us.map(f).join(separator)
+  return `
+if ARGV[3] == '1' then
+  local key = KEYS[1]
+  local ${list((u) => `n${u}`)} = ${list((u) => `'${letter(u)}' .. ARGV[${6 + u}]`)}
+  local raw = redis.call('HMGET', key, ${list((u) => `'${letter(u)}'`)}, ${list((u) => `n${u}`)}, '_', '_r', '_x')
+  local ${list((u) => `h${u}`)} = ${list((u) => `tonumber(raw[${u}])`)}
+  local ${list((u) => `c${u}`)} = ${list((u) => `tonumber(ARGV[${6 + u}])`)}
+  if not (${list((u) => `(h${u} ~= nil and h${u} > c${u})`, ' or ')}) then
+    local v = {${list((u) => `tonumber(raw[${U + u}]) or 0`)}}
+    local r = tonumber(raw[${2 * U + 2}])
     local held = nil
     local number = 0
-    for at = 10 + 3 * U, #ARGV, 3 do
+    for at = ${7 + U}, last, 3 do
       number = number + 1
       local u, limit = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
       local pass
       if ARGV[at] == 'M' then
-        if held == nil then held = pending(KEYS[n + 1], t) end
+        if held == nil then
+          if r ~= nil and r > t then held = pending(KEYS[n + 1], t) else held = 0 end
+        end
         pass = v[u] + held < limit
       else
         pass = v[u] >= limit
       end
       if not pass then return refused(KEYS, n, t, number) end
     end
-    if mode == 'r' then recordNow(KEYS[1], current, names, h, v, expireAt, t, clientTime)
-    elseif mode == 'h' then hold(KEYS[n + 1], t, ARGV[4], ARGV[3], clientTime) end
+    if mode == 'r' then
+      if ${list((u) => `h${u} == nil`, ' and ')} and raw[${2 * U + 1}] == false and r == nil then
+        -- A new event: its heads, counts and expiry in one HSET, and the expiry set.
+        redis.call('HSET', key, ${list((u) => `'${letter(u)}', ARGV[${6 + u}], n${u}, 1`)}, '_x', ARGV[6])
+        if clientTime == '' then redis.call('PEXPIREAT', key, ARGV[6], 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
+      else
+        recordNow(key, {${list((u) => `c${u}`)}}, {${list((u) => `n${u}`)}}, {${list((u) => `h${u}`)}}, v, expireAt, t, clientTime, tonumber(raw[${2 * U + 3}]))
+      end
+    elseif mode == 'h' then
+      hold(key, KEYS[n + 1], t, lifetime, id, clientTime)
+    end
     return {${PASSED}, t}
   end
 end
+`
+}
+
+/**
+ * Decides a limit. KEYS: the hashes of the events the limit reads (the checked event first), then
+ * their reservation sets, in the same order. ARGV, one value each (nothing to split on the common
+ * path): [1] mode ('c' check, 'r' check and record, 'h' hold a reservation), [2] instant ('' =
+ * Redis TIME), [3] '1' when every constraint is an atMost or atLeast of one bucket of the checked
+ * event (the common shape, decided by a short path), else '0'; the frame: [4] lo, [5] hi (with
+ * Redis's clock the instant must fall in [lo, hi)), [6] the expiry of a write, [7 .. 6 + U] the
+ * current bucket index of each unit; then the constraints: on the short path, per constraint its
+ * kind ('M' at most, 'L' at least), unit and limit; else one value, space-separated, each a kind
+ * and its values: 'M' e u w limit (at most), 'L' e u w limit (at least), 'C' e k1 .. kU
+ * (cooldown), 'W' e k1 .. kU (within), 'S' 0|1 (a schedule the client decided for the whole
+ * interval), where e is the event's place in KEYS, u the unit's place in the layout, w the window's
+ * buckets, k the first bucket of each unit that starts after the instant minus the duration.
+ * Mode 'h' adds the reservation's id and lifetime (ms) as the last two values.
+ * Replies {PASSED, t}, {SKEW, t}, or {REFUSED, t, constraint number (1-based), then per event its
+ * HGETALL and its pending reservations}: what the client needs to say why and until when.
+ */
+const decideScript = (layout: Layout): string => `
+local n = #KEYS / 2
+local mode, clientTime = ARGV[1], ARGV[2]
+local t = instant(clientTime)
+if clientTime == '' and (t < tonumber(ARGV[4]) or t >= tonumber(ARGV[5])) then return {${SKEW}, t} end
+local expireAt = tonumber(ARGV[6])
+local last = #ARGV
+local id, lifetime
+if mode == 'h' then
+  id, lifetime = ARGV[last - 1], ARGV[last]
+  last = last - 2
+end
+${shortPath(layout)}
+local current, names = {}, {}
+for u = 1, U do
+  current[u] = tonumber(ARGV[6 + u])
+  names[u] = LETTERS[u] .. ARGV[6 + u]
+end
 
 local c = {}
-for word in string.gmatch(ARGV[6], '%S+') do c[#c + 1] = word end
+if ARGV[3] == '1' then
+  for at = 7 + U, last, 3 do
+    c[#c + 1] = ARGV[at]
+    c[#c + 1] = '1'
+    c[#c + 1] = ARGV[at + 1]
+    c[#c + 1] = '1'
+    c[#c + 1] = ARGV[at + 2]
+  end
+else
+  for word in string.gmatch(ARGV[7 + U], '%S+') do c[#c + 1] = word end
+end
 local items = {}
 local at = 1
 while at <= #c do
@@ -400,9 +457,9 @@ if failed > 0 then return refused(KEYS, n, t, failed) end
 if mode == 'r' then
   local v = {}
   for u = 1, U do v[u] = values[1][names[u]] end
-  recordNow(KEYS[1], current, names, heads[1], v, expireAt, t, clientTime)
+  recordNow(KEYS[1], current, names, heads[1], v, expireAt, t, clientTime, nil)
 elseif mode == 'h' then
-  hold(KEYS[n + 1], t, ARGV[4], ARGV[3], clientTime)
+  hold(KEYS[1], KEYS[n + 1], t, lifetime, id, clientTime)
 end
 return {${PASSED}, t}
 `
@@ -460,7 +517,7 @@ export interface Scripts {
 /** The scripts for `layout`. */
 export const scriptsFor = (layout: Layout): Scripts => ({
   prelude: common(layout),
-  bodies: { record: recordScript, decide: decideScript, read: readScript, settle: settleScript }
+  bodies: { record: recordScript, decide: decideScript(layout), read: readScript, settle: settleScript }
 })
 
 /** The text of script `name` for `EVAL`. */

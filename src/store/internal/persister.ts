@@ -1,14 +1,18 @@
 /**
- * Moves a store's counters to and from a `Storage` through a `Formatter`. Loading validates every
- * stored counter and converts it to the store's layout; a value that fails to decode is reported
- * with its key, never half-loaded, and the other events still load. Persists run one at a time; an
- * event stays dirty unless the write of exactly its current counter succeeded.
+ * Moves a store's counters to and from a `Storage`. Loading validates every stored value and
+ * converts it to the store's layout; a value that fails to decode is reported with its key, never
+ * half-loaded, and the other events still load; a value of the other kind (a replicated counter
+ * for a plain store, or the reverse) refuses the whole load (`StoredKindMismatch`). Persists run
+ * one at a time; an event stays dirty unless the write of exactly its current counter succeeded.
  *
- * On a storage with `update` (every backend of this package), a persist **adds** this store's
- * changes since its last persist to what is stored, in one transaction: for each event, the stored
- * counter (as another process may have left it) plus the difference between the store's counter
- * and the one it last read or wrote (its baseline). Several processes persisting into one storage
- * so lose nothing. Without `update`, a persist writes the store's counters over what is stored.
+ * What is written for an event, and how it joins what is stored, is the `Encoding`'s business:
+ * plain counters (`CounterEncoding`, here) or replicated ones (`ReplicatedEncoding`). On a storage
+ * with `update` (every backend of this package) a persist is a read-modify-write in one
+ * transaction, so several processes persisting into one storage lose nothing. For plain counters
+ * it **adds** this store's changes since its last persist to what is stored: for each event, the
+ * stored counter (as another process may have left it) plus the difference between the store's
+ * counter and the one it last read or wrote (its baseline). Without `update`, a persist writes the
+ * store's values over what is stored.
  */
 import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
@@ -16,9 +20,12 @@ import { convert, merge, rotate } from '../../Counter.js'
 import { covers, difference, hasCounts } from './delta.js'
 import { SLICE_STEPS, Slice, inSlices } from './slices.js'
 import type { Layout } from '../../Layout.js'
+import { BincodeFormat } from '../../codec/BincodeFormat.js'
 import type { Formatter } from '../../codec/Formatter.js'
+import { JsonFormat } from '../../codec/JsonFormat.js'
+import { ReplicatedBincodeFormat, ReplicatedJsonFormat } from '../../codec/ReplicatedFormat.js'
 import type { DecodeError } from '../../codec/errors.js'
-import { StorageError } from '../errors.js'
+import { StorageError, StoredKindMismatch } from '../errors.js'
 import type { Storage, Update, Write } from '../Storage.js'
 
 /** The counters of a store by event name, as persistence reads and updates them. */
@@ -38,11 +45,41 @@ export interface Persisted {
   readonly dirty: Set<string>
 }
 
-/** What loading found: the counters that decoded, and an error for each value that did not. */
-export interface Loaded {
-  readonly counters: Map<string, Counter>
+/** What loading found: the values that decoded, and an error for each value that did not. */
+export interface Loaded<A = Counter> {
+  readonly counters: Map<string, A>
   readonly errors: ReadonlyArray<DecodeError>
 }
+
+/** How one kind of stored value is read: its decoding, and the formats of the other kind (to recognise a mismatch). */
+export interface Reading<A> {
+  readonly decode: (key: string, bytes: Uint8Array) => E.Either<DecodeError, A>
+  readonly kind: 'plain' | 'replicated'
+}
+
+/** The formats of each kind, tried on a value that fails to decode: does it hold the other kind? */
+const FORMATS_OF: Readonly<Record<'plain' | 'replicated', ReadonlyArray<{ readonly deserialize: (key: string, bytes: Uint8Array) => E.Either<DecodeError, unknown> }>>> = {
+  plain: [BincodeFormat, JsonFormat],
+  replicated: [ReplicatedBincodeFormat, ReplicatedJsonFormat]
+}
+
+/**
+ * The plain counters of a `Formatter`, converted to `layout`; `refuse` may refuse a decoded
+ * counter (a head far in the future) with the error to report.
+ */
+export const plainReading = (
+  format: Formatter,
+  layout: Layout,
+  refuse: (name: string, counter: Counter) => DecodeError | undefined = () => undefined
+): Reading<Counter> => ({
+  decode: (key, bytes) =>
+    E.chain((decoded: Counter) => {
+      const counter = convert(decoded, layout)
+      const refused = refuse(key, counter)
+      return refused === undefined ? E.right(counter) : E.left(refused)
+    })(format.deserialize(key, bytes)),
+  kind: 'plain'
+})
 
 /** The most keys one `update` of a persist reads and writes (a persist of more makes several). */
 const UPDATE_CHUNK = 1_000
@@ -51,26 +88,21 @@ const asStorageError = (key: string | undefined, cause: unknown): StorageError =
   cause instanceof StorageError ? cause : new StorageError(key, cause)
 
 /**
- * Reads every stored counter, converted to `layout`: with the storage's `loadAll` when it has one
- * (one query, or many reads at once), else with `listKeys` and a `load` per key. Decodes in slices;
- * `refuse` may refuse a decoded counter (a head far in the future) with the error to report.
- * Rejects only when the storage itself fails.
+ * Reads every stored value: with the storage's `loadAll` when it has one (one query, or many reads
+ * at once), else with `listKeys` and a `load` per key. Rejects only when the storage itself fails;
+ * a value of the other kind refuses the load (`StoredKindMismatch`).
  */
-export const load = async (
-  storage: Storage,
-  format: Formatter,
-  layout: Layout,
-  refuse: (name: string, counter: Counter) => DecodeError | undefined = () => undefined
-): Promise<E.Either<StorageError, Loaded>> => {
-  const counters = new Map<string, Counter>()
+export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.Either<StorageError | StoredKindMismatch, Loaded<A>>> => {
+  const counters = new Map<string, A>()
   const errors: DecodeError[] = []
-  const add = (key: string, bytes: Uint8Array): void => {
-    const decoded = format.deserialize(key, bytes)
-    if (E.isLeft(decoded)) return void errors.push(decoded.left)
-    const counter = convert(decoded.right, layout)
-    const refused = refuse(key, counter)
-    if (refused === undefined) counters.set(key, counter)
-    else errors.push(refused)
+  let mismatch: StoredKindMismatch | undefined
+  const other = reading.kind === 'plain' ? 'replicated' : 'plain'
+  const add = (key: string, bytes: Uint8Array): boolean => {
+    const decoded = reading.decode(key, bytes)
+    if (E.isRight(decoded)) counters.set(key, decoded.right)
+    else if (FORMATS_OF[other].some((format) => E.isRight(format.deserialize(key, bytes)))) mismatch = new StoredKindMismatch(key, other)
+    else errors.push(decoded.left)
+    return mismatch === undefined
   }
   if (storage.loadAll !== undefined) {
     let entries: ReadonlyArray<readonly [string, Uint8Array]>
@@ -80,7 +112,7 @@ export const load = async (
       return E.left(asStorageError(undefined, cause))
     }
     await inSlices(entries.length, (i) => add(entries[i]![0], entries[i]![1]), SLICE_STEPS)
-    return E.right({ counters, errors })
+    return mismatch === undefined ? E.right({ counters, errors }) : E.left(mismatch)
   }
   let keys: ReadonlyArray<string>
   try {
@@ -96,36 +128,124 @@ export const load = async (
     } catch (cause) {
       return E.left(asStorageError(key, cause))
     }
-    if (bytes !== undefined) add(key, bytes)
+    if (bytes !== undefined && !add(key, bytes)) return E.left(mismatch!)
     if (slice.spent()) await slice.next()
   }
   return E.right({ counters, errors })
 }
 
 /**
- * One event of a persist, taken when its turn came: its counter then, and the bytes to write.
- * `whole` is the counter's bytes (written when nothing is stored, or over what is stored). For an
- * event with a baseline, `expected` is the baseline's bytes and `added` the bytes of the baseline
- * plus the counter's difference from it, which is the counter itself when it `covers` the
- * baseline (the usual case): what the stored value becomes when it is still the one this store
- * last read or wrote, checked by comparing bytes inside the transaction, so that no counter is
- * decoded there. Any other stored value is decoded and merged with the difference from `baseline`.
+ * One event of a persist, taken when its turn came (not at the call): the table's counter then
+ * (the event stays dirty unless the table still holds it after the write) and the bytes to write
+ * when nothing is stored, with what the encoding needs to join them with what is stored.
  */
-interface Taken {
+export interface Taken {
   readonly name: string
   readonly counter: Counter
-  /** The `replace` mark of the event when it was taken (`undefined`: not replaced). */
-  readonly replaced: number | undefined
+  /** The event's bytes as a whole: written when nothing is stored, or over what is stored. */
   readonly whole: Uint8Array
-  readonly baseline: Counter | undefined
-  readonly expected: Uint8Array | undefined
-  readonly added: Uint8Array | undefined
+  /** How many counters taking it encoded: steps of the persist's slice. */
+  readonly steps: number
+}
+
+/**
+ * What a store writes for its events, and how it joins what is stored: plain or replicated
+ * counters. (Methods, not closures per event: a persist of 10,000 events makes no garbage of them.)
+ */
+export interface Encoding<T extends Taken = Taken> {
+  /** Takes `name`, whose table counter is `counter`, as it is now; `joining`: the write joins what is stored (`update`). */
+  take(name: string, counter: Counter, joining: boolean): T
+  /**
+   * Inside the transaction: the bytes to write over the `stored` ones, or `undefined` when that
+   * needs a stored value decoded and `mayDecode()` says that the transaction has no time left for
+   * it (the event waits for the next one). May throw a `StorageError` that refuses the whole write.
+   */
+  over(taken: T, stored: Uint8Array, mayDecode: () => boolean): Uint8Array | undefined
+  /** Notes that the taken event was written. */
+  written(taken: T): void
+  /** Notes that `name`'s stored copy was deleted. */
+  deleted(name: string): void
+  /** Notes that `name`'s counter was replaced as a whole (`importAll`, `delete` then record). */
+  replace(name: string): void
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+/**
+ * A plain event as a persist took it. For an event with a baseline, `expected` is the baseline's
+ * bytes and `added` the bytes of the baseline plus the counter's difference from it, which is the
+ * counter itself when it `covers` the baseline (the usual case): what the stored value becomes
+ * when it is still the one this store last read or wrote, checked by comparing bytes inside the
+ * transaction, so that no counter is decoded there. Any other stored value is decoded and merged
+ * with the difference from `baseline`.
+ */
+interface CounterTaken extends Taken {
+  /** The `replace` mark of the event when it was taken (`undefined`: not replaced). */
+  readonly replaced: number | undefined
+  readonly baseline: Counter | undefined
+  readonly expected: Uint8Array | undefined
+  readonly added: Uint8Array | undefined
+}
+
+/** Plain counters through a `Formatter`, added to what is stored (see the top of this module). */
+export class CounterEncoding implements Encoding<CounterTaken> {
+  /**
+   * Each event's counter as this store last read it from the storage or wrote it there: what a
+   * persist subtracts to find the store's own changes.
+   */
+  private readonly baselines: Map<string, Counter>
+  /**
+   * Events whose counter was replaced (`importAll`, a delete): the next persist that takes the
+   * event after the replacement writes it over what is stored. Each mark is a number, so that a
+   * persist that took the event before a later replacement leaves that one in place.
+   */
+  private readonly replaced = new Map<string, number>()
+  private replacements = 0
+
+  /** `loaded`: the counters read from the storage (kept as the baselines: the map is this encoding's from now on). */
+  constructor(
+    readonly format: Formatter,
+    loaded: Map<string, Counter> = new Map()
+  ) {
+    this.baselines = loaded
+  }
+
+  take(name: string, counter: Counter, joining: boolean): CounterTaken {
+    const replaced = this.replaced.get(name)
+    const whole = this.format.serialize(counter)
+    const baseline = joining && replaced === undefined ? this.baselines.get(name) : undefined
+    if (baseline === undefined) return { name, counter, whole, steps: 1, replaced, baseline, expected: undefined, added: undefined }
+    const added = covers(counter, baseline) ? whole : this.format.serialize(merge(baseline, difference(counter, baseline)))
+    return { name, counter, whole, steps: added === whole ? 2 : 3, replaced, baseline, expected: this.format.serialize(baseline), added }
+  }
+
+  /** The stored counter plus the counter's difference from its baseline; a stored value that does not decode is replaced. */
+  over(taken: CounterTaken, stored: Uint8Array, mayDecode: () => boolean): Uint8Array | undefined {
+    if (taken.replaced !== undefined) return taken.whole
+    if (taken.expected !== undefined && sameBytes(stored, taken.expected)) return taken.added
+    if (!mayDecode()) return undefined
+    const decoded = this.format.deserialize(taken.name, stored)
+    if (E.isLeft(decoded)) return taken.whole // a value no one can read: replaced by the store's counter
+    const mine = taken.baseline === undefined ? taken.counter : difference(taken.counter, taken.baseline)
+    return this.format.serialize(merge(convert(decoded.right, taken.counter.layout), mine))
+  }
+
+  written({ name, counter, replaced }: CounterTaken): void {
+    this.baselines.set(name, counter)
+    if (replaced !== undefined && this.replaced.get(name) === replaced) this.replaced.delete(name)
+  }
+
+  deleted(name: string): void {
+    this.baselines.delete(name)
+  }
+
+  replace(name: string): void {
+    this.replaced.set(name, ++this.replacements)
+  }
 }
 
 /** Why a write could not be made: a storage failure that stops the persist, or keys that failed (the others landed). */
@@ -141,31 +261,15 @@ type Outcome = { readonly stop: StorageError } | { readonly failed: StorageError
  */
 export class Persister {
   private queue: Promise<unknown> = Promise.resolve()
-  /**
-   * Each event's counter as this store last read it from the storage or wrote it there: what a
-   * persist subtracts to find the store's own changes (see above).
-   */
-  private readonly baselines: Map<string, Counter>
-  /**
-   * Events whose counter was replaced (`importAll`, a delete): the next persist that takes the
-   * event after the replacement writes it over what is stored. Each mark is a number, so that a
-   * persist that took the event before a later replacement leaves that one in place.
-   */
-  private readonly replaced = new Map<string, number>()
-  private replacements = 0
 
-  /** `loaded`: the counters read from the storage (kept as the baselines: the map is this persister's from now on). */
   constructor(
     readonly storage: Storage,
-    readonly format: Formatter,
-    loaded: Map<string, Counter> = new Map()
-  ) {
-    this.baselines = loaded
-  }
+    readonly encoding: Encoding
+  ) {}
 
-  /** Notes that `name`'s counter was replaced as a whole: its next persist writes it as it is. */
+  /** Notes that `name`'s counter was replaced as a whole: see `Encoding.replace`. */
   replace(name: string): void {
-    this.replaced.set(name, ++this.replacements)
+    this.encoding.replace(name)
   }
 
   private exclusive<A>(task: () => Promise<A>): Promise<A> {
@@ -194,37 +298,30 @@ export class Persister {
     return update === undefined ? this.replaceAll(state, names, deletes, slice) : this.addAll(state, names, deletes, slice, update)
   }
 
-  /** Takes the counter of `name` as it is now and encodes it; `undefined` for an event the store no longer holds. */
-  private take(state: Persisted, name: string, merging: boolean): Taken | undefined {
+  /** Takes the event `name` as it is now; `undefined` for an event the store no longer holds. */
+  private take(state: Persisted, name: string, joining: boolean): Taken | undefined {
     const counter = state.counters.get(name)
-    if (counter === undefined) return undefined
-    const replaced = this.replaced.get(name)
-    const whole = this.format.serialize(counter)
-    const baseline = merging && replaced === undefined ? this.baselines.get(name) : undefined
-    if (baseline === undefined) return { name, counter, replaced, whole, baseline, expected: undefined, added: undefined }
-    const added = covers(counter, baseline) ? whole : this.format.serialize(merge(baseline, difference(counter, baseline)))
-    return { name, counter, replaced, whole, baseline, expected: this.format.serialize(baseline), added }
+    return counter === undefined ? undefined : this.encoding.take(name, counter, joining)
   }
 
-  /** Once `taken` was written: its counter is the baseline, and the event is clean unless it changed meanwhile. */
+  /** Once `taken` was written: the encoding notes it, and the event is clean unless it changed meanwhile. */
   private written(state: Persisted, taken: Taken): void {
-    const { name, counter } = taken
-    this.baselines.set(name, counter)
-    if (taken.replaced !== undefined && this.replaced.get(name) === taken.replaced) this.replaced.delete(name)
-    if (state.counters.get(name) === counter) state.dirty.delete(name)
+    this.encoding.written(taken)
+    if (state.counters.get(taken.name) === taken.counter) state.dirty.delete(taken.name)
   }
 
-  /** A persist through `batch`: every counter written over what is stored, in one batch. */
+  /** A persist through `batch`: every event written over what is stored, in one batch. */
   private async replaceAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, slice: Slice): Promise<E.Either<StorageError, void>> {
     const taken: Taken[] = []
     for (const name of names) {
+      let one: Taken | undefined
       try {
-        const one = this.take(state, name, false)
-        if (one !== undefined) taken.push(one)
+        one = this.take(state, name, false)
       } catch (cause) {
         return E.left(asStorageError(name, cause))
       }
-      if (slice.spent()) await slice.next()
+      if (one !== undefined) taken.push(one)
+      if (slice.spent(one?.steps ?? 1)) await slice.next()
     }
     const writes: Write[] = deletes.map((key) => ({ key, delete: true as const }))
     for (const { name, whole } of taken) writes.push({ key: name, data: whole })
@@ -232,7 +329,7 @@ export class Persister {
     const outcome = await this.apply(writes.length, writes[0]!.key, () => this.storage.batch(writes))
     if ('stop' in outcome) return E.left(outcome.stop)
     const failed = new Set(outcome.failed?.failedKeys ?? [])
-    for (const key of deletes) if (!failed.has(key)) this.baselines.delete(key)
+    for (const key of deletes) if (!failed.has(key)) this.encoding.deleted(key)
     await inSlices(taken.length, (i) => {
       if (!failed.has(taken[i]!.name)) this.written(state, taken[i]!)
     })
@@ -240,11 +337,10 @@ export class Persister {
   }
 
   /**
-   * A persist through `update`: in transactions of at most `UPDATE_CHUNK` keys, each adding this
-   * store's changes to what is stored (see above). The events of a chunk are taken and encoded
-   * just before it, in slices. Inside a transaction (`compute` runs synchronously there) a stored
-   * value that is still the baseline's bytes takes the prepared bytes; any other is decoded and
-   * merged, at most one slice of them per transaction: the rest wait for the next one.
+   * A persist through `update`: in transactions of at most `UPDATE_CHUNK` keys, each joining this
+   * store's events with what is stored (see `Encoding.over`). The events of a chunk are taken and
+   * encoded just before it, in slices. Inside a transaction (`compute` runs synchronously there)
+   * at most one slice of stored values is decoded: the events that need more wait for the next one.
    */
   private async addAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, slice: Slice, update: Update): Promise<E.Either<StorageError, void>> {
     const failures: StorageError[] = []
@@ -254,12 +350,12 @@ export class Persister {
       const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, () => writes))
       if ('stop' in outcome) return E.left(outcome.stop)
       const failed = new Set(outcome.failed?.failedKeys ?? [])
-      for (const key of chunk) if (!failed.has(key)) this.baselines.delete(key)
+      for (const key of chunk) if (!failed.has(key)) this.encoding.deleted(key)
       if (outcome.failed !== undefined) failures.push(outcome.failed)
       if (slice.spent(chunk.length)) await slice.next()
     }
     let next = 0
-    let waiting: Taken[] = [] // taken, but not merged by the last transaction: the next one does
+    let waiting: Taken[] = [] // taken, but not joined by the last transaction: the next one does
     while (next < names.length || waiting.length > 0) {
       const chunk = waiting
       while (chunk.length < UPDATE_CHUNK && next < names.length) {
@@ -271,17 +367,17 @@ export class Persister {
           return E.left(asStorageError(name, cause))
         }
         if (one !== undefined) chunk.push(one)
-        if (slice.spent(one === undefined || one.expected === undefined ? 1 : one.added === one.whole ? 2 : 3)) await slice.next() // a step: a counter encoded or decoded
+        if (slice.spent(one?.steps ?? 1)) await slice.next() // a step: a counter encoded or decoded
       }
       if (chunk.length === 0) break
       waiting = []
       const written: Taken[] = []
-      let merged = 0
-      // A merge decodes and encodes: two steps of the slice, which the transaction goes on (the
-      // first merge is always made, so that every transaction moves the persist on).
-      const mayMerge = (): boolean => {
-        if (merged > 0 && slice.over) return false
-        merged++
+      let decoded = 0
+      // A join decodes and encodes: two steps of the slice, which the transaction goes on (the
+      // first is always made, so that every transaction moves the persist on).
+      const mayDecode = (): boolean => {
+        if (decoded > 0 && slice.over) return false
+        decoded++
         slice.spent(2)
         return true
       }
@@ -289,9 +385,11 @@ export class Persister {
         // Called once per transaction; should a storage call it again, the last call is what it wrote.
         written.length = 0
         waiting = []
+        decoded = 0
         const writes: Write[] = []
         chunk.forEach((taken, i) => {
-          const data = this.added(taken, current[i], mayMerge)
+          const stored = current[i]
+          const data = stored === undefined ? taken.whole : this.encoding.over(taken, stored, mayDecode)
           if (data === undefined) waiting.push(taken)
           else {
             writes.push({ key: taken.name, data })
@@ -311,20 +409,6 @@ export class Persister {
     if (failures.length === 1) return E.left(failures[0]!)
     const [first] = failures
     return E.left(new StorageError(first!.key, first!.cause, first!.operation, failures.flatMap((failure) => failure.failedKeys)))
-  }
-
-  /**
-   * The bytes that add `taken` to what is stored (`stored`), or `undefined` when that needs a
-   * merge and `mayMerge` says the transaction has no time left for one.
-   */
-  private added(taken: Taken, stored: Uint8Array | undefined, mayMerge: () => boolean): Uint8Array | undefined {
-    if (stored === undefined || taken.replaced !== undefined) return taken.whole
-    if (taken.expected !== undefined && sameBytes(stored, taken.expected)) return taken.added
-    if (!mayMerge()) return undefined
-    const decoded = this.format.deserialize(taken.name, stored)
-    if (E.isLeft(decoded)) return taken.whole // a value no one can read: replaced by the store's counter
-    const mine = taken.baseline === undefined ? taken.counter : difference(taken.counter, taken.baseline)
-    return this.format.serialize(merge(convert(decoded.right, taken.counter.layout), mine))
   }
 
   /**

@@ -26,6 +26,7 @@ import type { Layout } from '../../Layout.js'
 import type { Policy } from '../../Limit.js'
 import * as Query from '../../Query.js'
 import type { TimeUnit } from '../../TimeUnit.js'
+import { nominalMillis } from '../../TimeUnit.js'
 import type { Window } from '../../Window.js'
 import type { Compiled } from '../../internal/compiled.js'
 import { compile, positionOf } from '../../internal/compiled.js'
@@ -79,8 +80,18 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   private readonly compiled: Compiled
   private lastName: string | undefined
   private lastEntry: Entry | undefined
-  /** Where the amortised sweep (`sweepSome`) goes on; `undefined` to start a new pass. */
+  /** Where the amortised sweep (`sweep` with a budget) goes on; `undefined` to start a new pass. */
   private cursor: Iterator<[string, Entry]> | undefined
+  /**
+   * The unit whose window lasts longest (months, in the default layout), and a bound at or below
+   * every entry's head in it: an entry expires only once every unit's window has passed its head,
+   * so while this unit's window still reaches the bound, no entry has expired and `sweep` need not
+   * look (a record only moves heads forward; a counter put in anew lowers the bound).
+   */
+  private readonly longest: number
+  private oldestHead = Infinity
+  /** The same bound over what the pass under way has kept and what came in since it started. */
+  private passOldest = Infinity
   /** Whether a record moves its entry to the end of the map (least recently recorded first: `evict`). */
   private readonly byRecency: boolean
   /** The name recorded last (moving it to the end again would change nothing). */
@@ -94,6 +105,8 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   ) {
     this.compiled = compile(layout)
     this.byRecency = options.byRecency === true
+    const lasting = (u: number): number => this.compiled.lengths[u]! * nominalMillis[this.compiled.units[u]!]
+    this.longest = this.compiled.units.reduce((longest, _, u) => (lasting(u) > lasting(longest) ? u : longest), 0)
     for (const [name, counter] of counters) this.set(name, counter)
   }
 
@@ -193,7 +206,10 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   }
 
   private countAt(name: string, position: number, at: number, buckets: number): number {
-    const entry = this.find(name)
+    return this.countOf(this.find(name), position, at, buckets)
+  }
+
+  private countOf(entry: Entry | undefined, position: number, at: number, buckets: number): number {
     if (entry === undefined) return 0
     if (entry.owned !== undefined) return windowCount(entry.owned, this.compiled, position, at, buckets)
     return countIn(entry.counter!, this.compiled, position, at, buckets)
@@ -217,7 +233,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     let entry = this.find(name)
     if (entry !== undefined && this.byRecency) this.recorded(name, entry)
     if (entry !== undefined && entry.owned !== undefined) {
-      recordInPlace(entry.owned, at, n, now)
+      recordInPlace(entry.owned, at, n, now, this.compiled)
       changed(entry)
       return WAS_OPEN
     }
@@ -226,13 +242,14 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     if (before === undefined || before.heads.length === 0) owned = fresh(this.layout, at, n)
     else {
       owned = own(before)
-      recordInPlace(owned, at, n, now)
+      recordInPlace(owned, at, n, now, this.compiled)
     }
     if (entry === undefined) {
       entry = this.add(name, undefined)
       this.lastRecorded = name
     }
     entry.owned = owned
+    this.lowerBound(owned.heads)
     changed(entry)
     return before
   }
@@ -240,6 +257,7 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   /** Sets the counter of `name` (shared with whoever handed it over: the entry is sealed). */
   set(name: string, counter: Counter): void {
     const entry = this.find(name)
+    this.lowerBound(counter.heads)
     if (entry === undefined) {
       this.add(name, counter)
       return
@@ -261,6 +279,14 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     if (name === this.lastName) this.lastName = this.lastEntry = undefined
     if (name === this.lastRecorded) this.lastRecorded = undefined
     return this.entries.delete(name)
+  }
+
+  /** Keeps `oldestHead` (and `passOldest`) at or below the heads of a counter put in an entry. */
+  private lowerBound(heads: ReadonlyArray<number>): void {
+    // A counter without heads holds nothing: it has expired from the start.
+    const head = heads.length === 0 ? -Infinity : heads[this.longest]!
+    if (head < this.oldestHead) this.oldestHead = head
+    if (head < this.passOldest) this.passOldest = head
   }
 
   /** Moves a recorded entry to the end of the map, where `evict` looks last. */
@@ -285,17 +311,28 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
     const dropped: string[] = []
     let seen = 0
     if (budget === Infinity) this.cursor = undefined
-    const cursor = (this.cursor ??= this.entries.entries())
+    if (this.cursor === undefined) {
+      // A new pass, unless no entry can have expired (see `oldestHead`).
+      if (current[this.longest]! - this.oldestHead < this.compiled.lengths[this.longest]!) return dropped
+      this.cursor = this.entries.entries()
+      this.passOldest = Infinity
+    }
+    const cursor = this.cursor
     while (seen < budget) {
       const next = cursor.next()
       if (next.done === true) {
         this.cursor = undefined
+        this.oldestHead = this.passOldest
         break
       }
       seen++
       const [name, entry] = next.value
       const heads = entry.owned === undefined ? entry.counter!.heads : entry.owned.heads
       if (isExpired(heads, this.compiled, current) && mayDrop(name)) dropped.push(name)
+      else {
+        const head = heads.length === 0 ? -Infinity : heads[this.longest]!
+        if (head < this.passOldest) this.passOldest = head
+      }
     }
     for (const name of dropped) this.delete(name)
     return dropped
@@ -357,12 +394,29 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    * as `Limit.decide` decides (reservations held counted through `pendingOf`). Records nothing.
    */
   check(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
+    return this.passes(plan, counted, key, at, pendingOf, '', undefined)
+  }
+
+  /**
+   * `check`, given the entry of the event `known` when the caller found it already (`''`, never an
+   * event name, when it did not). Rules that count one event look it up, and its reservations, once.
+   */
+  private passes(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number, known: string, knownEntry: Entry | undefined): boolean {
     const numbers = plan.numbers
+    let event = known
+    let entry = knownEntry
+    let pending = -1 // not asked yet
     for (let n = 0; n < numbers.length; n += 4) {
-      const event = countedBy(counted, n >> 2, key)
+      const counts = countedBy(counted, n >> 2, key)
+      if (counts !== event) {
+        event = counts
+        entry = this.find(event)
+        pending = -1
+      }
       const atLeast = numbers[n] === 1
-      const count = this.countAt(event, numbers[n + 1]!, at, numbers[n + 2]!)
-      if (!admits(atLeast, numbers[n + 3]!, count, atLeast ? 0 : pendingOf(event))) return false
+      const count = this.countOf(entry, numbers[n + 1]!, at, numbers[n + 2]!)
+      if (!atLeast && pending < 0) pending = pendingOf(event)
+      if (!admits(atLeast, numbers[n + 3]!, count, atLeast ? 0 : pending)) return false
     }
     return true
   }
@@ -373,11 +427,10 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
    */
   checkAndRecord(plan: CountPlan, counted: Counted, key: string, at: number, pendingOf: (event: string) => number): boolean {
     const entry = this.find(key)
-    // `check` finds this entry again through the memory of the last name: no second look-up.
-    if (entry === undefined || entry.owned === undefined || !this.check(plan, counted, key, at, pendingOf)) return false
+    if (entry === undefined || entry.owned === undefined || !this.passes(plan, counted, key, at, pendingOf, key, entry)) return false
     if (this.byRecency) this.recorded(key, entry)
     // A clock that stepped back: counted in each unit's newest bucket, where `check` read (see `record`).
-    recordInPlace(entry.owned, at, 1, true)
+    recordInPlace(entry.owned, at, 1, true, this.compiled)
     changed(entry)
     return true
   }

@@ -103,10 +103,11 @@ export const toCounter = (self: Owned): Counter => {
 /**
  * Records `n` at `at` into an owned counter, exactly as `Counter.record` would; with `clamp`, a
  * unit whose newest bucket is after `at`'s counts `n` in that newest bucket instead (a clock that
- * stepped back: `docs/DESIGN.md`, "Clock steps").
+ * stepped back: `docs/DESIGN.md`, "Clock steps"). `compiled` is the counter's layout compiled (a
+ * table passes the one it holds).
  */
-export const recordInPlace = (self: Owned, at: number, n: number, clamp = false): void => {
-  const { grids, lengths } = compile(self.layout)
+export const recordInPlace = (self: Owned, at: number, n: number, clamp = false, compiled: Compiled = compile(self.layout)): void => {
+  const { grids, lengths } = compiled
   for (let u = 0; u < grids.length; u++) {
     const index = grids[u]!.indexOf(at)
     const head = self.heads[u]!
@@ -166,10 +167,12 @@ const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
 export const windowCount = (self: Owned, compiled: Compiled, position: number, at: number, buckets: number): number => {
   const index = compiled.grids[position]!.indexOf(at)
   const head = self.heads[position]!
+  const shift = index > head ? index - head : 0
+  // A run that reaches no older bucket (the current minute, say) leaves the ring unread: one
+  // object less to bring in from memory for a key checked after a thousand others.
+  if (buckets - shift <= 1) return shift < buckets ? self.newest[position]! : 0
   const ring = self.rings[position]!
   const m = ring.length
-  const shift = index > head ? index - head : 0
-  // The slot of the first older bucket (a division) only when the run reaches the older buckets.
-  const first = m === 0 || buckets - shift <= 1 ? 0 : slotOf(head - 1, m)
+  const first = m === 0 ? 0 : slotOf(head - 1, m)
   return runSum(self.newest[position]!, ring, first, m, shift, 0, buckets)
 }
