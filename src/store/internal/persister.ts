@@ -344,11 +344,16 @@ export class Persister {
    */
   private async addAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, slice: Slice, update: Update): Promise<E.Either<StorageError, void>> {
     const failures: StorageError[] = []
+    let landed = false
+    // A failure after earlier transactions committed names the keys not written: the others landed.
+    const stopped = (stop: StorageError, rest: ReadonlyArray<string>): E.Either<StorageError, void> =>
+      E.left(landed && stop.failedKeys.length === 0 ? new StorageError(stop.key, stop.cause, stop.operation, rest) : stop)
     for (let from = 0; from < deletes.length; from += UPDATE_CHUNK) {
       const chunk = deletes.slice(from, from + UPDATE_CHUNK)
       const writes = chunk.map((key) => ({ key, delete: true as const }))
       const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, () => writes))
-      if ('stop' in outcome) return E.left(outcome.stop)
+      if ('stop' in outcome) return stopped(outcome.stop, [...deletes.slice(from), ...names])
+      landed = true
       const failed = new Set(outcome.failed?.failedKeys ?? [])
       for (const key of chunk) if (!failed.has(key)) this.encoding.deleted(key)
       if (outcome.failed !== undefined) failures.push(outcome.failed)
@@ -399,7 +404,8 @@ export class Persister {
         return writes
       }
       const outcome = await this.apply(chunk.length, chunk[0]!.name, () => update(chunk.map(({ name }) => name), compute))
-      if ('stop' in outcome) return E.left(outcome.stop)
+      if ('stop' in outcome) return stopped(outcome.stop, [...chunk.map(({ name }) => name), ...names.slice(next)])
+      landed = true
       const failed = new Set(outcome.failed?.failedKeys ?? [])
       for (const taken of written) if (!failed.has(taken.name)) this.written(state, taken)
       if (outcome.failed !== undefined) failures.push(outcome.failed)
