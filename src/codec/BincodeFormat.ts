@@ -14,6 +14,7 @@ import { DecodeError } from './errors.js'
 import { crc32 } from './crc32.js'
 import { VERSION, decode } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
+import { sameBytes } from './internal/bytes.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer, at most 8 bytes; zigzag: the
 // sign in the lowest bit):
@@ -297,12 +298,6 @@ const readTable = (input: Reader, path: string): number[][] => {
 
 /** The text read last and its bytes: the counters of a store mostly share one time zone. */
 let lastText: { readonly bytes: Uint8Array; readonly text: string } = { bytes: new Uint8Array(0), text: '' }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 /**
  * Reads the bytes in order. Each read names the field it reads (a path and up to two indices or

@@ -27,6 +27,7 @@ import { ReplicatedBincodeFormat, ReplicatedJsonFormat } from '../../codec/Repli
 import type { DecodeError } from '../../codec/errors.js'
 import { StorageError, StoredKindMismatch } from '../errors.js'
 import type { Storage, Update, Write } from '../Storage.js'
+import { sameBytes } from '../../codec/internal/bytes.js'
 
 /** The counters of a store by event name, as persistence reads and updates them. */
 export interface PersistedCounters {
@@ -169,12 +170,6 @@ export interface Encoding<T extends Taken = Taken> {
   replace(name: string): void
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /**
  * A plain event as a persist took it. For an event with a baseline, `expected` is the baseline's
  * bytes and `added` the bytes of the baseline plus the counter's difference from it, which is the
@@ -293,9 +288,10 @@ export class Persister {
   private async writeNow(state: Persisted, names: ReadonlyArray<string>, deleted: ReadonlyArray<string>): Promise<E.Either<StorageError, void>> {
     const deletes = deleted.filter((name) => !state.counters.has(name))
     if (names.length === 0 && deletes.length === 0) return E.right(undefined)
-    const slice = new Slice()
-    const update = this.storage.update
-    return update === undefined ? this.replaceAll(state, names, deletes, slice) : this.addAll(state, names, deletes, slice, update)
+    const { storage } = this
+    // Without `update`, one batch writes every event over what is stored (nothing stored is read).
+    const update: Update = storage.update ?? ((keys, compute) => storage.batch(compute(keys.map(() => undefined))))
+    return this.writeAll(state, names, deletes, update, storage.update === undefined ? Infinity : UPDATE_CHUNK)
   }
 
   /** Takes the event `name` as it is now; `undefined` for an event the store no longer holds. */
@@ -310,46 +306,23 @@ export class Persister {
     if (state.counters.get(taken.name) === taken.counter) state.dirty.delete(taken.name)
   }
 
-  /** A persist through `batch`: every event written over what is stored, in one batch. */
-  private async replaceAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, slice: Slice): Promise<E.Either<StorageError, void>> {
-    const taken: Taken[] = []
-    for (const name of names) {
-      let one: Taken | undefined
-      try {
-        one = this.take(state, name, false)
-      } catch (cause) {
-        return E.left(asStorageError(name, cause))
-      }
-      if (one !== undefined) taken.push(one)
-      if (slice.spent(one?.steps ?? 1)) await slice.next()
-    }
-    const writes: Write[] = deletes.map((key) => ({ key, delete: true as const }))
-    for (const { name, whole } of taken) writes.push({ key: name, data: whole })
-    if (writes.length === 0) return E.right(undefined)
-    const outcome = await this.apply(writes.length, writes[0]!.key, () => this.storage.batch(writes))
-    if ('stop' in outcome) return E.left(outcome.stop)
-    const failed = new Set(outcome.failed?.failedKeys ?? [])
-    for (const key of deletes) if (!failed.has(key)) this.encoding.deleted(key)
-    await inSlices(taken.length, (i) => {
-      if (!failed.has(taken[i]!.name)) this.written(state, taken[i]!)
-    })
-    return outcome.failed === undefined ? E.right(undefined) : E.left(outcome.failed)
-  }
-
   /**
-   * A persist through `update`: in transactions of at most `UPDATE_CHUNK` keys, each joining this
-   * store's events with what is stored (see `Encoding.over`). The events of a chunk are taken and
-   * encoded just before it, in slices. Inside a transaction (`compute` runs synchronously there)
-   * at most one slice of stored values is decoded: the events that need more wait for the next one.
+   * A persist through `update` (or through one `batch`, which reads nothing stored): in
+   * transactions of at most `chunkSize` keys, each joining this store's events with what is
+   * stored (see `Encoding.over`). The events of a chunk are taken and encoded just before it, in
+   * slices. Inside a transaction (`compute` runs synchronously there) at most one slice of stored
+   * values is decoded: the events that need more wait for the next one.
    */
-  private async addAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, slice: Slice, update: Update): Promise<E.Either<StorageError, void>> {
+  private async writeAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, update: Update, chunkSize: number): Promise<E.Either<StorageError, void>> {
+    const slice = new Slice()
+    const joining = this.storage.update !== undefined
     const failures: StorageError[] = []
     let landed = false
     // A failure after earlier transactions committed names the keys not written: the others landed.
     const stopped = (stop: StorageError, rest: ReadonlyArray<string>): E.Either<StorageError, void> =>
       E.left(landed && stop.failedKeys.length === 0 ? new StorageError(stop.key, stop.cause, stop.operation, rest) : stop)
-    for (let from = 0; from < deletes.length; from += UPDATE_CHUNK) {
-      const chunk = deletes.slice(from, from + UPDATE_CHUNK)
+    for (let from = 0; from < deletes.length; from += chunkSize) {
+      const chunk = deletes.slice(from, from + chunkSize)
       const writes = chunk.map((key) => ({ key, delete: true as const }))
       const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, () => writes))
       if ('stop' in outcome) return stopped(outcome.stop, [...deletes.slice(from), ...names])
@@ -363,11 +336,11 @@ export class Persister {
     let waiting: Taken[] = [] // taken, but not joined by the last transaction: the next one does
     while (next < names.length || waiting.length > 0) {
       const chunk = waiting
-      while (chunk.length < UPDATE_CHUNK && next < names.length) {
+      while (chunk.length < chunkSize && next < names.length) {
         const name = names[next++]!
         let one: Taken | undefined
         try {
-          one = this.take(state, name, true)
+          one = this.take(state, name, joining)
         } catch (cause) {
           return E.left(asStorageError(name, cause))
         }
