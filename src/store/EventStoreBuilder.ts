@@ -26,6 +26,7 @@ import type { StoredKindMismatch } from './errors.js'
 import { InvalidAutoPersistInterval, InvalidMaxEvents, StorageError } from './errors.js'
 import { futureHeadCheck } from './internal/futureHeads.js'
 import type { Storage } from './Storage.js'
+import type { Reading } from './internal/persister.js'
 import { CounterEncoding, load, plainReading } from './internal/persister.js'
 import { ReplicatedEncoding, replicatedReading } from './internal/replicas.js'
 import type { EventStore, StoreOptions } from './EventStore.js'
@@ -431,7 +432,7 @@ export class EventStoreBuilder<Stored extends boolean = false> {
       E.flatMap(this.autoPersistMillis(), (autoPersistMillis: number | undefined): E.Either<BuildError, { layout: Layout; autoPersistMillis: number | undefined }> => {
         if (replicaId !== undefined && !isReplicaId(replicaId)) return E.left(new InvalidReplicaId(replicaId))
         if (replicaId !== undefined && storage !== undefined && replicatedFormatOf(format) === undefined) {
-          return E.left(new StorageError(undefined, `a store with a replica id stores replicated counters, in ReplicatedJsonFormat (withFormat(JsonFormat)) or ReplicatedBincodeFormat (the default); the format ${JSON.stringify(format.name)} writes plain counters`))
+          return E.left(new StorageError(undefined, `a store with a replica id stores replicated counters (ReplicatedBincodeFormat, or ReplicatedJsonFormat with withFormat(JsonFormat)); the format ${JSON.stringify(format.name)} writes plain counters`))
         }
         return E.right({ layout, autoPersistMillis })
       })
@@ -447,30 +448,27 @@ export class EventStoreBuilder<Stored extends boolean = false> {
     if (E.isLeft(settings)) return Promise.resolve(settings) as never
     const { layout, autoPersistMillis } = settings.right
     const timing = autoPersistMillis === undefined ? {} : { autoPersistMillis }
-    const replicatedFormat = replicaId === undefined ? undefined : replicatedFormatOf(format)
-    if (replicaId === undefined || replicatedFormat === undefined) {
-      return load(storage, plainReading(format, layout, futureHeadCheck(layout, clock.now()))).then(async (loaded) => {
+    /** Loads what `reading` reads, opens the store with `options` of it, and fills its table (each counter `counterOf` a loaded value). */
+    const opened = <A>(reading: Reading<A>, counterOf: (value: A) => Counter, options: (loaded: Map<string, A>) => StoreOptions) =>
+      load(storage, reading).then(async (loaded) => {
         if (E.isLeft(loaded)) return loaded
         const { counters, errors } = loaded.right
-        const store = this.config.open(layout, clock, { loadErrors: errors, persistence: { storage, encoding: () => new CounterEncoding(format, counters) }, ...timing })
-        await store.adoptLoaded(counters, (counter) => counter)
+        const store = this.config.open(layout, clock, { loadErrors: errors, ...options(counters), ...timing })
+        await store.adoptLoaded(counters, counterOf)
         return E.right(store)
       }) as never
+    const replicatedFormat = replicaId === undefined ? undefined : replicatedFormatOf(format)
+    if (replicaId === undefined || replicatedFormat === undefined) {
+      return opened(plainReading(format, layout, futureHeadCheck(layout, clock.now())), (counter) => counter, (counters) => ({
+        persistence: { storage, encoding: () => new CounterEncoding(format, counters) }
+      }))
     }
-    return load(storage, replicatedReading(replicatedFormat, layout)).then(async (loaded) => {
-      if (E.isLeft(loaded)) return loaded
-      // Heads ahead of the clock are kept, as `mergeReplicated` keeps them: a peer's clock may run ahead.
-      const { counters, errors } = loaded.right
-      const store = this.config.open(layout, clock, {
-        replicas: counters,
-        replicaId,
-        loadErrors: errors,
-        persistence: { storage, encoding: (publish) => new ReplicatedEncoding(replicatedFormat, replicaId, publish, counters) },
-        ...timing
-      })
-      await store.adoptLoaded(counters, valueOfReplicated)
-      return E.right(store)
-    }) as never
+    // Heads ahead of the clock are kept, as `mergeReplicated` keeps them: a peer's clock may run ahead.
+    return opened(replicatedReading(replicatedFormat, layout), valueOfReplicated, (counters) => ({
+      replicas: counters,
+      replicaId,
+      persistence: { storage, encoding: (publish) => new ReplicatedEncoding(replicatedFormat, replicaId, publish, counters) }
+    }))
   }
 
   /**

@@ -35,7 +35,6 @@ export type Counters = Readonly<Record<string, Counter>>
 
 /** What a store starts with (the builder fills it in after loading from storage). */
 export interface StoreOptions {
-  readonly counters?: Iterable<readonly [string, Counter]>
   /**
    * Where the store persists, and how it writes its events (`encoding` gets the store's way of
    * publishing an event as a replicated counter, for a store with a replica id).
@@ -122,7 +121,7 @@ export abstract class SyncedStore {
     options: StoreOptions
   ) {
     this.maxEvents = options.maxEvents
-    this.table = new CounterTable(layout, options.counters, { byRecency: options.maxEvents !== undefined })
+    this.table = new CounterTable(layout, { byRecency: options.maxEvents !== undefined })
     this.loadErrors = options.loadErrors ?? []
     this.replica = options.replicaId === undefined ? undefined : new ReplicaState(options.replicaId, options.replicas)
     const { persistence } = options
@@ -397,6 +396,23 @@ export abstract class SyncedStore {
     return this.mergeAll(new Map([[event, counter]]))
   }
 
+  /** Every value of `events` decoded and converted to this store's layout, or why the first one is refused (then none is taken). */
+  private decodedAll<A>(
+    events: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
+    decodeOne: (event: string, value: unknown) => E.Either<DecodeError, A>,
+    convertOne: (value: A, layout: Layout) => A
+  ): E.Either<ImportRefusal, Array<readonly [string, A]>> {
+    const incoming: Array<readonly [string, A]> = []
+    for (const [event, value] of events instanceof Map ? events : Object.entries(events)) {
+      const refused = this.refusedName(event)
+      if (refused !== undefined) return E.left(refused)
+      const decoded = decodeOne(event, value)
+      if (E.isLeft(decoded)) return decoded
+      incoming.push([event, convertOne(decoded.right, this.layout)])
+    }
+    return E.right(incoming)
+  }
+
   /**
    * Adds every counter of another store to this one.
    *
@@ -423,16 +439,9 @@ export abstract class SyncedStore {
     /** Whether the incoming counters replace the events' (an import): persisted over what is stored. */
     replacing = false
   ): E.Either<ImportRefusal, void> {
-    const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
-    const incoming: Array<readonly [string, Counter]> = []
-    for (const [event, value] of entries) {
-      const refused = this.refusedName(event)
-      if (refused !== undefined) return E.left(refused)
-      const decoded = decode(event, value)
-      if (E.isLeft(decoded)) return decoded
-      incoming.push([event, convert(decoded.right, this.layout)])
-    }
-    for (const [event, counter] of incoming) {
+    const decoded = this.decodedAll(events, decode, convert)
+    if (E.isLeft(decoded)) return decoded
+    for (const [event, counter] of decoded.right) {
       const before = this.table.get(event)
       const after = combine(before, counter)
       this.table.set(event, after)
@@ -547,17 +556,10 @@ export abstract class SyncedStore {
   mergeReplicated(events: ReplicatedCounters | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): E.Either<ImportRefusal | InvalidReplicaId, void> {
     const replica = this.replica
     if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
-    const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
-    const incoming: Array<readonly [string, Replicated]> = []
-    for (const [event, value] of entries) {
-      const refused = this.refusedName(event)
-      if (refused !== undefined) return E.left(refused)
-      const decoded = decodeReplicated(event, value)
-      if (E.isLeft(decoded)) return decoded
-      incoming.push([event, convertReplicated(decoded.right, this.layout)])
-    }
+    const decoded = this.decodedAll(events, decodeReplicated, convertReplicated)
+    if (E.isLeft(decoded)) return decoded
     const now = this.clock.now()
-    for (const [event, theirs] of incoming) {
+    for (const [event, theirs] of decoded.right) {
       const before = this.table.get(event)
       const merged = replica.merge(event, theirs, before, now)
       if (merged === undefined) continue

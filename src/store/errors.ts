@@ -132,8 +132,8 @@ export class StoredKindMismatch extends TinyCounterError {
   ) {
     super(
       stored === 'replicated'
-        ? `stored event ${JSON.stringify(key)} holds a replicated counter, and this store has no replica id: open this storage with a store built with .replicaId(id)`
-        : `stored event ${JSON.stringify(key)} holds a plain counter, and this store has a replica id: open this storage without .replicaId(id), or importAll its counters into a replicated store on a new storage (docs/SYNC.md)`
+        ? `stored event ${JSON.stringify(key)} holds a replicated counter: open this storage with .replicaId(id)`
+        : `stored event ${JSON.stringify(key)} holds a plain counter: open this storage without .replicaId(id), or importAll its counters into a replicated store (docs/SYNC.md)`
     )
     this.name = 'StoredKindMismatch'
   }

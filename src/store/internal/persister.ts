@@ -17,7 +17,7 @@
 import * as E from '#fp-ts/Either'
 import type { Counter } from '../../Counter.js'
 import { convert, merge, rotate } from '../../Counter.js'
-import { covers, difference, hasCounts } from './delta.js'
+import { difference, hasCounts } from './delta.js'
 import { SLICE_STEPS, Slice, inSlices } from './slices.js'
 import type { Layout } from '../../Layout.js'
 import { BincodeFormat } from '../../codec/BincodeFormat.js'
@@ -98,41 +98,37 @@ export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.
   const errors: DecodeError[] = []
   let mismatch: StoredKindMismatch | undefined
   const other = reading.kind === 'plain' ? 'replicated' : 'plain'
-  const add = (key: string, bytes: Uint8Array): boolean => {
-    const decoded = reading.decode(key, bytes)
-    if (E.isRight(decoded)) counters.set(key, decoded.right)
-    else if (FORMATS_OF[other].some((format) => E.isRight(format.deserialize(key, bytes)))) mismatch = new StoredKindMismatch(key, other)
-    else errors.push(decoded.left)
-    return mismatch === undefined
-  }
-  if (storage.loadAll !== undefined) {
-    let entries: ReadonlyArray<readonly [string, Uint8Array]>
-    try {
-      entries = await storage.loadAll()
-    } catch (cause) {
-      return E.left(asStorageError(undefined, cause))
-    }
-    await inSlices(entries.length, (i) => add(entries[i]![0], entries[i]![1]), SLICE_STEPS)
-    return mismatch === undefined ? E.right({ counters, errors }) : E.left(mismatch)
-  }
-  let keys: ReadonlyArray<string>
+  let entries: ReadonlyArray<readonly [string, Uint8Array]>
+  let key: string | undefined
   try {
-    keys = await storage.listKeys()
+    entries = storage.loadAll !== undefined ? await storage.loadAll() : await storedOneByOne(storage, (at) => (key = at))
   } catch (cause) {
-    return E.left(asStorageError(undefined, cause))
+    return E.left(asStorageError(key, cause))
   }
-  const slice = new Slice()
-  for (const key of keys) {
-    let bytes: Uint8Array | undefined
-    try {
-      bytes = await storage.load(key)
-    } catch (cause) {
-      return E.left(asStorageError(key, cause))
-    }
-    if (bytes !== undefined && !add(key, bytes)) return E.left(mismatch!)
-    if (slice.spent()) await slice.next()
+  await inSlices(
+    entries.length,
+    (i) => {
+      const [key, bytes] = entries[i]!
+      const decoded = reading.decode(key, bytes)
+      if (E.isRight(decoded)) counters.set(key, decoded.right)
+      else if (FORMATS_OF[other].some((format) => E.isRight(format.deserialize(key, bytes)))) mismatch = new StoredKindMismatch(key, other)
+      else errors.push(decoded.left)
+      return mismatch === undefined
+    },
+    SLICE_STEPS
+  )
+  return mismatch === undefined ? E.right({ counters, errors }) : E.left(mismatch)
+}
+
+/** Every stored value of a storage without `loadAll`: `listKeys`, then a `load` per key (`reading` is told which key is read). */
+const storedOneByOne = async (storage: Storage, reading: (key: string) => void): Promise<Array<readonly [string, Uint8Array]>> => {
+  const entries: Array<readonly [string, Uint8Array]> = []
+  for (const key of await storage.listKeys()) {
+    reading(key)
+    const bytes = await storage.load(key)
+    if (bytes !== undefined) entries.push([key, bytes])
   }
-  return E.right({ counters, errors })
+  return entries
 }
 
 /**
@@ -172,10 +168,10 @@ export interface Encoding<T extends Taken = Taken> {
 
 /**
  * A plain event as a persist took it. For an event with a baseline, `expected` is the baseline's
- * bytes and `added` the bytes of the baseline plus the counter's difference from it, which is the
- * counter itself when it `covers` the baseline (the usual case): what the stored value becomes
- * when it is still the one this store last read or wrote, checked by comparing bytes inside the
- * transaction, so that no counter is decoded there. Any other stored value is decoded and merged
+ * bytes and `added` the bytes of the baseline plus the counter's difference from it (made when the
+ * event's turn comes, in slices): what the stored value becomes when it is still the one this store
+ * last read or wrote, checked by comparing bytes inside the transaction, so that no counter is
+ * decoded there. Any other stored value is decoded and merged
  * with the difference from `baseline`.
  */
 interface CounterTaken extends Taken {
@@ -214,8 +210,8 @@ export class CounterEncoding implements Encoding<CounterTaken> {
     const whole = this.format.serialize(counter)
     const baseline = joining && replaced === undefined ? this.baselines.get(name) : undefined
     if (baseline === undefined) return { name, counter, whole, steps: 1, replaced, baseline, expected: undefined, added: undefined }
-    const added = covers(counter, baseline) ? whole : this.format.serialize(merge(baseline, difference(counter, baseline)))
-    return { name, counter, whole, steps: added === whole ? 2 : 3, replaced, baseline, expected: this.format.serialize(baseline), added }
+    const added = this.format.serialize(merge(baseline, difference(counter, baseline)))
+    return { name, counter, whole, steps: 3, replaced, baseline, expected: this.format.serialize(baseline), added }
   }
 
   /** The stored counter plus the counter's difference from its baseline; a stored value that does not decode is replaced. */

@@ -100,14 +100,12 @@ export class CounterTable implements Iterable<readonly [string, Counter]> {
   constructor(
     /** The layout of every counter of the table (what comes in is converted by the store first). */
     readonly layout: Layout,
-    counters: Iterable<readonly [string, Counter]> = [],
     options: { readonly byRecency?: boolean } = {}
   ) {
     this.compiled = compile(layout)
     this.byRecency = options.byRecency === true
     const lasting = (u: number): number => this.compiled.lengths[u]! * nominalMillis[this.compiled.units[u]!]
     this.longest = this.compiled.units.reduce((longest, _, u) => (lasting(u) > lasting(longest) ? u : longest), 0)
-    for (const [name, counter] of counters) this.set(name, counter)
   }
 
   /** The entry of `name`, if any. */
