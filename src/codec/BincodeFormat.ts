@@ -11,7 +11,7 @@ import type { Layout } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import { all as allUnits } from '../TimeUnit.js'
 import { DecodeError } from './errors.js'
-import { crc32 } from './crc32.js'
+import { checksumMismatch, crc32 } from './crc32.js'
 import { VERSION, decode } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
 import { sameBytes } from './internal/bytes.js'
@@ -279,7 +279,7 @@ const checked = (bytes: Uint8Array): Uint8Array => {
   if (end < 3) throw new Malformed('crc32', `the bytes end too early (after ${bytes.length} bytes)`)
   const stored = ((bytes[end]! << 24) | (bytes[end + 1]! << 16) | (bytes[end + 2]! << 8) | bytes[end + 3]!) >>> 0
   const computed = crc32(bytes, 0, end)
-  if (stored !== computed) throw new Malformed('', `checksum mismatch: the bytes changed after they were written (CRC-32 ${stored} stored, ${computed} computed)`)
+  if (stored !== computed) throw new Malformed('', checksumMismatch(stored, computed))
   return bytes.subarray(0, end)
 }
 

@@ -9,7 +9,7 @@
  */
 import * as E from '#fp-ts/Either'
 import { DecodeError } from './errors.js'
-import { crc32 } from './crc32.js'
+import { checksumMismatch, crc32 } from './crc32.js'
 import { Codec, decode, of } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
 
@@ -61,7 +61,7 @@ export const JsonFormat: Formatter = {
         if (trailer === null) return E.left(new DecodeError(key, 'crc32', 'a version 3 envelope ends with its checksum, "crc32", and this one does not'))
         // The trailer is ASCII: as many bytes as characters.
         const expected = crc32(bytes, 0, bytes.length - trailer[0].length)
-        if (Number(trailer[1]) !== expected) return E.left(new DecodeError(key, '', `checksum mismatch: the bytes changed after they were written (CRC-32 ${trailer[1]} stored, ${expected} computed)`))
+        if (Number(trailer[1]) !== expected) return E.left(new DecodeError(key, '', checksumMismatch(trailer[1]!, expected)))
       }
       return decode(key, value)
     })

@@ -5,7 +5,8 @@
  */
 import type { Replicated } from '../Replicated.js'
 import { Malformed, Reader, Writer, readLayout, writeLayout } from './BincodeFormat.js'
-import { crc32 } from './crc32.js'
+import { checksumMismatch, crc32 } from './crc32.js'
+import { hex } from './internal/checksum.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer; zigzag: the sign in the lowest bit):
 //   'T' 'R'                      magic
@@ -118,7 +119,7 @@ export const read = (bytes: Uint8Array): unknown => {
   const data = bytes.subarray(0, bytes.length - 4)
   const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4)
   const computed = crc32(data)
-  if (stored !== computed) throw new Malformed('checksum', `checksum mismatch: the bytes were damaged (stored ${stored.toString(16).padStart(8, '0')}, computed ${computed.toString(16).padStart(8, '0')})`)
+  if (stored !== computed) throw new Malformed('checksum', checksumMismatch(hex(stored), hex(computed)))
   const input = new Reader(data)
   for (let i = 0; i < 3; i++) input.byte('')
   const layout = readLayout(input, 'layout')

@@ -168,18 +168,16 @@ export interface Encoding<T extends Taken = Taken> {
 
 /**
  * A plain event as a persist took it. For an event with a baseline, `expected` is the baseline's
- * bytes and `added` the bytes of the baseline plus the counter's difference from it (made when the
- * event's turn comes, in slices): what the stored value becomes when it is still the one this store
- * last read or wrote, checked by comparing bytes inside the transaction, so that no counter is
- * decoded there. Any other stored value is decoded and merged
- * with the difference from `baseline`.
+ * bytes: a stored value that is still those bytes holds nothing but what this store last read or
+ * wrote, so the store's counter (which holds all of that and what it recorded since) is written
+ * as it is; compared inside the transaction, so that no counter is decoded there. Any other
+ * stored value is decoded and merged with the counter's difference from `baseline`.
  */
 interface CounterTaken extends Taken {
   /** The `replace` mark of the event when it was taken (`undefined`: not replaced). */
   readonly replaced: number | undefined
   readonly baseline: Counter | undefined
   readonly expected: Uint8Array | undefined
-  readonly added: Uint8Array | undefined
 }
 
 /** Plain counters through a `Formatter`, added to what is stored (see the top of this module). */
@@ -209,15 +207,14 @@ export class CounterEncoding implements Encoding<CounterTaken> {
     const replaced = this.replaced.get(name)
     const whole = this.format.serialize(counter)
     const baseline = joining && replaced === undefined ? this.baselines.get(name) : undefined
-    if (baseline === undefined) return { name, counter, whole, steps: 1, replaced, baseline, expected: undefined, added: undefined }
-    const added = this.format.serialize(merge(baseline, difference(counter, baseline)))
-    return { name, counter, whole, steps: 3, replaced, baseline, expected: this.format.serialize(baseline), added }
+    if (baseline === undefined) return { name, counter, whole, steps: 1, replaced, baseline, expected: undefined }
+    return { name, counter, whole, steps: 2, replaced, baseline, expected: this.format.serialize(baseline) }
   }
 
-  /** The stored counter plus the counter's difference from its baseline; a stored value that does not decode is replaced. */
+  /** The stored counter plus the counter's difference from its baseline (the counter itself over the baseline's bytes); a stored value that does not decode is replaced. */
   over(taken: CounterTaken, stored: Uint8Array, mayDecode: () => boolean): Uint8Array | undefined {
     if (taken.replaced !== undefined) return taken.whole
-    if (taken.expected !== undefined && sameBytes(stored, taken.expected)) return taken.added
+    if (taken.expected !== undefined && sameBytes(stored, taken.expected)) return taken.whole
     if (!mayDecode()) return undefined
     const decoded = this.format.deserialize(taken.name, stored)
     if (E.isLeft(decoded)) return taken.whole // a value no one can read: replaced by the store's counter
