@@ -9,7 +9,8 @@
  */
 import * as E from '#fp-ts/Either'
 import { DecodeError } from './errors.js'
-import { checksumMismatch, crc32 } from './crc32.js'
+import { crc32 } from './crc32.js'
+import { checksumMismatch } from './internal/checksum.js'
 import { Codec, decode, of } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
 

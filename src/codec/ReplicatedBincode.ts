@@ -5,8 +5,8 @@
  */
 import type { Replicated } from '../Replicated.js'
 import { Malformed, Reader, Writer, readLayout, writeLayout } from './BincodeFormat.js'
-import { checksumMismatch, crc32 } from './crc32.js'
-import { hex } from './internal/checksum.js'
+import { crc32 } from './crc32.js'
+import { checksumMismatch, hex } from './internal/checksum.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer; zigzag: the sign in the lowest bit):
 //   'T' 'R'                      magic

@@ -28,7 +28,3 @@ export const crc32 = (bytes: Uint8Array, start = 0, end = bytes.length): number 
   for (let i = start; i < end; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
   return (c ^ 0xffffffff) >>> 0
 }
-
-/** What every format says of a value whose checksum does not match: it changed after it was written. */
-export const checksumMismatch = (stored: number | string, computed: number | string): string =>
-  `checksum mismatch: the value changed after it was written (CRC-32 ${stored} stored, ${computed} computed)`
