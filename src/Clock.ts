@@ -25,6 +25,14 @@ export interface Clock {
 export const SystemClock: Clock = { now: () => Date.now() }
 
 /**
+ * Milliseconds from an arbitrary origin that never go back (`performance.now()`): what timeouts
+ * and deadlines measure, never an instant to record at.
+ *
+ * @internal
+ */
+export const MonotonicClock: Clock = { now: () => performance.now() }
+
+/**
  * A clock that moves only when told to. Copies made with `copy()` share one time.
  *
  * @example

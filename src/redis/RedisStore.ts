@@ -370,7 +370,7 @@ export class RedisStore {
         return E.right((await attempt(t, String(t))) as Reply)
       }
       for (let round = 0; round < MAX_SKEW_RETRIES; round++) {
-        const sent = Date.now()
+        const sent = this.connection.machine.now()
         const reply = (await attempt(this.connection.redisNow(), '')) as Reply
         if (reply[0] !== SKEW) return E.right(reply)
         this.connection.learn(Number(reply[1]), sent)

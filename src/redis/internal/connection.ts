@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto'
 import { StorageError } from '../../store/errors.js'
 import type { ScriptName, Scripts } from './scripts.js'
 import { SCRIPT_NAMES, libraryText, scriptText } from './scripts.js'
+import type { Clock } from '../../Clock.js'
+import { MonotonicClock, SystemClock } from '../../Clock.js'
 
 /** An ioredis client: one server (`Redis`) or a cluster (`Cluster`). */
 export type RedisClient = Redis | Cluster
@@ -54,7 +56,11 @@ export class Connection {
   constructor(
     readonly client: RedisClient,
     scripts: Scripts,
-    readonly timeoutMillis: number
+    readonly timeoutMillis: number,
+    /** The machine's clock, from which Redis's is estimated. */
+    readonly machine: Clock = SystemClock,
+    /** What the deadlines of calls are measured on. */
+    private readonly elapsed: Clock = MonotonicClock
   ) {
     const text = (name: ScriptName): string => scriptText(scripts, name)
     this.texts = { record: text('record'), decide: text('decide'), read: text('read'), settle: text('settle') }
@@ -66,12 +72,12 @@ export class Connection {
 
   /** Our estimate of Redis's clock now. */
   redisNow(): number {
-    return Date.now() + this.offset
+    return this.machine.now() + this.offset
   }
 
   /** Learns Redis's clock from an instant `t` that Redis read between `sent` and now (local ms). */
   learn(t: number, sent: number): void {
-    this.offset = Math.round(t - (sent + Date.now()) / 2)
+    this.offset = Math.round(t - (sent + this.machine.now()) / 2)
   }
 
   /**
@@ -85,7 +91,7 @@ export class Connection {
   /** `promise`, or a `StorageError` about `key` when it neither resolves nor rejects in time. */
   within<A>(promise: Promise<A>, key: string | undefined, operation: string): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      const waiting: Waiting = { deadline: performance.now() + this.timeoutMillis, done: false, key, operation, resolve: resolve as (value: unknown) => void, reject }
+      const waiting: Waiting = { deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, resolve: resolve as (value: unknown) => void, reject }
       this.wait(waiting)
       promise.then(
         (value) => this.pass(waiting, value),
@@ -132,7 +138,7 @@ export class Connection {
   /** Fails the calls past their deadline, forgets the answered ones, and waits for the next deadline. */
   private readonly expire = (): void => {
     this.timer = undefined
-    const now = performance.now()
+    const now = this.elapsed.now()
     const waiting = this.waiting
     let i = this.waitingFrom
     for (; i < waiting.length; i++) {
@@ -173,7 +179,7 @@ export class Connection {
    */
   run(name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const call: Queued = { name, keys, args, deadline: performance.now() + this.timeoutMillis, done: false, key, operation, resolve, reject }
+      const call: Queued = { name, keys, args, deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, resolve, reject }
       this.wait(call)
       if ('nodes' in this.client) this.send(call)
       else if (this.queue.push(call) === 1) setImmediate(this.flush)
@@ -259,7 +265,7 @@ export class Connection {
         await this.within(this.client.script('LOAD', this.texts[name]) as Promise<unknown>, undefined, 'load its scripts')
       }
     }
-    const sent = Date.now()
+    const sent = this.machine.now()
     const [seconds, micros] = (await this.within(this.time(), undefined, 'read the time')) as [string, string]
     this.learn(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), sent)
   }
