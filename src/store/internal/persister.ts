@@ -99,11 +99,11 @@ export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.
   let mismatch: StoredKindMismatch | undefined
   const other = reading.kind === 'plain' ? 'replicated' : 'plain'
   let entries: ReadonlyArray<readonly [string, Uint8Array]>
-  let key: string | undefined
+  let current: string | undefined // the key being read one by one, for the error
   try {
-    entries = storage.loadAll !== undefined ? await storage.loadAll() : await storedOneByOne(storage, (at) => (key = at))
+    entries = storage.loadAll !== undefined ? await storage.loadAll() : await storedOneByOne(storage, (key) => (current = key))
   } catch (cause) {
-    return E.left(asStorageError(key, cause))
+    return E.left(asStorageError(current, cause))
   }
   await inSlices(
     entries.length,
@@ -120,11 +120,11 @@ export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.
   return mismatch === undefined ? E.right({ counters, errors }) : E.left(mismatch)
 }
 
-/** Every stored value of a storage without `loadAll`: `listKeys`, then a `load` per key (`reading` is told which key is read). */
-const storedOneByOne = async (storage: Storage, reading: (key: string) => void): Promise<Array<readonly [string, Uint8Array]>> => {
+/** Every stored value of a storage without `loadAll`: `listKeys`, then a `load` per key (`onKey` is told which key is read). */
+const storedOneByOne = async (storage: Storage, onKey: (key: string) => void): Promise<Array<readonly [string, Uint8Array]>> => {
   const entries: Array<readonly [string, Uint8Array]> = []
   for (const key of await storage.listKeys()) {
-    reading(key)
+    onKey(key)
     const bytes = await storage.load(key)
     if (bytes !== undefined) entries.push([key, bytes])
   }
