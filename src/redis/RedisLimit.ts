@@ -76,11 +76,14 @@ interface Shape {
   readonly words: string | undefined
   /** Whether every constraint counts the current bucket of the checked event (the script's short path). */
   readonly short: boolean
-  /** On the short path, per constraint its kind, unit and limit (the script reads them one by one); else empty. */
-  readonly shortArgs: ReadonlyArray<string>
-  /** The script's arguments after the mode and the instant, for the last frame (when nothing depends on the instant). */
-  last: { readonly frame: Frame; readonly args: ReadonlyArray<string> } | undefined
+  /** The constraints as the script reads them: on the short path per constraint its kind, unit and limit, else `words`. */
+  readonly tail: string
+  /** The decision texts of the last frame, by mode (when nothing depends on the instant). */
+  last: { readonly frame: Frame; readonly texts: Partial<Record<Mode, string>> } | undefined
 }
+
+/** What a decision does: check ('c'), check and record ('r'), or hold a reservation ('h'). */
+type Mode = 'c' | 'r' | 'h'
 
 /** A limit prepared for one checked event: its keys and its shape. */
 interface Plan {
@@ -408,23 +411,22 @@ export class RedisLimit {
     const keys = [...events.map((e) => hashKey(prefix, e)), ...events.map((e) => heldKey(prefix, e))]
     const words = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>).flat().join(' ') : undefined
     const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1')
-    const shortArgs = short ? (items as ReadonlyArray<ReadonlyArray<string>>).flatMap((i) => [i[0]!, i[2]!, i[4]!]) : []
-    return E.right((this.plan = { event, events, keys, shape: { items, words, short, shortArgs, last: undefined }, constraints }))
+    const tail = short ? (items as ReadonlyArray<ReadonlyArray<string>>).map((i) => `${i[0]} ${i[2]} ${i[4]}`).join(' ') : (words ?? '')
+    return E.right((this.plan = { event, events, keys, shape: { items, words, short, tail, last: undefined }, constraints }))
   }
 
   /**
-   * The script's arguments after the mode and the instant, for a decision at `t`: the path, the
-   * frame (narrowed to the interval where the constraints' own arguments hold) and the constraints.
+   * The decide script's first argument, for a decision at `t`: the mode and the path, the frame
+   * (narrowed to the interval where the constraints' own arguments hold) and the constraints. Made
+   * once per frame when nothing in it depends on the instant.
    */
-  private argsAt(shape: Shape, t: number): ReadonlyArray<string> {
+  private decisionAt(shape: Shape, t: number, mode: Mode): string {
     const frames = this.host.frames
     const frame = frames.at(t)
     if (shape.words !== undefined) {
-      const last = shape.last
-      if (last !== undefined && last.frame === frame) return last.args
-      const args = shape.short ? ['1', ...frame.args, ...shape.shortArgs] : ['0', ...frame.args, shape.words]
-      shape.last = { frame, args }
-      return args
+      let last = shape.last
+      if (last === undefined || last.frame !== frame) last = shape.last = { frame, texts: {} }
+      return (last.texts[mode] ??= `${mode}${shape.short ? '1' : '0'} ${frame.text} ${shape.tail}`)
     }
     let lo = frame.lo
     let hi = frame.hi
@@ -448,17 +450,17 @@ export class RedisLimit {
       lo = Math.max(lo, nextChange(timed.schedule, t - 1_000, timeZone) > t ? t - 1_000 : t)
       return ['S', inside === timed.during ? '1' : '0']
     })
-    return ['0', String(lo), String(hi), ...frame.args.slice(2), parts.join(' ')]
+    return `${mode}0 ${lo} ${hi} ${frame.expireAt} ${frame.index.join(' ')} ${parts.join(' ')}`
   }
 
   /** Decides in Redis; the instant of a pass, or why not. */
-  private async decide(event: string, mode: 'c' | 'r' | 'h', id = '', lifetime = 0): Promise<E.Either<RedisLimitError, number>> {
+  private async decide(event: string, mode: Mode, id = '', lifetime = 0): Promise<E.Either<RedisLimitError, number>> {
     const planned = this.planFor(event)
     if (E.isLeft(planned)) return planned
     const plan = planned.right
     const key = plan.keys[0]
     const reply = await this.host.timed(key, 'decide', (t, sent) =>
-      this.host.run('decide', plan.keys, mode === 'h' ? [mode, sent, ...this.argsAt(plan.shape, t), id, String(lifetime)] : [mode, sent, ...this.argsAt(plan.shape, t)], key, 'decide')
+      this.host.run('decide', plan.keys, mode === 'h' ? [this.decisionAt(plan.shape, t, mode), sent, id, String(lifetime)] : [this.decisionAt(plan.shape, t, mode), sent], key, 'decide')
     )
     if (E.isLeft(reply)) return reply
     const r = reply.right

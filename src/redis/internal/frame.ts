@@ -15,10 +15,8 @@ export interface Frame {
   readonly index: ReadonlyArray<number>
   /** When a hash written now may expire: the end of the range of the unit that reaches furthest ahead. */
   readonly expireAt: number
-  /** "lo hi expireAt i1 .. iU", as the record and settle scripts read it. */
+  /** "lo hi expireAt i1 .. iU", as the scripts read it. */
   readonly text: string
-  /** lo, hi, expireAt, i1 .. iU: the decide script's frame, one value each. */
-  readonly args: ReadonlyArray<string>
 }
 
 /** Bounds that stand for "no bound" in a frame (Lua reads them as plain numbers). */
@@ -52,7 +50,6 @@ export class Frames {
       hi = Math.min(hi, g.start(i + 1))
       expireAt = Math.max(expireAt, g.start(i + this.lengths[u]!))
     }
-    const args = [String(lo), String(hi), String(expireAt), ...index.map(String)]
-    return (this.last = { lo, hi, index, expireAt, text: `${lo} ${hi} ${expireAt} ${index.join(' ')}`, args })
+    return (this.last = { lo, hi, index, expireAt, text: `${lo} ${hi} ${expireAt} ${index.join(' ')}` })
   }
 }

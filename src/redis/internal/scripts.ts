@@ -179,6 +179,36 @@ local function hold(key, held, t, lifetime, id, clientTime)
   keep(key, until_, t, clientTime)
 end
 
+-- The decide script's first argument, parsed (see decideScript): as a Redis Function, kept across
+-- calls (a text names a frame and a limit's constraints, so a few are in use at a time, each for a
+-- second or more); forgotten all at once when 64 are kept. Read-only for its users.
+local parsed, parsedCount = {}, 0
+local function decision(text)
+  local p = parsed[text]
+  if p ~= nil then return p end
+  local w = {}
+  for word in string.gmatch(text, '%S+') do w[#w + 1] = word end
+  p = {mode = string.sub(w[1], 1, 1), short = string.sub(w[1], 2, 2) == '1', lo = tonumber(w[2]), hi = tonumber(w[3]),
+    expireAt = tonumber(w[4]), expireText = w[4], index = {}, indexText = {}, names = {}, rest = {}, checks = {}}
+  for u = 1, U do
+    p.index[u] = tonumber(w[4 + u])
+    p.indexText[u] = w[4 + u]
+    p.names[u] = LETTERS[u] .. w[4 + u]
+  end
+  for j = 5 + U, #w do p.rest[#p.rest + 1] = w[j] end
+  if p.short then
+    for j = 1, #p.rest, 3 do
+      p.checks[#p.checks + 1] = p.rest[j]
+      p.checks[#p.checks + 1] = tonumber(p.rest[j + 1])
+      p.checks[#p.checks + 1] = tonumber(p.rest[j + 2])
+    end
+  end
+  if parsedCount == 64 then parsed, parsedCount = {}, 0 end
+  parsed[text] = p
+  parsedCount = parsedCount + 1
+  return p
+end
+
 -- A frame: "lo hi expireAt i1 .. iU"; with Redis's clock, t must fall in [lo, hi).
 local function frameOf(text, clientTime, t)
   local f = numbers(text)
@@ -248,22 +278,22 @@ const shortPath = (layout: Layout): string => {
   const letter = (u: number): string => unitLetter[layout.tracks[u - 1]!.unit]
   const list = (f: (u: number) => string, separator = ', '): string => us.map(f).join(separator)
   return `
-if ARGV[3] == '1' then
+if p.short then
   local key = KEYS[1]
-  local ${list((u) => `n${u}`)} = ${list((u) => `'${letter(u)}' .. ARGV[${6 + u}]`)}
+  local names, index = p.names, p.index
+  local ${list((u) => `n${u}`)} = ${list((u) => `names[${u}]`)}
   local raw = redis.call('HMGET', key, ${list((u) => `'${letter(u)}'`)}, ${list((u) => `n${u}`)}, '_', '_r', '_x')
   local ${list((u) => `h${u}`)} = ${list((u) => `tonumber(raw[${u}])`)}
-  local ${list((u) => `c${u}`)} = ${list((u) => `tonumber(ARGV[${6 + u}])`)}
+  local ${list((u) => `c${u}`)} = ${list((u) => `index[${u}]`)}
   if not (${list((u) => `(h${u} ~= nil and h${u} > c${u})`, ' or ')}) then
     local v = {${list((u) => `tonumber(raw[${U + u}]) or 0`)}}
     local r = tonumber(raw[${2 * U + 2}])
     local held = nil
-    local number = 0
-    for at = ${7 + U}, last, 3 do
-      number = number + 1
-      local u, limit = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+    local checks = p.checks
+    for at = 1, #checks, 3 do
+      local u, limit = checks[at + 1], checks[at + 2]
       local pass
-      if ARGV[at] == 'M' then
+      if checks[at] == 'M' then
         if held == nil then
           if r ~= nil and r > t then held = pending(KEYS[n + 1], t) else held = 0 end
         end
@@ -271,15 +301,16 @@ if ARGV[3] == '1' then
       else
         pass = v[u] >= limit
       end
-      if not pass then return refused(KEYS, n, t, number) end
+      if not pass then return refused(KEYS, n, t, (at + 2) / 3) end
     end
     if mode == 'r' then
       if ${list((u) => `h${u} == nil`, ' and ')} and raw[${2 * U + 1}] == false and r == nil then
         -- A new event: its heads, counts and expiry in one HSET, and the expiry set.
-        redis.call('HSET', key, ${list((u) => `'${letter(u)}', ARGV[${6 + u}], n${u}, 1`)}, '_x', ARGV[6])
-        if clientTime == '' then redis.call('PEXPIREAT', key, ARGV[6], 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
+        local heads = p.indexText
+        redis.call('HSET', key, ${list((u) => `'${letter(u)}', heads[${u}], n${u}, 1`)}, '_x', p.expireText)
+        if clientTime == '' then redis.call('PEXPIREAT', key, p.expireText, 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
       else
-        recordNow(key, {${list((u) => `c${u}`)}}, {${list((u) => `n${u}`)}}, {${list((u) => `h${u}`)}}, v, expireAt, t, clientTime, tonumber(raw[${2 * U + 3}]))
+        recordNow(key, index, names, {${list((u) => `h${u}`)}}, v, expireAt, t, clientTime, tonumber(raw[${2 * U + 3}]))
       end
     elseif mode == 'h' then
       hold(key, KEYS[n + 1], t, lifetime, id, clientTime)
@@ -292,51 +323,43 @@ end
 
 /**
  * Decides a limit. KEYS: the hashes of the events the limit reads (the checked event first), then
- * their reservation sets, in the same order. ARGV, one value each (nothing to split on the common
- * path): [1] mode ('c' check, 'r' check and record, 'h' hold a reservation), [2] instant ('' =
- * Redis TIME), [3] '1' when every constraint is an atMost or atLeast of one bucket of the checked
- * event (the common shape, decided by a short path), else '0'; the frame: [4] lo, [5] hi (with
- * Redis's clock the instant must fall in [lo, hi)), [6] the expiry of a write, [7 .. 6 + U] the
- * current bucket index of each unit; then the constraints: on the short path, per constraint its
- * kind ('M' at most, 'L' at least), unit and limit; else one value, space-separated, each a kind
- * and its values: 'M' e u w limit (at most), 'L' e u w limit (at least), 'C' e k1 .. kU
- * (cooldown), 'W' e k1 .. kU (within), 'S' 0|1 (a schedule the client decided for the whole
- * interval), where e is the event's place in KEYS, u the unit's place in the layout, w the window's
- * buckets, k the first bucket of each unit that starts after the instant minus the duration.
- * Mode 'h' adds the reservation's id and lifetime (ms) as the last two values.
+ * their reservation sets, in the same order. ARGV: [1] the decision, one space-separated text
+ * (the same for every call of a limit in one frame, so the client builds it once per frame and the
+ * script parses it once: see \`decision\`): the mode ('c' check, 'r' check and record, 'h' hold a
+ * reservation) followed at once by '1' when every constraint is an atMost or atLeast of one bucket
+ * of the checked event (the common shape, decided by a short path) or '0'; then the frame: lo, hi
+ * (with Redis's clock the instant must fall in [lo, hi)), the expiry of a write, and the current
+ * bucket index of each unit; then the constraints: on the short path, per constraint its kind ('M'
+ * at most, 'L' at least), unit and limit; else each a kind and its values: 'M' e u w limit (at
+ * most), 'L' e u w limit (at least), 'C' e k1 .. kU (cooldown), 'W' e k1 .. kU (within), 'S' 0|1
+ * (a schedule the client decided for the whole interval), where e is the event's place in KEYS, u
+ * the unit's place in the layout, w the window's buckets, k the first bucket of each unit that
+ * starts after the instant minus the duration. [2] the instant ('' = Redis TIME). Mode 'h' adds
+ * [3] the reservation's id and [4] its lifetime (ms).
  * Replies {PASSED, t}, {SKEW, t}, or {REFUSED, t, constraint number (1-based), then per event its
  * HGETALL and its pending reservations}: what the client needs to say why and until when.
  */
 const decideScript = (layout: Layout): string => `
-local n = #KEYS / 2
-local mode, clientTime = ARGV[1], ARGV[2]
+local p = decision(ARGV[1])
+local mode, clientTime = p.mode, ARGV[2]
 local t = instant(clientTime)
-if clientTime == '' and (t < tonumber(ARGV[4]) or t >= tonumber(ARGV[5])) then return {${SKEW}, t} end
-local expireAt = tonumber(ARGV[6])
-local last = #ARGV
-local id, lifetime
-if mode == 'h' then
-  id, lifetime = ARGV[last - 1], ARGV[last]
-  last = last - 2
-end
+if clientTime == '' and (t < p.lo or t >= p.hi) then return {${SKEW}, t} end
+local n = #KEYS / 2
+local expireAt = p.expireAt
+local id, lifetime = ARGV[3], ARGV[4]
 ${shortPath(layout)}
-local current, names = {}, {}
-for u = 1, U do
-  current[u] = tonumber(ARGV[6 + u])
-  names[u] = LETTERS[u] .. ARGV[6 + u]
-end
+local current, names = p.index, p.names
 
-local c = {}
-if ARGV[3] == '1' then
-  for at = 7 + U, last, 3 do
-    c[#c + 1] = ARGV[at]
+local c = p.rest
+if p.short then
+  c = {}
+  for at = 1, #p.rest, 3 do
+    c[#c + 1] = p.rest[at]
     c[#c + 1] = '1'
-    c[#c + 1] = ARGV[at + 1]
+    c[#c + 1] = p.rest[at + 1]
     c[#c + 1] = '1'
-    c[#c + 1] = ARGV[at + 2]
+    c[#c + 1] = p.rest[at + 2]
   end
-else
-  for word in string.gmatch(ARGV[7 + U], '%S+') do c[#c + 1] = word end
 end
 local items = {}
 local at = 1
@@ -374,7 +397,7 @@ for _, item in ipairs(items) do
     want(a[1], nil)
   end
 end
-if ARGV[1] == 'r' then for u = 1, U do want(1, names[u]) end end
+if mode == 'r' then for u = 1, U do want(1, names[u]) end end
 local heads, values = {}, {}
 for e, w in pairs(wanted) do
   local raw = redis.call('HMGET', KEYS[e], unpack(w.names))
@@ -387,12 +410,12 @@ end
 
 local pendings = {}
 local function pendingOf(e)
-  local p = pendings[e]
-  if p == nil then
-    p = pending(KEYS[n + e], t)
-    pendings[e] = p
+  local held = pendings[e]
+  if held == nil then
+    held = pending(KEYS[n + e], t)
+    pendings[e] = held
   end
-  return p
+  return held
 end
 -- The count of the w newest buckets of unit u (bucket 0 is the current one, never before the head).
 local function count(e, u, w)
