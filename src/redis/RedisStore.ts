@@ -27,7 +27,7 @@ import { EventStore } from '../store/EventStore.js'
 import type { RedisClient } from './internal/connection.js'
 import { Connection } from './internal/connection.js'
 import { Frames, NO_LOWER_BOUND, NO_UPPER_BOUND } from './internal/frame.js'
-import { countsOf, eventFields, eventOfKey, hashKey, heldKey, layoutKey, scanPattern, storedCounterOf } from './internal/hash.js'
+import { META_FIELD, countsOf, eventOfKey, hashKey, heldKey, layoutKey, layoutRecord, recordsLayout, scanPattern, storedCounterOf } from './internal/hash.js'
 import { FUTURE, SKEW, scriptsFor } from './internal/scripts.js'
 import { RedisDeltaQuery, RedisEventQuery, RedisManyQuery, RedisRatioQuery } from './RedisQuery.js'
 import type { QueryHost, Snapshot } from './RedisQuery.js'
@@ -173,19 +173,11 @@ export class RedisStore {
     if (!Number.isFinite(timeout) || timeout <= 0) throw new StorageError(undefined, `timeoutMillis must be a positive number, got ${timeout}`, 'connect')
     const connection = new Connection(options.client, scriptsFor(layout), timeout)
     await connection.ready()
-    const wanted = JSON.stringify(layout)
+    const wanted = layoutRecord(layout)
     const key = layoutKey(prefix)
     await connection.within(options.client.set(key, wanted, 'NX'), key, 'record the layout')
     const stored = await connection.within(options.client.get(key), key, 'read the layout')
-    if (stored !== null && stored !== wanted) {
-      let same = false
-      try {
-        same = LayoutEq.equals(JSON.parse(stored) as Layout, layout)
-      } catch {
-        same = false
-      }
-      if (!same) throw new RedisLayoutMismatch(prefix, stored, wanted)
-    }
+    if (stored !== null && stored !== wanted && !recordsLayout(stored, layout)) throw new RedisLayoutMismatch(prefix, stored, wanted)
     await connection.prepare()
     return new RedisStore(layout, prefix, connection, options.clock, options.fallback)
   }
@@ -555,12 +547,12 @@ export class RedisStore {
           })
           if (found.length === 0) continue
           const check = node.pipeline()
-          for (const [key] of found) check.hmget(key, ...eventFields(this.layout))
+          for (const [key] of found) check.hexists(key, META_FIELD)
           const marks = (await this.connection.within(check.exec(), undefined, 'list events')) ?? []
           found.forEach(([, event], i) => {
-            const [error, values] = marks[i] ?? [new Error('no reply'), undefined]
+            const [error, exists] = marks[i] ?? [new Error('no reply'), undefined]
             if (error !== null) throw error
-            if ((values as ReadonlyArray<string | null>).some((v) => v !== null)) names.add(event)
+            if (exists === 1) names.add(event)
           })
         } while (cursor !== '0')
       }

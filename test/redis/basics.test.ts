@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it, vi } from 'vitest'
 import { Counter, TestClock } from 'tiny-counter'
+import { Limit } from 'tiny-counter'
 import type { RedisStore } from 'tiny-counter/redis'
 import { client, connect, freshPrefix } from './connect.ts'
 
@@ -73,5 +74,43 @@ describe('RedisStore basics', () => {
     expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
     expect(E.isLeft(await api.checkAndRecord('x'))).toBe(true)
     expect(await store.query('x').lastHours(1).sum()).toEqual(E.right(O.some(2)))
+  })
+  it('keeps an event as docs/REDIS.md says: a meta field "x h1 .. hU" and one field per bucket', async () => {
+    const clock = TestClock.at(Date.UTC(2026, 0, 5, 10, 30, 15))
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    expect(await store.limit().atMost('api', 10, 'minutes').checkAndRecord('api')).toEqual(E.right(undefined))
+    const t = clock.now()
+    const [second, minute, hour] = [Math.floor(t / 1_000), Math.floor(t / 60_000), Math.floor(t / 3_600_000)]
+    // Kept until the end of the range of the unit reaching furthest ahead: 24 hours from this hour.
+    const keptUntil = (hour + 24) * 3_600_000
+    expect(await client().hgetall(`{${prefix}:api}`)).toEqual({ _: `${keptUntil} ${second} ${minute} ${hour}`, [`s${second}`]: '1', [`m${minute}`]: '1', [`h${hour}`]: '1' })
+    // An event created with nothing in it: "x" alone.
+    expect(await store.recordCount('empty', 0)).toEqual(E.right(undefined))
+    expect(Object.keys(await client().hgetall(`{${prefix}:empty}`))).toEqual(['_'])
+    expect(await store.events()).toEqual(E.right(['api', 'empty']))
+  })
+  it('refuses a prefix written under the earlier data model (a field per head), as it refuses another layout', async () => {
+    const prefix = freshPrefix()
+    const store = await connect({ prefix })
+    // What a store of the earlier model recorded: the layout alone.
+    await client().set(`{${prefix}}:layout`, JSON.stringify(store.layout))
+    await expect(connect({ prefix })).rejects.toMatchObject({ name: 'RedisLayoutMismatch', prefix })
+    await client().set(`{${prefix}}:layout`, 'not json {')
+    await expect(connect({ prefix })).rejects.toMatchObject({ name: 'RedisLayoutMismatch' })
+  })
+  it('answers each of 100 limits by its own constraints when calls of all of them interleave (the script keeps at most 64 parsed texts)', async () => {
+    const store = await connect()
+    // Limit k allows k calls an hour on its own event (100 texts); every limit is asked 3 times, in turns.
+    const limits = Array.from({ length: 100 }, (_, k) => store.limit(Limit.policy().atMost(k, 'hours').atMost(1_000, 'days')))
+    const passed = Array.from({ length: 100 }, () => 0)
+    for (let turn = 0; turn < 3; turn++) {
+      const answers = await Promise.all(limits.map((limit, k) => limit.checkAndRecord(`e${k}`)))
+      answers.forEach((answer, k) => {
+        if (E.isRight(answer)) passed[k]!++
+        else expect(answer.left._tag).toBe('LimitExceeded')
+      })
+    }
+    expect(passed).toEqual(Array.from({ length: 100 }, (_, k) => Math.min(k, 3)))
   })
 })

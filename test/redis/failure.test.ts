@@ -101,6 +101,25 @@ describe('when Redis fails', () => {
     expect(ms).toBeLessThan(timeoutMillis + 700)
   }, 60_000)
 
+  it('lets timers run while a caller retries at once against a server that is gone (no offline queue)', async () => {
+    const server = await ownServer()
+    const store = await connect({ client: client(strict, server.port), timeoutMillis: 300 })
+    const limit = store.limit().atMost('api', 100, 'minutes')
+    expect(await limit.checkAndRecord('api')).toEqual(E.right(undefined))
+    await server.kill('SIGKILL')
+    let ticked = false
+    setTimeout(() => (ticked = true), 20)
+    // ioredis refuses each call at once; without a turn of the event loop per failure, the timer
+    // would not fire before the loop gives up.
+    let failures = 0
+    while (!ticked && failures < 200_000) {
+      const r = await limit.checkAndRecord('api')
+      expect(E.isLeft(r) && r.left._tag).toBe('StorageError')
+      failures++
+    }
+    expect(ticked).toBe(true)
+  }, 60_000)
+
   it('answers from the opt-in fallback store while Redis fails, and says so', async () => {
     const server = await ownServer()
     const local = EventStore.builder().timeZone('UTC').build()

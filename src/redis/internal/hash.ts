@@ -1,10 +1,11 @@
 /**
  * The Redis data model seen from the client: key names, and the conversion between an event's hash
- * (heads and bucket counts by field) and an ordinary `Counter` of the same layout.
+ * (its meta field and its bucket counts) and an ordinary `Counter` of the same layout.
  */
 import type { Counter } from '../../Counter.js'
 import { empty, fromBuckets, toBuckets } from '../../Counter.js'
 import type { Layout } from '../../Layout.js'
+import { Eq as LayoutEq } from '../../Layout.js'
 import { unitLetter } from './scripts.js'
 
 /** The hash of an event: `{prefix:event}` (the braces keep every key of the event in one cluster slot). */
@@ -16,6 +17,25 @@ export const heldKey = (prefix: string, event: string): string => `{${prefix}:${
 /** Where the layout of a prefix is kept, so that stores of different layouts never share one. */
 export const layoutKey = (prefix: string): string => `{${prefix}}:layout`
 
+/**
+ * The data model of the hashes: 2 since the heads moved into the meta field (1 kept a field per
+ * head). A prefix recorded under another model is refused, as another layout is.
+ */
+export const DATA_MODEL = 2
+
+/** What the layout key holds: the data model and the layout, as JSON. */
+export const layoutRecord = (layout: Layout): string => JSON.stringify({ dataModel: DATA_MODEL, layout })
+
+/** Whether a stored layout record (whatever it holds) names this data model and a layout equal to `layout`. */
+export const recordsLayout = (stored: string, layout: Layout): boolean => {
+  try {
+    const record = JSON.parse(stored) as { readonly dataModel?: unknown; readonly layout?: Layout } | null
+    return record?.dataModel === DATA_MODEL && record.layout !== undefined && LayoutEq.equals(record.layout, layout)
+  } catch {
+    return false
+  }
+}
+
 /** The SCAN pattern of every event hash of a prefix (glob characters of the prefix escaped). */
 export const scanPattern = (prefix: string): string => `{${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}:*}`
 
@@ -23,39 +43,27 @@ export const scanPattern = (prefix: string): string => `{${prefix.replace(/[*?[\
 export const eventOfKey = (prefix: string, key: string): string | undefined =>
   key.startsWith(`{${prefix}:`) && key.endsWith('}') && key.length > prefix.length + 3 ? key.slice(prefix.length + 2, -1) : undefined
 
-/** The fields of an HGETALL reply (a flat array of names and values) as a map. */
-export const fieldsOf = (flat: ReadonlyArray<string>): Map<string, number> => {
-  const fields = new Map<string, number>()
-  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, Number(flat[i + 1]))
-  return fields
-}
+/** The field of an event's hash that says it holds an event: its meta field "x h1 .. hU" (see `scripts.ts`). */
+export const META_FIELD = '_'
 
 /**
- * The fields that say a hash holds an event: the head of each unit, and `_` (an event created with
- * nothing in it). A hash with none of them only marks the reservations held on an event never
- * recorded (`_r`): the event does not exist yet.
+ * The counter an event's hash holds, from its fields: per unit its head (the meta field's words
+ * after the first) and its buckets newest first; the empty counter when the meta field names no
+ * heads (an event created with nothing in it); `undefined` without a meta field (a hash that only
+ * marks the reservations held on an event never recorded: the event does not exist yet).
  */
-export const eventFields = (layout: Layout): ReadonlyArray<string> => [...layout.tracks.map((t) => unitLetter[t.unit]), '_']
-
-/** Whether the fields of a hash (as `fieldsOf` gives them) hold an event (see `eventFields`). */
-export const holdsEvent = (layout: Layout, fields: ReadonlyMap<string, number>): boolean => eventFields(layout).some((name) => fields.has(name))
-
-/**
- * The counter an event's hash holds: per unit its head and its buckets newest first; the empty
- * counter when the hash has no heads (an event created with nothing in it).
- */
-export const counterOf = (layout: Layout, fields: ReadonlyMap<string, number>): Counter => {
-  const heads: number[] = []
-  const buckets: number[][] = []
-  for (const { unit, buckets: length } of layout.tracks) {
+export const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter | undefined => {
+  const meta = fields.get(META_FIELD)
+  if (meta === undefined) return undefined
+  const heads = meta.split(' ').slice(1).map(Number)
+  if (heads.length === 0) return empty(layout)
+  const buckets = layout.tracks.map(({ unit, buckets: length }, u) => {
     const letter = unitLetter[unit]
-    const head = fields.get(letter)
-    if (head === undefined) return empty(layout)
-    heads.push(head)
+    const head = heads[u]!
     const counts: number[] = []
-    for (let j = 0; j < length; j++) counts.push(fields.get(`${letter}${head - j}`) ?? 0)
-    buckets.push(counts)
-  }
+    for (let j = 0; j < length; j++) counts.push(Number(fields.get(`${letter}${head - j}`) ?? 0))
+    return counts
+  })
   return fromBuckets(layout, heads, buckets)
 }
 
@@ -77,6 +85,7 @@ export const countsOf = (counter: Counter): ReadonlyArray<string> => {
 
 /** The counter held by a hash, from its HGETALL (a flat array of names and values); `undefined` when it holds no event. */
 export const storedCounterOf = (layout: Layout, flat: ReadonlyArray<string>): Counter | undefined => {
-  const fields = fieldsOf(flat)
-  return holdsEvent(layout, fields) ? counterOf(layout, fields) : undefined
+  const fields = new Map<string, string>()
+  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!)
+  return counterOf(layout, fields)
 }

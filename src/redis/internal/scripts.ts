@@ -2,9 +2,10 @@
  * The Lua scripts of the Redis store. Each decision is one script call, so Redis runs it alone:
  * every constraint passes and the record happens, or nothing is written.
  *
- * One hash per event (`{prefix:event}`): field `<unit letter>` holds the unit's head (the absolute
- * index of its newest bucket), field `<unit letter><index>` the count of that bucket; buckets that
- * leave the unit's range are deleted when the head moves past them. Reservations of an event are a
+ * One hash per event (`{prefix:event}`): field `<unit letter><index>` holds the count of that
+ * bucket, field `_` (the event's meta field) "x h1 .. hU": the instant the hash is kept until (x)
+ * and each unit's head (the absolute index of its newest bucket), or "x" alone for an event with
+ * nothing in it; buckets that leave the unit's range are deleted when the head moves past them. Reservations of an event are a
  * sorted set beside it (`{prefix:event}:held`, member = reservation id, score = expiry instant).
  *
  * The scripts never compute calendar boundaries: the client sends the bucket indices (a "frame"),
@@ -33,6 +34,9 @@ local LENGTHS = {${layout.tracks.map((t) => t.buckets).join(', ')}}
 local U = ${layout.tracks.length}
 local MAX = 9007199254740991
 
+-- An integer as Redis writes it (Lua's own number to text keeps 14 digits).
+local function int(n) return string.format('%d', n) end
+
 -- The instant of the decision: the client's, or Redis's clock.
 local function instant(arg)
   if arg ~= '' then return tonumber(arg) end
@@ -46,12 +50,30 @@ local function numbers(text)
   return out
 end
 
--- The heads of every unit of a hash (nil where the event has none).
-local function headsOf(key)
-  local raw = redis.call('HMGET', key, unpack(LETTERS))
+-- An event's meta field ('_', false when the hash has none): the heads of its units (nil where the
+-- event has none) and the instant x the hash is kept until (nil: unknown, no event).
+local function metaOf(text)
   local heads = {}
-  for u = 1, U do heads[u] = tonumber(raw[u]) end
-  return heads
+  if not text then return heads, nil end
+  local x, i = nil, 0
+  for word in string.gmatch(text, '%S+') do
+    if i == 0 then x = tonumber(word) else heads[i] = tonumber(word) end
+    i = i + 1
+  end
+  return heads, x
+end
+
+-- The meta field's text for x and the heads (all of them, or none for an event with nothing in it).
+local function metaText(x, heads)
+  if heads[1] == nil then return int(x) end
+  local words = {int(x)}
+  for u = 1, U do words[u + 1] = int(heads[u]) end
+  return table.concat(words, ' ')
+end
+
+-- The heads of every unit of a hash (nil where the event has none), and x (see metaOf).
+local function headsOf(key)
+  return metaOf(redis.call('HGET', key, '_'))
 end
 
 -- Deletes the buckets of unit u with indices in [from, to]: by name when they are few, else the
@@ -74,16 +96,13 @@ local function trim(key, u, from, to)
   redis.call('HDEL', key, unpack(fields))
 end
 
--- Moves unit u's head to at least h (deleting the buckets that leave its range); returns the head.
-local function advance(key, heads, u, h, moved)
+-- Moves unit u's head to at least h (deleting the buckets that leave its range).
+local function advance(key, heads, u, h)
   local head = heads[u]
   if head == nil or h > head then
     if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, h - LENGTHS[u])) end
     heads[u] = h
-    moved[#moved + 1] = LETTERS[u]
-    moved[#moved + 1] = h
   end
-  return heads[u]
 end
 
 -- Adds n to bucket i of unit u, unless the bucket is older than the unit's range.
@@ -105,13 +124,18 @@ local function keep(key, at, t, clientTime)
   end
 end
 
--- Records n at bucket index[u] of every unit u.
-local function record(key, heads, index, n, expireAt, t, clientTime)
-  local moved = {}
-  for u = 1, U do advance(key, heads, u, index[u], moved) end
-  if #moved > 0 then redis.call('HSET', key, unpack(moved)) end
+-- Writes the meta field for heads and an expiry at least \`at\` (x, the one known: nil if none),
+-- then keeps the hash until then.
+local function writeMeta(key, heads, x, at, t, clientTime)
+  redis.call('HSET', key, '_', metaText(math.max(x or at, at), heads))
+  keep(key, at, t, clientTime)
+end
+
+-- Records n at bucket index[u] of every unit u (the hash's heads and x as headsOf reads them).
+local function record(key, heads, x, index, n, expireAt, t, clientTime)
+  for u = 1, U do advance(key, heads, u, index[u]) end
   for u = 1, U do add(key, heads, u, index[u], n) end
-  keep(key, expireAt, t, clientTime)
+  writeMeta(key, heads, x, expireAt, t, clientTime)
 end
 
 -- The unexpired reservations of a reservation set at t (the expired ones are dropped).
@@ -136,18 +160,19 @@ local function refused(keys, n, t, number)
 end
 
 -- Records one in the current bucket of every unit (indices current, field names names) of the
--- hash key (heads h, counts there v): new counts, moved heads and the expiry it is now kept until
--- (field _x, when that moves) in one HSET. The expiry: extended (GT) when the frame's reaches past
--- _x, and read back first when _x is unknown (x nil).
+-- hash key (heads h, changed here; counts there v): new counts, and the meta field when a head or
+-- the expiry it is now kept until moves, in one HSET. The expiry: extended (GT) when the frame's
+-- reaches past x, and read back first when x is unknown (nil).
 local function recordNow(key, current, names, h, v, expireAt, t, clientTime, x)
   local sets = {}
+  local moved = false
   for u = 1, U do
     local c, head = current[u], h[u]
     if head == nil or c > head then
       if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, c - LENGTHS[u])) end
-      sets[#sets + 1] = LETTERS[u]
-      sets[#sets + 1] = c
+      h[u] = c
       head = c
+      moved = true
     end
     if c > head - LENGTHS[u] then
       sets[#sets + 1] = names[u]
@@ -155,9 +180,9 @@ local function recordNow(key, current, names, h, v, expireAt, t, clientTime, x)
     end
   end
   local extend = x == nil or expireAt > x
-  if extend then
-    sets[#sets + 1] = '_x'
-    sets[#sets + 1] = expireAt
+  if moved or extend then
+    sets[#sets + 1] = '_'
+    sets[#sets + 1] = metaText(extend and expireAt or x, h)
   end
   redis.call('HSET', key, unpack(sets))
   if x == nil then
@@ -195,6 +220,7 @@ local function decision(text)
     p.indexText[u] = w[4 + u]
     p.names[u] = LETTERS[u] .. w[4 + u]
   end
+  p.newMeta = w[4] .. ' ' .. table.concat(p.indexText, ' ')
   for j = 5 + U, #w do p.rest[#p.rest + 1] = w[j] end
   if p.short then
     for j = 1, #p.rest, 3 do
@@ -241,53 +267,53 @@ if ARGV[4] == '1' then
     keep(key, tonumber(r), t, ARGV[1])
   end
 end
-local heads = headsOf(key)
-local moved = {}
+local heads, x = headsOf(key)
 local counts = {}
-local any = false
 for u = 1, U do
   local spec = numbers(ARGV[4 + u])
   if #spec > 0 then
-    any = true
-    advance(key, heads, u, spec[1], moved)
+    advance(key, heads, u, spec[1])
     counts[u] = spec
   end
 end
-if #moved > 0 then redis.call('HSET', key, unpack(moved)) end
 for u = 1, U do
   local spec = counts[u]
   if spec ~= nil then
     for j = 2, #spec - 1, 2 do add(key, heads, u, spec[j], spec[j + 1]) end
   end
 end
-if not any then redis.call('HSETNX', key, '_', 0) end
-keep(key, f[3], t, ARGV[1])
+writeMeta(key, heads, x, f[3], t, ARGV[1])
 return {${PASSED}, t}
 `
 
 /**
  * The short path of the decide script, written out for the units of `layout` (no loop, no table
- * for what one HMGET reads): the checked event's heads, current buckets, whether it exists (`_`),
- * until when reservations are held on it (`_r`) and until when it is kept (`_x`), then the
- * constraints, then the record: a new event gets its heads, counts and expiry in one HSET and one
- * PEXPIREAT.
+ * for what one HMGET reads): the checked event's meta field (`_`: whether it exists, until when it
+ * is kept and its heads), its current buckets and until when reservations are held on it (`_r`),
+ * then the constraints, then the record: a new event gets its meta field and counts in one HSET,
+ * and its expiry in one PEXPIREAT.
  */
 const shortPath = (layout: Layout): string => {
   const U = layout.tracks.length
   const us = layout.tracks.map((_, k) => k + 1)
-  const letter = (u: number): string => unitLetter[layout.tracks[u - 1]!.unit]
   const list = (f: (u: number) => string, separator = ', '): string => us.map(f).join(separator)
   return `
 if p.short then
   local key = KEYS[1]
   local names, index = p.names, p.index
   local ${list((u) => `n${u}`)} = ${list((u) => `names[${u}]`)}
-  local raw = redis.call('HMGET', key, ${list((u) => `'${letter(u)}'`)}, ${list((u) => `n${u}`)}, '_', '_r', '_x')
-  local ${list((u) => `h${u}`)} = ${list((u) => `tonumber(raw[${u}])`)}
+  local raw = redis.call('HMGET', key, '_', ${list((u) => `n${u}`)}, '_r')
+  local meta = raw[1]
+  local x, ${list((u) => `h${u}`)}
+  if meta then
+    x, ${list((u) => `h${u}`)} = string.match(meta, '^(%S+)${' (%S+)'.repeat(U)}$')
+    if x == nil then x = meta end
+    x, ${list((u) => `h${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}
+  end
   local ${list((u) => `c${u}`)} = ${list((u) => `index[${u}]`)}
   if not (${list((u) => `(h${u} ~= nil and h${u} > c${u})`, ' or ')}) then
-    local v = {${list((u) => `tonumber(raw[${U + u}]) or 0`)}}
-    local r = tonumber(raw[${2 * U + 2}])
+    local v = {${list((u) => `tonumber(raw[${1 + u}]) or 0`)}}
+    local r = tonumber(raw[${U + 2}])
     local held = nil
     local checks = p.checks
     for at = 1, #checks, 3 do
@@ -304,13 +330,12 @@ if p.short then
       if not pass then return refused(KEYS, n, t, (at + 2) / 3) end
     end
     if mode == 'r' then
-      if ${list((u) => `h${u} == nil`, ' and ')} and raw[${2 * U + 1}] == false and r == nil then
-        -- A new event: its heads, counts and expiry in one HSET, and the expiry set.
-        local heads = p.indexText
-        redis.call('HSET', key, ${list((u) => `'${letter(u)}', heads[${u}], n${u}, 1`)}, '_x', p.expireText)
+      if meta == false and r == nil then
+        -- A new event: its meta field and counts in one HSET, and the expiry set.
+        redis.call('HSET', key, '_', p.newMeta, ${list((u) => `n${u}, 1`)})
         if clientTime == '' then redis.call('PEXPIREAT', key, p.expireText, 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
       else
-        recordNow(key, index, names, {${list((u) => `h${u}`)}}, v, expireAt, t, clientTime, tonumber(raw[${2 * U + 3}]))
+        recordNow(key, index, names, {${list((u) => `h${u}`)}}, v, expireAt, t, clientTime, x)
       end
     elseif mode == 'h' then
       hold(key, KEYS[n + 1], t, lifetime, id, clientTime)
@@ -379,7 +404,7 @@ local wanted = {}
 local function want(e, name)
   local w = wanted[e]
   if w == nil then
-    w = {names = {unpack(LETTERS)}, seen = {}}
+    w = {names = {'_'}, seen = {}}
     wanted[e] = w
   end
   if name ~= nil and not w.seen[name] then
@@ -398,13 +423,12 @@ for _, item in ipairs(items) do
   end
 end
 if mode == 'r' then for u = 1, U do want(1, names[u]) end end
-local heads, values = {}, {}
+local heads, xs, values = {}, {}, {}
 for e, w in pairs(wanted) do
   local raw = redis.call('HMGET', KEYS[e], unpack(w.names))
-  local h, v = {}, {}
-  for u = 1, U do h[u] = tonumber(raw[u]) end
-  for j = U + 1, #w.names do v[w.names[j]] = tonumber(raw[j]) or 0 end
-  heads[e] = h
+  local v = {}
+  heads[e], xs[e] = metaOf(raw[1])
+  for j = 2, #w.names do v[w.names[j]] = tonumber(raw[j]) or 0 end
   values[e] = v
 end
 
@@ -480,7 +504,7 @@ if failed > 0 then return refused(KEYS, n, t, failed) end
 if mode == 'r' then
   local v = {}
   for u = 1, U do v[u] = values[1][names[u]] end
-  recordNow(KEYS[1], current, names, heads[1], v, expireAt, t, clientTime, nil)
+  recordNow(KEYS[1], current, names, heads[1], v, expireAt, t, clientTime, xs[1])
 elseif mode == 'h' then
   hold(KEYS[1], KEYS[n + 1], t, lifetime, id, clientTime)
 end
@@ -516,10 +540,9 @@ local score = redis.call('ZSCORE', KEYS[2], ARGV[4])
 redis.call('ZREM', KEYS[2], ARGV[4])
 if ARGV[3] == 'commit' then
   if not score or tonumber(score) <= t then return {${SETTLED}, t} end
-  record(KEYS[1], headsOf(KEYS[1]), current, 1, expireAt, t, ARGV[1])
-else
-  record(KEYS[1], headsOf(KEYS[1]), current, 0, expireAt, t, ARGV[1])
 end
+local heads, x = headsOf(KEYS[1])
+record(KEYS[1], heads, x, current, ARGV[3] == 'commit' and 1 or 0, expireAt, t, ARGV[1])
 return {${PASSED}, t}
 `
 
