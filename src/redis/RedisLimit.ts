@@ -25,8 +25,8 @@ import type { LimitBuilder, ReserveOptions, Usage } from '../store/LimitBuilder.
 import { DEFAULT_RESERVATION_MILLIS, NoAtMostConstraint, ReservationSettled } from '../store/LimitBuilder.js'
 import { LimitExceeded, UntrackedWindow } from '../Limit.js'
 import type { Frame, Frames } from './internal/frame.js'
-import { hashKey, heldKey, storedCounterOf } from './internal/hash.js'
-import { PASSED, REFUSED, SETTLED } from './internal/scripts.js'
+import { currentCounterOf, hashKey, heldKey, storedCounterOf } from './internal/hash.js'
+import { PASSED, REFUSED, REFUSED_NOW, SETTLED } from './internal/scripts.js'
 import type { QueryHost } from './RedisQuery.js'
 
 type ScriptName = 'record' | 'decide' | 'read' | 'settle'
@@ -466,18 +466,24 @@ export class RedisLimit {
     const r = reply.right
     const at = Number(r[1])
     if (r[0] === PASSED) return E.right(at)
-    if (r[0] !== REFUSED) return E.left(new StorageError(key, `unexpected reply ${JSON.stringify(r)}`, 'decide'))
     // Refused: the core says which constraint and until when, from the counts the script saw.
     const counters = new Map<string, Counter>()
     const pending = new Map<string, number>()
-    plan.events.forEach((name, e) => {
-      const counter = storedCounterOf(this.host.layout, r[3 + 2 * e] as ReadonlyArray<string>)
-      if (counter !== undefined) counters.set(name, counter)
-      pending.set(name, Number(r[4 + 2 * e]))
-    })
+    const layout = this.host.layout
+    if (r[0] === REFUSED_NOW) {
+      const counter = currentCounterOf(layout, r[3] as string | null, this.host.frames.at(at).index, r.slice(5).map(Number))
+      if (counter !== undefined) counters.set(event, counter)
+      pending.set(event, Number(r[4]))
+    } else if (r[0] === REFUSED) {
+      plan.events.forEach((name, e) => {
+        const counter = storedCounterOf(layout, r[3 + 2 * e] as ReadonlyArray<string>)
+        if (counter !== undefined) counters.set(name, counter)
+        pending.set(name, Number(r[4 + 2 * e]))
+      })
+    } else return E.left(new StorageError(key, `unexpected reply ${JSON.stringify(r)}`, 'decide'))
     const state: LimitState = { counterOf: (name) => counters.get(name), pendingOf: (name) => pending.get(name) ?? 0 }
     const constraints = plan.constraints ?? E.getOrElse((): ReadonlyArray<Constraint> => [])(this.constraints(event))
-    const decided = Limit.decide(constraints, state, event, at, this.host.layout)
+    const decided = Limit.decide(constraints, state, event, at, layout)
     if (E.isLeft(decided)) return decided
     return E.left(new LimitExceeded(event, constraints[Number(r[2]) - 1]!, O.none))
   }

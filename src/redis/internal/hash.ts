@@ -83,6 +83,17 @@ export const countsOf = (counter: Counter): ReadonlyArray<string> => {
   })
 }
 
+/**
+ * The counter of an event as a refusal on the decide script's short path shows it: its current
+ * bucket of each unit (indices `index`, counts `counts`) and nothing older, which is all that its
+ * constraints read; `undefined` without a meta field (no event), the empty counter for an event with
+ * nothing in it.
+ */
+export const currentCounterOf = (layout: Layout, meta: string | null, index: ReadonlyArray<number>, counts: ReadonlyArray<number>): Counter | undefined => {
+  if (meta === null) return undefined
+  return meta.includes(' ') ? fromBuckets(layout, index, counts.map((n) => [n])) : empty(layout)
+}
+
 /** The counter held by a hash, from its HGETALL (a flat array of names and values); `undefined` when it holds no event. */
 export const storedCounterOf = (layout: Layout, flat: ReadonlyArray<string>): Counter | undefined => {
   const fields = new Map<string, string>()

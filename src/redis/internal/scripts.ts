@@ -27,6 +27,8 @@ export const REFUSED = 1
 export const SKEW = 2
 export const FUTURE = 3
 export const SETTLED = 4
+/** A refusal on the decide script's short path: the counts of the checked event's current buckets, not its whole hash. */
+export const REFUSED_NOW = 5
 
 const common = (layout: Layout): string => `
 local LETTERS = {${layout.tracks.map((t) => `'${unitLetter[t.unit]}'`).join(', ')}}
@@ -327,7 +329,12 @@ if p.short then
       else
         pass = v[u] >= limit
       end
-      if not pass then return refused(KEYS, n, t, (at + 2) / 3) end
+      if not pass then
+        if held == nil then
+          if r ~= nil and r > t then held = pending(KEYS[n + 1], t) else held = 0 end
+        end
+        return {${REFUSED_NOW}, t, (at + 2) / 3, meta, held, ${list((u) => `v[${u}]`)}}
+      end
     end
     if mode == 'r' then
       if meta == false and r == nil then
@@ -361,8 +368,11 @@ end
  * the unit's place in the layout, w the window's buckets, k the first bucket of each unit that
  * starts after the instant minus the duration. [2] the instant ('' = Redis TIME). Mode 'h' adds
  * [3] the reservation's id and [4] its lifetime (ms).
- * Replies {PASSED, t}, {SKEW, t}, or {REFUSED, t, constraint number (1-based), then per event its
- * HGETALL and its pending reservations}: what the client needs to say why and until when.
+ * Replies {PASSED, t}, {SKEW, t}, {REFUSED, t, constraint number (1-based), then per event its
+ * HGETALL and its pending reservations}, or on the short path {REFUSED_NOW, t, constraint number,
+ * the checked event's meta field (nil: no event), its pending reservations, then the count of its
+ * current bucket of each unit}: what the client needs to say why and until when (a constraint of
+ * the short path reads nothing else).
  */
 const decideScript = (layout: Layout): string => `
 local p = decision(ARGV[1])
