@@ -4,7 +4,7 @@
  * a deadline on every call (a `StorageError` when Redis does not answer in time, never a silent
  * pass), and the estimate of Redis's clock that frames are computed for.
  */
-import type { Cluster, Command, Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { createHash } from 'node:crypto'
 import { StorageError } from '../../store/errors.js'
 import type { ScriptName, Scripts } from './scripts.js'
@@ -52,12 +52,6 @@ export class Connection {
   private functions = false
   /** Redis's clock minus this machine's, as last measured (milliseconds). */
   private offset = 0
-  /**
-   * ioredis's command class, read from a single server's client (\`Redis.Command\`, the client's
-   * own copy of ioredis), with the options its command methods would give: a call made with it
-   * skips their generic work (about a microsecond a call). A cluster client uses its methods.
-   */
-  private readonly direct: { readonly Command: typeof Command; readonly options: ConstructorParameters<typeof Command>[2] } | undefined
 
   constructor(
     readonly client: RedisClient,
@@ -74,9 +68,6 @@ export class Connection {
     const name = `tiny_counter_${sha1(SCRIPT_NAMES.map((n) => this.texts[n]).join('\n')).slice(0, 16)}`
     this.library = { name, text: libraryText(scripts, name) }
     this.functionNames = { record: `${name}_record`, decide: `${name}_decide`, read: `${name}_read`, settle: `${name}_settle` }
-    const made: typeof Command | undefined = 'nodes' in client ? undefined : (client.constructor as { readonly Command?: typeof Command }).Command
-    const keyPrefix = client.options.keyPrefix
-    this.direct = typeof made === 'function' ? { Command: made, options: keyPrefix === undefined ? { replyEncoding: 'utf8' } : { replyEncoding: 'utf8', keyPrefix } } : undefined
   }
 
   /** Our estimate of Redis's clock now. */
@@ -203,13 +194,6 @@ export class Connection {
   /** The command of a call: FCALL of its function, or EVALSHA of its script. */
   private command(call: Call): Promise<unknown> {
     const { name, keys, args } = call
-    const direct = this.direct
-    if (direct !== undefined) {
-      const command = this.functions
-        ? new direct.Command('fcall', [this.functionNames[name], keys.length, ...keys, ...args], direct.options)
-        : new direct.Command('evalsha', [this.shas[name], keys.length, ...keys, ...args], direct.options)
-      return this.client.sendCommand(command) as Promise<unknown>
-    }
     return this.functions ? this.client.fcall(this.functionNames[name], keys.length, ...keys, ...args) : this.client.evalsha(this.shas[name], keys.length, ...keys, ...args)
   }
 
