@@ -84,7 +84,7 @@ local function trim(key, u, from, to)
   if to < from then return end
   local fields = {}
   if to - from < 16 then
-    for i = from, to do fields[#fields + 1] = LETTERS[u] .. i end
+    for i = from, to do fields[#fields + 1] = LETTERS[u] .. int(i) end
   else
     local letter = LETTERS[u]
     for _, name in ipairs(redis.call('HKEYS', key)) do
@@ -110,8 +110,8 @@ end
 -- Adds n to bucket i of unit u, unless the bucket is older than the unit's range.
 local function add(key, heads, u, i, n)
   if n == 0 or i <= heads[u] - LENGTHS[u] then return end
-  local field = LETTERS[u] .. i
-  if redis.call('HINCRBY', key, field, n) > MAX then redis.call('HSET', key, field, MAX) end
+  local field = LETTERS[u] .. int(i)
+  if redis.call('HINCRBY', key, field, n) > MAX then redis.call('HSET', key, field, int(MAX)) end
 end
 
 -- Keeps a key until at least \`at\` (epoch ms of the decision's clock, t being its instant): only
@@ -178,7 +178,7 @@ local function recordNow(key, current, names, h, v, expireAt, t, clientTime, x)
     end
     if c > head - LENGTHS[u] then
       sets[#sets + 1] = names[u]
-      sets[#sets + 1] = math.min(v[u] + 1, MAX)
+      sets[#sets + 1] = int(math.min(v[u] + 1, MAX))
     end
   end
   local extend = x == nil or expireAt > x
@@ -339,7 +339,7 @@ if p.short then
     if mode == 'r' then
       if meta == false and r == nil then
         -- A new event: its meta field and counts in one HSET, and the expiry set.
-        redis.call('HSET', key, '_', p.newMeta, ${list((u) => `n${u}, 1`)})
+        redis.call('HSET', key, '_', p.newMeta, ${list((u) => `n${u}, '1'`)})
         if clientTime == '' then redis.call('PEXPIREAT', key, p.expireText, 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
       else
         recordNow(key, index, names, {${list((u) => `h${u}`)}}, v, expireAt, t, clientTime, x)
@@ -427,7 +427,7 @@ for _, item in ipairs(items) do
   if kind == 'M' or kind == 'L' then
     local u = a[2]
     want(a[1], names[u])
-    for i = current[u] - a[3] + 1, current[u] - 1 do want(a[1], LETTERS[u] .. i) end
+    for i = current[u] - a[3] + 1, current[u] - 1 do want(a[1], LETTERS[u] .. int(i)) end
   elseif kind == 'C' or kind == 'W' then
     want(a[1], nil)
   end
@@ -459,12 +459,12 @@ local function count(e, u, w)
   if head <= current[u] then
     local v = values[e]
     sum = v[names[u]]
-    for i = current[u] - w + 1, current[u] - 1 do sum = sum + v[LETTERS[u] .. i] end
+    for i = current[u] - w + 1, current[u] - 1 do sum = sum + v[LETTERS[u] .. int(i)] end
     return sum
   end
   -- The head is ahead of the frame (a clock that went back): count from the head, as the core does.
   local fields = {}
-  for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head do fields[#fields + 1] = LETTERS[u] .. i end
+  for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head do fields[#fields + 1] = LETTERS[u] .. int(i) end
   for _, value in ipairs(redis.call('HMGET', KEYS[e], unpack(fields))) do
     if value then sum = sum + tonumber(value) end
   end
@@ -480,7 +480,7 @@ local function seenSince(e, k)
       local low = math.max(current[u], head) - LENGTHS[u] + 1
       if head >= low then
         local fields = {}
-        for i = head, low, -1 do fields[#fields + 1] = LETTERS[u] .. i end
+        for i = head, low, -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
         local found = redis.call('HMGET', KEYS[e], unpack(fields))
         for j = 1, #found do
           local v = found[j]
