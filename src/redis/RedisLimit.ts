@@ -31,6 +31,7 @@ import type { QueryHost } from './RedisQuery.js'
 
 type ScriptName = 'record' | 'decide' | 'read' | 'settle'
 type Reply = ReadonlyArray<unknown>
+const DONE: E.Either<never, void> = E.right(undefined)
 
 /** What a limit needs from its store. */
 export interface LimitHost extends QueryHost {
@@ -513,7 +514,7 @@ export class RedisLimit {
       const local = this.fellBack(decided.left)
       if (local !== undefined) return local.check(event)
     }
-    return E.map(() => undefined)(decided)
+    return E.isRight(decided) ? DONE : decided
   }
 
   /**
@@ -539,7 +540,7 @@ export class RedisLimit {
       const local = this.fellBack(decided.left)
       if (local !== undefined) return local.checkAndRecord(event)
     }
-    return E.map(() => undefined)(decided)
+    return E.isRight(decided) ? DONE : decided
   }
 
   /**
