@@ -363,7 +363,7 @@ export class RedisStore {
       }
       for (let round = 0; round < MAX_SKEW_RETRIES; round++) {
         const sent = this.connection.machine.now()
-        const reply = (await attempt(this.connection.redisNow(), '')) as Reply
+        const reply = (await attempt(this.connection.redisAt(sent), '')) as Reply
         if (reply[0] !== SKEW) return E.right(reply)
         this.connection.learn(Number(reply[1]), sent)
       }

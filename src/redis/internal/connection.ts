@@ -70,9 +70,9 @@ export class Connection {
     this.functionNames = { record: `${name}_record`, decide: `${name}_decide`, read: `${name}_read`, settle: `${name}_settle` }
   }
 
-  /** Our estimate of Redis's clock now. */
-  redisNow(): number {
-    return this.machine.now() + this.offset
+  /** Our estimate of Redis's clock when this machine's reads \`local\` (now, by default). */
+  redisAt(local: number = this.machine.now()): number {
+    return local + this.offset
   }
 
   /** Learns Redis's clock from an instant `t` that Redis read between `sent` and now (local ms). */
