@@ -23,6 +23,8 @@ const LIMITS: ReadonlyArray<readonly [string, Limits]> = [
   ['days and a duration', (l) => l.atMost('api', 6, [2, 'days']).atMost('api', 4, { minutes: 90 }) as never],
   ['cooldown', (l) => l.cooldown('api', { minutes: 5 }) as never],
   ['within and at least', (l) => l.within('login', { hours: 2 }).atLeast('login', 1, 'days') as never],
+  // The decide script's short path (current buckets of the checked event) refusing on an atLeast.
+  ['at least and at most', (l) => l.atLeast('api', 2, 'hours').atMost('api', 4, 'minutes') as never],
   ['weekday hours', (l) => l.during(Schedule.hoursLocalTz(9, 17)).outsideOf(Schedule.weekendsLocalTz()).atMost('api', 10, 'hours') as never],
   ['untracked', (l) => l.atMost('api', 1, 'weeks') as never]
 ]
