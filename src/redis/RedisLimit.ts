@@ -73,12 +73,13 @@ type Timed =
 /** What a limit sends the script whatever event it checks: its constraints as the script reads them. */
 interface Shape {
   readonly items: ReadonlyArray<ReadonlyArray<string> | Timed>
-  /** The whole list, space-separated, when nothing in it depends on the instant. */
-  readonly words: string | undefined
   /** Whether every constraint counts the current bucket of the checked event (the script's short path). */
   readonly short: boolean
-  /** The constraints as the script reads them: on the short path per constraint its kind, unit and limit, else `words`. */
-  readonly tail: string
+  /**
+   * The constraints as the script reads them when nothing in them depends on the instant (else
+   * `undefined`): on the short path per constraint its kind, unit and limit, else the whole list.
+   */
+  readonly tail: string | undefined
   /** The decision texts of the last frame, by mode (when nothing depends on the instant). */
   last: { readonly frame: Frame; readonly texts: Partial<Record<Mode, string>> } | undefined
 }
@@ -410,10 +411,10 @@ export class RedisLimit {
     }
     const prefix = this.host.prefix
     const keys = [...events.map((e) => hashKey(prefix, e)), ...events.map((e) => heldKey(prefix, e))]
-    const words = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>).flat().join(' ') : undefined
     const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1')
-    const tail = short ? (items as ReadonlyArray<ReadonlyArray<string>>).map((i) => `${i[0]} ${i[2]} ${i[4]}`).join(' ') : (words ?? '')
-    return E.right((this.plan = { event, events, keys, shape: { items, words, short, tail, last: undefined }, constraints }))
+    const lists = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>) : undefined
+    const tail = lists === undefined ? undefined : short ? lists.map((i) => `${i[0]} ${i[2]} ${i[4]}`).join(' ') : lists.flat().join(' ')
+    return E.right((this.plan = { event, events, keys, shape: { items, short, tail, last: undefined }, constraints }))
   }
 
   /**
@@ -424,10 +425,11 @@ export class RedisLimit {
   private decisionAt(shape: Shape, t: number, mode: Mode): string {
     const frames = this.host.frames
     const frame = frames.at(t)
-    if (shape.words !== undefined) {
+    const tail = shape.tail
+    if (tail !== undefined) {
       let last = shape.last
       if (last === undefined || last.frame !== frame) last = shape.last = { frame, texts: {} }
-      return (last.texts[mode] ??= `${mode}${shape.short ? '1' : '0'} ${frame.text} ${shape.tail}`)
+      return (last.texts[mode] ??= `${mode}${shape.short ? '1' : '0'} ${frame.text} ${tail}`)
     }
     let lo = frame.lo
     let hi = frame.hi

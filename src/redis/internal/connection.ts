@@ -34,7 +34,7 @@ interface Waiting {
 }
 
 /** A script call waiting for its answer. */
-interface Queued extends Call, Waiting {}
+interface ScriptCall extends Call, Waiting {}
 
 /** Whether Redis answered that a function is not loaded (after a restart or a `FUNCTION FLUSH`). */
 const isMissingFunction = (error: unknown): boolean => error instanceof Error && error.message.includes('Function not found')
@@ -180,7 +180,7 @@ export class Connection {
    */
   run(name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const call: Queued = { name, keys, args, deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, resolve, reject }
+      const call: ScriptCall = { name, keys, args, deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, resolve, reject }
       this.wait(call)
       this.command(call).then(
         (value) => this.pass(call, value),
@@ -198,12 +198,12 @@ export class Connection {
   }
 
   /** Settles a call that Redis refused: sent again (with the library or the script's text) when Redis did not know its code. */
-  private again(call: Queued, error: unknown): void {
+  private again(call: ScriptCall, error: unknown): void {
     const { name, keys, args } = call
     let retried: Promise<unknown> | undefined
     if (this.functions && isMissingFunction(error)) {
       // Redis lost its functions (a restart without persistence, FUNCTION FLUSH): load them again.
-      retried = (this.client.function('LOAD', 'REPLACE', this.library.text) as Promise<unknown>).then(() => this.client.fcall(this.functionNames[name], keys.length, ...keys, ...args))
+      retried = (this.client.function('LOAD', 'REPLACE', this.library.text) as Promise<unknown>).then(() => this.command(call))
     } else if (!this.functions && error instanceof Error && error.message.startsWith('NOSCRIPT')) {
       retried = this.client.eval(this.texts[name], keys.length, ...keys, ...args)
     }

@@ -21,7 +21,7 @@ export const layoutKey = (prefix: string): string => `{${prefix}}:layout`
  * The data model of the hashes: 2 since the heads moved into the meta field (1 kept a field per
  * head). A prefix recorded under another model is refused, as another layout is.
  */
-export const DATA_MODEL = 2
+const DATA_MODEL = 2
 
 /** What the layout key holds: the data model and the layout, as JSON. */
 export const layoutRecord = (layout: Layout): string => JSON.stringify({ dataModel: DATA_MODEL, layout })
@@ -52,7 +52,7 @@ export const META_FIELD = '_'
  * heads (an event created with nothing in it); `undefined` without a meta field (a hash that only
  * marks the reservations held on an event never recorded: the event does not exist yet).
  */
-export const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter | undefined => {
+const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter | undefined => {
   const meta = fields.get(META_FIELD)
   if (meta === undefined) return undefined
   const heads = meta.split(' ').slice(1).map(Number)

@@ -202,7 +202,7 @@ local function hold(key, held, t, lifetime, id, clientTime)
   redis.call('ZADD', held, until_, id)
   keep(held, until_, t, clientTime)
   local r = tonumber(redis.call('HGET', key, '_r'))
-  if r == nil or until_ > r then redis.call('HSET', key, '_r', until_) end
+  if r == nil or until_ > r then redis.call('HSET', key, '_r', int(until_)) end
   keep(key, until_, t, clientTime)
 end
 

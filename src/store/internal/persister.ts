@@ -52,7 +52,7 @@ export interface Loaded<A = Counter> {
   readonly errors: ReadonlyArray<DecodeError>
 }
 
-/** How one kind of stored value is read: its decoding, and the formats of the other kind (to recognise a mismatch). */
+/** How one kind of stored value is read: its decoding, and its kind (a value that decodes as the other kind refuses the load). */
 export interface Reading<A> {
   readonly decode: (key: string, bytes: Uint8Array) => E.Either<DecodeError, A>
   readonly kind: 'plain' | 'replicated'
