@@ -37,7 +37,12 @@ const DONE: E.Either<never, void> = E.right(undefined)
 export interface LimitHost extends QueryHost {
   readonly prefix: string
   readonly frames: Frames
-  readonly timed: (key: string | undefined, operation: string, attempt: (t: number, sent: string) => Promise<unknown>) => Promise<E.Either<StorageError, Reply>>
+  readonly timed: <A>(
+    key: string | undefined,
+    operation: string,
+    attempt: (t: number, sent: string) => Promise<unknown>,
+    then: (reply: E.Either<StorageError, Reply>) => A | Promise<A>
+  ) => Promise<A>
   readonly run: (name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string) => Promise<unknown>
 }
 
@@ -129,12 +134,14 @@ export class RedisReservation {
     readonly expiresAt: number
   ) {}
 
-  private async settle(how: 'commit' | 'cancel'): Promise<E.Either<StorageError, boolean>> {
+  private settle(how: 'commit' | 'cancel'): Promise<E.Either<StorageError, boolean>> {
     const key = hashKey(this.host.prefix, this.event)
-    const reply = await this.host.timed(key, how, (t, sent) =>
-      this.host.run('settle', [key, heldKey(this.host.prefix, this.event)], [sent, this.host.frames.at(t).text, how, this.id], key, how)
+    return this.host.timed(
+      key,
+      how,
+      (t, sent) => this.host.run('settle', [key, heldKey(this.host.prefix, this.event)], [sent, this.host.frames.at(t).text, how, this.id], key, how),
+      E.map((r: Reply) => r[0] !== SETTLED)
     )
-    return E.map((r: Reply) => r[0] !== SETTLED)(reply)
   }
 
   /**
@@ -456,20 +463,27 @@ export class RedisLimit {
     return `${mode}0 ${lo} ${hi} ${frame.expireAt} ${frame.index.join(' ')} ${parts.join(' ')}`
   }
 
-  /** Decides in Redis; the instant of a pass, or why not. */
-  private async decide(event: string, mode: Mode, id = '', lifetime = 0): Promise<E.Either<RedisLimitError, number>> {
+  /**
+   * Decides in Redis: resolves to `then` of the instant of a pass, or of why not (one continuation
+   * after Redis answers).
+   */
+  private decide<A>(event: string, mode: Mode, then: (decided: E.Either<RedisLimitError, number>) => A | Promise<A>, id = '', lifetime = 0): Promise<A> {
     const planned = this.planFor(event)
-    if (E.isLeft(planned)) return planned
+    if (E.isLeft(planned)) return Promise.resolve(then(planned))
     const plan = planned.right
     const key = plan.keys[0]
-    const reply = await this.host.timed(key, 'decide', (t, sent) =>
-      this.host.run('decide', plan.keys, mode === 'h' ? [this.decisionAt(plan.shape, t, mode), sent, id, String(lifetime)] : [this.decisionAt(plan.shape, t, mode), sent], key, 'decide')
+    return this.host.timed(
+      key,
+      'decide',
+      (t, sent) => this.host.run('decide', plan.keys, mode === 'h' ? [this.decisionAt(plan.shape, t, mode), sent, id, String(lifetime)] : [this.decisionAt(plan.shape, t, mode), sent], key, 'decide'),
+      (reply) => then(E.isLeft(reply) ? reply : reply.right[0] === PASSED ? E.right(Number(reply.right[1])) : this.refusal(plan, event, reply.right))
     )
-    if (E.isLeft(reply)) return reply
-    const r = reply.right
+  }
+
+  /** Why the script refused: the core says which constraint and until when, from the counts the script saw. */
+  private refusal(plan: Plan, event: string, r: Reply): E.Either<RedisLimitError, never> {
     const at = Number(r[1])
-    if (r[0] === PASSED) return E.right(at)
-    // Refused: the core says which constraint and until when, from the counts the script saw.
+    const key = plan.keys[0]
     const counters = new Map<string, Counter>()
     const pending = new Map<string, number>()
     const layout = this.host.layout
@@ -510,13 +524,12 @@ export class RedisLimit {
    * assert.deepEqual(await store.events(), E.right([]))
    * client.disconnect()
    */
-  async check(event: string): Promise<E.Either<RedisLimitError, void>> {
-    const decided = await this.decide(event, 'c')
-    if (E.isLeft(decided) && decided.left._tag === 'StorageError') {
-      const local = this.fellBack(decided.left)
-      if (local !== undefined) return local.check(event)
-    }
-    return E.isRight(decided) ? DONE : decided
+  check(event: string): Promise<E.Either<RedisLimitError, void>> {
+    return this.decide(event, 'c', (decided) => {
+      if (E.isRight(decided)) return DONE
+      const local = decided.left._tag === 'StorageError' ? this.fellBack(decided.left) : undefined
+      return local === undefined ? decided : local.check(event)
+    })
   }
 
   /**
@@ -536,13 +549,12 @@ export class RedisLimit {
    * assert.deepEqual(await store.query('welcome_mail').lastDays(1).sum(), E.right(O.some(1)))
    * client.disconnect()
    */
-  async checkAndRecord(event: string): Promise<E.Either<RedisLimitError | RecordRefusal, void>> {
-    const decided = await this.decide(event, 'r')
-    if (E.isLeft(decided) && decided.left._tag === 'StorageError') {
-      const local = this.fellBack(decided.left)
-      if (local !== undefined) return local.checkAndRecord(event)
-    }
-    return E.isRight(decided) ? DONE : decided
+  checkAndRecord(event: string): Promise<E.Either<RedisLimitError | RecordRefusal, void>> {
+    return this.decide(event, 'r', (decided) => {
+      if (E.isRight(decided)) return DONE
+      const local = decided.left._tag === 'StorageError' ? this.fellBack(decided.left) : undefined
+      return local === undefined ? decided : local.checkAndRecord(event)
+    })
   }
 
   /**
@@ -613,7 +625,6 @@ export class RedisLimit {
     const lifetime = options.expiresAfter === undefined ? E.right(DEFAULT_RESERVATION_MILLIS) : durationMillis(options.expiresAfter)
     if (E.isLeft(lifetime)) return lifetime
     const id = crypto.randomUUID()
-    const decided = await this.decide(event, 'h', id, lifetime.right)
-    return E.map((at: number) => new RedisReservation(this.host, event, id, at + lifetime.right))(decided)
+    return this.decide(event, 'h', E.map((at: number) => new RedisReservation(this.host, event, id, at + lifetime.right)), id, lifetime.right)
   }
 }

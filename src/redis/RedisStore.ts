@@ -8,6 +8,7 @@
  * Redis does not answer in time gives a `StorageError`, never a silent pass. See docs/REDIS.md.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import { identity } from 'fp-ts/lib/function.js'
 import type { Clock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
 import { convert, isCount, isInstant } from '../Counter.js'
@@ -146,7 +147,7 @@ export class RedisStore {
       prefix,
       frames: this.frames,
       read: (events) => this.read(events),
-      timed: (key, operation, attempt) => this.timed(key, operation, attempt),
+      timed: (key, operation, attempt, then) => this.timed(key, operation, attempt, then),
       run: (name, keys, args, key, operation) => this.connection.run(name, keys, args, key, operation),
       fellBack: (error) => this.fellBack(error)
     }
@@ -326,7 +327,7 @@ export class RedisStore {
       if ('at' in when && sent !== '' && when.at > t) return Promise.resolve([FUTURE, t])
       const units = frame.index.map((i) => `${i} ${i} ${count}`)
       return this.connection.run('record', [key], [sent, `${lo} ${hi} ${this.nowFrames.at(t).expireAt}`, future, '0', ...units], key, 'record')
-    })
+    }, identity)
     if (E.isLeft(reply)) return this.recordFallback(reply.left, event, count, when)
     if (reply.right[0] === FUTURE) {
       const now = Number(reply.right[1])
@@ -353,23 +354,32 @@ export class RedisStore {
    * Runs `attempt` at the decision's time: the client clock's (sent to the script), or Redis's
    * (`sent` is '' and the script reads `TIME`): then `t` is our estimate of it, and a `SKEW` reply
    * (Redis's instant fell outside the frame made for the estimate) teaches us Redis's clock and
-   * tries again.
+   * tries again. Resolves to `then` of the reply, or of the `StorageError` (one continuation, so a
+   * decision settles in one step after Redis answers).
    */
-  private async timed(key: string | undefined, operation: string, attempt: (t: number, sent: string) => Promise<unknown>): Promise<E.Either<StorageError, Reply>> {
+  private timed<A>(
+    key: string | undefined,
+    operation: string,
+    attempt: (t: number, sent: string) => Promise<unknown>,
+    then: (reply: E.Either<StorageError, Reply>) => A | Promise<A>,
+    round = 0
+  ): Promise<A> {
+    const failed = (error: unknown): A | Promise<A> => then(E.left(error instanceof StorageError ? error : new StorageError(key, error, operation)))
     try {
       if (this.clock !== undefined) {
         const t = this.clock.now()
-        return E.right((await attempt(t, String(t))) as Reply)
+        return attempt(t, String(t)).then((reply) => then(E.right(reply as Reply)), failed)
       }
-      for (let round = 0; round < MAX_SKEW_RETRIES; round++) {
-        const sent = this.connection.machine.now()
-        const reply = (await attempt(this.connection.redisAt(sent), '')) as Reply
-        if (reply[0] !== SKEW) return E.right(reply)
+      const sent = this.connection.machine.now()
+      return attempt(this.connection.redisAt(sent), '').then((answer) => {
+        const reply = answer as Reply
+        if (reply[0] !== SKEW) return then(E.right(reply))
         this.connection.learn(Number(reply[1]), sent)
-      }
-      return E.left(new StorageError(key, `Redis's clock kept moving out of the buckets computed for it (${MAX_SKEW_RETRIES} tries)`, operation))
+        if (round + 1 < MAX_SKEW_RETRIES) return this.timed(key, operation, attempt, then, round + 1)
+        return failed(`Redis's clock kept moving out of the buckets computed for it (${MAX_SKEW_RETRIES} tries)`)
+      }, failed)
     } catch (error) {
-      return E.left(error instanceof StorageError ? error : new StorageError(key, error, operation))
+      return Promise.resolve(failed(error))
     }
   }
 
@@ -659,7 +669,8 @@ export class RedisStore {
     for (const [event, counter] of incoming) {
       const key = hashKey(this.prefix, event)
       const reply = await this.timed(key, operation, (t, sent) =>
-        this.connection.run('record', [key], [sent, `${NO_LOWER_BOUND} ${NO_UPPER_BOUND} ${this.nowFrames.at(t).expireAt}`, '', replace ? '1' : '0', ...countsOf(counter)], key, operation)
+        this.connection.run('record', [key], [sent, `${NO_LOWER_BOUND} ${NO_UPPER_BOUND} ${this.nowFrames.at(t).expireAt}`, '', replace ? '1' : '0', ...countsOf(counter)], key, operation),
+        identity
       )
       if (E.isLeft(reply)) return reply
     }

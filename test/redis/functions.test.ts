@@ -57,4 +57,25 @@ describe('RedisStore scripts', () => {
       await admin.call('ACL', 'DELUSER', user)
     }
   })
+
+  it('are written to the socket a few at a time while many calls are in flight, and one by one otherwise', async () => {
+    const redis = client()
+    const store = await connect({ client: redis })
+    const api = store.limit().atMost('z', 100, 'minutes')
+    // The socket's writes from now on: how many, and how many commands each carried.
+    const writes: number[] = []
+    const socket = redis.stream as unknown as { _writev: (chunks: unknown[], cb: unknown) => void; _write: (chunk: unknown, encoding: unknown, cb: unknown) => void }
+    const writev = socket._writev.bind(socket)
+    const write = socket._write.bind(socket)
+    socket._writev = (chunks, cb) => (writes.push(chunks.length), writev(chunks, cb))
+    socket._write = (chunk, encoding, cb) => (writes.push(1), write(chunk, encoding, cb))
+    const answers = await Promise.all(Array.from({ length: 150 }, () => api.checkAndRecord('z')))
+    expect(answers.filter(E.isRight)).toHaveLength(100)
+    expect(answers.filter((a) => E.isLeft(a) && a.left._tag === 'LimitExceeded')).toHaveLength(50)
+    // The first call at once, then the others eight to a write.
+    expect(writes).toEqual([1, ...Array.from({ length: 18 }, () => 8), 5])
+    writes.length = 0
+    for (let i = 0; i < 3; i++) expect(E.isLeft(await api.check('z'))).toBe(true)
+    expect(writes).toEqual([1, 1, 1])
+  })
 })

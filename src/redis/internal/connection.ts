@@ -36,6 +36,9 @@ interface Waiting {
 /** A script call waiting for its answer. */
 interface ScriptCall extends Call, Waiting {}
 
+/** At most this many calls are written together (see `Connection.gather`). */
+const GATHER = 8
+
 /** Whether Redis answered that a function is not loaded (after a restart or a `FUNCTION FLUSH`). */
 const isMissingFunction = (error: unknown): boolean => error instanceof Error && error.message.includes('Function not found')
 
@@ -70,7 +73,7 @@ export class Connection {
     this.functionNames = { record: `${name}_record`, decide: `${name}_decide`, read: `${name}_read`, settle: `${name}_settle` }
   }
 
-  /** Our estimate of Redis's clock when this machine's reads \`local\` (now, by default). */
+  /** Our estimate of Redis's clock when this machine's reads `local` (now, by default). */
   redisAt(local: number = this.machine.now()): number {
     return local + this.offset
   }
@@ -87,6 +90,9 @@ export class Connection {
   private waiting: Waiting[] = []
   private waitingFrom = 0
   private timer: ReturnType<typeof setTimeout> | undefined
+  /** The socket corked for a group of calls (see `gather`), and how many calls the group has. */
+  private corked: { uncork(): void } | undefined
+  private gathered = 0
 
   /** `promise`, or a `StorageError` about `key` when it neither resolves nor rejects in time. */
   within<A>(promise: Promise<A>, key: string | undefined, operation: string): Promise<A> {
@@ -173,14 +179,13 @@ export class Connection {
 
   /**
    * Runs a script (as a function, or by SHA; its text again when Redis does not know it), within
-   * the deadline. The call is written at once, as rate-limiter-flexible writes its own: Redis
-   * starts on it while this process prepares the next. (Gathering the calls of a turn of the event
-   * loop into one pipeline saved writes but halved the throughput with 64 calls in flight: Redis
-   * then waited for the whole batch, and the pipeline's objects doubled the collector's work.)
+   * the deadline. A call made while no other waits is written at once. Calls made while others wait
+   * (many callers at a time) are gathered, a few at a time: see `gather`.
    */
   run(name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const call: ScriptCall = { name, keys, args, deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, resolve, reject }
+      const gathering = this.waitingFrom < this.waiting.length && this.gather()
       this.wait(call)
       this.command(call).then(
         (value) => this.pass(call, value),
@@ -188,7 +193,38 @@ export class Connection {
         // offline queue), and a caller that tries again at once must not keep timers and I/O waiting.
         (error: unknown) => setImmediate(() => this.again(call, error))
       )
+      if (gathering && ++this.gathered === GATHER) this.release()
     })
+  }
+
+  /**
+   * Starts or joins a group of calls written to the socket together: up to `GATHER` of them, or
+   * those made before the current turn of the event loop ends. One write for a group saves the
+   * system call each write costs (with 64 calls in flight, a third of this process's time per
+   * call), and Redis reads the group at once. The cap keeps Redis busy with one group while this
+   * process prepares the next: gathering a whole turn's calls, 64 at a time, made Redis and this
+   * process wait for each other in turn (0.64-0.78× the throughput of writing each at once). Only
+   * for a single server's connection while it is ready; false (written at once) otherwise.
+   */
+  private gather(): boolean {
+    if (this.corked !== undefined) return true
+    const client = this.client
+    if ('nodes' in client || client.status !== 'ready') return false
+    const stream = client.stream
+    if (stream === undefined || typeof stream.cork !== 'function') return false
+    stream.cork()
+    this.corked = stream
+    this.gathered = 0
+    process.nextTick(this.release)
+    return true
+  }
+
+  /** Writes the gathered calls (once per group: a later release finds nothing to write). */
+  private readonly release = (): void => {
+    const stream = this.corked
+    if (stream === undefined) return
+    this.corked = undefined
+    stream.uncork()
   }
 
   /** The command of a call: FCALL of its function, or EVALSHA of its script. */
