@@ -75,26 +75,40 @@ describe('RedisStore basics', () => {
     expect(E.isLeft(await api.checkAndRecord('x'))).toBe(true)
     expect(await store.query('x').lastHours(1).sum()).toEqual(E.right(O.some(2)))
   })
-  it('keeps an event as docs/REDIS.md says: a meta field "x h1 .. hU" and one field per bucket', async () => {
+  it('keeps an event as docs/REDIS.md says: a meta field "x h1 .. hU c1 .. cU" and a field per older bucket', async () => {
     const clock = TestClock.at(Date.UTC(2026, 0, 5, 10, 30, 15))
     const prefix = freshPrefix()
     const store = await connect({ prefix, clock, preset: 'rateLimiting' })
-    expect(await store.limit().atMost('api', 10, 'minutes').checkAndRecord('api')).toEqual(E.right(undefined))
+    const api = store.limit().atMost('api', 10, 'minutes')
+    expect(await api.checkAndRecord('api')).toEqual(E.right(undefined))
     const t = clock.now()
     const [second, minute, hour] = [Math.floor(t / 1_000), Math.floor(t / 60_000), Math.floor(t / 3_600_000)]
     // Kept until the end of the range of the unit reaching furthest ahead: 24 hours from this hour.
     const keptUntil = (hour + 24) * 3_600_000
-    expect(await client().hgetall(`{${prefix}:api}`)).toEqual({ _: `${keptUntil} ${second} ${minute} ${hour}`, [`s${second}`]: '1', [`m${minute}`]: '1', [`h${hour}`]: '1' })
+    expect(await client().hgetall(`{${prefix}:api}`)).toEqual({ _: `${keptUntil} ${second} ${minute} ${hour} 1 1 1` })
+    // 50 seconds later, in the next minute: the second and the minute heads moved, and their old
+    // counts have fields of their own.
+    clock.advance({ seconds: 50 })
+    expect(await api.checkAndRecord('api')).toEqual(E.right(undefined))
+    expect(await client().hgetall(`{${prefix}:api}`)).toEqual({
+      _: `${keptUntil} ${second + 50} ${minute + 1} ${hour} 1 1 2`,
+      [`s${second}`]: '1',
+      [`m${minute}`]: '1'
+    })
+    expect(await store.query('api').lastMinutes(2).sum()).toEqual(E.right(O.some(2)))
+    expect(await store.query('api').lastSeconds(60).sum()).toEqual(E.right(O.some(2)))
     // An event created with nothing in it: "x" alone.
     expect(await store.recordCount('empty', 0)).toEqual(E.right(undefined))
     expect(Object.keys(await client().hgetall(`{${prefix}:empty}`))).toEqual(['_'])
     expect(await store.events()).toEqual(E.right(['api', 'empty']))
   })
-  it('refuses a prefix written under the earlier data model (a field per head), as it refuses another layout', async () => {
+  it('refuses a prefix written under an earlier data model, as it refuses another layout', async () => {
     const prefix = freshPrefix()
     const store = await connect({ prefix })
-    // What a store of the earlier model recorded: the layout alone.
+    // What a store of data model 1 recorded: the layout alone; of data model 2: the layout and the model.
     await client().set(`{${prefix}}:layout`, JSON.stringify(store.layout))
+    await expect(connect({ prefix })).rejects.toMatchObject({ name: 'RedisLayoutMismatch', prefix })
+    await client().set(`{${prefix}}:layout`, JSON.stringify({ dataModel: 2, layout: store.layout }))
     await expect(connect({ prefix })).rejects.toMatchObject({ name: 'RedisLayoutMismatch', prefix })
     await client().set(`{${prefix}}:layout`, 'not json {')
     await expect(connect({ prefix })).rejects.toMatchObject({ name: 'RedisLayoutMismatch' })

@@ -6,7 +6,7 @@ import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Calendar } from 'tiny-counter'
+import { Calendar, Counter } from 'tiny-counter'
 import type { BurstResult, WorkerRequest } from './worker.ts'
 import { client, connect, freshPrefix } from './connect.ts'
 import { redisPort } from './redisServer.ts'
@@ -54,11 +54,18 @@ const startWorker = (prefix: string, fixedClock?: number): Promise<Worker> =>
 const PROCESSES = 8
 const CALLS = 2_000
 
-/** The count of every minute bucket of the event's hash. */
+/** The non-zero minute buckets of the event, by index, as a store on the prefix exports it. */
 const minuteCounts = async (prefix: string, event: string): Promise<Map<number, number>> => {
-  const fields = await client().hgetall(`{${prefix}:${event}}`)
+  const store = await connect({ prefix })
+  const exported = await store.exportAll()
+  if (E.isLeft(exported)) throw exported.left
+  const counter = exported.right[event]
   const out = new Map<number, number>()
-  for (const [field, value] of Object.entries(fields)) if (/^m-?\d+$/.test(field)) out.set(Number(field.slice(1)), Number(value))
+  if (counter === undefined) return out
+  const minutes = counter.layout.tracks.findIndex((t) => t.unit === 'minutes')
+  Counter.toBuckets(counter)[minutes]!.forEach((n, ago) => {
+    if (n > 0) out.set(counter.heads[minutes]! - ago, n)
+  })
   return out
 }
 

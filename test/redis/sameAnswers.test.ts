@@ -1,5 +1,5 @@
 // The Redis store answers as the in-memory store does: the same random operations (records now, in
-// the past and a duration ago, clock moves across a daylight-saving change, limits of every kind
+// the past and a duration ago, clock moves across a daylight-saving change and back, limits of every kind
 // with check, checkAndRecord, usage and reservations, imports and merges) run on an EventStore and
 // on a RedisStore on one TestClock, and every answer (queries of every kind, refusals with their
 // retry-after, usage, exports) must be the same.
@@ -39,6 +39,7 @@ type Op =
   | { readonly _tag: 'recordAgo'; readonly event: string; readonly n: number; readonly ago: number }
   | { readonly _tag: 'recordAt'; readonly event: string; readonly back: number }
   | { readonly _tag: 'advance'; readonly ms: number }
+  | { readonly _tag: 'back'; readonly ms: number }
   | { readonly _tag: 'limit'; readonly limit: number; readonly how: 'check' | 'checkAndRecord' | 'usage' | 'reserve'; readonly event: string; readonly times: number }
   | { readonly _tag: 'settle'; readonly commit: boolean }
   | { readonly _tag: 'merge'; readonly event: string; readonly n: number; readonly replace: boolean }
@@ -59,6 +60,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       times: fc.integer({ min: 1, max: 4 })
     })
   },
+  // A clock that goes back (within a few buckets of each unit): the heads are then ahead of the frame.
+  fc.record({ _tag: fc.constant('back' as const), ms: fc.oneof(fc.integer({ min: 1, max: 90_000 }), fc.integer({ min: 1, max: 3 * 3_600_000 })) }),
   fc.record({ _tag: fc.constant('settle' as const), commit: fc.boolean() }),
   fc.record({ _tag: fc.constant('merge' as const), event, n: fc.integer({ min: 0, max: 4 }), replace: fc.boolean() })
 )
@@ -128,6 +131,9 @@ describe('RedisStore answers as EventStore does', () => {
             case 'advance':
               clock.advance(o.ms)
               break
+            case 'back':
+              clock.set(clock.now() - o.ms)
+              break
             case 'limit': {
               const policy = POLICIES[o.limit - LIMITS.length]
               const make = LIMITS[o.limit]?.[1]
@@ -174,5 +180,24 @@ describe('RedisStore answers as EventStore does', () => {
       }),
       { numRuns: 100 }
     )
+  })
+
+  it('for cooldowns and within at the edges of their buckets, the head counted from the meta field', async () => {
+    // The last occurrence in the head bucket, then in an older one: seen from 0 to 6 minutes later.
+    for (const olderToo of [false, true]) {
+      for (const later of [0, 59_000, 60_000, 239_000, 240_000, 270_000, 299_000, 300_000, 301_000, 360_000]) {
+        const clock = TestClock.at(Date.UTC(2026, 0, 5, 10, 30, 15))
+        const memory = EventStore.builder().timeZone('UTC').withClock(clock).build()
+        const redis = await connect({ clock })
+        if (olderToo) {
+          expect(await redis.recordAgo('api', 120_000)).toEqual(memory.recordAgo('api', 120_000))
+          expect(await redis.recordCount('api', 0)).toEqual(memory.recordCount('api', 0))
+        } else expect(await redis.record('api')).toEqual(memory.record('api'))
+        clock.advance(later)
+        for (const make of [(l: LimitBuilder | RedisLimit) => l.cooldown('api', { minutes: 5 }), (l: LimitBuilder | RedisLimit) => l.within('api', { minutes: 5 })]) {
+          expect(plain(await (make(redis.limit()) as RedisLimit).check('api'))).toEqual(plain((make(memory.limit()) as LimitBuilder).check('api')))
+        }
+      }
+    }
   })
 })

@@ -18,10 +18,11 @@ export const heldKey = (prefix: string, event: string): string => `{${prefix}:${
 export const layoutKey = (prefix: string): string => `{${prefix}}:layout`
 
 /**
- * The data model of the hashes: 2 since the heads moved into the meta field (1 kept a field per
- * head). A prefix recorded under another model is refused, as another layout is.
+ * The data model of the hashes: 3 since the counts of the head buckets joined the heads in the meta
+ * field (2 kept them in fields of their own; 1 also kept a field per head). A prefix recorded under
+ * another model is refused, as another layout is.
  */
-const DATA_MODEL = 2
+const DATA_MODEL = 3
 
 /** What the layout key holds: the data model and the layout, as JSON. */
 export const layoutRecord = (layout: Layout): string => JSON.stringify({ dataModel: DATA_MODEL, layout })
@@ -43,25 +44,28 @@ export const scanPattern = (prefix: string): string => `{${prefix.replace(/[*?[\
 export const eventOfKey = (prefix: string, key: string): string | undefined =>
   key.startsWith(`{${prefix}:`) && key.endsWith('}') && key.length > prefix.length + 3 ? key.slice(prefix.length + 2, -1) : undefined
 
-/** The field of an event's hash that says it holds an event: its meta field "x h1 .. hU" (see `scripts.ts`). */
+/** The field of an event's hash that says it holds an event: its meta field "x h1 .. hU c1 .. cU" (see `scripts.ts`). */
 export const META_FIELD = '_'
 
 /**
- * The counter an event's hash holds, from its fields: per unit its head (the meta field's words
- * after the first) and its buckets newest first; the empty counter when the meta field names no
- * heads (an event created with nothing in it); `undefined` without a meta field (a hash that only
- * marks the reservations held on an event never recorded: the event does not exist yet).
+ * The counter an event's hash holds, from its fields: per unit its head and the head's count (the
+ * meta field's words after the first: the heads, then their counts), then the older buckets from
+ * their fields; the empty counter when the meta field names no heads (an event created with nothing
+ * in it); `undefined` without a meta field (a hash that only marks the reservations held on an
+ * event never recorded: the event does not exist yet).
  */
 const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter | undefined => {
   const meta = fields.get(META_FIELD)
   if (meta === undefined) return undefined
-  const heads = meta.split(' ').slice(1).map(Number)
-  if (heads.length === 0) return empty(layout)
+  const words = meta.split(' ').slice(1).map(Number)
+  if (words.length === 0) return empty(layout)
+  const units = layout.tracks.length
+  const heads = words.slice(0, units)
   const buckets = layout.tracks.map(({ unit, buckets: length }, u) => {
     const letter = unitLetter[unit]
     const head = heads[u]!
-    const counts: number[] = []
-    for (let j = 0; j < length; j++) counts.push(Number(fields.get(`${letter}${head - j}`) ?? 0))
+    const counts: number[] = [words[units + u] ?? 0]
+    for (let j = 1; j < length; j++) counts.push(Number(fields.get(`${letter}${head - j}`) ?? 0))
     return counts
   })
   return fromBuckets(layout, heads, buckets)

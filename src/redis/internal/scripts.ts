@@ -2,10 +2,11 @@
  * The Lua scripts of the Redis store. Each decision is one script call, so Redis runs it alone:
  * every constraint passes and the record happens, or nothing is written.
  *
- * One hash per event (`{prefix:event}`): field `<unit letter><index>` holds the count of that
- * bucket, field `_` (the event's meta field) "x h1 .. hU": the instant the hash is kept until (x)
- * and each unit's head (the absolute index of its newest bucket), or "x" alone for an event with
- * nothing in it; buckets that leave the unit's range are deleted when the head moves past them. Reservations of an event are a
+ * One hash per event (`{prefix:event}`): field `_` (the event's meta field) holds
+ * "x h1 .. hU c1 .. cU": the instant the hash is kept until (x), each unit's head (the absolute
+ * index of its newest bucket) and the count of each head bucket, or "x" alone for an event with
+ * nothing in it; field `<unit letter><index>` holds the count of an older bucket (never of a head);
+ * buckets that leave the unit's range are deleted when the head moves past them. Reservations of an event are a
  * sorted set beside it (`{prefix:event}:held`, member = reservation id, score = expiry instant).
  *
  * The scripts never compute calendar boundaries: the client sends the bucket indices (a "frame"),
@@ -52,28 +53,33 @@ local function numbers(text)
   return out
 end
 
--- An event's meta field ('_', false when the hash has none): the heads of its units (nil where the
--- event has none) and the instant x the hash is kept until (nil: unknown, no event).
+-- An event's meta field ('_', false when the hash has none): the heads of its units and the counts
+-- of their head buckets (nil where the event has none), and the instant x the hash is kept until
+-- (nil: unknown, no event).
 local function metaOf(text)
-  local heads = {}
-  if not text then return heads, nil end
+  local heads, counts = {}, {}
+  if not text then return heads, nil, counts end
   local x, i = nil, 0
   for word in string.gmatch(text, '%S+') do
-    if i == 0 then x = tonumber(word) else heads[i] = tonumber(word) end
+    if i == 0 then x = tonumber(word) elseif i <= U then heads[i] = tonumber(word) else counts[i - U] = tonumber(word) end
     i = i + 1
   end
-  return heads, x
+  return heads, x, counts
 end
 
--- The meta field's text for x and the heads (all of them, or none for an event with nothing in it).
-local function metaText(x, heads)
+-- The meta field's text for x, the heads and their counts (all of them, or none for an event with
+-- nothing in it).
+local function metaText(x, heads, counts)
   if heads[1] == nil then return int(x) end
   local words = {int(x)}
-  for u = 1, U do words[u + 1] = int(heads[u]) end
+  for u = 1, U do
+    words[u + 1] = int(heads[u])
+    words[U + u + 1] = int(counts[u])
+  end
   return table.concat(words, ' ')
 end
 
--- The heads of every unit of a hash (nil where the event has none), and x (see metaOf).
+-- The heads of every unit of a hash, x, and the counts of the heads (see metaOf).
 local function headsOf(key)
   return metaOf(redis.call('HGET', key, '_'))
 end
@@ -98,18 +104,28 @@ local function trim(key, u, from, to)
   redis.call('HDEL', key, unpack(fields))
 end
 
--- Moves unit u's head to at least h (deleting the buckets that leave its range).
-local function advance(key, heads, u, h)
+-- Moves unit u's head to at least h: the buckets that leave its range are deleted, and the old
+-- head's count (counts[u]) gets a field of its own while it stays in range.
+local function advance(key, heads, counts, u, h)
   local head = heads[u]
   if head == nil or h > head then
-    if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, h - LENGTHS[u])) end
+    if head ~= nil then
+      trim(key, u, head - LENGTHS[u] + 1, math.min(head - 1, h - LENGTHS[u]))
+      if counts[u] > 0 and head > h - LENGTHS[u] then redis.call('HSET', key, LETTERS[u] .. int(head), int(counts[u])) end
+    end
     heads[u] = h
+    counts[u] = 0
   end
 end
 
--- Adds n to bucket i of unit u, unless the bucket is older than the unit's range.
-local function add(key, heads, u, i, n)
+-- Adds n to bucket i of unit u (never after its head), unless the bucket is older than the unit's
+-- range: to the head's count, or to the bucket's field.
+local function add(key, heads, counts, u, i, n)
   if n == 0 or i <= heads[u] - LENGTHS[u] then return end
+  if i == heads[u] then
+    counts[u] = math.min(counts[u] + n, MAX)
+    return
+  end
   local field = LETTERS[u] .. int(i)
   if redis.call('HINCRBY', key, field, n) > MAX then redis.call('HSET', key, field, int(MAX)) end
 end
@@ -126,18 +142,18 @@ local function keep(key, at, t, clientTime)
   end
 end
 
--- Writes the meta field for heads and an expiry at least \`at\` (x, the one known: nil if none),
--- then keeps the hash until then.
-local function writeMeta(key, heads, x, at, t, clientTime)
-  redis.call('HSET', key, '_', metaText(math.max(x or at, at), heads))
+-- Writes the meta field for heads, their counts and an expiry at least \`at\` (x, the one known: nil
+-- if none), then keeps the hash until then.
+local function writeMeta(key, heads, counts, x, at, t, clientTime)
+  redis.call('HSET', key, '_', metaText(math.max(x or at, at), heads, counts))
   keep(key, at, t, clientTime)
 end
 
--- Records n at bucket index[u] of every unit u (the hash's heads and x as headsOf reads them).
-local function record(key, heads, x, index, n, expireAt, t, clientTime)
-  for u = 1, U do advance(key, heads, u, index[u]) end
-  for u = 1, U do add(key, heads, u, index[u], n) end
-  writeMeta(key, heads, x, expireAt, t, clientTime)
+-- Records n at bucket index[u] of every unit u (the hash's heads, x and counts as headsOf reads them).
+local function record(key, heads, x, counts, index, n, expireAt, t, clientTime)
+  for u = 1, U do advance(key, heads, counts, u, index[u]) end
+  for u = 1, U do add(key, heads, counts, u, index[u], n) end
+  writeMeta(key, heads, counts, x, expireAt, t, clientTime)
 end
 
 -- The unexpired reservations of a reservation set at t (the expired ones are dropped).
@@ -162,30 +178,35 @@ local function refused(keys, n, t, number)
 end
 
 -- Records one in the current bucket of every unit (indices current, field names names) of the
--- hash key (heads h, changed here; counts there v): new counts, and the meta field when a head or
--- the expiry it is now kept until moves, in one HSET. The expiry: extended (GT) when the frame's
--- reaches past x, and read back first when x is unknown (nil).
-local function recordNow(key, current, names, h, v, expireAt, t, clientTime, x)
+-- hash key (heads h and their counts k, changed here; v: the counts of the current buckets' own
+-- fields, read only when a head is ahead of the frame): the meta field with the new counts, and
+-- the field of each old head that stays in range when a head moves, in one HSET. The expiry:
+-- extended (GT) when the frame's reaches past x, and read back first when x is unknown (nil).
+local function recordNow(key, current, names, h, k, v, expireAt, t, clientTime, x)
   local sets = {}
-  local moved = false
   for u = 1, U do
     local c, head = current[u], h[u]
     if head == nil or c > head then
-      if head ~= nil then trim(key, u, head - LENGTHS[u] + 1, math.min(head, c - LENGTHS[u])) end
+      if head ~= nil then
+        trim(key, u, head - LENGTHS[u] + 1, math.min(head - 1, c - LENGTHS[u]))
+        if k[u] > 0 and head > c - LENGTHS[u] then
+          sets[#sets + 1] = LETTERS[u] .. int(head)
+          sets[#sets + 1] = int(k[u])
+        end
+      end
       h[u] = c
-      head = c
-      moved = true
-    end
-    if c > head - LENGTHS[u] then
+      k[u] = 1
+    elseif c == head then
+      k[u] = math.min(k[u] + 1, MAX)
+    elseif c > head - LENGTHS[u] then
+      -- The head is ahead of the frame (a clock that went back): the bucket has a field of its own.
       sets[#sets + 1] = names[u]
       sets[#sets + 1] = int(math.min(v[u] + 1, MAX))
     end
   end
   local extend = x == nil or expireAt > x
-  if moved or extend then
-    sets[#sets + 1] = '_'
-    sets[#sets + 1] = metaText(extend and expireAt or x, h)
-  end
+  sets[#sets + 1] = '_'
+  sets[#sets + 1] = metaText(extend and expireAt or x, h, k)
   redis.call('HSET', key, unpack(sets))
   if x == nil then
     keep(key, expireAt, t, clientTime)
@@ -222,7 +243,7 @@ local function decision(text)
     p.indexText[u] = w[4 + u]
     p.names[u] = LETTERS[u] .. w[4 + u]
   end
-  p.newMeta = w[4] .. ' ' .. table.concat(p.indexText, ' ')
+  p.newMeta = w[4] .. ' ' .. table.concat(p.indexText, ' ') .. string.rep(' 1', U)
   for j = 5 + U, #w do p.rest[#p.rest + 1] = w[j] end
   if p.short then
     for j = 1, #p.rest, 3 do
@@ -269,31 +290,32 @@ if ARGV[4] == '1' then
     keep(key, tonumber(r), t, ARGV[1])
   end
 end
-local heads, x = headsOf(key)
-local counts = {}
+local heads, x, counts = headsOf(key)
+local specs = {}
 for u = 1, U do
   local spec = numbers(ARGV[4 + u])
   if #spec > 0 then
-    advance(key, heads, u, spec[1])
-    counts[u] = spec
+    advance(key, heads, counts, u, spec[1])
+    specs[u] = spec
   end
 end
 for u = 1, U do
-  local spec = counts[u]
+  local spec = specs[u]
   if spec ~= nil then
-    for j = 2, #spec - 1, 2 do add(key, heads, u, spec[j], spec[j + 1]) end
+    for j = 2, #spec - 1, 2 do add(key, heads, counts, u, spec[j], spec[j + 1]) end
   end
 end
-writeMeta(key, heads, x, f[3], t, ARGV[1])
+writeMeta(key, heads, counts, x, f[3], t, ARGV[1])
 return {${PASSED}, t}
 `
 
 /**
  * The short path of the decide script, written out for the units of `layout` (no loop, no table
  * for what one HMGET reads): the checked event's meta field (`_`: whether it exists, until when it
- * is kept and its heads), its current buckets and until when reservations are held on it (`_r`),
- * then the constraints, then the record: a new event gets its meta field and counts in one HSET,
- * and its expiry in one PEXPIREAT.
+ * is kept, its heads and their counts, which are the counts of the current buckets unless a head
+ * is older than the frame) and until when reservations are held on it (`_r`), then the
+ * constraints, then the record: a new event gets its meta field in one HSET, and its expiry in one
+ * PEXPIREAT.
  */
 const shortPath = (layout: Layout): string => {
   const U = layout.tracks.length
@@ -303,19 +325,18 @@ const shortPath = (layout: Layout): string => {
 if p.short then
   local key = KEYS[1]
   local names, index = p.names, p.index
-  local ${list((u) => `n${u}`)} = ${list((u) => `names[${u}]`)}
-  local raw = redis.call('HMGET', key, '_', ${list((u) => `n${u}`)}, '_r')
+  local raw = redis.call('HMGET', key, '_', '_r')
   local meta = raw[1]
-  local x, ${list((u) => `h${u}`)}
+  local x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)}
   if meta then
-    x, ${list((u) => `h${u}`)} = string.match(meta, '^(%S+)${' (%S+)'.repeat(U)}$')
+    x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = string.match(meta, '^(%S+)${' (%S+)'.repeat(2 * U)}$')
     if x == nil then x = meta end
-    x, ${list((u) => `h${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}
+    x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}, ${list((u) => `tonumber(k${u})`)}
   end
   local ${list((u) => `c${u}`)} = ${list((u) => `index[${u}]`)}
   if not (${list((u) => `(h${u} ~= nil and h${u} > c${u})`, ' or ')}) then
-    local v = {${list((u) => `tonumber(raw[${1 + u}]) or 0`)}}
-    local r = tonumber(raw[${U + 2}])
+    local v = {${list((u) => `h${u} == c${u} and k${u} or 0`)}}
+    local r = tonumber(raw[2])
     local held = nil
     local checks = p.checks
     for at = 1, #checks, 3 do
@@ -338,11 +359,11 @@ if p.short then
     end
     if mode == 'r' then
       if meta == false and r == nil then
-        -- A new event: its meta field and counts in one HSET, and the expiry set.
-        redis.call('HSET', key, '_', p.newMeta, ${list((u) => `n${u}, '1'`)})
+        -- A new event: its meta field (heads and counts) in one HSET, and the expiry set.
+        redis.call('HSET', key, '_', p.newMeta)
         if clientTime == '' then redis.call('PEXPIREAT', key, p.expireText, 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
       else
-        recordNow(key, index, names, {${list((u) => `h${u}`)}}, v, expireAt, t, clientTime, x)
+        recordNow(key, index, names, {${list((u) => `h${u}`)}}, {${list((u) => `k${u}`)}}, v, expireAt, t, clientTime, x)
       end
     elseif mode == 'h' then
       hold(key, KEYS[n + 1], t, lifetime, id, clientTime)
@@ -433,11 +454,11 @@ for _, item in ipairs(items) do
   end
 end
 if mode == 'r' then for u = 1, U do want(1, names[u]) end end
-local heads, xs, values = {}, {}, {}
+local heads, xs, counts, values = {}, {}, {}, {}
 for e, w in pairs(wanted) do
   local raw = redis.call('HMGET', KEYS[e], unpack(w.names))
   local v = {}
-  heads[e], xs[e] = metaOf(raw[1])
+  heads[e], xs[e], counts[e] = metaOf(raw[1])
   for j = 2, #w.names do v[w.names[j]] = tonumber(raw[j]) or 0 end
   values[e] = v
 end
@@ -451,20 +472,22 @@ local function pendingOf(e)
   end
   return held
 end
--- The count of the w newest buckets of unit u (bucket 0 is the current one, never before the head).
+-- The count of the w newest buckets of unit u (bucket 0 is the current one, never before the head):
+-- the head's count from the meta field, the older buckets' from their fields.
 local function count(e, u, w)
   local head = heads[e][u]
   if head == nil then return 0 end
-  local sum = 0
   if head <= current[u] then
     local v = values[e]
-    sum = v[names[u]]
-    for i = current[u] - w + 1, current[u] - 1 do sum = sum + v[LETTERS[u] .. int(i)] end
+    local sum = head > current[u] - w and counts[e][u] or 0
+    for i = current[u] - w + 1, head - 1 do sum = sum + v[LETTERS[u] .. int(i)] end
     return sum
   end
   -- The head is ahead of the frame (a clock that went back): count from the head, as the core does.
+  local sum = counts[e][u]
   local fields = {}
-  for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head do fields[#fields + 1] = LETTERS[u] .. int(i) end
+  for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head - 1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
+  if #fields == 0 then return sum end
   for _, value in ipairs(redis.call('HMGET', KEYS[e], unpack(fields))) do
     if value then sum = sum + tonumber(value) end
   end
@@ -477,14 +500,15 @@ local function seenSince(e, k)
   for u = 1, U do
     local head = h[u]
     if head ~= nil then
+      if counts[e][u] > 0 then return head >= k[u] end
       local low = math.max(current[u], head) - LENGTHS[u] + 1
-      if head >= low then
+      if head - 1 >= low then
         local fields = {}
-        for i = head, low, -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
+        for i = head - 1, low, -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
         local found = redis.call('HMGET', KEYS[e], unpack(fields))
         for j = 1, #found do
           local v = found[j]
-          if v and tonumber(v) > 0 then return (head - j + 1) >= k[u] end
+          if v and tonumber(v) > 0 then return (head - j) >= k[u] end
         end
       end
     end
@@ -514,7 +538,7 @@ if failed > 0 then return refused(KEYS, n, t, failed) end
 if mode == 'r' then
   local v = {}
   for u = 1, U do v[u] = values[1][names[u]] end
-  recordNow(KEYS[1], current, names, heads[1], v, expireAt, t, clientTime, xs[1])
+  recordNow(KEYS[1], current, names, heads[1], counts[1], v, expireAt, t, clientTime, xs[1])
 elseif mode == 'h' then
   hold(KEYS[1], KEYS[n + 1], t, lifetime, id, clientTime)
 end
@@ -551,8 +575,8 @@ redis.call('ZREM', KEYS[2], ARGV[4])
 if ARGV[3] == 'commit' then
   if not score or tonumber(score) <= t then return {${SETTLED}, t} end
 end
-local heads, x = headsOf(KEYS[1])
-record(KEYS[1], heads, x, current, ARGV[3] == 'commit' and 1 or 0, expireAt, t, ARGV[1])
+local heads, x, counts = headsOf(KEYS[1])
+record(KEYS[1], heads, x, counts, current, ARGV[3] == 'commit' and 1 or 0, expireAt, t, ARGV[1])
 return {${PASSED}, t}
 `
 
