@@ -103,6 +103,9 @@ const DEFAULT_TIMEOUT_MILLIS = 1_000
 const MAX_SKEW_RETRIES = 4
 const DONE: E.Either<never, void> = E.right(undefined)
 const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
+/** A call's failure as a `StorageError` about `key` (kept as it is when it is one). */
+const failure = (key: string | undefined, operation: string, error: unknown): E.Either<StorageError, never> =>
+  E.left(error instanceof StorageError ? error : new StorageError(key, error, operation))
 
 /** The reply of a script: a status, Redis's instant, and more. */
 type Reply = ReadonlyArray<unknown>
@@ -364,22 +367,27 @@ export class RedisStore {
     then: (reply: E.Either<StorageError, Reply>) => A | Promise<A>,
     round = 0
   ): Promise<A> {
-    const failed = (error: unknown): A | Promise<A> => then(E.left(error instanceof StorageError ? error : new StorageError(key, error, operation)))
     try {
       if (this.clock !== undefined) {
         const t = this.clock.now()
-        return attempt(t, String(t)).then((reply) => then(E.right(reply as Reply)), failed)
+        return attempt(t, String(t)).then(
+          (reply) => then(E.right(reply as Reply)),
+          (error: unknown) => then(failure(key, operation, error))
+        )
       }
       const sent = this.connection.machine.now()
-      return attempt(this.connection.redisAt(sent), '').then((answer) => {
-        const reply = answer as Reply
-        if (reply[0] !== SKEW) return then(E.right(reply))
-        this.connection.learn(Number(reply[1]), sent)
-        if (round + 1 < MAX_SKEW_RETRIES) return this.timed(key, operation, attempt, then, round + 1)
-        return failed(`Redis's clock kept moving out of the buckets computed for it (${MAX_SKEW_RETRIES} tries)`)
-      }, failed)
+      return attempt(this.connection.redisAt(sent), '').then(
+        (answer) => {
+          const reply = answer as Reply
+          if (reply[0] !== SKEW) return then(E.right(reply))
+          this.connection.learn(Number(reply[1]), sent)
+          if (round + 1 < MAX_SKEW_RETRIES) return this.timed(key, operation, attempt, then, round + 1)
+          return then(failure(key, operation, `Redis's clock kept moving out of the buckets computed for it (${MAX_SKEW_RETRIES} tries)`))
+        },
+        (error: unknown) => then(failure(key, operation, error))
+      )
     } catch (error) {
-      return Promise.resolve(failed(error))
+      return Promise.resolve(then(failure(key, operation, error)))
     }
   }
 
