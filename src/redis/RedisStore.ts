@@ -103,6 +103,13 @@ const DEFAULT_TIMEOUT_MILLIS = 1_000
 const MAX_SKEW_RETRIES = 4
 const DONE: E.Either<never, void> = E.right(undefined)
 const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
+/**
+ * When a record lands: at an instant (`recordAt`), a duration before now (`recordAgo`): backfills,
+ * in their own buckets; or `NOW` (`record`, `recordCount`): in each unit's newest bucket when the
+ * clock is behind it, as `EventStore` does (see docs/DESIGN.md, "Clock steps").
+ */
+type When = { readonly at: number } | { readonly ago: number }
+const NOW: When = { ago: 0 }
 /** A call's failure as a `StorageError` about `key` (kept as it is when it is one). */
 const failure = (key: string | undefined, operation: string, error: unknown): E.Either<StorageError, never> =>
   E.left(error instanceof StorageError ? error : new StorageError(key, error, operation))
@@ -207,7 +214,7 @@ export class RedisStore {
    * client.disconnect()
    */
   record(event: string): Promise<E.Either<RecordRefusal | StorageError, void>> {
-    return this.add(event, 1, { ago: 0 })
+    return this.add(event, 1, NOW)
   }
 
   /**
@@ -228,7 +235,7 @@ export class RedisStore {
    * client.disconnect()
    */
   recordCount(event: string, count: number): Promise<E.Either<RecordRefusal | StorageError, void>> {
-    return this.add(event, count, { ago: 0 })
+    return this.add(event, count, NOW)
   }
 
   /**
@@ -313,8 +320,8 @@ export class RedisStore {
     return this.add(event, count, { ago: ago.right })
   }
 
-  /** Adds `count` at an instant given outright (`at`) or as a time before now (`ago`). */
-  private async add(event: string, count: number, when: { readonly at: number } | { readonly ago: number }): Promise<E.Either<RecordRefusal | StorageError, void>> {
+  /** Adds `count` at an instant given outright (`at`), as a time before now (`ago`), or now (`NOW`: see `When`). */
+  private async add(event: string, count: number, when: When): Promise<E.Either<RecordRefusal | StorageError, void>> {
     if (!isEventName(event)) return E.left(new InvalidEventName(event))
     if (!isCount(count)) return E.left(new InvalidCount(count))
     if ('at' in when && !isInstant(when.at)) return E.left(new InvalidInstant(when.at))
@@ -329,7 +336,7 @@ export class RedisStore {
       const future = 'at' in when && sent === '' ? String(when.at) : ''
       if ('at' in when && sent !== '' && when.at > t) return Promise.resolve([FUTURE, t])
       const units = frame.index.map((i) => `${i} ${i} ${count}`)
-      return this.connection.run('record', [key], [sent, `${lo} ${hi} ${this.nowFrames.at(t).expireAt}`, future, '0', ...units], key, 'record')
+      return this.connection.run('record', [key], [sent, `${lo} ${hi} ${this.nowFrames.at(t).expireAt}`, future, when === NOW ? 'n' : '0', ...units], key, 'record')
     }, identity)
     if (E.isLeft(reply)) return this.recordFallback(reply.left, event, count, when)
     if (reply.right[0] === FUTURE) {
@@ -340,10 +347,10 @@ export class RedisStore {
     return DONE
   }
 
-  private recordFallback(error: StorageError, event: string, count: number, when: { readonly at: number } | { readonly ago: number }): E.Either<RecordRefusal | StorageError, void> {
+  private recordFallback(error: StorageError, event: string, count: number, when: When): E.Either<RecordRefusal | StorageError, void> {
     const store = this.fellBack(error)
     if (store === undefined) return E.left(error)
-    return 'at' in when ? store.recordCountAt(event, count, when.at) : store.recordCountAgo(event, count, when.ago)
+    return 'at' in when ? store.recordCountAt(event, count, when.at) : when === NOW ? store.recordCount(event, count) : store.recordCountAgo(event, count, when.ago)
   }
 
   /** The fallback store after telling its listener, or `undefined` when there is none. */

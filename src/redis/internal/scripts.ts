@@ -149,10 +149,12 @@ local function writeMeta(key, heads, counts, x, at, t, clientTime)
   keep(key, at, t, clientTime)
 end
 
--- Records n at bucket index[u] of every unit u (the hash's heads, x and counts as headsOf reads them).
+-- Records n now, at bucket index[u] of every unit u (the hash's heads, x and counts as headsOf reads
+-- them): in the unit's head where the head is ahead of the frame (a clock that stepped back), as the
+-- core does, so that a limit reads what was recorded.
 local function record(key, heads, x, counts, index, n, expireAt, t, clientTime)
   for u = 1, U do advance(key, heads, counts, u, index[u]) end
-  for u = 1, U do add(key, heads, counts, u, index[u], n) end
+  for u = 1, U do add(key, heads, counts, u, math.max(index[u], heads[u]), n) end
   writeMeta(key, heads, counts, x, expireAt, t, clientTime)
 end
 
@@ -177,12 +179,13 @@ local function refused(keys, n, t, number)
   return out
 end
 
--- Records one in the current bucket of every unit (indices current, field names names) of the
--- hash key (heads h and their counts k, changed here; v: the counts of the current buckets' own
--- fields, read only when a head is ahead of the frame): the meta field with the new counts, and
--- the field of each old head that stays in range when a head moves, in one HSET. The expiry:
--- extended (GT) when the frame's reaches past x, and read back first when x is unknown (nil).
-local function recordNow(key, current, names, h, k, v, expireAt, t, clientTime, x)
+-- Records one now in the current bucket of every unit (indices current) of the hash key (heads h
+-- and their counts k, changed here), or in the unit's head where it is ahead of the frame (a clock
+-- that stepped back: as the core does, so that a limit reads what was recorded): the meta field
+-- with the new counts, and the field of each old head that stays in range when a head moves, in
+-- one HSET. The expiry: extended (GT) when the frame's reaches past x, and read back first when x
+-- is unknown (nil).
+local function recordNow(key, current, h, k, expireAt, t, clientTime, x)
   local sets = {}
   for u = 1, U do
     local c, head = current[u], h[u]
@@ -196,12 +199,8 @@ local function recordNow(key, current, names, h, k, v, expireAt, t, clientTime, 
       end
       h[u] = c
       k[u] = 1
-    elseif c == head then
+    else
       k[u] = math.min(k[u] + 1, MAX)
-    elseif c > head - LENGTHS[u] then
-      -- The head is ahead of the frame (a clock that went back): the bucket has a field of its own.
-      sets[#sets + 1] = names[u]
-      sets[#sets + 1] = int(math.min(v[u] + 1, MAX))
     end
   end
   local extend = x == nil or expireAt > x
@@ -271,7 +270,8 @@ end
 /**
  * Records into one event. KEYS[1]: the hash. ARGV: [1] instant ('' = Redis TIME), [2] frame
  * "lo hi expireAt" of the write (with Redis's clock t must fall in [lo, hi)), [3] an instant that
- * must not be later than t ('' = none), [4] '1' to replace the event (import), [5 .. 4 + U] per
+ * must not be later than t ('' = none), [4] '1' to replace the event (import), 'n' for a record
+ * now (see recordNow), '0' otherwise, [5 .. 4 + U] per
  * unit "head i n i n ..." (the head to move to, then counts by bucket index; '' for none).
  * Replies {PASSED, t}, {SKEW, t} or {FUTURE, t}.
  */
@@ -291,6 +291,8 @@ if ARGV[4] == '1' then
   end
 end
 local heads, x, counts = headsOf(key)
+-- A record now ('n'): counted in each unit's head where the head is ahead of the frame, as recordNow does.
+local now = ARGV[4] == 'n'
 local specs = {}
 for u = 1, U do
   local spec = numbers(ARGV[4 + u])
@@ -302,7 +304,7 @@ end
 for u = 1, U do
   local spec = specs[u]
   if spec ~= nil then
-    for j = 2, #spec - 1, 2 do add(key, heads, counts, u, spec[j], spec[j + 1]) end
+    for j = 2, #spec - 1, 2 do add(key, heads, counts, u, now and math.max(spec[j], heads[u]) or spec[j], spec[j + 1]) end
   end
 end
 writeMeta(key, heads, counts, x, f[3], t, ARGV[1])
@@ -363,7 +365,7 @@ if p.short then
         redis.call('HSET', key, '_', p.newMeta)
         if clientTime == '' then redis.call('PEXPIREAT', key, p.expireText, 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
       else
-        recordNow(key, index, names, {${list((u) => `h${u}`)}}, {${list((u) => `k${u}`)}}, v, expireAt, t, clientTime, x)
+        recordNow(key, index, {${list((u) => `h${u}`)}}, {${list((u) => `k${u}`)}}, expireAt, t, clientTime, x)
       end
     elseif mode == 'h' then
       hold(key, KEYS[n + 1], t, lifetime, id, clientTime)
@@ -500,8 +502,9 @@ local function seenSince(e, k)
   for u = 1, U do
     local head = h[u]
     if head ~= nil then
-      if counts[e][u] > 0 then return head >= k[u] end
+      -- The unit's buckets still in range: the head (its count in the meta field), then older ones.
       local low = math.max(current[u], head) - LENGTHS[u] + 1
+      if head >= low and counts[e][u] > 0 then return head >= k[u] end
       if head - 1 >= low then
         local fields = {}
         for i = head - 1, low, -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
@@ -536,9 +539,7 @@ for number, item in ipairs(items) do
 end
 if failed > 0 then return refused(KEYS, n, t, failed) end
 if mode == 'r' then
-  local v = {}
-  for u = 1, U do v[u] = values[1][names[u]] end
-  recordNow(KEYS[1], current, names, heads[1], counts[1], v, expireAt, t, clientTime, xs[1])
+  recordNow(KEYS[1], current, heads[1], counts[1], expireAt, t, clientTime, xs[1])
 elseif mode == 'h' then
   hold(KEYS[1], KEYS[n + 1], t, lifetime, id, clientTime)
 end
