@@ -236,11 +236,10 @@ local function decision(text)
   local w = {}
   for word in string.gmatch(text, '%S+') do w[#w + 1] = word end
   p = {mode = string.sub(w[1], 1, 1), short = string.sub(w[1], 2, 2) == '1', lo = tonumber(w[2]), hi = tonumber(w[3]),
-    expireAt = tonumber(w[4]), expireText = w[4], index = {}, indexText = {}, names = {}, rest = {}, checks = {}}
+    expireAt = tonumber(w[4]), expireText = w[4], index = {}, indexText = {}, rest = {}, checks = {}}
   for u = 1, U do
     p.index[u] = tonumber(w[4 + u])
     p.indexText[u] = w[4 + u]
-    p.names[u] = LETTERS[u] .. w[4 + u]
   end
   p.newMeta = w[4] .. ' ' .. table.concat(p.indexText, ' ') .. string.rep(' 1', U)
   for j = 5 + U, #w do p.rest[#p.rest + 1] = w[j] end
@@ -326,7 +325,7 @@ const shortPath = (layout: Layout): string => {
   return `
 if p.short then
   local key = KEYS[1]
-  local names, index = p.names, p.index
+  local index = p.index
   local raw = redis.call('HMGET', key, '_', '_r')
   local meta = raw[1]
   local x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)}
@@ -406,7 +405,7 @@ local n = #KEYS / 2
 local expireAt = p.expireAt
 local id, lifetime = ARGV[3], ARGV[4]
 ${shortPath(layout)}
-local current, names = p.index, p.names
+local current = p.index
 
 local c = p.rest
 if p.short then
@@ -430,9 +429,9 @@ while at <= #c do
   at = at + 1 + width
 end
 
--- What each event needs, read in one HMGET: its heads, then the buckets of its windows as they
--- are when the current bucket is the newest (the usual case), and the current buckets when the
--- checked event is recorded.
+-- What each event needs, read in one HMGET: its meta field (heads, and the heads' counts), then the
+-- older buckets of its windows as they are when the current bucket is the newest (the usual case);
+-- the checked event's meta field when it is recorded.
 local wanted = {}
 local function want(e, name)
   local w = wanted[e]
@@ -449,13 +448,13 @@ for _, item in ipairs(items) do
   local kind, a = item[1], item[2]
   if kind == 'M' or kind == 'L' then
     local u = a[2]
-    want(a[1], names[u])
+    want(a[1], nil)
     for i = current[u] - a[3] + 1, current[u] - 1 do want(a[1], LETTERS[u] .. int(i)) end
   elseif kind == 'C' or kind == 'W' then
     want(a[1], nil)
   end
 end
-if mode == 'r' then for u = 1, U do want(1, names[u]) end end
+if mode == 'r' then want(1, nil) end
 local heads, xs, counts, values = {}, {}, {}, {}
 for e, w in pairs(wanted) do
   local raw = redis.call('HMGET', KEYS[e], unpack(w.names))
