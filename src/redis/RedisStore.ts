@@ -378,14 +378,15 @@ export class RedisStore {
       if (this.clock !== undefined) {
         const t = this.clock.now()
         return attempt(t, String(t)).then(
-          (reply) => then(E.right(reply as Reply)),
+          (reply) => then(Array.isArray(reply) ? E.right(reply) : failure(key, operation, `unexpected reply ${JSON.stringify(reply)}`)),
           (error: unknown) => then(failure(key, operation, error))
         )
       }
       const sent = this.connection.machine.now()
       return attempt(this.connection.redisAt(sent), '').then(
         (answer) => {
-          const reply = answer as Reply
+          if (!Array.isArray(answer)) return then(failure(key, operation, `unexpected reply ${JSON.stringify(answer)}`))
+          const reply: Reply = answer
           if (reply[0] !== SKEW) return then(E.right(reply))
           this.connection.learn(Number(reply[1]), sent)
           if (round + 1 < MAX_SKEW_RETRIES) return this.timed(key, operation, attempt, then, round + 1)

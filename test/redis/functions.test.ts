@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { TestClock } from 'tiny-counter'
+import { Layout, TestClock } from 'tiny-counter'
 import { client, connect } from './connect.ts'
 
 /** The names of the commands a client sends from now on. */
@@ -13,6 +13,13 @@ const sniff = (redis: Redis): string[] => {
     return send(...args)
   }) as typeof redis.sendCommand
   return names
+}
+
+/** The name of the loaded Functions library of the store's layout whose units have these bucket counts. */
+const libraryOf = async (redis: Redis, lengths: ReadonlyArray<number>): Promise<string | undefined> => {
+  const libraries = (await redis.call('FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'tiny_counter_*')) as ReadonlyArray<ReadonlyArray<unknown>>
+  const found = libraries.find((entry) => String(entry[entry.indexOf('library_code') + 1]).includes(`local LENGTHS = {${lengths.join(', ')}}`))
+  return found === undefined ? undefined : String(found[found.indexOf('library_name') + 1])
 }
 
 /** Three calls under "at most 2 a minute": pass, pass, refused. */
@@ -34,14 +41,20 @@ describe('RedisStore scripts', () => {
     expect(await threeCalls(redis)).toEqual(['passed', 'passed', 'LimitExceeded'])
     const called = sent.filter((name) => name === 'fcall' || name === 'evalsha')
     expect(called).toEqual(['fcall', 'fcall', 'fcall'])
-    // Redis forgets the library (FUNCTION DELETE, FUNCTION FLUSH, a restart without persistence).
-    const store = await connect({ client: redis, clock: TestClock.at(Date.UTC(2026, 0, 5, 10, 0, 45)) })
+    // Redis forgets the library (FUNCTION DELETE, FUNCTION FLUSH, a restart without persistence):
+    // the library of a layout of this test's own, so that no other test loses its library.
+    const layout = Layout.make({ minutes: 9, hours: 3 }, { timeZone: 'UTC' })
+    if (E.isLeft(layout)) throw layout.left
+    const store = await connect({ client: redis, layout: layout.right, clock: TestClock.at(Date.UTC(2026, 0, 5, 10, 0, 45)) })
     const api = store.limit().atMost('y', 1, 'minutes')
     expect(await api.checkAndRecord('y')).toEqual(E.right(undefined))
-    const library = (await redis.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'tiny_counter_')) as ReadonlyArray<ReadonlyArray<unknown>>
-    for (const entry of library) await redis.call('FUNCTION', 'DELETE', String(entry[1]))
+    const name = await libraryOf(redis, [9, 3])
+    if (name === undefined) throw new Error('the layout has no library loaded')
+    await redis.call('FUNCTION', 'DELETE', name)
+    expect(await libraryOf(redis, [9, 3])).toBeUndefined()
     const refused = await api.checkAndRecord('y')
     expect(E.isLeft(refused) && refused.left._tag).toBe('LimitExceeded')
+    expect(await libraryOf(redis, [9, 3])).toBe(name)
   })
 
   it('run as scripts (EVALSHA) where the user may not load functions, with the same answers', async () => {
@@ -77,5 +90,25 @@ describe('RedisStore scripts', () => {
     writes.length = 0
     for (let i = 0; i < 3; i++) expect(E.isLeft(await api.check('z'))).toBe(true)
     expect(writes).toEqual([1, 1, 1])
+  })
+
+  it('give a StorageError, not an exception, when the server answers a decision with something else than the scripts do', async () => {
+    // A layout of its own, so that the library replaced here is no other test's.
+    const layout = Layout.make({ minutes: 7, hours: 5 }, { timeZone: 'UTC' })
+    if (E.isLeft(layout)) throw layout.left
+    const redis = client()
+    const store = await connect({ client: redis, layout: layout.right })
+    const api = store.limit().atMost('x', 2, 'minutes')
+    expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
+    const name = await libraryOf(redis, [7, 5])
+    if (name === undefined) throw new Error('the layout has no library loaded')
+    await redis.call('FUNCTION', 'LOAD', 'REPLACE', `#!lua name=${name}\nredis.register_function('${name}_decide', function() return 'garbage' end)`)
+    const answer = await api.checkAndRecord('x')
+    expect(E.isLeft(answer) && answer.left._tag).toBe('StorageError')
+    expect(E.isLeft(answer) && answer.left.message).toContain('unexpected reply "garbage"')
+    // Its other functions are gone: the store loads its library again, and decides as before.
+    expect(await store.record('x')).toEqual(E.right(undefined))
+    const refused = await api.checkAndRecord('x')
+    expect(E.isLeft(refused) && refused.left._tag).toBe('LimitExceeded')
   })
 })
