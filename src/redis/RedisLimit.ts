@@ -480,29 +480,45 @@ export class RedisLimit {
     )
   }
 
-  /** Why the script refused: the core says which constraint and until when, from the counts the script saw. */
+  /**
+   * Why the script refused: the core says which constraint and until when, from the counts the
+   * script saw. A reply the script never gives (its shape, or a constraint number out of range) is
+   * a `StorageError`.
+   */
   private refusal(plan: Plan, event: string, r: Reply): E.Either<RedisLimitError, never> {
-    const at = Number(r[1])
     const key = plan.keys[0]
+    const unexpected = (): E.Either<StorageError, never> => E.left(new StorageError(key, `unexpected reply ${JSON.stringify(r)}`, 'decide'))
+    const constraints = plan.constraints ?? E.getOrElse((): ReadonlyArray<Constraint> => [])(this.constraints(event))
+    const failed = constraints[Number(r[2]) - 1]
+    if (failed === undefined || (r[0] !== REFUSED_NOW && r[0] !== REFUSED)) return unexpected()
+    const at = Number(r[1])
     const counters = new Map<string, Counter>()
     const pending = new Map<string, number>()
     const layout = this.host.layout
-    if (r[0] === REFUSED_NOW) {
-      const counter = currentCounterOf(layout, r[3] as string | null, this.host.frames.at(at).index, r.slice(5).map(Number))
-      if (counter !== undefined) counters.set(event, counter)
-      pending.set(event, Number(r[4]))
-    } else if (r[0] === REFUSED) {
-      plan.events.forEach((name, e) => {
-        const counter = storedCounterOf(layout, r[3 + 2 * e] as ReadonlyArray<string>)
-        if (counter !== undefined) counters.set(name, counter)
-        pending.set(name, Number(r[4 + 2 * e]))
-      })
-    } else return E.left(new StorageError(key, `unexpected reply ${JSON.stringify(r)}`, 'decide'))
+    try {
+      if (r[0] === REFUSED_NOW) {
+        const meta = r[3]
+        const counts = r.slice(5).map(Number)
+        if ((meta !== null && typeof meta !== 'string') || counts.length !== layout.tracks.length || !counts.every(Number.isSafeInteger)) return unexpected()
+        const counter = currentCounterOf(layout, meta, this.host.frames.at(at).index, counts)
+        if (counter !== undefined) counters.set(event, counter)
+        pending.set(event, Number(r[4]))
+      } else {
+        for (const [e, name] of plan.events.entries()) {
+          const fields = r[3 + 2 * e]
+          if (!Array.isArray(fields)) return unexpected()
+          const counter = storedCounterOf(layout, fields as ReadonlyArray<string>)
+          if (counter !== undefined) counters.set(name, counter)
+          pending.set(name, Number(r[4 + 2 * e]))
+        }
+      }
+    } catch {
+      return unexpected()
+    }
     const state: LimitState = { counterOf: (name) => counters.get(name), pendingOf: (name) => pending.get(name) ?? 0 }
-    const constraints = plan.constraints ?? E.getOrElse((): ReadonlyArray<Constraint> => [])(this.constraints(event))
     const decided = Limit.decide(constraints, state, event, at, layout)
     if (E.isLeft(decided)) return decided
-    return E.left(new LimitExceeded(event, constraints[Number(r[2]) - 1]!, O.none))
+    return E.left(new LimitExceeded(event, failed, O.none))
   }
 
   /** The same limit on the fallback store, after telling its listener; `undefined` without one. */

@@ -102,10 +102,19 @@ describe('RedisStore scripts', () => {
     expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))
     const name = await libraryOf(redis, [7, 5])
     if (name === undefined) throw new Error('the layout has no library loaded')
-    await redis.call('FUNCTION', 'LOAD', 'REPLACE', `#!lua name=${name}\nredis.register_function('${name}_decide', function() return 'garbage' end)`)
-    const answer = await api.checkAndRecord('x')
-    expect(E.isLeft(answer) && answer.left._tag).toBe('StorageError')
-    expect(E.isLeft(answer) && answer.left.message).toContain('unexpected reply "garbage"')
+    // Not a list; a refusal by a constraint the limit has not; refusals whose counts are no hash
+    // and no meta field.
+    for (const [reply, shown] of [
+      ["'garbage'", '"garbage"'],
+      ['{5, 1, 99}', '[5,1,99]'],
+      ["{1, 1, 1, 'not a hash', 0}", '[1,1,1,"not a hash",0]'],
+      ['{5, 1, 1, 42, 0, 1, 1}', '[5,1,1,42,0,1,1]']
+    ] as const) {
+      await redis.call('FUNCTION', 'LOAD', 'REPLACE', `#!lua name=${name}\nredis.register_function('${name}_decide', function() return ${reply} end)`)
+      const answer = await api.checkAndRecord('x')
+      expect(E.isLeft(answer) && answer.left._tag).toBe('StorageError')
+      expect(E.isLeft(answer) && answer.left.message).toContain(`unexpected reply ${shown}`)
+    }
     // Its other functions are gone: the store loads its library again, and decides as before.
     expect(await store.record('x')).toEqual(E.right(undefined))
     const refused = await api.checkAndRecord('x')
