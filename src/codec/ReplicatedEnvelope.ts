@@ -9,7 +9,7 @@ import * as t from '#io-ts'
 import type { Replicated } from '../Replicated.js'
 import type { DecodeError } from './errors.js'
 import { firstDecodeError } from './internal/decodeErrors.js'
-import { checksumMismatch, hex } from './internal/checksum.js'
+import { hex } from './internal/checksum.js'
 import { checksumOf } from './ReplicatedBincode.js'
 import { Replicated as ReplicatedCodec } from './ReplicatedCodec.js'
 

@@ -521,6 +521,18 @@ export class RedisLimit {
     return E.left(new LimitExceeded(event, failed, O.none))
   }
 
+  /**
+   * What `check` and `checkAndRecord` answer for a decision: a pass, why not, or, when Redis failed
+   * and a fallback is opted into, what `onLocal` answers with the same limit on the local store.
+   */
+  private answer<L>(onLocal: (local: LimitBuilder) => L): (decided: E.Either<RedisLimitError, number>) => E.Either<RedisLimitError, void> | L {
+    return (decided) => {
+      if (E.isRight(decided)) return DONE
+      const local = decided.left._tag === 'StorageError' ? this.fellBack(decided.left) : undefined
+      return local === undefined ? decided : onLocal(local)
+    }
+  }
+
   /** The same limit on the fallback store, after telling its listener; `undefined` without one. */
   private fellBack(error: StorageError): LimitBuilder | undefined {
     const store = this.host.fellBack(error)
@@ -541,11 +553,7 @@ export class RedisLimit {
    * client.disconnect()
    */
   check(event: string): Promise<E.Either<RedisLimitError, void>> {
-    return this.decide(event, 'c', (decided) => {
-      if (E.isRight(decided)) return DONE
-      const local = decided.left._tag === 'StorageError' ? this.fellBack(decided.left) : undefined
-      return local === undefined ? decided : local.check(event)
-    })
+    return this.decide(event, 'c', this.answer((local) => local.check(event)))
   }
 
   /**
@@ -566,11 +574,7 @@ export class RedisLimit {
    * client.disconnect()
    */
   checkAndRecord(event: string): Promise<E.Either<RedisLimitError | RecordRefusal, void>> {
-    return this.decide(event, 'r', (decided) => {
-      if (E.isRight(decided)) return DONE
-      const local = decided.left._tag === 'StorageError' ? this.fellBack(decided.left) : undefined
-      return local === undefined ? decided : local.checkAndRecord(event)
-    })
+    return this.decide(event, 'r', this.answer((local) => local.checkAndRecord(event)))
   }
 
   /**

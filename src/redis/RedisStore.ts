@@ -375,20 +375,15 @@ export class RedisStore {
     round = 0
   ): Promise<A> {
     try {
-      if (this.clock !== undefined) {
-        const t = this.clock.now()
-        return attempt(t, String(t)).then(
-          (reply) => then(Array.isArray(reply) ? E.right(reply) : failure(key, operation, `unexpected reply ${JSON.stringify(reply)}`)),
-          (error: unknown) => then(failure(key, operation, error))
-        )
-      }
-      const sent = this.connection.machine.now()
-      return attempt(this.connection.redisAt(sent), '').then(
+      const clock = this.clock
+      const local = clock === undefined ? this.connection.machine.now() : 0 // this machine's reading, on Redis's clock
+      const t = clock === undefined ? this.connection.redisAt(local) : clock.now()
+      return attempt(t, clock === undefined ? '' : String(t)).then(
         (answer) => {
           if (!Array.isArray(answer)) return then(failure(key, operation, `unexpected reply ${JSON.stringify(answer)}`))
-          const reply: Reply = answer
-          if (reply[0] !== SKEW) return then(E.right(reply))
-          this.connection.learn(Number(reply[1]), sent)
+          // Only on Redis's clock does a script check the frame and answer SKEW.
+          if (clock !== undefined || answer[0] !== SKEW) return then(E.right(answer))
+          this.connection.learn(Number(answer[1]), local)
           if (round + 1 < MAX_SKEW_RETRIES) return this.timed(key, operation, attempt, then, round + 1)
           return then(failure(key, operation, `Redis's clock kept moving out of the buckets computed for it (${MAX_SKEW_RETRIES} tries)`))
         },

@@ -104,14 +104,21 @@ local function trim(key, u, from, to)
   redis.call('HDEL', key, unpack(fields))
 end
 
--- Moves unit u's head to at least h: the buckets that leave its range are deleted, and the old
--- head's count (counts[u]) gets a field of its own while it stays in range.
+-- Moves unit u's head from head (its count: count) to h, later: deletes the buckets that leave the
+-- unit's range, and returns the field and value the old head's count gets, or nil when it has none
+-- or leaves the range too.
+local function moveHead(key, u, head, count, h)
+  trim(key, u, head - LENGTHS[u] + 1, math.min(head - 1, h - LENGTHS[u]))
+  if count > 0 and head > h - LENGTHS[u] then return LETTERS[u] .. int(head), int(count) end
+end
+
+-- Moves unit u's head to at least h (see moveHead).
 local function advance(key, heads, counts, u, h)
   local head = heads[u]
   if head == nil or h > head then
     if head ~= nil then
-      trim(key, u, head - LENGTHS[u] + 1, math.min(head - 1, h - LENGTHS[u]))
-      if counts[u] > 0 and head > h - LENGTHS[u] then redis.call('HSET', key, LETTERS[u] .. int(head), int(counts[u])) end
+      local field, value = moveHead(key, u, head, counts[u], h)
+      if field then redis.call('HSET', key, field, value) end
     end
     heads[u] = h
     counts[u] = 0
@@ -191,10 +198,10 @@ local function recordNow(key, current, h, k, expireAt, t, clientTime, x)
     local c, head = current[u], h[u]
     if head == nil or c > head then
       if head ~= nil then
-        trim(key, u, head - LENGTHS[u] + 1, math.min(head - 1, c - LENGTHS[u]))
-        if k[u] > 0 and head > c - LENGTHS[u] then
-          sets[#sets + 1] = LETTERS[u] .. int(head)
-          sets[#sets + 1] = int(k[u])
+        local field, value = moveHead(key, u, head, k[u], c)
+        if field then
+          sets[#sets + 1] = field
+          sets[#sets + 1] = value
         end
       end
       h[u] = c
