@@ -66,7 +66,7 @@ export interface RedisStoreOptions {
   readonly alignment?: Alignment
   /** Decide at this clock's time instead of Redis's (`TIME`): see the skew policy in docs/REDIS.md. */
   readonly clock?: Clock
-  /** How long a call may wait for Redis before it fails with a `StorageError` (default 1,000 ms). */
+  /** How long a call may wait for Redis before it fails with a `StorageError` (default 1,000 ms; at most 2^31 - 1). */
   readonly timeoutMillis?: number
   /** Opt-in: answer from a local store while Redis fails (default: fail with a `StorageError`). */
   readonly fallback?: RedisFallback
@@ -100,6 +100,8 @@ export class RedisLayoutMismatch extends TinyCounterError {
 export type ConnectError = LayoutError | StorageError | RedisLayoutMismatch
 
 const DEFAULT_TIMEOUT_MILLIS = 1_000
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
+const MAX_TIMEOUT_MILLIS = 2_147_483_647
 const MAX_SKEW_RETRIES = 4
 const DONE: E.Either<never, void> = E.right(undefined)
 const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
@@ -181,7 +183,8 @@ export class RedisStore {
     const layout = options.layout ?? layoutOf(options)
     const prefix = options.prefix ?? 'tiny-counter'
     const timeout = options.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new StorageError(undefined, `timeoutMillis must be a positive number, got ${timeout}`, 'connect')
+    if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MILLIS)
+      throw new StorageError(undefined, `timeoutMillis must be a positive number of at most ${MAX_TIMEOUT_MILLIS} (a timer's longest delay), got ${timeout}`, 'connect')
     const connection = new Connection(options.client, scriptsFor(layout), timeout)
     await connection.ready()
     const wanted = layoutRecord(layout)
@@ -420,7 +423,7 @@ export class RedisStore {
 
   /**
    * A query of one event: the same windows and answers as `EventStore.query`, as promises of
-   * `Either<StorageError, Option>`.
+   * `Either<StorageError, Option>`. Throws `InvalidEventName`, as `EventStore.query` does.
    *
    * @example
    * import { Redis } from 'ioredis'
@@ -432,14 +435,17 @@ export class RedisStore {
    * await store.recordCount('app_launch', 3)
    * assert.deepEqual(await store.query('app_launch').lastDays(7).sum(), E.right(O.some(3)))
    * assert.deepEqual(await store.query('never_seen').lastDays(7).sum(), E.right(O.none))
+   * assert.throws(() => store.query(''), { name: 'InvalidEventName' })
    * client.disconnect()
    */
   query(event: string): RedisEventQuery {
+    if (!isEventName(event)) throw new InvalidEventName(event)
     return new RedisEventQuery(this.host, event)
   }
 
   /**
-   * The events that exist, counted together; `none` when none exists.
+   * The events that exist, counted together (a name given twice counts once); `none` when none
+   * exists. Throws `InvalidEventName`.
    *
    * @example
    * import { Redis } from 'ioredis'
@@ -454,11 +460,13 @@ export class RedisStore {
    * client.disconnect()
    */
   queryMany(events: ReadonlyArray<string>): RedisManyQuery {
-    return new RedisManyQuery(this.host, events)
+    for (const event of events) if (!isEventName(event)) throw new InvalidEventName(event)
+    return new RedisManyQuery(this.host, [...new Set(events)]) // a name given twice counts once, as in EventStore
   }
 
   /**
    * `numerator / denominator` over a window; `none` when either is unknown or the denominator is 0.
+   * Throws `InvalidEventName`.
    *
    * @example
    * import { Redis } from 'ioredis'
@@ -473,11 +481,13 @@ export class RedisStore {
    * client.disconnect()
    */
   queryRatio(numerator: string, denominator: string): RedisRatioQuery {
+    if (!isEventName(numerator)) throw new InvalidEventName(numerator)
+    if (!isEventName(denominator)) throw new InvalidEventName(denominator)
     return new RedisRatioQuery(this.host, numerator, denominator)
   }
 
   /**
-   * Positive minus negative events over a window; a missing side counts 0.
+   * Positive minus negative events over a window; a missing side counts 0. Throws `InvalidEventName`.
    *
    * @example
    * import { Redis } from 'ioredis'
@@ -491,6 +501,8 @@ export class RedisStore {
    * client.disconnect()
    */
   queryDelta(positive: string, negative: string): RedisDeltaQuery {
+    if (!isEventName(positive)) throw new InvalidEventName(positive)
+    if (!isEventName(negative)) throw new InvalidEventName(negative)
     return new RedisDeltaQuery(this.host, positive, negative)
   }
 

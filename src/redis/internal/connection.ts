@@ -235,6 +235,9 @@ export class Connection {
 
   /** Settles a call that Redis refused: sent again (with the library or the script's text) when Redis did not know its code. */
   private again(call: ScriptCall, error: unknown): void {
+    // Past its deadline the caller has its StorageError: sending the call again now could record
+    // what the caller was told did not happen.
+    if (call.done) return
     const { name, keys, args } = call
     let retried: Promise<unknown> | undefined
     if (this.functions && isMissingFunction(error)) {
@@ -251,13 +254,30 @@ export class Connection {
       )
   }
 
-  /** Waits until the client is connected (a client made with `lazyConnect` is connected now). */
+  /**
+   * Waits until the client is connected (a client made with `lazyConnect` is connected now); a
+   * `StorageError` at once for a client that has given up (status `end`: disconnected, or no more
+   * reconnections), or when it gives up while we wait.
+   */
   ready(): Promise<void> {
     const client = this.client
     if (client.status === 'ready') return Promise.resolve()
-    const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()))
+    const ended = (): StorageError => new StorageError(undefined, 'the client has ended its connection (disconnected, or it stopped reconnecting)', 'connect')
+    if (client.status === 'end') return Promise.reject(ended())
+    let onReady = (): void => {}
+    let onEnd = (): void => {}
+    const ready = new Promise<void>((resolve, reject) => {
+      onReady = () => resolve()
+      onEnd = () => reject(ended())
+      client.once('ready', onReady)
+      client.once('end', onEnd)
+    })
     if (client.status === 'wait') void client.connect().catch(() => {})
-    return this.within(ready, undefined, 'connect')
+    const forget = (): void => {
+      client.off('ready', onReady)
+      client.off('end', onEnd)
+    }
+    return this.within(ready, undefined, 'connect').finally(forget)
   }
 
   /**
