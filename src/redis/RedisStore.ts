@@ -28,7 +28,7 @@ import { EventStore } from '../store/EventStore.js'
 import type { RedisClient } from './internal/connection.js'
 import { Connection } from './internal/connection.js'
 import { Frames, NO_LOWER_BOUND, NO_UPPER_BOUND } from './internal/frame.js'
-import { META_FIELD, countsOf, eventOfKey, hashKey, heldKey, layoutKey, layoutRecord, recordsLayout, scanPattern, storedCounterOf } from './internal/hash.js'
+import { META_FIELD, countsOf, eventOfKey, hashKey, heldKey, layoutKey, layoutRecord, legacyLayoutKey, recordsLayout, scanPattern, storedCounterOf } from './internal/hash.js'
 import { FUTURE, SKEW, scriptsFor } from './internal/scripts.js'
 import { RedisDeltaQuery, RedisEventQuery, RedisManyQuery, RedisRatioQuery } from './RedisQuery.js'
 import type { QueryHost, Snapshot } from './RedisQuery.js'
@@ -89,9 +89,10 @@ export class RedisLayoutMismatch extends TinyCounterError {
   constructor(
     readonly prefix: string,
     readonly stored: string,
-    readonly wanted: string
+    readonly wanted: string,
+    message = `prefix ${JSON.stringify(prefix)} holds counters of layout ${stored}, not ${wanted}`
   ) {
-    super(`prefix ${JSON.stringify(prefix)} holds counters of layout ${stored}, not ${wanted}`)
+    super(message)
     this.name = 'RedisLayoutMismatch'
   }
 }
@@ -103,6 +104,8 @@ const DEFAULT_TIMEOUT_MILLIS = 1_000
 /** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
 const MAX_TIMEOUT_MILLIS = 2_147_483_647
 const MAX_SKEW_RETRIES = 4
+/** The hash slots of a Redis Cluster. */
+const CLUSTER_SLOTS = 16_384
 const DONE: E.Either<never, void> = E.right(undefined)
 const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
 /**
@@ -189,6 +192,11 @@ export class RedisStore {
     await connection.ready()
     const wanted = layoutRecord(layout)
     const key = layoutKey(prefix)
+    const legacy = legacyLayoutKey(prefix)
+    if (legacy !== undefined) {
+      const old = await connection.within(options.client.get(legacy), legacy, 'read the layout')
+      if (old !== null) throw new RedisLayoutMismatch(prefix, old, wanted, `prefix ${JSON.stringify(prefix)} holds counters under the key names of an earlier version (${legacy}: before the ':' and backslashes of a prefix were escaped in key names); see "Upgrading" in docs/REDIS.md`)
+    }
     await connection.within(options.client.set(key, wanted, 'NX'), key, 'record the layout')
     const stored = await connection.within(options.client.get(key), key, 'read the layout')
     if (stored !== null && stored !== wanted && !recordsLayout(stored, layout)) throw new RedisLayoutMismatch(prefix, stored, wanted)
@@ -566,6 +574,15 @@ export class RedisStore {
   async events(): Promise<E.Either<StorageError, ReadonlyArray<string>>> {
     const client = this.connection.client
     const nodes = 'nodes' in client ? client.nodes('master') : [client]
+    if ('nodes' in client) {
+      // A master the client has lost (it drops a node that ends) would be skipped in silence: the
+      // masters scanned must hold every slot.
+      const held = new Set(nodes.map((node) => `${node.options.host ?? '127.0.0.1'}:${node.options.port ?? 6379}`))
+      const slots = client.slots
+      let covered = client.status === 'ready' && slots.length === CLUSTER_SLOTS
+      for (let slot = 0; covered && slot < CLUSTER_SLOTS; slot++) covered = held.has(slots[slot]?.[0] ?? '')
+      if (!covered) return E.left(new StorageError(undefined, `the cluster client (status ${client.status}) does not reach a master for every slot`, 'list events'))
+    }
     const names = new Set<string>()
     try {
       for (const node of nodes) {
@@ -617,18 +634,19 @@ export class RedisStore {
   async exportAll(): Promise<E.Either<StorageError, Counters>> {
     const names = await this.events()
     if (E.isLeft(names)) return names
-    const out: Record<string, Counter> = {}
+    const out: Array<readonly [string, Counter]> = []
     for (const event of names.right) {
       const key = hashKey(this.prefix, event)
       try {
         const fields = (await this.connection.within(this.connection.client.hgetall(key), key, 'export')) as Record<string, string>
         const counter = storedCounterOf(this.layout, Object.entries(fields).flat())
-        if (counter !== undefined) out[event] = counter
+        if (counter !== undefined) out.push([event, counter])
       } catch (error) {
         return E.left(error instanceof StorageError ? error : new StorageError(key, error, 'export'))
       }
     }
-    return E.right(out)
+    // Own properties whatever the names (an event named __proto__ included), as EventStore's exportAll.
+    return E.right(Object.fromEntries(out))
   }
 
   /**
@@ -701,7 +719,7 @@ export class RedisStore {
   }
 
   /**
-   * Deletes events: their counts and their reservations, for every process.
+   * Deletes events (one name, or a list of names): their counts and their reservations, for every process.
    *
    * @example
    * import { Redis } from 'ioredis'
@@ -713,11 +731,16 @@ export class RedisStore {
    * await store.record('session')
    * assert.ok(E.isRight(await store.delete(['session'])))
    * assert.deepEqual(await store.query('session').ever().sum(), E.right(O.none))
+   * await store.record('draft')
+   * assert.ok(E.isRight(await store.delete('draft'))) // one name, as EventStore.delete takes
+   * assert.deepEqual(await store.events(), E.right([]))
    * client.disconnect()
    */
-  async delete(events: ReadonlyArray<string>): Promise<E.Either<InvalidEventName | StorageError, void>> {
-    for (const event of events) if (!isEventName(event)) return E.left(new InvalidEventName(event))
-    for (const event of events) {
+  async delete(events: string | ReadonlyArray<string>): Promise<E.Either<InvalidEventName | StorageError, void>> {
+    // One name, as EventStore's delete takes, or several; never a string's characters.
+    const names: ReadonlyArray<unknown> = typeof events === 'string' ? [events] : Array.isArray(events) ? events : [events]
+    for (const event of names) if (!isEventName(event)) return E.left(new InvalidEventName(event))
+    for (const event of names as ReadonlyArray<string>) {
       const key = hashKey(this.prefix, event)
       try {
         await this.connection.within(this.connection.client.del(key, heldKey(this.prefix, event)), key, 'delete')

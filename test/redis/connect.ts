@@ -19,8 +19,11 @@ export const client = (options: RedisOptions = {}, port: number = redisPort()): 
   return made
 }
 
-/** A prefix no other test uses. */
-export const freshPrefix = (): string => `test:${crypto.randomUUID()}`
+/** A prefix no other test uses (no ':' in it, so that its key names are as written: see `inKeys`). */
+export const freshPrefix = (): string => `test-${crypto.randomUUID()}`
+
+/** A prefix as key names hold it, as docs/REDIS.md says: each ':' and backslash preceded by a backslash. */
+export const inKeys = (prefix: string): string => prefix.replace(/[\\:]/g, (c) => `\\${c}`)
 
 /** A store on the tests' server under a fresh prefix (UTC unless told otherwise). */
 export const connect = (options: Partial<RedisStoreOptions> = {}): Promise<RedisStore> =>

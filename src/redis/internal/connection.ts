@@ -285,11 +285,18 @@ export class Connection {
    * cluster, else as scripts) and measures Redis's clock once.
    */
   async prepare(): Promise<void> {
+    // The scripts use commands and options of Redis 7.0 (PEXPIRETIME, PEXPIRE ... GT | NX): an older
+    // server is refused now rather than failing at its first write. (Skipped when the user may not
+    // run INFO.)
+    const info = await this.within(this.client.info('server'), undefined, 'read the server version').catch(() => '')
+    const version = /^redis_version:(\d+)\.(\S*)/m.exec(info)
+    if (version !== null && Number(version[1]) < 7)
+      throw new StorageError(undefined, `Redis ${version[1]}.${version[2]} is too old: tiny-counter/redis needs Redis 7.0 or later`, 'connect')
     this.functions = false
     if (!('nodes' in this.client)) {
       const loaded = await this.within(this.client.function('LOAD', 'REPLACE', this.library.text) as Promise<unknown>, undefined, 'load its functions').then(
         () => true,
-        // Redis before 7, or a user not allowed FUNCTION: the scripts do the same work.
+        // A user not allowed FUNCTION: the scripts do the same work.
         () => false
       )
       this.functions = loaded
