@@ -40,6 +40,21 @@ local MAX = 9007199254740991
 -- An integer as Redis writes it (Lua's own number to text keeps 14 digits).
 local function int(n) return string.format('%d', n) end
 
+-- Redis's Lua unpacks at most about 8,000 values at once, and a unit may have 100,000 buckets: a
+-- command on more fields than CHUNK is sent in chunks of CHUNK names.
+local CHUNK = 1000
+
+-- The values of the fields \`names\` (at least one) of hash key, in their order (HMGET).
+local function hmget(key, names)
+  if #names <= CHUNK then return redis.call('HMGET', key, unpack(names)) end
+  local out = {}
+  for from = 1, #names, CHUNK do
+    local got = redis.call('HMGET', key, unpack(names, from, math.min(from + CHUNK - 1, #names)))
+    for j = 1, #got do out[from + j - 1] = got[j] end
+  end
+  return out
+end
+
 -- The instant of the decision: the client's, or Redis's clock.
 local function instant(arg)
   if arg ~= '' then return tonumber(arg) end
@@ -99,9 +114,8 @@ local function trim(key, u, from, to)
         if i ~= nil and i <= to then fields[#fields + 1] = name end
       end
     end
-    if #fields == 0 then return end
   end
-  redis.call('HDEL', key, unpack(fields))
+  for from = 1, #fields, CHUNK do redis.call('HDEL', key, unpack(fields, from, math.min(from + CHUNK - 1, #fields))) end
 end
 
 -- Moves unit u's head from head (its count: count) to h, later: deletes the buckets that leave the
@@ -181,7 +195,7 @@ local function refused(keys, n, t, number)
   local out = {${REFUSED}, t, number}
   for e = 1, n do
     out[#out + 1] = redis.call('HGETALL', keys[e])
-    out[#out + 1] = redis.call('ZCOUNT', keys[n + e], '(' .. t, '+inf')
+    out[#out + 1] = redis.call('ZCOUNT', keys[n + e], '(' .. int(t), '+inf')
   end
   return out
 end
@@ -464,7 +478,7 @@ end
 if mode == 'r' then want(1, nil) end
 local heads, xs, counts, values = {}, {}, {}, {}
 for e, w in pairs(wanted) do
-  local raw = redis.call('HMGET', KEYS[e], unpack(w.names))
+  local raw = hmget(KEYS[e], w.names)
   local v = {}
   heads[e], xs[e], counts[e] = metaOf(raw[1])
   for j = 2, #w.names do v[w.names[j]] = tonumber(raw[j]) or 0 end
@@ -496,7 +510,7 @@ local function count(e, u, w)
   local fields = {}
   for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head - 1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
   if #fields == 0 then return sum end
-  for _, value in ipairs(redis.call('HMGET', KEYS[e], unpack(fields))) do
+  for _, value in ipairs(hmget(KEYS[e], fields)) do
     if value then sum = sum + tonumber(value) end
   end
   return sum
@@ -511,13 +525,14 @@ local function seenSince(e, k)
       -- The unit's buckets still in range: the head (its count in the meta field), then older ones.
       local low = math.max(current[u], head) - LENGTHS[u] + 1
       if head >= low and counts[e][u] > 0 then return head >= k[u] end
-      if head - 1 >= low then
+      -- Newest first, CHUNK at a time, up to the first that holds a count.
+      for top = head - 1, low, -CHUNK do
         local fields = {}
-        for i = head - 1, low, -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
+        for i = top, math.max(top - CHUNK + 1, low), -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
         local found = redis.call('HMGET', KEYS[e], unpack(fields))
         for j = 1, #found do
           local v = found[j]
-          if v and tonumber(v) > 0 then return (head - j) >= k[u] end
+          if v and tonumber(v) > 0 then return (top - j + 1) >= k[u] end
         end
       end
     end
@@ -562,7 +577,7 @@ local t = instant(ARGV[1])
 local out = {t}
 for e = 1, n do
   out[#out + 1] = redis.call('HGETALL', KEYS[e])
-  out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. t, '+inf')
+  out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. int(t), '+inf')
 end
 return out
 `
