@@ -1,12 +1,15 @@
 // Edges of the Redis store's scripts: units of many buckets (Redis's Lua unpacks at most about
-// 8,000 values at once) and instants of 15 digits.
+// 8,000 values at once), expiry of hashes whose heads are later than the write's instant, a client
+// clock that steps back, and instants of 15 digits.
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Counter, EventStore, Layout, TestClock } from 'tiny-counter'
 import type { LimitBuilder } from 'tiny-counter'
 import type { RedisLimit } from 'tiny-counter/redis'
-import { connect } from './connect.ts'
+import { client, connect, freshPrefix } from './connect.ts'
+
+const HOUR = 3_600_000
 
 /** What a user sees of a decision: a pass, or the refusal's tag and retry-after. */
 const seen = (answer: E.Either<{ readonly _tag: string; readonly retryAfter?: unknown }, unknown>): unknown =>
@@ -68,6 +71,66 @@ describe('RedisStore on a unit of 10,000 buckets answers as EventStore does (no 
     expect(await redis.query('a').lastMinutes(10_000).sum()).toEqual(E.right(memory.query('a').lastMinutes(10_000).sum()))
     const exported = await redis.exportAll()
     expect(E.isRight(exported) && exported.right['a']).toEqual(memory.exportAll()['a'])
+  })
+})
+
+describe('RedisStore keeps a hash as long as the buckets written into it', () => {
+  it('keeps a merged or imported counter whose heads are later than now until its own range ends', async () => {
+    const T = Date.UTC(2026, 0, 31, 23, 59, 58)
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock })
+    // An edge store whose clock is 3 s ahead, already in February: its month head is February's.
+    const edge = EventStore.builder().timeZone('UTC').withClock(TestClock.at(T + 3_000)).build()
+    edge.recordCount('e', 5)
+    // The core keeps it until its months leave their 12 buckets: 2027-02-01, not 2027-01-01.
+    const keptUntil = Date.UTC(2027, 1, 1)
+    for (const bring of [() => store.mergeAll(edge.exportAll()), () => store.importAll(edge.exportAll())]) {
+      await client().del(`{${prefix}:e}`)
+      expect(await bring()).toEqual(E.right(undefined))
+      const [meta, ttl] = [await client().hget(`{${prefix}:e}`, '_'), await client().pttl(`{${prefix}:e}`)]
+      expect(Number(meta?.split(' ')[0])).toBe(keptUntil)
+      // On the client's clock, the hash dies at its instant plus the time left.
+      expect(T + ttl).toBeGreaterThan(keptUntil - 60_000)
+    }
+  })
+
+  it("keeps a hash until the range of a recordAt's buckets ends when the instant is later than the client's estimate of Redis's clock", async () => {
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, preset: 'rateLimiting' })
+    const now = Date.now
+    const at = now() - 1_000
+    // This machine's clock now runs 3 hours slow: its estimate of Redis's clock is 3 hours behind.
+    const slow = vi.spyOn(Date, 'now').mockImplementation(() => now() - 3 * HOUR)
+    try {
+      expect(await store.recordAt('e', at)).toEqual(E.right(undefined))
+    } finally {
+      slow.mockRestore()
+    }
+    // Kept until the end of the range of the hours (24) from the hour of the bucket written.
+    const keptUntil = (Math.floor(at / HOUR) + 24) * HOUR
+    expect(await client().pexpiretime(`{${prefix}:e}`)).toBeGreaterThanOrEqual(keptUntil)
+    expect(Number((await client().hget(`{${prefix}:e}`, '_'))?.split(' ')[0])).toBeGreaterThanOrEqual(keptUntil)
+  })
+
+  it("keeps a hash until x on the client's clock after that clock stepped back", async () => {
+    const T = Date.UTC(2026, 0, 5, 10, 30, 15)
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const key = `{${prefix}:e}`
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    expect(await store.record('e')).toEqual(E.right(undefined))
+    const x = Number((await client().hget(key, '_'))?.split(' ')[0])
+    expect(x).toBe(Date.UTC(2026, 0, 6, 10))
+    // The clock steps back two hours, and a record and a checkAndRecord follow: each keeps the hash
+    // until x on the clock it ran on.
+    const writes = [() => store.record('e'), () => store.limit().atMost('e', 10, 'minutes').checkAndRecord('e')]
+    for (const write of writes) {
+      clock.set(clock.now() - 2 * HOUR)
+      expect(await write()).toEqual(E.right(undefined))
+      expect(Number((await client().hget(key, '_'))?.split(' ')[0])).toBe(x)
+      expect(clock.now() + (await client().pttl(key))).toBeGreaterThan(x - 60_000)
+    }
   })
 })
 

@@ -153,7 +153,9 @@ end
 
 -- Keeps a key until at least \`at\` (epoch ms of the decision's clock, t being its instant): only
 -- ever extends its life. On Redis's clock the instant is absolute; on the client's, Redis is told
--- the time left (PEXPIRE ... GT), so that the two clocks never mix.
+-- the time left (PEXPIRE ... GT), so that the two clocks never mix: a time left reaches \`at\` on
+-- the clock of the call that asked for it, so a write after that clock stepped back asks again
+-- (writeMeta, recordNow).
 local function keep(key, at, t, clientTime)
   if clientTime == '' then
     local e = redis.call('PEXPIRETIME', key)
@@ -164,10 +166,12 @@ local function keep(key, at, t, clientTime)
 end
 
 -- Writes the meta field for heads, their counts and an expiry at least \`at\` (x, the one known: nil
--- if none), then keeps the hash until then.
+-- if none), then keeps the hash until then (until x too: on the client's clock, the time left that
+-- an earlier write asked for ends before x once that clock has stepped back).
 local function writeMeta(key, heads, counts, x, at, t, clientTime)
-  redis.call('HSET', key, '_', metaText(math.max(x or at, at), heads, counts))
-  keep(key, at, t, clientTime)
+  local until_ = math.max(x or at, at)
+  redis.call('HSET', key, '_', metaText(until_, heads, counts))
+  keep(key, until_, t, clientTime)
 end
 
 -- Records n now, at bucket index[u] of every unit u (the hash's heads, x and counts as headsOf reads
@@ -205,7 +209,8 @@ end
 -- that stepped back: as the core does, so that a limit reads what was recorded): the meta field
 -- with the new counts, and the field of each old head that stays in range when a head moves, in
 -- one HSET. The expiry: extended (GT) when the frame's reaches past x, and read back first when x
--- is unknown (nil).
+-- is unknown (nil); on the client's clock, asked for at every write, until x or the frame's
+-- (the time left that an earlier write asked for ends before x once that clock has stepped back).
 local function recordNow(key, current, h, k, expireAt, t, clientTime, x)
   local sets = {}
   for u = 1, U do
@@ -230,8 +235,10 @@ local function recordNow(key, current, h, k, expireAt, t, clientTime, x)
   redis.call('HSET', key, unpack(sets))
   if x == nil then
     keep(key, expireAt, t, clientTime)
+  elseif clientTime ~= '' then
+    redis.call('PEXPIRE', key, math.max(x, expireAt) - t, 'GT')
   elseif extend then
-    if clientTime == '' then redis.call('PEXPIREAT', key, expireAt, 'GT') else redis.call('PEXPIRE', key, expireAt - t, 'GT') end
+    redis.call('PEXPIREAT', key, expireAt, 'GT')
   end
 end
 
