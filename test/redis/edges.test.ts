@@ -1,6 +1,6 @@
 // Edges of the Redis store's scripts: units of many buckets (Redis's Lua unpacks at most about
 // 8,000 values at once), expiry of hashes whose heads are later than the write's instant, a client
-// clock that steps back, and instants of 15 digits.
+// clock that steps back, damaged hashes, and instants of 15 digits.
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it, vi } from 'vitest'
@@ -14,6 +14,9 @@ const HOUR = 3_600_000
 /** What a user sees of a decision: a pass, or the refusal's tag and retry-after. */
 const seen = (answer: E.Either<{ readonly _tag: string; readonly retryAfter?: unknown }, unknown>): unknown =>
   E.isRight(answer) ? 'passed' : { refused: answer.left._tag, retryAfter: answer.left.retryAfter }
+
+/** The tag of an answer's left side, or 'Right'. */
+const tagOf = (answer: E.Either<{ readonly _tag: string }, unknown>): string => (E.isRight(answer) ? 'Right' : answer.left._tag)
 
 describe('RedisStore on a unit of 10,000 buckets answers as EventStore does (no "too many results to unpack")', () => {
   const made = Layout.make({ minutes: 10_000 }, { timeZone: 'UTC' })
@@ -131,6 +134,83 @@ describe('RedisStore keeps a hash as long as the buckets written into it', () =>
       expect(Number((await client().hget(key, '_'))?.split(' ')[0])).toBe(x)
       expect(clock.now() + (await client().pttl(key))).toBeGreaterThan(x - 60_000)
     }
+  })
+})
+
+describe('RedisStore with a damaged hash', () => {
+  const T = Date.UTC(2026, 0, 5, 10, 30, 15)
+
+  it('counts the reservations held while the mark _r is not a number, as the general path does', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    const memory = EventStore.builder().forRateLimiting().timeZone('UTC').withClock(clock).build()
+    const one = <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('j', 1, 'minutes') as L
+    expect(E.isRight(await one(store.limit()).reserve('j', { expiresAfter: 30_000 }))).toBe(true)
+    expect(E.isRight(one(memory.limit()).reserve('j', { expiresAfter: 30_000 }))).toBe(true)
+    await client().hset(`{${prefix}:j}`, '_r', 'junk')
+    expect(seen(await one(store.limit()).check('j'))).toEqual(seen(one(memory.limit()).check('j')))
+    expect(seen(await one(store.limit()).check('j'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  it('marks the latest reservation held when a new one replaces a mark that is not a number', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    const memory = EventStore.builder().forRateLimiting().timeZone('UTC').withClock(clock).build()
+    const two = <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('j', 2, 'minutes') as L
+    const one = <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('j', 1, 'minutes') as L
+    expect(E.isRight(await two(store.limit()).reserve('j', { expiresAfter: 60_000 }))).toBe(true)
+    expect(E.isRight(two(memory.limit()).reserve('j', { expiresAfter: 60_000 }))).toBe(true)
+    await client().hset(`{${prefix}:j}`, '_r', 'junk')
+    expect(E.isRight(await two(store.limit()).reserve('j', { expiresAfter: 5_000 }))).toBe(true)
+    expect(E.isRight(two(memory.limit()).reserve('j', { expiresAfter: 5_000 }))).toBe(true)
+    // The short-lived one expired; the first is still held.
+    clock.advance({ seconds: 10 })
+    expect(seen(await one(store.limit()).check('j'))).toEqual(seen(one(memory.limit()).check('j')))
+    expect(seen(await one(store.limit()).check('j'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  it('imports over a mark that is not a number, and still counts the reservation held', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    const one = store.limit().atMost('j', 1, 'minutes')
+    expect(E.isRight(await one.reserve('j', { expiresAfter: 30_000 }))).toBe(true)
+    await client().hset(`{${prefix}:j}`, '_r', 'junk')
+    expect(await store.importAll({ j: Counter.empty(store.layout) })).toEqual(E.right(undefined))
+    expect(seen(await one.check('j'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  it('answers a StorageError, and writes nothing, when the meta field misses a word', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const key = `{${prefix}:e}`
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    await store.record('e')
+    clock.advance({ seconds: 61 })
+    await store.record('e')
+    const words = (await client().hget(key, '_'))!.split(' ')
+    const damaged = words.slice(0, -1).join(' ')
+    await client().hset(key, '_', damaged)
+    const before = await client().hgetall(key)
+    const answers = [
+      await store.record('e'),
+      await store.recordAt('e', T),
+      await store.limit().atMost('e', 10, 'minutes').checkAndRecord('e'),
+      await store.limit().atMost('e', 10, 'minutes').check('e'),
+      await store.limit().atMost('e', 10, [2, 'minutes']).check('e'),
+      await store.limit().cooldown('e', { seconds: 1 }).check('e'),
+      await store.limit().atMost('e', 10, 'minutes').usage('e'),
+      await store.query('e').lastMinutes(2).sum(),
+      await store.exportAll()
+    ]
+    expect(answers.map(tagOf)).toEqual(answers.map(() => 'StorageError'))
+    expect(await client().hgetall(key)).toEqual(before)
+    // An import replaces the damaged hash.
+    expect(await store.importAll({ e: Counter.empty(store.layout) })).toEqual(E.right(undefined))
+    expect(await store.record('e')).toEqual(E.right(undefined))
+    expect(await store.query('e').lastMinutes(2).sum()).toEqual(E.right(O.some(1)))
   })
 })
 

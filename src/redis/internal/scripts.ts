@@ -55,6 +55,10 @@ local function hmget(key, names)
   return out
 end
 
+-- Stops the script on a meta field that is neither "x" nor "x h1 .. hU c1 .. cU" in numbers (a
+-- damaged hash): the client answers the error with a StorageError, and no count is made up from it.
+local function damaged(meta) error('damaged meta field "' .. meta .. '"', 0) end
+
 -- The instant of the decision: the client's, or Redis's clock.
 local function instant(arg)
   if arg ~= '' then return tonumber(arg) end
@@ -70,15 +74,18 @@ end
 
 -- An event's meta field ('_', false when the hash has none): the heads of its units and the counts
 -- of their head buckets (nil where the event has none), and the instant x the hash is kept until
--- (nil: unknown, no event).
+-- (nil: unknown, no event). A damaged field stops the script (see damaged).
 local function metaOf(text)
   local heads, counts = {}, {}
   if not text then return heads, nil, counts end
   local x, i = nil, 0
   for word in string.gmatch(text, '%S+') do
-    if i == 0 then x = tonumber(word) elseif i <= U then heads[i] = tonumber(word) else counts[i - U] = tonumber(word) end
+    local v = tonumber(word)
+    if v == nil then damaged(text) end
+    if i == 0 then x = v elseif i <= U then heads[i] = v else counts[i - U] = v end
     i = i + 1
   end
+  if i ~= 1 and i ~= 2 * U + 1 then damaged(text) end
   return heads, x, counts
 end
 
@@ -249,8 +256,15 @@ local function hold(key, held, t, lifetime, id, clientTime)
   local until_ = t + tonumber(lifetime)
   redis.call('ZADD', held, until_, id)
   keep(held, until_, t, clientTime)
-  local r = tonumber(redis.call('HGET', key, '_r'))
-  if r == nil or until_ > r then redis.call('HSET', key, '_r', int(until_)) end
+  local mark = redis.call('HGET', key, '_r')
+  local r = tonumber(mark)
+  if mark and r == nil then
+    -- A mark that is no number (a damaged hash): replaced by the latest expiry in the set, which may
+    -- be an earlier reservation's.
+    redis.call('HSET', key, '_r', int(tonumber(redis.call('ZRANGE', held, -1, -1, 'WITHSCORES')[2])))
+  elseif r == nil or until_ > r then
+    redis.call('HSET', key, '_r', int(until_))
+  end
   keep(key, until_, t, clientTime)
 end
 
@@ -309,12 +323,13 @@ local f = numbers(ARGV[2])
 if ARGV[1] == '' and (t < f[1] or t >= f[2]) then return {${SKEW}, t} end
 if ARGV[3] ~= '' and tonumber(ARGV[3]) > t then return {${FUTURE}, t} end
 if ARGV[4] == '1' then
-  -- Replaced: the counts go, the mark of the reservations held (_r) stays.
+  -- Replaced: the counts go, the mark of the reservations held (_r) stays (a mark that is no number,
+  -- a damaged hash, stays as it is: decisions then count the reservation set, see the short path).
   local r = redis.call('HGET', key, '_r')
   redis.call('DEL', key)
   if r then
     redis.call('HSET', key, '_r', r)
-    keep(key, tonumber(r), t, ARGV[1])
+    if tonumber(r) then keep(key, tonumber(r), t, ARGV[1]) end
   end
 end
 local heads, x, counts = headsOf(key)
@@ -359,13 +374,22 @@ if p.short then
   local x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)}
   if meta then
     x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = string.match(meta, '^(%S+)${' (%S+)'.repeat(2 * U)}$')
-    if x == nil then x = meta end
-    x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}, ${list((u) => `tonumber(k${u})`)}
+    if x == nil then
+      -- "x" alone: an event with nothing in it.
+      x = tonumber(meta)
+      if x == nil then damaged(meta) end
+    else
+      x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}, ${list((u) => `tonumber(k${u})`)}
+      if not (x and ${list((u) => `h${u}`, ' and ')} and ${list((u) => `k${u}`, ' and ')}) then damaged(meta) end
+    end
   end
   local ${list((u) => `c${u}`)} = ${list((u) => `index[${u}]`)}
   if not (${list((u) => `(h${u} ~= nil and h${u} > c${u})`, ' or ')}) then
     local v = {${list((u) => `h${u} == c${u} and k${u} or 0`)}}
     local r = tonumber(raw[2])
+    -- A mark that is no number (a damaged hash): the reservation set is counted, as the general
+    -- path always does.
+    if raw[2] and r == nil then r = MAX end
     local held = nil
     local checks = p.checks
     for at = 1, #checks, 3 do
