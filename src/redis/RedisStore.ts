@@ -347,7 +347,10 @@ export class RedisStore {
       const future = 'at' in when && sent === '' ? String(when.at) : ''
       if ('at' in when && sent !== '' && when.at > t) return Promise.resolve([FUTURE, t])
       const units = frame.index.map((i) => `${i} ${i} ${count}`)
-      return this.connection.run('record', [key], [sent, `${lo} ${hi} ${this.nowFrames.at(t).expireAt}`, future, when === NOW ? 'n' : '0', ...units], key, 'record')
+      // Kept for the range of the buckets written too: with Redis's clock, an instant given outright
+      // may be later than our estimate of it.
+      const expireAt = Math.max(this.nowFrames.at(t).expireAt, frame.expireAt)
+      return this.connection.run('record', [key], [sent, `${lo} ${hi} ${expireAt}`, future, when === NOW ? 'n' : '0', ...units], key, 'record')
     }, identity)
     if (E.isLeft(reply)) return this.recordFallback(reply.left, event, count, when)
     if (reply.right[0] === FUTURE) {
@@ -709,10 +712,13 @@ export class RedisStore {
     const operation = replace ? 'import' : 'merge'
     for (const [event, counter] of incoming) {
       const key = hashKey(this.prefix, event)
-      const reply = await this.timed(key, operation, (t, sent) =>
-        this.connection.run('record', [key], [sent, `${NO_LOWER_BOUND} ${NO_UPPER_BOUND} ${this.nowFrames.at(t).expireAt}`, '', replace ? '1' : '0', ...countsOf(counter)], key, operation),
-        identity
-      )
+      // A counter whose heads are later than now (from a store whose clock is ahead) is kept until
+      // its own range ends, as the core keeps it.
+      const keepUntil = this.frames.keepUntil(counter.heads)
+      const reply = await this.timed(key, operation, (t, sent) => {
+        const expireAt = Math.max(this.nowFrames.at(t).expireAt, keepUntil)
+        return this.connection.run('record', [key], [sent, `${NO_LOWER_BOUND} ${NO_UPPER_BOUND} ${expireAt}`, '', replace ? '1' : '0', ...countsOf(counter)], key, operation)
+      }, identity)
       if (E.isLeft(reply)) return reply
     }
     return DONE

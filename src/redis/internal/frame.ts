@@ -40,7 +40,6 @@ export class Frames {
     if (last !== undefined && t >= last.lo && t < last.hi) return last
     let lo = NO_LOWER_BOUND
     let hi = NO_UPPER_BOUND
-    let expireAt = 0
     const index: number[] = []
     for (let u = 0; u < this.grids.length; u++) {
       const g = this.grids[u]!
@@ -48,8 +47,20 @@ export class Frames {
       index.push(i)
       lo = Math.max(lo, g.start(i))
       hi = Math.min(hi, g.start(i + 1))
-      expireAt = Math.max(expireAt, g.start(i + this.lengths[u]!))
     }
+    const expireAt = this.keepUntil(index)
     return (this.last = { lo, hi, index, expireAt, text: `${lo} ${hi} ${expireAt} ${index.join(' ')}` })
+  }
+
+  /**
+   * Until when a hash whose units' newest buckets are `heads` must be kept: the end of the range of
+   * the unit that reaches furthest ahead, as the core keeps a counter (0 without heads).
+   */
+  keepUntil(heads: ReadonlyArray<number>): number {
+    let until = 0
+    heads.forEach((head, u) => {
+      until = Math.max(until, this.grids[u]!.start(head + this.lengths[u]!))
+    })
+    return until
   }
 }

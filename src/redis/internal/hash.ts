@@ -77,19 +77,23 @@ export const META_FIELD = '_'
  * meta field's words after the first: the heads, then their counts), then the older buckets from
  * their fields; the empty counter when the meta field names no heads (an event created with nothing
  * in it); `undefined` without a meta field (a hash that only marks the reservations held on an
- * event never recorded: the event does not exist yet).
+ * event never recorded: the event does not exist yet). Throws on a meta field of other words (a
+ * damaged hash), as the scripts stop on one: its callers answer a `StorageError`.
  */
 const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter | undefined => {
   const meta = fields.get(META_FIELD)
   if (meta === undefined) return undefined
-  const words = meta.split(' ').slice(1).map(Number)
-  if (words.length === 0) return empty(layout)
   const units = layout.tracks.length
+  const all = meta.split(' ')
+  if ((all.length !== 1 && all.length !== 1 + 2 * units) || !all.every((word) => word !== '' && Number.isSafeInteger(Number(word))))
+    throw new Error(`damaged meta field ${JSON.stringify(meta)}`)
+  const words = all.slice(1).map(Number)
+  if (words.length === 0) return empty(layout)
   const heads = words.slice(0, units)
   const buckets = layout.tracks.map(({ unit, buckets: length }, u) => {
     const letter = unitLetter[unit]
     const head = heads[u]!
-    const counts: number[] = [words[units + u] ?? 0]
+    const counts: number[] = [words[units + u]!]
     for (let j = 1; j < length; j++) counts.push(Number(fields.get(`${letter}${head - j}`) ?? 0))
     return counts
   })

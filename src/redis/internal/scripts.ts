@@ -40,6 +40,25 @@ local MAX = 9007199254740991
 -- An integer as Redis writes it (Lua's own number to text keeps 14 digits).
 local function int(n) return string.format('%d', n) end
 
+-- Redis's Lua unpacks at most about 8,000 values at once, and a unit may have 100,000 buckets: a
+-- command on more fields than CHUNK is sent in chunks of CHUNK names.
+local CHUNK = 1000
+
+-- The values of the fields \`names\` (at least one) of hash key, in their order (HMGET).
+local function hmget(key, names)
+  if #names <= CHUNK then return redis.call('HMGET', key, unpack(names)) end
+  local out = {}
+  for from = 1, #names, CHUNK do
+    local got = redis.call('HMGET', key, unpack(names, from, math.min(from + CHUNK - 1, #names)))
+    for j = 1, #got do out[from + j - 1] = got[j] end
+  end
+  return out
+end
+
+-- Stops the script on a meta field that is neither "x" nor "x h1 .. hU c1 .. cU" in numbers (a
+-- damaged hash): the client answers the error with a StorageError, and no count is made up from it.
+local function damaged(meta) error('damaged meta field "' .. meta .. '"', 0) end
+
 -- The instant of the decision: the client's, or Redis's clock.
 local function instant(arg)
   if arg ~= '' then return tonumber(arg) end
@@ -55,15 +74,18 @@ end
 
 -- An event's meta field ('_', false when the hash has none): the heads of its units and the counts
 -- of their head buckets (nil where the event has none), and the instant x the hash is kept until
--- (nil: unknown, no event).
+-- (nil: unknown, no event). A damaged field stops the script (see damaged).
 local function metaOf(text)
   local heads, counts = {}, {}
   if not text then return heads, nil, counts end
   local x, i = nil, 0
   for word in string.gmatch(text, '%S+') do
-    if i == 0 then x = tonumber(word) elseif i <= U then heads[i] = tonumber(word) else counts[i - U] = tonumber(word) end
+    local v = tonumber(word)
+    if v == nil then damaged(text) end
+    if i == 0 then x = v elseif i <= U then heads[i] = v else counts[i - U] = v end
     i = i + 1
   end
+  if i ~= 1 and i ~= 2 * U + 1 then damaged(text) end
   return heads, x, counts
 end
 
@@ -99,9 +121,8 @@ local function trim(key, u, from, to)
         if i ~= nil and i <= to then fields[#fields + 1] = name end
       end
     end
-    if #fields == 0 then return end
   end
-  redis.call('HDEL', key, unpack(fields))
+  for from = 1, #fields, CHUNK do redis.call('HDEL', key, unpack(fields, from, math.min(from + CHUNK - 1, #fields))) end
 end
 
 -- Moves unit u's head from head (its count: count) to h, later: deletes the buckets that leave the
@@ -139,7 +160,9 @@ end
 
 -- Keeps a key until at least \`at\` (epoch ms of the decision's clock, t being its instant): only
 -- ever extends its life. On Redis's clock the instant is absolute; on the client's, Redis is told
--- the time left (PEXPIRE ... GT), so that the two clocks never mix.
+-- the time left (PEXPIRE ... GT), so that the two clocks never mix: a time left reaches \`at\` on
+-- the clock of the call that asked for it, so a write after that clock stepped back asks again
+-- (writeMeta, recordNow).
 local function keep(key, at, t, clientTime)
   if clientTime == '' then
     local e = redis.call('PEXPIRETIME', key)
@@ -150,10 +173,12 @@ local function keep(key, at, t, clientTime)
 end
 
 -- Writes the meta field for heads, their counts and an expiry at least \`at\` (x, the one known: nil
--- if none), then keeps the hash until then.
+-- if none), then keeps the hash until then (until x too: on the client's clock, the time left that
+-- an earlier write asked for ends before x once that clock has stepped back).
 local function writeMeta(key, heads, counts, x, at, t, clientTime)
-  redis.call('HSET', key, '_', metaText(math.max(x or at, at), heads, counts))
-  keep(key, at, t, clientTime)
+  local until_ = math.max(x or at, at)
+  redis.call('HSET', key, '_', metaText(until_, heads, counts))
+  keep(key, until_, t, clientTime)
 end
 
 -- Records n now, at bucket index[u] of every unit u (the hash's heads, x and counts as headsOf reads
@@ -181,7 +206,7 @@ local function refused(keys, n, t, number)
   local out = {${REFUSED}, t, number}
   for e = 1, n do
     out[#out + 1] = redis.call('HGETALL', keys[e])
-    out[#out + 1] = redis.call('ZCOUNT', keys[n + e], '(' .. t, '+inf')
+    out[#out + 1] = redis.call('ZCOUNT', keys[n + e], '(' .. int(t), '+inf')
   end
   return out
 end
@@ -191,7 +216,8 @@ end
 -- that stepped back: as the core does, so that a limit reads what was recorded): the meta field
 -- with the new counts, and the field of each old head that stays in range when a head moves, in
 -- one HSET. The expiry: extended (GT) when the frame's reaches past x, and read back first when x
--- is unknown (nil).
+-- is unknown (nil); on the client's clock, asked for at every write, until x or the frame's
+-- (the time left that an earlier write asked for ends before x once that clock has stepped back).
 local function recordNow(key, current, h, k, expireAt, t, clientTime, x)
   local sets = {}
   for u = 1, U do
@@ -216,8 +242,10 @@ local function recordNow(key, current, h, k, expireAt, t, clientTime, x)
   redis.call('HSET', key, unpack(sets))
   if x == nil then
     keep(key, expireAt, t, clientTime)
+  elseif clientTime ~= '' then
+    redis.call('PEXPIRE', key, math.max(x, expireAt) - t, 'GT')
   elseif extend then
-    if clientTime == '' then redis.call('PEXPIREAT', key, expireAt, 'GT') else redis.call('PEXPIRE', key, expireAt - t, 'GT') end
+    redis.call('PEXPIREAT', key, expireAt, 'GT')
   end
 end
 
@@ -228,8 +256,15 @@ local function hold(key, held, t, lifetime, id, clientTime)
   local until_ = t + tonumber(lifetime)
   redis.call('ZADD', held, until_, id)
   keep(held, until_, t, clientTime)
-  local r = tonumber(redis.call('HGET', key, '_r'))
-  if r == nil or until_ > r then redis.call('HSET', key, '_r', int(until_)) end
+  local mark = redis.call('HGET', key, '_r')
+  local r = tonumber(mark)
+  if mark and r == nil then
+    -- A mark that is no number (a damaged hash): replaced by the latest expiry in the set, which may
+    -- be an earlier reservation's.
+    redis.call('HSET', key, '_r', int(tonumber(redis.call('ZRANGE', held, -1, -1, 'WITHSCORES')[2])))
+  elseif r == nil or until_ > r then
+    redis.call('HSET', key, '_r', int(until_))
+  end
   keep(key, until_, t, clientTime)
 end
 
@@ -288,12 +323,13 @@ local f = numbers(ARGV[2])
 if ARGV[1] == '' and (t < f[1] or t >= f[2]) then return {${SKEW}, t} end
 if ARGV[3] ~= '' and tonumber(ARGV[3]) > t then return {${FUTURE}, t} end
 if ARGV[4] == '1' then
-  -- Replaced: the counts go, the mark of the reservations held (_r) stays.
+  -- Replaced: the counts go, the mark of the reservations held (_r) stays (a mark that is no number,
+  -- a damaged hash, stays as it is: decisions then count the reservation set, see the short path).
   local r = redis.call('HGET', key, '_r')
   redis.call('DEL', key)
   if r then
     redis.call('HSET', key, '_r', r)
-    keep(key, tonumber(r), t, ARGV[1])
+    if tonumber(r) then keep(key, tonumber(r), t, ARGV[1]) end
   end
 end
 local heads, x, counts = headsOf(key)
@@ -338,13 +374,22 @@ if p.short then
   local x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)}
   if meta then
     x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = string.match(meta, '^(%S+)${' (%S+)'.repeat(2 * U)}$')
-    if x == nil then x = meta end
-    x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}, ${list((u) => `tonumber(k${u})`)}
+    if x == nil then
+      -- "x" alone: an event with nothing in it.
+      x = tonumber(meta)
+      if x == nil then damaged(meta) end
+    else
+      x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}, ${list((u) => `tonumber(k${u})`)}
+      if not (x and ${list((u) => `h${u}`, ' and ')} and ${list((u) => `k${u}`, ' and ')}) then damaged(meta) end
+    end
   end
   local ${list((u) => `c${u}`)} = ${list((u) => `index[${u}]`)}
   if not (${list((u) => `(h${u} ~= nil and h${u} > c${u})`, ' or ')}) then
     local v = {${list((u) => `h${u} == c${u} and k${u} or 0`)}}
     local r = tonumber(raw[2])
+    -- A mark that is no number (a damaged hash): the reservation set is counted, as the general
+    -- path always does.
+    if raw[2] and r == nil then r = MAX end
     local held = nil
     local checks = p.checks
     for at = 1, #checks, 3 do
@@ -464,7 +509,7 @@ end
 if mode == 'r' then want(1, nil) end
 local heads, xs, counts, values = {}, {}, {}, {}
 for e, w in pairs(wanted) do
-  local raw = redis.call('HMGET', KEYS[e], unpack(w.names))
+  local raw = hmget(KEYS[e], w.names)
   local v = {}
   heads[e], xs[e], counts[e] = metaOf(raw[1])
   for j = 2, #w.names do v[w.names[j]] = tonumber(raw[j]) or 0 end
@@ -496,7 +541,7 @@ local function count(e, u, w)
   local fields = {}
   for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head - 1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
   if #fields == 0 then return sum end
-  for _, value in ipairs(redis.call('HMGET', KEYS[e], unpack(fields))) do
+  for _, value in ipairs(hmget(KEYS[e], fields)) do
     if value then sum = sum + tonumber(value) end
   end
   return sum
@@ -511,13 +556,14 @@ local function seenSince(e, k)
       -- The unit's buckets still in range: the head (its count in the meta field), then older ones.
       local low = math.max(current[u], head) - LENGTHS[u] + 1
       if head >= low and counts[e][u] > 0 then return head >= k[u] end
-      if head - 1 >= low then
+      -- Newest first, CHUNK at a time, up to the first that holds a count.
+      for top = head - 1, low, -CHUNK do
         local fields = {}
-        for i = head - 1, low, -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
+        for i = top, math.max(top - CHUNK + 1, low), -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
         local found = redis.call('HMGET', KEYS[e], unpack(fields))
         for j = 1, #found do
           local v = found[j]
-          if v and tonumber(v) > 0 then return (head - j) >= k[u] end
+          if v and tonumber(v) > 0 then return (top - j + 1) >= k[u] end
         end
       end
     end
@@ -562,7 +608,7 @@ local t = instant(ARGV[1])
 local out = {t}
 for e = 1, n do
   out[#out + 1] = redis.call('HGETALL', KEYS[e])
-  out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. t, '+inf')
+  out[#out + 1] = redis.call('ZCOUNT', KEYS[n + e], '(' .. int(t), '+inf')
 end
 return out
 `

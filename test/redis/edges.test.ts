@@ -1,0 +1,232 @@
+// Edges of the Redis store's scripts: units of many buckets (Redis's Lua unpacks at most about
+// 8,000 values at once), expiry of hashes whose heads are later than the write's instant, a client
+// clock that steps back, damaged hashes, and instants of 15 digits.
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { describe, expect, it, vi } from 'vitest'
+import { Counter, EventStore, Layout, TestClock } from 'tiny-counter'
+import type { LimitBuilder } from 'tiny-counter'
+import type { RedisLimit } from 'tiny-counter/redis'
+import { client, connect, freshPrefix } from './connect.ts'
+
+const HOUR = 3_600_000
+
+/** What a user sees of a decision: a pass, or the refusal's tag and retry-after. */
+const seen = (answer: E.Either<{ readonly _tag: string; readonly retryAfter?: unknown }, unknown>): unknown =>
+  E.isRight(answer) ? 'passed' : { refused: answer.left._tag, retryAfter: answer.left.retryAfter }
+
+/** The tag of an answer's left side, or 'Right'. */
+const tagOf = (answer: E.Either<{ readonly _tag: string }, unknown>): string => (E.isRight(answer) ? 'Right' : answer.left._tag)
+
+describe('RedisStore on a unit of 10,000 buckets answers as EventStore does (no "too many results to unpack")', () => {
+  const made = Layout.make({ minutes: 10_000 }, { timeZone: 'UTC' })
+  if (E.isLeft(made)) throw made.left
+  const layout = made.right
+  const T = Date.UTC(2026, 0, 5, 10)
+  const minute = Math.floor(T / 60_000)
+  /** A counter with one event in each of the 9,000 minutes before T's. */
+  const busy = Counter.fromBuckets(layout, [minute - 1], [Array.from({ length: 10_000 }, (_, j) => (j < 9_000 ? 1 : 0))])
+  const both = async (clock: TestClock) => ({ redis: await connect({ layout, clock }), memory: new EventStore(layout, clock) })
+
+  it('decides an atMost over 9,000 minutes, and one after the clock stepped back', async () => {
+    const clock = TestClock.at(T)
+    const { redis, memory } = await both(clock)
+    expect(await redis.importAll({ a: busy })).toEqual(E.right(undefined))
+    memory.importAll({ a: busy })
+    const limits = [
+      <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('a', 8_999, [9_000, 'minutes']) as L,
+      <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('a', 9_001, [9_500, 'minutes']) as L
+    ]
+    for (const limit of limits) expect(seen(await limit(redis.limit()).check('a'))).toEqual(seen(limit(memory.limit()).check('a')))
+    expect(seen(await limits[1]!(redis.limit()).check('a'))).toBe('passed')
+    // The newest bucket ahead of the clock: the window is counted from it.
+    clock.set(T + 60_000)
+    expect(await redis.record('a')).toEqual(E.right(undefined))
+    memory.record('a')
+    clock.set(T)
+    for (const limit of limits) expect(seen(await limit(redis.limit()).check('a'))).toEqual(seen(limit(memory.limit()).check('a')))
+    expect(seen(await limits[1]!(redis.limit()).check('a'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  it('decides a cooldown when the newest bucket holds 0 and the last occurrence is 9,000 minutes back', async () => {
+    const clock = TestClock.at(T)
+    const { redis, memory } = await both(clock)
+    const once = Counter.fromBuckets(layout, [minute - 9_000], [[1]])
+    expect(await redis.importAll({ a: once })).toEqual(E.right(undefined))
+    memory.importAll({ a: once })
+    expect(await redis.recordCount('a', 0)).toEqual(E.right(undefined))
+    memory.recordCount('a', 0)
+    for (const duration of [{ minutes: 5 }, { days: 7 }]) {
+      expect(seen(await redis.limit().cooldown('a', duration).check('a'))).toEqual(seen(memory.limit().cooldown('a', duration).check('a')))
+      expect(seen(await redis.limit().within('a', duration).check('a'))).toEqual(seen(memory.limit().within('a', duration).check('a')))
+    }
+    expect(seen(await redis.limit().cooldown('a', { days: 7 }).check('a'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  it('records after a jump that drops 9,000 buckets at once', async () => {
+    const clock = TestClock.at(T)
+    const { redis, memory } = await both(clock)
+    expect(await redis.importAll({ a: busy })).toEqual(E.right(undefined))
+    memory.importAll({ a: busy })
+    clock.advance({ minutes: 9_990 })
+    expect(await redis.record('a')).toEqual(E.right(undefined))
+    memory.record('a')
+    expect(await redis.query('a').lastMinutes(10_000).sum()).toEqual(E.right(memory.query('a').lastMinutes(10_000).sum()))
+    const exported = await redis.exportAll()
+    expect(E.isRight(exported) && exported.right['a']).toEqual(memory.exportAll()['a'])
+  })
+})
+
+describe('RedisStore keeps a hash as long as the buckets written into it', () => {
+  it('keeps a merged or imported counter whose heads are later than now until its own range ends', async () => {
+    const T = Date.UTC(2026, 0, 31, 23, 59, 58)
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock })
+    // An edge store whose clock is 3 s ahead, already in February: its month head is February's.
+    const edge = EventStore.builder().timeZone('UTC').withClock(TestClock.at(T + 3_000)).build()
+    edge.recordCount('e', 5)
+    // The core keeps it until its months leave their 12 buckets: 2027-02-01, not 2027-01-01.
+    const keptUntil = Date.UTC(2027, 1, 1)
+    for (const bring of [() => store.mergeAll(edge.exportAll()), () => store.importAll(edge.exportAll())]) {
+      await client().del(`{${prefix}:e}`)
+      expect(await bring()).toEqual(E.right(undefined))
+      const [meta, ttl] = [await client().hget(`{${prefix}:e}`, '_'), await client().pttl(`{${prefix}:e}`)]
+      expect(Number(meta?.split(' ')[0])).toBe(keptUntil)
+      // On the client's clock, the hash dies at its instant plus the time left.
+      expect(T + ttl).toBeGreaterThan(keptUntil - 60_000)
+    }
+  })
+
+  it("keeps a hash until the range of a recordAt's buckets ends when the instant is later than the client's estimate of Redis's clock", async () => {
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, preset: 'rateLimiting' })
+    const now = Date.now
+    const at = now() - 1_000
+    // This machine's clock now runs 3 hours slow: its estimate of Redis's clock is 3 hours behind.
+    const slow = vi.spyOn(Date, 'now').mockImplementation(() => now() - 3 * HOUR)
+    try {
+      expect(await store.recordAt('e', at)).toEqual(E.right(undefined))
+    } finally {
+      slow.mockRestore()
+    }
+    // Kept until the end of the range of the hours (24) from the hour of the bucket written.
+    const keptUntil = (Math.floor(at / HOUR) + 24) * HOUR
+    expect(await client().pexpiretime(`{${prefix}:e}`)).toBeGreaterThanOrEqual(keptUntil)
+    expect(Number((await client().hget(`{${prefix}:e}`, '_'))?.split(' ')[0])).toBeGreaterThanOrEqual(keptUntil)
+  })
+
+  it("keeps a hash until x on the client's clock after that clock stepped back", async () => {
+    const T = Date.UTC(2026, 0, 5, 10, 30, 15)
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const key = `{${prefix}:e}`
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    expect(await store.record('e')).toEqual(E.right(undefined))
+    const x = Number((await client().hget(key, '_'))?.split(' ')[0])
+    expect(x).toBe(Date.UTC(2026, 0, 6, 10))
+    // The clock steps back two hours, and a record and a checkAndRecord follow: each keeps the hash
+    // until x on the clock it ran on.
+    const writes = [() => store.record('e'), () => store.limit().atMost('e', 10, 'minutes').checkAndRecord('e')]
+    for (const write of writes) {
+      clock.set(clock.now() - 2 * HOUR)
+      expect(await write()).toEqual(E.right(undefined))
+      expect(Number((await client().hget(key, '_'))?.split(' ')[0])).toBe(x)
+      expect(clock.now() + (await client().pttl(key))).toBeGreaterThan(x - 60_000)
+    }
+  })
+})
+
+describe('RedisStore with a damaged hash', () => {
+  const T = Date.UTC(2026, 0, 5, 10, 30, 15)
+
+  it('counts the reservations held while the mark _r is not a number, as the general path does', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    const memory = EventStore.builder().forRateLimiting().timeZone('UTC').withClock(clock).build()
+    const one = <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('j', 1, 'minutes') as L
+    expect(E.isRight(await one(store.limit()).reserve('j', { expiresAfter: 30_000 }))).toBe(true)
+    expect(E.isRight(one(memory.limit()).reserve('j', { expiresAfter: 30_000 }))).toBe(true)
+    await client().hset(`{${prefix}:j}`, '_r', 'junk')
+    expect(seen(await one(store.limit()).check('j'))).toEqual(seen(one(memory.limit()).check('j')))
+    expect(seen(await one(store.limit()).check('j'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  it('marks the latest reservation held when a new one replaces a mark that is not a number', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    const memory = EventStore.builder().forRateLimiting().timeZone('UTC').withClock(clock).build()
+    const two = <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('j', 2, 'minutes') as L
+    const one = <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('j', 1, 'minutes') as L
+    expect(E.isRight(await two(store.limit()).reserve('j', { expiresAfter: 60_000 }))).toBe(true)
+    expect(E.isRight(two(memory.limit()).reserve('j', { expiresAfter: 60_000 }))).toBe(true)
+    await client().hset(`{${prefix}:j}`, '_r', 'junk')
+    expect(E.isRight(await two(store.limit()).reserve('j', { expiresAfter: 5_000 }))).toBe(true)
+    expect(E.isRight(two(memory.limit()).reserve('j', { expiresAfter: 5_000 }))).toBe(true)
+    // The short-lived one expired; the first is still held.
+    clock.advance({ seconds: 10 })
+    expect(seen(await one(store.limit()).check('j'))).toEqual(seen(one(memory.limit()).check('j')))
+    expect(seen(await one(store.limit()).check('j'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  it('imports over a mark that is not a number, and still counts the reservation held', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    const one = store.limit().atMost('j', 1, 'minutes')
+    expect(E.isRight(await one.reserve('j', { expiresAfter: 30_000 }))).toBe(true)
+    await client().hset(`{${prefix}:j}`, '_r', 'junk')
+    expect(await store.importAll({ j: Counter.empty(store.layout) })).toEqual(E.right(undefined))
+    expect(seen(await one.check('j'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  it('answers a StorageError, and writes nothing, when the meta field misses a word', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const key = `{${prefix}:e}`
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    await store.record('e')
+    clock.advance({ seconds: 61 })
+    await store.record('e')
+    const words = (await client().hget(key, '_'))!.split(' ')
+    const damaged = words.slice(0, -1).join(' ')
+    await client().hset(key, '_', damaged)
+    const before = await client().hgetall(key)
+    const answers = [
+      await store.record('e'),
+      await store.recordAt('e', T),
+      await store.limit().atMost('e', 10, 'minutes').checkAndRecord('e'),
+      await store.limit().atMost('e', 10, 'minutes').check('e'),
+      await store.limit().atMost('e', 10, [2, 'minutes']).check('e'),
+      await store.limit().cooldown('e', { seconds: 1 }).check('e'),
+      await store.limit().atMost('e', 10, 'minutes').usage('e'),
+      await store.query('e').lastMinutes(2).sum(),
+      await store.exportAll()
+    ]
+    expect(answers.map(tagOf)).toEqual(answers.map(() => 'StorageError'))
+    expect(await client().hgetall(key)).toEqual(before)
+    // An import replaces the damaged hash.
+    expect(await store.importAll({ e: Counter.empty(store.layout) })).toEqual(E.right(undefined))
+    expect(await store.record('e')).toEqual(E.right(undefined))
+    expect(await store.query('e').lastMinutes(2).sum()).toEqual(E.right(O.some(1)))
+  })
+})
+
+describe('RedisStore at instants of 15 digits', () => {
+  it('counts a reservation that expires a few milliseconds later (bounds sent as integers, not %.14g)', async () => {
+    // 100,000,000,012,346 printed with 14 digits is ...012,350: a reservation held until ...012,349
+    // would seem expired.
+    const clock = TestClock.at(100_000_000_012_346)
+    const store = await connect({ clock, preset: 'rateLimiting' })
+    const memory = EventStore.builder().forRateLimiting().timeZone('UTC').withClock(clock).build()
+    const limit = <L extends LimitBuilder | RedisLimit>(l: L) => l.atMost('e', 5, [2, 'minutes']) as L
+    expect(E.isRight(await limit(store.limit()).reserve('e', { expiresAfter: 3 }))).toBe(true)
+    expect(E.isRight(limit(memory.limit()).reserve('e', { expiresAfter: 3 }))).toBe(true)
+    const usage = await limit(store.limit()).usage('e')
+    expect(usage).toEqual(limit(memory.limit()).usage('e'))
+    expect(usage).toEqual(E.right({ count: 1, limit: 5, remaining: 4 }))
+    expect(await store.query('e').lastMinutes(2).sum()).toEqual(E.right(O.none))
+  })
+})
