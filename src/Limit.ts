@@ -9,7 +9,7 @@
 import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
 import type { Counter } from './Counter.js'
-import { MAX_COUNT, isCount } from './Counter.js'
+import { MAX_COUNT, isCount, isInstant } from './Counter.js'
 import type { DurationInput } from './Duration.js'
 import { toMillis as durationMillis } from './Duration.js'
 import type { Layout } from './Layout.js'
@@ -18,7 +18,7 @@ import { contains, nextChange } from './Schedule.js'
 import type { TimeUnit } from './TimeUnit.js'
 import { isTimeUnit, nominalMillis } from './TimeUnit.js'
 import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from './errors.js'
-import { InvalidCount, InvalidWindow, TinyCounterError, UnknownUnit } from './errors.js'
+import { InvalidCount, InvalidInstant, InvalidWindow, TinyCounterError, UnknownUnit } from './errors.js'
 import type { Compiled } from './internal/compiled.js'
 import { compile } from './internal/compiled.js'
 import type { BucketGrid } from './internal/grids.js'
@@ -107,8 +107,8 @@ export class UntrackedWindow extends TinyCounterError {
   }
 }
 
-/** Why a limit check failed: refused, or the limit does not fit the layout. */
-export type LimitError = LimitExceeded | UntrackedWindow
+/** Why a limit check failed: refused, the limit does not fit the layout, or the instant is not one (`InvalidInstant`). */
+export type LimitError = LimitExceeded | UntrackedWindow | InvalidInstant
 
 /** Why a constraint could not be built. */
 export type ConstraintError = InvalidCount | InvalidWindow | InvalidDuration | UnknownUnit | InvalidHour | InvalidRange | UnknownTimeZone
@@ -608,6 +608,7 @@ const MAX_ROUNDS = 64
  * constraint that fails now, with `retryAfter`: the shortest wait after which every constraint
  * passes (found by jumping to the time each failing constraint would pass, until all do), or `none`
  * when waiting alone cannot help. `counters` is a record of counters by name or a `LimitState`.
+ * An `at` that is not an integer epoch millisecond within ±8.64e15 is refused (`InvalidInstant`).
  *
  * @example
  * import { Counter, Layout, Limit } from 'tiny-counter'
@@ -661,6 +662,7 @@ export const decide = (
   at: number,
   layout: Layout
 ): E.Either<LimitError, void> => {
+  if (!isInstant(at)) return E.left(new InvalidInstant(at))
   const compiled = compile(layout)
   // The common case first: every constraint passes now, decided without allocating. Otherwise the
   // constraints are evaluated again below, which finds the refusal and the wait (evaluating is pure).
@@ -680,13 +682,16 @@ export const decide = (
     if (failed === undefined) return E.right(undefined)
     if (wait === 0) return E.left(new LimitExceeded(event, failed, O.some(t - at)))
     t += wait
+    // No constraint passes past Temporal's last instant (a schedule that never changes waits forever).
+    if (!isInstant(t)) break
   }
   return E.left(new LimitExceeded(event, failed!, O.none))
 }
 
 /**
  * The usage of the first `atMost` constraint: events in its window plus pending reservations,
- * the limit, and what remains (never below 0); `none` when there is no `atMost` constraint.
+ * the limit, and what remains (never below 0); `none` when there is no `atMost` constraint;
+ * `InvalidInstant` for an `at` that is not an instant.
  *
  * @example
  * import { Counter, Layout, Limit } from 'tiny-counter'
@@ -703,7 +708,8 @@ export const usage = (
   state: LimitState,
   at: number,
   layout: Layout
-): E.Either<UntrackedWindow, O.Option<{ readonly count: number; readonly limit: number; readonly remaining: number }>> => {
+): E.Either<UntrackedWindow | InvalidInstant, O.Option<{ readonly count: number; readonly limit: number; readonly remaining: number }>> => {
+  if (!isInstant(at)) return E.left(new InvalidInstant(at))
   const first = constraints.find((c) => c._tag === 'AtMost')
   if (first === undefined || first._tag !== 'AtMost') return E.right(O.none)
   const compiled = compile(layout)

@@ -5,7 +5,8 @@
  * `retryAfter` of `during` and `outsideOf` limits exact across daylight-saving changes.
  */
 import * as E from '#fp-ts/Either'
-import { InvalidHour, InvalidRange, UnknownTimeZone } from './errors.js'
+import { isInstant } from './Counter.js'
+import { InvalidHour, InvalidInstant, InvalidRange, UnknownTimeZone } from './errors.js'
 import { DAY_MS } from './internal/civil.js'
 import { canonicalTimeZone, segmentAt } from './internal/zoneOffsets.js'
 
@@ -174,12 +175,15 @@ const matchesLocal = (schedule: Schedule, local: number): boolean => {
 
 /**
  * Whether the instant `at` falls inside the schedule; `localZone` is the zone of `Local` schedules.
+ * Throws `InvalidInstant` for an `at` that is not an integer epoch millisecond within ±8.64e15.
  *
  * @example
  * import { Schedule } from 'tiny-counter'
  * assert.equal(Schedule.contains(Schedule.weekends(), Date.UTC(2026, 0, 10), 'UTC'), true)
+ * assert.throws(() => Schedule.contains(Schedule.weekends(), Number.NaN, 'UTC'), { name: 'InvalidInstant' })
  */
 export const contains = (schedule: Schedule, at: number, localZone: string): boolean => {
+  if (!isInstant(at)) throw new InvalidInstant(at)
   const zone = zoneName(schedule.zone, localZone)
   return matchesLocal(schedule, at + segmentAt(zone, at).offset)
 }
@@ -187,7 +191,7 @@ export const contains = (schedule: Schedule, at: number, localZone: string): boo
 /**
  * The first instant after `at` at which `contains` changes its answer: waiting until then flips
  * the schedule, a millisecond less does not. Wall-clock hours and offset changes are walked one by
- * one, so daylight-saving days are exact.
+ * one, so daylight-saving days are exact. Throws `InvalidInstant` as `contains` does.
  *
  * @example
  * import { Schedule } from 'tiny-counter'

@@ -47,10 +47,10 @@ export interface BucketGrid {
 }
 
 /**
- * The zone segment that holds `t`, for any finite number: an instant beyond Temporal's range takes
- * the offset of the range's nearest end (time zones have no rules out there), so a grid answers
- * for every finite number without a `RangeError`. A value that is not a finite number is refused
- * with `InvalidInstant`.
+ * The zone segment that holds `t`, for any integer: an instant beyond Temporal's range takes the
+ * offset of the range's nearest end (time zones have no rules out there), so a grid answers for
+ * every integer without a `RangeError`. A value that is not an integer is refused with
+ * `InvalidInstant` (infinities here, before the clamp; NaN and fractions by `segmentAt`).
  */
 const segmentNear = (timeZone: string, t: number): Segment => {
   if (!Number.isFinite(t)) throw new InvalidInstant(t)

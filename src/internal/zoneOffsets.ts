@@ -9,6 +9,7 @@
  * up, at most a year away: such a boundary has the same offset on both sides, and two segments
  * that meet at one are merged into one.
  */
+import { InvalidInstant } from '../errors.js'
 import { DAY_MS, daysFromCivil } from './civil.js'
 
 /** A span `[start, end)` of epoch milliseconds during which the zone's offset is constant. */
@@ -124,8 +125,14 @@ const ianaCase = (lower: string): string => {
   return parts.map((part, i) => (i > 0 ? (IRREGULAR_CASE[part] ?? part) : part)).join('/')
 }
 
-/** The segment of `timeZone` (a name `canonicalTimeZone` gave) that holds the epoch millisecond `t`. */
+/**
+ * The segment of `timeZone` (a name `canonicalTimeZone` gave) that holds the epoch millisecond `t`;
+ * throws `InvalidInstant` for a value that is not an integer. The segments are shared by every grid
+ * and schedule of the process: one computed around NaN (bounds NaN) or a fraction (a boundary off
+ * the millisecond) would answer wrongly for every later look-up of the zone.
+ */
 export const segmentAt = (timeZone: string, t: number): Segment => {
+  if (!Number.isInteger(t)) throw new InvalidInstant(t)
   let known = zones.get(timeZone)
   if (known === undefined) {
     known = zoneSegments(timeZone)

@@ -107,7 +107,8 @@ export class EventStore extends SyncedStore {
       state: { counterOf: (event) => table.get(event), pendingOf, countIn: (event, unit, buckets, at) => table.countIn(event, unit, buckets, at) },
       record: (event, count, at) => this.add(event, count, at),
       planOf: (policy) => table.planOf(policy),
-      check: (plan, counted, key, at) => table.check(plan, counted, key, at, pendingOf),
+      // A clock reading that is no instant takes the general path, which refuses it (`InvalidInstant`).
+      check: (plan, counted, key, at) => isInstant(at) && table.check(plan, counted, key, at, pendingOf),
       checkAndRecord: (plan, counted, key, at) => {
         // Only a key the table holds is recorded here, and its name was accepted when it came in.
         if (this.closed || !isInstant(at) || !table.checkAndRecord(plan, counted, key, at, pendingOf)) return false
