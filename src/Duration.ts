@@ -39,9 +39,13 @@ const millisPer: Readonly<Record<string, number>> = {
 /** The fields of a `Temporal.Duration` that are not lengths. */
 const ignored = new Set(['sign', 'blank'])
 
+/** What `toMillis` takes, said when it is given something else. */
+const USE = 'use milliseconds, a Temporal.Duration or an object such as { hours: 3 }'
+
 /**
  * The length of a duration in whole milliseconds (sub-millisecond parts are dropped), or
- * `InvalidDuration`.
+ * `InvalidDuration`: an object without a single duration field (a `Date`, a `Temporal.Instant`,
+ * `{}`) is refused, not taken for zero.
  *
  * @example
  * import { Duration } from 'tiny-counter'
@@ -52,25 +56,30 @@ const ignored = new Set(['sign', 'blank'])
  * assert.deepEqual(Duration.toMillis(250), E.right(250))
  * assert.ok(E.isLeft(Duration.toMillis({ months: 1 })))
  * assert.ok(E.isLeft(Duration.toMillis(-1)))
+ * assert.ok(E.isLeft(Duration.toMillis({}))) // no duration field (a Date has none either): not 0 ms
  */
 export const toMillis = (input: DurationInput): E.Either<InvalidDuration, number> => {
   if (typeof input === 'number') return checked(input, input)
-  if (typeof input !== 'object' || input === null) return E.left(new InvalidDuration(input, 'use milliseconds, a Temporal.Duration or an object such as { hours: 3 }'))
+  if (typeof input !== 'object' || input === null) return E.left(new InvalidDuration(input, USE))
   let total = 0
+  // Duration fields read: a Date or a Temporal.Instant has none of its own, and is no duration.
+  let read = 0
   for (const field of fieldsOf(input)) {
     const value: unknown = (input as Record<string, unknown>)[field]
     if (value === undefined || ignored.has(field)) continue
+    read++
     if (field === 'months' || field === 'years') {
       if (value === 0) continue
       return E.left(new InvalidDuration(input, `${field} have no fixed length; use days or weeks`))
     }
     const factor = millisPer[field]
     if (factor === undefined) return E.left(new InvalidDuration(input, `unknown field "${field}"`))
-    if (typeof value !== 'number' || !Number.isFinite(value)) return E.left(new InvalidDuration(input, `${field} must be a finite number`))
-    if (value < 0) return E.left(new InvalidDuration(input, 'a duration cannot be negative'))
-    total += value * factor
+    // Number.isFinite is false for anything that is not a number (no coercion of "3").
+    if (!Number.isFinite(value)) return E.left(new InvalidDuration(input, `${field} must be a finite number`))
+    if ((value as number) < 0) return E.left(new InvalidDuration(input, 'a duration cannot be negative'))
+    total += (value as number) * factor
   }
-  return checked(input, Math.floor(total))
+  return read === 0 ? E.left(new InvalidDuration(input, USE)) : checked(input, total)
 }
 
 /** Own fields of a plain object, or the length fields of a Temporal.Duration (getters on its prototype). */

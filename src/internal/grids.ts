@@ -12,7 +12,6 @@
 import type { TimeUnit } from '../TimeUnit.js'
 import { nominalMillis } from '../TimeUnit.js'
 import type { Alignment } from '../Layout.js'
-import { InvalidInstant } from '../errors.js'
 import { DAY_MS, daysOfMonthIndex, daysOfYearIndex, monthIndexOfDays, yearIndexOfDays } from './civil.js'
 import type { Segment } from './zoneOffsets.js'
 import { segmentAt } from './zoneOffsets.js'
@@ -49,13 +48,10 @@ export interface BucketGrid {
 /**
  * The zone segment that holds `t`, for any integer: an instant beyond Temporal's range takes the
  * offset of the range's nearest end (time zones have no rules out there), so a grid answers for
- * every integer without a `RangeError`. A value that is not an integer is refused with
- * `InvalidInstant` (infinities here, before the clamp; NaN and fractions by `segmentAt`).
+ * every integer without a `RangeError`. A value that is not an integer, infinities included (not
+ * clamped), is refused by `segmentAt` with `InvalidInstant`.
  */
-const segmentNear = (timeZone: string, t: number): Segment => {
-  if (!Number.isFinite(t)) throw new InvalidInstant(t)
-  return segmentAt(timeZone, t < MIN_INSTANT ? MIN_INSTANT : t > MAX_INSTANT ? MAX_INSTANT : t)
-}
+const segmentNear = (timeZone: string, t: number): Segment => segmentAt(timeZone, Number.isFinite(t) ? clampInstant(t) : t)
 
 /** Maps a local wall-clock time (UTC plus offset, in ms) to bucket indices and back. */
 interface LocalScale {
