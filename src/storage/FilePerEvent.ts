@@ -311,9 +311,12 @@ export class FilePerEvent implements Storage {
     const paths = keys.map((key) => this.pathOf(key, 'update'))
     const release = await this.lock()
     try {
-      // A file that cannot be read (its path is a directory) counts as absent: writing it will fail
-      // for that key alone, and the other keys are still read and written.
+      // A file that cannot be read (its path is a directory, it is not a regular file, the disk
+      // fails) fails its key alone: nothing is written for it (it may hold counts that writing
+      // over it would lose), and the other keys are still read and written. Only a file that is
+      // not there counts as absent.
       const data: Array<Uint8Array | undefined> = []
+      const unreadable: StorageError[] = []
       while (data.length < paths.length) {
         const from = data.length
         const read = await this.io.readFiles(paths.slice(from).map(({ path }) => path)).catch((failure: FileIO.ReadFailure) => failure)
@@ -321,6 +324,7 @@ export class FilePerEvent implements Storage {
         else {
           // The files before the failing one read well: read them again (the failure lost them).
           if (read.index > 0) data.push(...(await this.io.readFiles(paths.slice(from, from + read.index).map(({ path }) => path))))
+          unreadable.push(new StorageError(keys[data.length], read.cause, 'load'))
           data.push(undefined)
         }
       }
@@ -330,7 +334,20 @@ export class FilePerEvent implements Storage {
         const stored = keyInside(bytes)
         return stored?.key === key ? stored.data.slice() : undefined
       })
-      await this.apply(compute(current))
+      const writes = compute(current)
+      if (unreadable.length === 0) return await this.apply(writes)
+      const refused = new Set(unreadable.map(({ key }) => key))
+      let others: ReadonlyArray<string> = []
+      let landed: ReadonlyArray<string> = []
+      try {
+        await this.apply(writes.filter(({ key }) => !refused.has(key)))
+      } catch (cause) {
+        if (!(cause instanceof StorageError) || cause.failedKeys.length === 0) throw cause
+        others = cause.failedKeys
+        landed = cause.landedKeys
+      }
+      const [first] = unreadable
+      throw new StorageError(first!.key, first!.cause, first!.operation, [...refused, ...others] as string[], landed)
     } finally {
       release()
     }
@@ -388,7 +405,9 @@ export class FilePerEvent implements Storage {
    *    saves on Linux, by one `syncfs(2)` of the file system (one flush instead of thousands);
    *    else, or when that fails, by a `fsync` of each file, `SYNCS_AT_ONCE` at a time.
    * 3. Each temporary file is renamed over its file, and each delete is made, in order.
-   * 4. The directory is synced, which makes the renames and deletes durable.
+   * 4. The directory is synced, which makes the renames and deletes durable. If that fails, the
+   *    batch rejects naming every key in `failedKeys` (none is durable) and the writes made in
+   *    `landedKeys` (their bytes are in place).
    *
    * A write that fails stops the batch there: the writes before it are made, the ones after it
    * are not, and no temporary file is left behind. A file is never renamed into place before its
@@ -455,7 +474,7 @@ export class FilePerEvent implements Storage {
       }
     }
     // 3. Renames and deletes, in order, each write that is still fine.
-    let changed = false
+    const landed: string[] = []
     await io.inSlices(planned.length, (i) => {
       const step = planned[i]!
       if (step.failed) return
@@ -463,24 +482,25 @@ export class FilePerEvent implements Storage {
         if (step.temp === undefined) this.unlink(step.path)
         else io.rename(step.temp, step.path)
         step.temp = undefined
-        changed = true
+        landed.push(step.write.key)
       } catch (cause) {
         failAt(i, cause)
       }
     })
     const leftovers = planned.flatMap(({ temp }) => (temp === undefined ? [] : [temp]))
     await io.inSlices(leftovers.length, (i) => io.removeQuietly(leftovers[i]!))
-    if (changed) {
+    if (landed.length > 0) {
       try {
         await this.syncDirectory()
       } catch (cause) {
-        failures.unshift(new StorageError(planned.length === 1 ? planned[0]!.write.key : undefined, cause, 'sync the directory'))
+        // No write is durable, but the landed ones are in place: said so, so that none is made twice.
+        const key = planned.length === 1 ? planned[0]!.write.key : undefined
+        throw new StorageError(key, cause, 'sync the directory', planned.map(({ write }) => write.key), landed)
       }
     }
     if (failures.length > 0) {
       const first = failures[0]!
-      // Which writes failed is known unless the directory could not be synced (then nothing is sure).
-      throw failures.some((f) => f.key === undefined) ? first : new StorageError(first.key, first.cause, first.operation, failures.map((f) => f.key!))
+      throw new StorageError(first.key, first.cause, first.operation, failures.map((f) => f.key!))
     }
   }
 

@@ -723,8 +723,9 @@ export abstract class SyncedStore {
   }
 
   /**
-   * Advances every counter to now, drops those left without any count (from memory and storage),
-   * and persists the dirty rest. A store without storage has nothing to persist: it sweeps
+   * Advances every counter to now, drops those left without any count from memory, and persists
+   * the dirty rest. The stored copy of a dropped (or swept) event is deleted only if it holds no
+   * count now either: what another process sharing the storage recorded into it stays. A store without storage has nothing to persist: it sweeps
    * (`sweep()`) and succeeds.
    *
    * @example
@@ -749,14 +750,18 @@ export abstract class SyncedStore {
     const swept = [...this.sweptStored].filter((event) => !this.table.has(event))
     this.sweptStored.clear()
     // An event left without counts is dropped with what `exportDirty` would have sent for it and its replicated state.
-    const compacted = persister.compact(this.persisted(), this.clock.now(), (event) => {
-      this.changes.delete(event)
-      this.replica?.forget(event)
-    })
+    const compacted = persister.compact(
+      this.persisted(),
+      this.clock.now(),
+      (event) => {
+        this.changes.delete(event)
+        this.replica?.forget(event)
+      },
+      swept
+    )
     if (swept.length === 0) return compacted
     return compacted.then((result) => {
-      if (E.isRight(result)) return persister.write(this.persisted(), () => [], swept)
-      for (const event of swept) if (!this.table.has(event)) this.sweptStored.add(event)
+      if (E.isLeft(result)) for (const event of swept) if (!this.table.has(event)) this.sweptStored.add(event)
       return result
     })
   }

@@ -1,13 +1,14 @@
 // The store with storage: loading (and converting) what is stored, dirty tracking across persists,
 // failures that keep events dirty, persists that never interleave, close, auto-persist and compact.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, promises as fsPromises, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Envelope, EventStore, JsonFormat, MemoryStorage, TestClock } from 'tiny-counter'
 import { FilePerEvent } from 'tiny-counter/files'
+import { Sqlite } from 'tiny-counter/sqlite'
 import type { Storage, Write } from 'tiny-counter'
 
 const start = Date.UTC(2026, 10, 25, 12)
@@ -181,6 +182,63 @@ describe('a store with storage', () => {
     expect(await store.compact()).toEqual(E.right(undefined))
     expect(store.events()).toEqual(['new'])
     expect(await storage.listKeys()).toEqual(['new'])
+  })
+
+  it.each(['memory', 'files', 'SQLite'] as const)('compact keeps a stored copy that another store recorded into since (%s)', async (backend) => {
+    const base = mkdtempSync(join(tmpdir(), 'tiny-counter-compact-'))
+    const storage: Storage =
+      backend === 'memory' ? new MemoryStorage() : backend === 'files' ? await FilePerEvent.open(join(base, 'events'), '.bin') : await Sqlite.open(join(base, 'events.db'))
+    const build = (clock: TestClock) => EventStore.builder().withClock(clock).timeZone('UTC').trackHours(2).withStorage(storage).build()
+    try {
+      const clock = TestClock.at(start)
+      const a = await build(clock)
+      a.record('x')
+      a.record('swept')
+      await a.persist()
+      clock.advance({ hours: 3 }) // a's copies expired
+      expect(a.sweep()).toBe(2)
+      a.record('x') // and dropped again by compact: its count is in a bucket that expires below
+      clock.advance({ hours: 3 })
+      const b = await build(TestClock.at(clock.now()))
+      b.recordCount('x', 5)
+      b.recordCount('swept', 2)
+      await b.persist()
+      expect(await a.compact()).toEqual(E.right(undefined))
+      expect(a.events()).toEqual([])
+      const later = TestClock.at(clock.now())
+      const c = await build(later)
+      expect(c.query('x').lastHours(2).sum()).toEqual(O.some(5))
+      expect(c.query('swept').lastHours(2).sum()).toEqual(O.some(2))
+      // Once they expired everywhere, compact deletes them.
+      later.advance({ hours: 3 })
+      expect(await c.compact()).toEqual(E.right(undefined))
+      expect(await storage.listKeys()).toEqual([])
+    } finally {
+      await storage.close()
+      rmSync(base, { recursive: true })
+    }
+  })
+
+  it('adds a write once when the directory could not be synced after it landed (files)', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'tiny-counter-dirsync-'))
+    const dir = join(base, 'events')
+    const build = async () => open(await FilePerEvent.open(dir, '.bin'))
+    const store = await build()
+    store.recordCount('x', 1)
+    expect(await store.persist()).toEqual(E.right(undefined))
+    store.recordCount('x', 10)
+    const open_ = fsPromises.open
+    const failing = vi.spyOn(fsPromises, 'open').mockImplementationOnce(async (path, ...rest) => {
+      if (path === dir) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })
+      return open_(path, ...rest)
+    })
+    const failed = await store.persist()
+    failing.mockRestore()
+    expect(E.isLeft(failed) && failed.left.operation).toBe('sync the directory')
+    expect(store.isDirty()).toBe(true) // written again by the next persist, to be made durable
+    expect(await store.close()).toEqual(E.right(undefined))
+    expect((await build()).query('x').ever().sum()).toEqual(O.some(11))
+    rmSync(base, { recursive: true })
   })
 
   it('works with the JSON format too', async () => {

@@ -9,7 +9,7 @@
 import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
 import type { Counter } from '../../Counter.js'
-import { empty as emptyCounter, merge as mergeCounters } from '../../Counter.js'
+import { empty as emptyCounter, merge as mergeCounters, rotate as rotateCounter } from '../../Counter.js'
 import type { Layout } from '../../Layout.js'
 import type { Replicated, Version } from '../../Replicated.js'
 import { convert, empty, merge, ofCounter, rotate, value, valueOf, versionOf, withoutReplica } from '../../Replicated.js'
@@ -178,6 +178,12 @@ export class ReplicatedEncoding implements Encoding<ReplicatedTaken> {
 
   written({ name, value }: ReplicatedTaken): void {
     this.noteOwn(name, value)
+  }
+
+  expired(name: string, stored: Uint8Array, now: number, mayDecode: () => boolean): boolean | undefined {
+    if (!mayDecode()) return undefined
+    const decoded = this.format.deserialize(name, stored)
+    return E.isRight(decoded) && !hasCounts(rotateCounter(value(decoded.right), now))
   }
 
   deleted(name: string): void {
