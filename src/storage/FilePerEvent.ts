@@ -133,14 +133,12 @@ export class FilePerEvent implements Storage {
    */
   readonly load = async (key: string): Promise<Uint8Array | undefined> => {
     const { path, hashed } = this.pathOf(key, 'load')
-    let bytes: Uint8Array
-    try {
-      const buffer = await this.fs.readFile(path)
-      bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
-    } catch (cause) {
-      if (codeOf(cause) === 'ENOENT') return undefined
-      throw new StorageError(key, cause, 'load')
-    }
+    // Read as `loadAll` reads (a FIFO or a device is refused, not waited on), then copied out of the shared block.
+    const [read] = await this.io.readFiles([path]).catch((failure: FileIO.ReadFailure) => {
+      throw new StorageError(key, failure.cause, 'load')
+    })
+    if (read === undefined) return undefined
+    const bytes = read.slice()
     if (!hashed) return bytes
     const stored = keyInside(bytes)
     return stored?.key === key ? stored.data : undefined

@@ -1,6 +1,7 @@
 // FilePerEvent on disk: file names that are safe on every file system and decode back to exactly
 // the key, the 240-byte limit, files the listing ignores, writes that replace a file whole, and
 // large batches flushed with one syncfs(2) (or a fsync per file when that is not possible).
+import { execFileSync } from 'node:child_process'
 import { chmodSync, lstatSync, mkdirSync, promises as fsPromises, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as fc from 'fast-check'
@@ -232,6 +233,20 @@ describe('FilePerEvent writes', () => {
     expect((failure as StorageError).message).toMatch(/could not load "x"/)
     expect(lstatSync(join(dir, 'x.json')).isSymbolicLink()).toBe(true)
     expect([...(await storage.load('y'))!]).toEqual([2])
+  })
+
+  it('refuses a FIFO or a device at an event\'s path for that key, without waiting on it or filling memory', async () => {
+    const { dir, storage } = await open()
+    execFileSync('mkfifo', [join(dir, 'fifo.json')])
+    symlinkSync('/dev/zero', join(dir, 'zero.json'))
+    for (const key of ['fifo', 'zero']) {
+      await expect(storage.load(key)).rejects.toThrow(/could not load .*not a regular file/)
+      const failure = await storage.update([key, 'fine'], () => [{ key, data: Uint8Array.of(1) }, { key: 'fine', data: Uint8Array.of(2) }]).catch((error: unknown) => error)
+      expect((failure as StorageError).failedKeys).toEqual([key])
+    }
+    expect(lstatSync(join(dir, 'fifo.json')).isFIFO()).toBe(true)
+    expect(lstatSync(join(dir, 'zero.json')).isSymbolicLink()).toBe(true)
+    expect(await storage.listKeys()).toEqual(['fine'])
   })
 
   it('names the writes that landed when the directory cannot be synced after the renames', async () => {

@@ -40,11 +40,42 @@ export interface ReadFailure {
 }
 
 /**
+ * The largest file read (64 MiB): a stored counter takes at most a few MiB (200,000 buckets), so
+ * a larger file is no counter, and reading it would only take memory.
+ */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024
+
+/**
+ * Opens `path` for reading without blocking (a FIFO with no writer would block `open` and then
+ * every read) and refuses what is not a regular file (a FIFO, `/dev/zero`: endless or never
+ * ending) or is larger than `MAX_FILE_BYTES`: its descriptor, or `undefined` when there is no file.
+ */
+const openRegular = (path: string): number | undefined => {
+  let fd: number
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0))
+  } catch (cause) {
+    if (codeOf(cause) === 'ENOENT') return undefined
+    throw cause
+  }
+  try {
+    const stat = fs.fstatSync(fd)
+    if (!stat.isFile()) throw new Error(`${path} is not a regular file`)
+    if (stat.size > MAX_FILE_BYTES) throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes: no stored counter is`)
+    return fd
+  } catch (cause) {
+    closeQuietly(fd)
+    throw cause
+  }
+}
+
+/**
  * The bytes of each file, `undefined` for one that does not exist (removed since it was listed):
- * open, `pread` into a shared block of memory until the end of the file (one read for a file
- * smaller than a page, no `fstat`), close, with blocking calls in slices. A file that fills the
- * room left in the block is sized with `fstat` and read to its end into its own buffer. Rejects
- * with a `ReadFailure` for the first file that cannot be read; no file after it is read.
+ * open without blocking, `fstat` (a file that is not a regular one, or is larger than
+ * `MAX_FILE_BYTES`, fails), `pread` into a shared block of memory until the end of the file (one
+ * read for a file smaller than a page), close, with blocking calls in slices. A file that fills
+ * the room left in the block is read to its end into its own buffer. Rejects with a `ReadFailure`
+ * for the first file that cannot be read; no file after it is read.
  *
  * The bytes of small files are views into shared 256 KiB blocks: 10,000 files of 50 bytes take
  * two blocks instead of 10,000 buffers.
@@ -55,14 +86,14 @@ export const readFiles = async (paths: ReadonlyArray<string>): Promise<Array<Uin
   let used = 0
   let failure: ReadFailure | undefined
   await inSlices(paths.length, (i) => {
-    let fd: number
+    let fd: number | undefined
     try {
-      fd = fs.openSync(paths[i]!, 'r')
+      fd = openRegular(paths[i]!)
     } catch (cause) {
-      if (codeOf(cause) === 'ENOENT') return true
       failure = { index: i, cause }
       return false
     }
+    if (fd === undefined) return true
     try {
       if (ARENA_BYTES - used < ARENA_ROOM) {
         arena = new Uint8Array(ARENA_BYTES)
@@ -98,14 +129,19 @@ export const readFiles = async (paths: ReadonlyArray<string>): Promise<Array<Uin
   return data
 }
 
-/** The whole file, of which `start` holds the first bytes: read until its size (by `fstat`) or its end. */
+/**
+ * The whole file, of which `start` holds the first bytes: read until its end, into a buffer of its
+ * size (by `fstat`) and one byte more, so that the read that finds the end needs no larger one.
+ * A file that grows past `MAX_FILE_BYTES` meanwhile fails.
+ */
 const readLarge = (fd: number, start: Uint8Array): Uint8Array => {
-  let bytes = new Uint8Array(Math.max(fs.fstatSync(fd).size, start.length + 1))
+  let bytes = new Uint8Array(Math.max(fs.fstatSync(fd).size, start.length) + 1)
   bytes.set(start)
   let length = start.length
   for (;;) {
     if (length === bytes.length) {
-      const grown = new Uint8Array(bytes.length * 2)
+      if (length > MAX_FILE_BYTES) throw new Error(`the file grew larger than ${MAX_FILE_BYTES} bytes while it was read`)
+      const grown = new Uint8Array(Math.min(bytes.length * 2, MAX_FILE_BYTES + 1))
       grown.set(bytes)
       bytes = grown
     }
