@@ -287,9 +287,11 @@ export class FilePerEvent implements Storage {
    * A read-modify-write as one transaction against every process that shares the directory: takes
    * the directory's lock file (`.tiny-counter.lock`, created exclusively; waiting for it polls with
    * timers and never blocks the event loop), reads the current bytes of `keys`, calls `change` with
-   * them in the order of `keys`, writes what it returns (as `batch`), and releases the lock. A lock left by a process that
-   * died (its pid is gone on this host) is taken over; one held for more than `LOCK_WAIT_MS` (30 s)
-   * makes `update` reject with a `StorageError`.
+   * them in the order of `keys`, writes what it returns (as `batch`), and releases the lock. The
+   * holder refreshes the lock's mtime every 5 s. A lock is taken over when its owner is gone: a
+   * process of this host whose pid is dead, or is this process's pid without being held by it (a
+   * restarted container's pid 1), or any lock not refreshed for 2 minutes. One held for more than
+   * `LOCK_WAIT_MS` (30 s) makes `update` reject with a `StorageError`.
    *
    * @example
    * import { FilePerEvent } from 'tiny-counter/files'
@@ -307,7 +309,9 @@ export class FilePerEvent implements Storage {
   readonly update: Update = async (keys, compute) => {
     this.refuseIfReadOnly(keys[0], 'update')
     const paths = keys.map((key) => this.pathOf(key, 'update'))
-    const release = await this.lock()
+    const release = await this.lock().catch((cause: unknown) => {
+      throw cause instanceof StorageError ? cause : new StorageError(undefined, cause, 'take the lock')
+    })
     try {
       // A file that cannot be read (its path is a directory, it is not a regular file, the disk
       // fails) fails its key alone: nothing is written for it (it may hold counts that writing
@@ -515,7 +519,16 @@ export class FilePerEvent implements Storage {
     const path = `${this.directory}/${LOCK_NAME}`
     const started = Date.now()
     for (let attempt = 0; ; attempt++) {
-      if (this.io.tryLock(path)) return () => this.io.removeQuietly(path)
+      const content = this.io.tryLock(path)
+      if (content !== undefined) {
+        // Refreshed while held, so that a long update is never taken for abandoned.
+        const refresh = setInterval(() => this.io.refreshLock(path), this.io.LOCK_REFRESH_MS)
+        refresh.unref()
+        return () => {
+          clearInterval(refresh)
+          this.io.releaseLock(path, content)
+        }
+      }
       this.io.takeOverDeadLock(path)
       if (Date.now() - started > LOCK_WAIT_MS) throw new StorageError(undefined, `the lock ${path} was held for more than ${LOCK_WAIT_MS / 1000} s`, 'update')
       // Backoff with jitter: 1 ms doubling up to 50 ms.
