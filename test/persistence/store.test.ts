@@ -241,6 +241,28 @@ describe('a store with storage', () => {
     rmSync(base, { recursive: true })
   })
 
+  it('auto-persist skips a tick while the last one\'s persist runs, so a slow storage never builds a queue', async () => {
+    const inner = new MemoryStorage()
+    let updates = 0
+    const slow: Storage = {
+      ...inner,
+      update: async (keys, compute) => {
+        updates++
+        await new Promise((done) => setTimeout(done, 200))
+        return inner.update(keys, compute)
+      }
+    }
+    const store = await EventStore.builder().withStorage(slow).autoPersist(20).build()
+    const recording = setInterval(() => store.record('x'), 5)
+    await new Promise((done) => setTimeout(done, 1_000))
+    clearInterval(recording)
+    expect(updates).toBeLessThanOrEqual(7) // one every 200 ms at most (before: one queued every 20 ms)
+    const started = performance.now()
+    expect(await store.close()).toEqual(E.right(undefined))
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect((await EventStore.builder().withStorage(inner).build()).query('x').ever().sum()).toEqual(store.query('x').ever().sum())
+  })
+
   it('works with the JSON format too', async () => {
     const storage = new MemoryStorage()
     const store = await EventStore.builder().withStorage(storage).withFormat(JsonFormat).build()
