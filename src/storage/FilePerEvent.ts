@@ -408,8 +408,8 @@ export class FilePerEvent implements Storage {
    *    else, or when that fails, by a `fsync` of each file, `SYNCS_AT_ONCE` at a time.
    * 3. Each temporary file is renamed over its file, and each delete is made, in order.
    * 4. The directory is synced, which makes the renames and deletes durable. If that fails, the
-   *    batch rejects naming every key in `failedKeys` (none is durable) and the writes made in
-   *    `landedKeys` (their bytes are in place).
+   *    batch rejects naming the writes made in `landedKeys` (their bytes are in place; the next
+   *    batch that changes the directory syncs it) and the failed ones in `failedKeys`.
    *
    * A write that fails stops the batch there: the writes before it are made, the ones after it
    * are not, and no temporary file is left behind. A file is never renamed into place before its
@@ -495,9 +495,9 @@ export class FilePerEvent implements Storage {
       try {
         await this.syncDirectory()
       } catch (cause) {
-        // No write is durable, but the landed ones are in place: said so, so that none is made twice.
+        // The landed writes are in place (not known durable until the next sync of the directory): said so, so that none is made twice.
         const key = planned.length === 1 ? planned[0]!.write.key : undefined
-        throw new StorageError(key, cause, 'sync the directory', planned.map(({ write }) => write.key), landed)
+        throw new StorageError(key, cause, 'sync the directory', failures.map((f) => f.key!), landed)
       }
     }
     if (failures.length > 0) {

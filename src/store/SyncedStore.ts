@@ -145,23 +145,16 @@ export abstract class SyncedStore {
   /** Whether `close()` was called: records are refused from then on. @internal */
   protected closed = false
 
-  /** Whether the persist of an auto-persist tick is running. */
-  private autoPersisting = false
-
   /**
-   * Persists in `wait` ms, then every `interval` ms (a tick is skipped while the last one's persist runs). Timers hold at most 2^31 - 1 ms (24.8 days;
+   * Persists in `wait` ms, then `interval` ms after each persist ends (never two at once). Timers hold at most 2^31 - 1 ms (24.8 days;
    * Node fires a longer one at once, every millisecond): a longer wait is made of several.
    */
   private schedule(wait: number, interval: number): void {
     const step = Math.min(wait, MAX_TIMER_MS)
     this.timer = setTimeout(() => {
       if (wait > step) return this.schedule(wait - step, interval)
-      // A tick while the last one's persist runs is skipped: a slow storage would queue them without end.
-      if (!this.autoPersisting) {
-        this.autoPersisting = true
-        void this.persist().finally(() => (this.autoPersisting = false))
-      }
-      this.schedule(interval, interval)
+      // The next tick counts from the end of this persist: a slow storage would queue them without end.
+      void this.persist().finally(() => this.closed || this.schedule(interval, interval))
     }, step)
     if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
   }
@@ -766,7 +759,6 @@ export abstract class SyncedStore {
       },
       swept
     )
-    if (swept.length === 0) return compacted
     return compacted.then((result) => {
       if (E.isLeft(result)) for (const event of swept) if (!this.table.has(event)) this.sweptStored.add(event)
       return result

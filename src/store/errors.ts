@@ -195,7 +195,7 @@ export class StorageError extends TinyCounterError {
   /**
    * Keys whose write was made although it could not be confirmed durable (`FilePerEvent`: the
    * directory's sync failed after the renames): the new bytes are in place, so a store takes them
-   * as written (and writes them again, to make them durable) rather than adding them twice.
+   * as written rather than adding them twice.
    */
   readonly landedKeys: ReadonlyArray<string>
   constructor(

@@ -160,13 +160,8 @@ export interface Encoding<T extends Taken = Taken> {
   over(taken: T, stored: Uint8Array, mayDecode: () => boolean): Uint8Array | undefined
   /** Notes that the taken event was written. */
   written(taken: T): void
-  /**
-   * Inside the transaction of `compact`: whether the `stored` value of `name`, an event this store
-   * dropped as holding no count at `now`, holds none either (only then is it deleted: another
-   * process may have recorded into it). `undefined` when that needs a decode and `mayDecode()`
-   * says no (the event waits for the next transaction). A value that does not decode is kept.
-   */
-  expired(name: string, stored: Uint8Array, now: number, mayDecode: () => boolean): boolean | undefined
+  /** The counter a stored value holds, or `undefined` when it does not decode (`compact` keeps such a value). */
+  counterOf(name: string, stored: Uint8Array): Counter | undefined
   /** Notes that `name`'s stored copy was deleted (or that this store no longer holds the event). */
   deleted(name: string): void
   /** Notes that `name`'s counter was replaced as a whole (`importAll`, `delete` then record). */
@@ -234,10 +229,9 @@ export class CounterEncoding implements Encoding<CounterTaken> {
     if (replaced !== undefined && this.replaced.get(name) === replaced) this.replaced.delete(name)
   }
 
-  expired(name: string, stored: Uint8Array, now: number, mayDecode: () => boolean): boolean | undefined {
-    if (!mayDecode()) return undefined
+  counterOf(name: string, stored: Uint8Array): Counter | undefined {
     const decoded = this.format.deserialize(name, stored)
-    return E.isRight(decoded) && !hasCounts(rotate(decoded.right, now))
+    return E.isRight(decoded) ? decoded.right : undefined
   }
 
   deleted(name: string): void {
@@ -249,19 +243,8 @@ export class CounterEncoding implements Encoding<CounterTaken> {
   }
 }
 
-/** Events a store dropped at `now` as holding no count: each stored copy is deleted unless it holds counts by then. */
-interface Drops {
-  readonly names: ReadonlyArray<string>
-  readonly now: number
-}
-
-/**
- * Why a write could not be made: a storage failure that stops the persist, or keys that failed
- * (the others landed), of which `landed` were made but not made durable.
- */
-type Outcome = { readonly stop: StorageError } | { readonly failed: StorageError | undefined; readonly landed: ReadonlySet<string> }
-
-const NONE: ReadonlySet<string> = new Set()
+/** Why a write could not be made: a storage failure that stops the persist, or keys that failed (the others landed). */
+type Outcome = { readonly stop: StorageError } | { readonly failed: StorageError | undefined }
 
 /**
  * Serialises persists so that two never interleave their writes. A persist works in slices (see
@@ -302,16 +285,14 @@ export class Persister {
     return this.exclusive(() => this.writeNow(state, picked, deletes))
   }
 
-  private async writeNow(state: Persisted, names: ReadonlyArray<string>, deleted: ReadonlyArray<string>, drops?: Drops): Promise<E.Either<StorageError, void>> {
+  /** `now`: the deletes are `compact`'s, each made only if what is stored holds no count at `now` either. */
+  private async writeNow(state: Persisted, names: ReadonlyArray<string>, deleted: ReadonlyArray<string>, now?: number): Promise<E.Either<StorageError, void>> {
     const deletes = deleted.filter((name) => !state.counters.has(name))
+    if (names.length === 0 && deletes.length === 0) return E.right(undefined)
     const { storage } = this
-    // Without `update` nothing stored is read, so a drop is a delete.
-    if (drops !== undefined && storage.update === undefined) deletes.push(...drops.names.filter((name) => !state.counters.has(name)))
-    const dropped = drops === undefined || storage.update === undefined ? undefined : { names: drops.names.filter((name) => !state.counters.has(name)), now: drops.now }
-    if (names.length === 0 && deletes.length === 0 && (dropped?.names.length ?? 0) === 0) return E.right(undefined)
     // Without `update`, one batch writes every event over what is stored (nothing stored is read).
     const update: Update = storage.update ?? ((keys, compute) => storage.batch(compute(keys.map(() => undefined))))
-    return this.writeAll(state, names, deletes, dropped, update, storage.update === undefined ? Infinity : UPDATE_CHUNK)
+    return this.writeAll(state, names, deletes, now, update, storage.update === undefined ? Infinity : UPDATE_CHUNK)
   }
 
   /** Takes the event `name` as it is now; `undefined` for an event the store no longer holds. */
@@ -337,7 +318,7 @@ export class Persister {
     state: Persisted,
     names: ReadonlyArray<string>,
     deletes: ReadonlyArray<string>,
-    drops: Drops | undefined,
+    now: number | undefined,
     update: Update,
     chunkSize: number
   ): Promise<E.Either<StorageError, void>> {
@@ -345,56 +326,29 @@ export class Persister {
     const joining = this.storage.update !== undefined
     const failures: StorageError[] = []
     let landed = false
-    let decoded = 0
-    // A join decodes and encodes: two steps of the slice, which the transaction goes on (the
-    // first is always made, so that every transaction moves the persist on).
-    const mayDecode = (): boolean => {
-      if (decoded > 0 && slice.over) return false
-      decoded++
-      slice.spent(2)
-      return true
-    }
     // A failure after earlier transactions committed names the keys not written: the others landed.
     const stopped = (stop: StorageError, rest: ReadonlyArray<string>): E.Either<StorageError, void> =>
       E.left(landed && stop.failedKeys.length === 0 ? new StorageError(stop.key, stop.cause, stop.operation, rest) : stop)
-    for (let from = 0; from < deletes.length; from += chunkSize) {
-      const chunk = deletes.slice(from, from + chunkSize)
+    // Deletes; those of `compact` (`now`; without `update` nothing stored is read) only of what
+    // holds no count at `now` (kept: what another process recorded into, or what does not decode):
+    // a decode and a rotation each, so half a slice of them a transaction.
+    const checked = now !== undefined && joining
+    const step = checked ? SLICE_STEPS / 2 : chunkSize
+    for (let from = 0; from < deletes.length; from += step) {
+      const chunk = deletes.slice(from, from + step)
       const writes = chunk.map((key) => ({ key, delete: true as const }))
-      const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, () => writes))
-      if ('stop' in outcome) return stopped(outcome.stop, [...deletes.slice(from), ...(drops?.names ?? []), ...names])
+      const expired = (stored: Uint8Array | undefined, key: string): boolean => {
+        const counter = stored === undefined ? undefined : this.encoding.counterOf(key, stored)
+        return counter !== undefined && !hasCounts(rotate(counter, now!))
+      }
+      const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, (current) => (checked ? writes.filter(({ key }, i) => expired(current[i], key)) : writes)))
+      if ('stop' in outcome) return stopped(outcome.stop, [...deletes.slice(from), ...names])
       landed = true
       const failed = new Set(outcome.failed?.failedKeys ?? [])
-      for (const key of chunk) if (!failed.has(key) || outcome.landed.has(key)) this.encoding.deleted(key)
+      // Deleted, or kept: no longer this store's either way.
+      for (const key of chunk) if (!failed.has(key)) this.encoding.deleted(key)
       if (outcome.failed !== undefined) failures.push(outcome.failed)
       if (slice.spent(chunk.length)) await slice.next()
-    }
-    // Drops (`compact`): each deleted only if what is stored holds no count at `now` either.
-    let dropping = drops?.names ?? []
-    while (dropping.length > 0) {
-      const chunk = dropping.slice(0, chunkSize)
-      let waiting: string[] = []
-      const compute = (current: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> => {
-        waiting = []
-        decoded = 0
-        const writes: Write[] = []
-        chunk.forEach((key, i) => {
-          const stored = current[i]
-          const expired = stored === undefined || this.encoding.expired(key, stored, drops!.now, mayDecode)
-          if (expired === undefined) waiting.push(key)
-          else if (expired && stored !== undefined) writes.push({ key, delete: true })
-        })
-        return writes
-      }
-      const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, compute))
-      if ('stop' in outcome) return stopped(outcome.stop, [...dropping, ...names])
-      landed = true
-      const failed = new Set(outcome.failed?.failedKeys ?? [])
-      const waits = new Set(waiting)
-      // Deleted or kept (it holds another process's counts), the event is no longer this store's.
-      for (const key of chunk) if ((!failed.has(key) || outcome.landed.has(key)) && !waits.has(key)) this.encoding.deleted(key)
-      if (outcome.failed !== undefined) failures.push(outcome.failed)
-      dropping = [...waiting, ...dropping.slice(chunk.length)]
-      if (slice.over) await slice.next()
     }
     let next = 0
     let waiting: Taken[] = [] // taken, but not joined by the last transaction: the next one does
@@ -414,7 +368,15 @@ export class Persister {
       if (chunk.length === 0) break
       waiting = []
       const written: Taken[] = []
-      decoded = 0
+      let decoded = 0
+      // A join decodes and encodes: two steps of the slice, which the transaction goes on (the
+      // first is always made, so that every transaction moves the persist on).
+      const mayDecode = (): boolean => {
+        if (decoded > 0 && slice.over) return false
+        decoded++
+        slice.spent(2)
+        return true
+      }
       const compute = (current: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> => {
         // Called once per transaction; should a storage call it again, the last call is what it wrote.
         written.length = 0
@@ -436,10 +398,7 @@ export class Persister {
       if ('stop' in outcome) return stopped(outcome.stop, [...chunk.map(({ name }) => name), ...names.slice(next)])
       landed = true
       const failed = new Set(outcome.failed?.failedKeys ?? [])
-      for (const taken of written) {
-        if (!failed.has(taken.name)) this.written(state, taken)
-        else if (outcome.landed.has(taken.name)) this.encoding.written(taken) // in place, not durable: stays dirty
-      }
+      for (const taken of written) if (!failed.has(taken.name)) this.written(state, taken)
       if (outcome.failed !== undefined) failures.push(outcome.failed)
       if (slice.over) await slice.next()
     }
@@ -452,18 +411,18 @@ export class Persister {
   /**
    * Runs a write of `count` keys (`only`: the key when there is one): a failure that names the
    * keys that failed (a backend that applies each write on its own, `FilePerEvent`) is `failed`
-   * (the others landed), and so is one that names writes made but not made durable (`landed`:
-   * taken as written, so that the next persist does not add them again, but left dirty, so that
-   * it writes them again); any other stops the persist.
+   * (the others landed), and so is one that names writes made but not known durable
+   * (`landedKeys`: taken as written, so that the next persist does not add them again); any
+   * other stops the persist.
    */
   private async apply(count: number, only: string | undefined, run: () => Promise<void>): Promise<Outcome> {
     try {
       await run()
-      return { failed: undefined, landed: NONE }
+      return { failed: undefined }
     } catch (cause) {
       const failure = asStorageError(count === 1 ? only : undefined, cause)
       if (failure.landedKeys.length === 0 && (failure.failedKeys.length === 0 || failure.failedKeys.length >= count)) return { stop: failure }
-      return { failed: failure, landed: new Set(failure.landedKeys) }
+      return { failed: failure }
     }
   }
 
@@ -488,7 +447,7 @@ export class Persister {
         } else if (rotated !== counter) state.counters.set(name, rotated)
         if (slice.spent()) await slice.next()
       }
-      return this.writeNow(state, [...state.dirty], [], { names: [...empty, ...swept], now })
+      return this.writeNow(state, [...state.dirty], [...empty, ...swept], now)
     })
   }
 }

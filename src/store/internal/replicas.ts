@@ -9,7 +9,7 @@
 import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
 import type { Counter } from '../../Counter.js'
-import { empty as emptyCounter, merge as mergeCounters, rotate as rotateCounter } from '../../Counter.js'
+import { empty as emptyCounter, merge as mergeCounters } from '../../Counter.js'
 import type { Layout } from '../../Layout.js'
 import type { Replicated, Version } from '../../Replicated.js'
 import { convert, empty, merge, ofCounter, rotate, value, valueOf, versionOf, withoutReplica } from '../../Replicated.js'
@@ -180,10 +180,9 @@ export class ReplicatedEncoding implements Encoding<ReplicatedTaken> {
     this.noteOwn(name, value)
   }
 
-  expired(name: string, stored: Uint8Array, now: number, mayDecode: () => boolean): boolean | undefined {
-    if (!mayDecode()) return undefined
+  counterOf(name: string, stored: Uint8Array): Counter | undefined {
     const decoded = this.format.deserialize(name, stored)
-    return E.isRight(decoded) && !hasCounts(rotateCounter(value(decoded.right), now))
+    return E.isRight(decoded) ? value(decoded.right) : undefined
   }
 
   deleted(name: string): void {
