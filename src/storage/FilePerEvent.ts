@@ -133,14 +133,12 @@ export class FilePerEvent implements Storage {
    */
   readonly load = async (key: string): Promise<Uint8Array | undefined> => {
     const { path, hashed } = this.pathOf(key, 'load')
-    let bytes: Uint8Array
-    try {
-      const buffer = await this.fs.readFile(path)
-      bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
-    } catch (cause) {
-      if (codeOf(cause) === 'ENOENT') return undefined
-      throw new StorageError(key, cause, 'load')
-    }
+    // Read as `loadAll` reads (a FIFO or a device is refused, not waited on), then copied out of the shared block.
+    const [read] = await this.io.readFiles([path]).catch((failure: FileIO.ReadFailure) => {
+      throw new StorageError(key, failure.cause, 'load')
+    })
+    if (read === undefined) return undefined
+    const bytes = read.slice()
     if (!hashed) return bytes
     const stored = keyInside(bytes)
     return stored?.key === key ? stored.data : undefined
@@ -289,9 +287,11 @@ export class FilePerEvent implements Storage {
    * A read-modify-write as one transaction against every process that shares the directory: takes
    * the directory's lock file (`.tiny-counter.lock`, created exclusively; waiting for it polls with
    * timers and never blocks the event loop), reads the current bytes of `keys`, calls `change` with
-   * them in the order of `keys`, writes what it returns (as `batch`), and releases the lock. A lock left by a process that
-   * died (its pid is gone on this host) is taken over; one held for more than `LOCK_WAIT_MS` (30 s)
-   * makes `update` reject with a `StorageError`.
+   * them in the order of `keys`, writes what it returns (as `batch`), and releases the lock. The
+   * holder refreshes the lock's mtime every 5 s. A lock is taken over when its owner is gone: a
+   * process of this host whose pid is dead, or is this process's pid without being held by it (a
+   * restarted container's pid 1), or any lock not refreshed for 2 minutes. One held for more than
+   * `LOCK_WAIT_MS` (30 s) makes `update` reject with a `StorageError`.
    *
    * @example
    * import { FilePerEvent } from 'tiny-counter/files'
@@ -309,11 +309,16 @@ export class FilePerEvent implements Storage {
   readonly update: Update = async (keys, compute) => {
     this.refuseIfReadOnly(keys[0], 'update')
     const paths = keys.map((key) => this.pathOf(key, 'update'))
-    const release = await this.lock()
+    const release = await this.lock().catch((cause: unknown) => {
+      throw cause instanceof StorageError ? cause : new StorageError(undefined, cause, 'take the lock')
+    })
     try {
-      // A file that cannot be read (its path is a directory) counts as absent: writing it will fail
-      // for that key alone, and the other keys are still read and written.
+      // A file that cannot be read (its path is a directory, it is not a regular file, the disk
+      // fails) fails its key alone: nothing is written for it (it may hold counts that writing
+      // over it would lose), and the other keys are still read and written. Only a file that is
+      // not there counts as absent.
       const data: Array<Uint8Array | undefined> = []
+      const unreadable: StorageError[] = []
       while (data.length < paths.length) {
         const from = data.length
         const read = await this.io.readFiles(paths.slice(from).map(({ path }) => path)).catch((failure: FileIO.ReadFailure) => failure)
@@ -321,6 +326,7 @@ export class FilePerEvent implements Storage {
         else {
           // The files before the failing one read well: read them again (the failure lost them).
           if (read.index > 0) data.push(...(await this.io.readFiles(paths.slice(from, from + read.index).map(({ path }) => path))))
+          unreadable.push(new StorageError(keys[data.length], read.cause, 'load'))
           data.push(undefined)
         }
       }
@@ -330,7 +336,20 @@ export class FilePerEvent implements Storage {
         const stored = keyInside(bytes)
         return stored?.key === key ? stored.data.slice() : undefined
       })
-      await this.apply(compute(current))
+      const writes = compute(current)
+      if (unreadable.length === 0) return await this.apply(writes)
+      const refused = new Set(unreadable.map(({ key }) => key))
+      let others: ReadonlyArray<string> = []
+      let landed: ReadonlyArray<string> = []
+      try {
+        await this.apply(writes.filter(({ key }) => !refused.has(key)))
+      } catch (cause) {
+        if (!(cause instanceof StorageError) || cause.failedKeys.length === 0) throw cause
+        others = cause.failedKeys
+        landed = cause.landedKeys
+      }
+      const [first] = unreadable
+      throw new StorageError(first!.key, first!.cause, first!.operation, [...refused, ...others] as string[], landed)
     } finally {
       release()
     }
@@ -388,7 +407,9 @@ export class FilePerEvent implements Storage {
    *    saves on Linux, by one `syncfs(2)` of the file system (one flush instead of thousands);
    *    else, or when that fails, by a `fsync` of each file, `SYNCS_AT_ONCE` at a time.
    * 3. Each temporary file is renamed over its file, and each delete is made, in order.
-   * 4. The directory is synced, which makes the renames and deletes durable.
+   * 4. The directory is synced, which makes the renames and deletes durable. If that fails, the
+   *    batch rejects naming the writes made in `landedKeys` (their bytes are in place; the next
+   *    batch that changes the directory syncs it) and the failed ones in `failedKeys`.
    *
    * A write that fails stops the batch there: the writes before it are made, the ones after it
    * are not, and no temporary file is left behind. A file is never renamed into place before its
@@ -455,7 +476,7 @@ export class FilePerEvent implements Storage {
       }
     }
     // 3. Renames and deletes, in order, each write that is still fine.
-    let changed = false
+    const landed: string[] = []
     await io.inSlices(planned.length, (i) => {
       const step = planned[i]!
       if (step.failed) return
@@ -463,24 +484,25 @@ export class FilePerEvent implements Storage {
         if (step.temp === undefined) this.unlink(step.path)
         else io.rename(step.temp, step.path)
         step.temp = undefined
-        changed = true
+        landed.push(step.write.key)
       } catch (cause) {
         failAt(i, cause)
       }
     })
     const leftovers = planned.flatMap(({ temp }) => (temp === undefined ? [] : [temp]))
     await io.inSlices(leftovers.length, (i) => io.removeQuietly(leftovers[i]!))
-    if (changed) {
+    if (landed.length > 0) {
       try {
         await this.syncDirectory()
       } catch (cause) {
-        failures.unshift(new StorageError(planned.length === 1 ? planned[0]!.write.key : undefined, cause, 'sync the directory'))
+        // The landed writes are in place (not known durable until the next sync of the directory): said so, so that none is made twice.
+        const key = planned.length === 1 ? planned[0]!.write.key : undefined
+        throw new StorageError(key, cause, 'sync the directory', failures.map((f) => f.key!), landed)
       }
     }
     if (failures.length > 0) {
       const first = failures[0]!
-      // Which writes failed is known unless the directory could not be synced (then nothing is sure).
-      throw failures.some((f) => f.key === undefined) ? first : new StorageError(first.key, first.cause, first.operation, failures.map((f) => f.key!))
+      throw new StorageError(first.key, first.cause, first.operation, failures.map((f) => f.key!))
     }
   }
 
@@ -497,7 +519,16 @@ export class FilePerEvent implements Storage {
     const path = `${this.directory}/${LOCK_NAME}`
     const started = Date.now()
     for (let attempt = 0; ; attempt++) {
-      if (this.io.tryLock(path)) return () => this.io.removeQuietly(path)
+      const content = this.io.tryLock(path)
+      if (content !== undefined) {
+        // Refreshed while held, so that a long update is never taken for abandoned.
+        const refresh = setInterval(() => this.io.refreshLock(path), this.io.LOCK_REFRESH_MS)
+        refresh.unref()
+        return () => {
+          clearInterval(refresh)
+          this.io.releaseLock(path, content)
+        }
+      }
       this.io.takeOverDeadLock(path)
       if (Date.now() - started > LOCK_WAIT_MS) throw new StorageError(undefined, `the lock ${path} was held for more than ${LOCK_WAIT_MS / 1000} s`, 'update')
       // Backoff with jitter: 1 ms doubling up to 50 ms.

@@ -146,15 +146,15 @@ export abstract class SyncedStore {
   protected closed = false
 
   /**
-   * Persists in `wait` ms, then every `interval` ms. Timers hold at most 2^31 - 1 ms (24.8 days;
+   * Persists in `wait` ms, then `interval` ms after each persist ends (never two at once). Timers hold at most 2^31 - 1 ms (24.8 days;
    * Node fires a longer one at once, every millisecond): a longer wait is made of several.
    */
   private schedule(wait: number, interval: number): void {
     const step = Math.min(wait, MAX_TIMER_MS)
     this.timer = setTimeout(() => {
       if (wait > step) return this.schedule(wait - step, interval)
-      void this.persist()
-      this.schedule(interval, interval)
+      // The next tick counts from the end of this persist: a slow storage would queue them without end.
+      void this.persist().finally(() => this.closed || this.schedule(interval, interval))
     }, step)
     if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref()
   }
@@ -723,8 +723,9 @@ export abstract class SyncedStore {
   }
 
   /**
-   * Advances every counter to now, drops those left without any count (from memory and storage),
-   * and persists the dirty rest. A store without storage has nothing to persist: it sweeps
+   * Advances every counter to now, drops those left without any count from memory, and persists
+   * the dirty rest. The stored copy of a dropped (or swept) event is deleted only if it holds no
+   * count now either: what another process sharing the storage recorded into it stays. A store without storage has nothing to persist: it sweeps
    * (`sweep()`) and succeeds.
    *
    * @example
@@ -749,14 +750,17 @@ export abstract class SyncedStore {
     const swept = [...this.sweptStored].filter((event) => !this.table.has(event))
     this.sweptStored.clear()
     // An event left without counts is dropped with what `exportDirty` would have sent for it and its replicated state.
-    const compacted = persister.compact(this.persisted(), this.clock.now(), (event) => {
-      this.changes.delete(event)
-      this.replica?.forget(event)
-    })
-    if (swept.length === 0) return compacted
+    const compacted = persister.compact(
+      this.persisted(),
+      this.clock.now(),
+      (event) => {
+        this.changes.delete(event)
+        this.replica?.forget(event)
+      },
+      swept
+    )
     return compacted.then((result) => {
-      if (E.isRight(result)) return persister.write(this.persisted(), () => [], swept)
-      for (const event of swept) if (!this.table.has(event)) this.sweptStored.add(event)
+      if (E.isLeft(result)) for (const event of swept) if (!this.table.has(event)) this.sweptStored.add(event)
       return result
     })
   }

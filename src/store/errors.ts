@@ -192,10 +192,23 @@ export class StorageError extends TinyCounterError {
    * write failed; the other writes were made. Empty when nothing says which writes were made.
    */
   readonly failedKeys: ReadonlyArray<string>
-  constructor(readonly key: string | undefined, override readonly cause: unknown, readonly operation?: string, failedKeys?: ReadonlyArray<string>) {
+  /**
+   * Keys whose write was made although it could not be confirmed durable (`FilePerEvent`: the
+   * directory's sync failed after the renames): the new bytes are in place, so a store takes them
+   * as written rather than adding them twice.
+   */
+  readonly landedKeys: ReadonlyArray<string>
+  constructor(
+    readonly key: string | undefined,
+    override readonly cause: unknown,
+    readonly operation?: string,
+    failedKeys?: ReadonlyArray<string>,
+    landedKeys?: ReadonlyArray<string>
+  ) {
     super(storageMessage(key, cause, operation) + (failedKeys !== undefined && failedKeys.length > 1 ? ` (and ${failedKeys.length - 1} more: ${failedKeys.slice(1, 4).map((k) => JSON.stringify(k)).join(', ')}${failedKeys.length > 4 ? ', ...' : ''})` : ''))
     this.name = 'StorageError'
     this.failedKeys = failedKeys ?? []
+    this.landedKeys = landedKeys ?? []
   }
 }
 

@@ -1,13 +1,14 @@
 // The store with storage: loading (and converting) what is stored, dirty tracking across persists,
 // failures that keep events dirty, persists that never interleave, close, auto-persist and compact.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, promises as fsPromises, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Envelope, EventStore, JsonFormat, MemoryStorage, TestClock } from 'tiny-counter'
 import { FilePerEvent } from 'tiny-counter/files'
+import { Sqlite } from 'tiny-counter/sqlite'
 import type { Storage, Write } from 'tiny-counter'
 
 const start = Date.UTC(2026, 10, 25, 12)
@@ -181,6 +182,85 @@ describe('a store with storage', () => {
     expect(await store.compact()).toEqual(E.right(undefined))
     expect(store.events()).toEqual(['new'])
     expect(await storage.listKeys()).toEqual(['new'])
+  })
+
+  it.each(['memory', 'files', 'SQLite'] as const)('compact keeps a stored copy that another store recorded into since (%s)', async (backend) => {
+    const base = mkdtempSync(join(tmpdir(), 'tiny-counter-compact-'))
+    const storage: Storage =
+      backend === 'memory' ? new MemoryStorage() : backend === 'files' ? await FilePerEvent.open(join(base, 'events'), '.bin') : await Sqlite.open(join(base, 'events.db'))
+    const build = (clock: TestClock) => EventStore.builder().withClock(clock).timeZone('UTC').trackHours(2).withStorage(storage).build()
+    try {
+      const clock = TestClock.at(start)
+      const a = await build(clock)
+      a.record('x')
+      a.record('swept')
+      await a.persist()
+      clock.advance({ hours: 3 }) // a's copies expired
+      expect(a.sweep()).toBe(2)
+      a.record('x') // and dropped again by compact: its count is in a bucket that expires below
+      clock.advance({ hours: 3 })
+      const b = await build(TestClock.at(clock.now()))
+      b.recordCount('x', 5)
+      b.recordCount('swept', 2)
+      await b.persist()
+      expect(await a.compact()).toEqual(E.right(undefined))
+      expect(a.events()).toEqual([])
+      const later = TestClock.at(clock.now())
+      const c = await build(later)
+      expect(c.query('x').lastHours(2).sum()).toEqual(O.some(5))
+      expect(c.query('swept').lastHours(2).sum()).toEqual(O.some(2))
+      // Once they expired everywhere, compact deletes them.
+      later.advance({ hours: 3 })
+      expect(await c.compact()).toEqual(E.right(undefined))
+      expect(await storage.listKeys()).toEqual([])
+    } finally {
+      await storage.close()
+      rmSync(base, { recursive: true })
+    }
+  })
+
+  it('adds a write once when the directory could not be synced after it landed (files)', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'tiny-counter-dirsync-'))
+    const dir = join(base, 'events')
+    const build = async () => open(await FilePerEvent.open(dir, '.bin'))
+    const store = await build()
+    store.recordCount('x', 1)
+    expect(await store.persist()).toEqual(E.right(undefined))
+    store.recordCount('x', 10)
+    const open_ = fsPromises.open
+    const failing = vi.spyOn(fsPromises, 'open').mockImplementationOnce(async (path, ...rest) => {
+      if (path === dir) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })
+      return open_(path, ...rest)
+    })
+    const failed = await store.persist()
+    failing.mockRestore()
+    expect(E.isLeft(failed) && failed.left.operation).toBe('sync the directory')
+    store.recordCount('x', 100) // the next persist syncs the directory again
+    expect(await store.close()).toEqual(E.right(undefined))
+    expect((await build()).query('x').ever().sum()).toEqual(O.some(111))
+    rmSync(base, { recursive: true })
+  })
+
+  it('auto-persist skips a tick while the last one\'s persist runs, so a slow storage never builds a queue', async () => {
+    const inner = new MemoryStorage()
+    let updates = 0
+    const slow: Storage = {
+      ...inner,
+      update: async (keys, compute) => {
+        updates++
+        await new Promise((done) => setTimeout(done, 200))
+        return inner.update(keys, compute)
+      }
+    }
+    const store = await EventStore.builder().withStorage(slow).autoPersist(20).build()
+    const recording = setInterval(() => store.record('x'), 5)
+    await new Promise((done) => setTimeout(done, 1_000))
+    clearInterval(recording)
+    expect(updates).toBeLessThanOrEqual(7) // one every 200 ms at most (before: one queued every 20 ms)
+    const started = performance.now()
+    expect(await store.close()).toEqual(E.right(undefined))
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect((await EventStore.builder().withStorage(inner).build()).query('x').ever().sum()).toEqual(store.query('x').ever().sum())
   })
 
   it('works with the JSON format too', async () => {

@@ -1,10 +1,11 @@
 // The blocking, sliced file calls behind FilePerEvent (src/internal/fileIO.ts): reading many files
 // into shared blocks (small, large, empty, missing, unreadable), slices that let the event loop
 // run, and when syncfs(2) may be used.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SLICE_MS, inSlices, readFiles, syncfsReportsErrors } from '../../src/storage/internal/fileIO.js'
+import { MAX_FILE_BYTES, SLICE_MS, inSlices, readFiles, syncfsReportsErrors } from '../../src/storage/internal/fileIO.js'
 import { cleanUp, temporaryDirectory } from './backends.js'
 
 afterAll(cleanUp)
@@ -40,7 +41,29 @@ describe('readFiles', () => {
     const data = await readFiles([join(dir, 'a'), join(dir, 'missing'), join(dir, 'c')])
     expect(data.map((d) => (d === undefined ? undefined : Buffer.from(d).toString()))).toEqual(['a', undefined, 'c'])
     const failure = await readFiles([join(dir, 'a'), join(dir, 'folder'), join(dir, 'c')]).then(() => undefined, (e: unknown) => e)
-    expect(failure).toMatchObject({ index: 1, cause: { code: 'EISDIR' } })
+    expect(failure).toMatchObject({ index: 1 })
+    expect(String((failure as { cause: unknown }).cause)).toMatch(/folder is not a regular file/)
+  })
+
+  it('refuses a FIFO and a device at once (neither blocks nor fills memory), and a file over the largest size', async () => {
+    const dir = temporaryDirectory()
+    execFileSync('mkfifo', [join(dir, 'fifo')]) // no writer: a blocking open or read waits forever
+    symlinkSync('/dev/zero', join(dir, 'zero')) // endless
+    writeFileSync(join(dir, 'huge'), '')
+    truncateSync(join(dir, 'huge'), MAX_FILE_BYTES + 1) // sparse: takes no disk
+    for (const [name, reason] of [['fifo', /not a regular file/], ['zero', /not a regular file/], ['huge', /larger than/]] as const) {
+      const failure = await readFiles([join(dir, name)]).catch((error: unknown) => error)
+      expect(failure).toMatchObject({ index: 0 })
+      expect(String((failure as { cause: unknown }).cause)).toMatch(reason)
+    }
+  })
+
+  it('reads a large file into a buffer of its size and one byte, not twice that', async () => {
+    const dir = temporaryDirectory()
+    writeFileSync(join(dir, 'large'), bytes(600_000, 1))
+    const [data] = await readFiles([join(dir, 'large')])
+    expect(data!.length).toBe(600_000)
+    expect(data!.buffer.byteLength).toBe(600_001)
   })
 
   it('reads nothing from no paths', async () => {

@@ -1,10 +1,11 @@
 // FilePerEvent on disk: file names that are safe on every file system and decode back to exactly
 // the key, the 240-byte limit, files the listing ignores, writes that replace a file whole, and
 // large batches flushed with one syncfs(2) (or a fsync per file when that is not possible).
-import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, lstatSync, mkdirSync, promises as fsPromises, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as fc from 'fast-check'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { StorageError } from 'tiny-counter'
 import { FilePerEvent } from 'tiny-counter/files'
 import { counts, syncfsReportsErrors, syncfsSettings } from '../../src/storage/internal/fileIO.js'
@@ -213,6 +214,58 @@ describe('FilePerEvent writes', () => {
     const all = await storage.loadAll()
     expect(all.map(([key, data]) => [key, data.length])).toEqual([['A', 1], ['b', 100_000], ['empty', 0]])
     expect(Buffer.compare(Buffer.from(all[1]![1]), Buffer.from(big))).toBe(0)
+  })
+
+  it('update fails a key whose file cannot be read, writes nothing over it, and writes the other keys', async () => {
+    const { dir, storage } = await open()
+    symlinkSync('x.json', join(dir, 'x.json')) // a link to itself: reading it fails (ELOOP), it is not absent
+    const failure = await storage
+      .update(['x', 'y'], (current) => {
+        expect(current).toEqual([undefined, undefined])
+        return [
+          { key: 'x', data: Uint8Array.of(1) },
+          { key: 'y', data: Uint8Array.of(2) }
+        ]
+      })
+      .catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(StorageError)
+    expect((failure as StorageError).failedKeys).toEqual(['x'])
+    expect((failure as StorageError).message).toMatch(/could not load "x"/)
+    expect(lstatSync(join(dir, 'x.json')).isSymbolicLink()).toBe(true)
+    expect([...(await storage.load('y'))!]).toEqual([2])
+  })
+
+  it('refuses a FIFO or a device at an event\'s path for that key, without waiting on it or filling memory', async () => {
+    const { dir, storage } = await open()
+    execFileSync('mkfifo', [join(dir, 'fifo.json')])
+    symlinkSync('/dev/zero', join(dir, 'zero.json'))
+    for (const key of ['fifo', 'zero']) {
+      await expect(storage.load(key)).rejects.toThrow(/could not load .*not a regular file/)
+      const failure = await storage.update([key, 'fine'], () => [{ key, data: Uint8Array.of(1) }, { key: 'fine', data: Uint8Array.of(2) }]).catch((error: unknown) => error)
+      expect((failure as StorageError).failedKeys).toEqual([key])
+    }
+    expect(lstatSync(join(dir, 'fifo.json')).isFIFO()).toBe(true)
+    expect(lstatSync(join(dir, 'zero.json')).isSymbolicLink()).toBe(true)
+    expect(await storage.listKeys()).toEqual(['fine'])
+  })
+
+  it('names the writes that landed when the directory cannot be synced after the renames', async () => {
+    const { dir, storage } = await open()
+    const open_ = fsPromises.open
+    const failing = vi.spyOn(fsPromises, 'open').mockImplementation(async (path, ...rest) => {
+      if (path === dir) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })
+      return open_(path, ...rest)
+    })
+    try {
+      const failure = await storage.batch([{ key: 'a', data: Uint8Array.of(1) }, { key: 'b', data: Uint8Array.of(2) }]).catch((error: unknown) => error)
+      expect(failure).toBeInstanceOf(StorageError)
+      expect((failure as StorageError).operation).toBe('sync the directory')
+      expect((failure as StorageError).failedKeys).toEqual([])
+      expect((failure as StorageError).landedKeys).toEqual(['a', 'b'])
+    } finally {
+      failing.mockRestore()
+    }
+    expect(await storage.listKeys()).toEqual(['a', 'b'])
   })
 
   it('stays usable after close: it holds no open file', async () => {

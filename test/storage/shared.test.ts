@@ -2,8 +2,9 @@
 // in one transaction that other processes respect (SQLite: BEGIN IMMEDIATE; files: a lock file), and
 // waiting for a lock held elsewhere never blocks the event loop (better-sqlite3's busy timeout used
 // to block the thread for 5 s). Also: the CLI reads a folder without touching it.
-import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import fs, { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { syncBuiltinESMExports } from 'node:module'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -16,6 +17,7 @@ import { Sqlite } from 'tiny-counter/sqlite'
 import { inspect } from '../../src/cli/commands.js'
 import { root } from '../docs/extract.mjs'
 import { cleanUp, temporaryDirectory } from './backends.js'
+import { ABANDONED_LOCK_MS, refreshLock, releaseLock, takeOverDeadLock, tryLock } from '../../src/storage/internal/fileIO.js'
 
 afterAll(cleanUp)
 
@@ -121,9 +123,9 @@ describe('waiting for a lock held by another connection', () => {
     const dir = join(temporaryDirectory(), 'events')
     const storage = await FilePerEvent.open(dir, '.bin')
     const lock = join(dir, '.tiny-counter.lock')
-    // Held by a live process (this one, for 300 ms).
+    // Held by a live process (this one's parent, for 300 ms).
     const host = hostname()
-    writeFileSync(lock, `${process.pid} ${host} ${Date.now()}\n`)
+    writeFileSync(lock, `${process.ppid} ${host} ${Date.now()}\n`)
     const released = new Promise<void>((done) => setTimeout(() => done(rmSync(lock)), 300))
     const started = performance.now()
     const stall = await longestStall(() => increment(storage))
@@ -136,6 +138,78 @@ describe('waiting for a lock held by another connection', () => {
     await increment(storage)
     expect(read(await storage.load('n'))).toBe(2)
     expect(existsSync(lock)).toBe(false)
+  })
+})
+
+describe('the lock file of FilePerEvent', () => {
+  const lockIn = async () => {
+    const dir = join(temporaryDirectory(), 'events')
+    return { storage: await FilePerEvent.open(dir, '.bin'), lock: join(dir, '.tiny-counter.lock') }
+  }
+  const aged = (path: string, ms: number) => utimesSync(path, new Date(Date.now() - ms), new Date(Date.now() - ms))
+
+  it('takes over at once a lock with this process\'s pid that it does not hold (a restarted container\'s pid 1)', async () => {
+    const { storage, lock } = await lockIn()
+    writeFileSync(lock, `${process.pid} ${hostname()} ${Date.now() - 3_600_000}\n`)
+    const started = performance.now()
+    await increment(storage)
+    expect(performance.now() - started).toBeLessThan(5_000)
+    expect(read(await storage.load('n'))).toBe(1)
+    expect(existsSync(lock)).toBe(false)
+  })
+
+  it('takes over a lock of a live process that was not refreshed for 2 minutes, and refreshes the one it holds', async () => {
+    const { storage, lock } = await lockIn()
+    writeFileSync(lock, `${process.ppid} ${hostname()} ${Date.now()}\n`)
+    aged(lock, ABANDONED_LOCK_MS + 1_000)
+    await increment(storage)
+    expect(read(await storage.load('n'))).toBe(1)
+    const content = tryLock(lock)!
+    aged(lock, 60_000)
+    refreshLock(lock)
+    expect(Date.now() - statSync(lock).mtimeMs).toBeLessThan(5_000)
+    releaseLock(lock, content)
+    expect(existsSync(lock)).toBe(false)
+  })
+
+  it('lets one process only take a dead lock over when two race for it', () => {
+    const dir = temporaryDirectory()
+    const lock = join(dir, '.tiny-counter.lock')
+    const dead = execFileSync('sh', ['-c', 'echo $$']).toString().trim()
+    writeFileSync(lock, `${dead} ${hostname()} 0\n`)
+    const real = fs.readFileSync
+    let reads = 0
+    let busy = false
+    let second: string | undefined
+    let third: string | undefined
+    // Another process acts right after this one first read the dead lock, and a third right before it reads again.
+    fs.readFileSync = ((...args: Parameters<typeof real>) => {
+      if (busy || !String(args[0]).startsWith(lock)) return real(...args)
+      busy = true
+      try {
+        reads++
+        if (reads === 2) third = tryLock(lock)
+        const result = real(...args)
+        if (reads === 1) {
+          takeOverDeadLock(lock)
+          second = tryLock(lock)
+        }
+        return result
+      } finally {
+        busy = false
+      }
+    }) as typeof real
+    syncBuiltinESMExports()
+    try {
+      takeOverDeadLock(lock)
+    } finally {
+      fs.readFileSync = real
+      syncBuiltinESMExports()
+    }
+    const holders = [second, third].filter((content) => content !== undefined)
+    expect(holders).toHaveLength(1)
+    expect(readFileSync(lock, 'utf8')).toBe(holders[0])
+    expect(tryLock(lock)).toBeUndefined()
   })
 })
 

@@ -40,11 +40,42 @@ export interface ReadFailure {
 }
 
 /**
+ * The largest file read (64 MiB): a stored counter takes at most a few MiB (200,000 buckets), so
+ * a larger file is no counter, and reading it would only take memory.
+ */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024
+
+/**
+ * Opens `path` for reading without blocking (a FIFO with no writer would block `open` and then
+ * every read) and refuses what is not a regular file (a FIFO, `/dev/zero`: endless or never
+ * ending) or is larger than `MAX_FILE_BYTES`: its descriptor, or `undefined` when there is no file.
+ */
+const openRegular = (path: string): number | undefined => {
+  let fd: number
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0))
+  } catch (cause) {
+    if (codeOf(cause) === 'ENOENT') return undefined
+    throw cause
+  }
+  try {
+    const stat = fs.fstatSync(fd)
+    if (!stat.isFile()) throw new Error(`${path} is not a regular file`)
+    if (stat.size > MAX_FILE_BYTES) throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes: no stored counter is`)
+    return fd
+  } catch (cause) {
+    closeQuietly(fd)
+    throw cause
+  }
+}
+
+/**
  * The bytes of each file, `undefined` for one that does not exist (removed since it was listed):
- * open, `pread` into a shared block of memory until the end of the file (one read for a file
- * smaller than a page, no `fstat`), close, with blocking calls in slices. A file that fills the
- * room left in the block is sized with `fstat` and read to its end into its own buffer. Rejects
- * with a `ReadFailure` for the first file that cannot be read; no file after it is read.
+ * open without blocking, `fstat` (a file that is not a regular one, or is larger than
+ * `MAX_FILE_BYTES`, fails), `pread` into a shared block of memory until the end of the file (one
+ * read for a file smaller than a page), close, with blocking calls in slices. A file that fills
+ * the room left in the block is read to its end into its own buffer. Rejects with a `ReadFailure`
+ * for the first file that cannot be read; no file after it is read.
  *
  * The bytes of small files are views into shared 256 KiB blocks: 10,000 files of 50 bytes take
  * two blocks instead of 10,000 buffers.
@@ -55,14 +86,14 @@ export const readFiles = async (paths: ReadonlyArray<string>): Promise<Array<Uin
   let used = 0
   let failure: ReadFailure | undefined
   await inSlices(paths.length, (i) => {
-    let fd: number
+    let fd: number | undefined
     try {
-      fd = fs.openSync(paths[i]!, 'r')
+      fd = openRegular(paths[i]!)
     } catch (cause) {
-      if (codeOf(cause) === 'ENOENT') return true
       failure = { index: i, cause }
       return false
     }
+    if (fd === undefined) return true
     try {
       if (ARENA_BYTES - used < ARENA_ROOM) {
         arena = new Uint8Array(ARENA_BYTES)
@@ -98,14 +129,19 @@ export const readFiles = async (paths: ReadonlyArray<string>): Promise<Array<Uin
   return data
 }
 
-/** The whole file, of which `start` holds the first bytes: read until its size (by `fstat`) or its end. */
+/**
+ * The whole file, of which `start` holds the first bytes: read until its end, into a buffer of its
+ * size (by `fstat`) and one byte more, so that the read that finds the end needs no larger one.
+ * A file that grows past `MAX_FILE_BYTES` meanwhile fails.
+ */
 const readLarge = (fd: number, start: Uint8Array): Uint8Array => {
-  let bytes = new Uint8Array(Math.max(fs.fstatSync(fd).size, start.length + 1))
+  let bytes = new Uint8Array(Math.max(fs.fstatSync(fd).size, start.length) + 1)
   bytes.set(start)
   let length = start.length
   for (;;) {
     if (length === bytes.length) {
-      const grown = new Uint8Array(bytes.length * 2)
+      if (length > MAX_FILE_BYTES) throw new Error(`the file grew larger than ${MAX_FILE_BYTES} bytes while it was read`)
+      const grown = new Uint8Array(Math.min(bytes.length * 2, MAX_FILE_BYTES + 1))
       grown.set(bytes)
       bytes = grown
     }
@@ -240,30 +276,66 @@ export const syncFileSystem = async (directory: string): Promise<boolean> => {
 // the lock file of `FilePerEvent.update`
 // -------------------------------------------------------------------------------------------------
 
-/** What a lock file holds: the pid and host of its owner, and when it was taken. */
-const lockContent = (): string => `${process.pid} ${hostname()} ${Date.now()}\n`
+/**
+ * The locks this process holds, by the token written in each: a lock file with this process's pid
+ * whose token is not here was left by an earlier process with the same pid (a restarted
+ * container's pid 1), or by this one before a crash it survived, and is abandoned.
+ */
+const held = new Set<string>()
+
+/** What a lock file holds: the pid and host of its owner, when it was taken, and a token of this taking. */
+const lockContent = (token: string): string => `${process.pid} ${hostname()} ${Date.now()} ${token}\n`
 
 /** How old a lock file with no owner written in it must be before it counts as abandoned. */
 const UNWRITTEN_LOCK_MS = 10_000
 
+/** How often a held lock file's mtime is refreshed (see `refreshLock`). */
+export const LOCK_REFRESH_MS = 5_000
+
+/**
+ * How long a lock file may go unrefreshed before it counts as abandoned, whoever its owner: an
+ * owner refreshes it every `LOCK_REFRESH_MS` while it holds it, so one this old (4 times the 30 s
+ * a writer waits) belongs to a process that is gone, or to another host, or stuck.
+ */
+export const ABANDONED_LOCK_MS = 120_000
+
 /**
  * Takes the lock file at `path` by creating it exclusively (`O_EXCL`), with its owner written in
- * it: `true` when taken, `false` when another holds it.
+ * it: its content when taken (what `releaseLock` checks), `undefined` when another holds it.
  */
-export const tryLock = (path: string): boolean => {
+export const tryLock = (path: string): string | undefined => {
   let fd: number
   try {
     fd = fs.openSync(path, 'wx')
   } catch (cause) {
-    if (codeOf(cause) === 'EEXIST') return false
+    if (codeOf(cause) === 'EEXIST') return undefined
     throw cause
   }
+  const token = Math.random().toString(36).slice(2, 12)
+  const content = lockContent(token)
+  held.add(token)
   try {
-    fs.writeSync(fd, lockContent())
+    fs.writeSync(fd, content)
   } finally {
     fs.closeSync(fd)
   }
-  return true
+  return content
+}
+
+/** Sets the mtime of a held lock file to now, so that no one takes it for abandoned. Best effort. */
+export const refreshLock = (path: string): void => {
+  try {
+    const now = new Date()
+    fs.utimesSync(path, now, now)
+  } catch {
+    // Gone (taken over as abandoned): the release will find it so.
+  }
+}
+
+/** Releases a lock taken with `content`: removes the file unless it no longer holds that content (it was taken over). */
+export const releaseLock = (path: string, content: string): void => {
+  held.delete(content.trim().split(' ')[3] ?? '')
+  if (readQuietly(path) === content) removeQuietly(path)
 }
 
 /** Whether process `pid` of this host is alive (`kill(pid, 0)`: EPERM means alive, not ours). */
@@ -284,39 +356,54 @@ const readQuietly = (path: string): string | undefined => {
   }
 }
 
-/** Whether a lock file's content (and age) says its owner is gone. */
-const isAbandoned = (content: string, path: string): boolean => {
-  const [pid, host] = content.split(' ')
-  if (pid !== undefined && host !== undefined && /^\d+$/.test(pid)) return host === hostname() && !isAlive(Number(pid))
-  // Not written yet, or cut: abandoned once old (a crash between its creation and its writing).
+/** How long ago the file at `path` was last modified, or `undefined` when it is gone. */
+const ageOf = (path: string): number | undefined => {
   try {
-    return Date.now() - fs.statSync(path).mtimeMs > UNWRITTEN_LOCK_MS
+    return Date.now() - fs.statSync(path).mtimeMs
   } catch {
-    return false
+    return undefined
   }
 }
 
 /**
- * Removes the lock file at `path` when its owner is gone (a process of this host that died, or a
- * lock never written and older than 10 s), so that the next `tryLock` can take it. The file is
- * first renamed aside and checked again there, so a lock another process took in between is put
- * back rather than removed. Best effort: does nothing when anything is unclear.
+ * Whether a lock file's content (and age) says its owner is gone: not refreshed for
+ * `ABANDONED_LOCK_MS`; or of this host and a pid that is dead, or is this process's without a
+ * token it holds; or never written (a crash between its creation and its writing) and 10 s old.
+ */
+const isAbandoned = (content: string, path: string): boolean => {
+  const age = ageOf(path)
+  if (age === undefined) return false
+  if (age > ABANDONED_LOCK_MS) return true
+  const [pid, host, , token] = content.trim().split(' ')
+  if (pid === undefined || host === undefined || !/^\d+$/.test(pid)) return age > UNWRITTEN_LOCK_MS
+  if (host !== hostname()) return false
+  return Number(pid) === process.pid ? token === undefined || !held.has(token) : !isAlive(Number(pid))
+}
+
+/**
+ * Removes the lock file at `path` when its owner is gone (see `isAbandoned`), so that the next
+ * `tryLock` can take it. Takeovers are serialised by a second file, `<path>.takeover`, created
+ * exclusively: under it the lock is read again and removed only if it still holds the content
+ * found abandoned (else it was taken over and taken meanwhile); nothing is ever put back, so no
+ * two processes can both hold the lock. A takeover file 10 s old was left by a process that died
+ * in the middle of a takeover (which takes microseconds) and is removed. Best effort: does
+ * nothing when anything is unclear.
  */
 export const takeOverDeadLock = (path: string): void => {
   const content = readQuietly(path)
   if (content === undefined || !isAbandoned(content, path)) return
-  const aside = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.stale`
+  const takeover = `${path}.takeover`
+  let fd: number
   try {
-    fs.renameSync(path, aside)
+    fd = fs.openSync(takeover, 'wx')
   } catch {
-    return // taken over or released by another process in between
+    if ((ageOf(takeover) ?? 0) > UNWRITTEN_LOCK_MS) removeQuietly(takeover)
+    return // another process is taking it over: the next attempt sees what it did
   }
-  if (readQuietly(aside) !== content) {
-    try {
-      fs.linkSync(aside, path) // a live lock: back where it was (unless a newer one is there)
-    } catch {
-      // A newer lock holds the name: the one renamed was released meanwhile.
-    }
+  try {
+    if (readQuietly(path) === content) removeQuietly(path)
+  } finally {
+    closeQuietly(fd)
+    removeQuietly(takeover)
   }
-  removeQuietly(aside)
 }

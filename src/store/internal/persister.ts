@@ -160,7 +160,9 @@ export interface Encoding<T extends Taken = Taken> {
   over(taken: T, stored: Uint8Array, mayDecode: () => boolean): Uint8Array | undefined
   /** Notes that the taken event was written. */
   written(taken: T): void
-  /** Notes that `name`'s stored copy was deleted. */
+  /** The counter a stored value holds, or `undefined` when it does not decode (`compact` keeps such a value). */
+  counterOf(name: string, stored: Uint8Array): Counter | undefined
+  /** Notes that `name`'s stored copy was deleted (or that this store no longer holds the event). */
   deleted(name: string): void
   /** Notes that `name`'s counter was replaced as a whole (`importAll`, `delete` then record). */
   replace(name: string): void
@@ -227,6 +229,11 @@ export class CounterEncoding implements Encoding<CounterTaken> {
     if (replaced !== undefined && this.replaced.get(name) === replaced) this.replaced.delete(name)
   }
 
+  counterOf(name: string, stored: Uint8Array): Counter | undefined {
+    const decoded = this.format.deserialize(name, stored)
+    return E.isRight(decoded) ? decoded.right : undefined
+  }
+
   deleted(name: string): void {
     this.baselines.delete(name)
   }
@@ -278,13 +285,14 @@ export class Persister {
     return this.exclusive(() => this.writeNow(state, picked, deletes))
   }
 
-  private async writeNow(state: Persisted, names: ReadonlyArray<string>, deleted: ReadonlyArray<string>): Promise<E.Either<StorageError, void>> {
+  /** `now`: the deletes are `compact`'s, each made only if what is stored holds no count at `now` either. */
+  private async writeNow(state: Persisted, names: ReadonlyArray<string>, deleted: ReadonlyArray<string>, now?: number): Promise<E.Either<StorageError, void>> {
     const deletes = deleted.filter((name) => !state.counters.has(name))
     if (names.length === 0 && deletes.length === 0) return E.right(undefined)
     const { storage } = this
     // Without `update`, one batch writes every event over what is stored (nothing stored is read).
     const update: Update = storage.update ?? ((keys, compute) => storage.batch(compute(keys.map(() => undefined))))
-    return this.writeAll(state, names, deletes, update, storage.update === undefined ? Infinity : UPDATE_CHUNK)
+    return this.writeAll(state, names, deletes, now, update, storage.update === undefined ? Infinity : UPDATE_CHUNK)
   }
 
   /** Takes the event `name` as it is now; `undefined` for an event the store no longer holds. */
@@ -306,7 +314,14 @@ export class Persister {
    * slices. Inside a transaction (`compute` runs synchronously there) at most one slice of stored
    * values is decoded: the events that need more wait for the next one.
    */
-  private async writeAll(state: Persisted, names: ReadonlyArray<string>, deletes: ReadonlyArray<string>, update: Update, chunkSize: number): Promise<E.Either<StorageError, void>> {
+  private async writeAll(
+    state: Persisted,
+    names: ReadonlyArray<string>,
+    deletes: ReadonlyArray<string>,
+    now: number | undefined,
+    update: Update,
+    chunkSize: number
+  ): Promise<E.Either<StorageError, void>> {
     const slice = new Slice()
     const joining = this.storage.update !== undefined
     const failures: StorageError[] = []
@@ -314,13 +329,23 @@ export class Persister {
     // A failure after earlier transactions committed names the keys not written: the others landed.
     const stopped = (stop: StorageError, rest: ReadonlyArray<string>): E.Either<StorageError, void> =>
       E.left(landed && stop.failedKeys.length === 0 ? new StorageError(stop.key, stop.cause, stop.operation, rest) : stop)
-    for (let from = 0; from < deletes.length; from += chunkSize) {
-      const chunk = deletes.slice(from, from + chunkSize)
+    // Deletes; those of `compact` (`now`; without `update` nothing stored is read) only of what
+    // holds no count at `now` (kept: what another process recorded into, or what does not decode):
+    // a decode and a rotation each, so half a slice of them a transaction.
+    const checked = now !== undefined && joining
+    const step = checked ? SLICE_STEPS / 2 : chunkSize
+    for (let from = 0; from < deletes.length; from += step) {
+      const chunk = deletes.slice(from, from + step)
       const writes = chunk.map((key) => ({ key, delete: true as const }))
-      const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, () => writes))
+      const expired = (stored: Uint8Array | undefined, key: string): boolean => {
+        const counter = stored === undefined ? undefined : this.encoding.counterOf(key, stored)
+        return counter !== undefined && !hasCounts(rotate(counter, now!))
+      }
+      const outcome = await this.apply(chunk.length, chunk[0], () => update(chunk, (current) => (checked ? writes.filter(({ key }, i) => expired(current[i], key)) : writes)))
       if ('stop' in outcome) return stopped(outcome.stop, [...deletes.slice(from), ...names])
       landed = true
       const failed = new Set(outcome.failed?.failedKeys ?? [])
+      // Deleted, or kept: no longer this store's either way.
       for (const key of chunk) if (!failed.has(key)) this.encoding.deleted(key)
       if (outcome.failed !== undefined) failures.push(outcome.failed)
       if (slice.spent(chunk.length)) await slice.next()
@@ -386,7 +411,9 @@ export class Persister {
   /**
    * Runs a write of `count` keys (`only`: the key when there is one): a failure that names the
    * keys that failed (a backend that applies each write on its own, `FilePerEvent`) is `failed`
-   * (the others landed); any other stops the persist.
+   * (the others landed), and so is one that names writes made but not known durable
+   * (`landedKeys`: taken as written, so that the next persist does not add them again); any
+   * other stops the persist.
    */
   private async apply(count: number, only: string | undefined, run: () => Promise<void>): Promise<Outcome> {
     try {
@@ -394,17 +421,19 @@ export class Persister {
       return { failed: undefined }
     } catch (cause) {
       const failure = asStorageError(count === 1 ? only : undefined, cause)
-      if (failure.failedKeys.length === 0 || failure.failedKeys.length >= count) return { stop: failure }
+      if (failure.landedKeys.length === 0 && (failure.failedKeys.length === 0 || failure.failedKeys.length >= count)) return { stop: failure }
       return { failed: failure }
     }
   }
 
   /**
-   * After any persist already running: advances every counter to `now`, deletes those left
-   * without any count (from memory and from storage; `dropped` is told of each), and writes the
-   * dirty rest, in slices.
+   * After any persist already running: advances every counter to `now`, drops those left
+   * without any count from memory (`dropped` is told of each), and writes the dirty rest, in
+   * slices. The stored copy of each dropped event, and of each event in `swept` (dropped by a
+   * sweep), is deleted only if it holds no count at `now` either: another process sharing the
+   * storage may have recorded into it, and that stays stored.
    */
-  compact(state: Persisted, now: number, dropped: (name: string) => void): Promise<E.Either<StorageError, void>> {
+  compact(state: Persisted, now: number, dropped: (name: string) => void, swept: ReadonlyArray<string> = []): Promise<E.Either<StorageError, void>> {
     return this.exclusive(async () => {
       const empty: string[] = []
       const slice = new Slice()
@@ -418,7 +447,7 @@ export class Persister {
         } else if (rotated !== counter) state.counters.set(name, rotated)
         if (slice.spent()) await slice.next()
       }
-      return this.writeNow(state, [...state.dirty], empty)
+      return this.writeNow(state, [...state.dirty], [...empty, ...swept], now)
     })
   }
 }

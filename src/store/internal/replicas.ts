@@ -180,6 +180,11 @@ export class ReplicatedEncoding implements Encoding<ReplicatedTaken> {
     this.noteOwn(name, value)
   }
 
+  counterOf(name: string, stored: Uint8Array): Counter | undefined {
+    const decoded = this.format.deserialize(name, stored)
+    return E.isRight(decoded) ? value(decoded.right) : undefined
+  }
+
   deleted(name: string): void {
     this.ownVersions.delete(name)
   }
