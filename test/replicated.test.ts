@@ -6,7 +6,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
 import { crc32 } from '../src/codec/crc32.js'
 import { hex } from '../src/codec/internal/checksum.js'
-import { Layout, Query, Replicated, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat, Window } from 'tiny-counter'
+import { Layout, Query, Replicated, ReplicatedBincode, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat, Window } from 'tiny-counter'
 
 const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElseW((error: Error) => { throw error })(e)
 const DAY = 86_400_000
@@ -36,6 +36,14 @@ describe('ReplicatedCodec refuses what a replicated counter cannot be, naming th
   it('heads: one per unit or none, and no replica without heads', () => {
     expect(refusal({ ...plain, heads: [1, 2] })).toEqual(['heads', expect.stringMatching(/expected 4 heads/)])
     expect(refusal({ ...plain, heads: [] })).toEqual(['replicas', expect.stringMatching(/without heads holds no replica/)])
+  })
+  it('heads: each within the instant range of its unit, as CounterCodec checks (JSON and Bincode)', () => {
+    const far = 8e15 // a minute index of the year 15,000,000,000: no instant falls in it
+    const beyond = { ...plain, heads: [far, ...plain.heads.slice(1)], replicas: [{ ...laptop, buckets: [[far, 1], [], [], []] }] }
+    expect(refusal(beyond)).toEqual(['heads.0', expect.stringMatching(/outside the instant range of minutes/)])
+    const bytes = ReplicatedBincode.write({ ...beyond, layout } as Replicated.Replicated)
+    const read = ReplicatedBincodeFormat.deserialize('launch', bytes)
+    expect(E.isLeft(read) && read.left.path).toBe('heads.0')
   })
   it('replicas sorted by id, each once, with a valid id and version', () => {
     expect(refusal(withReplicas([phone, laptop]))).toEqual(['replicas.1.id', expect.stringMatching(/sorted by id/)])

@@ -1,0 +1,28 @@
+// What a store built with `.replicaId(id)` takes from its peers, and what it refuses: a message that
+// is not a replicated counter it could have made (heads outside the calendar), or whose heads lie
+// far ahead of its clock, is refused whole with a DecodeError naming the event and changes nothing.
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { describe, expect, it } from 'vitest'
+import { EventStore, Layout, TestClock } from 'tiny-counter'
+import type { ReplicatedCounters } from 'tiny-counter'
+
+const now = Date.UTC(2026, 4, 20, 9)
+const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElseW((error: Error) => { throw error })(e)
+const device = (clock: TestClock, id: string) => EventStore.builder().withClock(clock).timeZone('UTC').replicaId(id).build()
+const ever = (store: EventStore, event: string) => store.query(event).ever().sum()
+/** The path of a refusal, or 'accepted'. */
+const refusedAt = (result: E.Either<Error & { readonly path?: string }, unknown>): string | undefined => (E.isLeft(result) ? result.left.path : 'accepted')
+
+describe('a message whose heads lie outside the calendar', () => {
+  it('is refused at heads.0 and leaves the store as it was', () => {
+    const store = device(TestClock.at(now), 'me')
+    store.recordCount('launch', 5)
+    const before = JSON.stringify(store.exportAll())
+    const far = 8e15
+    const message = { launch: { layout: Layout.utc, heads: [far, far, far, far], replicas: [{ id: 'x', born: 0, seq: 1, buckets: [[far, 1], [], [], []] }] } }
+    expect(refusedAt(store.mergeReplicated(JSON.parse(JSON.stringify(message))))).toBe('heads.0')
+    expect(JSON.stringify(store.exportAll())).toBe(before)
+    expect(ever(store, 'launch')).toEqual(O.some(5))
+  })
+})
