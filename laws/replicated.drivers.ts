@@ -116,7 +116,7 @@ export const shape = (): Laws => ({
         fc.constant(c),
         near(c),
         A.count,
-        fc.oneof(fc.constant(''), fc.constant('x'.repeat(Replicated.MAX_REPLICA_ID_LENGTH + 1)), fc.constant(undefined), fc.integer()),
+        fc.oneof(fc.constant(''), fc.constant('x'.repeat(Replicated.MAX_REPLICA_ID_LENGTH + 1)), fc.constant('phone-\uD800'), fc.constant(undefined), fc.integer()),
         fc.oneof(fc.integer({ max: -1 }), fc.double({ noInteger: true }), fc.constantFrom(Number.NaN, Infinity, 2 ** 53)),
         fc.oneof(fc.double({ min: -1e15, max: 1e15, noInteger: true }), fc.constantFrom(Number.NaN, Infinity, 8.64e15 + 1))
       )

@@ -25,6 +25,7 @@ import type { RecordError } from './errors.js'
 import { InvalidCount, InvalidInstant, InvalidReplicaId } from './errors.js'
 import { compile } from './internal/compiled.js'
 import { dual } from './internal/dual.js'
+import { hasLoneSurrogate } from './internal/unicode.js'
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -100,15 +101,18 @@ export type VersionVector = ReadonlyArray<Version>
 export const MAX_REPLICA_ID_LENGTH = 256
 
 /**
- * Whether a value can name a replica: a string of 1 to `MAX_REPLICA_ID_LENGTH` characters.
+ * Whether a value can name a replica: a string of 1 to `MAX_REPLICA_ID_LENGTH` characters, in
+ * well-formed Unicode (no lone surrogate, the rule of event names in storage: UTF-8, as Bincode
+ * writes ids, would turn every lone surrogate into U+FFFD, and two ids into one).
  *
  * @example
  * import { Replicated } from 'tiny-counter'
  * assert.equal(Replicated.isReplicaId('phone-7f3a'), true)
  * assert.equal(Replicated.isReplicaId(''), false)
  * assert.equal(Replicated.isReplicaId(7), false)
+ * assert.equal(Replicated.isReplicaId('phone-\uD800'), false)
  */
-export const isReplicaId = (u: unknown): u is string => typeof u === 'string' && u.length > 0 && u.length <= MAX_REPLICA_ID_LENGTH
+export const isReplicaId = (u: unknown): u is string => typeof u === 'string' && u.length > 0 && u.length <= MAX_REPLICA_ID_LENGTH && !hasLoneSurrogate(u)
 
 /**
  * Whether a value has the shape of a replicated counter (a quick structural check, not a full

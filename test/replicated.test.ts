@@ -133,6 +133,22 @@ describe('conversions and incarnations', () => {
     expect(Replicated.Eq.equals(synced, phone)).toBe(true)
   })
 
+  it('a replica id is well-formed Unicode: one with a lone surrogate is refused (UTF-8 would write both of these as U+FFFD)', () => {
+    for (const id of ['\uD800', '\uDC00', 'dev\uD800', '\uDE00\uD83D']) {
+      expect(Replicated.isReplicaId(id)).toBe(false)
+      const recorded = Replicated.record(Replicated.empty(layout), id, at, 1)
+      expect(E.isLeft(recorded) && recorded.left._tag).toBe('InvalidReplicaId')
+    }
+    expect(Replicated.isReplicaId('phone \uD83D\uDCF1')).toBe(true) // a surrogate pair is a character
+    const lone = JSON.parse(JSON.stringify(twoReplicas()))
+    lone.replicas[0].id = '\uD800'
+    expect(refusal(lone)[0]).toBe('replicas.0.id')
+    const text = new TextDecoder().decode(ReplicatedJsonFormat.serialize(twoReplicas())).replace('"laptop"', '"\\ud800"')
+    const json = ReplicatedJsonFormat.deserialize('launch', new TextEncoder().encode(text))
+    expect(E.isLeft(json) && json.left.path).toBe('replicated.replicas.0.id')
+    expect(E.isLeft(ReplicatedCodec.VersionVector.decode([{ id: '\uDC00', born: 0, seq: 1 }]))).toBe(true)
+  })
+
   it('ofCounter refuses a bad replica id (a bug in the caller)', () => {
     expect(() => Replicated.ofCounter(Replicated.value(twoReplicas()), { id: '', born: 0, seq: 1 })).toThrow(/replica id/)
   })

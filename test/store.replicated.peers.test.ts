@@ -4,7 +4,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { EventStore, Layout, TestClock } from 'tiny-counter'
+import { EventStore, Layout, MemoryStorage, TestClock } from 'tiny-counter'
 import type { ReplicatedCounters } from 'tiny-counter'
 
 const now = Date.UTC(2026, 4, 20, 9)
@@ -24,5 +24,19 @@ describe('a message whose heads lie outside the calendar', () => {
     expect(refusedAt(store.mergeReplicated(JSON.parse(JSON.stringify(message))))).toBe('heads.0')
     expect(JSON.stringify(store.exportAll())).toBe(before)
     expect(ever(store, 'launch')).toEqual(O.some(5))
+  })
+})
+
+describe('a replica id with a lone surrogate', () => {
+  it('is refused when a store is built with it, as a record or merge naming it is (stored in UTF-8 it would become U+FFFD)', async () => {
+    const refused = await EventStore.builder().withStorage(new MemoryStorage()).replicaId('dev\uD800').buildEither()
+    expect(E.isLeft(refused) && refused.left._tag).toBe('InvalidReplicaId')
+    expect(E.isLeft(EventStore.builder().replicaId('\uDC00').buildEither())).toBe(true)
+    const store = device(TestClock.at(now), 'me')
+    const laptop = device(TestClock.at(now), 'laptop')
+    laptop.record('launch')
+    const message = JSON.parse(JSON.stringify(orThrow(laptop.exportReplicated())).replace('"laptop"', '"\\udc00"'))
+    expect(refusedAt(store.mergeReplicated(message))).toBe('replicas.0.id')
+    expect(store.events()).toEqual([])
   })
 })

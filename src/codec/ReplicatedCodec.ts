@@ -19,7 +19,7 @@ import { headProblem } from './internal/bounds.js'
 const refine = <A>(name: string, is: (u: unknown) => u is A, message?: string): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c, message)), t.identity)
 
-/** A replica id: a string of 1 to 256 characters. */
+/** A replica id: a string of 1 to 256 characters, without a lone surrogate (`Replicated.isReplicaId`). */
 export const ReplicaId = refine('ReplicaId', isReplicaId)
 
 /** A positive safe integer: a replica's sequence number, a bucket's count in a replica. */
