@@ -2,7 +2,7 @@
 // cluster arbitraries of tiny-counter/testing into named fast-check properties. Properties draw
 // clusters (nodes that record, rotate and sync), not values, so a counterexample prints the steps.
 import * as fc from 'fast-check'
-import { Replicated, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat } from 'tiny-counter'
+import { Counter, Layout, Replicated, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat } from 'tiny-counter'
 import * as A from 'tiny-counter/testing'
 import * as P from './replicated.predicates.js'
 
@@ -80,6 +80,29 @@ export const values = (): Laws => ({
       const records = c.steps.flatMap((s) => (s._tag === 'Record' ? [s] : []))
       return P.mergeOfAllIsOneRecorder(A.play(c), records, c.layout, t)
     }
+  )
+})
+
+// -------------------------------------------------------------------------------------------------
+// conversion
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * `Replicated.convert` as it was first written, the reference: each replica through a dense
+ * `Counter` converted by `Counter.convert` (time and memory: replicas × buckets).
+ */
+const denseConvert = (r: Replicated.Replicated, layout: Layout.Layout): Replicated.Replicated => {
+  if (Layout.Eq.equals(r.layout, layout)) return { layout, heads: r.heads, replicas: r.replicas }
+  if (Replicated.isEmpty(r)) return Replicated.empty(layout)
+  const heads = Counter.convert(Replicated.value(r), layout).heads
+  const replicas = r.replicas.flatMap((replica) => Replicated.ofCounter(Counter.convert(Replicated.valueOf(r, replica.id), layout), replica).replicas)
+  return { layout, heads, replicas }
+}
+
+export const conversion = (): Laws => ({
+  'convert moves each replica\'s pairs as Counter.convert moves a counter\'s buckets (the dense conversion, replica by replica)': fc.property(
+    A.replicatedCounter().chain((r) => fc.tuple(fc.constant(r), fc.oneof(A.layout, A.narrowerLayout(r.layout), A.widerLayout(r.layout)))),
+    ([r, layout]) => Replicated.Eq.equals(Replicated.convert(r, layout), denseConvert(r, layout))
   )
 })
 

@@ -365,14 +365,23 @@ export const convert: {
     if (self.layout === layout) return self
     if (LayoutEq.equals(self.layout, layout)) return { layout, heads: self.heads, replicas: self.replicas }
     if (isEmpty(self)) return empty(layout)
-    // Every replica is converted at the value's heads, so all land on the same new heads.
+    // The heads move as Counter.convert moves a counter's (one counter of no count, once). Each
+    // replica's pairs then keep their age from their unit's head, as a counter's buckets do: the
+    // work is the pairs', where converting every replica as a dense counter cost replicas × buckets.
     const heads = convertCounter(denseCounter(self, []), layout).heads
     const cutoffs = cutoffsOf(layout, heads)
+    const { position } = compile(self.layout)
+    const sources = layout.tracks.map(({ unit }) => position[unit])
     const replicas: Replica[] = []
     for (const replica of self.replicas) {
-      const converted = toBuckets(convertCounter(denseCounter(self, [replica]), layout))
-      const kept = trimmedReplica({ id: replica.id, born: replica.born, seq: replica.seq, buckets: converted.map((counts, u) => sparse(counts, heads[u]!)) }, cutoffs)
-      if (kept !== undefined) replicas.push(kept)
+      let held = false
+      const buckets = sources.map((old, u) => {
+        if (old < 0) return NO_PAIRS // a unit the old layout did not track starts at zero
+        const pairs = movedPairs(replica.buckets[old]!, heads[u]! - self.heads[old]!, cutoffs[u]!)
+        if (pairs.length > 0) held = true
+        return pairs
+      })
+      if (held) replicas.push({ id: replica.id, born: replica.born, seq: replica.seq, buckets })
     }
     return { layout, heads, replicas }
   }
@@ -657,6 +666,14 @@ const trimmed = (replicas: ReadonlyArray<Replica>, cutoffs: ReadonlyArray<number
     if (out !== undefined && kept !== undefined) out.push(kept)
   }
   return out ?? replicas
+}
+
+/** The pairs with every index moved by `shift`, without those then older than `cutoff`. */
+const movedPairs = (pairs: ReadonlyArray<number>, shift: number, cutoff: number): ReadonlyArray<number> => {
+  if (shift === 0) return trimmedPairs(pairs, cutoff)
+  const out: number[] = []
+  for (let k = 0; k < pairs.length && pairs[k]! + shift >= cutoff; k += 2) out.push(pairs[k]! + shift, pairs[k + 1]!)
+  return out.length === 0 ? NO_PAIRS : out
 }
 
 /** The bucket-wise maximum of two pairs lists, without buckets older than `cutoff`. */
