@@ -59,3 +59,25 @@ describe('a message of many replicas in a layout of many buckets', () => {
     expect(store.query('launch').lastMinutes(1).sum()).toEqual(O.some(1000)) // each replica's newest minute; the rest lies beyond the store's 60 minutes
   })
 })
+
+describe('exportReplicated({ since }) with a since that is not version vectors (it comes from a peer)', () => {
+  it('is refused with a DecodeError naming the event and the field, and a valid one still answers', () => {
+    const phone = device(TestClock.at(now), 'phone')
+    phone.recordCount('launch', 2)
+    const since = (value: unknown) => phone.exportReplicated({ since: value as never })
+    const refused = (value: unknown): readonly [string, string] | 'accepted' => {
+      const answer = since(value)
+      return E.isLeft(answer) && answer.left._tag === 'DecodeError' ? [answer.left.key, answer.left.path] : 'accepted'
+    }
+    expect(refused({ launch: {} })).toEqual(['launch', ''])
+    expect(refused({ launch: null })).toEqual(['launch', ''])
+    expect(refused({ launch: [{ id: 'phone', born: Number.NaN, seq: 1 }] })).toEqual(['launch', '0.born'])
+    expect(refused({ launch: [{ id: 'phone', born: now, seq: 1 }, { id: 'phone', born: now, seq: 2 }] })).toEqual(['launch', '1'])
+    expect(refused({ other: 'x' })).toEqual(['other', '']) // an event this store does not hold is checked too
+    expect(refused(null)).toEqual(['since', ''])
+    expect(refused([])).toEqual(['since', ''])
+    const seen = JSON.parse(JSON.stringify(phone.versionVectors()))
+    expect(orThrow(since(seen)).launch!.replicas).toEqual([])
+    expect(orThrow(since({})).launch!.replicas.length).toBe(1)
+  })
+})

@@ -149,3 +149,17 @@ function validateReplicated(r: ReplicatedT, c: t.Context): t.Validation<Replicat
  */
 export const decode = (key: string, input: unknown): E.Either<DecodeError, ReplicatedT> =>
   E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a replicated counter'))(Replicated.decode(input))
+
+/**
+ * Decodes a version vector (a peer's `since`), turning io-ts's errors into one `DecodeError` that
+ * names `key` (the event) and the path of the first offending field.
+ *
+ * @example
+ * import { ReplicatedCodec } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * assert.ok(E.isRight(ReplicatedCodec.decodeVersionVector('launch', [{ id: 'phone', born: 0, seq: 3 }])))
+ * const refused = ReplicatedCodec.decodeVersionVector('launch', [{ id: 'phone', born: Number.NaN, seq: 3 }])
+ * assert.ok(E.isLeft(refused) && refused.left.key === 'launch' && refused.left.path === '0.born')
+ */
+export const decodeVersionVector = (key: string, input: unknown): E.Either<DecodeError, VersionVectorT> =>
+  E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a version vector'))(VersionVector.decode(input))

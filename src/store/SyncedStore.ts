@@ -11,10 +11,10 @@ import { convert, merge } from '../Counter.js'
 import type { Replicated, VersionVector } from '../Replicated.js'
 import { convert as convertReplicated, delta, versionVector } from '../Replicated.js'
 import { InvalidReplicaId } from '../errors.js'
-import { decode as decodeReplicated } from '../codec/ReplicatedCodec.js'
+import { decode as decodeReplicated, decodeVersionVector } from '../codec/ReplicatedCodec.js'
 import type { Layout } from '../Layout.js'
 import { decode } from '../codec/CounterCodec.js'
-import type { DecodeError } from '../codec/errors.js'
+import { DecodeError } from '../codec/errors.js'
 import { difference, hasCounts } from './internal/delta.js'
 import type { ImportRefusal } from './errors.js'
 import { InvalidEventName, StorageError } from './errors.js'
@@ -69,6 +69,21 @@ const SWEEP_INTERVAL_MILLIS = 60_000
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 const DONE: E.Either<never, void> = E.right(undefined)
+
+/**
+ * A peer's `since` (version vectors by event), each decoded as `ReplicatedCodec.VersionVector`: it
+ * comes over the network as the messages do, and `delta` trusts what it is given.
+ */
+const decodedSince = (since: unknown): E.Either<DecodeError, ReadonlyMap<string, VersionVector>> => {
+  if (typeof since !== 'object' || since === null || Array.isArray(since)) return E.left(new DecodeError('since', '', 'expected version vectors by event name (an object)'))
+  const vectors = new Map<string, VersionVector>()
+  for (const [event, vector] of Object.entries(since)) {
+    const decoded = decodeVersionVector(event, vector)
+    if (E.isLeft(decoded)) return decoded
+    vectors.set(event, decoded.right)
+  }
+  return E.right(vectors)
+}
 
 /**
  * The exports, imports, merges and persistence of an `EventStore` (which extends it: see there).
@@ -477,7 +492,9 @@ export abstract class SyncedStore {
    * it merged from the others), or with `since` (the `versionVectors()` of a peer, now or earlier)
    * only what that peer lacks. Merging the result into a peer with `mergeReplicated` is idempotent:
    * sending it twice, late, through a hub or after a newer one changes nothing. Refused with
-   * `InvalidReplicaId` on a store built without `.replicaId(id)`.
+   * `InvalidReplicaId` on a store built without `.replicaId(id)`, and with a `DecodeError` naming
+   * the event when `since` holds something that is not a version vector (it comes from a peer:
+   * each is decoded as `ReplicatedCodec.VersionVector`).
    *
    * @example
    * import { EventStore, TestClock } from 'tiny-counter'
@@ -494,17 +511,21 @@ export abstract class SyncedStore {
    * assert.deepEqual(server.query('song_played').lastDays(1).sum(), O.some(2))
    * const news = phone.exportReplicated({ since: server.versionVectors() })
    * assert.ok(E.isRight(news) && news.right.song_played!.replicas.length === 0) // nothing new
+   * const bad = phone.exportReplicated({ since: JSON.parse('{"song_played":[{"id":"server","born":null,"seq":1}]}') })
+   * assert.ok(E.isLeft(bad) && bad.left._tag === 'DecodeError' && bad.left.path === '0.born')
    */
-  exportReplicated(options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId, ReplicatedCounters> {
+  exportReplicated(options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId | DecodeError, ReplicatedCounters> {
     const replica = this.replica
     if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
+    const since = options.since === undefined ? E.right(undefined) : decodedSince(options.since)
+    if (E.isLeft(since)) return since
     const names = new Set([...this.table.names(), ...replica.names()])
     return E.right(
       Object.fromEntries(
         Array.from(names, (event) => {
           const whole = this.replicatedOf(replica, event)
-          const since = options.since === undefined || !Object.hasOwn(options.since, event) ? undefined : options.since[event]
-          return [event, since === undefined ? whole : delta(whole, since)] as const
+          const seen = since.right?.get(event)
+          return [event, seen === undefined ? whole : delta(whole, seen)] as const
         })
       )
     )
