@@ -1,11 +1,12 @@
 // What a store built with `.replicaId(id)` takes from its peers, and what it refuses: a message that
 // is not a replicated counter it could have made (heads outside the calendar), or whose heads lie
 // far ahead of its clock, is refused whole with a DecodeError naming the event and changes nothing;
-// a valid message costs time linear in its size, whatever the layout it comes in.
+// a valid message costs time linear in its size, whatever the layout it comes in; a `since` is
+// decoded as the messages are; counts imported or added are the store's own and reach its peers.
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { Calendar, EventStore, Layout, MemoryStorage, ReplicatedBincodeFormat, ReplicatedCodec, TestClock } from 'tiny-counter'
+import { Calendar, Counter, EventStore, Layout, MemoryStorage, ReplicatedBincodeFormat, ReplicatedCodec, TestClock } from 'tiny-counter'
 import type { ReplicatedCounters } from 'tiny-counter'
 
 const now = Date.UTC(2026, 4, 20, 9)
@@ -80,4 +81,33 @@ describe('exportReplicated({ since }) with a since that is not version vectors (
     expect(orThrow(since(seen)).launch!.replicas).toEqual([])
     expect(orThrow(since({})).launch!.replicas.length).toBe(1)
   })
+})
+
+describe('importAll and mergeAll on a store with a replica id', () => {
+  // The phone's own counts change: its replica's version goes up, so a delta since the server's
+  // version vectors carries them, as it carries a record.
+  const pull = (asker: EventStore, peer: EventStore): void => orThrow(asker.mergeReplicated(orThrow(peer.exportReplicated({ since: asker.versionVectors() }))))
+  const answers = (store: EventStore) => ['launch', 'purchase'].map((event) => [store.query(event).ever().sum(), store.query(event).lastHours(1).sum()])
+  const five = (layout: Layout.Layout) => ({ launch: orThrow(Counter.singleton(layout, now, 5)), purchase: orThrow(Counter.singleton(layout, now - 3_600_000, 2)) })
+  const cases: ReadonlyArray<readonly [string, (phone: EventStore) => E.Either<Error, void>]> = [
+    ['importAll', (phone) => phone.importAll(five(phone.layout))],
+    ['mergeAll', (phone) => phone.mergeAll(five(phone.layout))],
+    ['importEvent', (phone) => phone.importEvent('launch', five(phone.layout).launch)],
+    ['mergeEvent', (phone) => phone.mergeEvent('launch', five(phone.layout).launch)],
+    ['merge', (phone) => { const other = EventStore.builder().withClock(phone.clock).timeZone('UTC').build(); other.recordCount('launch', 3); return phone.merge(other) }]
+  ]
+  for (const [name, change] of cases) {
+    it(`${name}: the server's next pull (with since) brings the phone's new counts`, () => {
+      const clock = TestClock.at(now)
+      const phone = device(clock, 'phone')
+      const server = device(clock, 'server')
+      phone.record('launch')
+      pull(server, phone)
+      orThrow(change(phone))
+      pull(server, phone)
+      expect(answers(server)).toEqual(answers(phone))
+      pull(server, phone) // and the next one changes nothing
+      expect(answers(server)).toEqual(answers(phone))
+    })
+  }
 })

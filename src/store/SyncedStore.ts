@@ -7,7 +7,7 @@
 import * as E from '#fp-ts/Either'
 import type { Clock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
-import { convert, merge } from '../Counter.js'
+import { Eq as CounterEq, convert, merge } from '../Counter.js'
 import type { Replicated, VersionVector } from '../Replicated.js'
 import { convert as convertReplicated, delta, versionVector } from '../Replicated.js'
 import { InvalidReplicaId } from '../errors.js'
@@ -460,6 +460,9 @@ export abstract class SyncedStore {
       const before = this.table.get(event)
       const after = combine(before, counter)
       this.table.set(event, after)
+      // In a store with a replica id, counts imported or added are its own replica's: its version
+      // goes up, as after a record, or a delta since a peer's version vectors would leave them out.
+      if (before === undefined || !CounterEq.equals(before, after)) this.replica?.noteRecord(event)
       if (this.persister !== undefined) {
         this.dirty.add(event)
         if (replacing) this.persister.replace(event)

@@ -54,7 +54,7 @@ export class ReplicaState {
     return this.others.keys()
   }
 
-  /** Notes a record into `event`: its next publication has a later version. */
+  /** Notes a change of this store's own counts of `event` (a record, an import, a plain merge): its next publication has a later version. */
   noteRecord(event: string): void {
     this.recorded.add(event)
   }
