@@ -26,6 +26,7 @@ import { InvalidCount, InvalidInstant, InvalidReplicaId } from './errors.js'
 import { compile } from './internal/compiled.js'
 import { dual } from './internal/dual.js'
 import { hasLoneSurrogate } from './internal/unicode.js'
+import { nextVersion } from './internal/versions.js'
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -35,7 +36,8 @@ import { hasLoneSurrogate } from './internal/unicode.js'
  * What one writer recorded, as far as this copy knows. `born` and `seq` are its version: `born` is
  * the instant of the first record of this incarnation of the replica (a replica whose buckets have
  * all expired is dropped, and a later record starts a new incarnation, always born later), `seq`
- * counts the records that changed it since. `buckets` holds, per unit of the layout, the non-zero
+ * counts the records that changed it since (a record at `seq` 2^53 - 1 starts a new incarnation
+ * too, born at the later of its instant and `born + 1`). `buckets` holds, per unit of the layout, the non-zero
  * counts keyed by absolute bucket index, flat as `[index, count, index, count, ...]`, newest first.
  *
  * @example
@@ -227,7 +229,8 @@ const recordInto = (self: Replicated, replica: string, at: number, n: number = 1
     buckets[u] = addPair(buckets[u]!, index, n)
   }
   if (buckets === undefined) return E.right(rotated) // too old for every unit
-  const updated: Replica = old === undefined ? { id: replica, born: at, seq: 1, buckets } : { id: replica, born: old.born, seq: old.seq + 1, buckets }
+  const version = old === undefined ? { born: at, seq: 1 } : nextVersion(old, at)
+  const updated: Replica = { id: replica, born: version.born, seq: version.seq, buckets }
   const replicas = rotated.replicas.slice()
   if (found >= 0) replicas[found] = updated
   else replicas.splice(-found - 1, 0, updated)

@@ -149,6 +149,22 @@ describe('conversions and incarnations', () => {
     expect(E.isLeft(ReplicatedCodec.VersionVector.decode([{ id: '\uDC00', born: 0, seq: 1 }]))).toBe(true)
   })
 
+  it('a record into a replica whose seq is the largest safe integer starts a new incarnation, born later, instead of an unsafe seq', () => {
+    const forged = (born: number): Replicated.Replicated => {
+      const r = orThrow(Replicated.record(Replicated.empty(layout), 'phone', at, 1))
+      return { ...r, replicas: [{ ...r.replicas[0]!, born, seq: Number.MAX_SAFE_INTEGER }] }
+    }
+    const next = orThrow(Replicated.record(forged(at), 'phone', at, 1))
+    expect(Replicated.versionVector(next)).toEqual([{ id: 'phone', born: at + 1, seq: 1 }])
+    expect(Replicated.includes(next, forged(at))).toBe(true) // later than the old version: merges and deltas take it
+    expect(Replicated.Eq.equals(orThrow(ReplicatedCodec.decode('launch', JSON.parse(JSON.stringify(next)))), next)).toBe(true)
+    expect(Replicated.versionVector(orThrow(Replicated.record(forged(at - DAY), 'phone', at, 1)))).toEqual([{ id: 'phone', born: at, seq: 1 }])
+    // Born at the last instant there is no later version: it stays (only a forged value gets there).
+    const last = orThrow(Replicated.record(forged(8.64e15), 'phone', at, 1))
+    expect(Replicated.versionVector(last)).toEqual([{ id: 'phone', born: 8.64e15, seq: Number.MAX_SAFE_INTEGER }])
+    expect(Query.sum(Replicated.value(last), Window.ever, at)).toEqual(O.some(2))
+  })
+
   it('ofCounter refuses a bad replica id (a bug in the caller)', () => {
     expect(() => Replicated.ofCounter(Replicated.value(twoReplicas()), { id: '', born: 0, seq: 1 })).toThrow(/replica id/)
   })

@@ -111,3 +111,27 @@ describe('importAll and mergeAll on a store with a replica id', () => {
     })
   }
 })
+
+describe("a peer's copy of this store's own replica at the largest seq", () => {
+  it('is taken; the next change starts a new incarnation, so persist, close and peers keep working', async () => {
+    const clock = TestClock.at(now)
+    const storage = new MemoryStorage()
+    const phone = await EventStore.builder().withClock(clock).timeZone('UTC').withStorage(storage).replicaId('phone').build()
+    const server = device(clock, 'server')
+    phone.record('launch')
+    orThrow(await phone.persist())
+    const mine = orThrow(phone.exportReplicated()).launch!
+    const forged = { launch: { ...mine, replicas: mine.replicas.map((r) => ({ ...r, seq: Number.MAX_SAFE_INTEGER, buckets: r.buckets.map((pairs) => pairs.map((x, i) => (i % 2 === 1 ? x + 1 : x))) })) } }
+    orThrow(phone.mergeReplicated(JSON.parse(JSON.stringify(forged))))
+    orThrow(server.mergeReplicated(JSON.parse(JSON.stringify(forged))))
+    phone.record('launch')
+    expect(phone.versionVectors().launch).toEqual([{ id: 'phone', born: now + 1, seq: 1 }])
+    orThrow(server.mergeReplicated(orThrow(phone.exportReplicated({ since: server.versionVectors() }))))
+    expect(ever(server, 'launch')).toEqual(O.some(3))
+    orThrow(await phone.persist())
+    expect(phone.isDirty()).toBe(false)
+    orThrow(await phone.close())
+    const again = await EventStore.builder().withClock(clock).timeZone('UTC').withStorage(storage).replicaId('phone').build()
+    expect([again.loadErrors, ever(again, 'launch')]).toEqual([[], O.some(3)])
+  })
+})
