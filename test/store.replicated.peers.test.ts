@@ -135,3 +135,28 @@ describe("a peer's copy of this store's own replica at the largest seq", () => {
     expect([again.loadErrors, ever(again, 'launch')]).toEqual([[], O.some(3)])
   })
 })
+
+describe('a message from a peer whose clock runs far ahead', () => {
+  const YEAR = 365 * 86_400_000
+  it('is refused whole (a DecodeError naming the event) and changes nothing; a day ahead is still taken', () => {
+    const server = device(TestClock.at(now), 'server')
+    const laptop = device(TestClock.at(now), 'laptop')
+    const tablet = device(TestClock.at(now + 2 * YEAR), 'tablet')
+    server.recordCount('launch', 5)
+    laptop.record('purchase')
+    tablet.record('launch')
+    const before = JSON.stringify(orThrow(server.exportReplicated()))
+    // The laptop's event first: a merge that applied events one by one would have taken it.
+    const message: ReplicatedCounters = { purchase: orThrow(laptop.exportReplicated()).purchase!, launch: orThrow(tablet.exportReplicated()).launch! }
+    const refused = server.mergeReplicated(JSON.parse(JSON.stringify(message)))
+    expect(E.isLeft(refused) && refused.left._tag === 'DecodeError' && [refused.left.key, refused.left.path]).toEqual(['launch', 'heads'])
+    expect(E.isLeft(refused) && refused.left.message).toMatch(/more than a day after the clock/)
+    expect(JSON.stringify(orThrow(server.exportReplicated()))).toBe(before)
+    expect([ever(server, 'launch'), server.events()]).toEqual([O.some(5), ['launch']])
+
+    const nearlyADay = device(TestClock.at(now + 23 * 3_600_000), 'watch')
+    nearlyADay.record('launch')
+    orThrow(server.mergeReplicated(orThrow(nearlyADay.exportReplicated())))
+    expect(ever(server, 'launch')).toEqual(O.some(6))
+  })
+})

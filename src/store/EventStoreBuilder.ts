@@ -464,7 +464,9 @@ export class EventStoreBuilder<Stored extends boolean = false> {
         persistence: { storage, encoding: () => new CounterEncoding(format, counters) }
       }))
     }
-    // Heads ahead of the clock are kept, as `mergeReplicated` keeps them: a peer's clock may run ahead.
+    // Heads ahead of the clock are kept (unlike `mergeReplicated`, which refuses a peer's): every
+    // persist joins with the stored copy, so an event left out would come back into storage, and
+    // its next write, finding its own replica there unread, would fail (`ReplicaIdConflict`).
     return opened(replicatedReading(replicatedFormat, layout), valueOfReplicated, (counters) => ({
       replicas: counters,
       replicaId,

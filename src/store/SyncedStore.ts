@@ -21,6 +21,7 @@ import { InvalidEventName, StorageError } from './errors.js'
 import type { Encoding, Persisted } from './internal/persister.js'
 import { Persister } from './internal/persister.js'
 import { ReplicaState } from './internal/replicas.js'
+import { futureHeadCheck } from './internal/futureHeads.js'
 import type { Storage } from './Storage.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
 import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
@@ -557,12 +558,14 @@ export abstract class SyncedStore {
    * their maximum per replica and bucket: a message merged twice, late or out of order changes
    * nothing, and what came through a hub counts once. Every value is validated
    * (`ReplicatedCodec`), its event name checked as a recorded one is, and converted to this store's
-   * layout first; if one is refused, none is merged. Each value is advanced to the store's clock
-   * before it is merged, so buckets that expired (of an event this store swept, say) stay out.
-   * This store's own replica in the incoming values counts where it holds more than the store
-   * (counts the store lost, as after an eviction, that a peer kept). An event new to a store with
-   * `maxEvents` may evict another. Refused with `InvalidReplicaId` on a store built without
-   * `.replicaId(id)`.
+   * layout first; a value whose heads lie more than a day ahead of the store's clock (a peer whose
+   * clock runs years ahead: merged, it would expire every bucket the store holds) is refused with a
+   * `DecodeError` naming the event at `heads`, as loading refuses such a plain counter. If one is
+   * refused, none is merged. Each value is advanced to the store's clock before it is merged, so
+   * buckets that expired (of an event this store swept, say) stay out. This store's own replica in
+   * the incoming values counts where it holds more than the store (counts the store lost, as after
+   * an eviction, that a peer kept). An event new to a store with `maxEvents` may evict another.
+   * Refused with `InvalidReplicaId` on a store built without `.replicaId(id)`.
    *
    * @example
    * import { EventStore, TestClock } from 'tiny-counter'
@@ -583,6 +586,14 @@ export abstract class SyncedStore {
     const decoded = this.decodedAll(events, decodeReplicated, convertReplicated)
     if (E.isLeft(decoded)) return decoded
     const now = this.clock.now()
+    // Heads far ahead of this store's clock (a peer's clock years ahead) would expire every bucket
+    // it holds and take its records into the future: refused, as loading refuses them, before any
+    // event is merged.
+    const ahead = futureHeadCheck(this.layout, now)
+    for (const [event, theirs] of decoded.right) {
+      const refused = ahead(event, theirs)
+      if (refused !== undefined) return E.left(refused)
+    }
     for (const [event, theirs] of decoded.right) {
       const before = this.table.get(event)
       const merged = replica.merge(event, theirs, before, now)
