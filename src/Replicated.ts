@@ -37,8 +37,9 @@ import { nextVersion } from './internal/versions.js'
  * the instant of the first record of this incarnation of the replica (a replica whose buckets have
  * all expired is dropped, and a later record starts a new incarnation, always born later), `seq`
  * counts the records that changed it since (a record at `seq` 2^53 - 1 starts a new incarnation
- * too, born at the later of its instant and `born + 1`). `buckets` holds, per unit of the layout, the non-zero
- * counts keyed by absolute bucket index, flat as `[index, count, index, count, ...]`, newest first.
+ * too, born at the later of its instant and `born + 1`). `buckets` holds, per unit of the layout,
+ * the non-zero counts keyed by absolute bucket index, flat as `[index, count, index, count, ...]`,
+ * newest first.
  *
  * @example
  * import { Layout, Replicated } from 'tiny-counter'
