@@ -378,14 +378,9 @@ export const convert: {
     const sources = layout.tracks.map(({ unit }) => position[unit])
     const replicas: Replica[] = []
     for (const replica of self.replicas) {
-      let held = false
-      const buckets = sources.map((old, u) => {
-        if (old < 0) return NO_PAIRS // a unit the old layout did not track starts at zero
-        const pairs = movedPairs(replica.buckets[old]!, heads[u]! - self.heads[old]!, cutoffs[u]!)
-        if (pairs.length > 0) held = true
-        return pairs
-      })
-      if (held) replicas.push({ id: replica.id, born: replica.born, seq: replica.seq, buckets })
+      // A unit the old layout did not track starts at zero.
+      const buckets = sources.map((old, u) => (old < 0 ? NO_PAIRS : trimmedPairs(moved(replica.buckets[old]!, heads[u]! - self.heads[old]!), cutoffs[u]!)))
+      if (buckets.some((pairs) => pairs.length > 0)) replicas.push({ id: replica.id, born: replica.born, seq: replica.seq, buckets })
     }
     return { layout, heads, replicas }
   }
@@ -672,13 +667,8 @@ const trimmed = (replicas: ReadonlyArray<Replica>, cutoffs: ReadonlyArray<number
   return out ?? replicas
 }
 
-/** The pairs with every index moved by `shift`, without those then older than `cutoff`. */
-const movedPairs = (pairs: ReadonlyArray<number>, shift: number, cutoff: number): ReadonlyArray<number> => {
-  if (shift === 0) return trimmedPairs(pairs, cutoff)
-  const out: number[] = []
-  for (let k = 0; k < pairs.length && pairs[k]! + shift >= cutoff; k += 2) out.push(pairs[k]! + shift, pairs[k + 1]!)
-  return out.length === 0 ? NO_PAIRS : out
-}
+/** The pairs with every index moved by `shift`. */
+const moved = (pairs: ReadonlyArray<number>, shift: number): ReadonlyArray<number> => (shift === 0 ? pairs : pairs.map((n, k) => (k % 2 === 0 ? n + shift : n)))
 
 /** The bucket-wise maximum of two pairs lists, without buckets older than `cutoff`. */
 const maxPairs = (a: ReadonlyArray<number>, b: ReadonlyArray<number>, cutoff: number): ReadonlyArray<number> => {
