@@ -25,6 +25,8 @@ import type { RecordError } from './errors.js'
 import { InvalidCount, InvalidInstant, InvalidReplicaId } from './errors.js'
 import { compile } from './internal/compiled.js'
 import { dual } from './internal/dual.js'
+import { hasLoneSurrogate } from './internal/unicode.js'
+import { nextVersion } from './internal/versions.js'
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -34,8 +36,10 @@ import { dual } from './internal/dual.js'
  * What one writer recorded, as far as this copy knows. `born` and `seq` are its version: `born` is
  * the instant of the first record of this incarnation of the replica (a replica whose buckets have
  * all expired is dropped, and a later record starts a new incarnation, always born later), `seq`
- * counts the records that changed it since. `buckets` holds, per unit of the layout, the non-zero
- * counts keyed by absolute bucket index, flat as `[index, count, index, count, ...]`, newest first.
+ * counts the records that changed it since (a record at `seq` 2^53 - 1 starts a new incarnation
+ * too, born at the later of its instant and `born + 1`). `buckets` holds, per unit of the layout,
+ * the non-zero counts keyed by absolute bucket index, flat as `[index, count, index, count, ...]`,
+ * newest first.
  *
  * @example
  * import { Layout, Replicated } from 'tiny-counter'
@@ -100,15 +104,18 @@ export type VersionVector = ReadonlyArray<Version>
 export const MAX_REPLICA_ID_LENGTH = 256
 
 /**
- * Whether a value can name a replica: a string of 1 to `MAX_REPLICA_ID_LENGTH` characters.
+ * Whether a value can name a replica: a string of 1 to `MAX_REPLICA_ID_LENGTH` characters, in
+ * well-formed Unicode (no lone surrogate, the rule of event names in storage: UTF-8, as Bincode
+ * writes ids, would turn every lone surrogate into U+FFFD, and two ids into one).
  *
  * @example
  * import { Replicated } from 'tiny-counter'
  * assert.equal(Replicated.isReplicaId('phone-7f3a'), true)
  * assert.equal(Replicated.isReplicaId(''), false)
  * assert.equal(Replicated.isReplicaId(7), false)
+ * assert.equal(Replicated.isReplicaId('phone-\uD800'), false)
  */
-export const isReplicaId = (u: unknown): u is string => typeof u === 'string' && u.length > 0 && u.length <= MAX_REPLICA_ID_LENGTH
+export const isReplicaId = (u: unknown): u is string => typeof u === 'string' && u.length > 0 && u.length <= MAX_REPLICA_ID_LENGTH && !hasLoneSurrogate(u)
 
 /**
  * Whether a value has the shape of a replicated counter (a quick structural check, not a full
@@ -223,7 +230,8 @@ const recordInto = (self: Replicated, replica: string, at: number, n: number = 1
     buckets[u] = addPair(buckets[u]!, index, n)
   }
   if (buckets === undefined) return E.right(rotated) // too old for every unit
-  const updated: Replica = old === undefined ? { id: replica, born: at, seq: 1, buckets } : { id: replica, born: old.born, seq: old.seq + 1, buckets }
+  const version = old === undefined ? { born: at, seq: 1 } : nextVersion(old, at)
+  const updated: Replica = { id: replica, born: version.born, seq: version.seq, buckets }
   const replicas = rotated.replicas.slice()
   if (found >= 0) replicas[found] = updated
   else replicas.splice(-found - 1, 0, updated)
@@ -361,14 +369,18 @@ export const convert: {
     if (self.layout === layout) return self
     if (LayoutEq.equals(self.layout, layout)) return { layout, heads: self.heads, replicas: self.replicas }
     if (isEmpty(self)) return empty(layout)
-    // Every replica is converted at the value's heads, so all land on the same new heads.
+    // The heads move as Counter.convert moves a counter's (one counter of no count, once). Each
+    // replica's pairs then keep their age from their unit's head, as a counter's buckets do: the
+    // work is the pairs', where converting every replica as a dense counter cost replicas × buckets.
     const heads = convertCounter(denseCounter(self, []), layout).heads
     const cutoffs = cutoffsOf(layout, heads)
+    const { position } = compile(self.layout)
+    const sources = layout.tracks.map(({ unit }) => position[unit])
     const replicas: Replica[] = []
     for (const replica of self.replicas) {
-      const converted = toBuckets(convertCounter(denseCounter(self, [replica]), layout))
-      const kept = trimmedReplica({ id: replica.id, born: replica.born, seq: replica.seq, buckets: converted.map((counts, u) => sparse(counts, heads[u]!)) }, cutoffs)
-      if (kept !== undefined) replicas.push(kept)
+      // A unit the old layout did not track starts at zero.
+      const buckets = sources.map((old, u) => (old < 0 ? NO_PAIRS : trimmedPairs(moved(replica.buckets[old]!, heads[u]! - self.heads[old]!), cutoffs[u]!)))
+      if (buckets.some((pairs) => pairs.length > 0)) replicas.push({ id: replica.id, born: replica.born, seq: replica.seq, buckets })
     }
     return { layout, heads, replicas }
   }
@@ -654,6 +666,9 @@ const trimmed = (replicas: ReadonlyArray<Replica>, cutoffs: ReadonlyArray<number
   }
   return out ?? replicas
 }
+
+/** The pairs with every index moved by `shift`. */
+const moved = (pairs: ReadonlyArray<number>, shift: number): ReadonlyArray<number> => (shift === 0 ? pairs : pairs.map((n, k) => (k % 2 === 0 ? n + shift : n)))
 
 /** The bucket-wise maximum of two pairs lists, without buckets older than `cutoff`. */
 const maxPairs = (a: ReadonlyArray<number>, b: ReadonlyArray<number>, cutoff: number): ReadonlyArray<number> => {

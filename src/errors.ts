@@ -153,8 +153,8 @@ export class InvalidDuration extends TinyCounterError {
 }
 
 /**
- * A replica id that is not a string of 1 to 256 characters (a replicated counter's writers are
- * named by it: each device or server records under its own id).
+ * A replica id that is not a string of 1 to 256 characters in well-formed Unicode (a replicated
+ * counter's writers are named by it: each device or server records under its own id).
  *
  * @example
  * import { Layout, Replicated } from 'tiny-counter'
@@ -165,7 +165,7 @@ export class InvalidDuration extends TinyCounterError {
 export class InvalidReplicaId extends TinyCounterError {
   readonly _tag = 'InvalidReplicaId'
   constructor(readonly replica: unknown) {
-    super(`a replica id must be a string of 1 to 256 characters, got ${describe(replica)}`)
+    super(`a replica id must be a string of 1 to 256 characters, without a lone surrogate, got ${describe(replica)}`)
     this.name = 'InvalidReplicaId'
   }
 }

@@ -6,7 +6,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
 import { crc32 } from '../src/codec/crc32.js'
 import { hex } from '../src/codec/internal/checksum.js'
-import { Layout, Query, Replicated, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat, Window } from 'tiny-counter'
+import { Layout, Query, Replicated, ReplicatedBincode, ReplicatedBincodeFormat, ReplicatedCodec, ReplicatedEnvelope, ReplicatedJsonFormat, Window } from 'tiny-counter'
 
 const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElseW((error: Error) => { throw error })(e)
 const DAY = 86_400_000
@@ -36,6 +36,14 @@ describe('ReplicatedCodec refuses what a replicated counter cannot be, naming th
   it('heads: one per unit or none, and no replica without heads', () => {
     expect(refusal({ ...plain, heads: [1, 2] })).toEqual(['heads', expect.stringMatching(/expected 4 heads/)])
     expect(refusal({ ...plain, heads: [] })).toEqual(['replicas', expect.stringMatching(/without heads holds no replica/)])
+  })
+  it('heads: each within the instant range of its unit, as CounterCodec checks (JSON and Bincode)', () => {
+    const far = 8e15 // a minute index of the year 15,000,000,000: no instant falls in it
+    const beyond = { ...plain, heads: [far, ...plain.heads.slice(1)], replicas: [{ ...laptop, buckets: [[far, 1], [], [], []] }] }
+    expect(refusal(beyond)).toEqual(['heads.0', expect.stringMatching(/outside the instant range of minutes/)])
+    const bytes = ReplicatedBincode.write({ ...beyond, layout } as Replicated.Replicated)
+    const read = ReplicatedBincodeFormat.deserialize('launch', bytes)
+    expect(E.isLeft(read) && read.left.path).toBe('heads.0')
   })
   it('replicas sorted by id, each once, with a valid id and version', () => {
     expect(refusal(withReplicas([phone, laptop]))).toEqual(['replicas.1.id', expect.stringMatching(/sorted by id/)])
@@ -123,6 +131,38 @@ describe('conversions and incarnations', () => {
     const synced = Replicated.merge(server, news)
     expect(Query.sum(Replicated.value(synced), Window.last(2, 'days'), at + 3 * DAY)).toEqual(O.some(1))
     expect(Replicated.Eq.equals(synced, phone)).toBe(true)
+  })
+
+  it('a replica id is well-formed Unicode: one with a lone surrogate is refused (UTF-8 would write both of these as U+FFFD)', () => {
+    for (const id of ['\uD800', '\uDC00', 'dev\uD800', '\uDE00\uD83D']) {
+      expect(Replicated.isReplicaId(id)).toBe(false)
+      const recorded = Replicated.record(Replicated.empty(layout), id, at, 1)
+      expect(E.isLeft(recorded) && recorded.left._tag).toBe('InvalidReplicaId')
+    }
+    expect(Replicated.isReplicaId('phone \uD83D\uDCF1')).toBe(true) // a surrogate pair is a character
+    const lone = JSON.parse(JSON.stringify(twoReplicas()))
+    lone.replicas[0].id = '\uD800'
+    expect(refusal(lone)[0]).toBe('replicas.0.id')
+    const text = new TextDecoder().decode(ReplicatedJsonFormat.serialize(twoReplicas())).replace('"laptop"', '"\\ud800"')
+    const json = ReplicatedJsonFormat.deserialize('launch', new TextEncoder().encode(text))
+    expect(E.isLeft(json) && json.left.path).toBe('replicated.replicas.0.id')
+    expect(E.isLeft(ReplicatedCodec.VersionVector.decode([{ id: '\uDC00', born: 0, seq: 1 }]))).toBe(true)
+  })
+
+  it('a record into a replica whose seq is the largest safe integer starts a new incarnation, born later, instead of an unsafe seq', () => {
+    const forged = (born: number): Replicated.Replicated => {
+      const r = orThrow(Replicated.record(Replicated.empty(layout), 'phone', at, 1))
+      return { ...r, replicas: [{ ...r.replicas[0]!, born, seq: Number.MAX_SAFE_INTEGER }] }
+    }
+    const next = orThrow(Replicated.record(forged(at), 'phone', at, 1))
+    expect(Replicated.versionVector(next)).toEqual([{ id: 'phone', born: at + 1, seq: 1 }])
+    expect(Replicated.includes(next, forged(at))).toBe(true) // later than the old version: merges and deltas take it
+    expect(Replicated.Eq.equals(orThrow(ReplicatedCodec.decode('launch', JSON.parse(JSON.stringify(next)))), next)).toBe(true)
+    expect(Replicated.versionVector(orThrow(Replicated.record(forged(at - DAY), 'phone', at, 1)))).toEqual([{ id: 'phone', born: at, seq: 1 }])
+    // Born at the last instant there is no later version: it stays (only a forged value gets there).
+    const last = orThrow(Replicated.record(forged(8.64e15), 'phone', at, 1))
+    expect(Replicated.versionVector(last)).toEqual([{ id: 'phone', born: 8.64e15, seq: Number.MAX_SAFE_INTEGER }])
+    expect(Query.sum(Replicated.value(last), Window.ever, at)).toEqual(O.some(2))
   })
 
   it('ofCounter refuses a bad replica id (a bug in the caller)', () => {

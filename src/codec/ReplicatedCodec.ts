@@ -1,9 +1,10 @@
 /**
  * io-ts codecs describing replicated counters and version vectors from the outside: decoding
- * checks everything a replicated counter promises (a valid layout, one head per unit or none,
- * replicas sorted by id, each with a valid id and version, one list of `[index, count]` pairs per
- * unit, newest first, every index within its unit's buckets, every count positive), so nothing
- * invalid reaches a store or a merge. Law: `decode(encode(r))` is `right(r)`.
+ * checks everything a replicated counter promises (a valid layout, one head per unit or none, each
+ * within its unit's instant range, replicas sorted by id, each with a valid id and version, one
+ * list of `[index, count]` pairs per unit, newest first, every index within its unit's buckets,
+ * every count positive), so nothing invalid reaches a store or a merge. Law: `decode(encode(r))`
+ * is `right(r)`.
  */
 import * as E from '#fp-ts/Either'
 import * as t from '#io-ts'
@@ -13,11 +14,12 @@ import { isInstant } from '../Counter.js'
 import type { DecodeError } from './errors.js'
 import { firstDecodeError } from './internal/decodeErrors.js'
 import { BucketIndex, Layout } from './CounterCodec.js'
+import { headProblem } from './internal/bounds.js'
 
 const refine = <A>(name: string, is: (u: unknown) => u is A, message?: string): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c, message)), t.identity)
 
-/** A replica id: a string of 1 to 256 characters. */
+/** A replica id: a string of 1 to 256 characters, without a lone surrogate (`Replicated.isReplicaId`). */
 export const ReplicaId = refine('ReplicaId', isReplicaId)
 
 /** A positive safe integer: a replica's sequence number, a bucket's count in a replica. */
@@ -65,7 +67,8 @@ const ReplicatedShape = t.strict({ layout: Layout, heads: t.readonlyArray(Bucket
 
 /**
  * A replicated counter `{ layout, heads, replicas }`, validated whole: the layout as
- * `CounterCodec.Layout` checks it; `heads` one per tracked unit, or none (and then no replica);
+ * `CounterCodec.Layout` checks it; `heads` one per tracked unit, or none (and then no replica),
+ * each within the instant range of its unit (as `CounterCodec` checks a counter's);
  * replicas sorted by id, each id once; each replica's `buckets` one list per unit of pairs
  * `[index, count]`, indices falling newest first within the unit's buckets (`heads[u] - buckets + 1
  * .. heads[u]`), counts positive safe integers, at least one pair in some unit. Encoding writes
@@ -105,6 +108,9 @@ function validateReplicated(r: ReplicatedT, c: t.Context): t.Validation<Replicat
     return r.replicas.length === 0 ? t.success({ layout: r.layout, heads: [], replicas: [] }) : fail('a replicated counter without heads holds no replica', r.replicas, 'replicas')
   }
   if (r.heads.length !== units) return t.failure(r.heads, t.appendContext(c, 'heads', props.heads, r.heads), `expected ${units} heads, one per tracked unit, or none`)
+  // As CounterCodec: a head no instant falls in would give a value no calendar can place or rotate.
+  const outside = headProblem(r.layout, r.heads)
+  if (outside !== undefined) return fail(outside.message, r.heads[outside.unit], 'heads', String(outside.unit))
   for (let i = 0; i < r.replicas.length; i++) {
     const replica = r.replicas[i]!
     const at = ['replicas', String(i)]
@@ -143,3 +149,17 @@ function validateReplicated(r: ReplicatedT, c: t.Context): t.Validation<Replicat
  */
 export const decode = (key: string, input: unknown): E.Either<DecodeError, ReplicatedT> =>
   E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a replicated counter'))(Replicated.decode(input))
+
+/**
+ * Decodes a version vector (a peer's `since`), turning io-ts's errors into one `DecodeError` that
+ * names `key` (the event) and the path of the first offending field.
+ *
+ * @example
+ * import { ReplicatedCodec } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * assert.ok(E.isRight(ReplicatedCodec.decodeVersionVector('launch', [{ id: 'phone', born: 0, seq: 3 }])))
+ * const refused = ReplicatedCodec.decodeVersionVector('launch', [{ id: 'phone', born: Number.NaN, seq: 3 }])
+ * assert.ok(E.isLeft(refused) && refused.left.key === 'launch' && refused.left.path === '0.born')
+ */
+export const decodeVersionVector = (key: string, input: unknown): E.Either<DecodeError, VersionVectorT> =>
+  E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a version vector'))(VersionVector.decode(input))

@@ -81,7 +81,7 @@ const withCounters = <S extends CounterState>(state: S, counters: Readonly<Recor
 /**
  * The state made with a replica id and holding no counter: records go to the replica `replicaId`,
  * and `mergeReplicated` takes copies from elsewhere. Throws `InvalidReplicaId` for an id that is not
- * a string of 1 to 256 characters (a bug in the caller).
+ * a string of 1 to 256 characters without a lone surrogate (a bug in the caller).
  *
  * @example
  * import { Layout, Replicated, Window } from 'tiny-counter'

@@ -185,7 +185,7 @@ const decodeState = (name: string, state: unknown, layout: Layout): E.Either<Imp
 
 /** Stored `replicated` state, `{ replicaId, events }`, validated, or why it is refused. */
 const decodeReplicatedEvents = (name: string, replicated: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.ReplicatedEvents> => {
-  if (!isObject(replicated) || !isReplicaId(replicated.replicaId)) return E.left(new DecodeError(name, 'state.replicated', 'expected { replicaId, events }, with a replica id of 1 to 256 characters'))
+  if (!isObject(replicated) || !isReplicaId(replicated.replicaId)) return E.left(new DecodeError(name, 'state.replicated', 'expected { replicaId, events }, with a replica id of 1 to 256 characters without a lone surrogate'))
   const replicaId = replicated.replicaId
   return E.bimap(
     (error: ImportRefusal) => (error._tag === 'DecodeError' && error.path === '' ? new DecodeError(name, 'state.replicated.events', error.message) : error),

@@ -341,7 +341,8 @@ export class EventStoreBuilder<Stored extends boolean = false> {
    * `exportReplicated` and `mergeReplicated`, whose merge keeps the maximum per replica and bucket:
    * safe to repeat, in any order, through any topology (docs/SYNC.md). The store's counters hold
    * everything; beside them it keeps what the other replicas recorded. Without a replica id the
-   * store is as before. An id that is not a string of 1 to 256 characters is refused at build.
+   * store is as before. An id that is not a string of 1 to 256 characters without a lone surrogate
+   * (`Replicated.isReplicaId`) is refused at build.
    *
    * With storage, each event is stored as a replicated counter (every replica's buckets and
    * versions): `ReplicatedBincodeFormat`, or `ReplicatedJsonFormat` after `withFormat(JsonFormat)`
@@ -463,7 +464,9 @@ export class EventStoreBuilder<Stored extends boolean = false> {
         persistence: { storage, encoding: () => new CounterEncoding(format, counters) }
       }))
     }
-    // Heads ahead of the clock are kept, as `mergeReplicated` keeps them: a peer's clock may run ahead.
+    // Heads ahead of the clock are kept (unlike `mergeReplicated`, which refuses a peer's): every
+    // persist joins with the stored copy, so an event left out would come back into storage, and
+    // its next write, finding its own replica there unread, would fail (`ReplicaIdConflict`).
     return opened(replicatedReading(replicatedFormat, layout), valueOfReplicated, (counters) => ({
       replicas: counters,
       replicaId,

@@ -3,6 +3,7 @@
  * fills. Backends (`MemoryStorage`, `FilePerEvent`, `tiny-counter/sqlite`, or your own) implement
  * it and reject with a `StorageError`; a key is a non-empty, well-formed Unicode string.
  */
+import { hasLoneSurrogate } from '../internal/unicode.js'
 
 /**
  * One change of a batch: store `data` under `key`, or delete `key`.
@@ -100,8 +101,6 @@ export interface Storage {
 export const invalidStorageKey = (key: unknown): string | undefined =>
   typeof key !== 'string' || key.length === 0
     ? 'a storage key must be a non-empty string'
-    : LONE_SURROGATE.test(key)
+    : hasLoneSurrogate(key)
       ? 'a storage key must be well-formed Unicode, without a lone surrogate'
       : undefined
-
-const LONE_SURROGATE = /\p{Cs}/u

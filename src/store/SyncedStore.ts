@@ -7,20 +7,21 @@
 import * as E from '#fp-ts/Either'
 import type { Clock } from '../Clock.js'
 import type { Counter } from '../Counter.js'
-import { convert, merge } from '../Counter.js'
+import { Eq as CounterEq, convert, merge } from '../Counter.js'
 import type { Replicated, VersionVector } from '../Replicated.js'
 import { convert as convertReplicated, delta, versionVector } from '../Replicated.js'
 import { InvalidReplicaId } from '../errors.js'
-import { decode as decodeReplicated } from '../codec/ReplicatedCodec.js'
+import { decode as decodeReplicated, decodeVersionVector } from '../codec/ReplicatedCodec.js'
 import type { Layout } from '../Layout.js'
 import { decode } from '../codec/CounterCodec.js'
-import type { DecodeError } from '../codec/errors.js'
+import { DecodeError } from '../codec/errors.js'
 import { difference, hasCounts } from './internal/delta.js'
 import type { ImportRefusal } from './errors.js'
 import { InvalidEventName, StorageError } from './errors.js'
 import type { Encoding, Persisted } from './internal/persister.js'
 import { Persister } from './internal/persister.js'
 import { ReplicaState } from './internal/replicas.js'
+import { futureHeadCheck } from './internal/futureHeads.js'
 import type { Storage } from './Storage.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
 import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
@@ -69,6 +70,21 @@ const SWEEP_INTERVAL_MILLIS = 60_000
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 const DONE: E.Either<never, void> = E.right(undefined)
+
+/**
+ * A peer's `since` (version vectors by event), each decoded as `ReplicatedCodec.VersionVector`: it
+ * comes over the network as the messages do, and `delta` trusts what it is given.
+ */
+const decodedSince = (since: unknown): E.Either<DecodeError, ReadonlyMap<string, VersionVector>> => {
+  if (typeof since !== 'object' || since === null || Array.isArray(since)) return E.left(new DecodeError('since', '', 'expected version vectors by event name (an object)'))
+  const vectors = new Map<string, VersionVector>()
+  for (const [event, vector] of Object.entries(since)) {
+    const decoded = decodeVersionVector(event, vector)
+    if (E.isLeft(decoded)) return decoded
+    vectors.set(event, decoded.right)
+  }
+  return E.right(vectors)
+}
 
 /**
  * The exports, imports, merges and persistence of an `EventStore` (which extends it: see there).
@@ -445,6 +461,9 @@ export abstract class SyncedStore {
       const before = this.table.get(event)
       const after = combine(before, counter)
       this.table.set(event, after)
+      // In a store with a replica id, counts imported or added are its own replica's: its version
+      // goes up, as after a record, or a delta since a peer's version vectors would leave them out.
+      if (before === undefined || !CounterEq.equals(before, after)) this.replica?.noteRecord(event)
       if (this.persister !== undefined) {
         this.dirty.add(event)
         if (replacing) this.persister.replace(event)
@@ -477,7 +496,9 @@ export abstract class SyncedStore {
    * it merged from the others), or with `since` (the `versionVectors()` of a peer, now or earlier)
    * only what that peer lacks. Merging the result into a peer with `mergeReplicated` is idempotent:
    * sending it twice, late, through a hub or after a newer one changes nothing. Refused with
-   * `InvalidReplicaId` on a store built without `.replicaId(id)`.
+   * `InvalidReplicaId` on a store built without `.replicaId(id)`, and with a `DecodeError` naming
+   * the event when `since` holds something that is not a version vector (it comes from a peer:
+   * each is decoded as `ReplicatedCodec.VersionVector`).
    *
    * @example
    * import { EventStore, TestClock } from 'tiny-counter'
@@ -494,17 +515,21 @@ export abstract class SyncedStore {
    * assert.deepEqual(server.query('song_played').lastDays(1).sum(), O.some(2))
    * const news = phone.exportReplicated({ since: server.versionVectors() })
    * assert.ok(E.isRight(news) && news.right.song_played!.replicas.length === 0) // nothing new
+   * const bad = phone.exportReplicated({ since: JSON.parse('{"song_played":[{"id":"server","born":null,"seq":1}]}') })
+   * assert.ok(E.isLeft(bad) && bad.left._tag === 'DecodeError' && bad.left.path === '0.born')
    */
-  exportReplicated(options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId, ReplicatedCounters> {
+  exportReplicated(options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId | DecodeError, ReplicatedCounters> {
     const replica = this.replica
     if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
+    const since = options.since === undefined ? E.right(undefined) : decodedSince(options.since)
+    if (E.isLeft(since)) return since
     const names = new Set([...this.table.names(), ...replica.names()])
     return E.right(
       Object.fromEntries(
         Array.from(names, (event) => {
           const whole = this.replicatedOf(replica, event)
-          const since = options.since === undefined || !Object.hasOwn(options.since, event) ? undefined : options.since[event]
-          return [event, since === undefined ? whole : delta(whole, since)] as const
+          const seen = since.right?.get(event)
+          return [event, seen === undefined ? whole : delta(whole, seen)] as const
         })
       )
     )
@@ -533,12 +558,14 @@ export abstract class SyncedStore {
    * their maximum per replica and bucket: a message merged twice, late or out of order changes
    * nothing, and what came through a hub counts once. Every value is validated
    * (`ReplicatedCodec`), its event name checked as a recorded one is, and converted to this store's
-   * layout first; if one is refused, none is merged. Each value is advanced to the store's clock
-   * before it is merged, so buckets that expired (of an event this store swept, say) stay out.
-   * This store's own replica in the incoming values counts where it holds more than the store
-   * (counts the store lost, as after an eviction, that a peer kept). An event new to a store with
-   * `maxEvents` may evict another. Refused with `InvalidReplicaId` on a store built without
-   * `.replicaId(id)`.
+   * layout first; a value whose heads lie more than a day ahead of the store's clock (a peer whose
+   * clock runs years ahead: merged, it would expire every bucket the store holds) is refused with a
+   * `DecodeError` naming the event at `heads`, as loading refuses such a plain counter. If one is
+   * refused, none is merged. Each value is advanced to the store's clock before it is merged, so
+   * buckets that expired (of an event this store swept, say) stay out. This store's own replica in
+   * the incoming values counts where it holds more than the store (counts the store lost, as after
+   * an eviction, that a peer kept). An event new to a store with `maxEvents` may evict another.
+   * Refused with `InvalidReplicaId` on a store built without `.replicaId(id)`.
    *
    * @example
    * import { EventStore, TestClock } from 'tiny-counter'
@@ -559,6 +586,14 @@ export abstract class SyncedStore {
     const decoded = this.decodedAll(events, decodeReplicated, convertReplicated)
     if (E.isLeft(decoded)) return decoded
     const now = this.clock.now()
+    // Heads far ahead of this store's clock (a peer's clock years ahead) would expire every bucket
+    // it holds and take its records into the future: refused, as loading refuses them, before any
+    // event is merged.
+    const ahead = futureHeadCheck(this.layout, now)
+    for (const [event, theirs] of decoded.right) {
+      const refused = ahead(event, theirs)
+      if (refused !== undefined) return E.left(refused)
+    }
     for (const [event, theirs] of decoded.right) {
       const before = this.table.get(event)
       const merged = replica.merge(event, theirs, before, now)

@@ -4,7 +4,8 @@
  * take every record made "now" into that future bucket (records are never counted before a
  * counter's newest instant: `docs/DESIGN.md`, "Clock steps"), so its key would stay at its limit
  * until real time caught up. It is reported as a `DecodeError` naming the event instead; the
- * other events load.
+ * other events load. `mergeReplicated` refuses a peer's value so too (merged, its heads would
+ * also expire every bucket the store holds).
  */
 import type { Layout } from '../../Layout.js'
 import type { Counter } from '../../Counter.js'
@@ -18,12 +19,13 @@ export const FUTURE_TOLERANCE_MILLIS = 86_400_000
 const iso = (t: number): string => (Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : `${t} ms`)
 
 /**
- * A check for loading: the `DecodeError` of a counter whose head starts more than
- * `FUTURE_TOLERANCE_MILLIS` after `now`, or `undefined`. A head starts after `now + tolerance`
- * exactly when its index passes the index of the bucket holding that instant, so a check compares
- * integers, one per unit, and finds a bucket's start only for the counters it refuses.
+ * A check for loading and merging: the `DecodeError` of a counter (or replicated counter) of
+ * `layout` whose head starts more than `FUTURE_TOLERANCE_MILLIS` after `now`, or `undefined`. A
+ * head starts after `now + tolerance` exactly when its index passes the index of the bucket
+ * holding that instant, so a check compares integers, one per unit, and finds a bucket's start
+ * only for the values it refuses.
  */
-export const futureHeadCheck = (layout: Layout, now: number): ((name: string, counter: Counter) => DecodeError | undefined) => {
+export const futureHeadCheck = (layout: Layout, now: number): ((name: string, counter: Pick<Counter, 'heads'>) => DecodeError | undefined) => {
   const compiled = compile(layout)
   const latest = indicesAt(compiled, now + FUTURE_TOLERANCE_MILLIS)
   return (name, counter) => {

@@ -14,6 +14,7 @@ import type { Layout } from '../../Layout.js'
 import type { Replicated, Version } from '../../Replicated.js'
 import { convert, empty, merge, ofCounter, rotate, value, valueOf, versionOf, withoutReplica } from '../../Replicated.js'
 import type { ReplicatedFormat } from '../../codec/ReplicatedFormat.js'
+import { nextVersion } from '../../internal/versions.js'
 import { ReplicaIdConflict, StorageError } from '../errors.js'
 import { difference, hasCounts } from './delta.js'
 import type { Encoding, Reading, Taken } from './persister.js'
@@ -54,7 +55,7 @@ export class ReplicaState {
     return this.others.keys()
   }
 
-  /** Notes a record into `event`: its next publication has a later version. */
+  /** Notes a change of this store's own counts of `event` (a record, an import, a plain merge): its next publication has a later version. */
   noteRecord(event: string): void {
     this.recorded.add(event)
   }
@@ -77,7 +78,8 @@ export class ReplicaState {
     const own = difference(total, value(others))
     let version = this.versions.get(event)
     if (hasCounts(own) && (version === undefined || this.recorded.has(event))) {
-      version = version === undefined ? { id: this.id, born: now, seq: 1 } : { id: this.id, born: version.born, seq: version.seq + 1 }
+      const { born, seq } = version === undefined ? { born: now, seq: 1 } : nextVersion(version, now)
+      version = { id: this.id, born, seq }
       this.versions.set(event, version)
     }
     this.recorded.delete(event)
