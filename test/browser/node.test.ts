@@ -114,6 +114,41 @@ describe('IndexedDbStorage', () => {
     await storage.close()
   })
 
+  it('reads bytes stored in another binary shape, and reports a value that is no bytes instead of taking its event as new', async () => {
+    const factory = new IDBFactory()
+    const first = await builder().withStorage(await IndexedDbStorage.open('foreign', { indexedDB: factory })).build()
+    first.recordCount('counted', 3)
+    await first.close()
+    const bytes = (await (await IndexedDbStorage.open('foreign', { indexedDB: factory })).load('counted'))!
+    // What other code (or an older page) may have put in the object store.
+    await new Promise<void>((resolve, reject) => {
+      const request = factory.open('foreign', 1)
+      request.onsuccess = () => {
+        const db = request.result
+        const transaction = db.transaction('events', 'readwrite')
+        const events = transaction.objectStore('events')
+        events.put(bytes.slice().buffer, 'buffer')
+        events.put(new DataView(Uint8Array.from([0, ...bytes, 0]).buffer, 1, bytes.length), 'view')
+        events.put(Array.from(bytes), 'numbers')
+        events.put('not bytes', 'text')
+        events.put(null, 'nothing')
+        transaction.oncomplete = () => (db.close(), resolve())
+        transaction.onerror = () => reject(transaction.error)
+      }
+    })
+    const storage = await IndexedDbStorage.open('foreign', { indexedDB: factory })
+    const store = await builder().withStorage(storage).build()
+    expect(store.events()).toEqual(['buffer', 'counted', 'view'])
+    for (const event of ['buffer', 'counted', 'view']) expect(ever(store, event)).toEqual(O.some(3))
+    expect(store.loadErrors.map((error) => [error._tag, error.key])).toEqual([['DecodeError', 'nothing'], ['DecodeError', 'numbers'], ['DecodeError', 'text']])
+    expect(await storage.load('buffer')).toEqual(bytes)
+    expect(await storage.load('text')).toEqual(new TextEncoder().encode('not bytes'))
+    let read: ReadonlyArray<Uint8Array | undefined> = []
+    await storage.update(['view', 'text', 'absent'], (current) => ((read = current), []))
+    expect(read).toEqual([bytes, new TextEncoder().encode('not bytes'), undefined])
+    await store.close()
+  })
+
   it('refuses a database that a newer version of the page upgraded, with a StorageError', async () => {
     const factory = new IDBFactory()
     await new Promise<void>((resolve) => {
