@@ -94,6 +94,41 @@ describe('WebStorage', () => {
     }
   })
 
+  it('refuses a prefix nested in another one in use on the same area, with a StorageError, until that one is closed', async () => {
+    const area = new MemoryWebStorage()
+    const app = new WebStorage(area, { prefix: 'app:' })
+    const store = await builder().withStorage(app).build()
+    store.record('view')
+    await store.persist()
+    for (const prefix of ['app:beta:', 'ap', '']) {
+      const nested = new WebStorage(area, { prefix })
+      await expect(builder().withStorage(nested).build()).rejects.toSatisfy(
+        (error: unknown) => error instanceof StorageError && error.message.includes(JSON.stringify(prefix)) && error.message.includes('"app:"')
+      )
+      await expect(nested.save('click', new Uint8Array([1]))).rejects.toBeInstanceOf(StorageError)
+    }
+    expect(Array.from({ length: area.length }, (_, i) => area.key(i))).toEqual(['app:view']) // nothing written under a nested prefix
+    expect(store.deleteAll(() => true)).toBe(1)
+    expect(E.isRight(await store.persist())).toBe(true)
+    // The same prefix twice is the same keys (a store opened again), and another area is apart.
+    expect(await new WebStorage(area, { prefix: 'app:' }).listKeys()).toEqual([])
+    expect(await new WebStorage(new MemoryWebStorage(), { prefix: 'app:beta:' }).listKeys()).toEqual([])
+    await store.close() // one of the two 'app:' storages: the other still holds the prefix
+    const beta = new WebStorage(area, { prefix: 'app:beta:' })
+    await expect(beta.listKeys()).rejects.toBeInstanceOf(StorageError)
+  })
+
+  it('lets a prefix be used once every storage nesting with it is closed', async () => {
+    const area = new MemoryWebStorage()
+    const app = new WebStorage(area, { prefix: 'app:' })
+    const beta = new WebStorage(area, { prefix: 'app:beta:' })
+    await expect(beta.listKeys()).rejects.toBeInstanceOf(StorageError)
+    await app.close()
+    await beta.save('click', new Uint8Array([1]))
+    expect(await beta.listKeys()).toEqual(['click'])
+    await expect(app.listKeys()).rejects.toBeInstanceOf(StorageError) // closed, and now the nested one is in use
+  })
+
   it('refuses, with a StorageError, to work without a localStorage', async () => {
     const storage = new WebStorage(undefined as never)
     await expect(storage.listKeys()).rejects.toThrow(/no Web Storage here/)
