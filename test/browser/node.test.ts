@@ -381,6 +381,40 @@ describe('withBroadcast', () => {
     expect(await storedSums(factory, clock)).toEqual({ click: 7 })
   })
 
+  it('can be attached again after an attach whose first read failed, which closed the channel it opened', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const one = await openTab(factory, hub, TestClock.at(at))
+    one.store.recordCount('click', 2)
+    await one.store.persist()
+    let [opened, closed] = [0, 0]
+    const channel = (): BroadcastChannelLike => {
+      opened++
+      const made = hub.channel()
+      const close = made.close
+      made.close = () => (closed++, close())
+      return made
+    }
+    const database = await IndexedDbStorage.open('tabs', { indexedDB: factory })
+    let busy = true
+    const flaky = { ...database, loadAll: () => (busy ? Promise.reject(new StorageError(undefined, 'the database is busy', 'load')) : database.loadAll()) }
+    const shared = withBroadcast(flaky, 'tabs', { channel })
+    const store = await builder().build() // (a store built on another storage: attach reads the shared counters itself)
+    await expect(shared.attach(store)).rejects.toThrow(/busy/)
+    expect([opened, closed]).toEqual([1, 1])
+    busy = false
+    await shared.attach(store)
+    expect(ever(store, 'click')).toEqual(O.some(2))
+    expect([opened, closed]).toEqual([2, 1])
+    one.store.record('click')
+    await one.store.persist()
+    hub.deliver(0, false) // the second attach listens
+    await shared.refresh([])
+    expect(ever(store, 'click')).toEqual(O.some(3))
+    await shared.close()
+    await one.store.close()
+  })
+
   it('neither re-sends nor re-exports what it merged from another tab', async () => {
     const { factory, hub, clock, one, two } = await twoTabs()
     one.store.recordCount('click', 2)
@@ -410,6 +444,55 @@ describe('withBroadcast', () => {
     expect((await stored(factory)).old).toBeDefined()
     await one.shared.refresh()
     expect(ever(one.store, 'old')).toEqual(O.some(1))
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('persists a counter that replaced the stored one (delete then record, importAll) as it is, not as what it adds', async () => {
+    const { factory, hub, clock, one } = await twoTabs()
+    one.store.recordCount('click', 3)
+    one.store.recordCount('view', 10)
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect(one.store.delete('click')).toBe(true)
+    one.store.record('click')
+    const backup = builder(clock).build()
+    backup.recordCount('view', 4)
+    expect(E.isRight(one.store.importAll(backup.exportAll()))).toBe(true)
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect(one.store.isDirty()).toBe(false)
+    expect(await storedSums(factory, clock)).toEqual({ click: 1, view: 4 })
+    expect(hub.pending.at(-1)?.data).toEqual({ changed: ['click', 'view'] })
+    // Deleted in one persist, recorded again in the next: the same.
+    one.store.delete('click')
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    one.store.recordCount('click', 2)
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect(await storedSums(factory, clock)).toEqual({ click: 2, view: 4 })
+    await one.store.close()
+    const again = await openTab(factory, new Hub(), clock)
+    expect([ever(again.store, 'click'), ever(again.store, 'view')]).toEqual([O.some(2), O.some(4)])
+    await again.store.close()
+  })
+
+  it('keeps what another tab added unseen when a tab replaces or deletes a counter, in storage and in that tab', async () => {
+    const { factory, hub, clock, one, two } = await twoTabs()
+    one.store.recordCount('click', 3)
+    one.store.recordCount('view', 3)
+    await one.store.persist()
+    hub.pending.splice(0) // tab two hears nothing
+    two.store.recordCount('click', 2)
+    two.store.recordCount('view', 2)
+    await two.store.persist() // the shared counters: 5 each, of which tab one has seen 3
+    hub.pending.splice(0)
+    const backup = builder(clock).build()
+    backup.recordCount('click', 1)
+    expect(E.isRight(one.store.importAll(backup.exportAll()))).toBe(true)
+    one.store.delete('view')
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect(await storedSums(factory, clock)).toEqual({ click: 3, view: 2 }) // tab one's 3 replaced by 1; tab two's 2 kept
+    expect([ever(one.store, 'click'), ever(one.store, 'view')]).toEqual([O.some(3), O.some(2)]) // tab one holds what is stored
+    expect(E.isRight(await one.store.persist())).toBe(true) // and has nothing more to add
+    expect(await storedSums(factory, clock)).toEqual({ click: 3, view: 2 })
     await one.store.close()
     await two.store.close()
   })
