@@ -133,9 +133,10 @@ export const counterSlice =
     const noteHere = (event: string, add: (before: Counter) => Counter): void => {
       if (here !== undefined && !here.taken) here.counts.set(event, add(here.counts.get(event) ?? Counters.empty(layout)))
     }
+    const noteRecord = (event: string, at: number, count: number): void => noteHere(event, (before) => E.getOrElse(() => before)(Counters.record(before, at, count)))
     const recordCountAt = (event: string, count: number, at: number): E.Either<CounterState.RecordRefusal, void> => {
       const done = commit((s) => CounterState.record(s, layout, event, at, count))
-      if (E.isRight(done)) noteHere(event, (before) => E.getOrElse(() => before)(Counters.record(before, at, count)))
+      if (E.isRight(done)) noteRecord(event, at, count)
       return done
     }
     const record = (event: string) => recordCountAt(event, 1, clock.now())
@@ -150,7 +151,7 @@ export const counterSlice =
       checkAndRecord: (rules, event) => {
         const at = clock.now()
         const done = commit((s) => CounterState.checkAndRecord(s, layout, rules, event, at))
-        if (E.isRight(done)) noteHere(event, (before) => E.getOrElse(() => before)(Counters.record(before, at, 1)))
+        if (E.isRight(done)) noteRecord(event, at, 1)
         return done
       },
       mergeAll: (input) => {
@@ -166,6 +167,13 @@ export const counterSlice =
     }
   }
 
+/** What a slice made with a replica id recorded itself, by event (see `recordedHere`). */
+interface RecordedHere {
+  readonly counts: Map<string, Counter>
+  /** The first hydration took the counts: no more are noted. */
+  taken: boolean
+}
+
 /**
  * What each slice made with a replica id recorded itself (records, limit-checked records, plain
  * merges) by event, keyed by its `record` action (which persistCounters' merge finds in the
@@ -174,12 +182,6 @@ export const counterSlice =
  * server, another tab's write) by the replicated merge, so that they are not counted twice.
  */
 const recordedHere = new WeakMap<CounterActions['record'], RecordedHere>()
-
-interface RecordedHere {
-  readonly counts: Map<string, Counter>
-  /** The first hydration took the counts: no more are noted. */
-  taken: boolean
-}
 
 /** What the slice of a store's state recorded itself; `undefined` for a state not made by `counterSlice` with a replica id. */
 const recordedHereIn = (state: object): RecordedHere | undefined => {
