@@ -114,7 +114,8 @@ export class BroadcastStorage implements Storage {
 
   /**
    * Connects the store built on this storage: merges what other tabs persisted since it loaded,
-   * then listens for their changes. Call it once, right after `build()`.
+   * then listens for their changes. Call it once, right after `build()`; if it rejects (the first
+   * read failed), nothing is attached and it may be called again.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
@@ -135,13 +136,25 @@ export class BroadcastStorage implements Storage {
     if (this.store !== undefined) return Promise.reject(new StorageError(undefined, 'a store is attached already: one store per withBroadcast', 'attach'))
     const open = this.options.channel ?? (platform.BroadcastChannel === undefined ? undefined : (name: string) => new platform.BroadcastChannel!(name))
     if (open === undefined) return Promise.reject(new StorageError(undefined, 'there is no BroadcastChannel here: pass a channel to withBroadcast', 'attach'))
+    let channel: BroadcastChannelLike
+    try {
+      channel = open(this.channelName)
+    } catch (cause) {
+      return Promise.reject(new StorageError(undefined, cause, 'attach'))
+    }
     this.store = store
-    this.channel = open(this.channelName)
+    this.channel = channel
     // A failed re-read changes nothing: the next message or persist of that event reads it again.
-    this.channel.onmessage = (event) => {
+    channel.onmessage = (event) => {
       if (isChanged(event.data)) this.refresh(event.data.changed).catch(() => undefined)
     }
-    return this.refresh(undefined)
+    // A first read that fails leaves this storage unattached, as it was, so that attach can be tried again.
+    return this.refresh(undefined).catch((error: unknown) => {
+      channel.close()
+      this.channel = undefined
+      this.store = undefined
+      throw error
+    })
   }
 
   /**
@@ -204,8 +217,10 @@ export class BroadcastStorage implements Storage {
   readonly save = (key: string, data: Uint8Array): Promise<void> => this.batch([{ key, data }])
 
   /**
-   * Removes the shared counter of `key`, unless another tab added counts to it that this tab has
-   * not seen (then those are merged here, and the counter stays).
+   * Takes out of the shared counter of `key` what this tab has seen of it: the key is removed,
+   * unless another tab added counts that this tab has not seen (those stay, and are merged here).
+   * A write of `key` after it in one batch is a counter that replaced the shared one (how a store's
+   * persist writes an event after `delete` then a record, or `importAll`): it is added whole.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
@@ -249,6 +264,8 @@ export class BroadcastStorage implements Storage {
       const seen = new Map(this.seen)
       const others = new Map<string, Counter>()
       const changed = new Set<string>()
+      // Keys deleted earlier in this batch: a write of one after it is a counter that replaced it.
+      const replaced = new Set<string>()
       await this.shared.update(keys, (bytes) => {
         const stored = new Map(keys.map((key, i) => [key, this.decode(key, bytes[i], store.layout)] as const))
         const out: Write[] = []
@@ -259,14 +276,19 @@ export class BroadcastStorage implements Storage {
           const theirs = current === undefined ? undefined : difference(current, base && convert(base, store.layout))
           if (theirs !== undefined && (base === undefined || hasCounts(theirs))) others.set(key, others.has(key) ? merge(others.get(key)!, theirs) : theirs)
           if ('delete' in write) {
-            if (theirs !== undefined && hasCounts(theirs)) {
-              seen.set(key, current!) // another tab still counts this event: keep it
-              continue
-            }
-            out.push(write)
+            // What this tab had seen goes; what other tabs added that it had not seen stays (and
+            // is merged into the store below), so that the shared counter is what the store holds.
+            const kept = theirs !== undefined && hasCounts(theirs) ? theirs : undefined
+            out.push(kept === undefined ? write : { key, data: this.format.serialize(kept) })
             changed.add(key)
-            seen.delete(key)
-            stored.delete(key)
+            replaced.add(key)
+            if (kept === undefined) {
+              seen.delete(key)
+              stored.delete(key)
+            } else {
+              seen.set(key, kept)
+              stored.set(key, kept)
+            }
           } else {
             const written = this.decode(key, write.data, store.layout)
             if (written === undefined) {
@@ -277,8 +299,9 @@ export class BroadcastStorage implements Storage {
             // that `seen`, the bytes would lack those counts and this tab's own would be cut by as
             // many. The store's counter now matches `seen` (both change only in these queued steps,
             // and recording adds only this tab's counts), so it is what is measured.
+            // A counter that replaced the shared one (deleted above) holds nothing of it: all its own.
             const counter = store.heldCounter(key) ?? written
-            const mine = difference(counter, base && convert(base, store.layout))
+            const mine = replaced.has(key) ? counter : difference(counter, base && convert(base, store.layout))
             const next = current === undefined ? mine : merge(current, mine)
             if (current === undefined || hasCounts(mine)) {
               out.push({ key, data: this.format.serialize(next) })

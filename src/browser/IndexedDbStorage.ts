@@ -92,7 +92,9 @@ export class IndexedDbStorage implements TransactionalStorage {
   }
 
   /**
-   * A copy of the bytes stored under `key`, or `undefined`.
+   * A copy of the bytes stored under `key`, or `undefined`. Bytes stored as an `ArrayBuffer` or
+   * another typed array are read as bytes; a value that is no bytes comes back as bytes that no
+   * format decodes (text as its UTF-8), which the store reports as a `DecodeError`.
    *
    * @example
    * import { IndexedDbStorage } from 'tiny-counter/browser'
@@ -104,7 +106,7 @@ export class IndexedDbStorage implements TransactionalStorage {
     check(key, 'load')
     return this.run('readonly', key, 'load', (store, done) => {
       const request = store.get(key)
-      request.onsuccess = () => done(request.result instanceof Uint8Array ? new Uint8Array(request.result) : undefined)
+      request.onsuccess = () => done(request.result === undefined ? undefined : bytesOf(request.result))
     })
   }
 
@@ -169,7 +171,7 @@ export class IndexedDbStorage implements TransactionalStorage {
       request.onsuccess = () => {
         const cursor = request.result
         if (cursor === null) return done(out)
-        if (typeof cursor.key === 'string' && cursor.value instanceof Uint8Array) out.push([cursor.key, new Uint8Array(cursor.value)])
+        if (typeof cursor.key === 'string') out.push([cursor.key, bytesOf(cursor.value)])
         cursor.continue()
       }
     })
@@ -228,7 +230,7 @@ export class IndexedDbStorage implements TransactionalStorage {
       keys.forEach((key, i) => {
         const request = store.get(key)
         request.onsuccess = () => {
-          if (request.result instanceof Uint8Array) current[i] = new Uint8Array(request.result)
+          if (request.result !== undefined) current[i] = bytesOf(request.result)
           if (--waiting === 0) write()
         }
       })
@@ -294,6 +296,21 @@ export class IndexedDbStorage implements TransactionalStorage {
       }
     })
   }
+}
+
+const utf8 = new TextEncoder()
+
+/**
+ * A copy of the bytes of a stored value. Bytes in another shape (an `ArrayBuffer`, a `DataView` or
+ * another typed array, as other code or an older page may have put them) are those bytes; any
+ * other value is what no format decodes (text its UTF-8 bytes, anything else none), so that the
+ * store reports a `DecodeError` naming the key, as for damaged bytes, instead of taking the event
+ * for a new one (and, unasked, writing over the value).
+ */
+const bytesOf = (value: unknown): Uint8Array => {
+  if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0))
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice()
+  return typeof value === 'string' ? utf8.encode(value) : new Uint8Array(0)
 }
 
 /** A write checked and with its bytes copied, ready for the object store. */

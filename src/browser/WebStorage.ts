@@ -2,7 +2,9 @@
  * A storage in a Web Storage area (`localStorage`, `sessionStorage`) for small stores: each event
  * under `prefix + name`, its bytes as base64 text. A full area (`QuotaExceededError`) rejects with
  * a `StorageError` and undoes what the batch had written, so the store keeps its events dirty and
- * the area keeps its previous values.
+ * the area keeps its previous values. Two prefixes where one starts the other would share keys
+ * (`app:` + `beta:click` is `app:beta:` + `click`): in one page, a WebStorage refuses a prefix
+ * nested with one that another WebStorage uses on the same area.
  */
 import { StorageError } from '../store/errors.js'
 import type { Storage, Write } from '../store/Storage.js'
@@ -11,14 +13,27 @@ import type { WebStorageArea } from './platform.js'
 
 /** Where `WebStorage` keeps its keys. */
 export interface WebStorageOptions {
-  /** Put before every event name, to keep these keys apart from the page's others (default `tiny-counter:`). */
+  /**
+   * Put before every event name, to keep these keys apart from the page's others (default
+   * `tiny-counter:`). Neither this prefix nor another WebStorage's on the same area may start the other.
+   */
   readonly prefix?: string
 }
 
 /**
+ * The prefixes in use on each area in this page, with how many WebStorages use each: one that
+ * nests with another (one starts the other, and they differ) would see and delete its events.
+ */
+const inUse = new WeakMap<WebStorageArea, Map<string, number>>()
+
+/**
  * A `Storage` in `localStorage` (or any Web Storage area): synchronous underneath, so every call
  * settles at once; a few hundred events with the default layout fit in the usual 5 MB quota (see
- * docs/BROWSER.md). Only keys under the prefix are read, listed or touched.
+ * docs/BROWSER.md). Only keys under the prefix are read, listed or touched. A WebStorage uses its
+ * prefix on the area from when it is made until `close()` (and again from its next call): while
+ * another one uses a prefix nested with it (`app:` and `app:beta:`, or `''` and any other), every
+ * call rejects with a `StorageError`, as the prefixes would share keys. Within one page only: the
+ * prefixes of other pages on the same area must not nest either.
  *
  * @example
  * import { EventStore } from 'tiny-counter'
@@ -36,12 +51,16 @@ export class WebStorage implements Storage {
   /** Put before every event name. */
   readonly prefix: string
 
+  /** Whether this storage counts in `inUse` (from when it is made, or its next call, until `close()`). */
+  private using = false
+
   constructor(
     /** The area: `localStorage`, `sessionStorage`, or anything with the same five members. */
     private readonly area: WebStorageArea,
     options: WebStorageOptions = {}
   ) {
     this.prefix = options.prefix ?? 'tiny-counter:'
+    if (typeof area === 'object' && area !== null) this.use()
   }
 
   /**
@@ -126,6 +145,7 @@ export class WebStorage implements Storage {
    * assert.deepEqual(await storage.listKeys(), ['b'])
    */
   readonly batch = async (writes: ReadonlyArray<Write>): Promise<void> => {
+    this.ready(writes.length === 1 ? writes[0]!.key : undefined, 'save')
     const prepared = writes.map((write): readonly [string, string | undefined] => {
       if ('delete' in write) {
         check(write.key, 'delete')
@@ -158,7 +178,8 @@ export class WebStorage implements Storage {
   }
 
   /**
-   * Does nothing: the area stays, and so does this storage.
+   * Stops using the prefix, so that another WebStorage may use one nested with it; the area and
+   * its keys stay, and so does this storage (its next call uses the prefix again, if it can).
    *
    * @example
    * import { WebStorage } from 'tiny-counter/browser'
@@ -167,7 +188,36 @@ export class WebStorage implements Storage {
    * await storage.close()
    * assert.deepEqual(await storage.listKeys(), ['launch'])
    */
-  readonly close = async (): Promise<void> => undefined
+  readonly close = async (): Promise<void> => {
+    if (!this.using) return
+    this.using = false
+    const prefixes = inUse.get(this.area)!
+    const users = prefixes.get(this.prefix)! - 1
+    if (users === 0) prefixes.delete(this.prefix)
+    else prefixes.set(this.prefix, users)
+  }
+
+  /** Uses the prefix on the area, unless another storage uses one nested with it: then why not. */
+  private use(): string | undefined {
+    if (this.using) return undefined
+    let prefixes = inUse.get(this.area)
+    if (prefixes === undefined) inUse.set(this.area, (prefixes = new Map()))
+    for (const other of prefixes.keys()) {
+      if (other !== this.prefix && (other.startsWith(this.prefix) || this.prefix.startsWith(other))) {
+        return `the prefix ${JSON.stringify(this.prefix)} nests with ${JSON.stringify(other)}, which another WebStorage of this page uses on the same area: their keys would mix (close that one, or give prefixes where neither starts the other)`
+      }
+    }
+    prefixes.set(this.prefix, (prefixes.get(this.prefix) ?? 0) + 1)
+    this.using = true
+    return undefined
+  }
+
+  /** Throws the `StorageError` that refuses every call: no area, or a prefix nested with one in use. */
+  private ready(key: string | undefined, operation: string): void {
+    if (this.area === undefined || this.area === null) throw new StorageError(key, 'there is no Web Storage here (localStorage is undefined)', operation)
+    const nested = this.use()
+    if (nested !== undefined) throw new StorageError(key, nested, operation)
+  }
 
   private keys(): string[] {
     const out: string[] = []
@@ -179,7 +229,7 @@ export class WebStorage implements Storage {
   }
 
   private attempt<A>(key: string | undefined, operation: string, body: () => A): A {
-    if (this.area === undefined || this.area === null) throw new StorageError(key, 'there is no Web Storage here (localStorage is undefined)', operation)
+    this.ready(key, operation)
     try {
       return body()
     } catch (cause) {

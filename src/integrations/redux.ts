@@ -64,7 +64,7 @@ export interface SyncedReplicated {
   readonly replicated: Readonly<Record<string, unknown>>
 }
 
-/** The slice's case reducers; each leaves the state as it was when its payload is invalid. */
+/** The slice's case reducers; each leaves the state as it was when its payload is invalid or missing (`null`, none). */
 export type CounterCaseReducers = {
   recorded: CaseReducer<State, PayloadAction<Recorded>>
   rotated: CaseReducer<State, PayloadAction<Rotated>>
@@ -136,6 +136,13 @@ const update = (state: Draft<State>, change: (before: State) => E.Either<unknown
   }
   return undefined
 }
+
+/**
+ * The payload of an action as the case reducers read it. A hand-made or replayed action may carry
+ * none, or `null`: read as an object with no field, which the pure functions refuse at run time
+ * like any invalid field (they check every one), so the state stays as it was.
+ */
+const payloadOf = <P>(action: PayloadAction<P>): P => action.payload ?? ({} as P)
 
 /**
  * Records into the slice state, touching one counter: in a draft, the counter is read as it is
@@ -212,12 +219,15 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
       // A slice with a replica id records into the replicated counter too (its counter is its value).
       recorded:
         options.replicaId === undefined
-          ? (state, { payload }) => recordInto(state, layout, payload)
-          : (state, { payload }) => update(state, (s) => CounterState.record(s, layout, payload.event, payload.at, payload.count)),
-      rotated: (state, { payload }) => update(state, (s) => CounterState.rotate(s, payload.at)),
-      merged: (state, { payload }) => update(state, (s) => CounterState.mergeAll(s, layout, payload.counters)),
-      imported: (state, { payload }) => update(state, (s) => CounterState.importAll(s, layout, payload.counters)),
-      mergedReplicated: (state, { payload }) => update(state, (s) => CounterState.mergeReplicated(s, layout, payload.replicated))
+          ? (state, action) => recordInto(state, layout, payloadOf(action))
+          : (state, action) => {
+              const { event, at, count } = payloadOf(action)
+              return update(state, (s) => CounterState.record(s, layout, event, at, count))
+            },
+      rotated: (state, action) => update(state, (s) => CounterState.rotate(s, payloadOf(action).at)),
+      merged: (state, action) => update(state, (s) => CounterState.mergeAll(s, layout, payloadOf(action).counters)),
+      imported: (state, action) => update(state, (s) => CounterState.importAll(s, layout, payloadOf(action).counters)),
+      mergedReplicated: (state, action) => update(state, (s) => CounterState.mergeReplicated(s, layout, payloadOf(action).replicated))
     },
     selectors: {
       selectCounter: CounterState.counter,

@@ -6,6 +6,7 @@
  * `syncTabs` then merge by the replicated (idempotent) merge, so nothing is counted twice.
  */
 import * as E from '#fp-ts/Either'
+import * as O from '#fp-ts/Option'
 import type { PersistOptions, PersistStorage, StateStorage, StorageValue } from 'zustand/middleware'
 import type { StateCreator, StoreMutatorIdentifier } from 'zustand/vanilla'
 import type { Clock } from '../Clock.js'
@@ -15,10 +16,13 @@ import { standard } from '../Layout.js'
 import { DecodeError } from '../codec/errors.js'
 import type { InvalidInstant } from '../errors.js'
 import type { Counter } from '../Counter.js'
+import * as Counters from '../Counter.js'
 import type { Replicated } from '../Replicated.js'
-import { isReplicaId, valueOf, versionOf, withoutReplica } from '../Replicated.js'
+import { isReplicaId, merge, ofCounter, valueOf, versionOf, withoutReplica } from '../Replicated.js'
 import type { ReplicatedCounters } from '../store/SyncedStore.js'
 import type { ImportRefusal } from '../store/EventStore.js'
+import { StorageError } from '../store/errors.js'
+import { difference, hasCounts } from '../store/internal/delta.js'
 import * as CounterState from './CounterState.js'
 
 export * as CounterState from './CounterState.js'
@@ -123,21 +127,67 @@ export const counterSlice =
       if (after.right.counters !== before.counters || after.right.replicated !== before.replicated) setCounters(counterStateOf(after.right))
       return DONE
     }
-    const recordCountAt = (event: string, count: number, at: number) => commit((s) => CounterState.record(s, layout, event, at, count))
     const initial = options.replicaId === undefined ? CounterState.initial : CounterState.initialReplicated(options.replicaId)
+    // With a replica id: what this slice records itself, until persistCounters' first hydration takes it.
+    const here: RecordedHere | undefined = options.replicaId === undefined ? undefined : { counts: new Map(), taken: false }
+    const noteHere = (event: string, add: (before: Counter) => Counter): void => {
+      if (here !== undefined && !here.taken) here.counts.set(event, add(here.counts.get(event) ?? Counters.empty(layout)))
+    }
+    const noteRecord = (event: string, at: number, count: number): void => noteHere(event, (before) => E.getOrElse(() => before)(Counters.record(before, at, count)))
+    const recordCountAt = (event: string, count: number, at: number): E.Either<CounterState.RecordRefusal, void> => {
+      const done = commit((s) => CounterState.record(s, layout, event, at, count))
+      if (E.isRight(done)) noteRecord(event, at, count)
+      return done
+    }
+    const record = (event: string) => recordCountAt(event, 1, clock.now())
+    if (here !== undefined) recordedHere.set(record, here)
     return {
       ...initial,
-      record: (event) => recordCountAt(event, 1, clock.now()),
+      record,
       recordCount: (event, count) => recordCountAt(event, count, clock.now()),
       recordAt: (event, at) => recordCountAt(event, 1, at),
       recordCountAt,
       rotate: () => commit((s) => CounterState.rotate(s, clock.now())),
-      checkAndRecord: (rules, event) => commit((s) => CounterState.checkAndRecord(s, layout, rules, event, clock.now())),
-      mergeAll: (input) => commit((s) => CounterState.mergeAll(s, layout, input)),
+      checkAndRecord: (rules, event) => {
+        const at = clock.now()
+        const done = commit((s) => CounterState.checkAndRecord(s, layout, rules, event, at))
+        if (E.isRight(done)) noteRecord(event, at, 1)
+        return done
+      },
+      mergeAll: (input) => {
+        const done = commit((s) => CounterState.mergeAll(s, layout, input))
+        // With a replica id the counts went to the own replica, as if recorded here.
+        if (E.isRight(done) && here !== undefined && !here.taken) {
+          E.map((incoming: Readonly<Record<string, Counter>>) => Object.entries(incoming).forEach(([event, counts]) => noteHere(event, (before) => Counters.merge(before, counts))))(CounterState.decode(input, layout))
+        }
+        return done
+      },
       importAll: (input) => commit((s) => CounterState.importAll(s, layout, input)),
       mergeReplicated: (input) => commit((s) => CounterState.mergeReplicated(s, layout, input))
     }
   }
+
+/** What a slice made with a replica id recorded itself, by event (see `recordedHere`). */
+interface RecordedHere {
+  readonly counts: Map<string, Counter>
+  /** The first hydration took the counts: no more are noted. */
+  taken: boolean
+}
+
+/**
+ * What each slice made with a replica id recorded itself (records, limit-checked records, plain
+ * merges) by event, keyed by its `record` action (which persistCounters' merge finds in the
+ * state), until the first hydration takes it: that hydration adds these counts to the stored own
+ * replica, and merges the rest of memory's own replica (copies of it that came from elsewhere: a
+ * server, another tab's write) by the replicated merge, so that they are not counted twice.
+ */
+const recordedHere = new WeakMap<CounterActions['record'], RecordedHere>()
+
+/** What the slice of a store's state recorded itself; `undefined` for a state not made by `counterSlice` with a replica id. */
+const recordedHereIn = (state: object): RecordedHere | undefined => {
+  const record = (state as Partial<CounterActions>).record
+  return typeof record === 'function' ? recordedHere.get(record) : undefined
+}
 
 /** The counter fields of a state: `counters`, and `replicated` when it has a replica id. */
 const counterStateOf = (state: CounterState.CounterState): CounterState.CounterState =>
@@ -166,12 +216,23 @@ const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof 
 const thenOrNow = <A, B>(value: A | PromiseLike<A>, f: (a: A) => B): B | Promise<B> =>
   isPromiseLike(value) ? Promise.resolve(value).then(f) : f(value)
 
-/** The persisted state, checked to be an object holding counters, or why it is refused. */
-const stateObject = (name: string, state: unknown): E.Either<DecodeError, Readonly<Record<string, unknown>>> => {
+/**
+ * The persisted state, checked to be an object holding counters and no field named like one of the
+ * store's actions (`isAction`: persist puts the stored fields over the state, actions included), or
+ * why it is refused.
+ */
+const stateObject = (name: string, state: unknown, isAction: (key: string) => boolean): E.Either<DecodeError, Readonly<Record<string, unknown>>> => {
   if (!isObject(state)) return E.left(new DecodeError(name, 'state', `expected the persisted state (an object), got ${JSON.stringify(state) ?? String(state)}`))
   if (!('counters' in state)) return E.left(new DecodeError(name, 'state.counters', 'the persisted state holds no counters'))
+  const action = Object.keys(state).find(isAction)
+  if (action !== undefined) return E.left(new DecodeError(name, `state.${action}`, `the persisted state holds ${JSON.stringify(action)}, the name of an action of the store (loaded, it would replace the action)`))
   return E.right(state)
 }
+
+/** The slice's actions, which `counterStorage` refuses in a stored state (it cannot see the store's state). */
+const SLICE_ACTIONS: ReadonlySet<string> = new Set(
+  Object.keys({ record: 0, recordCount: 0, recordAt: 0, recordCountAt: 0, rotate: 0, checkAndRecord: 0, mergeAll: 0, importAll: 0, mergeReplicated: 0 } satisfies Record<keyof CounterActions, 0>)
+)
 
 /** The persisted state with its counters validated and converted, or why it is refused. */
 const decodeState = (name: string, state: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.CounterState> =>
@@ -181,7 +242,7 @@ const decodeState = (name: string, state: unknown, layout: Layout): E.Either<Imp
         ? E.right({ ...object, counters })
         : E.map((replicated: CounterState.ReplicatedEvents) => ({ ...object, counters, replicated }))(decodeReplicatedEvents(name, object.replicated, layout))
     )(CounterState.decode(object.counters, layout))
-  )(stateObject(name, state))
+  )(stateObject(name, state, (key) => SLICE_ACTIONS.has(key)))
 
 /** Stored `replicated` state, `{ replicaId, events }`, validated, or why it is refused. */
 const decodeReplicatedEvents = (name: string, replicated: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.ReplicatedEvents> => {
@@ -235,7 +296,8 @@ const localStorage = (): StateStorage => {
  * A `PersistStorage` for zustand's `persist`: JSON text in a `StateStorage` (localStorage by
  * default, or anything with `getItem`, `setItem` and `removeItem`, sync or async). Reading stored
  * state of the current version validates its counters with the io-ts codec and converts them to
- * the layout; text that is not JSON, or counters that do not decode, make reading fail with a
+ * the layout; text that is not JSON, counters that do not decode, or a field named like one of the
+ * slice's actions (persist's own merge would put it over the action) make reading fail with a
  * `DecodeError`, which `persist` hands to `onRehydrateStorage` and never loads. State stored with
  * another version is passed on as it is, for `migrate`. This is the storage alone, under persist's
  * own `merge` (the stored state replaces the one in memory): `persistCounters` adds the merge that
@@ -282,9 +344,9 @@ export const counterStorage = <S extends CounterState.CounterState = CounterStat
 
 /**
  * The stored state merged into a slice made with a replica id (see `persistCounters`): stored
- * replicated counters by the replicated merge, except that on the first hydration this replica's
- * own counts recorded meanwhile are added to its stored ones; stored plain counters (from before
- * the replica id) become this replica's own counts on the first hydration only.
+ * replicated counters by the replicated merge, except that on the first hydration the counts this
+ * replica recorded here meanwhile (`here`, by event) are added to its stored ones; stored plain
+ * counters (from before the replica id) become this replica's own counts on the first hydration only.
  */
 const rehydrateReplicated = (
   name: string,
@@ -293,7 +355,8 @@ const rehydrateReplicated = (
   replicated: CounterState.ReplicatedEvents,
   storedCounters: unknown,
   storedReplicated: unknown,
-  first: boolean
+  first: boolean,
+  here: RecordedHere | undefined
 ): E.Either<CounterState.ReplicatedRefusal, CounterState.CounterState> => {
   if (storedReplicated === undefined) {
     return first ? CounterState.mergeAll(mine, layout, storedCounters) : E.left(new DecodeError(name, 'state.replicated', 'the stored state holds no replicated counters (it was written without a replica id)'))
@@ -302,20 +365,32 @@ const rehydrateReplicated = (
   if (E.isLeft(stored)) return stored
   const events = stored.right.events
   if (!first) return CounterState.mergeReplicated(mine, layout, events)
-  // The stored copy, then what memory holds of the other replicas (merged), then this replica's
-  // own counts recorded since the store was made (added: they are not in the stored copy).
+  // The stored copy, then what memory holds from elsewhere (merged: copies of this replica too,
+  // which the stored one may already hold), then the counts recorded here since the store was made
+  // (added: they are in no copy). Without `here` (a state not made by counterSlice), all of
+  // memory's own replica counts as recorded here.
   const id = replicated.replicaId
-  const others: Record<string, Replicated> = {}
+  const copies: Record<string, Replicated> = {}
   const own: Record<string, Counter> = {}
   for (const [event, r] of Object.entries(replicated.events)) {
-    others[event] = withoutReplica(r, id)
-    if (versionOf(r, id)._tag === 'Some') own[event] = valueOf(r, id)
+    const recorded = here === undefined ? (O.isSome(versionOf(r, id)) ? valueOf(r, id) : undefined) : here.counts.get(event)
+    copies[event] = recorded === undefined ? r : withoutRecorded(r, id, recorded)
+    if (recorded !== undefined) own[event] = recorded
   }
   return E.flatMap((s: CounterState.CounterState) => CounterState.mergeAll(s, layout, own))(
-    E.flatMap((s: CounterState.CounterState) => CounterState.mergeReplicated(s, layout, others))(
+    E.flatMap((s: CounterState.CounterState) => CounterState.mergeReplicated(s, layout, copies))(
       CounterState.mergeReplicated(CounterState.initialReplicated(id), layout, events)
     )
   )
+}
+
+/** `r` with the counts `recorded` taken out of its replica `id` (whose version stays): what it holds of that replica from elsewhere. */
+const withoutRecorded = (r: Replicated, id: string, recorded: Counter): Replicated => {
+  const others = withoutReplica(r, id)
+  const version = versionOf(r, id)
+  if (O.isNone(version)) return others
+  const rest = difference(valueOf(r, id), recorded)
+  return hasCounts(rest) ? merge(others, ofCounter(rest, version.value)) : others
 }
 
 /**
@@ -340,10 +415,14 @@ export interface PersistCountersOptions {
   readonly storage?: (() => StateStorage) | JsonStorage | undefined
   /**
    * Turns state stored with an older `version` into `{ counters, ... }` of the current one; what it
-   * returns is validated too. Without it, state of another version is refused.
+   * returns is validated too (`undefined` or `null` is refused). Without it, state of another
+   * version is refused.
    */
   readonly migrate?: (persisted: unknown, version: number) => unknown
-  /** Told when stored state is refused (a `DecodeError`) or reading it failed; that state is not loaded. */
+  /**
+   * Told when stored state is refused (a `DecodeError`) or reading it failed (that state is not
+   * loaded), and when the storage refuses a write (a `StorageError` whose `cause` says why).
+   */
   readonly onError: (error: unknown) => void
 }
 
@@ -356,18 +435,27 @@ export interface PersistCountersOptions {
  *
  * Rehydration never loses a record. The first hydration adds the stored counters to those in
  * memory (`Counter.merge`): events recorded while an async storage was being read are kept, and
- * until that read ends nothing is written, so the stored counters are neither overwritten nor
- * counted twice; what was recorded meanwhile is written once they are merged. A later
- * `rehydrate()` takes the stored counter of each event it finds (what this store wrote itself),
- * and keeps events that only memory holds. Stored state that does not decode (a `DecodeError`
- * naming the event and the field), or that cannot be read, goes to `onError` through
- * `onRehydrateStorage` and leaves the counters in memory as they were.
+ * until the stored state is loaded nothing is written, so the stored counters are neither
+ * overwritten nor counted twice; what was recorded meanwhile is written once they are merged. A
+ * later `rehydrate()` takes the stored counter of each event it finds (what this store wrote
+ * itself), and keeps events that only memory holds. Stored state that does not decode (a
+ * `DecodeError` naming the event and the field; also a stored field named like an action of the
+ * store, which loading would replace, and a `migrate` that returns nothing), or that cannot be
+ * read, goes to `onError` through `onRehydrateStorage` and leaves the counters in memory as they
+ * were; writes stay held back, so the stored state is not written over, until a hydration
+ * succeeds (`store.persist.rehydrate()` once it is repaired, or after
+ * `store.persist.clearStorage()` gives it up), which adds what was recorded meanwhile. A write
+ * the storage refuses (a full `localStorage`, a rejected promise) goes to `onError` as a
+ * `StorageError`: the action has already returned `Right` and keeps its change in memory, and the
+ * next write carries it.
  *
  * For a slice made with a replica id the replicated counters are stored too, and every
  * rehydration merges them by the replicated merge (`CounterState.mergeReplicated`): rehydrating
  * twice, or rehydrating what another tab wrote (see `syncTabs`), never counts anything twice. On
  * the first hydration what this replica recorded meanwhile is added to what it had stored (they
- * are disjoint: a replicated merge would keep the larger count of a bucket, not the sum). Stored
+ * are disjoint: a replicated merge would keep the larger count of a bucket, not the sum), while
+ * copies of this replica that came from elsewhere meanwhile (`mergeReplicated` from a server,
+ * another tab's write through `syncTabs`) are merged, as they may hold what is stored. Stored
  * state from before the replica id was given (counters only) becomes this replica's own counts on
  * the first hydration, and is refused on a later one.
  *
@@ -402,30 +490,55 @@ export const persistCounters = <S extends CounterState.CounterState>(options: Pe
   const layout = options.layout ?? standard()
   const version = options.version ?? 0
   const given = options.storage === undefined ? jsonStorage(localStorage) : typeof options.storage === 'function' ? jsonStorage(options.storage) : options.storage
-  // The first hydration has ended (loaded or refused); before that, persist's writes are held back.
+  // Until a hydration has loaded the stored state (or found none), persist's writes are held back:
+  // a stored state that was not read (not yet, or refused, or unreadable) is never written over.
   let hydrated = false
   let held = false
-  const ended = (error: unknown): never => {
-    hydrated = true
+  const refused = (error: unknown): never => {
     throw error instanceof SyntaxError ? notJson(name, error) : error
   }
+  // A failed write (a full storage) goes to onError: persist's callers (the actions) return Either,
+  // and nothing awaits what persist writes. The state stays in memory; the next write carries it.
+  const attempt = (key: string, operation: string, run: () => unknown): void => {
+    const failed = (cause: unknown): void => onError(new StorageError(key, cause, operation))
+    try {
+      const done = run()
+      if (isPromiseLike(done)) Promise.resolve(done).then(undefined, failed)
+    } catch (cause) {
+      failed(cause)
+    }
+  }
+  const save = (key: string, value: unknown): void => attempt(key, 'save', () => given?.setItem(key, value as StorageValue<CounterState.CounterState>))
   const storage: PersistStorage<unknown> | undefined = given && {
     getItem: (key) => {
       try {
         const read = given.getItem(key)
-        return isPromiseLike(read) ? Promise.resolve(read).then((value) => storedValue(key, value), ended) : storedValue(key, read)
+        return isPromiseLike(read) ? Promise.resolve(read).then((value) => storedValue(key, value), refused) : storedValue(key, read)
       } catch (error) {
-        return ended(error)
+        return refused(error)
       }
     },
     setItem: (key, value) => {
-      if (hydrated) return given.setItem(key, value as StorageValue<CounterState.CounterState>)
-      held = true
-      return undefined
+      if (hydrated) save(key, value)
+      else held = true
     },
-    removeItem: (key) => given.removeItem(key)
+    removeItem: (key) => attempt(key, 'remove', () => given.removeItem(key))
   }
-  const write = (state: CounterState.CounterState): void => void given?.setItem(name, { state, version })
+  /** The stored state validated and merged with the counters of `current` (see above), to put over `current`. */
+  const loaded = (persisted: unknown, current: S, first: boolean, here: RecordedHere | undefined): CounterState.CounterState => {
+    // A stored field never replaces an action of the store (a stored `record: 1`, say).
+    const isAction = (key: string): boolean => typeof (current as Readonly<Record<string, unknown>>)[key] === 'function'
+    const { replicated: storedReplicated, ...stored } = orThrow(stateObject(name, persisted, isAction))
+    const mine = counterStateOf(current)
+    const merged = orThrow(
+      mine.replicated !== undefined
+        ? rehydrateReplicated(name, layout, mine, mine.replicated, stored.counters, storedReplicated, first, here)
+        : first
+          ? CounterState.mergeAll(mine, layout, stored.counters)
+          : CounterState.importAll(mine, layout, stored.counters)
+    )
+    return { ...stored, ...merged }
+  }
   return {
     name,
     version,
@@ -434,34 +547,28 @@ export const persistCounters = <S extends CounterState.CounterState>(options: Pe
     partialize: counterStateOf,
     migrate: (persisted, from) => {
       if (options.migrate === undefined) {
-        return ended(new DecodeError(name, 'version', `stored with version ${from}, read with version ${version}, and no migrate was given`))
+        return refused(new DecodeError(name, 'version', `stored with version ${from}, read with version ${version}, and no migrate was given`))
       }
+      // What migrate returns is validated by merge, with everything else loaded; but nothing at all
+      // would reach merge as "nothing stored", and the stored state would be written over.
+      const checked = (migrated: unknown): CounterState.CounterState =>
+        migrated === undefined || migrated === null ? refused(new DecodeError(name, 'version', `migrate returned ${migrated} for the state stored with version ${from}`)) : (migrated as CounterState.CounterState)
       try {
         const migrated = options.migrate(persisted, from)
-        // Validated with everything else loaded, by merge.
-        return (isPromiseLike(migrated) ? Promise.resolve(migrated).then(undefined, ended) : migrated) as CounterState.CounterState
+        return isPromiseLike(migrated) ? Promise.resolve(migrated).then(checked, refused) : checked(migrated)
       } catch (error) {
-        return ended(error)
+        return refused(error)
       }
     },
     merge: (persisted, current) => {
       const first = !hydrated
+      const here = recordedHereIn(current)
+      const state = persisted === undefined || persisted === null ? undefined : loaded(persisted, current, first, here)
+      // Loaded, or nothing stored: persist writes from now on, and what it held back is written now.
       hydrated = true
-      if (persisted === undefined || persisted === null) {
-        if (first && held) write(counterStateOf(current))
-        return current
-      }
-      const { replicated: storedReplicated, ...stored } = orThrow(stateObject(name, persisted))
-      const mine = counterStateOf(current)
-      const merged = orThrow(
-        mine.replicated !== undefined
-          ? rehydrateReplicated(name, layout, mine, mine.replicated, stored.counters, storedReplicated, first)
-          : first
-            ? CounterState.mergeAll(mine, layout, stored.counters)
-            : CounterState.importAll(mine, layout, stored.counters)
-      )
-      if (first && held) write({ ...stored, ...merged })
-      return { ...current, ...stored, ...merged }
+      if (first && here !== undefined) here.taken = true
+      if (first && held) save(name, { state: state ?? counterStateOf(current), version })
+      return state === undefined ? current : { ...current, ...state }
     },
     onRehydrateStorage: () => (_state, error) => {
       if (error !== undefined) onError(error)

@@ -51,6 +51,18 @@ describe.each(['indexedDb', 'localStorage'] as const)('a store on %s in Chromium
   })
 })
 
+describe('IndexedDB in Chromium', () => {
+  it('reads bytes stored as an ArrayBuffer or a DataView, and reports values that are no bytes as DecodeErrors', async () => {
+    const page = await browser.open(site.url)
+    expect(await call(page, 'foreignValues', 'foreign-values')).toEqual({
+      events: ['buffer', 'counted', 'view'],
+      sums: [3, 3, 3],
+      loadErrors: [['DecodeError', 'numbers'], ['DecodeError', 'text']]
+    })
+    await page.close()
+  })
+})
+
 describe('localStorage in Chromium', () => {
   it('refuses a persist into a full localStorage with a StorageError, keeps the stored values and the events dirty', async () => {
     const page = await browser.open(site.url)

@@ -94,6 +94,41 @@ describe('WebStorage', () => {
     }
   })
 
+  it('refuses a prefix nested in another one in use on the same area, with a StorageError, until that one is closed', async () => {
+    const area = new MemoryWebStorage()
+    const app = new WebStorage(area, { prefix: 'app:' })
+    const store = await builder().withStorage(app).build()
+    store.record('view')
+    await store.persist()
+    for (const prefix of ['app:beta:', 'ap', '']) {
+      const nested = new WebStorage(area, { prefix })
+      await expect(builder().withStorage(nested).build()).rejects.toSatisfy(
+        (error: unknown) => error instanceof StorageError && error.message.includes(JSON.stringify(prefix)) && error.message.includes('"app:"')
+      )
+      await expect(nested.save('click', new Uint8Array([1]))).rejects.toBeInstanceOf(StorageError)
+    }
+    expect(Array.from({ length: area.length }, (_, i) => area.key(i))).toEqual(['app:view']) // nothing written under a nested prefix
+    expect(store.deleteAll(() => true)).toBe(1)
+    expect(E.isRight(await store.persist())).toBe(true)
+    // The same prefix twice is the same keys (a store opened again), and another area is apart.
+    expect(await new WebStorage(area, { prefix: 'app:' }).listKeys()).toEqual([])
+    expect(await new WebStorage(new MemoryWebStorage(), { prefix: 'app:beta:' }).listKeys()).toEqual([])
+    await store.close() // one of the two 'app:' storages: the other still holds the prefix
+    const beta = new WebStorage(area, { prefix: 'app:beta:' })
+    await expect(beta.listKeys()).rejects.toBeInstanceOf(StorageError)
+  })
+
+  it('lets a prefix be used once every storage nesting with it is closed', async () => {
+    const area = new MemoryWebStorage()
+    const app = new WebStorage(area, { prefix: 'app:' })
+    const beta = new WebStorage(area, { prefix: 'app:beta:' })
+    await expect(beta.listKeys()).rejects.toBeInstanceOf(StorageError)
+    await app.close()
+    await beta.save('click', new Uint8Array([1]))
+    expect(await beta.listKeys()).toEqual(['click'])
+    await expect(app.listKeys()).rejects.toBeInstanceOf(StorageError) // closed, and now the nested one is in use
+  })
+
   it('refuses, with a StorageError, to work without a localStorage', async () => {
     const storage = new WebStorage(undefined as never)
     await expect(storage.listKeys()).rejects.toThrow(/no Web Storage here/)
@@ -112,6 +147,41 @@ describe('IndexedDbStorage', () => {
     await expect(storage.update(['kept'], () => [{ key: 'kept', delete: true }, { key: '', data: new Uint8Array([2]) }])).rejects.toBeInstanceOf(StorageError)
     expect(await storage.loadAll()).toEqual([['kept', new Uint8Array([1])]])
     await storage.close()
+  })
+
+  it('reads bytes stored in another binary shape, and reports a value that is no bytes instead of taking its event as new', async () => {
+    const factory = new IDBFactory()
+    const first = await builder().withStorage(await IndexedDbStorage.open('foreign', { indexedDB: factory })).build()
+    first.recordCount('counted', 3)
+    await first.close()
+    const bytes = (await (await IndexedDbStorage.open('foreign', { indexedDB: factory })).load('counted'))!
+    // What other code (or an older page) may have put in the object store.
+    await new Promise<void>((resolve, reject) => {
+      const request = factory.open('foreign', 1)
+      request.onsuccess = () => {
+        const db = request.result
+        const transaction = db.transaction('events', 'readwrite')
+        const events = transaction.objectStore('events')
+        events.put(bytes.slice().buffer, 'buffer')
+        events.put(new DataView(Uint8Array.from([0, ...bytes, 0]).buffer, 1, bytes.length), 'view')
+        events.put(Array.from(bytes), 'numbers')
+        events.put('not bytes', 'text')
+        events.put(null, 'nothing')
+        transaction.oncomplete = () => (db.close(), resolve())
+        transaction.onerror = () => reject(transaction.error)
+      }
+    })
+    const storage = await IndexedDbStorage.open('foreign', { indexedDB: factory })
+    const store = await builder().withStorage(storage).build()
+    expect(store.events()).toEqual(['buffer', 'counted', 'view'])
+    for (const event of ['buffer', 'counted', 'view']) expect(ever(store, event)).toEqual(O.some(3))
+    expect(store.loadErrors.map((error) => [error._tag, error.key])).toEqual([['DecodeError', 'nothing'], ['DecodeError', 'numbers'], ['DecodeError', 'text']])
+    expect(await storage.load('buffer')).toEqual(bytes)
+    expect(await storage.load('text')).toEqual(new TextEncoder().encode('not bytes'))
+    let read: ReadonlyArray<Uint8Array | undefined> = []
+    await storage.update(['view', 'text', 'absent'], (current) => ((read = current), []))
+    expect(read).toEqual([bytes, new TextEncoder().encode('not bytes'), undefined])
+    await store.close()
   })
 
   it('refuses a database that a newer version of the page upgraded, with a StorageError', async () => {
@@ -311,6 +381,40 @@ describe('withBroadcast', () => {
     expect(await storedSums(factory, clock)).toEqual({ click: 7 })
   })
 
+  it('can be attached again after an attach whose first read failed, which closed the channel it opened', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const one = await openTab(factory, hub, TestClock.at(at))
+    one.store.recordCount('click', 2)
+    await one.store.persist()
+    let [opened, closed] = [0, 0]
+    const channel = (): BroadcastChannelLike => {
+      opened++
+      const made = hub.channel()
+      const close = made.close
+      made.close = () => (closed++, close())
+      return made
+    }
+    const database = await IndexedDbStorage.open('tabs', { indexedDB: factory })
+    let busy = true
+    const flaky = { ...database, loadAll: () => (busy ? Promise.reject(new StorageError(undefined, 'the database is busy', 'load')) : database.loadAll()) }
+    const shared = withBroadcast(flaky, 'tabs', { channel })
+    const store = await builder().build() // (a store built on another storage: attach reads the shared counters itself)
+    await expect(shared.attach(store)).rejects.toThrow(/busy/)
+    expect([opened, closed]).toEqual([1, 1])
+    busy = false
+    await shared.attach(store)
+    expect(ever(store, 'click')).toEqual(O.some(2))
+    expect([opened, closed]).toEqual([2, 1])
+    one.store.record('click')
+    await one.store.persist()
+    hub.deliver(0, false) // the second attach listens
+    await shared.refresh([])
+    expect(ever(store, 'click')).toEqual(O.some(3))
+    await shared.close()
+    await one.store.close()
+  })
+
   it('neither re-sends nor re-exports what it merged from another tab', async () => {
     const { factory, hub, clock, one, two } = await twoTabs()
     one.store.recordCount('click', 2)
@@ -340,6 +444,55 @@ describe('withBroadcast', () => {
     expect((await stored(factory)).old).toBeDefined()
     await one.shared.refresh()
     expect(ever(one.store, 'old')).toEqual(O.some(1))
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('persists a counter that replaced the stored one (delete then record, importAll) as it is, not as what it adds', async () => {
+    const { factory, hub, clock, one } = await twoTabs()
+    one.store.recordCount('click', 3)
+    one.store.recordCount('view', 10)
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect(one.store.delete('click')).toBe(true)
+    one.store.record('click')
+    const backup = builder(clock).build()
+    backup.recordCount('view', 4)
+    expect(E.isRight(one.store.importAll(backup.exportAll()))).toBe(true)
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect(one.store.isDirty()).toBe(false)
+    expect(await storedSums(factory, clock)).toEqual({ click: 1, view: 4 })
+    expect(hub.pending.at(-1)?.data).toEqual({ changed: ['click', 'view'] })
+    // Deleted in one persist, recorded again in the next: the same.
+    one.store.delete('click')
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    one.store.recordCount('click', 2)
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect(await storedSums(factory, clock)).toEqual({ click: 2, view: 4 })
+    await one.store.close()
+    const again = await openTab(factory, new Hub(), clock)
+    expect([ever(again.store, 'click'), ever(again.store, 'view')]).toEqual([O.some(2), O.some(4)])
+    await again.store.close()
+  })
+
+  it('keeps what another tab added unseen when a tab replaces or deletes a counter, in storage and in that tab', async () => {
+    const { factory, hub, clock, one, two } = await twoTabs()
+    one.store.recordCount('click', 3)
+    one.store.recordCount('view', 3)
+    await one.store.persist()
+    hub.pending.splice(0) // tab two hears nothing
+    two.store.recordCount('click', 2)
+    two.store.recordCount('view', 2)
+    await two.store.persist() // the shared counters: 5 each, of which tab one has seen 3
+    hub.pending.splice(0)
+    const backup = builder(clock).build()
+    backup.recordCount('click', 1)
+    expect(E.isRight(one.store.importAll(backup.exportAll()))).toBe(true)
+    one.store.delete('view')
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect(await storedSums(factory, clock)).toEqual({ click: 3, view: 2 }) // tab one's 3 replaced by 1; tab two's 2 kept
+    expect([ever(one.store, 'click'), ever(one.store, 'view')]).toEqual([O.some(3), O.some(2)]) // tab one holds what is stored
+    expect(E.isRight(await one.store.persist())).toBe(true) // and has nothing more to add
+    expect(await storedSums(factory, clock)).toEqual({ click: 3, view: 2 })
     await one.store.close()
     await two.store.close()
   })

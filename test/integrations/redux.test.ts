@@ -125,6 +125,25 @@ describe('reducers are pure', () => {
     expect(store.getState()).toBe(before)
   })
 
+  it('refuse a missing or null payload (a hand-made or replayed action) by changing nothing, with or without a replica id', () => {
+    for (const replicaId of [undefined, 'tab-1']) {
+      const counters = createCounterSlice({ layout: berlin, ...(replicaId === undefined ? {} : { replicaId }) })
+      const { store } = setup(counters)
+      store.dispatch(counters.actions.recorded({ event: 'launch', at: start }))
+      const before = store.getState()
+      for (const type of ['recorded', 'rotated', 'merged', 'imported', 'mergedReplicated']) {
+        for (const payload of [null, undefined, 7, 'text']) {
+          expect(() => store.dispatch({ type: `counters/${type}`, payload })).not.toThrow()
+          expect(() => store.dispatch({ type: `counters/${type}` })).not.toThrow()
+        }
+      }
+      expect(store.getState()).toBe(before)
+      // On plain state too, outside Immer.
+      const plain = Object.freeze({ counters: Object.freeze({}) })
+      for (const reducer of Object.values(counters.caseReducers)) expect((reducer as (state: unknown, action: unknown) => unknown)(plain, { type: 'x', payload: null }) ?? plain).toBe(plain)
+    }
+  })
+
   it('work on plain (non-draft) state too, without mutating it', () => {
     const counters = createCounterSlice({ layout: berlin })
     const state = Object.freeze({ counters: Object.freeze({}) })

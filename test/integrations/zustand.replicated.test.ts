@@ -121,6 +121,27 @@ describe('persist with persistCounters, for a slice with a replica id', () => {
     expect(launches(reloaded.getState())).toEqual(O.some(6))
   })
 
+  it('counts its own replica once when copies of it arrive before the first hydration (a server, another tab), with or without records of its own meanwhile', async () => {
+    const before = memoryStorage()
+    const phone = tab('phone', before.storage)
+    phone.getState().recordCount('launch', 5)
+    const server = JSON.parse(JSON.stringify(orThrow(CounterState.exportReplicated(phone.getState())))) // the server has the phone's 5
+    for (const recordedMeanwhile of [0, 2]) {
+      const { text, storage, release } = slowStorage(Object.fromEntries(before.text))
+      const again = tab('phone', storage) // the next start: the server's copy comes before the stored one
+      expect(again.getState().mergeReplicated(server)).toEqual(E.right(undefined))
+      expect(again.getState().mergeReplicated(server)).toEqual(E.right(undefined))
+      if (recordedMeanwhile > 0) again.getState().recordCount('launch', recordedMeanwhile)
+      await release()
+      expect(launches(again.getState())).toEqual(O.some(5 + recordedMeanwhile))
+      expect(launches(storedState(text))).toEqual(O.some(5 + recordedMeanwhile))
+      const rehydrated = again.persist.rehydrate()
+      await release()
+      await rehydrated
+      expect(launches(again.getState())).toEqual(O.some(5 + recordedMeanwhile))
+    }
+  })
+
   it('takes counters stored before the replica id was given as its own on the first hydration, and refuses them later', async () => {
     const plain = memoryStorage()
     createStore<CounterSlice>()(
@@ -240,6 +261,33 @@ describe('syncTabs', () => {
     }
     expect(pending).toEqual([])
     for (const { store } of tabs) expect(launches(store.getState())).toEqual(O.some(7))
+  })
+
+  it('counts a reloaded tab\'s own replica once when another tab\'s write, which holds it, arrives before the reload rehydrates', async () => {
+    const { text, open, pending, deliver } = browser()
+    const first = open('tab-1')
+    const second = open('tab-2')
+    first.store.getState().recordCount('launch', 5)
+    pending.splice(0).forEach(deliver)
+    first.stop()
+    // Tab 1 reloads under the same id and rehydrates later (skipHydration, rehydrate() in an effect).
+    const listeners = new Set<(event: StorageEventLike) => void>()
+    const target: StorageEventTarget = { addEventListener: (_, l) => void listeners.add(l), removeEventListener: (_, l) => void listeners.delete(l) }
+    const reloaded = createStore<CounterSlice>()(
+      persist(counterSlice({ layout: berlin, clock: TestClock.at(start), replicaId: 'tab-1' }), {
+        ...persistCounters({ name: 'app', layout: berlin, storage: () => ({ getItem: (k) => text.get(k) ?? null, setItem: (k, v) => void text.set(k, v), removeItem: (k) => void text.delete(k) }), onError: never }),
+        skipHydration: true
+      })
+    )
+    syncTabs(reloaded, { name: 'app', target, onError: never })
+    second.store.getState().record('launch') // its write holds tab 1's 5 as well
+    listeners.forEach((l) => l({ key: 'app', newValue: text.get('app')! }))
+    expect(launches(reloaded.getState())).toEqual(O.some(6))
+    await reloaded.persist.rehydrate()
+    expect(launches(reloaded.getState())).toEqual(O.some(6))
+    expect(launches(storedState(text))).toEqual(O.some(6))
+    pending.splice(0).forEach(deliver)
+    expect(launches(second.store.getState())).toEqual(O.some(6))
   })
 
   it('refuses what it cannot read (onError), merges nothing of it, ignores other keys, and stops when told', () => {

@@ -379,3 +379,123 @@ describe('rehydration merges what is stored with what was recorded meanwhile', (
     expect(launches(spread.getState())).toEqual(O.some(5))
   })
 })
+
+describe('persistCounters when the storage fails, or holds what it should not', () => {
+  const five = stored({ launch: counterAt(berlin, start, 5) })
+  const launches = (state: CounterState.CounterState) => CounterState.sum(state, 'launch', Window.ever, start)
+  const storedLaunches = (text: Map<string, string>) => launches(JSON.parse(text.get('counters')!).state)
+  const quota = () => new DOMException('the quota has been exceeded', 'QuotaExceededError')
+  const open = (storage: StateStorage, errors: unknown[], more: Partial<Parameters<typeof persistCounters>[0]> = {}) =>
+    createStore<CounterSlice>()(
+      persist(counterSlice({ layout: berlin, clock: TestClock.at(start) }), persistCounters({ name: 'counters', layout: berlin, storage: () => storage, onError: (e) => void errors.push(e), ...more }))
+    )
+  const tags = (errors: ReadonlyArray<unknown>) => errors.map((e) => [(e as { _tag?: string })._tag, ((e as { cause?: { name?: string } }).cause ?? {}).name])
+
+  it('loads the stored state when the write of what was held during an async read fails, says so, and writes it all once there is room', async () => {
+    const { text, storage, release } = slowStorage({ counters: five })
+    let full = true
+    const setItem = storage.setItem
+    storage.setItem = (name, value) => (full ? (() => { throw quota() })() : setItem(name, value))
+    const errors: unknown[] = []
+    const store = open(storage, errors)
+    store.getState().record('launch') // held until the stored 5 is read
+    await release()
+    expect(store.persist.hasHydrated()).toBe(true)
+    expect(launches(store.getState())).toEqual(O.some(6)) // stored 5 + the 1 held: loaded although the write failed
+    expect(tags(errors)).toEqual([['StorageError', 'QuotaExceededError']])
+    expect(storedLaunches(text)).toEqual(O.some(5)) // untouched
+    full = false
+    expect(store.getState().record('launch')).toEqual(E.right(undefined))
+    expect(storedLaunches(text)).toEqual(O.some(7))
+  })
+
+  it('returns Right from an action whose write a sync storage refuses, keeps the change, and tells onError', () => {
+    const { text, storage } = memoryStorage({ counters: five })
+    const errors: unknown[] = []
+    const store = open(storage, errors)
+    storage.setItem = () => {
+      throw quota()
+    }
+    expect(store.getState().recordCount('launch', 2)).toEqual(E.right(undefined))
+    expect(launches(store.getState())).toEqual(O.some(7))
+    expect(tags(errors)).toEqual([['StorageError', 'QuotaExceededError']])
+    expect((errors[0] as Error).message).toMatch(/could not save "counters"/)
+    expect(storedLaunches(text)).toEqual(O.some(5))
+  })
+
+  it('turns the rejected write of an async storage into onError, not an unhandled rejection', async () => {
+    const { storage } = memoryStorage({ counters: five }, true)
+    const errors: unknown[] = []
+    const unhandled: unknown[] = []
+    const listener = (reason: unknown) => void unhandled.push(reason)
+    process.on('unhandledRejection', listener)
+    try {
+      const store = open(storage, errors)
+      await store.persist.rehydrate()
+      storage.setItem = async () => {
+        throw quota()
+      }
+      expect(store.getState().record('launch')).toEqual(E.right(undefined))
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(unhandled).toEqual([])
+      expect(tags(errors)).toEqual([['StorageError', 'QuotaExceededError']])
+      expect(launches(store.getState())).toEqual(O.some(6))
+    } finally {
+      process.off('unhandledRejection', listener)
+    }
+  })
+
+  it('writes nothing after a first hydration that failed, until one succeeds: the stored state is never written over unread', async () => {
+    const { text, storage } = memoryStorage({ counters: five }, true)
+    const getItem = storage.getItem
+    let failing = true
+    storage.getItem = (name) => (failing ? Promise.reject(new Error('the database is busy')) : getItem(name))
+    const errors: unknown[] = []
+    const store = open(storage, errors)
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(errors.map((e) => (e as Error).message)).toEqual(['the database is busy'])
+    store.getState().recordCount('launch', 2)
+    expect(storedLaunches(text)).toEqual(O.some(5)) // held: what is stored was not read
+    failing = false
+    await store.persist.rehydrate()
+    expect(launches(store.getState())).toEqual(O.some(7))
+    expect(storedLaunches(text)).toEqual(O.some(7))
+  })
+
+  it('refuses stored state holding a field that would replace an action, and the actions stay', () => {
+    const text = JSON.stringify({ state: { counters: { launch: counterAt(berlin, start, 5) }, record: 1, recordCount: null }, version: 0 })
+    const { text: texts, storage } = memoryStorage({ counters: text })
+    const errors: unknown[] = []
+    const store = open(storage, errors)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ _tag: 'DecodeError', key: 'counters', path: 'state.record' })
+    expect(typeof store.getState().record).toBe('function')
+    expect(typeof store.getState().recordCount).toBe('function')
+    expect(store.getState().record('launch')).toEqual(E.right(undefined))
+    expect(launches(store.getState())).toEqual(O.some(1))
+    expect(texts.get('counters')).toBe(text) // not loaded, not written over
+    // counterStorage under persist's own merge refuses it too.
+    const alone: unknown[] = []
+    const plain = createStore<CounterSlice>()(
+      persist(counterSlice({ layout: berlin, clock: TestClock.at(start) }), {
+        name: 'counters',
+        storage: counterStorage({ layout: berlin, storage: () => storage }),
+        onRehydrateStorage: () => (_state, error) => void alone.push(error)
+      })
+    )
+    expect(alone[0]).toMatchObject({ _tag: 'DecodeError', path: 'state.record' })
+    expect(typeof plain.getState().record).toBe('function')
+  })
+
+  it.each([undefined, null])('refuses a migrate that returns %s as a DecodeError, and leaves the stored state as it was', (returned) => {
+    const v1 = JSON.stringify({ state: { events: { launch: counterAt(berlin, start, 7) } }, version: 1 })
+    const { text, storage } = memoryStorage({ counters: v1 })
+    const errors: unknown[] = []
+    const store = open(storage, errors, { version: 2, migrate: () => returned })
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ _tag: 'DecodeError', key: 'counters', path: 'version' })
+    expect(text.get('counters')).toBe(v1)
+    store.getState().record('launch')
+    expect(text.get('counters')).toBe(v1)
+  })
+})

@@ -143,6 +143,8 @@ export interface Taken {
   readonly whole: Uint8Array
   /** How many counters taking it encoded: steps of the persist's slice. */
   readonly steps: number
+  /** Set when the counter replaced the event's stored one as a whole (`importAll`, `delete` then record): see `Encoding.replace`. */
+  readonly replaced?: number | undefined
 }
 
 /**
@@ -385,6 +387,10 @@ export class Persister {
         const writes: Write[] = []
         chunk.forEach((taken, i) => {
           const stored = current[i]
+          // Without `update`, a counter that replaced the stored one follows a delete of its key in
+          // the same batch: to a storage that joins a write with what it holds (withBroadcast adds
+          // this tab's counts since it last saw the key) that says "replaced"; to others it is the same.
+          if (!joining && taken.replaced !== undefined) writes.push({ key: taken.name, delete: true })
           const data = stored === undefined ? taken.whole : this.encoding.over(taken, stored, mayDecode)
           if (data === undefined) waiting.push(taken)
           else {

@@ -125,6 +125,42 @@ const harness = {
     return out
   },
   /**
+   * Puts values of other shapes beside a counter in the database `name` (bytes as an ArrayBuffer and
+   * as a DataView, text, an array of numbers), then opens a store on it: what it loaded, and what it
+   * reported.
+   */
+  async foreignValues(name: string) {
+    const first = await build(await IndexedDbStorage.open(name))
+    first.recordCount('counted', 3)
+    await first.close()
+    const reader = await IndexedDbStorage.open(name)
+    const bytes = (await reader.load('counted'))!
+    await reader.close()
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open(name, 1)
+      request.onsuccess = () => {
+        const db = request.result
+        const transaction = db.transaction('events', 'readwrite')
+        const events = transaction.objectStore('events')
+        events.put(bytes.slice().buffer, 'buffer')
+        events.put(new DataView(Uint8Array.from([0, ...bytes, 0]).buffer, 1, bytes.length), 'view')
+        events.put(Array.from(bytes), 'numbers')
+        events.put('not bytes', 'text')
+        transaction.oncomplete = () => (db.close(), resolve())
+        transaction.onerror = () => reject(transaction.error)
+      }
+      request.onerror = () => reject(request.error)
+    })
+    const store = await build(await IndexedDbStorage.open(name))
+    const out = {
+      events: [...store.events()].sort(),
+      sums: store.events().map((event) => some(store.query(event).ever().sum())),
+      loadErrors: store.loadErrors.map((error) => [error._tag, error.key])
+    }
+    await store.close()
+    return out
+  },
+  /**
    * Opens this tab's store on the shared database `name`, announcing on the channel `name`. With
    * `persistOnMessage`, the tab persists the moment it hears of another tab's change, right after
    * withBroadcast has started re-reading it: its persist then waits behind that re-read.
