@@ -35,6 +35,17 @@ interface Statements {
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS events (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID'
 
 /**
+ * A row's data as it is read: its bytes when it is a BLOB, else no bytes (a value that does not
+ * decode, reported as a damaged blob is: a `DecodeError` in the store's `loadErrors`, replaced by
+ * the next persist of its event). A TEXT, INTEGER or REAL written into the table by another program
+ * is never read as a length or as text bytes (`new Uint8Array(1e15)` would fail every persist).
+ */
+const DATA = "CASE WHEN typeof(data) = 'blob' THEN data ELSE x'' END"
+
+/** The rows whose key is non-empty TEXT (the column's affinity stores a number as TEXT): a row with a BLOB or empty key is not an event of this store, and is skipped. */
+const TEXT_KEY = "typeof(key) = 'text' AND key <> ''"
+
+/**
  * A `Storage` in a SQLite database: table `events(key TEXT PRIMARY KEY, data BLOB NOT NULL)`,
  * WAL journal with full syncs. A batch is one transaction: all of it is written, or none.
  *
@@ -152,12 +163,12 @@ export class Sqlite implements Storage {
         await retryWhileBusy(() => db!.exec(SCHEMA))
       }
       return new Sqlite(path, db, {
-        load: db.prepare<[string], Uint8Array>('SELECT data FROM events WHERE key = ?').pluck(),
+        load: db.prepare<[string], Uint8Array>(`SELECT ${DATA} FROM events WHERE key = ?`).pluck(),
         // The whole row is the key and its data: replacing it is the upsert, with one lookup instead of two.
         save: db.prepare<[string, Uint8Array]>('INSERT OR REPLACE INTO events (key, data) VALUES (?, ?)'),
         remove: db.prepare<[string]>('DELETE FROM events WHERE key = ?'),
-        keys: db.prepare<[], string>('SELECT key FROM events').pluck(),
-        page: db.prepare<[string, number], [string, Uint8Array]>('SELECT key, data FROM events WHERE key > ? ORDER BY key LIMIT ?').raw()
+        keys: db.prepare<[], string>(`SELECT key FROM events WHERE ${TEXT_KEY}`).pluck(),
+        page: db.prepare<[string, number], [string, Uint8Array]>(`SELECT key, ${DATA} FROM events WHERE ${TEXT_KEY} AND key > ? ORDER BY key LIMIT ?`).raw()
       })
     } catch (cause) {
       db?.close()
@@ -180,7 +191,7 @@ export class Sqlite implements Storage {
       this.check(key, 'load')
       try {
         const data = await retryWhileBusy(() => this.statements.load.get(key))
-        return data === undefined ? undefined : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        return data === undefined ? undefined : bytesOf(data)
       } catch (cause) {
         throw new StorageError(key, cause, 'load')
       }
@@ -271,7 +282,7 @@ export class Sqlite implements Storage {
           try {
             for (let after = ''; ; ) {
               const page = this.statements.page.all(after, LOAD_PAGE_ROWS)
-              for (const row of page) rows.push([row[0], new Uint8Array(row[1].buffer, row[1].byteOffset, row[1].byteLength)]) // a Buffer, seen as a plain Uint8Array
+              for (const row of page) rows.push([row[0], bytesOf(row[1])])
               if (page.length < LOAD_PAGE_ROWS) break
               after = page[page.length - 1]![0]
               await yieldToEventLoop()
@@ -341,7 +352,7 @@ export class Sqlite implements Storage {
           const current = new Array<Uint8Array | undefined>(keys.length)
           await inSlices(keys.length, (i) => {
             const data = this.statements.load.get(keys[i]!)
-            current[i] = data === undefined ? undefined : new Uint8Array(data)
+            current[i] = data === undefined ? undefined : new Uint8Array(bytesOf(data))
           })
           const writes = compute(current)
           await this.checkWrites(writes)
@@ -410,6 +421,9 @@ export class Sqlite implements Storage {
 const checkData = (key: string, data: unknown, operation: string): void => {
   if (!(data instanceof Uint8Array)) throw new StorageError(key, 'stored data must be a Uint8Array', operation)
 }
+
+/** A row's data (a Buffer from better-sqlite3) as a plain Uint8Array view of it; no bytes when it is not bytes (see `DATA`). */
+const bytesOf = (data: unknown): Uint8Array => (data instanceof Uint8Array ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(0))
 
 const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 

@@ -7,7 +7,9 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { StorageError } from 'tiny-counter'
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { EventStore, StorageError } from 'tiny-counter'
 import { Sqlite } from 'tiny-counter/sqlite'
 import { cleanUp, temporaryDirectory } from './backends.js'
 
@@ -85,6 +87,42 @@ describe('Sqlite', () => {
     expect(await second.listKeys()).toEqual(['a', 'nul\0in key'])
     expect(plain(await second.load('nul\0in key'))).toEqual([2])
     await second.close()
+  })
+
+  it('reads a row whose data is not a BLOB as a value that does not decode, and skips a key that is not non-empty TEXT', async () => {
+    const path = join(temporaryDirectory(), 'events.db')
+    {
+      const store = await EventStore.builder().withStorage(await Sqlite.open(path)).build()
+      store.recordCount('good', 2)
+      store.recordCount('huge', 1)
+      store.recordCount('text', 1)
+      expect(E.isRight(await store.close())).toBe(true)
+    }
+    const other = new Database(path)
+    other.prepare("UPDATE events SET data = ? WHERE key = 'huge'").run(1e15)
+    other.prepare("UPDATE events SET data = 'some text' WHERE key = 'text'").run()
+    other.prepare('INSERT INTO events VALUES (?, ?)').run(Buffer.from('blobkey'), Buffer.from('x'))
+    other.prepare("INSERT INTO events VALUES ('', x'00')").run()
+    other.close()
+    const storage = await Sqlite.open(path)
+    expect(await storage.listKeys()).toEqual(['good', 'huge', 'text'])
+    expect((await storage.loadAll()).map(([key, data]) => [key, data.length > 0])).toEqual([['good', true], ['huge', false], ['text', false]])
+    expect(plain(await storage.load('text'))).toEqual([])
+    const store = await EventStore.builder().withStorage(storage).build()
+    expect(store.loadErrors.map((error) => [error._tag, error.key])).toEqual([['DecodeError', 'huge'], ['DecodeError', 'text']])
+    expect(store.events()).toEqual(['good'])
+    store.recordCount('huge', 1)
+    store.recordCount('text', 1)
+    store.recordCount('good', 1)
+    const persisted = await store.persist()
+    expect(persisted).toEqual(E.right(undefined))
+    await store.close()
+    const again = await EventStore.builder().withStorage(await Sqlite.open(path)).build()
+    expect(again.loadErrors).toEqual([])
+    expect([...again.events()].sort()).toEqual(['good', 'huge', 'text'])
+    expect(again.query('good').lastDays(1).sum()).toEqual(O.some(3))
+    expect(again.query('huge').lastDays(1).sum()).toEqual(O.some(1))
+    await again.close()
   })
 
   it('rejects every call once closed, and closing twice is fine', async () => {
