@@ -4,8 +4,8 @@
  * from `tiny-counter inspect|export|merge`. Exit codes: 0 done, 1 usage error or a store that
  * cannot be opened or read, 2 a store with values that do not decode (each reported with its key).
  */
-import { writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
 import { bucketIndex, bucketStart } from '../Calendar.js'
@@ -46,7 +46,12 @@ export interface InspectOptions extends CommandOptions {
 
 /** Options of {@link exportStore}. */
 export interface ExportOptions extends CommandOptions {
-  /** A file to write the JSON to instead of stdout. */
+  /**
+   * A file to write the JSON to instead of stdout: written to a temporary file in its directory,
+   * then renamed over it (a failed write leaves what was there). Refused (exit code 1, nothing
+   * written) when it is the store, a file inside a store directory, or a SQLite database's journal,
+   * compared by real path (symbolic links followed).
+   */
   readonly out?: string
 }
 
@@ -56,7 +61,8 @@ export const USAGE = `Usage:
       List the events with their sums per tracked unit and a bar chart of the last N
       buckets (days when tracked; default 14).
   tiny-counter export <db-file|dir> [--out file]
-      Write every counter as JSON (to stdout, or to the file).
+      Write every counter as JSON (to stdout, or to the file: written whole, through a
+      temporary file renamed over it; never the store itself or a file inside it).
   tiny-counter merge <target> <source...>
       Merge the counters of the sources into the target (created if missing) and persist.
       Plain counters are added: running the same merge again adds them again.
@@ -106,6 +112,39 @@ const readingStore = async (
     }
   } catch (error) {
     return output.fail(error)
+  }
+}
+
+/**
+ * The real path of `path` (symbolic links followed); for a path that does not exist yet, the real
+ * path of its directory joined with its name (else the path resolved).
+ */
+const realPath = (path: string): string => {
+  try {
+    return realpathSync(path)
+  } catch {
+    try {
+      return join(realpathSync(dirname(resolve(path))), basename(path))
+    } catch {
+      return resolve(path)
+    }
+  }
+}
+
+/**
+ * Writes `text` to `path` whole or not at all: into a temporary file in the same directory, then
+ * renamed over `path` (through a symbolic link, over its target), so that a failed write (a full
+ * disk) leaves what was there.
+ */
+const writeWhole = (path: string, text: string): void => {
+  const real = realPath(path)
+  const temporary = join(dirname(real), `.${basename(real)}.${process.pid}.${Date.now().toString(36)}.tmp`)
+  try {
+    writeFileSync(temporary, text, { flag: 'wx' })
+    renameSync(temporary, real)
+  } catch (cause) {
+    rmSync(temporary, { force: true })
+    throw new CliError(`${path}: cannot write (${cause instanceof Error ? cause.message : String(cause)}); nothing was changed`)
   }
 }
 
@@ -214,7 +253,7 @@ export const inspect = async (path: string, options: InspectOptions = {}): Promi
  * `tiny-counter export <path> [--out file]`: every counter of the store as JSON, by event name, in
  * the shape of `exportAll()` (counters as stored, each with its layout), so `importAll` or
  * `mergeAll` take it back; a replicated store's in the shape of `exportReplicated()`, which
- * `mergeReplicated` takes back. Printed to stdout, or written to `out`.
+ * `mergeReplicated` takes back. Printed to stdout, or written to `out` (see `ExportOptions.out`).
  *
  * @example
  * import { exportStore } from 'tiny-counter/cli/commands'
@@ -238,15 +277,18 @@ export const inspect = async (path: string, options: InspectOptions = {}): Promi
  */
 export const exportStore = async (path: string, options: ExportOptions = {}): Promise<Outcome> => {
   const output = new Output(options)
+  if (options.out !== undefined) {
+    const [store, out] = [realPath(path), realPath(options.out)]
+    // The store itself, a file inside its directory, or a SQLite database's journal.
+    if (out === store || out.startsWith(store + sep) || ['-wal', '-shm', '-journal'].some((suffix) => out === store + suffix)) {
+      return output.fail(new CliError(`${options.out}: --out is the store ${path} or inside it; nothing was written`))
+    }
+  }
   return readingStore(path, output, ({ counters: plain, replicated }) => {
     const counters = [...plain, ...replicated]
     const json = JSON.stringify(Object.fromEntries(counters), null, 2)
     if (options.out === undefined) return void output.out.push(json)
-    try {
-      writeFileSync(options.out, `${json}\n`)
-    } catch (cause) {
-      throw new CliError(`${options.out}: cannot write (${cause instanceof Error ? cause.message : String(cause)})`)
-    }
+    writeWhole(options.out, `${json}\n`)
     output.out.push(`wrote ${plural(counters.length, 'event')} to ${options.out}`)
   })
 }
