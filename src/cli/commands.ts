@@ -59,7 +59,8 @@ export interface ExportOptions extends CommandOptions {
 export const USAGE = `Usage:
   tiny-counter inspect <db-file|dir> [--days N] [--now ISO-8601] [--width N]
       List the events with their sums per tracked unit and a bar chart of the last N
-      buckets (days when tracked; default 14).
+      buckets (days when tracked; default 14). --now: an ISO-8601 instant or integer epoch
+      milliseconds (default: now); --width: cells of the longest bar, 1 to 500 (default 40).
   tiny-counter export <db-file|dir> [--out file]
       Write every counter as JSON (to stdout, or to the file: written whole, through a
       temporary file renamed over it; never the store itself or a file inside it).

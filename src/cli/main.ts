@@ -3,8 +3,15 @@
  * The `tiny-counter` command: parses the arguments, runs a command of ./commands.ts, prints what it
  * returns and exits with its code (see `USAGE`).
  */
+import { isInstant } from '../Counter.js'
 import { USAGE, exportStore, inspect, merge } from './commands.js'
 import type { Outcome } from './commands.js'
+
+/** An ISO-8601 date or date-time (`Date.parse` alone takes much else: "1.5" is 5 January 2001). */
+const ISO_8601 = /^[+-]?\d{4,6}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:?\d\d)?)?$/i
+
+/** The widest chart `--width` accepts, in cells. */
+const MAX_WIDTH = 500
 
 const usageError = (message: string): Outcome => ({ code: 1, stdout: '', stderr: `tiny-counter: ${message}\n\n${USAGE}\n` })
 
@@ -48,14 +55,16 @@ const run = async (args: ReadonlyArray<string>): Promise<Outcome> => {
       const buckets = days === undefined ? undefined : Number(days)
       if (buckets !== undefined && !(Number.isInteger(buckets) && buckets > 0)) return usageError(`--days must be a positive integer, got ${JSON.stringify(days)}`)
       const nowText = flags.get('now')
-      const now = nowText === undefined ? undefined : /^-?\d+$/.test(nowText) ? Number(nowText) : Date.parse(nowText)
-      if (now !== undefined && !Number.isFinite(now)) return usageError(`--now must be an ISO-8601 instant or epoch milliseconds, got ${JSON.stringify(nowText)}`)
-      const width = flags.get('width')
+      const now = nowText === undefined ? undefined : /^-?\d+$/.test(nowText) ? Number(nowText) : ISO_8601.test(nowText) ? Date.parse(nowText) : Number.NaN
+      if (now !== undefined && !isInstant(now)) return usageError(`--now must be an ISO-8601 instant or integer epoch milliseconds within ±8.64e15, got ${JSON.stringify(nowText)}`)
+      const widthText = flags.get('width')
+      const width = widthText === undefined ? undefined : /^\d+$/.test(widthText) ? Number(widthText) : Number.NaN
+      if (width !== undefined && !(width >= 1 && width <= MAX_WIDTH)) return usageError(`--width must be an integer from 1 to ${MAX_WIDTH}, got ${JSON.stringify(widthText)}`)
       return inspect(positionals[0]!, {
         progress,
         ...(buckets === undefined ? {} : { buckets }),
         ...(now === undefined ? {} : { now }),
-        ...(width === undefined ? {} : { width: Math.max(1, Number(width) || 40) })
+        ...(width === undefined ? {} : { width })
       })
     }
     case 'export': {

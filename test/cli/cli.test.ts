@@ -140,6 +140,26 @@ describe('tiny-counter inspect', () => {
     expect(stderr).toMatch(/: corrupt event "settings_visit": cannot decode "settings_visit"/)
   })
 
+  it('refuses a --width or --now out of range with a usage error (exit 1, no stack trace)', async () => {
+    const db = join(dir, 'phone.db')
+    for (const width of ['1e9', 'Infinity', 'abc', '0', '501', '2.5', '-3', '']) {
+      const refused = await cli('inspect', db, `--width=${width}`)
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toBe('')
+      expect(refused.stderr).toMatch(new RegExp(`^tiny-counter: --width must be an integer from 1 to 500, got ${JSON.stringify(JSON.stringify(width)).slice(1, -1)}\n\nUsage:`))
+      expect(refused.stderr).not.toMatch(/\bat .*\.ts:\d+/)
+    }
+    for (const now of ['99999999999999999999', '8640000000000001', '1.5', 'yesterday']) {
+      const refused = await cli('inspect', db, '--now', now)
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/^tiny-counter: --now must be an ISO-8601 instant or integer epoch milliseconds within ±8\.64e15, got /)
+      expect(refused.stderr).not.toMatch(/\bat .*\.ts:\d+/)
+    }
+    const fine = await cli('inspect', db, '--now', String(NOW), '--width', '500', '--days', '3')
+    expect(fine.code).toBe(0)
+    expect(fine.stdout).toMatch(/█{400,}/)
+  })
+
   it('prints the usage for no arguments or an unknown command', async () => {
     const none = await cli()
     expect(none.code).toBe(1)
