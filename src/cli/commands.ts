@@ -340,7 +340,8 @@ export const merge = async (target: string, sources: ReadonlyArray<string>, opti
     let corrupt = 0
     let fallbackExtension: string | undefined
     for (const source of sources) {
-      if (resolve(source) === resolve(target)) throw new CliError(`${source}: cannot merge a store into itself`)
+      // Compared by real path: a symbolic link to the target is the target (its counts would double).
+      if (realPath(source) === realPath(target)) throw new CliError(`${source}: cannot merge a store into itself`)
       const opened = await openStore(source)
       try {
         fallbackExtension ??= opened.extension

@@ -85,6 +85,13 @@ const run = async (args: ReadonlyArray<string>): Promise<Outcome> => {
   }
 }
 
+// A reader that stops early (`tiny-counter export db | head -c 10`) closes the pipe: the rest of
+// the output has nobody to read it, so the command ends quietly (as `cat` does) with its code.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') process.stderr.write(`tiny-counter: cannot write the output (${error.message})\n`)
+  process.exit(error.code === 'EPIPE' ? (process.exitCode ?? 0) : 1)
+})
+
 run(process.argv.slice(2)).then(
   (outcome) => {
     process.stdout.write(outcome.stdout)

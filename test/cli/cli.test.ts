@@ -1,7 +1,7 @@
 // The tiny-counter CLI end to end: real SQLite and file stores made here, inspected, exported and
 // merged in a child process (`node --import tsx src/cli/main.ts`) and in-process.
-import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -210,6 +210,22 @@ describe('tiny-counter export', () => {
     expect(Object.keys(JSON.parse(readFileSync(out, 'utf8')))).toEqual(['app_launch', 'purchase'])
   })
 
+  it('ends quietly with its code when the reader closes the pipe early (export | head -c 10)', async () => {
+    const path = join(dir, 'piped.db')
+    const store = await EventStore.builder().withStorage(await Sqlite.open(path)).withClock(TestClock.at(NOW)).timeZone('UTC').trackDays(7).build()
+    for (let i = 0; i < 1500; i++) store.record(`event_${String(i).padStart(4, '0')}`)
+    await store.close()
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'export', path], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const first = await new Promise<string>((done) => child.stdout.once('data', (chunk: Buffer) => done(chunk.toString())))
+    child.stdout.destroy() // as `head -c 10` does once it has its bytes
+    const code = await new Promise<number | null>((done) => child.on('close', done))
+    expect(first.slice(0, 10)).toBe('{\n  "event')
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|\bat /)
+    expect(code).toBe(0)
+  })
+
   it('fails for a missing path in-process', async () => {
     const missing = await exportStore(join(dir, 'missing'))
     expect(missing).toEqual({ code: 1, stdout: '', stderr: `tiny-counter: ${join(dir, 'missing')}: no such file or directory\n` })
@@ -240,6 +256,19 @@ describe('tiny-counter merge', () => {
     const merged = await merge(target, [join(dir, 'tablet')])
     expect(merged.code).toBe(0)
     expect(readdirSync(target).sort()).toEqual(['app_launch.json', 'purchase.json'])
+  })
+
+  it('refuses to merge a store into itself through a symbolic link, changing nothing', async () => {
+    const path = join(dir, 'self.db')
+    await fill(await Sqlite.open(path), 2)
+    symlinkSync(path, join(dir, 'self-link.db'))
+    for (const [target, source] of [[path, join(dir, 'self-link.db')], [join(dir, 'self-link.db'), path]] as const) {
+      const refused = await merge(target, [source])
+      expect(refused).toEqual({ code: 1, stdout: '', stderr: `tiny-counter: ${source}: cannot merge a store into itself\n` })
+    }
+    const store = await EventStore.builder().withStorage(await Sqlite.open(path)).withClock(TestClock.at(NOW)).timeZone('UTC').forAnalytics().build()
+    expect(store.query('app_launch').lastDays(7).sum()).toEqual(O.some(10))
+    await store.close()
   })
 
   it('writes nothing when a source is corrupt or missing', async () => {
