@@ -11,7 +11,7 @@ import * as t from '#io-ts'
 import type { Replicated as ReplicatedT, Version as VersionT, VersionVector as VersionVectorT } from '../Replicated.js'
 import { isReplicaId } from '../Replicated.js'
 import { isInstant } from '../Counter.js'
-import type { DecodeError } from './errors.js'
+import { DecodeError } from './errors.js'
 import { firstDecodeError } from './internal/decodeErrors.js'
 import { BucketIndex, Layout } from './CounterCodec.js'
 import { headProblem } from './internal/bounds.js'
@@ -163,3 +163,26 @@ export const decode = (key: string, input: unknown): E.Either<DecodeError, Repli
  */
 export const decodeVersionVector = (key: string, input: unknown): E.Either<DecodeError, VersionVectorT> =>
   E.mapLeft((errors: t.Errors) => firstDecodeError(key, errors, 'a version vector'))(VersionVector.decode(input))
+
+/**
+ * A peer's `since` (version vectors by event name, as `exportReplicated({ since })` takes it), each
+ * decoded as a `VersionVector`: it comes over the network as the messages do, and a delta trusts
+ * what it is given. A `DecodeError` names the event and the field, or `since` for what is no object.
+ *
+ * @example
+ * import { ReplicatedCodec } from 'tiny-counter'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const since = ReplicatedCodec.decodeSince({ launch: [{ id: 'phone', born: 0, seq: 3 }] })
+ * assert.ok(E.isRight(since) && since.right.get('launch')?.[0]?.seq === 3)
+ * assert.ok(E.isLeft(ReplicatedCodec.decodeSince([])))
+ */
+export const decodeSince = (since: unknown): E.Either<DecodeError, ReadonlyMap<string, VersionVectorT>> => {
+  if (typeof since !== 'object' || since === null || Array.isArray(since)) return E.left(new DecodeError('since', '', 'expected version vectors by event name (an object)'))
+  const vectors = new Map<string, VersionVectorT>()
+  for (const [event, vector] of Object.entries(since)) {
+    const decoded = decodeVersionVector(event, vector)
+    if (E.isLeft(decoded)) return decoded
+    vectors.set(event, decoded.right)
+  }
+  return E.right(vectors)
+}

@@ -23,7 +23,7 @@ import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
 import { compile } from '../internal/compiled.js'
 import { decode as decodeCounter } from '../codec/CounterCodec.js'
-import { decode as decodeReplicatedCounter } from '../codec/ReplicatedCodec.js'
+import { decode as decodeReplicatedCounter, decodeSince } from '../codec/ReplicatedCodec.js'
 import type { RecordError } from '../errors.js'
 import { InvalidInstant, InvalidReplicaId } from '../errors.js'
 import { DecodeError } from '../codec/errors.js'
@@ -436,7 +436,7 @@ export const mergeReplicated = <S extends CounterState>(state: S, layout: Layout
  * `versionVectors` of a peer, now or earlier) only what that peer lacks: the payload to send to
  * `mergeReplicated` elsewhere (another state, or an `EventStore` built with `.replicaId(id)`:
  * the format is the one of its `exportReplicated`). Refused with `InvalidReplicaId` in a state made
- * without a replica id.
+ * without a replica id, and with a `DecodeError` for a `since` that is no version vectors by event.
  *
  * @example
  * import { Layout } from 'tiny-counter'
@@ -450,7 +450,7 @@ export const mergeReplicated = <S extends CounterState>(state: S, layout: Layout
  * assert.equal(news.launch!.replicas.length, 0) // the server has seen everything
  * assert.ok(E.isLeft(CounterState.exportReplicated(CounterState.initial)))
  */
-export const exportReplicated = (state: CounterState, options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId, ReplicatedCounters> => {
+export const exportReplicated = (state: CounterState, options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId | DecodeError, ReplicatedCounters> => {
   const replicated = state.replicated
   if (replicated === undefined) return NO_REPLICA_ID
   const since = options.since
@@ -458,9 +458,13 @@ export const exportReplicated = (state: CounterState, options: { readonly since?
   if (answers === undefined) exported.set(replicated.events, (answers = { all: E.right(replicated.events) }))
   if (since === undefined) return answers.all
   if (answers.since === since) return answers.delta!
+  // A peer's version vectors, decoded as the store decodes them (a delta trusts what it is given).
+  const seen = decodeSince(since)
+  if (E.isLeft(seen)) return seen
   const events: Record<string, Replicated> = {}
   for (const [event, r] of Object.entries(replicated.events)) {
-    events[event] = Object.prototype.hasOwnProperty.call(since, event) ? Replicas.delta(r, since[event]) : r
+    const vector = seen.right.get(event)
+    events[event] = vector === undefined ? r : Replicas.delta(r, vector)
   }
   answers.since = since
   answers.delta = E.right(events)

@@ -18,6 +18,7 @@ import { standard } from '../Layout.js'
 import type { TimeUnit } from '../TimeUnit.js'
 import type { Window } from '../Window.js'
 import { InvalidReplicaId } from '../errors.js'
+import type { DecodeError } from '../codec/errors.js'
 import type { ImportRefusal } from '../store/EventStore.js'
 import type { ReplicatedCounters, VersionVectors } from '../store/SyncedStore.js'
 import * as CounterState from './CounterState.js'
@@ -85,7 +86,7 @@ export type CounterSelectors = {
   selectFirstSeen: (state: State, event: string, at: number) => O.Option<number>
   selectFirstSeenIn: (state: State, event: string, unit: TimeUnit, at: number) => O.Option<number>
   /** What to send a peer: every event's replicated counter, or only what a peer that has seen `since` lacks. */
-  selectReplicated: (state: State, since?: VersionVectors) => E.Either<InvalidReplicaId, ReplicatedCounters>
+  selectReplicated: (state: State, since?: VersionVectors) => E.Either<InvalidReplicaId | DecodeError, ReplicatedCounters>
   /** What this slice has seen, per event and replica: send it to a peer, which answers with its `selectReplicated(state, since)`. */
   selectVersionVectors: (state: State) => VersionVectors
 }

@@ -11,7 +11,7 @@ import { Eq as CounterEq, convert, merge } from '../Counter.js'
 import type { Replicated, VersionVector } from '../Replicated.js'
 import { convert as convertReplicated, delta, versionVector } from '../Replicated.js'
 import { InvalidReplicaId } from '../errors.js'
-import { decode as decodeReplicated, decodeVersionVector } from '../codec/ReplicatedCodec.js'
+import { decode as decodeReplicated, decodeSince } from '../codec/ReplicatedCodec.js'
 import type { Layout } from '../Layout.js'
 import { decode } from '../codec/CounterCodec.js'
 import { DecodeError } from '../codec/errors.js'
@@ -70,21 +70,6 @@ const SWEEP_INTERVAL_MILLIS = 60_000
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 const DONE: E.Either<never, void> = E.right(undefined)
-
-/**
- * A peer's `since` (version vectors by event), each decoded as `ReplicatedCodec.VersionVector`: it
- * comes over the network as the messages do, and `delta` trusts what it is given.
- */
-const decodedSince = (since: unknown): E.Either<DecodeError, ReadonlyMap<string, VersionVector>> => {
-  if (typeof since !== 'object' || since === null || Array.isArray(since)) return E.left(new DecodeError('since', '', 'expected version vectors by event name (an object)'))
-  const vectors = new Map<string, VersionVector>()
-  for (const [event, vector] of Object.entries(since)) {
-    const decoded = decodeVersionVector(event, vector)
-    if (E.isLeft(decoded)) return decoded
-    vectors.set(event, decoded.right)
-  }
-  return E.right(vectors)
-}
 
 /**
  * The exports, imports, merges and persistence of an `EventStore` (which extends it: see there).
@@ -521,7 +506,7 @@ export abstract class SyncedStore {
   exportReplicated(options: { readonly since?: VersionVectors } = {}): E.Either<InvalidReplicaId | DecodeError, ReplicatedCounters> {
     const replica = this.replica
     if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
-    const since = options.since === undefined ? E.right(undefined) : decodedSince(options.since)
+    const since = options.since === undefined ? E.right(undefined) : decodeSince(options.since)
     if (E.isLeft(since)) return since
     const names = new Set([...this.table.names(), ...replica.names()])
     return E.right(

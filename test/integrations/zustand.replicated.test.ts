@@ -307,3 +307,22 @@ describe('syncTabs', () => {
     expect(first.listeners.size).toBe(0)
   })
 })
+
+describe("CounterState.exportReplicated with a peer's since", () => {
+  it('answers a DecodeError naming the event and field for what is no version vector, as the store does, and the delta for what is', () => {
+    const at = Date.UTC(2026, 0, 5, 9)
+    const phone = E.getOrElseW((e: Error) => { throw e })(CounterState.record(CounterState.initialReplicated('phone'), Layout.utc, 'launch', at, 2))
+    const refused = (since: unknown) => {
+      const answer = CounterState.exportReplicated(phone, { since: since as never })
+      return E.isLeft(answer) && answer.left._tag === 'DecodeError' ? [answer.left.key, answer.left.path] : answer
+    }
+    expect(refused({ launch: {} })).toEqual(['launch', ''])
+    expect(refused({ launch: null })).toEqual(['launch', ''])
+    expect(refused({ launch: [{ id: 'phone', born: Number.NaN, seq: 1 }] })).toEqual(['launch', '0.born'])
+    expect(refused([])).toEqual(['since', ''])
+    // A real vector: the phone's own version seen, nothing new to send.
+    const seen = CounterState.versionVectors(phone)
+    const news = CounterState.exportReplicated(phone, { since: seen })
+    expect(E.isRight(news) && news.right.launch!.replicas.length).toBe(0)
+  })
+})
