@@ -339,9 +339,14 @@ export const merge = async (target: string, sources: ReadonlyArray<string>, opti
     const read: Read[] = []
     let corrupt = 0
     let fallbackExtension: string | undefined
+    const seen = new Set<string>()
     for (const source of sources) {
-      // Compared by real path: a symbolic link to the target is the target (its counts would double).
-      if (realPath(source) === realPath(target)) throw new CliError(`${source}: cannot merge a store into itself`)
+      // Compared by real path: a symbolic link to the target is the target (its counts would double),
+      // and a source named twice (or through a link) would be added twice.
+      const real = realPath(source)
+      if (real === realPath(target)) throw new CliError(`${source}: cannot merge a store into itself`)
+      if (seen.has(real)) throw new CliError(`${source}: given twice (its counts would be added twice)`)
+      seen.add(real)
       const opened = await openStore(source)
       try {
         fallbackExtension ??= opened.extension

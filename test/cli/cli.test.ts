@@ -271,6 +271,18 @@ describe('tiny-counter merge', () => {
     await store.close()
   })
 
+  it('refuses a source given twice, directly or through a symbolic link, writing nothing', async () => {
+    const source = join(dir, 'twice.db')
+    await fill(await Sqlite.open(source), 2)
+    symlinkSync(source, join(dir, 'twice-link.db'))
+    const target = join(dir, 'twice-target.db')
+    for (const second of [source, join(dir, 'twice-link.db')]) {
+      const refused = await merge(target, [source, second])
+      expect(refused).toEqual({ code: 1, stdout: '', stderr: `tiny-counter: ${second}: given twice (its counts would be added twice)\n` })
+    }
+    expect(readdirSync(dir)).not.toContain('twice-target.db')
+  })
+
   it('writes nothing when a source is corrupt or missing', async () => {
     const target = join(dir, 'untouched')
     mkdirSync(target)
