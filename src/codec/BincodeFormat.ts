@@ -147,24 +147,24 @@ class Writer {
   /** A buffer grown past this for a large counter is dropped after it. */
   private static readonly KEPT = 64 * 1024
 
-  #buffer = new Uint8Array(Writer.INITIAL)
-  #length = 0
+  private buffer = new Uint8Array(Writer.INITIAL)
+  private length = 0
   /** Whether a `write` is using this writer. */
   busy = false
 
   reset(): void {
-    this.#length = 0
+    this.length = 0
   }
 
   byte(b: number): void {
-    if (this.#length === this.#buffer.length) this.#grow(1)
-    this.#buffer[this.#length++] = b
+    if (this.length === this.buffer.length) this.grow(1)
+    this.buffer[this.length++] = b
   }
 
   bytes(bytes: Uint8Array): void {
-    if (this.#length + bytes.length > this.#buffer.length) this.#grow(bytes.length)
-    this.#buffer.set(bytes, this.#length)
-    this.#length += bytes.length
+    if (this.length + bytes.length > this.buffer.length) this.grow(bytes.length)
+    this.buffer.set(bytes, this.length)
+    this.length += bytes.length
   }
 
   /** Unsigned LEB128 with arithmetic, not 32-bit bitwise operators, so all 53 bits survive. */
@@ -201,7 +201,7 @@ class Writer {
 
   /** Appends the CRC-32 of the bytes written since `reset`, big-endian. */
   checksum(): void {
-    const sum = crc32(this.#buffer, 0, this.#length)
+    const sum = crc32(this.buffer, 0, this.length)
     this.byte(sum >>> 24)
     this.byte((sum >>> 16) & 0xff)
     this.byte((sum >>> 8) & 0xff)
@@ -210,15 +210,15 @@ class Writer {
 
   /** A copy of the bytes written since `reset`. */
   finish(): Uint8Array {
-    const bytes = this.#buffer.slice(0, this.#length)
-    if (this.#buffer.length > Writer.KEPT) this.#buffer = new Uint8Array(Writer.INITIAL)
+    const bytes = this.buffer.slice(0, this.length)
+    if (this.buffer.length > Writer.KEPT) this.buffer = new Uint8Array(Writer.INITIAL)
     return bytes
   }
 
-  #grow(needed: number): void {
-    const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, this.#length + needed))
-    bigger.set(this.#buffer.subarray(0, this.#length))
-    this.#buffer = bigger
+  private grow(needed: number): void {
+    const bigger = new Uint8Array(Math.max(this.buffer.length * 2, this.length + needed))
+    bigger.set(this.buffer.subarray(0, this.length))
+    this.buffer = bigger
   }
 }
 
