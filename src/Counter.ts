@@ -18,7 +18,7 @@ import { MAX_INSTANT, MIN_INSTANT } from './Calendar.js'
 import type { RecordError } from './errors.js'
 import { InvalidCount, InvalidInstant } from './errors.js'
 import { compile } from './internal/compiled.js'
-import { zerosOf } from './internal/counts.js'
+import { NO_COUNTS, sameNumbers, saturated, zerosOf } from './internal/counts.js'
 import { dual } from './internal/dual.js'
 
 // -------------------------------------------------------------------------------------------------
@@ -50,8 +50,6 @@ export interface Counter {
 
 /** The largest count: sums and counts saturate here instead of losing precision. */
 export const MAX_COUNT = Number.MAX_SAFE_INTEGER
-
-const NO_COUNTS: ReadonlyArray<number> = Object.freeze([])
 
 /**
  * Whether a value is a non-negative safe integer, the only kind of count a counter accepts.
@@ -429,8 +427,6 @@ export const getMonoid = (layout: Layout): Monoid<Counter> => ({
 // bucket arrays (newest first, no trailing zeros)
 // -------------------------------------------------------------------------------------------------
 
-const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
-
 /**
  * The older buckets of a unit after it moves `by >= 0` buckets forward, for a unit of `length`
  * buckets whose newest bucket held `newest`: the old newest bucket becomes bucket `by` (older
@@ -488,6 +484,3 @@ const truncated = (counts: ReadonlyArray<number>, length: number): ReadonlyArray
   while (end > 0 && counts[end - 1] === 0) end--
   return end === 0 ? NO_COUNTS : counts.slice(0, end)
 }
-
-const sameNumbers = (x: ReadonlyArray<number>, y: ReadonlyArray<number>): boolean =>
-  x === y || (x.length === y.length && x.every((n, i) => n === y[i]))

@@ -103,7 +103,7 @@ export class UntrackedWindow extends TinyCounterError {
     reason: string
   ) {
     super(`${describeConstraint(constraint)} cannot be checked: ${reason}`)
-    this.name = 'UntrackedWindow'
+    this.name = this._tag
   }
 }
 

@@ -18,7 +18,7 @@ import type { BoundedJoinSemilattice } from '#fp-ts/BoundedJoinSemilattice'
 import type * as Eq_ from '#fp-ts/Eq'
 import type { Monoid } from '#fp-ts/Monoid'
 import type { Counter } from './Counter.js'
-import { MAX_COUNT, convert as convertCounter, empty as emptyCounter, fromBuckets, isCount, isInstant, toBuckets } from './Counter.js'
+import { convert as convertCounter, empty as emptyCounter, fromBuckets, isCount, isInstant, toBuckets } from './Counter.js'
 import type { Layout } from './Layout.js'
 import { Eq as LayoutEq } from './Layout.js'
 import type { RecordError } from './errors.js'
@@ -26,7 +26,8 @@ import { InvalidCount, InvalidInstant, InvalidReplicaId } from './errors.js'
 import { compile } from './internal/compiled.js'
 import { dual } from './internal/dual.js'
 import { hasLoneSurrogate } from './internal/unicode.js'
-import { nextVersion } from './internal/versions.js'
+import { nextVersion, replicaOf, versionOfReplica } from './internal/versions.js'
+import { NO_COUNTS as NO_PAIRS, sameNumbers, saturated } from './internal/counts.js'
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -175,7 +176,7 @@ export const ofCounter = (counter: Counter, version: Version): Replicated => {
   if (!isReplicaId(version.id)) throw new InvalidReplicaId(version.id)
   if (counter.heads.length === 0) return empty(counter.layout)
   const buckets = toBuckets(counter).map((counts, u) => sparse(counts, counter.heads[u]!))
-  const replicas = buckets.some((pairs) => pairs.length > 0) ? [{ id: version.id, born: version.born, seq: version.seq, buckets }] : []
+  const replicas = buckets.some((pairs) => pairs.length > 0) ? [replicaOf(version.id, version, buckets)] : []
   return { layout: counter.layout, heads: counter.heads, replicas }
 }
 
@@ -231,7 +232,7 @@ const recordInto = (self: Replicated, replica: string, at: number, n: number = 1
   }
   if (buckets === undefined) return E.right(rotated) // too old for every unit
   const version = old === undefined ? { born: at, seq: 1 } : nextVersion(old, at)
-  const updated: Replica = { id: replica, born: version.born, seq: version.seq, buckets }
+  const updated = replicaOf(replica, version, buckets)
   const replicas = rotated.replicas.slice()
   if (found >= 0) replicas[found] = updated
   else replicas.splice(-found - 1, 0, updated)
@@ -380,7 +381,7 @@ export const convert: {
     for (const replica of self.replicas) {
       // A unit the old layout did not track starts at zero.
       const buckets = sources.map((old, u) => (old < 0 ? NO_PAIRS : trimmedPairs(moved(replica.buckets[old]!, heads[u]! - self.heads[old]!), cutoffs[u]!)))
-      if (buckets.some((pairs) => pairs.length > 0)) replicas.push({ id: replica.id, born: replica.born, seq: replica.seq, buckets })
+      if (buckets.some((pairs) => pairs.length > 0)) replicas.push(replicaOf(replica.id, replica, buckets))
     }
     return { layout, heads, replicas }
   }
@@ -444,8 +445,7 @@ export const valueOf = (self: Replicated, replica: string): Counter => {
 export const versionOf = (self: Replicated, replica: string): O.Option<Version> => {
   const found = positionOf(self.replicas, replica)
   if (found < 0) return O.none
-  const { id, born, seq } = self.replicas[found]!
-  return O.some({ id, born, seq })
+  return O.some(versionOfReplica(self.replicas[found]!))
 }
 
 /**
@@ -478,7 +478,7 @@ export const withoutReplica = (self: Replicated, replica: string): Replicated =>
  * assert.ok(E.isRight(r))
  * assert.deepEqual(Replicated.versionVector(r.right).map((v) => [v.id, v.seq]), [['a', 1], ['b', 1]])
  */
-export const versionVector = (self: Replicated): VersionVector => self.replicas.map(({ id, born, seq }) => ({ id, born, seq }))
+export const versionVector = (self: Replicated): VersionVector => self.replicas.map(versionOfReplica)
 
 /**
  * What `self` holds that a copy which knew `since` may lack: the heads, and every replica whose
@@ -596,8 +596,6 @@ export const getMonoid = (layout: Layout): Monoid<Replicated> => {
 // replicas and their buckets ([index, count, ...] newest first, counts > 0)
 // -------------------------------------------------------------------------------------------------
 
-const NO_PAIRS: ReadonlyArray<number> = Object.freeze([])
-
 /** Versions in order: later incarnation first, then more records. */
 const compareVersions = (a: Omit<Version, 'id'>, b: Omit<Version, 'id'>): number => (a.born !== b.born ? a.born - b.born : a.seq - b.seq)
 
@@ -620,8 +618,6 @@ const cutoffsOf = (layout: Layout, heads: ReadonlyArray<number>): ReadonlyArray<
   const { lengths } = compile(layout)
   return heads.map((head, u) => head - lengths[u]! + 1)
 }
-
-const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
 
 /** `pairs` with `n > 0` added to bucket `index`. */
 const addPair = (pairs: ReadonlyArray<number>, index: number, n: number): ReadonlyArray<number> => {
@@ -653,7 +649,7 @@ const trimmedReplica = (replica: Replica, cutoffs: ReadonlyArray<number>): Repli
     if (kept.length > 0) held = true
   }
   if (!held) return undefined
-  return buckets === undefined ? replica : { id: replica.id, born: replica.born, seq: replica.seq, buckets }
+  return buckets === undefined ? replica : replicaOf(replica.id, replica, buckets)
 }
 
 const trimmed = (replicas: ReadonlyArray<Replica>, cutoffs: ReadonlyArray<number>): ReadonlyArray<Replica> => {
@@ -705,7 +701,7 @@ const joinReplicas = (a: Replica, b: Replica, cutoffs: ReadonlyArray<number>): R
   }
   if (!held) return undefined
   if (buckets === undefined && later === a) return a
-  return { id: a.id, born: later.born, seq: later.seq, buckets: buckets ?? a.buckets }
+  return replicaOf(a.id, later, buckets ?? a.buckets)
 }
 
 /** The replicas' counts summed into a counter at the value's heads. */
@@ -733,6 +729,3 @@ const sparse = (counts: ReadonlyArray<number>, head: number): ReadonlyArray<numb
   })
   return out.length === 0 ? NO_PAIRS : out
 }
-
-const sameNumbers = (x: ReadonlyArray<number>, y: ReadonlyArray<number>): boolean =>
-  x === y || (x.length === y.length && x.every((n, i) => n === y[i]))

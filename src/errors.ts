@@ -31,7 +31,7 @@ export class InvalidCount extends TinyCounterError {
   readonly _tag = 'InvalidCount'
   constructor(readonly count: unknown) {
     super(`a count must be a non-negative safe integer, got ${describe(count)}`)
-    this.name = 'InvalidCount'
+    this.name = this._tag
   }
 }
 
@@ -48,7 +48,7 @@ export class InvalidInstant extends TinyCounterError {
   readonly _tag = 'InvalidInstant'
   constructor(readonly instant: unknown) {
     super(`an instant must be an integer number of epoch milliseconds within ±8.64e15, got ${describe(instant)}`)
-    this.name = 'InvalidInstant'
+    this.name = this._tag
   }
 }
 
@@ -65,7 +65,7 @@ export class InvalidBucketCount extends TinyCounterError {
   readonly _tag = 'InvalidBucketCount'
   constructor(readonly unit: string, readonly buckets: unknown) {
     super(`the bucket count of ${unit} must be an integer from 1 to 100000, got ${describe(buckets)}`)
-    this.name = 'InvalidBucketCount'
+    this.name = this._tag
   }
 }
 
@@ -82,7 +82,7 @@ export class UnknownUnit extends TinyCounterError {
   readonly _tag = 'UnknownUnit'
   constructor(readonly unit: unknown) {
     super(`unknown time unit ${describe(unit)}: use seconds, minutes, hours, days, weeks, months or years`)
-    this.name = 'UnknownUnit'
+    this.name = this._tag
   }
 }
 
@@ -99,7 +99,7 @@ export class UnknownTimeZone extends TinyCounterError {
   readonly _tag = 'UnknownTimeZone'
   constructor(readonly timeZone: unknown) {
     super(`unknown time zone ${describe(timeZone)}: use an IANA name such as "Europe/Berlin"`)
-    this.name = 'UnknownTimeZone'
+    this.name = this._tag
   }
 }
 
@@ -116,7 +116,7 @@ export class InvalidLayout extends TinyCounterError {
   readonly _tag = 'InvalidLayout'
   constructor(reason: string) {
     super(`invalid layout: ${reason}`)
-    this.name = 'InvalidLayout'
+    this.name = this._tag
   }
 }
 
@@ -131,7 +131,7 @@ export class InvalidWindow extends TinyCounterError {
   readonly _tag = 'InvalidWindow'
   constructor(readonly from: unknown, readonly to: unknown) {
     super(`a window needs integer bounds 0 <= from <= to, got from ${describe(from)} to ${describe(to)}`)
-    this.name = 'InvalidWindow'
+    this.name = this._tag
   }
 }
 
@@ -148,7 +148,7 @@ export class InvalidDuration extends TinyCounterError {
   readonly _tag = 'InvalidDuration'
   constructor(readonly duration: unknown, reason: string) {
     super(`invalid duration ${describeDuration(duration)}: ${reason}`)
-    this.name = 'InvalidDuration'
+    this.name = this._tag
   }
 }
 
@@ -166,7 +166,7 @@ export class InvalidReplicaId extends TinyCounterError {
   readonly _tag = 'InvalidReplicaId'
   constructor(readonly replica: unknown) {
     super(`a replica id must be a string of 1 to 256 characters, without a lone surrogate, got ${describe(replica)}`)
-    this.name = 'InvalidReplicaId'
+    this.name = this._tag
   }
 }
 
@@ -183,7 +183,7 @@ export class InvalidHour extends TinyCounterError {
   readonly _tag = 'InvalidHour'
   constructor(readonly hour: unknown) {
     super(`an hour must be an integer from 0 to 23, got ${describe(hour)}`)
-    this.name = 'InvalidHour'
+    this.name = this._tag
   }
 }
 
@@ -200,7 +200,7 @@ export class InvalidRange extends TinyCounterError {
   readonly _tag = 'InvalidRange'
   constructor(readonly start: number, readonly end: number) {
     super(`a schedule's start hour must be before its end hour, got ${start} to ${end}`)
-    this.name = 'InvalidRange'
+    this.name = this._tag
   }
 }
 

@@ -305,14 +305,14 @@ let lastText: { readonly bytes: Uint8Array; readonly text: string } = { bytes: n
  * names), from which the path of an error is made only when one happens.
  */
 class Reader {
-  private offset = 0
+  #offset = 0
 
   constructor(private readonly bytes: Uint8Array) {}
 
   byte(path: string, a?: number | string, b?: number | string): number {
-    const value = this.bytes[this.offset]
-    if (value === undefined) throw this.fail(`the bytes end too early (after ${this.bytes.length} bytes)`, path, a, b)
-    this.offset++
+    const value = this.bytes[this.#offset]
+    if (value === undefined) throw this.#fail(`the bytes end too early (after ${this.bytes.length} bytes)`, path, a, b)
+    this.#offset++
     return value
   }
 
@@ -323,13 +323,13 @@ class Reader {
       const byte = this.byte(path, a, b)
       value += (byte % 128) * scale
       if (byte < 128) {
-        if (byte === 0 && i > 0) throw this.fail('a number is written with needless bytes', path, a, b)
+        if (byte === 0 && i > 0) throw this.#fail('a number is written with needless bytes', path, a, b)
         break
       }
-      if (i === 7) throw this.fail('a number is longer than 8 bytes', path, a, b)
+      if (i === 7) throw this.#fail('a number is longer than 8 bytes', path, a, b)
       scale *= 128
     }
-    if (value > Number.MAX_SAFE_INTEGER) throw this.fail(`${value} is beyond Number.MAX_SAFE_INTEGER`, path, a, b)
+    if (value > Number.MAX_SAFE_INTEGER) throw this.#fail(`${value} is beyond Number.MAX_SAFE_INTEGER`, path, a, b)
     return value
   }
 
@@ -337,41 +337,41 @@ class Reader {
     const first = this.byte(path, a)
     const low = first % 128
     const rest = first < 128 ? 0 : this.varint(path, a)
-    if (first >= 128 && rest === 0) throw this.fail('a number is written with needless bytes', path, a)
+    if (first >= 128 && rest === 0) throw this.#fail('a number is written with needless bytes', path, a)
     const sign = low % 2
     const magnitude = (low + sign) / 2 + 64 * rest
-    if (magnitude > Number.MAX_SAFE_INTEGER) throw this.fail(`${sign === 1 ? '-' : ''}${magnitude} is beyond the safe integers`, path, a)
+    if (magnitude > Number.MAX_SAFE_INTEGER) throw this.#fail(`${sign === 1 ? '-' : ''}${magnitude} is beyond the safe integers`, path, a)
     return sign === 1 ? -magnitude : magnitude
   }
 
   /** A count of items that take at least `itemBytes` bytes each: more than the bytes left is a truncation. */
   length(path: string, itemBytes: number, a?: number): number {
     const n = this.varint(path, a)
-    const left = this.bytes.length - this.offset
-    if (n * itemBytes > left) throw this.fail(`the bytes end too early (${n} entries announced, ${left} bytes left)`, path, a)
+    const left = this.bytes.length - this.#offset
+    if (n * itemBytes > left) throw this.#fail(`the bytes end too early (${n} entries announced, ${left} bytes left)`, path, a)
     return n
   }
 
   text(length: number, path: string): string {
-    const slice = this.bytes.subarray(this.offset, this.offset + length)
-    this.offset += length
+    const slice = this.bytes.subarray(this.#offset, this.#offset + length)
+    this.#offset += length
     if (sameBytes(slice, lastText.bytes)) return lastText.text
     let text: string
     try {
       text = strictUtf8.decode(slice)
     } catch {
-      throw this.fail('the time zone is not valid UTF-8', path)
+      throw this.#fail('the time zone is not valid UTF-8', path)
     }
     lastText = { bytes: slice.slice(), text }
     return text
   }
 
   end(): void {
-    const left = this.bytes.length - this.offset
-    if (left > 0) throw this.fail(`${left} unexpected bytes after the counter`, '')
+    const left = this.bytes.length - this.#offset
+    if (left > 0) throw this.#fail(`${left} unexpected bytes after the counter`, '')
   }
 
-  private fail(message: string, path: string, a?: number | string, b?: number | string): Malformed {
+  #fail(message: string, path: string, a?: number | string, b?: number | string): Malformed {
     return new Malformed([path, a, b].filter((part) => part !== undefined && part !== '').join('.'), message)
   }
 }

@@ -19,6 +19,7 @@ import type { DecodeError } from './errors.js'
 import { describeValue, firstDecodeError } from './internal/decodeErrors.js'
 import { bucketsProblem, headProblem, isBounded } from './internal/bounds.js'
 import { canonicalTimeZone } from '../internal/zoneOffsets.js'
+import { trimmed } from '../internal/counts.js'
 import { isVersion1Writing, knownCounter, knownCounterV1, knownLayout } from './internal/knownShapes.js'
 
 const refine = <A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> =>
@@ -142,13 +143,6 @@ export interface Version1 {
   readonly layout: LayoutT
   readonly heads: ReadonlyArray<number>
   readonly counts: ReadonlyArray<ReadonlyArray<number>>
-}
-
-/** Without trailing zeros: the one way to write each counter. */
-const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
-  let end = counts.length
-  while (end > 0 && counts[end - 1] === 0) end--
-  return end === counts.length ? counts : counts.slice(0, end)
 }
 
 /**

@@ -14,6 +14,7 @@ import { CounterV1, CounterV2 } from './CounterCodec.js'
 import { knownCounter, knownCounterV1 } from './internal/knownShapes.js'
 import { firstDecodeError } from './internal/decodeErrors.js'
 import { isBounded } from './internal/bounds.js'
+import { plainLayout } from './internal/plain.js'
 
 /**
  * The version of the envelope this library writes: 3, whose counter is `{ layout, heads, newest,
@@ -44,11 +45,7 @@ const unsupported = (version: number): string =>
 
 /** Exactly the fields of a counter, as fresh plain data. */
 const plain = (counter: Counter): Counter => ({
-  layout: {
-    tracks: counter.layout.tracks.map(({ unit, buckets }) => ({ unit, buckets })),
-    alignment: counter.layout.alignment,
-    timeZone: counter.layout.timeZone
-  },
+  layout: plainLayout(counter.layout),
   heads: counter.heads,
   newest: counter.newest,
   older: counter.older

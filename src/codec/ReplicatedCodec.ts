@@ -8,13 +8,15 @@
  */
 import * as E from '#fp-ts/Either'
 import * as t from '#io-ts'
-import type { Replicated as ReplicatedT, Version as VersionT, VersionVector as VersionVectorT } from '../Replicated.js'
+import type { Replicated as ReplicatedT, VersionVector as VersionVectorT } from '../Replicated.js'
 import { isReplicaId } from '../Replicated.js'
 import { isInstant } from '../Counter.js'
 import { DecodeError } from './errors.js'
 import { firstDecodeError } from './internal/decodeErrors.js'
 import { BucketIndex, Layout } from './CounterCodec.js'
 import { headProblem } from './internal/bounds.js'
+import { replicaOf, versionOfReplica } from '../internal/versions.js'
+import { plainLayout } from './internal/plain.js'
 
 const refine = <A>(name: string, is: (u: unknown) => u is A, message?: string): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c, message)), t.identity)
@@ -51,9 +53,9 @@ export const VersionVector: t.Type<VersionVectorT, VersionVectorT, unknown> = ne
         if (seen.has(id)) return t.failure(versions[i], t.appendContext(c, String(i), VersionShape, versions[i]), `replica ${JSON.stringify(id)} is listed twice`)
         seen.add(id)
       }
-      return t.success(versions.map(({ id, born, seq }): VersionT => ({ id, born, seq })))
+      return t.success(versions.map(versionOfReplica))
     }),
-  (versions) => versions.map(({ id, born, seq }) => ({ id, born, seq }))
+  (versions) => versions.map(versionOfReplica)
 )
 
 const VersionVectorShape = t.readonlyArray(VersionShape)
@@ -90,9 +92,9 @@ export const Replicated: t.Type<ReplicatedT, ReplicatedT, unknown> = new t.Type<
   (u): u is ReplicatedT => E.isRight(Replicated.decode(u)),
   (u, c) => E.flatMap(ReplicatedShape.validate(u, c), (r) => validateReplicated(r, c)),
   (r) => ({
-    layout: { tracks: r.layout.tracks.map(({ unit, buckets }) => ({ unit, buckets })), alignment: r.layout.alignment, timeZone: r.layout.timeZone },
+    layout: plainLayout(r.layout),
     heads: r.heads.slice(),
-    replicas: r.replicas.map(({ id, born, seq, buckets }) => ({ id, born, seq, buckets: buckets.map((pairs) => pairs.slice()) }))
+    replicas: r.replicas.map((replica) => replicaOf(replica.id, replica, replica.buckets.map((pairs) => pairs.slice())))
   })
 )
 

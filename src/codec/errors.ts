@@ -16,6 +16,6 @@ export class DecodeError extends TinyCounterError {
   readonly _tag = 'DecodeError'
   constructor(readonly key: string, readonly path: string, detail: string) {
     super(`cannot decode ${JSON.stringify(key)} at ${path === '' ? 'the top' : path}: ${detail}`)
-    this.name = 'DecodeError'
+    this.name = this._tag
   }
 }

@@ -32,3 +32,20 @@ const shared: Array<O.Option<number> | undefined> = []
  */
 export const someCount = (n: number): O.Option<number> =>
   n >= 0 && n < SHARED && Number.isInteger(n) ? (shared[n] ??= Object.freeze(O.some(n))) : O.some(n)
+
+/** The one frozen empty list of counts (or pairs, or a ring) that every module hands out. */
+export const NO_COUNTS: ReadonlyArray<number> = Object.freeze([])
+
+/** `n` capped at `MAX_COUNT` (`Number.MAX_SAFE_INTEGER`): counts saturate instead of losing precision. */
+export const saturated = (n: number): number => (n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : n)
+
+/** Two lists of numbers, element by element. */
+export const sameNumbers = (x: ReadonlyArray<number>, y: ReadonlyArray<number>): boolean =>
+  x === y || (x.length === y.length && x.every((n, i) => n === y[i]))
+
+/** Without trailing zeros: the one way to write each counter (`counts` itself when it has none). */
+export const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
+  let end = counts.length
+  while (end > 0 && counts[end - 1] === 0) end--
+  return end === counts.length ? counts : counts.slice(0, end)
+}

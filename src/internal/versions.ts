@@ -23,3 +23,9 @@ export const nextVersion = (version: Versioned, at: number): Versioned => {
   const born = Math.max(at, version.born + 1)
   return born <= MAX_INSTANT ? { born, seq: 1 } : version
 }
+
+/** A replica's version (`{ id, born, seq }`, in that order) without its buckets. */
+export const versionOfReplica = ({ id, born, seq }: { readonly id: string; readonly born: number; readonly seq: number }): { id: string; born: number; seq: number } => ({ id, born, seq })
+
+/** A replica of `id` at `version` holding `buckets` (the one place its fields are put in order). */
+export const replicaOf = <B>(id: string, version: Versioned, buckets: B): { id: string; born: number; seq: number; buckets: B } => ({ id, born: version.born, seq: version.seq, buckets })

@@ -93,7 +93,7 @@ export class RedisLayoutMismatch extends TinyCounterError {
     message = `prefix ${JSON.stringify(prefix)} holds counters of layout ${stored}, not ${wanted}`
   ) {
     super(message)
-    this.name = 'RedisLayoutMismatch'
+    this.name = this._tag
   }
 }
 

@@ -63,7 +63,7 @@ export class NoAtMostConstraint extends TinyCounterError {
   readonly _tag = 'NoAtMostConstraint'
   constructor() {
     super('usage needs an atMost constraint in the limit')
-    this.name = 'NoAtMostConstraint'
+    this.name = this._tag
   }
 }
 
@@ -85,7 +85,7 @@ export class ReservationSettled extends TinyCounterError {
   readonly _tag = 'ReservationSettled'
   constructor(readonly event: string, readonly state: 'committed' | 'cancelled' | 'expired') {
     super(`the reservation of ${event} was already ${state}; nothing was recorded`)
-    this.name = 'ReservationSettled'
+    this.name = this._tag
   }
 }
 

@@ -26,7 +26,7 @@ export class StoreClosed extends TinyCounterError {
   readonly _tag = 'StoreClosed'
   constructor(readonly event: unknown) {
     super(`cannot record ${describe(event)}: the store is closed`)
-    this.name = 'StoreClosed'
+    this.name = this._tag
   }
 }
 
@@ -45,7 +45,7 @@ export class FutureEvent extends TinyCounterError {
   readonly _tag = 'FutureEvent'
   constructor(readonly instant: number, readonly now: number) {
     super(`cannot record at ${new Date(instant).toISOString()}: it is later than now (${new Date(now).toISOString()})`)
-    this.name = 'FutureEvent'
+    this.name = this._tag
   }
 }
 
@@ -63,7 +63,7 @@ export class InvalidEventName extends TinyCounterError {
   /** `reason`: why the store's storage cannot hold the name (`Storage.invalidKey`), when that is why. */
   constructor(readonly event: unknown, reason?: string) {
     super(reason === undefined ? `an event name must be a non-empty string, got ${describe(event)}` : `the event name ${describe(event)} cannot be stored: ${reason}`)
-    this.name = 'InvalidEventName'
+    this.name = this._tag
   }
 }
 
@@ -80,7 +80,7 @@ export class InvalidAutoPersistInterval extends TinyCounterError {
   readonly _tag = 'InvalidAutoPersistInterval'
   constructor(readonly interval: unknown, reason: string) {
     super(`invalid auto-persist interval ${describeDuration(interval)}: ${reason}`)
-    this.name = 'InvalidAutoPersistInterval'
+    this.name = this._tag
   }
 }
 
@@ -100,7 +100,7 @@ export class InvalidMaxEvents extends TinyCounterError {
   readonly _tag = 'InvalidMaxEvents'
   constructor(readonly maxEvents: unknown, reason: string) {
     super(`invalid maxEvents ${describe(maxEvents)}: ${reason}`)
-    this.name = 'InvalidMaxEvents'
+    this.name = this._tag
   }
 }
 
@@ -135,7 +135,7 @@ export class StoredKindMismatch extends TinyCounterError {
         ? `stored event ${JSON.stringify(key)} holds a replicated counter: open this storage with .replicaId(id)`
         : `stored event ${JSON.stringify(key)} holds a plain counter: open this storage without .replicaId(id), or importAll its counters into a replicated store (docs/SYNC.md)`
     )
-    this.name = 'StoredKindMismatch'
+    this.name = this._tag
   }
 }
 
@@ -168,7 +168,7 @@ export class ReplicaIdConflict extends TinyCounterError {
     readonly event: string
   ) {
     super(`another store writes under replica id ${JSON.stringify(replicaId)} into this storage (event ${JSON.stringify(event)} changed since this store read it): each process needs its own replica id`)
-    this.name = 'ReplicaIdConflict'
+    this.name = this._tag
   }
 }
 
@@ -206,7 +206,7 @@ export class StorageError extends TinyCounterError {
     landedKeys?: ReadonlyArray<string>
   ) {
     super(storageMessage(key, cause, operation) + (failedKeys !== undefined && failedKeys.length > 1 ? ` (and ${failedKeys.length - 1} more: ${failedKeys.slice(1, 4).map((k) => JSON.stringify(k)).join(', ')}${failedKeys.length > 4 ? ', ...' : ''})` : ''))
-    this.name = 'StorageError'
+    this.name = this._tag
     this.failedKeys = failedKeys ?? []
     this.landedKeys = landedKeys ?? []
   }

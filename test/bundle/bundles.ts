@@ -39,10 +39,11 @@ export const MAIN_BUDGET = 35 * KB
  * What the bundle test holds the main entry to while it is past the issue's budget: the fixes of a
  * review of robustness (data lost by `compact`, counted twice after a failed directory sync, peers'
  * heads out of range or days ahead, unchecked `since`, a sparse `Replicated.convert`, instants
- * that are not instants) brought it from 34.94 KB to 35.51 KB. No further growth: room is to be
- * made until it is within `MAIN_BUDGET` again (docs/DESIGN.md, "Entries").
+ * that are not instants) brought it from 34.94 KB to 35.51 KB; sharing code that was written twice
+ * brought it back to 35.32 KB (36,166 bytes). No further growth: room is to be made until it is
+ * within `MAIN_BUDGET` again (docs/DESIGN.md, "Entries").
  */
-export const MAIN_GUARD = 35.6 * KB
+export const MAIN_GUARD = 35.4 * KB
 
 /** The small core as an app uses it: a calendar layout in a named IANA zone, a record and a query. */
 const coreSource = `import { Counter, Layout, Query, Window } from 'tiny-counter'

@@ -18,6 +18,7 @@ import { MAX_INSTANT } from '../../Calendar.js'
 import type { TimeUnit } from '../../TimeUnit.js'
 import { all as allUnits } from '../../TimeUnit.js'
 import { canonicalTimeZone } from '../../internal/zoneOffsets.js'
+import { trimmed } from '../../internal/counts.js'
 
 const RANK: ReadonlyMap<unknown, number> = new Map(allUnits.map((unit, rank) => [unit, rank]))
 
@@ -85,13 +86,6 @@ export const knownLayout = (u: unknown): Layout | undefined => {
   known.unshift({ alignment, timeZone, units: kept.map((track) => track.unit), buckets: kept.map((track) => track.buckets), layout })
   if (known.length > MAX_KNOWN) known.pop()
   return layout
-}
-
-/** Without trailing zeros (as `CounterCodec` decodes them). */
-const trimmed = (counts: ReadonlyArray<number>): ReadonlyArray<number> => {
-  let end = counts.length
-  while (end > 0 && counts[end - 1] === 0) end--
-  return end === counts.length ? counts : counts.slice(0, end)
 }
 
 /** Whether `u` is an array of arrays of counts. */

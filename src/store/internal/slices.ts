@@ -29,16 +29,16 @@ export const yieldToEventLoop = (): Promise<void> =>
  * does not fit (steps that await, or steps counted in bulk).
  */
 export class Slice {
-  private deadline = clock() + SLICE_MS
-  private steps = 0
+  #deadline = clock() + SLICE_MS
+  #steps = 0
 
   /** `most`: the most steps a slice makes (`Infinity`: a slice ends by time alone). */
   constructor(private readonly most: number = SLICE_STEPS) {}
 
   /** Counts `n` more steps; whether the slice is used up (by time or by steps). */
   spent(n = 1): boolean {
-    this.steps += n
-    return this.steps >= this.most || clock() > this.deadline
+    this.#steps += n
+    return this.#steps >= this.most || clock() > this.#deadline
   }
 
   /** Whether the slice is used up, counting no step. */
@@ -49,8 +49,8 @@ export class Slice {
   /** Gives the event loop a turn and starts a new slice. */
   async next(): Promise<void> {
     await yieldToEventLoop()
-    this.deadline = clock() + SLICE_MS
-    this.steps = 0
+    this.#deadline = clock() + SLICE_MS
+    this.#steps = 0
   }
 }
 

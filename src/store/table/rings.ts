@@ -16,10 +16,9 @@
  * only "now" stays as small as its `Counter`.
  */
 import type { Counter } from '../../Counter.js'
-import { MAX_COUNT } from '../../Counter.js'
 import type { Compiled } from '../../internal/compiled.js'
 import { compile } from '../../internal/compiled.js'
-import { zerosOf } from '../../internal/counts.js'
+import { NO_COUNTS as NO_RING, saturated, zerosOf } from '../../internal/counts.js'
 import { runSum } from '../../internal/windowCount.js'
 
 /** A counter whose arrays belong to one store and change in place. */
@@ -36,8 +35,6 @@ export interface Owned {
    */
   rings: number[][]
 }
-
-const NO_RING: ReadonlyArray<number> = Object.freeze([])
 
 /** The shared, frozen rings of a counter of `units` units whose older buckets are all zero, by `units`. */
 const noRingsByUnits: Array<number[][]> = []
@@ -156,8 +153,6 @@ const ringOf = (self: Owned, u: number, m: number): number[] => {
   if (Object.isFrozen(self.rings)) self.rings = self.rings.slice()
   return (self.rings[u] = zerosOf(m).slice())
 }
-
-const saturated = (n: number): number => (n > MAX_COUNT ? MAX_COUNT : n)
 
 /**
  * The number of events in the `buckets` newest buckets of unit `position` at `at`, the current
