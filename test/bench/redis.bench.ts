@@ -8,7 +8,9 @@
  *
  * Each case runs in its own process (see `harness.ts`); the cases take turns, one round each, so
  * they never compete for the server. A round is `REDIS_OPS` calls over 100,000 keys taken in turn
- * (each key a few times a minute: nearly every call passes), with 1 call in flight (each awaited
+ * under a new prefix per process: a process makes at most 44,000 calls, so every call decides on a
+ * key never seen (the path of a new event) and passes; `oursAgain`/`rlfAgain` measure keys that
+ * come back (1,000 keys, most calls refused). With 1 call in flight (each awaited
  * before the next) or 64 (64 lanes, each awaiting its own calls). Reported: throughput (calls per
  * second, the median round), the share passed, p50 and p99 latency of single calls (timed rounds
  * only), and round trips per decision (commands the client sent, counted on the client).
