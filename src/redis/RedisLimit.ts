@@ -507,7 +507,14 @@ export class RedisLimit {
         for (const [e, name] of plan.events.entries()) {
           const fields = r[3 + 2 * e]
           if (!Array.isArray(fields)) return unexpected()
-          const counter = storedCounterOf(layout, fields as ReadonlyArray<string>)
+          const hash = plan.keys[e]!
+          let counter: Counter | undefined
+          try {
+            counter = storedCounterOf(layout, hash, fields as ReadonlyArray<string>)
+          } catch (damaged) {
+            // A hash the refusal read back whole holds a damaged field: as from a read.
+            return E.left(new StorageError(hash, damaged, 'decide'))
+          }
           if (counter !== undefined) counters.set(name, counter)
           pending.set(name, Number(r[4 + 2 * e]))
         }

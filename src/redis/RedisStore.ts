@@ -416,19 +416,22 @@ export class RedisStore {
   private async read(events: ReadonlyArray<string>): Promise<E.Either<StorageError, Snapshot>> {
     const keys = [...events.map((e) => hashKey(this.prefix, e)), ...events.map((e) => heldKey(this.prefix, e))]
     const operation = 'read'
+    // The hash a failure is about: the first, then each as it is read back (a damaged one names itself).
+    let about = keys[0]
     try {
       const sent = this.clock === undefined ? '' : String(this.clock.now())
-      const reply = (await this.connection.run('read', keys, [sent], keys[0], operation)) as Reply
+      const reply = (await this.connection.run('read', keys, [sent], about, operation)) as Reply
       const counters = new Map<string, Counter>()
       const pending = new Map<string, number>()
-      events.forEach((event, e) => {
-        const counter = storedCounterOf(this.layout, reply[1 + 2 * e] as ReadonlyArray<string>)
+      for (const [e, event] of events.entries()) {
+        about = keys[e]!
+        const counter = storedCounterOf(this.layout, about, reply[1 + 2 * e] as ReadonlyArray<string>)
         if (counter !== undefined) counters.set(event, counter)
         pending.set(event, Number(reply[2 + 2 * e]))
-      })
+      }
       return E.right({ at: Number(reply[0]), counters, pending })
     } catch (error) {
-      return E.left(error instanceof StorageError ? error : new StorageError(keys[0], error, operation))
+      return E.left(error instanceof StorageError ? error : new StorageError(about, error, operation))
     }
   }
 
@@ -642,7 +645,7 @@ export class RedisStore {
       const key = hashKey(this.prefix, event)
       try {
         const fields = (await this.connection.within(this.connection.client.hgetall(key), key, 'export')) as Record<string, string>
-        const counter = storedCounterOf(this.layout, Object.entries(fields).flat())
+        const counter = storedCounterOf(this.layout, key, Object.entries(fields).flat())
         if (counter !== undefined) out.push([event, counter])
       } catch (error) {
         return E.left(error instanceof StorageError ? error : new StorageError(key, error, 'export'))

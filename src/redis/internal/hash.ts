@@ -72,21 +72,38 @@ export const eventOfKey = (prefix: string, key: string): string | undefined => {
 /** The field of an event's hash that says it holds an event: its meta field "x h1 .. hU c1 .. cU" (see `scripts.ts`). */
 export const META_FIELD = '_'
 
+/** The text of a count as the scripts write it: digits (at most `Number.MAX_SAFE_INTEGER`, checked apart). */
+const COUNT_TEXT = /^\d+$/
+
 /**
- * The counter an event's hash holds, from its fields: per unit its head and the head's count (the
+ * The count of an older bucket: its field's value (`undefined`: the hash has none, 0). Throws on a
+ * value that is no count (written by something other than this store), naming the hash `key` and
+ * the field, as the scripts stop on one (`bucketCount` in `scripts.ts`): its callers answer a
+ * `StorageError`.
+ */
+const bucketCount = (key: string, name: string, value: string | undefined): number => {
+  if (value === undefined) return 0
+  const count = Number(value)
+  if (COUNT_TEXT.test(value) && count <= Number.MAX_SAFE_INTEGER) return count
+  throw new Error(`damaged bucket field ${name} of ${key}: ${JSON.stringify(value)}`)
+}
+
+/**
+ * The counter that hash `key` holds, from its fields: per unit its head and the head's count (the
  * meta field's words after the first: the heads, then their counts), then the older buckets from
  * their fields; the empty counter when the meta field names no heads (an event created with nothing
  * in it); `undefined` without a meta field (a hash that only marks the reservations held on an
- * event never recorded: the event does not exist yet). Throws on a meta field of other words (a
- * damaged hash), as the scripts stop on one: its callers answer a `StorageError`.
+ * event never recorded: the event does not exist yet). Throws on a meta field of other words, or a
+ * field of a bucket in range that holds no count (a damaged hash), as the scripts stop on one: its
+ * callers answer a `StorageError`.
  */
-const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter | undefined => {
+const counterOf = (layout: Layout, key: string, fields: ReadonlyMap<string, string>): Counter | undefined => {
   const meta = fields.get(META_FIELD)
   if (meta === undefined) return undefined
   const units = layout.tracks.length
   const all = meta.split(' ')
   if ((all.length !== 1 && all.length !== 1 + 2 * units) || !all.every((word) => word !== '' && Number.isSafeInteger(Number(word))))
-    throw new Error(`damaged meta field ${JSON.stringify(meta)}`)
+    throw new Error(`damaged meta field of ${key}: ${JSON.stringify(meta)}`)
   const words = all.slice(1).map(Number)
   if (words.length === 0) return empty(layout)
   const heads = words.slice(0, units)
@@ -94,7 +111,10 @@ const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter
     const letter = unitLetter[unit]
     const head = heads[u]!
     const counts: number[] = [words[units + u]!]
-    for (let j = 1; j < length; j++) counts.push(Number(fields.get(`${letter}${head - j}`) ?? 0))
+    for (let j = 1; j < length; j++) {
+      const name = `${letter}${head - j}`
+      counts.push(bucketCount(key, name, fields.get(name)))
+    }
     return counts
   })
   return fromBuckets(layout, heads, buckets)
@@ -127,9 +147,12 @@ export const currentCounterOf = (layout: Layout, meta: string | null, index: Rea
   return meta.includes(' ') ? fromBuckets(layout, index, counts.map((n) => [n])) : empty(layout)
 }
 
-/** The counter held by a hash, from its HGETALL (a flat array of names and values); `undefined` when it holds no event. */
-export const storedCounterOf = (layout: Layout, flat: ReadonlyArray<string>): Counter | undefined => {
+/**
+ * The counter held by hash `key`, from its HGETALL (a flat array of names and values); `undefined`
+ * when it holds no event. Throws on a damaged hash (see `counterOf`).
+ */
+export const storedCounterOf = (layout: Layout, key: string, flat: ReadonlyArray<string>): Counter | undefined => {
   const fields = new Map<string, string>()
   for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!)
-  return counterOf(layout, fields)
+  return counterOf(layout, key, fields)
 }
