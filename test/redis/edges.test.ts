@@ -207,7 +207,7 @@ describe('RedisStore with a damaged hash', () => {
       await store.exportAll()
     ]
     expect(answers.map(tagOf)).toEqual(answers.map(() => 'StorageError'))
-    expect(answers.map((answer) => E.isLeft(answer) && answer.left.message.includes(`damaged meta field of ${key}: `))).toEqual(answers.map(() => true))
+    expect(answers.map((answer) => answer._tag === 'Left' && answer.left.message.includes(`damaged meta field of ${key}: `))).toEqual(answers.map(() => true))
     expect(await client().hgetall(key)).toEqual(before)
     // An import replaces the damaged hash.
     expect(await store.importAll({ e: Counter.empty(store.layout) })).toEqual(E.right(undefined))
