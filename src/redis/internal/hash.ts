@@ -9,36 +9,58 @@ import { Eq as LayoutEq } from '../../Layout.js'
 import { unitLetter } from './scripts.js'
 
 /**
- * A prefix as key names hold it: each ':' and backslash in it preceded by a backslash, so that no
- * prefix's keys are another's (prefix `a` with event `b:c` against prefix `a:b` with event `c`:
- * `{a:b:c}` and `{a\:b:c}`). A prefix without either is written as it is. The last one is remembered (a store
- * asks for its own on every call).
+ * The key names of one prefix, made once per store. The prefix is escaped once, here: each ':' and
+ * backslash in it preceded by a backslash, so that no prefix's keys are another's (prefix `a` with
+ * event `b:c` against prefix `a:b` with event `c`: `{a:b:c}` and `{a\:b:c}`); a prefix without
+ * either is written as it is. The names of an event's keys are then made on every call with no work
+ * but the text itself.
  */
-let escapedFor: string | undefined
-let escaped = ''
-export const inKeys = (prefix: string): string => {
-  if (prefix !== escapedFor) {
-    escaped = prefix.replace(/[\\:]/g, (c) => `\\${c}`)
-    escapedFor = prefix
+export class KeyNames {
+  /** The prefix as key names hold it. */
+  private readonly escaped: string
+
+  constructor(
+    /** The prefix as the store was given it. */
+    readonly prefix: string
+  ) {
+    this.escaped = prefix.replace(/[\\:]/g, (c) => `\\${c}`)
   }
-  return escaped
+
+  /** The hash of an event: `{prefix:event}` (the braces keep every key of the event in one cluster slot). */
+  hash(event: string): string {
+    return `{${this.escaped}:${event}}`
+  }
+
+  /** The sorted set of an event's reservations, in the same slot as its hash. */
+  held(event: string): string {
+    return `{${this.escaped}:${event}}:held`
+  }
+
+  /** Where the layout of the prefix is kept, so that stores of different layouts never share one. */
+  layout(): string {
+    return `{${this.escaped}}:layout`
+  }
+
+  /**
+   * Where versions before the escaping of prefixes kept the layout of a prefix that holds ':' or a
+   * backslash (`undefined` for any other prefix, whose key names did not change): found, the prefix
+   * is refused, so that its counts are never silently left behind.
+   */
+  legacyLayout(): string | undefined {
+    return this.escaped === this.prefix ? undefined : `{${this.prefix}}:layout`
+  }
+
+  /** The SCAN pattern of every event hash of the prefix (glob characters of the prefix escaped). */
+  scanPattern(): string {
+    return `{${this.escaped.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}:*}`
+  }
+
+  /** The event a hash key belongs to, or `undefined` for a key of another kind. */
+  eventOf(key: string): string | undefined {
+    const head = this.escaped
+    return key.startsWith(`{${head}:`) && key.endsWith('}') && key.length > head.length + 3 ? key.slice(head.length + 2, -1) : undefined
+  }
 }
-
-/** The hash of an event: `{prefix:event}` (the braces keep every key of the event in one cluster slot). */
-export const hashKey = (prefix: string, event: string): string => `{${inKeys(prefix)}:${event}}`
-
-/** The sorted set of an event's reservations, in the same slot as its hash. */
-export const heldKey = (prefix: string, event: string): string => `{${inKeys(prefix)}:${event}}:held`
-
-/** Where the layout of a prefix is kept, so that stores of different layouts never share one. */
-export const layoutKey = (prefix: string): string => `{${inKeys(prefix)}}:layout`
-
-/**
- * Where versions before the escaping of prefixes kept the layout of a prefix that holds ':' or a
- * backslash (`undefined` for any other prefix, whose key names did not change): found, the prefix is
- * refused, so that its counts are never silently left behind.
- */
-export const legacyLayoutKey = (prefix: string): string | undefined => (inKeys(prefix) === prefix ? undefined : `{${prefix}}:layout`)
 
 /**
  * The data model of the hashes: 3 since the counts of the head buckets joined the heads in the meta
@@ -58,15 +80,6 @@ export const recordsLayout = (stored: string, layout: Layout): boolean => {
   } catch {
     return false
   }
-}
-
-/** The SCAN pattern of every event hash of a prefix (glob characters of the prefix escaped). */
-export const scanPattern = (prefix: string): string => `{${inKeys(prefix).replace(/[*?[\]\\]/g, (c) => `\\${c}`)}:*}`
-
-/** The event a hash key belongs to, or `undefined` for a key of another kind. */
-export const eventOfKey = (prefix: string, key: string): string | undefined => {
-  const head = inKeys(prefix)
-  return key.startsWith(`{${head}:`) && key.endsWith('}') && key.length > head.length + 3 ? key.slice(head.length + 2, -1) : undefined
 }
 
 /** The field of an event's hash that says it holds an event: its meta field "x h1 .. hU c1 .. cU" (see `scripts.ts`). */
