@@ -217,13 +217,14 @@ describe('RedisStore with a damaged hash', () => {
 })
 
 describe('RedisStore with a damaged bucket field', () => {
-  // A field of an older bucket holds a count (digits, at most 2^53 - 1); anything else was written by
-  // something other than this store. Every call that reads or adds to such a field answers a
-  // StorageError naming the hash and the field and writes nothing, as with a damaged meta field;
-  // the calls that never read older buckets pass and leave it as it is (docs/REDIS.md).
+  // A field of an older bucket holds a count as Redis writes one (digits without a leading zero, at
+  // most 2^53 - 1); anything else was written by something other than this store. Every call that
+  // reads or adds to such a field answers a StorageError naming the hash and the field and writes
+  // nothing, as with a damaged meta field; the calls that never read older buckets pass and leave
+  // it as it is (docs/REDIS.md).
   const T = Date.UTC(2026, 0, 5, 10, 30, 15)
   const M = Math.floor(T / 60_000)
-  const DAMAGED = ['abc', '1.5', '-3', '1e3', ' 7', '9007199254740992', '99999999999999999999']
+  const DAMAGED = ['abc', '1.5', '-3', '1e3', ' 7', '007', '9007199254740992', '99999999999999999999']
 
   /**
    * A store whose event e holds 1 in minute M, now an older bucket (field m<M>), and `current` in

@@ -85,8 +85,8 @@ export const recordsLayout = (stored: string, layout: Layout): boolean => {
 /** The field of an event's hash that says it holds an event: its meta field "x h1 .. hU c1 .. cU" (see `scripts.ts`). */
 export const META_FIELD = '_'
 
-/** The text of a count as the scripts write it: digits (at most `Number.MAX_SAFE_INTEGER`, checked apart). */
-const COUNT_TEXT = /^\d+$/
+/** A count as Redis writes one: digits without a leading zero (at most `Number.MAX_SAFE_INTEGER`, checked apart). */
+const COUNT_TEXT = /^(?:0|[1-9]\d*)$/
 
 /**
  * The count of an older bucket: its field's value (`undefined`: the hash has none, 0). Throws on a

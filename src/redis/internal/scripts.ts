@@ -61,12 +61,12 @@ end
 local function damaged(key, meta) error('damaged meta field of ' .. key .. ': "' .. meta .. '"', 0) end
 
 -- The count of an older bucket: its field's value (false or nil: the hash has none, 0). A value
--- that is no count (digits, at most MAX), written by something other than this store, stops the
--- script as a damaged meta field does; every script reads the fields it counts or adds to before
--- it writes anything.
+-- that is no count as Redis writes one (digits without a leading zero, at most MAX: HINCRBY refuses
+-- "007"), written by something other than this store, stops the script as a damaged meta field
+-- does; every script reads the fields it counts or adds to before it writes anything.
 local function bucketCount(key, name, value)
   if not value then return 0 end
-  local n = string.find(value, '^%d+$') and tonumber(value)
+  local n = (value == '0' or string.find(value, '^[1-9]%d*$')) and tonumber(value)
   if n and n <= MAX then return n end
   error('damaged bucket field ' .. name .. ' of ' .. key .. ': "' .. value .. '"', 0)
 end
