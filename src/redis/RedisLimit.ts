@@ -25,7 +25,8 @@ import type { LimitBuilder, ReserveOptions, Usage } from '../store/LimitBuilder.
 import { DEFAULT_RESERVATION_MILLIS, NoAtMostConstraint, ReservationSettled } from '../store/LimitBuilder.js'
 import { LimitExceeded, UntrackedWindow } from '../Limit.js'
 import type { Frame, Frames } from './internal/frame.js'
-import { currentCounterOf, hashKey, heldKey, storedCounterOf } from './internal/hash.js'
+import type { KeyNames } from './internal/hash.js'
+import { currentCounterOf, storedCounterOf } from './internal/hash.js'
 import { PASSED, REFUSED, REFUSED_NOW, SETTLED } from './internal/scripts.js'
 import type { QueryHost } from './RedisQuery.js'
 
@@ -35,7 +36,8 @@ const DONE: E.Either<never, void> = E.right(undefined)
 
 /** What a limit needs from its store. */
 export interface LimitHost extends QueryHost {
-  readonly prefix: string
+  /** The names of the store's keys. */
+  readonly keys: KeyNames
   readonly frames: Frames
   readonly timed: <A>(
     key: string | undefined,
@@ -135,11 +137,11 @@ export class RedisReservation {
   ) {}
 
   private settle(how: 'commit' | 'cancel'): Promise<E.Either<StorageError, boolean>> {
-    const key = hashKey(this.host.prefix, this.event)
+    const key = this.host.keys.hash(this.event)
     return this.host.timed(
       key,
       how,
-      (t, sent) => this.host.run('settle', [key, heldKey(this.host.prefix, this.event)], [sent, this.host.frames.at(t).text, how, this.id], key, how),
+      (t, sent) => this.host.run('settle', [key, this.host.keys.held(this.event)], [sent, this.host.frames.at(t).text, how, this.id], key, how),
       E.map((r: Reply) => r[0] !== SETTLED)
     )
   }
@@ -380,8 +382,8 @@ export class RedisLimit {
     if (last !== undefined && this.rules.length === 0) {
       // A policy whose plan was made: its rules are valid, so only the name can be wrong.
       if (typeof event !== 'string' || event.length === 0) return E.left(new InvalidEventName(event))
-      const prefix = this.host.prefix
-      return E.right((this.plan = { event, events: [event], keys: [hashKey(prefix, event), heldKey(prefix, event)], shape: last.shape, constraints: undefined }))
+      const keys = this.host.keys
+      return E.right((this.plan = { event, events: [event], keys: [keys.hash(event), keys.held(event)], shape: last.shape, constraints: undefined }))
     }
     const found = this.constraints(event)
     if (E.isLeft(found)) return found
@@ -416,8 +418,8 @@ export class RedisLimit {
           break
       }
     }
-    const prefix = this.host.prefix
-    const keys = [...events.map((e) => hashKey(prefix, e)), ...events.map((e) => heldKey(prefix, e))]
+    const names = this.host.keys
+    const keys = [...events.map((e) => names.hash(e)), ...events.map((e) => names.held(e))]
     const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1')
     const lists = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>) : undefined
     const tail = lists === undefined ? undefined : short ? lists.map((i) => `${i[0]} ${i[2]} ${i[4]}`).join(' ') : lists.flat().join(' ')
@@ -507,7 +509,14 @@ export class RedisLimit {
         for (const [e, name] of plan.events.entries()) {
           const fields = r[3 + 2 * e]
           if (!Array.isArray(fields)) return unexpected()
-          const counter = storedCounterOf(layout, fields as ReadonlyArray<string>)
+          const hash = plan.keys[e]!
+          let counter: Counter | undefined
+          try {
+            counter = storedCounterOf(layout, hash, fields as ReadonlyArray<string>)
+          } catch (damaged) {
+            // A hash the refusal read back whole holds a damaged field: as from a read.
+            return E.left(new StorageError(hash, damaged, 'decide'))
+          }
           if (counter !== undefined) counters.set(name, counter)
           pending.set(name, Number(r[4 + 2 * e]))
         }

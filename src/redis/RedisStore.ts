@@ -28,7 +28,7 @@ import { EventStore } from '../store/EventStore.js'
 import type { RedisClient } from './internal/connection.js'
 import { Connection } from './internal/connection.js'
 import { Frames, NO_LOWER_BOUND, NO_UPPER_BOUND } from './internal/frame.js'
-import { META_FIELD, countsOf, eventOfKey, hashKey, heldKey, layoutKey, layoutRecord, legacyLayoutKey, recordsLayout, scanPattern, storedCounterOf } from './internal/hash.js'
+import { KeyNames, META_FIELD, countsOf, layoutRecord, recordsLayout, storedCounterOf } from './internal/hash.js'
 import { FUTURE, SKEW, scriptsFor } from './internal/scripts.js'
 import { RedisDeltaQuery, RedisEventQuery, RedisManyQuery, RedisRatioQuery } from './RedisQuery.js'
 import type { QueryHost, Snapshot } from './RedisQuery.js'
@@ -142,6 +142,8 @@ type Reply = ReadonlyArray<unknown>
  * client.disconnect()
  */
 export class RedisStore {
+  /** The namespace of the store's keys. */
+  readonly prefix: string
   private readonly frames: Frames
   private readonly nowFrames: Frames
   private readonly host: QueryHost & LimitHost
@@ -149,17 +151,18 @@ export class RedisStore {
   private constructor(
     /** What every counter of this store tracks. */
     readonly layout: Layout,
-    /** The namespace of the store's keys. */
-    readonly prefix: string,
+    /** The names of the store's keys (its prefix escaped once, at connect). */
+    private readonly keys: KeyNames,
     private readonly connection: Connection,
     private readonly clock: Clock | undefined,
     private readonly fallback: RedisFallback | undefined
   ) {
+    this.prefix = keys.prefix
     this.frames = new Frames(layout)
     this.nowFrames = new Frames(layout)
     this.host = {
       layout,
-      prefix,
+      keys,
       frames: this.frames,
       read: (events) => this.read(events),
       timed: (key, operation, attempt, then) => this.timed(key, operation, attempt, then),
@@ -191,8 +194,9 @@ export class RedisStore {
     const connection = new Connection(options.client, scriptsFor(layout), timeout)
     await connection.ready()
     const wanted = layoutRecord(layout)
-    const key = layoutKey(prefix)
-    const legacy = legacyLayoutKey(prefix)
+    const keys = new KeyNames(prefix)
+    const key = keys.layout()
+    const legacy = keys.legacyLayout()
     if (legacy !== undefined) {
       const old = await connection.within(options.client.get(legacy), legacy, 'read the layout')
       if (old !== null) throw new RedisLayoutMismatch(prefix, old, wanted, `prefix ${JSON.stringify(prefix)} holds counters under the key names of an earlier version (${legacy}: before the ':' and backslashes of a prefix were escaped in key names); see "Upgrading" in docs/REDIS.md`)
@@ -201,7 +205,7 @@ export class RedisStore {
     const stored = await connection.within(options.client.get(key), key, 'read the layout')
     if (stored !== null && stored !== wanted && !recordsLayout(stored, layout)) throw new RedisLayoutMismatch(prefix, stored, wanted)
     await connection.prepare()
-    return new RedisStore(layout, prefix, connection, options.clock, options.fallback)
+    return new RedisStore(layout, keys, connection, options.clock, options.fallback)
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -336,7 +340,7 @@ export class RedisStore {
     if (!isEventName(event)) return E.left(new InvalidEventName(event))
     if (!isCount(count)) return E.left(new InvalidCount(count))
     if ('at' in when && !isInstant(when.at)) return E.left(new InvalidInstant(when.at))
-    const key = hashKey(this.prefix, event)
+    const key = this.keys.hash(event)
     const reply = await this.timed(key, 'record', (t, sent) => {
       const at = 'at' in when ? when.at : t - when.ago
       if (!isInstant(at)) return Promise.resolve([FUTURE, t])
@@ -414,21 +418,24 @@ export class RedisStore {
 
   /** The counters of `events` (undefined: unknown) and their pending reservations, at Redis's instant. */
   private async read(events: ReadonlyArray<string>): Promise<E.Either<StorageError, Snapshot>> {
-    const keys = [...events.map((e) => hashKey(this.prefix, e)), ...events.map((e) => heldKey(this.prefix, e))]
+    const keys = [...events.map((e) => this.keys.hash(e)), ...events.map((e) => this.keys.held(e))]
     const operation = 'read'
+    // The hash a failure is about: the first, then each as it is read back (a damaged one names itself).
+    let about = keys[0]
     try {
       const sent = this.clock === undefined ? '' : String(this.clock.now())
-      const reply = (await this.connection.run('read', keys, [sent], keys[0], operation)) as Reply
+      const reply = (await this.connection.run('read', keys, [sent], about, operation)) as Reply
       const counters = new Map<string, Counter>()
       const pending = new Map<string, number>()
-      events.forEach((event, e) => {
-        const counter = storedCounterOf(this.layout, reply[1 + 2 * e] as ReadonlyArray<string>)
+      for (const [e, event] of events.entries()) {
+        about = keys[e]!
+        const counter = storedCounterOf(this.layout, about, reply[1 + 2 * e] as ReadonlyArray<string>)
         if (counter !== undefined) counters.set(event, counter)
         pending.set(event, Number(reply[2 + 2 * e]))
-      })
+      }
       return E.right({ at: Number(reply[0]), counters, pending })
     } catch (error) {
-      return E.left(error instanceof StorageError ? error : new StorageError(keys[0], error, operation))
+      return E.left(error instanceof StorageError ? error : new StorageError(about, error, operation))
     }
   }
 
@@ -591,11 +598,11 @@ export class RedisStore {
       for (const node of nodes) {
         let cursor = '0'
         do {
-          const [next, keys] = await this.connection.within(node.scan(cursor, 'MATCH', scanPattern(this.prefix), 'COUNT', 1000, 'TYPE', 'hash'), undefined, 'list events')
+          const [next, keys] = await this.connection.within(node.scan(cursor, 'MATCH', this.keys.scanPattern(), 'COUNT', 1000, 'TYPE', 'hash'), undefined, 'list events')
           cursor = next
           // A hash that only marks reservations held on an event never recorded is no event yet.
           const found = keys.flatMap((key) => {
-            const event = eventOfKey(this.prefix, key)
+            const event = this.keys.eventOf(key)
             return event === undefined ? [] : [[key, event] as const]
           })
           if (found.length === 0) continue
@@ -639,10 +646,10 @@ export class RedisStore {
     if (E.isLeft(names)) return names
     const out: Array<readonly [string, Counter]> = []
     for (const event of names.right) {
-      const key = hashKey(this.prefix, event)
+      const key = this.keys.hash(event)
       try {
         const fields = (await this.connection.within(this.connection.client.hgetall(key), key, 'export')) as Record<string, string>
-        const counter = storedCounterOf(this.layout, Object.entries(fields).flat())
+        const counter = storedCounterOf(this.layout, key, Object.entries(fields).flat())
         if (counter !== undefined) out.push([event, counter])
       } catch (error) {
         return E.left(error instanceof StorageError ? error : new StorageError(key, error, 'export'))
@@ -711,7 +718,7 @@ export class RedisStore {
     }
     const operation = replace ? 'import' : 'merge'
     for (const [event, counter] of incoming) {
-      const key = hashKey(this.prefix, event)
+      const key = this.keys.hash(event)
       // A counter whose heads are later than now (from a store whose clock is ahead) is kept until
       // its own range ends, as the core keeps it.
       const keepUntil = this.frames.keepUntil(counter.heads)
@@ -747,9 +754,9 @@ export class RedisStore {
     const names: ReadonlyArray<unknown> = typeof events === 'string' ? [events] : Array.isArray(events) ? events : [events]
     for (const event of names) if (!isEventName(event)) return E.left(new InvalidEventName(event))
     for (const event of names as ReadonlyArray<string>) {
-      const key = hashKey(this.prefix, event)
+      const key = this.keys.hash(event)
       try {
-        await this.connection.within(this.connection.client.del(key, heldKey(this.prefix, event)), key, 'delete')
+        await this.connection.within(this.connection.client.del(key, this.keys.held(event)), key, 'delete')
       } catch (error) {
         return E.left(error instanceof StorageError ? error : new StorageError(key, error, 'delete'))
       }

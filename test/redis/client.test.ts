@@ -7,7 +7,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import { Redis } from 'ioredis'
 import type { Cluster } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { EventStore, Limit } from 'tiny-counter'
+import { Counter, EventStore, Limit } from 'tiny-counter'
 import { RedisStore } from 'tiny-counter/redis'
 import { client, connect, freshPrefix, inKeys } from './connect.ts'
 import { freePort, redisPort } from './redisServer.ts'
@@ -115,6 +115,27 @@ describe('RedisStore, the client side', () => {
     expect(await inner.query('login').ever().sum()).toEqual(E.right(O.some(3)))
     const limit = inner.limit(Limit.policy().atMost(3, 'minutes'))
     expect(E.isLeft(await limit.checkAndRecord('login'))).toBe(true)
+  })
+
+  it('names the keys of two stores used in turn each after its own prefix (a backslash, glob characters, a colon)', async () => {
+    const id = crypto.randomUUID()
+    const prefixes = [`glob*?[x]\\back:${id}`, `glob*?[x]\\back${id}`] as const
+    const stores = [await connect({ prefix: prefixes[0] }), await connect({ prefix: prefixes[1] })]
+    // Every call alternates between the stores: each builds its keys from its own prefix.
+    for (const [i, store] of stores.entries()) expect(await store.recordCount('e', i + 1)).toEqual(E.right(undefined))
+    const held = await Promise.all(stores.map((store) => store.limit().atMost('e', 10, 'minutes').reserve('e')))
+    for (const [i, store] of stores.entries()) {
+      expect(await store.events()).toEqual(E.right(['e']))
+      expect(await store.query('e').ever().sum()).toEqual(E.right(O.some(i + 1)))
+      const names = inKeys(prefixes[i]!)
+      expect(await client().exists(`{${names}:e}`, `{${names}:e}:held`, `{${names}}:layout`)).toBe(3)
+    }
+    expect(inKeys(prefixes[0])).toBe(`glob*?[x]\\\\back\\:${id}`)
+    for (const reservation of held) expect(E.isRight(reservation) && (await reservation.right.commit())).toEqual(E.right(undefined))
+    const exported = await Promise.all(stores.map((store) => store.exportAll()))
+    expect(exported.map((e) => E.isRight(e) && Counter.toBuckets(e.right['e']!)[0]![0])).toEqual([2, 3])
+    expect(await stores[0]!.delete('e')).toEqual(E.right(undefined))
+    expect(await stores[1]!.events()).toEqual(E.right(['e']))
   })
 
   it("lists a cluster's events only while it reaches a master for every slot, never a part of them in silence", async () => {

@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { Counter, EventStore, Layout, TestClock } from 'tiny-counter'
 import type { LimitBuilder } from 'tiny-counter'
 import type { RedisLimit } from 'tiny-counter/redis'
+import { StorageError } from 'tiny-counter'
 import { client, connect, freshPrefix } from './connect.ts'
 
 const HOUR = 3_600_000
@@ -206,11 +207,144 @@ describe('RedisStore with a damaged hash', () => {
       await store.exportAll()
     ]
     expect(answers.map(tagOf)).toEqual(answers.map(() => 'StorageError'))
+    expect(answers.map((answer) => answer._tag === 'Left' && answer.left.message.includes(`damaged meta field of ${key}: `))).toEqual(answers.map(() => true))
     expect(await client().hgetall(key)).toEqual(before)
     // An import replaces the damaged hash.
     expect(await store.importAll({ e: Counter.empty(store.layout) })).toEqual(E.right(undefined))
     expect(await store.record('e')).toEqual(E.right(undefined))
     expect(await store.query('e').lastMinutes(2).sum()).toEqual(E.right(O.some(1)))
+  })
+})
+
+describe('RedisStore with a damaged bucket field', () => {
+  // A field of an older bucket holds a count as Redis writes one (digits without a leading zero, at
+  // most 2^53 - 1); anything else was written by something other than this store. Every call that
+  // reads or adds to such a field answers a StorageError naming the hash and the field and writes
+  // nothing, as with a damaged meta field; the calls that never read older buckets pass and leave
+  // it as it is (docs/REDIS.md).
+  const T = Date.UTC(2026, 0, 5, 10, 30, 15)
+  const M = Math.floor(T / 60_000)
+  const DAMAGED = ['abc', '1.5', '-3', '1e3', ' 7', '007', '9007199254740992', '99999999999999999999']
+
+  /**
+   * A store whose event e holds 1 in minute M, now an older bucket (field m<M>), and `current` in
+   * the current minute M + 1, the clock at T + 61 s; then field m<M> set to `value`.
+   */
+  const damagedStore = async (value: string, current = 1) => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const key = `{${prefix}:e}`
+    const field = `m${M}`
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    expect(await store.record('e')).toEqual(E.right(undefined))
+    clock.advance({ seconds: 61 })
+    expect(await store.recordCount('e', current)).toEqual(E.right(undefined))
+    expect(await client().hget(key, field)).toBe('1')
+    await client().hset(key, field, value)
+    /** All that Redis holds of the event: its hash, its expiry, its reservations. */
+    const state = async () => ({
+      hash: await client().hgetall(key),
+      expiry: await client().pexpiretime(key),
+      held: await client().zrange(`${key}:held`, 0, -1, 'WITHSCORES')
+    })
+    return { store, clock, prefix, key, field, state }
+  }
+
+  /** The answer is a StorageError about the hash `key` whose message names the hash and the field. */
+  const refusedFor = (answer: E.Either<{ readonly _tag: string }, unknown>, key: string, field: string): unknown => {
+    if (E.isRight(answer) || !(answer.left instanceof StorageError)) return { notAStorageError: tagOf(answer) }
+    const { key: about, message } = answer.left
+    return { about, named: message.includes(`damaged bucket field ${field} of ${key}: `) }
+  }
+
+  it.each(DAMAGED)('answers a StorageError naming the hash and the field, and writes nothing, from each call that reads or adds to it (%j)', async (value) => {
+    const { store, clock, prefix, key, field, state } = await damagedStore(value)
+    // A reservation that expired (the scripts drop expired ones as they count them) and one held.
+    await client().zadd(`${key}:held`, T - 1_000, 'expired', T + 3_600_000, 'held')
+    await client().hset(key, '_r', String(T + 3_600_000))
+    const before = await state()
+    const minuteHeads = (later: number) => [Math.floor(later / 1_000), Math.floor(later / 60_000), Math.floor(later / HOUR)]
+    // A counter whose heads are two minutes later than the hash's, with a count in minute M: a merge
+    // moves the heads first, then adds to m<M>.
+    const later = Counter.fromBuckets(store.layout, minuteHeads(T + 181_000), [[1], [1, 0, 0, 1], [2]])
+    const calls: Record<string, () => Promise<E.Either<{ readonly _tag: string }, unknown>>> = {
+      recordAt: () => store.recordAt('e', T),
+      recordCountAgo: () => store.recordCountAgo('e', 2, { seconds: 61 }),
+      mergeAll: () => store.mergeAll({ e: later }),
+      'check of two minutes': () => store.limit().atMost('e', 10, [2, 'minutes']).check('e'),
+      'checkAndRecord of two minutes': () => store.limit().atMost('e', 10, [2, 'minutes']).checkAndRecord('e'),
+      'reserve on two minutes': () => store.limit().atMost('e', 10, [2, 'minutes']).reserve('e'),
+      'atLeast of two minutes': () => store.limit().atLeast('e', 1, [2, 'minutes']).check('e'),
+      // Refused by a constraint on another event: the refusal reads e's whole hash back.
+      'a refusal read back': () => store.limit().atLeast('other', 1, 'hours').checkAndRecord('e'),
+      usage: () => store.limit().atMost('e', 10, 'hours').usage('e'),
+      'query of an hour': () => store.query('e').lastHours(1).sum(),
+      'query of the current minute': () => store.query('e').lastMinutes(1).sum(),
+      'queryMany, e second': () => store.queryMany(['other', 'e']).lastHours(1).sum(),
+      queryRatio: () => store.queryRatio('e', 'e').lastHours(1),
+      exportAll: () => store.exportAll()
+    }
+    const answers: Record<string, unknown> = {}
+    for (const [name, call] of Object.entries(calls)) answers[name] = refusedFor(await call(), key, field)
+    // The clock steps back into minute M: the head is ahead of the frame, and a decision counts its
+    // window from the head, reading m<M> as it goes.
+    clock.set(T + 1_000)
+    answers['checkAndRecord, the clock stepped back'] = refusedFor(await store.limit().atMost('e', 10, [2, 'minutes']).checkAndRecord('e'), key, field)
+    expect(answers).toEqual(Object.fromEntries(Object.keys(answers).map((name) => [name, { about: key, named: true }])))
+    expect(await state()).toEqual(before)
+  })
+
+  it.each(['abc', '1.5', '9007199254740992'])('writes nothing when a cooldown meets the field after the reservations were counted (%j)', async (value) => {
+    // The newest occurrence is in minute M (the current buckets hold 0): a cooldown looks back
+    // through the older minutes for it, after the atMost before it counted the reservations (the
+    // scripts drop expired ones as they count them: this one must still be there).
+    const { store, key, field, state } = await damagedStore(value, 0)
+    await client().zadd(`${key}:held`, T - 1_000, 'expired')
+    const before = await state()
+    for (const limit of [store.limit().atMost('e', 10, 'minutes').cooldown('e', { minutes: 5 }), store.limit().atMost('e', 10, 'minutes').within('e', { minutes: 5 })]) {
+      expect(refusedFor(await limit.check('e'), key, field)).toEqual({ about: key, named: true })
+      expect(refusedFor(await limit.checkAndRecord('e'), key, field)).toEqual({ about: key, named: true })
+    }
+    expect(await state()).toEqual(before)
+  })
+
+  it('passes, and leaves the field as it is, from the calls that never read older buckets: record now, decisions of the current bucket, settling a reservation', async () => {
+    const { store, clock, key, field } = await damagedStore('abc')
+    const current = store.limit().atMost('e', 10, 'minutes').atMost('e', 100, 'hours')
+    const held = await current.reserve('e')
+    const cancelled = await current.reserve('e')
+    expect(E.isRight(held) && E.isRight(cancelled)).toBe(true)
+    const answers = [
+      await store.record('e'),
+      await store.recordCount('e', 2),
+      await store.recordAt('e', clock.now()),
+      await current.check('e'),
+      await current.checkAndRecord('e'),
+      E.isRight(held) ? await held.right.commit() : held,
+      E.isRight(cancelled) ? await cancelled.right.cancel() : cancelled
+    ]
+    expect(answers.map(tagOf)).toEqual(answers.map(() => 'Right'))
+    expect(await client().hget(key, field)).toBe('abc')
+    // A minute later the heads move (the field is now two minutes back) and it is still as it was.
+    clock.advance({ minutes: 1 })
+    expect(await current.checkAndRecord('e')).toEqual(E.right(undefined))
+    expect(await client().hget(key, field)).toBe('abc')
+    expect(tagOf(await store.query('e').lastHours(1).sum())).toBe('StorageError')
+    // Once the field leaves the minutes' range, the record that moves the head past it deletes it.
+    clock.advance({ minutes: 59 })
+    expect(await store.record('e')).toEqual(E.right(undefined))
+    expect(await client().hexists(key, field)).toBe(0)
+    expect(await store.query('e').lastHours(2).sum()).toEqual(E.right(O.some(10)))
+  })
+
+  it('is replaced by importAll and removed by delete', async () => {
+    for (const repair of ['import', 'delete'] as const) {
+      const { store, key, field } = await damagedStore('abc')
+      expect(repair === 'import' ? await store.importAll({ e: Counter.empty(store.layout) }) : await store.delete('e')).toEqual(E.right(undefined))
+      expect(await client().hexists(key, field)).toBe(0)
+      expect(await store.recordAgo('e', { seconds: 61 })).toEqual(E.right(undefined))
+      expect(await store.query('e').lastHours(1).sum()).toEqual(E.right(O.some(1)))
+    }
   })
 })
 

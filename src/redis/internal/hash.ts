@@ -9,36 +9,58 @@ import { Eq as LayoutEq } from '../../Layout.js'
 import { unitLetter } from './scripts.js'
 
 /**
- * A prefix as key names hold it: each ':' and backslash in it preceded by a backslash, so that no
- * prefix's keys are another's (prefix `a` with event `b:c` against prefix `a:b` with event `c`:
- * `{a:b:c}` and `{a\:b:c}`). A prefix without either is written as it is. The last one is remembered (a store
- * asks for its own on every call).
+ * The key names of one prefix, made once per store. The prefix is escaped once, here: each ':' and
+ * backslash in it preceded by a backslash, so that no prefix's keys are another's (prefix `a` with
+ * event `b:c` against prefix `a:b` with event `c`: `{a:b:c}` and `{a\:b:c}`); a prefix without
+ * either is written as it is. The names of an event's keys are then made on every call with no work
+ * but the text itself.
  */
-let escapedFor: string | undefined
-let escaped = ''
-export const inKeys = (prefix: string): string => {
-  if (prefix !== escapedFor) {
-    escaped = prefix.replace(/[\\:]/g, (c) => `\\${c}`)
-    escapedFor = prefix
+export class KeyNames {
+  /** The prefix as key names hold it. */
+  private readonly escaped: string
+
+  constructor(
+    /** The prefix as the store was given it. */
+    readonly prefix: string
+  ) {
+    this.escaped = prefix.replace(/[\\:]/g, (c) => `\\${c}`)
   }
-  return escaped
+
+  /** The hash of an event: `{prefix:event}` (the braces keep every key of the event in one cluster slot). */
+  hash(event: string): string {
+    return `{${this.escaped}:${event}}`
+  }
+
+  /** The sorted set of an event's reservations, in the same slot as its hash. */
+  held(event: string): string {
+    return `{${this.escaped}:${event}}:held`
+  }
+
+  /** Where the layout of the prefix is kept, so that stores of different layouts never share one. */
+  layout(): string {
+    return `{${this.escaped}}:layout`
+  }
+
+  /**
+   * Where versions before the escaping of prefixes kept the layout of a prefix that holds ':' or a
+   * backslash (`undefined` for any other prefix, whose key names did not change): found, the prefix
+   * is refused, so that its counts are never silently left behind.
+   */
+  legacyLayout(): string | undefined {
+    return this.escaped === this.prefix ? undefined : `{${this.prefix}}:layout`
+  }
+
+  /** The SCAN pattern of every event hash of the prefix (glob characters of the prefix escaped). */
+  scanPattern(): string {
+    return `{${this.escaped.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}:*}`
+  }
+
+  /** The event a hash key belongs to, or `undefined` for a key of another kind. */
+  eventOf(key: string): string | undefined {
+    const head = this.escaped
+    return key.startsWith(`{${head}:`) && key.endsWith('}') && key.length > head.length + 3 ? key.slice(head.length + 2, -1) : undefined
+  }
 }
-
-/** The hash of an event: `{prefix:event}` (the braces keep every key of the event in one cluster slot). */
-export const hashKey = (prefix: string, event: string): string => `{${inKeys(prefix)}:${event}}`
-
-/** The sorted set of an event's reservations, in the same slot as its hash. */
-export const heldKey = (prefix: string, event: string): string => `{${inKeys(prefix)}:${event}}:held`
-
-/** Where the layout of a prefix is kept, so that stores of different layouts never share one. */
-export const layoutKey = (prefix: string): string => `{${inKeys(prefix)}}:layout`
-
-/**
- * Where versions before the escaping of prefixes kept the layout of a prefix that holds ':' or a
- * backslash (`undefined` for any other prefix, whose key names did not change): found, the prefix is
- * refused, so that its counts are never silently left behind.
- */
-export const legacyLayoutKey = (prefix: string): string | undefined => (inKeys(prefix) === prefix ? undefined : `{${prefix}}:layout`)
 
 /**
  * The data model of the hashes: 3 since the counts of the head buckets joined the heads in the meta
@@ -60,33 +82,41 @@ export const recordsLayout = (stored: string, layout: Layout): boolean => {
   }
 }
 
-/** The SCAN pattern of every event hash of a prefix (glob characters of the prefix escaped). */
-export const scanPattern = (prefix: string): string => `{${inKeys(prefix).replace(/[*?[\]\\]/g, (c) => `\\${c}`)}:*}`
-
-/** The event a hash key belongs to, or `undefined` for a key of another kind. */
-export const eventOfKey = (prefix: string, key: string): string | undefined => {
-  const head = inKeys(prefix)
-  return key.startsWith(`{${head}:`) && key.endsWith('}') && key.length > head.length + 3 ? key.slice(head.length + 2, -1) : undefined
-}
-
 /** The field of an event's hash that says it holds an event: its meta field "x h1 .. hU c1 .. cU" (see `scripts.ts`). */
 export const META_FIELD = '_'
 
+/** A count as Redis writes one: digits without a leading zero (at most `Number.MAX_SAFE_INTEGER`, checked apart). */
+const COUNT_TEXT = /^(?:0|[1-9]\d*)$/
+
 /**
- * The counter an event's hash holds, from its fields: per unit its head and the head's count (the
+ * The count of an older bucket: its field's value (`undefined`: the hash has none, 0). Throws on a
+ * value that is no count (written by something other than this store), naming the hash `key` and
+ * the field, as the scripts stop on one (`bucketCount` in `scripts.ts`): its callers answer a
+ * `StorageError`.
+ */
+const bucketCount = (key: string, name: string, value: string | undefined): number => {
+  if (value === undefined) return 0
+  const count = Number(value)
+  if (COUNT_TEXT.test(value) && count <= Number.MAX_SAFE_INTEGER) return count
+  throw new Error(`damaged bucket field ${name} of ${key}: ${JSON.stringify(value)}`)
+}
+
+/**
+ * The counter that hash `key` holds, from its fields: per unit its head and the head's count (the
  * meta field's words after the first: the heads, then their counts), then the older buckets from
  * their fields; the empty counter when the meta field names no heads (an event created with nothing
  * in it); `undefined` without a meta field (a hash that only marks the reservations held on an
- * event never recorded: the event does not exist yet). Throws on a meta field of other words (a
- * damaged hash), as the scripts stop on one: its callers answer a `StorageError`.
+ * event never recorded: the event does not exist yet). Throws on a meta field of other words, or a
+ * field of a bucket in range that holds no count (a damaged hash), as the scripts stop on one: its
+ * callers answer a `StorageError`.
  */
-const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter | undefined => {
+const counterOf = (layout: Layout, key: string, fields: ReadonlyMap<string, string>): Counter | undefined => {
   const meta = fields.get(META_FIELD)
   if (meta === undefined) return undefined
   const units = layout.tracks.length
   const all = meta.split(' ')
   if ((all.length !== 1 && all.length !== 1 + 2 * units) || !all.every((word) => word !== '' && Number.isSafeInteger(Number(word))))
-    throw new Error(`damaged meta field ${JSON.stringify(meta)}`)
+    throw new Error(`damaged meta field of ${key}: ${JSON.stringify(meta)}`)
   const words = all.slice(1).map(Number)
   if (words.length === 0) return empty(layout)
   const heads = words.slice(0, units)
@@ -94,7 +124,10 @@ const counterOf = (layout: Layout, fields: ReadonlyMap<string, string>): Counter
     const letter = unitLetter[unit]
     const head = heads[u]!
     const counts: number[] = [words[units + u]!]
-    for (let j = 1; j < length; j++) counts.push(Number(fields.get(`${letter}${head - j}`) ?? 0))
+    for (let j = 1; j < length; j++) {
+      const name = `${letter}${head - j}`
+      counts.push(bucketCount(key, name, fields.get(name)))
+    }
     return counts
   })
   return fromBuckets(layout, heads, buckets)
@@ -127,9 +160,12 @@ export const currentCounterOf = (layout: Layout, meta: string | null, index: Rea
   return meta.includes(' ') ? fromBuckets(layout, index, counts.map((n) => [n])) : empty(layout)
 }
 
-/** The counter held by a hash, from its HGETALL (a flat array of names and values); `undefined` when it holds no event. */
-export const storedCounterOf = (layout: Layout, flat: ReadonlyArray<string>): Counter | undefined => {
+/**
+ * The counter held by hash `key`, from its HGETALL (a flat array of names and values); `undefined`
+ * when it holds no event. Throws on a damaged hash (see `counterOf`).
+ */
+export const storedCounterOf = (layout: Layout, key: string, flat: ReadonlyArray<string>): Counter | undefined => {
   const fields = new Map<string, string>()
   for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!)
-  return counterOf(layout, fields)
+  return counterOf(layout, key, fields)
 }

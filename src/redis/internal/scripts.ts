@@ -55,9 +55,21 @@ local function hmget(key, names)
   return out
 end
 
--- Stops the script on a meta field that is neither "x" nor "x h1 .. hU c1 .. cU" in numbers (a
--- damaged hash): the client answers the error with a StorageError, and no count is made up from it.
-local function damaged(meta) error('damaged meta field "' .. meta .. '"', 0) end
+-- Stops the script on the meta field of hash key when it is neither "x" nor "x h1 .. hU c1 .. cU"
+-- in numbers (a damaged hash): the client answers the error with a StorageError, and no count is
+-- made up from it.
+local function damaged(key, meta) error('damaged meta field of ' .. key .. ': "' .. meta .. '"', 0) end
+
+-- The count of an older bucket: its field's value (false or nil: the hash has none, 0). A value
+-- that is no count as Redis writes one (digits without a leading zero, at most MAX: HINCRBY refuses
+-- "007"), written by something other than this store, stops the script as a damaged meta field
+-- does; every script reads the fields it counts or adds to before it writes anything.
+local function bucketCount(key, name, value)
+  if not value then return 0 end
+  local n = (value == '0' or string.find(value, '^[1-9]%d*$')) and tonumber(value)
+  if n and n <= MAX then return n end
+  error('damaged bucket field ' .. name .. ' of ' .. key .. ': "' .. value .. '"', 0)
+end
 
 -- The instant of the decision: the client's, or Redis's clock.
 local function instant(arg)
@@ -72,20 +84,20 @@ local function numbers(text)
   return out
 end
 
--- An event's meta field ('_', false when the hash has none): the heads of its units and the counts
--- of their head buckets (nil where the event has none), and the instant x the hash is kept until
--- (nil: unknown, no event). A damaged field stops the script (see damaged).
-local function metaOf(text)
+-- The meta field of hash key ('_', false when the hash has none): the heads of its units and the
+-- counts of their head buckets (nil where the event has none), and the instant x the hash is kept
+-- until (nil: unknown, no event). A damaged field stops the script (see damaged).
+local function metaOf(key, text)
   local heads, counts = {}, {}
   if not text then return heads, nil, counts end
   local x, i = nil, 0
   for word in string.gmatch(text, '%S+') do
     local v = tonumber(word)
-    if v == nil then damaged(text) end
+    if v == nil then damaged(key, text) end
     if i == 0 then x = v elseif i <= U then heads[i] = v else counts[i - U] = v end
     i = i + 1
   end
-  if i ~= 1 and i ~= 2 * U + 1 then damaged(text) end
+  if i ~= 1 and i ~= 2 * U + 1 then damaged(key, text) end
   return heads, x, counts
 end
 
@@ -103,7 +115,7 @@ end
 
 -- The heads of every unit of a hash, x, and the counts of the heads (see metaOf).
 local function headsOf(key)
-  return metaOf(redis.call('HGET', key, '_'))
+  return metaOf(key, redis.call('HGET', key, '_'))
 end
 
 -- Deletes the buckets of unit u with indices in [from, to]: by name when they are few, else the
@@ -338,10 +350,32 @@ local now = ARGV[4] == 'n'
 local specs = {}
 for u = 1, U do
   local spec = numbers(ARGV[4 + u])
-  if #spec > 0 then
-    advance(key, heads, counts, u, spec[1])
-    specs[u] = spec
+  if #spec > 0 then specs[u] = spec end
+end
+if ARGV[4] == '0' then
+  -- A backfill or a merge adds to older buckets: their fields are read and checked first, so that a
+  -- damaged one stops the script before anything is written. Not the buckets of the heads, nor
+  -- those out of range, nor the old head's when its head moves (the move writes its count there).
+  local names = {}
+  for u = 1, U do
+    local spec, old = specs[u], heads[u]
+    if spec ~= nil then
+      local head = (old ~= nil and old > spec[1]) and old or spec[1]
+      for j = 2, #spec - 1, 2 do
+        local i = spec[j]
+        if spec[j + 1] > 0 and i < head and i > head - LENGTHS[u] and not (i == old and head > old and counts[u] > 0) then
+          names[#names + 1] = LETTERS[u] .. int(i)
+        end
+      end
+    end
   end
+  if #names > 0 then
+    local values = hmget(key, names)
+    for j = 1, #names do bucketCount(key, names[j], values[j]) end
+  end
+end
+for u = 1, U do
+  if specs[u] ~= nil then advance(key, heads, counts, u, specs[u][1]) end
 end
 for u = 1, U do
   local spec = specs[u]
@@ -377,10 +411,10 @@ if p.short then
     if x == nil then
       -- "x" alone: an event with nothing in it.
       x = tonumber(meta)
-      if x == nil then damaged(meta) end
+      if x == nil then damaged(key, meta) end
     else
       x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}, ${list((u) => `tonumber(k${u})`)}
-      if not (x and ${list((u) => `h${u}`, ' and ')} and ${list((u) => `k${u}`, ' and ')}) then damaged(meta) end
+      if not (x and ${list((u) => `h${u}`, ' and ')} and ${list((u) => `k${u}`, ' and ')}) then damaged(key, meta) end
     end
   end
   local ${list((u) => `c${u}`)} = ${list((u) => `index[${u}]`)}
@@ -509,21 +543,34 @@ end
 if mode == 'r' then want(1, nil) end
 local heads, xs, counts, values = {}, {}, {}, {}
 for e, w in pairs(wanted) do
-  local raw = hmget(KEYS[e], w.names)
+  local key = KEYS[e]
+  local raw = hmget(key, w.names)
   local v = {}
-  heads[e], xs[e], counts[e] = metaOf(raw[1])
-  for j = 2, #w.names do v[w.names[j]] = tonumber(raw[j]) or 0 end
+  heads[e], xs[e], counts[e] = metaOf(key, raw[1])
+  for j = 2, #w.names do v[w.names[j]] = bucketCount(key, w.names[j], raw[j]) end
   values[e] = v
 end
 
-local pendings = {}
+-- The unexpired reservations of event e, counted without a write: the expired ones are dropped
+-- only once the decision passes (see dropped), so that a refusal, or a damaged bucket field that a
+-- later constraint reads, leaves everything as it was.
+local pendings, expired = {}, {}
 local function pendingOf(e)
   local held = pendings[e]
   if held == nil then
-    held = pending(KEYS[n + e], t)
+    local set = KEYS[n + e]
+    held = redis.call('ZCARD', set)
+    if held > 0 then
+      local live = redis.call('ZCOUNT', set, '(' .. int(t), '+inf')
+      if live < held then expired[#expired + 1] = set end
+      held = live
+    end
     pendings[e] = held
   end
   return held
+end
+local function dropped()
+  for _, set in ipairs(expired) do redis.call('ZREMRANGEBYSCORE', set, '-inf', int(t)) end
 end
 -- The count of the w newest buckets of unit u (bucket 0 is the current one, never before the head):
 -- the head's count from the meta field, the older buckets' from their fields.
@@ -541,9 +588,7 @@ local function count(e, u, w)
   local fields = {}
   for i = math.max(head - w + 1, head - LENGTHS[u] + 1), head - 1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
   if #fields == 0 then return sum end
-  for _, value in ipairs(hmget(KEYS[e], fields)) do
-    if value then sum = sum + tonumber(value) end
-  end
+  for j, value in ipairs(hmget(KEYS[e], fields)) do sum = sum + bucketCount(KEYS[e], fields[j], value) end
   return sum
 end
 -- Whether the newest occurrence (in the finest unit holding one) is in a bucket at or after k[u]:
@@ -562,8 +607,7 @@ local function seenSince(e, k)
         for i = top, math.max(top - CHUNK + 1, low), -1 do fields[#fields + 1] = LETTERS[u] .. int(i) end
         local found = redis.call('HMGET', KEYS[e], unpack(fields))
         for j = 1, #found do
-          local v = found[j]
-          if v and tonumber(v) > 0 then return (top - j + 1) >= k[u] end
+          if bucketCount(KEYS[e], fields[j], found[j]) > 0 then return (top - j + 1) >= k[u] end
         end
       end
     end
@@ -590,6 +634,7 @@ for number, item in ipairs(items) do
   if not pass then failed = number; break end
 end
 if failed > 0 then return refused(KEYS, n, t, failed) end
+dropped()
 if mode == 'r' then
   recordNow(KEYS[1], current, heads[1], counts[1], expireAt, t, clientTime, xs[1])
 elseif mode == 'h' then
