@@ -28,5 +28,6 @@ describe('docs/examples scripts', () => {
       log.mockRestore()
     }
     expect(lines.length).toBeGreaterThan(0)
-  })
+    // redis-http.ts starts three server processes through tsx: seconds on a busy machine.
+  }, 60_000)
 })
