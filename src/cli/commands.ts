@@ -10,6 +10,7 @@ import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
 import { bucketIndex, bucketStart } from '../Calendar.js'
 import type { Counter } from '../Counter.js'
+import { MAX_BUCKETS } from '../Layout.js'
 import * as Query from '../Query.js'
 import type { Replicated } from '../Replicated.js'
 import { empty as emptyReplicated, merge as mergeReplicated, value as replicatedValue } from '../Replicated.js'
@@ -59,7 +60,8 @@ export interface ExportOptions extends CommandOptions {
 export const USAGE = `Usage:
   tiny-counter inspect <db-file|dir> [--days N] [--now ISO-8601] [--width N]
       List the events with their sums per tracked unit and a bar chart of the last N
-      buckets (days when tracked; default 14). --now: an ISO-8601 instant or integer epoch
+      buckets (days when tracked; default 14): N from 1 to ${MAX_BUCKETS} (the most buckets a unit
+      holds; a unit with fewer shows all it has). --now: an ISO-8601 instant or integer epoch
       milliseconds (default: now); --width: cells of the longest bar, 1 to 500 (default 40).
   tiny-counter export <db-file|dir> [--out file]
       Write every counter as JSON (to stdout, or to the file: written whole, through a

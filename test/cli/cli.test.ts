@@ -140,6 +140,21 @@ describe('tiny-counter inspect', () => {
     expect(stderr).toMatch(/: corrupt event "settings_visit": cannot decode "settings_visit"/)
   })
 
+  it('refuses a --days that is not an integer from 1 to 100000 (the most buckets a unit holds) with a usage error', async () => {
+    const db = join(dir, 'phone.db')
+    for (const days of ['0', '2.5', 'abc', '', '1e3', '100001', '1e300']) {
+      const refused = await cli('inspect', db, `--days=${days}`)
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toBe('')
+      expect(refused.stderr).toMatch(new RegExp(`^tiny-counter: --days must be an integer from 1 to 100000, got ${JSON.stringify(JSON.stringify(days)).slice(1, -1)}\n\nUsage:`))
+      expect(refused.stderr).not.toMatch(/\bat .*\.ts:\d+/)
+    }
+    // The largest: the chart shows every day the layout keeps (56 here).
+    const fine = await cli('inspect', db, '--now', NOW_ISO, '--days', '100000')
+    expect(fine.code).toBe(0)
+    expect(fine.stdout).toContain('  last 56 days, oldest first:')
+  })
+
   it('refuses a --width or --now out of range with a usage error (exit 1, no stack trace)', async () => {
     const db = join(dir, 'phone.db')
     for (const width of ['1e9', 'Infinity', 'abc', '0', '501', '2.5', '-3', '']) {
