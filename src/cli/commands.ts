@@ -4,7 +4,7 @@
  * from `tiny-counter inspect|export|merge`. Exit codes: 0 done, 1 usage error or a store that
  * cannot be opened or read, 2 a store with values that do not decode (each reported with its key).
  */
-import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
@@ -49,7 +49,8 @@ export interface InspectOptions extends CommandOptions {
 export interface ExportOptions extends CommandOptions {
   /**
    * A file to write the JSON to instead of stdout: written to a temporary file in its directory,
-   * then renamed over it (a failed write leaves what was there). Refused (exit code 1, nothing
+   * then renamed over it (a failed write leaves what was there); a file replaced keeps its
+   * permissions (mode), a new one gets the default (0o666 less the umask). Refused (exit code 1, nothing
    * written) when it is the store, a file inside a store directory, or a SQLite database's journal,
    * compared by real path (symbolic links followed).
    */
@@ -65,7 +66,8 @@ export const USAGE = `Usage:
       milliseconds (default: now); --width: cells of the longest bar, 1 to 500 (default 40).
   tiny-counter export <db-file|dir> [--out file]
       Write every counter as JSON (to stdout, or to the file: written whole, through a
-      temporary file renamed over it; never the store itself or a file inside it).
+      temporary file renamed over it, keeping the permissions of a file replaced; never
+      the store itself or a file inside it).
   tiny-counter merge <target> <source...>
       Merge the counters of the sources into the target (created if missing) and persist.
       Plain counters are added: running the same merge again adds them again.
@@ -134,16 +136,30 @@ const realPath = (path: string): string => {
   }
 }
 
+/** The permission bits of the file at `path`, or `undefined` when there is none. */
+const modeOf = (path: string): number | undefined => {
+  try {
+    return statSync(path).mode & 0o7777
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Writes `text` to `path` whole or not at all: into a temporary file in the same directory, then
  * renamed over `path` (through a symbolic link, over its target), so that a failed write (a full
- * disk) leaves what was there.
+ * disk) leaves what was there. A file replaced keeps its permissions, as `cp` and editors keep
+ * them (the rename would give it the temporary file's); a new file gets the default (0o666 less
+ * the umask).
  */
 const writeWhole = (path: string, text: string): void => {
   const real = realPath(path)
   const temporary = join(dirname(real), `.${basename(real)}.${process.pid}.${Date.now().toString(36)}.tmp`)
+  const mode = modeOf(real)
   try {
-    writeFileSync(temporary, text, { flag: 'wx' })
+    // Owner-only until its mode is set: the old file may have been readable by its owner alone.
+    writeFileSync(temporary, text, { flag: 'wx', mode: mode === undefined ? 0o666 : 0o600 })
+    if (mode !== undefined) chmodSync(temporary, mode)
     renameSync(temporary, real)
   } catch (cause) {
     rmSync(temporary, { force: true })
