@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import Database from 'better-sqlite3'
 import * as O from 'fp-ts/lib/Option.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EventStore, JsonFormat, TestClock } from 'tiny-counter'
@@ -138,6 +139,19 @@ describe('tiny-counter inspect', () => {
     expect(stdout).toContain('app_launch: 20 in all')
     expect(lines(stderr)).toHaveLength(1)
     expect(stderr).toMatch(/: corrupt event "settings_visit": cannot decode "settings_visit"/)
+  })
+
+  it('reports a SQLite row whose value is not a BLOB by its type (exit 2), and still lists the rest', async () => {
+    const path = join(dir, 'text-row.db')
+    await fill(await Sqlite.open(path), 2)
+    const other = new Database(path)
+    other.prepare("UPDATE events SET data = 'hand-written' WHERE key = 'purchase'").run()
+    other.close()
+    const { code, stdout, stderr } = await cli('inspect', path, '--now', NOW_ISO)
+    expect(code).toBe(2)
+    expect(lines(stdout)[0]).toBe(`${path}: SQLite, 1 event (1 corrupt)`)
+    expect(stdout).toContain('app_launch: 10 in all')
+    expect(lines(stderr)).toEqual([`${path}: corrupt event "purchase": cannot decode "purchase" at the top: the SQLite row's value is TEXT, not BLOB`])
   })
 
   it('refuses a --days that is not an integer from 1 to 100000 (the most buckets a unit holds) with a usage error', async () => {

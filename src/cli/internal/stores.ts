@@ -14,9 +14,9 @@ import type { Layout } from '../../Layout.js'
 import { BincodeFormat } from '../../codec/BincodeFormat.js'
 import type { Formatter } from '../../codec/Formatter.js'
 import { JsonFormat } from '../../codec/JsonFormat.js'
-import type { DecodeError } from '../../codec/errors.js'
+import { DecodeError } from '../../codec/errors.js'
 import { FilePerEvent } from '../../storage/FilePerEvent.js'
-import type { Storage } from '../../store/Storage.js'
+import type { Storage, UnreadableValue } from '../../store/Storage.js'
 import { Sqlite } from '../../storage/Sqlite.js'
 import { EventStore } from '../../store/EventStore.js'
 import type { EventStoreBuilder } from '../../store/EventStoreBuilder.js'
@@ -153,7 +153,9 @@ export const readCounters = async (opened: Opened, path: string, progress: (line
   const errors: DecodeError[] = []
   const long = entries.length > 1000
   entries.forEach(([key, bytes], i) => {
-    const decoded = decodeStored(key, bytes, opened.format)
+    // A value the storage could not give as bytes (a SQLite row of TEXT) is reported by why, as a store reports it.
+    const { unreadable } = bytes as Partial<UnreadableValue>
+    const decoded = unreadable === undefined ? decodeStored(key, bytes, opened.format) : E.left(new DecodeError(key, '', unreadable))
     if (E.isLeft(decoded)) errors.push(decoded.left)
     else if ('counter' in decoded.right) counters.push([key, decoded.right.counter])
     else replicated.push([key, decoded.right.replicated])
