@@ -332,6 +332,73 @@ describe('tiny-counter merge', () => {
   })
 })
 
+describe('tiny-counter merge when the target fails to write some events', () => {
+  const ADDED = 'counts were added (plain counters merge by addition): merging the same sources again would add them again'
+
+  it('into a directory: writes the others and says which events were merged, which were not and why (exit 3)', async () => {
+    const base = join(dir, 'partial')
+    mkdirSync(base)
+    await fill(await FilePerEvent.open(join(base, 'source'), '.bin'), 3)
+    const target = join(base, 'target')
+    mkdirSync(join(target, 'purchase.bin'), { recursive: true }) // the event's file cannot be read nor replaced
+    const { code, stdout, stderr } = await cli('merge', target, join(base, 'source'))
+    expect(code).toBe(3)
+    expect(lines(stdout)).toEqual([`merged 2 counters from 1 store into ${target}, but only 1 of 2 events: "app_launch"`, ADDED])
+    expect(lines(stderr)).toEqual([
+      `tiny-counter: ${target}: 1 of 2 events not merged (nothing was written for it): "purchase"`,
+      expect.stringMatching(/^tiny-counter: .*target: why: storage could not load "purchase": .*purchase\.bin is not a regular file$/),
+      'tiny-counter: do not run the same merge again: the counts of the 1 event merged would be added twice'
+    ])
+    const shown = await inspect(target, { now: NOW })
+    expect(lines(shown.stdout)[0]).toBe(`${target}: directory of .bin files, 1 event`)
+    expect(shown.stdout).toContain('app_launch: 15 in all')
+  })
+
+  it('into SQLite: one transaction, so nothing is merged when one event fails, even past 1,000 events (exit 1)', async () => {
+    const source = join(dir, 'all-or-nothing-source.db')
+    const writer = await EventStore.builder().withStorage(await Sqlite.open(source)).withClock(TestClock.at(NOW)).timeZone('UTC').trackDays(7).build()
+    for (let i = 0; i < 1500; i++) writer.record(`event_${String(i).padStart(4, '0')}`)
+    expect((await writer.close())._tag).toBe('Right')
+    const target = join(dir, 'all-or-nothing-target.db')
+    await (await Sqlite.open(target)).close()
+    const other = new Database(target)
+    other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.key = 'event_1200' BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END`)
+    other.close()
+    const refused = await merge(target, [source], { progress: () => undefined })
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toMatch(/^tiny-counter: .*all-or-nothing-target\.db: cannot persist \(storage could not update \(rolled back, nothing was written\) at "event_1200": refused by a trigger\); nothing was merged\n$/)
+    const reader = await Sqlite.open(target, { readOnly: true })
+    expect(await reader.listKeys()).toEqual([])
+    await reader.close()
+  })
+
+  it('of replicated stores into a directory: says what was not merged; the same merge run again once fixed merges the rest, counting nothing twice', async () => {
+    const base = join(dir, 'partial-replicated')
+    mkdirSync(base)
+    const phone = await EventStore.builder().withStorage(await FilePerEvent.open(join(base, 'phone'), '.rbin')).withClock(TestClock.at(NOW)).timeZone('UTC').replicaId('phone').build()
+    phone.recordCount('song_played', 4)
+    phone.recordCount('app_launch', 2)
+    expect((await phone.close())._tag).toBe('Right')
+    const target = join(base, 'all')
+    mkdirSync(join(target, 'song_played.rbin'), { recursive: true })
+    const first = await cli('merge', target, join(base, 'phone'))
+    expect(first.code).toBe(3)
+    expect(lines(first.stdout)[0]).toBe(`merged 2 replicated counters from 1 store into ${target}, but only 1 of 2 events: "app_launch"`)
+    expect(lines(first.stderr)).toEqual([
+      `tiny-counter: ${target}: 1 of 2 events not merged (nothing was written for it): "song_played"`,
+      expect.stringMatching(/why: storage could not load "song_played": .*song_played\.rbin is not a regular file$/),
+      'tiny-counter: once the cause is fixed, run the same merge again: it merges the others and changes nothing of the events merged'
+    ])
+    rmSync(join(target, 'song_played.rbin'), { recursive: true })
+    const again = await cli('merge', target, join(base, 'phone'))
+    expect(again.code).toBe(0)
+    const shown = await inspect(target, { now: NOW })
+    expect(shown.stdout).toContain('app_launch: 2 in all')
+    expect(shown.stdout).toContain('song_played: 4 in all')
+  })
+})
+
 describe('tiny-counter merge of replicated stores', () => {
   /** A replicated store on `storage` (files or SQLite), recording under `id`. */
   const device = async (storage: Storage, id: string, json = false) =>
