@@ -42,7 +42,7 @@ export type TimeUnit = import('./TimeUnit.js').TimeUnit
 export * as Window from './Window.js'
 /** The `Window` type itself, named as the namespace is (`Window.Window` too). */
 export type Window = import('./Window.js').Window
-export type { Storage, Update, Write } from './store/Storage.js'
+export type { Storage, UnreadableValue, Update, Write } from './store/Storage.js'
 export { invalidStorageKey } from './store/Storage.js'
 export { MemoryStorage } from './storage/MemoryStorage.js'
 export { EventStore } from './store/EventStore.js'

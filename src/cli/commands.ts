@@ -2,14 +2,17 @@
  * The commands of the `tiny-counter` CLI as functions: each takes paths and options and returns
  * what a user would see (stdout, stderr) and the exit code, so that they run in-process as well as
  * from `tiny-counter inspect|export|merge`. Exit codes: 0 done, 1 usage error or a store that
- * cannot be opened or read, 2 a store with values that do not decode (each reported with its key).
+ * cannot be opened, read or written (nothing written), 2 a store with values that do not decode
+ * (each reported with its key), 3 a merge that wrote some events and not others (each named).
  */
-import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import * as E from '#fp-ts/Either'
 import * as O from '#fp-ts/Option'
 import { bucketIndex, bucketStart } from '../Calendar.js'
 import type { Counter } from '../Counter.js'
+import { merge as mergeCounters } from '../Counter.js'
+import { MAX_BUCKETS } from '../Layout.js'
 import * as Query from '../Query.js'
 import type { Replicated } from '../Replicated.js'
 import { empty as emptyReplicated, merge as mergeReplicated, value as replicatedValue } from '../Replicated.js'
@@ -17,9 +20,10 @@ import type { TimeUnit } from '../TimeUnit.js'
 import * as Window from '../Window.js'
 import type { DecodeError } from '../codec/errors.js'
 import type { Write } from '../store/Storage.js'
+import { StorageError } from '../store/errors.js'
 import { bars } from './chart.js'
 import type { Opened, Read } from './internal/stores.js'
-import { CliError, buildStore, closeQuietly, decodeReplicated, openStore, readCounters } from './internal/stores.js'
+import { CliError, closeQuietly, decodePlain, decodeReplicated, memoryStore, openStore, readCounters } from './internal/stores.js'
 
 /** What a command printed and how it exits. */
 export interface Outcome {
@@ -48,7 +52,8 @@ export interface InspectOptions extends CommandOptions {
 export interface ExportOptions extends CommandOptions {
   /**
    * A file to write the JSON to instead of stdout: written to a temporary file in its directory,
-   * then renamed over it (a failed write leaves what was there). Refused (exit code 1, nothing
+   * then renamed over it (a failed write leaves what was there); a file replaced keeps its
+   * permissions (mode), a new one gets the default (0o666 less the umask). Refused (exit code 1, nothing
    * written) when it is the store, a file inside a store directory, or a SQLite database's journal,
    * compared by real path (symbolic links followed).
    */
@@ -59,11 +64,13 @@ export interface ExportOptions extends CommandOptions {
 export const USAGE = `Usage:
   tiny-counter inspect <db-file|dir> [--days N] [--now ISO-8601] [--width N]
       List the events with their sums per tracked unit and a bar chart of the last N
-      buckets (days when tracked; default 14). --now: an ISO-8601 instant or integer epoch
+      buckets (days when tracked; default 14): N from 1 to ${MAX_BUCKETS} (the most buckets a unit
+      holds; a unit with fewer shows all it has). --now: an ISO-8601 instant or integer epoch
       milliseconds (default: now); --width: cells of the longest bar, 1 to 500 (default 40).
   tiny-counter export <db-file|dir> [--out file]
       Write every counter as JSON (to stdout, or to the file: written whole, through a
-      temporary file renamed over it; never the store itself or a file inside it).
+      temporary file renamed over it, keeping the permissions of a file replaced; never
+      the store itself or a file inside it).
   tiny-counter merge <target> <source...>
       Merge the counters of the sources into the target (created if missing) and persist.
       Plain counters are added: running the same merge again adds them again.
@@ -72,7 +79,9 @@ export const USAGE = `Usage:
 
 A path ending in .db/.sqlite (or any existing file) is a SQLite store; a directory is a store
 of one file per event (.bin, .rbin or .json, detected).
-Exit codes: 0 done, 1 usage error or unreadable store, 2 some values do not decode.`
+Exit codes: 0 done, 1 usage error or a store that cannot be read or written (nothing
+written), 2 some values do not decode, 3 a merge wrote some events and not others (it
+says which, and why). A merge into SQLite is one transaction: all of it, or nothing.`
 
 class Output {
   readonly out: string[] = []
@@ -132,16 +141,30 @@ const realPath = (path: string): string => {
   }
 }
 
+/** The permission bits of the file at `path`, or `undefined` when there is none. */
+const modeOf = (path: string): number | undefined => {
+  try {
+    return statSync(path).mode & 0o7777
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Writes `text` to `path` whole or not at all: into a temporary file in the same directory, then
  * renamed over `path` (through a symbolic link, over its target), so that a failed write (a full
- * disk) leaves what was there.
+ * disk) leaves what was there. A file replaced keeps its permissions, as `cp` and editors keep
+ * them (the rename would give it the temporary file's); a new file gets the default (0o666 less
+ * the umask).
  */
 const writeWhole = (path: string, text: string): void => {
   const real = realPath(path)
   const temporary = join(dirname(real), `.${basename(real)}.${process.pid}.${Date.now().toString(36)}.tmp`)
+  const mode = modeOf(real)
   try {
-    writeFileSync(temporary, text, { flag: 'wx' })
+    // Owner-only until its mode is set: the old file may have been readable by its owner alone.
+    writeFileSync(temporary, text, { flag: 'wx', mode: mode === undefined ? 0o666 : 0o600 })
+    if (mode !== undefined) chmodSync(temporary, mode)
     renameSync(temporary, real)
   } catch (cause) {
     rmSync(temporary, { force: true })
@@ -300,15 +323,23 @@ const ADDED_NOTE = 'counts were added (plain counters merge by addition): mergin
 /** Said after every merge of replicated stores: they join by maximum, so a merge may be repeated. */
 const JOINED_NOTE = 'replicated counters were joined (by maximum per replica and bucket): merging the same sources again changes nothing'
 
+/** The exit code of a merge that wrote some events and not others (or wrote them not known durable). */
+const PARTLY_MERGED = 3
+
 /**
  * `tiny-counter merge <target> <source...>`: merges every counter of the sources into the target's
  * (creating the target if it does not exist, in the sources' format) and persists it. Plain
  * counters are added, and the command says so: running the same merge again adds the sources
  * again. Replicated counters (stores built with `.replicaId(id)`) are joined by their maximum per
- * replica and bucket, in one read-modify-write of the target's storage: running the same merge
- * again, or merging a source twice, changes nothing (docs/SYNC.md). Plain and replicated stores
- * are not merged together (exit code 1). Nothing is written when a store cannot be read or has
- * values that do not decode (exit code 2).
+ * replica and bucket: running the same merge again, or merging a source twice, changes nothing
+ * (docs/SYNC.md). Plain and replicated stores are not merged together (exit code 1). Nothing is
+ * written when a store cannot be read or has values that do not decode (exit code 2).
+ *
+ * Every event is written in one read-modify-write of the target's storage, each added to (or
+ * joined with) what the target stores then. Into SQLite that is one transaction: every event is
+ * merged, or none (exit code 1). Into a directory each event's file is written on its own: when
+ * some fail, the others are merged, and the command says which events were merged, which were not
+ * and why, with exit code 3 (docs/CLI.md).
  *
  * @example
  * import { merge } from 'tiny-counter/cli/commands'
@@ -374,20 +405,7 @@ export const merge = async (target: string, sources: ReadonlyArray<string>, opti
       if (replicatedAt >= 0 && plainAt >= 0) {
         throw new CliError(`cannot merge plain and replicated counters (${paths[plainAt]} holds plain ones, ${paths[replicatedAt]} replicated ones): plain counters add up, replicated ones join by maximum (docs/SYNC.md)`)
       }
-      if (replicatedAt >= 0) return await joinReplicated(opened, target, read, existing, output)
-      const layout = (existing.counters[0] ?? read.flatMap((values) => values.counters)[0])?.[1].layout
-      const store = await buildStore(opened, layout, target)
-      const incoming = read.reduce((n, values) => n + values.counters.length, 0)
-      for (const { counters } of read) {
-        const merged = store.mergeAll(new Map(counters))
-        if (E.isLeft(merged)) throw new CliError(`cannot merge: ${merged.left.message}`)
-      }
-      if (incoming > 1000) output.progress(`${target}: writing ${plural(store.events().length, 'event')}`)
-      const closed = await store.close()
-      if (E.isLeft(closed)) throw new CliError(`${target}: cannot persist (${closed.left.message})`)
-      output.out.push(`merged ${plural(incoming, 'counter')} from ${plural(sources.length, 'store')} into ${target} (${plural(store.events().length, 'event')})`)
-      output.out.push(ADDED_NOTE)
-      return output.done(0)
+      return replicatedAt >= 0 ? await joinReplicated(opened, target, read, existing, output) : await addPlain(opened, target, read, existing, output)
     } finally {
       await closeQuietly(opened)
     }
@@ -397,33 +415,147 @@ export const merge = async (target: string, sources: ReadonlyArray<string>, opti
 }
 
 /**
+ * The plain part of `merge`: the sources added up in memory, in the layout of the target's first
+ * event (else the first source's), every name and counter checked as a store checks them; then
+ * each event added to what the target stores (`writeEvents`).
+ */
+const addPlain = async (opened: Opened, target: string, read: ReadonlyArray<Read>, existing: Read, output: Output): Promise<Outcome> => {
+  const layout = (existing.counters[0] ?? read.flatMap((values) => values.counters)[0])?.[1].layout
+  const sum = memoryStore(layout)
+  for (const { counters } of read) {
+    const merged = sum.mergeAll(new Map(counters))
+    if (E.isLeft(merged)) throw new CliError(`cannot merge: ${merged.left.message}; nothing was merged`)
+  }
+  const incoming = new Map(Object.entries(sum.exportAll()))
+  const bytesFor = (event: string, stored: Uint8Array | undefined): Uint8Array => {
+    const counter = incoming.get(event)!
+    if (stored === undefined) return opened.format.serialize(counter)
+    const now = decodePlain(event, stored, opened.format)
+    if (E.isLeft(now)) throw changedMeanwhile(target, now.left)
+    return opened.format.serialize(mergeCounters(counter, now.right))
+  }
+  const events = [...incoming.keys()].sort()
+  const failure = await writeEvents(opened, target, events, bytesFor, output)
+  const counters = read.reduce((n, values) => n + values.counters.length, 0)
+  return reportMerge(output, {
+    target,
+    what: `${plural(counters, 'counter')} from ${plural(read.length, 'store')}`,
+    events,
+    total: new Set([...existing.counters.map(([event]) => event), ...events]).size,
+    failure,
+    note: ADDED_NOTE,
+    again: `do not run the same merge again: the counts of the ${plural(events.length - (failure?.failedKeys.length ?? 0), 'event')} merged would be added twice`
+  })
+}
+
+/**
  * The replicated part of `merge`: each event's copies joined (in the layout of the target's first
- * event, else the first source's), then joined again with what the target stores, in one
- * read-modify-write (`Storage.update`) when the storage has it, so that a store persisting into the
- * target meanwhile loses nothing.
+ * event, else the first source's), then joined with what the target stores (`writeEvents`).
  */
 const joinReplicated = async (opened: Opened, target: string, read: ReadonlyArray<Read>, existing: Read, output: Output): Promise<Outcome> => {
   const incoming = read.flatMap((values) => values.replicated)
   const layout = (existing.replicated[0] ?? incoming[0])![1].layout
   const joined = new Map<string, Replicated>()
-  for (const [event, r] of [...existing.replicated, ...incoming]) joined.set(event, mergeReplicated(joined.get(event) ?? emptyReplicated(layout), r))
-  const events = [...joined.keys()]
-  const writes = (stored: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> =>
-    events.map((event, i) => {
-      const bytes = stored[i]
-      const now = bytes === undefined ? undefined : decodeReplicated(event, bytes)
-      const value = now !== undefined && E.isRight(now) ? mergeReplicated(joined.get(event)!, now.right) : joined.get(event)!
-      return { key: event, data: opened.replicatedFormat.serialize(value) }
-    })
+  for (const [event, r] of incoming) joined.set(event, mergeReplicated(joined.get(event) ?? emptyReplicated(layout), r))
+  const bytesFor = (event: string, stored: Uint8Array | undefined): Uint8Array => {
+    const value = joined.get(event)!
+    if (stored === undefined) return opened.replicatedFormat.serialize(value)
+    const now = decodeReplicated(event, stored)
+    if (E.isLeft(now)) throw changedMeanwhile(target, now.left)
+    return opened.replicatedFormat.serialize(mergeReplicated(value, now.right))
+  }
+  const events = [...joined.keys()].sort()
+  const failure = await writeEvents(opened, target, events, bytesFor, output)
+  return reportMerge(output, {
+    target,
+    what: `${plural(incoming.length, 'replicated counter')} from ${plural(read.length, 'store')}`,
+    events,
+    total: new Set([...existing.replicated.map(([event]) => event), ...events]).size,
+    failure,
+    note: JOINED_NOTE,
+    again: 'once the cause is fixed, run the same merge again: it merges the others and changes nothing of the events merged'
+  })
+}
+
+/** A stored value of the target that no longer decodes (it did when the merge read it): the merge writes nothing. */
+const changedMeanwhile = (target: string, error: DecodeError): CliError =>
+  new CliError(`${target}: ${error.message} (it changed since the merge read it); nothing was merged`)
+
+/**
+ * Writes `events` into the target, each as `bytesFor` makes it of what is stored then, in one
+ * read-modify-write (`Storage.update`), so that a store persisting into the target meanwhile loses
+ * nothing. In SQLite that is one transaction: all is written or nothing. A directory writes each
+ * event's file on its own: resolves to the storage's error when some were written, whose
+ * `failedKeys` were not (and whose `landedKeys` were, not known durable); `undefined` when every
+ * event was written. Throws a `CliError` when nothing was written.
+ */
+const writeEvents = async (
+  opened: Opened,
+  target: string,
+  events: ReadonlyArray<string>,
+  bytesFor: (event: string, stored: Uint8Array | undefined) => Uint8Array,
+  output: Output
+): Promise<StorageError | undefined> => {
+  if (events.length === 0) return undefined
   if (events.length > 1000) output.progress(`${target}: writing ${plural(events.length, 'event')}`)
+  const writes = (stored: ReadonlyArray<Uint8Array | undefined>): ReadonlyArray<Write> => events.map((key, i) => ({ key, data: bytesFor(key, stored[i]) }))
   try {
     const { update } = opened.storage
     if (update !== undefined) await update(events, writes)
     else await opened.storage.batch(writes([]))
+    return undefined
   } catch (cause) {
-    throw new CliError(`${target}: cannot persist (${cause instanceof Error ? cause.message : String(cause)})`)
+    // A stored value that changed meanwhile refused the write (SQLite wraps what `bytesFor` threw).
+    const refusal = cause instanceof StorageError && cause.cause instanceof CliError ? cause.cause : cause
+    if (refusal instanceof CliError) throw refusal
+    const failure = cause instanceof StorageError ? cause : new StorageError(undefined, cause)
+    // Keys named neither failed nor landed: nothing was written (a rolled-back transaction, a lock not taken).
+    const failed = new Set(failure.failedKeys)
+    if (failure.landedKeys.length === 0 && events.every((event) => failure.failedKeys.length === 0 || failed.has(event))) {
+      throw new CliError(`${target}: cannot persist (${failure.message}); nothing was merged`)
+    }
+    return failure
   }
-  output.out.push(`merged ${plural(incoming.length, 'replicated counter')} from ${plural(read.length, 'store')} into ${target} (${plural(events.length, 'event')})`)
-  output.out.push(JOINED_NOTE)
-  return output.done(0)
+}
+
+/** A list of event names for a message: `"a", "b"`. */
+const names = (events: ReadonlyArray<string>): string => events.map((event) => JSON.stringify(event)).join(', ')
+
+/**
+ * What a merge says: on stdout what it merged and how (`note`); when the storage wrote some events
+ * and not others, on stderr which were not and why, and what running it `again` would do (exit
+ * code 3).
+ */
+const reportMerge = (
+  output: Output,
+  merged: {
+    readonly target: string
+    /** What was merged: `6 counters from 3 stores`. */
+    readonly what: string
+    /** The events written (or meant to be). */
+    readonly events: ReadonlyArray<string>
+    /** The target's events after the merge. */
+    readonly total: number
+    readonly failure: StorageError | undefined
+    readonly note: string
+    readonly again: string
+  }
+): Outcome => {
+  const { target, what, events, total, failure, note, again } = merged
+  if (failure === undefined) {
+    output.out.push(`merged ${what} into ${target} (${plural(total, 'event')})`, note)
+    return output.done(0)
+  }
+  const failed = new Set(failure.failedKeys)
+  const written = events.filter((event) => !failed.has(event))
+  const notWritten = events.filter((event) => failed.has(event))
+  output.out.push(`merged ${what} into ${target}, but only ${written.length} of ${plural(events.length, 'event')}: ${names(written)}`, note)
+  if (notWritten.length > 0) {
+    output.err.push(`tiny-counter: ${target}: ${notWritten.length} of ${plural(events.length, 'event')} not merged (nothing was written for ${notWritten.length === 1 ? 'it' : 'them'}): ${names(notWritten)}`)
+  }
+  if (failure.landedKeys.length > 0) {
+    output.err.push(`tiny-counter: ${target}: ${plural(failure.landedKeys.length, 'event')} merged but not known to be durable (the directory could not be synced): ${names(failure.landedKeys)}`)
+  }
+  output.err.push(`tiny-counter: ${target}: why: ${failure.message}`, `tiny-counter: ${again}`)
+  return output.done(PARTLY_MERGED)
 }

@@ -4,6 +4,7 @@
  * returns and exits with its code (see `USAGE`).
  */
 import { isInstant } from '../Counter.js'
+import { MAX_BUCKETS } from '../Layout.js'
 import { USAGE, exportStore, inspect, merge } from './commands.js'
 import type { Outcome } from './commands.js'
 
@@ -51,9 +52,11 @@ const run = async (args: ReadonlyArray<string>): Promise<Outcome> => {
       const unknown = allow('days', 'now', 'width')
       if (unknown !== undefined) return usageError(`unknown option --${unknown}`)
       if (positionals.length !== 1) return usageError('inspect takes one store path')
+      // The chart shows at most the buckets its unit has, and no layout gives a unit more than
+      // MAX_BUCKETS (100,000): a larger --days would be a typo, not a request.
       const days = flags.get('days')
-      const buckets = days === undefined ? undefined : Number(days)
-      if (buckets !== undefined && !(Number.isInteger(buckets) && buckets > 0)) return usageError(`--days must be a positive integer, got ${JSON.stringify(days)}`)
+      const buckets = days === undefined ? undefined : /^\d+$/.test(days) ? Number(days) : Number.NaN
+      if (buckets !== undefined && !(buckets >= 1 && buckets <= MAX_BUCKETS)) return usageError(`--days must be an integer from 1 to ${MAX_BUCKETS}, got ${JSON.stringify(days)}`)
       const nowText = flags.get('now')
       const now = nowText === undefined ? undefined : /^-?\d+$/.test(nowText) ? Number(nowText) : ISO_8601.test(nowText) ? Date.parse(nowText) : Number.NaN
       if (now !== undefined && !isInstant(now)) return usageError(`--now must be an ISO-8601 instant or integer epoch milliseconds within ±8.64e15, got ${JSON.stringify(nowText)}`)

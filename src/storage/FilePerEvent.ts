@@ -596,6 +596,9 @@ const encodeKey = (key: string): string => {
 
 /** The key a file name encodes, or `undefined` for a name `encodeKey` would not write. */
 const decodeName = (name: string): string | undefined => {
+  // `pathOf` hashes a key whose encoding is longer (and no earlier version wrote one): such a
+  // name was placed by hand, and `load` of its key would look for the hashed name instead.
+  if (name.length > MAX_NAME_BYTES) return undefined
   // Most names are all kept bytes: the key is the name itself, unless it is a reserved device.
   if (ONLY_KEPT.test(name)) return RESERVED.test(name) ? undefined : name
   const bytes = new Uint8Array(name.length)

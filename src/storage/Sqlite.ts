@@ -14,7 +14,7 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { StorageError } from '../store/errors.js'
 import { inSlices, yieldToEventLoop } from '../store/internal/slices.js'
-import type { Storage, Update, Write } from '../store/Storage.js'
+import type { Storage, UnreadableValue, Update, Write } from '../store/Storage.js'
 import { invalidStorageKey } from '../store/Storage.js'
 
 /** The rows `loadAll` reads between two turns of the event loop (a few milliseconds of work). */
@@ -35,12 +35,13 @@ interface Statements {
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS events (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID'
 
 /**
- * A row's data as it is read: its bytes when it is a BLOB, else no bytes (a value that does not
- * decode, reported as a damaged blob is: a `DecodeError` in the store's `loadErrors`, replaced by
- * the next persist of its event). A TEXT, INTEGER or REAL written into the table by another program
- * is never read as a length or as text bytes (`new Uint8Array(1e15)` would fail every persist).
+ * A row's data as it is read: its bytes when it is a BLOB, else the name of its type (`TEXT`,
+ * `INTEGER`, `REAL`, `NULL`), given as an `UnreadableValue` (no bytes, and why: a `DecodeError` in
+ * the store's `loadErrors` saying "the SQLite row's value is TEXT, not BLOB", replaced by the next
+ * persist of its event). A TEXT, INTEGER or REAL written into the table by another program is
+ * never read as a length or as text bytes (`new Uint8Array(1e15)` would fail every persist).
  */
-const DATA = "CASE WHEN typeof(data) = 'blob' THEN data ELSE x'' END"
+const DATA = "CASE WHEN typeof(data) = 'blob' THEN data ELSE upper(typeof(data)) END"
 
 /** The rows whose key is non-empty TEXT (the column's affinity stores a number as TEXT): a row with a BLOB or empty key is not an event of this store, and is skipped. */
 const TEXT_KEY = "typeof(key) = 'text' AND key <> ''"
@@ -422,8 +423,15 @@ const checkData = (key: string, data: unknown, operation: string): void => {
   if (!(data instanceof Uint8Array)) throw new StorageError(key, 'stored data must be a Uint8Array', operation)
 }
 
-/** A row's data (a Buffer from better-sqlite3) as a plain Uint8Array view of it; no bytes when it is not bytes (see `DATA`). */
-const bytesOf = (data: unknown): Uint8Array => (data instanceof Uint8Array ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(0))
+/**
+ * A row's data (a Buffer from better-sqlite3) as a plain Uint8Array view of it; for a row whose
+ * data is not a BLOB (`DATA` gives its type's name), an `UnreadableValue` that says so.
+ */
+const bytesOf = (data: unknown): Uint8Array => {
+  if (data instanceof Uint8Array) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  const notBytes: UnreadableValue = Object.assign(new Uint8Array(0), { unreadable: `the SQLite row's value is ${String(data)}, not BLOB` })
+  return notBytes
+}
 
 const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 

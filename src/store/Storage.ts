@@ -19,6 +19,23 @@ import { hasLoneSurrogate } from '../internal/unicode.js'
 export type Write = { readonly key: string; readonly data: Uint8Array } | { readonly key: string; readonly delete: true }
 
 /**
+ * What a backend gives, in place of bytes, for a value it holds but cannot give as bytes (a SQLite
+ * row whose data another program wrote as TEXT, INTEGER or REAL): no bytes, and `unreadable` says
+ * why. A store opening on the storage reports it by that reason, as the `DecodeError` of its key in
+ * `loadErrors` (rather than what decoding no bytes would say), and the next persist of the event
+ * replaces it. Read as bytes, it is empty.
+ *
+ * @example
+ * import { EventStore, MemoryStorage } from 'tiny-counter'
+ * import type { Storage, UnreadableValue } from 'tiny-counter'
+ * const row: UnreadableValue = Object.assign(new Uint8Array(0), { unreadable: 'the row holds TEXT, not bytes' })
+ * const storage: Storage = { ...new MemoryStorage(), loadAll: async () => [['launch', row]] }
+ * const store = await EventStore.builder().withStorage(storage).build()
+ * assert.deepEqual(store.loadErrors.map((error) => [error._tag, error.message]), [['DecodeError', 'cannot decode "launch" at the top: the row holds TEXT, not bytes']])
+ */
+export type UnreadableValue = Uint8Array & { readonly unreadable: string }
+
+/**
  * A read-modify-write as one transaction: reads the bytes stored under `keys`, passes them to
  * `compute` in the order of `keys` (`undefined` for a key with none), which says what to write
  * (synchronously: nothing else may happen in between), and applies those writes, with no other
@@ -57,7 +74,7 @@ export type Update = (keys: ReadonlyArray<string>, compute: (current: ReadonlyAr
  * await storage.close()
  */
 export interface Storage {
-  /** The bytes stored under `key`, or `undefined` when there are none. */
+  /** The bytes stored under `key` (an `UnreadableValue` for a value that is not bytes), or `undefined` when there are none. */
   readonly load: (key: string) => Promise<Uint8Array | undefined>
   /** Stores `data` under `key`, replacing what was there; atomic: a crash leaves the old or the new bytes. */
   readonly save: (key: string, data: Uint8Array) => Promise<void>

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import Database from 'better-sqlite3'
 import * as O from 'fp-ts/lib/Option.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EventStore, JsonFormat, TestClock } from 'tiny-counter'
@@ -138,6 +139,34 @@ describe('tiny-counter inspect', () => {
     expect(stdout).toContain('app_launch: 20 in all')
     expect(lines(stderr)).toHaveLength(1)
     expect(stderr).toMatch(/: corrupt event "settings_visit": cannot decode "settings_visit"/)
+  })
+
+  it('reports a SQLite row whose value is not a BLOB by its type (exit 2), and still lists the rest', async () => {
+    const path = join(dir, 'text-row.db')
+    await fill(await Sqlite.open(path), 2)
+    const other = new Database(path)
+    other.prepare("UPDATE events SET data = 'hand-written' WHERE key = 'purchase'").run()
+    other.close()
+    const { code, stdout, stderr } = await cli('inspect', path, '--now', NOW_ISO)
+    expect(code).toBe(2)
+    expect(lines(stdout)[0]).toBe(`${path}: SQLite, 1 event (1 corrupt)`)
+    expect(stdout).toContain('app_launch: 10 in all')
+    expect(lines(stderr)).toEqual([`${path}: corrupt event "purchase": cannot decode "purchase" at the top: the SQLite row's value is TEXT, not BLOB`])
+  })
+
+  it('refuses a --days that is not an integer from 1 to 100000 (the most buckets a unit holds) with a usage error', async () => {
+    const db = join(dir, 'phone.db')
+    for (const days of ['0', '2.5', 'abc', '', '1e3', '100001', '1e300']) {
+      const refused = await cli('inspect', db, `--days=${days}`)
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toBe('')
+      expect(refused.stderr).toMatch(new RegExp(`^tiny-counter: --days must be an integer from 1 to 100000, got ${JSON.stringify(JSON.stringify(days)).slice(1, -1)}\n\nUsage:`))
+      expect(refused.stderr).not.toMatch(/\bat .*\.ts:\d+/)
+    }
+    // The largest: the chart shows every day the layout keeps (56 here).
+    const fine = await cli('inspect', db, '--now', NOW_ISO, '--days', '100000')
+    expect(fine.code).toBe(0)
+    expect(fine.stdout).toContain('  last 56 days, oldest first:')
   })
 
   it('refuses a --width or --now out of range with a usage error (exit 1, no stack trace)', async () => {
@@ -300,6 +329,73 @@ describe('tiny-counter merge', () => {
     const usage = await cli('merge', target)
     expect(usage.code).toBe(1)
     expect(usage.stderr).toMatch(/merge takes a target and at least one source/)
+  })
+})
+
+describe('tiny-counter merge when the target fails to write some events', () => {
+  const ADDED = 'counts were added (plain counters merge by addition): merging the same sources again would add them again'
+
+  it('into a directory: writes the others and says which events were merged, which were not and why (exit 3)', async () => {
+    const base = join(dir, 'partial')
+    mkdirSync(base)
+    await fill(await FilePerEvent.open(join(base, 'source'), '.bin'), 3)
+    const target = join(base, 'target')
+    mkdirSync(join(target, 'purchase.bin'), { recursive: true }) // the event's file cannot be read nor replaced
+    const { code, stdout, stderr } = await cli('merge', target, join(base, 'source'))
+    expect(code).toBe(3)
+    expect(lines(stdout)).toEqual([`merged 2 counters from 1 store into ${target}, but only 1 of 2 events: "app_launch"`, ADDED])
+    expect(lines(stderr)).toEqual([
+      `tiny-counter: ${target}: 1 of 2 events not merged (nothing was written for it): "purchase"`,
+      expect.stringMatching(/^tiny-counter: .*target: why: storage could not load "purchase": .*purchase\.bin is not a regular file$/),
+      'tiny-counter: do not run the same merge again: the counts of the 1 event merged would be added twice'
+    ])
+    const shown = await inspect(target, { now: NOW })
+    expect(lines(shown.stdout)[0]).toBe(`${target}: directory of .bin files, 1 event`)
+    expect(shown.stdout).toContain('app_launch: 15 in all')
+  })
+
+  it('into SQLite: one transaction, so nothing is merged when one event fails, even past 1,000 events (exit 1)', async () => {
+    const source = join(dir, 'all-or-nothing-source.db')
+    const writer = await EventStore.builder().withStorage(await Sqlite.open(source)).withClock(TestClock.at(NOW)).timeZone('UTC').trackDays(7).build()
+    for (let i = 0; i < 1500; i++) writer.record(`event_${String(i).padStart(4, '0')}`)
+    expect((await writer.close())._tag).toBe('Right')
+    const target = join(dir, 'all-or-nothing-target.db')
+    await (await Sqlite.open(target)).close()
+    const other = new Database(target)
+    other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.key = 'event_1200' BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END`)
+    other.close()
+    const refused = await merge(target, [source], { progress: () => undefined })
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toMatch(/^tiny-counter: .*all-or-nothing-target\.db: cannot persist \(storage could not update \(rolled back, nothing was written\) at "event_1200": refused by a trigger\); nothing was merged\n$/)
+    const reader = await Sqlite.open(target, { readOnly: true })
+    expect(await reader.listKeys()).toEqual([])
+    await reader.close()
+  })
+
+  it('of replicated stores into a directory: says what was not merged; the same merge run again once fixed merges the rest, counting nothing twice', async () => {
+    const base = join(dir, 'partial-replicated')
+    mkdirSync(base)
+    const phone = await EventStore.builder().withStorage(await FilePerEvent.open(join(base, 'phone'), '.rbin')).withClock(TestClock.at(NOW)).timeZone('UTC').replicaId('phone').build()
+    phone.recordCount('song_played', 4)
+    phone.recordCount('app_launch', 2)
+    expect((await phone.close())._tag).toBe('Right')
+    const target = join(base, 'all')
+    mkdirSync(join(target, 'song_played.rbin'), { recursive: true })
+    const first = await cli('merge', target, join(base, 'phone'))
+    expect(first.code).toBe(3)
+    expect(lines(first.stdout)[0]).toBe(`merged 2 replicated counters from 1 store into ${target}, but only 1 of 2 events: "app_launch"`)
+    expect(lines(first.stderr)).toEqual([
+      `tiny-counter: ${target}: 1 of 2 events not merged (nothing was written for it): "song_played"`,
+      expect.stringMatching(/why: storage could not load "song_played": .*song_played\.rbin is not a regular file$/),
+      'tiny-counter: once the cause is fixed, run the same merge again: it merges the others and changes nothing of the events merged'
+    ])
+    rmSync(join(target, 'song_played.rbin'), { recursive: true })
+    const again = await cli('merge', target, join(base, 'phone'))
+    expect(again.code).toBe(0)
+    const shown = await inspect(target, { now: NOW })
+    expect(shown.stdout).toContain('app_launch: 2 in all')
+    expect(shown.stdout).toContain('song_played: 4 in all')
   })
 })
 

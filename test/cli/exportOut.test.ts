@@ -2,7 +2,7 @@
 // inside its directory), and written whole or not at all (a temporary file renamed over it): a
 // disk that fills up mid-write leaves the previous output as it was. A full disk is simulated by a
 // `writeFileSync` that writes half of the text to any path holding "full" and then fails.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
@@ -68,5 +68,33 @@ describe('export --out', () => {
     expect(readFileSync(out, 'utf8')).toBe(previous)
     expect(readdirSync(dir).filter((name) => name.includes('.tmp'))).toEqual([])
     expect(existsSync(out)).toBe(true)
+  })
+
+  it('keeps the permissions (mode) of the file it replaces, through a symbolic link too; a new file gets the default', async () => {
+    const db = join(dir, 'modes.db')
+    await filled(await Sqlite.open(db))
+    const modeOf = (path: string): number => statSync(path).mode & 0o777
+    for (const mode of [0o600, 0o640, 0o444]) {
+      const out = join(dir, `out-${mode.toString(8)}.json`)
+      writeFileSync(out, '{}\n')
+      chmodSync(out, mode)
+      const written = await exportStore(db, { out })
+      expect(written.code).toBe(0)
+      expect(Object.keys(JSON.parse(readFileSync(out, 'utf8')))).toEqual(['launch'])
+      expect(modeOf(out).toString(8)).toBe(mode.toString(8))
+    }
+    const target = join(dir, 'linked-target.json')
+    writeFileSync(target, '{}\n')
+    chmodSync(target, 0o640)
+    symlinkSync(target, join(dir, 'linked.json'))
+    expect((await exportStore(db, { out: join(dir, 'linked.json') })).code).toBe(0)
+    expect(lstatSync(join(dir, 'linked.json')).isSymbolicLink()).toBe(true)
+    expect(modeOf(target).toString(8)).toBe('640')
+    expect(Object.keys(JSON.parse(readFileSync(target, 'utf8')))).toEqual(['launch'])
+    // A new file: the mode any new file gets here (0o666 less the umask).
+    writeFileSync(join(dir, 'plain-new-file'), '')
+    expect((await exportStore(db, { out: join(dir, 'fresh.json') })).code).toBe(0)
+    expect(modeOf(join(dir, 'fresh.json')).toString(8)).toBe(modeOf(join(dir, 'plain-new-file')).toString(8))
+    expect(readdirSync(dir).filter((name) => name.includes('.tmp'))).toEqual([])
   })
 })

@@ -110,6 +110,19 @@ describe('FilePerEvent file names', () => {
     expect(await storage.listKeys()).toEqual(['kept'])
   })
 
+  it('ignores a hand-placed name longer than 240 bytes, which pathOf never writes (it hashes such a key)', async () => {
+    const { dir, storage } = await open()
+    await storage.save('kept', Uint8Array.of(1))
+    // Each is the encoding of a key (241 x, 81 A), but too long: that key's file has a hashed name.
+    for (const long of ['x'.repeat(241), '%41'.repeat(81)]) writeFileSync(join(dir, `${long}.json`), 'placed by hand')
+    expect(await storage.listKeys()).toEqual(['kept'])
+    expect((await storage.loadAll()).map(([key]) => key)).toEqual(['kept'])
+    // The key itself is stored under its hashed name, beside the foreign file, and lists once.
+    await storage.save('x'.repeat(241), Uint8Array.of(2))
+    expect(await storage.listKeys()).toEqual(['kept', 'x'.repeat(241)])
+    expect((await storage.loadAll()).map(([key, data]) => [key, [...data]])).toEqual([['kept', [1]], ['x'.repeat(241), [2]]])
+  })
+
   it('refuses an extension that is not a dot and a few safe characters', async () => {
     const dir = temporaryDirectory()
     for (const extension of ['', 'json', '.', '.a.b', '.a/b', '.' + 'x'.repeat(15)]) {

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { EventStore, StorageError } from 'tiny-counter'
+import type { UnreadableValue } from 'tiny-counter'
 import { Sqlite } from 'tiny-counter/sqlite'
 import { cleanUp, temporaryDirectory } from './backends.js'
 
@@ -89,7 +90,7 @@ describe('Sqlite', () => {
     await second.close()
   })
 
-  it('reads a row whose data is not a BLOB as a value that does not decode, and skips a key that is not non-empty TEXT', async () => {
+  it('reads a row whose data is not a BLOB as a value that does not decode, said by its type, and skips a key that is not non-empty TEXT', async () => {
     const path = join(temporaryDirectory(), 'events.db')
     {
       const store = await EventStore.builder().withStorage(await Sqlite.open(path)).build()
@@ -101,25 +102,31 @@ describe('Sqlite', () => {
     const other = new Database(path)
     other.prepare("UPDATE events SET data = ? WHERE key = 'huge'").run(1e15)
     other.prepare("UPDATE events SET data = 'some text' WHERE key = 'text'").run()
+    other.prepare("INSERT INTO events VALUES ('real', 2.5), ('integer', 7)").run()
     other.prepare('INSERT INTO events VALUES (?, ?)').run(Buffer.from('blobkey'), Buffer.from('x'))
     other.prepare("INSERT INTO events VALUES ('', x'00')").run()
     other.close()
     const storage = await Sqlite.open(path)
-    expect(await storage.listKeys()).toEqual(['good', 'huge', 'text'])
-    expect((await storage.loadAll()).map(([key, data]) => [key, data.length > 0])).toEqual([['good', true], ['huge', false], ['text', false]])
+    expect(await storage.listKeys()).toEqual(['good', 'huge', 'integer', 'real', 'text'])
+    expect((await storage.loadAll()).map(([key, data]) => [key, data.length > 0])).toEqual([['good', true], ['huge', false], ['integer', false], ['real', false], ['text', false]])
     expect(plain(await storage.load('text'))).toEqual([])
+    // Each is said by its type (UnreadableValue), in load and loadAll alike, not as bytes that end too early.
+    expect((await storage.load('text')) as UnreadableValue).toMatchObject({ unreadable: "the SQLite row's value is TEXT, not BLOB" })
     const store = await EventStore.builder().withStorage(storage).build()
-    expect(store.loadErrors.map((error) => [error._tag, error.key])).toEqual([['DecodeError', 'huge'], ['DecodeError', 'text']])
+    expect(store.loadErrors.map((error) => [error._tag, error.key, error.message])).toEqual([
+      ['DecodeError', 'huge', `cannot decode "huge" at the top: the SQLite row's value is REAL, not BLOB`],
+      ['DecodeError', 'integer', `cannot decode "integer" at the top: the SQLite row's value is INTEGER, not BLOB`],
+      ['DecodeError', 'real', `cannot decode "real" at the top: the SQLite row's value is REAL, not BLOB`],
+      ['DecodeError', 'text', `cannot decode "text" at the top: the SQLite row's value is TEXT, not BLOB`]
+    ])
     expect(store.events()).toEqual(['good'])
-    store.recordCount('huge', 1)
-    store.recordCount('text', 1)
-    store.recordCount('good', 1)
+    for (const event of ['huge', 'integer', 'real', 'text', 'good']) store.recordCount(event, 1)
     const persisted = await store.persist()
     expect(persisted).toEqual(E.right(undefined))
     await store.close()
     const again = await EventStore.builder().withStorage(await Sqlite.open(path)).build()
     expect(again.loadErrors).toEqual([])
-    expect([...again.events()].sort()).toEqual(['good', 'huge', 'text'])
+    expect([...again.events()].sort()).toEqual(['good', 'huge', 'integer', 'real', 'text'])
     expect(again.query('good').lastDays(1).sum()).toEqual(O.some(3))
     expect(again.query('huge').lastDays(1).sum()).toEqual(O.some(1))
     await again.close()

@@ -14,9 +14,9 @@ import type { Layout } from '../../Layout.js'
 import { BincodeFormat } from '../../codec/BincodeFormat.js'
 import type { Formatter } from '../../codec/Formatter.js'
 import { JsonFormat } from '../../codec/JsonFormat.js'
-import type { DecodeError } from '../../codec/errors.js'
+import { DecodeError } from '../../codec/errors.js'
 import { FilePerEvent } from '../../storage/FilePerEvent.js'
-import type { Storage } from '../../store/Storage.js'
+import type { Storage, UnreadableValue } from '../../store/Storage.js'
 import { Sqlite } from '../../storage/Sqlite.js'
 import { EventStore } from '../../store/EventStore.js'
 import type { EventStoreBuilder } from '../../store/EventStoreBuilder.js'
@@ -153,7 +153,9 @@ export const readCounters = async (opened: Opened, path: string, progress: (line
   const errors: DecodeError[] = []
   const long = entries.length > 1000
   entries.forEach(([key, bytes], i) => {
-    const decoded = decodeStored(key, bytes, opened.format)
+    // A value the storage could not give as bytes (a SQLite row of TEXT) is reported by why, as a store reports it.
+    const { unreadable } = bytes as Partial<UnreadableValue>
+    const decoded = unreadable === undefined ? decodeStored(key, bytes, opened.format) : E.left(new DecodeError(key, '', unreadable))
     if (E.isLeft(decoded)) errors.push(decoded.left)
     else if ('counter' in decoded.right) counters.push([key, decoded.right.counter])
     else replicated.push([key, decoded.right.replicated])
@@ -165,7 +167,7 @@ export const readCounters = async (opened: Opened, path: string, progress: (line
   return { counters, replicated, errors }
 }
 
-const trackers: Readonly<Record<TimeUnit, (builder: EventStoreBuilder<true>, n: number) => EventStoreBuilder<true>>> = {
+const trackers: Readonly<Record<TimeUnit, (builder: EventStoreBuilder<false>, n: number) => EventStoreBuilder<false>>> = {
   seconds: (b, n) => b.trackSeconds(n),
   minutes: (b, n) => b.trackMinutes(n),
   hours: (b, n) => b.trackHours(n),
@@ -175,16 +177,26 @@ const trackers: Readonly<Record<TimeUnit, (builder: EventStoreBuilder<true>, n: 
   years: (b, n) => b.trackYears(n)
 }
 
-/** A store on `opened` with `layout` (or the default layout), loading what is stored. */
-export const buildStore = async (opened: Opened, layout: Layout | undefined, path: string): Promise<EventStore> => {
-  let builder = EventStore.builder().withStorage(opened.storage).withFormat(opened.format)
+/**
+ * A store in memory with `layout` (or the default layout): merging into it checks every event name
+ * and counter as a store does, and converts each counter to the layout, before anything is written.
+ */
+export const memoryStore = (layout: Layout | undefined): EventStore => {
+  let builder = EventStore.builder()
   if (layout !== undefined) {
     builder = builder.timeZone(layout.timeZone).alignment(layout.alignment)
     for (const track of layout.tracks) builder = trackers[track.unit](builder, track.buckets)
   }
-  const built = await builder.buildEither()
-  if (E.isLeft(built)) throw new CliError(`${path}: cannot load the store (${built.left.message})`)
+  const built = builder.buildEither()
+  if (E.isLeft(built)) throw new CliError(`cannot merge: ${built.left.message}`)
   return built.right
+}
+
+/** A stored value as a plain counter, or why it is not one (a replicated counter, or bytes that do not decode). */
+export const decodePlain = (key: string, bytes: Uint8Array, fallback: Formatter): E.Either<DecodeError, Counter> => {
+  const decoded = decodeStored(key, bytes, fallback)
+  if (E.isLeft(decoded)) return decoded
+  return 'counter' in decoded.right ? E.right(decoded.right.counter) : E.left(new DecodeError(key, '', 'a replicated counter, where plain ones are merged'))
 }
 
 export const closeQuietly = async (opened: Opened): Promise<void> => {

@@ -24,9 +24,9 @@ import { BincodeFormat } from '../../codec/BincodeFormat.js'
 import type { Formatter } from '../../codec/Formatter.js'
 import { JsonFormat } from '../../codec/JsonFormat.js'
 import { ReplicatedBincodeFormat, ReplicatedJsonFormat } from '../../codec/ReplicatedFormat.js'
-import type { DecodeError } from '../../codec/errors.js'
+import { DecodeError } from '../../codec/errors.js'
 import { StorageError, StoredKindMismatch } from '../errors.js'
-import type { Storage, Update, Write } from '../Storage.js'
+import type { Storage, UnreadableValue, Update, Write } from '../Storage.js'
 import { sameBytes } from '../../codec/internal/bytes.js'
 
 /** The counters of a store by event name, as persistence reads and updates them. */
@@ -109,7 +109,9 @@ export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.
     entries.length,
     (i) => {
       const [key, bytes] = entries[i]!
-      const decoded = reading.decode(key, bytes)
+      // A value the backend could not give as bytes is reported by why, not by what no bytes decode to.
+      const { unreadable } = bytes as Partial<UnreadableValue>
+      const decoded = unreadable === undefined ? reading.decode(key, bytes) : E.left(new DecodeError(key, '', unreadable))
       if (E.isRight(decoded)) counters.set(key, decoded.right)
       else if (FORMATS_OF[other].some((format) => E.isRight(format.deserialize(key, bytes)))) mismatch = new StoredKindMismatch(key, other)
       else errors.push(decoded.left)
