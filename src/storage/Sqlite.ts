@@ -319,7 +319,7 @@ export class Sqlite implements Storage {
       try {
         await this.immediate(() => this.writeAll(writes, at))
       } catch (cause) {
-        throw new StorageError(at.key, cause, at.key === undefined ? 'apply the batch (nothing was written)' : 'apply the batch (rolled back, nothing was written) at')
+        throw new StorageError(at.key, cause, at.key === undefined ? 'apply the batch (nothing was written)' : 'apply the batch (rolled back: nothing of this transaction was written) at')
       }
     })
 
@@ -361,7 +361,7 @@ export class Sqlite implements Storage {
         })
       } catch (cause) {
         if (cause instanceof StorageError) throw cause
-        throw new StorageError(at.key, cause, at.key === undefined ? 'update (nothing was written)' : 'update (rolled back, nothing was written) at')
+        throw new StorageError(at.key, cause, at.key === undefined ? 'update (nothing was written)' : 'update (rolled back: nothing of this transaction was written) at')
       }
     })
 

@@ -367,7 +367,7 @@ describe('tiny-counter merge when the target fails to write some events', () => 
     const refused = await merge(target, [source], { progress: () => undefined })
     expect(refused.code).toBe(1)
     expect(refused.stdout).toBe('')
-    expect(refused.stderr).toMatch(/^tiny-counter: .*all-or-nothing-target\.db: cannot persist \(storage could not update \(rolled back, nothing was written\) at "event_1200": refused by a trigger\); nothing was merged\n$/)
+    expect(refused.stderr).toMatch(/^tiny-counter: .*all-or-nothing-target\.db: cannot persist \(storage could not update \(rolled back: nothing of this transaction was written\) at "event_1200": refused by a trigger\); nothing was merged\n$/)
     const reader = await Sqlite.open(target, { readOnly: true })
     expect(await reader.listKeys()).toEqual([])
     await reader.close()

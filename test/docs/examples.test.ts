@@ -28,6 +28,5 @@ describe('docs/examples scripts', () => {
       log.mockRestore()
     }
     expect(lines.length).toBeGreaterThan(0)
-    // redis-http.ts starts three server processes through tsx: seconds on a busy machine.
-  }, 60_000)
+  })
 })

@@ -66,6 +66,27 @@ describe('Sqlite', () => {
     await storage.close()
   })
 
+  it('a persist of many events in several transactions that fails in a later one names what was not written, and says only that transaction rolled back', async () => {
+    const path = join(temporaryDirectory(), 'events.db')
+    const storage = await Sqlite.open(path)
+    const other = new Database(path)
+    other.exec(`CREATE TRIGGER refuse_e1200 BEFORE INSERT ON events WHEN NEW.key = 'e1200' BEGIN SELECT RAISE(ABORT, 'refused'); END`)
+    other.close()
+    const store = await EventStore.builder().withStorage(storage).build()
+    const names = Array.from({ length: 1_500 }, (_, i) => `e${i}`)
+    for (const name of names) store.record(name)
+    const persisted = await store.persist()
+    expect(E.isLeft(persisted)).toBe(true)
+    const error = (persisted as E.Left<StorageError>).left
+    // The first transaction (1,000 events) landed; the second rolled back as a whole.
+    const stored = await storage.listKeys()
+    expect(stored).toHaveLength(1_000)
+    expect([...error.failedKeys].sort()).toEqual(names.filter((name) => !stored.includes(name)).sort())
+    expect(error.failedKeys).toContain('e1200')
+    expect(error.message).toMatch(/^storage could not update \(rolled back: nothing of this transaction was written\) at "e1200": refused \(and 499 more: /)
+    await store.close()
+  })
+
   it('uses the WAL journal and the table events(key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID', async () => {
     const path = join(temporaryDirectory(), 'events.db')
     const storage = await Sqlite.open(path)
