@@ -253,6 +253,33 @@ const stored = async (factory: InstanceType<typeof IDBFactory>): Promise<Counter
   return out
 }
 
+/**
+ * A tab whose shared database counts how its counters are read: by name (`update`, one IndexedDB
+ * request per key) or in one pass over all of them (`loadAll`), after the tab was attached.
+ */
+const countingTab = async (factory: InstanceType<typeof IDBFactory>, hub: Hub, clock: TestClock) => {
+  const database = await IndexedDbStorage.open('tabs', { indexedDB: factory })
+  const reads = { byName: 0, passes: 0 }
+  const keysRead: string[][] = []
+  let counting = false
+  const counted = {
+    ...database,
+    loadAll: () => ((reads.passes += counting ? 1 : 0), database.loadAll()),
+    update: ((keys, compute) => {
+      if (counting) {
+        reads.byName += keys.length
+        keysRead.push([...keys])
+      }
+      return database.update(keys, compute)
+    }) satisfies typeof database.update
+  }
+  const shared = withBroadcast(counted, 'tabs', { channel: hub.channel })
+  const store = await builder(clock).withStorage(shared).build()
+  await shared.attach(store)
+  counting = true
+  return { reads, keysRead, tab: { shared, store } as Tab }
+}
+
 /** Two tabs on a fresh database, their messages held by `hub`, at one clock. */
 const twoTabs = async () => {
   const factory = new IDBFactory()
@@ -493,6 +520,85 @@ describe('withBroadcast', () => {
     expect([ever(one.store, 'click'), ever(one.store, 'view')]).toEqual([O.some(3), O.some(2)]) // tab one holds what is stored
     expect(E.isRight(await one.store.persist())).toBe(true) // and has nothing more to add
     expect(await storedSums(factory, clock)).toEqual({ click: 3, view: 2 })
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('applies a message naming 5,000 events in one pass over the shared counters, with the counts that were recorded', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const one = await openTab(factory, hub, clock)
+    const { reads, tab: two } = await countingTab(factory, hub, clock)
+    const events = Array.from({ length: 5_000 }, (_, i) => `event-${i}`)
+    events.forEach((event, i) => one.store.recordCount(event, 1 + (i % 7)))
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect((hub.pending[0]?.data as { changed: string[] }).changed).toHaveLength(5_000)
+    hub.deliver(0, false)
+    await two.shared.refresh([])
+    // One pass, not 5,000 reads by name (each an IndexedDB request of its own).
+    expect(reads).toEqual({ byName: 0, passes: 1 })
+    expect(two.store.events()).toHaveLength(5_000)
+    expect(events.every((event, i) => O.getOrElse(() => 0)(ever(two.store, event)) === 1 + (i % 7))).toBe(true)
+    // A second persist of every event: the message adds what changed, once.
+    events.forEach((event) => one.store.record(event))
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    hub.deliver(0, false)
+    await two.shared.refresh([])
+    expect(reads).toEqual({ byName: 0, passes: 2 })
+    expect(events.every((event, i) => O.getOrElse(() => 0)(ever(two.store, event)) === 2 + (i % 7))).toBe(true)
+    expect(two.store.exportDirty()).toEqual({}) // merged from the other tab, not this tab's own
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('reads a short message\'s events by name, once each however often they are named', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const one = await openTab(factory, hub, clock)
+    const { reads, keysRead, tab: two } = await countingTab(factory, hub, clock)
+    one.store.recordCount('click', 2)
+    one.store.recordCount('view', 1)
+    await one.store.persist()
+    const to = hub.pending[0]!.to
+    hub.pending.splice(0)
+    to.onmessage?.({ data: { changed: Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? 'click' : 'view')) } })
+    to.onmessage?.({ data: { changed: ['click'] } }) // heard while the first waits: read with it
+    await two.shared.refresh([])
+    expect(reads).toEqual({ byName: 2, passes: 0 })
+    expect(keysRead).toEqual([['click', 'view']])
+    expect([ever(two.store, 'click'), ever(two.store, 'view')]).toEqual([O.some(2), O.some(1)])
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('ignores a malformed message, and bounds a long or repeated one to one pass over the shared counters', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const one = await openTab(factory, hub, clock)
+    const { reads, tab: two } = await countingTab(factory, hub, clock)
+    one.store.recordCount('click', 3)
+    await one.store.persist()
+    const to = hub.pending[0]!.to
+    hub.pending.splice(0)
+    const send = (data: unknown): unknown => to.onmessage?.({ data })
+    for (const data of [null, 'click', 7, [], {}, { changed: 'click' }, { changed: { length: 1e9 } }, { changed: [1] }, { changed: [''] }, { changed: ['\uD800'] }, { changed: ['click', null] }]) send(data)
+    await two.shared.refresh([])
+    expect(reads).toEqual({ byName: 0, passes: 0 }) // nothing read: none of them names events
+    expect(ever(two.store, 'click')).toEqual(O.none)
+    // A million names, then a million of anything, then a flood of them: one pass for all, queued by the first.
+    send({ changed: Array.from({ length: 1_000_000 }, (_, i) => `name-${i}`) })
+    send({ changed: new Array(1_000_000).fill(0) })
+    for (let i = 0; i < 1_000; i++) send({ changed: Array.from({ length: 100 }, (_, j) => `flood-${j}`) })
+    await two.shared.refresh([])
+    expect(reads).toEqual({ byName: 0, passes: 1 })
+    expect(two.store.events()).toEqual(['click']) // only what is stored: names are never counts
+    expect(ever(two.store, 'click')).toEqual(O.some(3))
+    // A refresh the caller asks for refuses a name that is no storage key, with a StorageError.
+    await expect(two.shared.refresh(['click', ''])).rejects.toBeInstanceOf(StorageError)
+    expect(ever(two.store, 'click')).toEqual(O.some(3))
     await one.store.close()
     await two.store.close()
   })
