@@ -52,7 +52,9 @@ export interface CounterActions {
   /**
    * Merges validated replicated counters from elsewhere (`CounterState.exportReplicated` of another
    * state, an `EventStore`'s `exportReplicated`) by the replicated merge: the same payload twice
-   * counts once. All or nothing; `InvalidReplicaId` in a slice made without a replica id.
+   * counts once. Reads the clock once: a value whose heads lie more than a day after it (a peer
+   * whose clock runs far ahead) is refused with a `DecodeError` naming the event at `heads`, as an
+   * `EventStore` refuses it. All or nothing; `InvalidReplicaId` in a slice made without a replica id.
    */
   readonly mergeReplicated: (input: unknown) => E.Either<CounterState.ReplicatedRefusal, void>
 }
@@ -163,7 +165,7 @@ export const counterSlice =
         return done
       },
       importAll: (input) => commit((s) => CounterState.importAll(s, layout, input)),
-      mergeReplicated: (input) => commit((s) => CounterState.mergeReplicated(s, layout, input))
+      mergeReplicated: (input) => commit((s) => CounterState.mergeReplicated(s, layout, input, clock.now()))
     }
   }
 
@@ -235,7 +237,7 @@ const SLICE_ACTIONS: ReadonlySet<string> = new Set(
 )
 
 /** The persisted state with its counters validated and converted, or why it is refused. */
-const decodeState = (name: string, state: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.CounterState> =>
+const decodeState = (name: string, state: unknown, layout: Layout): E.Either<CounterState.ReplicatedRefusal, CounterState.CounterState> =>
   E.flatMap((object: Readonly<Record<string, unknown>>) =>
     E.flatMap((counters: CounterState.CounterState['counters']) =>
       object.replicated === undefined
@@ -245,11 +247,11 @@ const decodeState = (name: string, state: unknown, layout: Layout): E.Either<Imp
   )(stateObject(name, state, (key) => SLICE_ACTIONS.has(key)))
 
 /** Stored `replicated` state, `{ replicaId, events }`, validated, or why it is refused. */
-const decodeReplicatedEvents = (name: string, replicated: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.ReplicatedEvents> => {
+const decodeReplicatedEvents = (name: string, replicated: unknown, layout: Layout): E.Either<CounterState.ReplicatedRefusal, CounterState.ReplicatedEvents> => {
   if (!isObject(replicated) || !isReplicaId(replicated.replicaId)) return E.left(new DecodeError(name, 'state.replicated', 'expected { replicaId, events }, with a replica id of 1 to 256 characters without a lone surrogate'))
   const replicaId = replicated.replicaId
   return E.bimap(
-    (error: ImportRefusal) => (error._tag === 'DecodeError' && error.path === '' ? new DecodeError(name, 'state.replicated.events', error.message) : error),
+    (error: CounterState.ReplicatedRefusal) => (error._tag === 'DecodeError' && error.path === '' ? new DecodeError(name, 'state.replicated.events', error.message) : error),
     (events: ReplicatedCounters) => ({ replicaId, events })
   )(CounterState.decodeReplicated(replicated.events, layout))
 }
