@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { BincodeFormat, EventStore, StorageError, TestClock } from 'tiny-counter'
 import type { Counters } from 'tiny-counter'
 import { IndexedDbStorage, WebStorage, withBroadcast } from 'tiny-counter/browser'
-import type { BroadcastChannelLike, BroadcastStorage } from 'tiny-counter/browser'
+import type { BroadcastChannelLike, BroadcastStorage, IndexedDbOptions } from 'tiny-counter/browser'
 import { MemoryWebStorage } from './MemoryWebStorage.js'
 
 const at = Date.UTC(2026, 5, 1, 12)
@@ -147,6 +147,44 @@ describe('IndexedDbStorage', () => {
     await expect(storage.update(['kept'], () => [{ key: 'kept', delete: true }, { key: '', data: new Uint8Array([2]) }])).rejects.toBeInstanceOf(StorageError)
     expect(await storage.loadAll()).toEqual([['kept', new Uint8Array([1])]])
     await storage.close()
+  })
+
+  it('loads every event in two IndexedDB requests (the keys, the values), not one per event', async () => {
+    const factory = new IDBFactory()
+    const storage = await IndexedDbStorage.open('two-requests', { indexedDB: factory })
+    const stored = Array.from({ length: 1_000 }, (_, i) => [`event-${String(i).padStart(4, '0')}`, new Uint8Array([i % 256, 1])] as const)
+    await storage.batch(stored.map(([key, data]) => ({ key, data })))
+    await storage.close()
+    // The same database through a factory that counts the requests placed and the success events handled.
+    let [requests, answered] = [0, 0]
+    const counted = <T extends object>(request: T): T =>
+      (requests++, new Proxy(request, {
+        set: (target, field, value) =>
+          Reflect.set(target, field, field === 'onsuccess' && typeof value === 'function' ? (event: unknown) => (answered++, value(event)) : value)
+      }))
+    const wrap = <T extends object>(target: T, methods: Readonly<Record<string, (result: never) => unknown>>): T =>
+      new Proxy(target, {
+        get: (inner, field) => {
+          const value = Reflect.get(inner, field)
+          if (typeof value !== 'function') return value
+          const then = methods[field as string]
+          return (...args: unknown[]) => {
+            const result = value.apply(inner, args)
+            return then === undefined ? result : then(result as never)
+          }
+        }
+      })
+    const store = (s: object) => wrap(s, { get: counted, getAll: counted, getAllKeys: counted, openCursor: counted })
+    const transaction = (t: object) => wrap(t, { objectStore: store })
+    const database = (d: object) => wrap(d, { transaction })
+    const opening = (request: { onsuccess: unknown; result: object }) =>
+      new Proxy(request, { get: (inner, field) => (field === 'result' ? database(inner.result) : Reflect.get(inner, field)), set: (inner, field, value) => Reflect.set(inner, field, value) })
+    const watched = wrap(factory, { open: opening }) as unknown as NonNullable<IndexedDbOptions['indexedDB']>
+    const again = await IndexedDbStorage.open('two-requests', { indexedDB: watched })
+    ;[requests, answered] = [0, 0]
+    expect(await again.loadAll()).toEqual(stored)
+    expect({ requests, answered }).toEqual({ requests: 2, answered: 1 }) // a cursor: one request, answered 1,001 times
+    await again.close()
   })
 
   it('reads bytes stored in another binary shape, and reports a value that is no bytes instead of taking its event as new', async () => {
