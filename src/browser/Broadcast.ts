@@ -15,6 +15,7 @@ import { StorageError } from '../store/errors.js'
 import { difference, hasCounts } from '../store/internal/delta.js'
 import type { Layout } from '../Layout.js'
 import type { Storage, Write } from '../store/Storage.js'
+import { invalidStorageKey } from '../store/Storage.js'
 import type { EventStore } from '../store/EventStore.js'
 import type { TransactionalStorage } from './IndexedDbStorage.js'
 import type { BroadcastChannelLike } from './platform.js'
@@ -73,8 +74,26 @@ interface Changed {
   readonly changed: ReadonlyArray<string>
 }
 
-const isChanged = (data: unknown): data is Changed =>
-  typeof data === 'object' && data !== null && Array.isArray((data as Changed).changed) && (data as Changed).changed.every((key) => typeof key === 'string' && key.length > 0)
+/** The list of names a message carries, or `undefined` when it is no message of `withBroadcast` (then it is ignored). */
+const changedList = (data: unknown): ReadonlyArray<unknown> | undefined => {
+  const changed = typeof data === 'object' && data !== null ? (data as { changed?: unknown }).changed : undefined
+  return Array.isArray(changed) ? changed : undefined
+}
+
+/**
+ * A message names at most this many events, or fewer than a quarter of the shared counters this
+ * tab knows, for its counters to be read one by one: IndexedDB answers each read as a request of
+ * its own (about 40 µs in Chromium, and more per read the more are waiting), while one pass over
+ * every counter costs about a quarter of that per counter. A longer message is answered by one pass
+ * over all of them, whatever its names (see docs/BROWSER.md, "Long and hostile messages").
+ */
+const READ_EACH_AT_MOST = 64
+
+/** The names heard from other tabs whose counters wait to be re-read (`all`: every counter). */
+interface Pending {
+  all: boolean
+  readonly names: Set<string>
+}
 
 /**
  * The storage of one tab's store among several (made by `withBroadcast`). It stores counters, not
@@ -101,6 +120,8 @@ export class BroadcastStorage implements Storage {
   private channel: BroadcastChannelLike | undefined
   private readonly format: Formatter
   private queue: Promise<unknown> = Promise.resolve()
+  /** What messages named, waiting for the re-read the first of them queued. */
+  private pending: Pending | undefined
 
   /** Use `withBroadcast`. */
   constructor(
@@ -145,9 +166,7 @@ export class BroadcastStorage implements Storage {
     this.store = store
     this.channel = channel
     // A failed re-read changes nothing: the next message or persist of that event reads it again.
-    channel.onmessage = (event) => {
-      if (isChanged(event.data)) this.refresh(event.data.changed).catch(() => undefined)
-    }
+    channel.onmessage = (event) => this.heard(event.data)
     // A first read that fails leaves this storage unattached, as it was, so that attach can be tried again.
     return this.refresh(undefined).catch((error: unknown) => {
       channel.close()
@@ -337,7 +356,10 @@ export class BroadcastStorage implements Storage {
    * Re-reads the shared counters of `keys` (every one when `undefined`) and merges what other tabs
    * added, after any read or write already queued: what a message from another tab does. Call it
    * when messages may have been missed (a page back from the background cache, a tab that was
-   * frozen), or to wait until the messages received so far are merged (`refresh([])`).
+   * frozen), or to wait until the messages received so far are merged (`refresh([])`). A list of
+   * more than 64 keys that is at least a quarter of the shared counters this tab knows is read as
+   * every counter, in one pass (cheaper than a read per key); a key that is no storage key makes it
+   * reject with a `StorageError`, reading nothing.
    *
    * @example
    * import { EventStore } from 'tiny-counter'
@@ -363,34 +385,75 @@ export class BroadcastStorage implements Storage {
    * await two.store.close()
    */
   refresh(keys?: ReadonlyArray<string>): Promise<void> {
-    return this.exclusive(async () => {
-      const store = this.attached('attach')
-      let entries: Array<readonly [string, Uint8Array | undefined]>
-      if (keys === undefined) {
-        const all = await this.shared.loadAll()
-        const present = new Set(all.map(([key]) => key))
-        entries = [...all, ...[...this.seen.keys()].filter((key) => !present.has(key)).map((key) => [key, undefined] as const)]
-      } else if (keys.length === 0) {
-        entries = [] // only waits for what was queued before
-      } else {
-        let read: ReadonlyArray<Uint8Array | undefined> = []
-        await this.shared.update(keys, (bytes) => ((read = bytes), []))
-        entries = keys.map((key, i) => [key, read[i]] as const)
+    for (const key of keys ?? []) {
+      const problem = invalidStorageKey(key)
+      if (problem !== undefined) return Promise.reject(new StorageError(typeof key === 'string' ? key : undefined, problem, 'refresh'))
+    }
+    return this.exclusive(() => this.reread(keys === undefined || this.readsAll(keys.length) ? undefined : [...new Set(keys)]))
+  }
+
+  /** Whether `count` names are re-read by one pass over every shared counter (see `READ_EACH_AT_MOST`). */
+  private readsAll(count: number): boolean {
+    return count > READ_EACH_AT_MOST && count * 4 >= this.seen.size
+  }
+
+  /**
+   * A message from another tab: its names join those waiting to be re-read, in one re-read queued
+   * by the first of them. Messages heard while it waits add no work of their own, and a message
+   * naming many events (or anything at all, past `READ_EACH_AT_MOST`) costs one pass over the
+   * shared counters, never a read per name. A message of another shape, or naming something that
+   * is no storage key, is ignored.
+   */
+  private heard(data: unknown): void {
+    const list = changedList(data)
+    if (list === undefined) return
+    const first = this.pending === undefined
+    const pending = (this.pending ??= { all: false, names: new Set() })
+    if (!pending.all) {
+      if (this.readsAll(pending.names.size + list.length)) {
+        pending.all = true
+        pending.names.clear()
+      } else if (list.every((name) => invalidStorageKey(name) === undefined)) {
+        for (const name of list as ReadonlyArray<string>) pending.names.add(name)
       }
-      const others = new Map<string, Counter>()
-      for (const [key, bytes] of entries) {
-        const current = this.decode(key, bytes, store.layout)
-        const base = this.seen.get(key)
-        if (current === undefined) {
-          this.seen.delete(key)
-          continue
-        }
-        const theirs = difference(current, base && convert(base, store.layout))
-        if (base === undefined || hasCounts(theirs)) others.set(key, theirs)
-        this.seen.set(key, current)
+    }
+    if (!first) return
+    // A failed re-read changes nothing: the next message or persist of those events reads them again.
+    this.exclusive(() => {
+      const { all, names } = pending
+      this.pending = undefined
+      return this.reread(all ? undefined : [...names])
+    }).catch(() => undefined)
+  }
+
+  /** Re-reads the shared counters of `keys` (distinct; every one when `undefined`) and merges what other tabs added. */
+  private async reread(keys: ReadonlyArray<string> | undefined): Promise<void> {
+    const store = this.attached('attach')
+    let entries: Array<readonly [string, Uint8Array | undefined]>
+    if (keys === undefined) {
+      const all = await this.shared.loadAll()
+      const present = new Set(all.map(([key]) => key))
+      entries = [...all, ...[...this.seen.keys()].filter((key) => !present.has(key)).map((key) => [key, undefined] as const)]
+    } else if (keys.length === 0) {
+      entries = [] // only waits for what was queued before
+    } else {
+      let read: ReadonlyArray<Uint8Array | undefined> = []
+      await this.shared.update(keys, (bytes) => ((read = bytes), []))
+      entries = keys.map((key, i) => [key, read[i]] as const)
+    }
+    const others = new Map<string, Counter>()
+    for (const [key, bytes] of entries) {
+      const current = this.decode(key, bytes, store.layout)
+      const base = this.seen.get(key)
+      if (current === undefined) {
+        this.seen.delete(key)
+        continue
       }
-      if (others.size > 0) store.mergeAll(others)
-    })
+      const theirs = difference(current, base && convert(base, store.layout))
+      if (base === undefined || hasCounts(theirs)) others.set(key, theirs)
+      this.seen.set(key, current)
+    }
+    if (others.size > 0) store.mergeAll(others)
   }
 
   private see(key: string, bytes: Uint8Array | undefined): void {

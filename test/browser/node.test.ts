@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { BincodeFormat, EventStore, StorageError, TestClock } from 'tiny-counter'
 import type { Counters } from 'tiny-counter'
 import { IndexedDbStorage, WebStorage, withBroadcast } from 'tiny-counter/browser'
-import type { BroadcastChannelLike, BroadcastStorage } from 'tiny-counter/browser'
+import type { BroadcastChannelLike, BroadcastStorage, IndexedDbOptions } from 'tiny-counter/browser'
 import { MemoryWebStorage } from './MemoryWebStorage.js'
 
 const at = Date.UTC(2026, 5, 1, 12)
@@ -149,6 +149,44 @@ describe('IndexedDbStorage', () => {
     await storage.close()
   })
 
+  it('loads every event in two IndexedDB requests (the keys, the values), not one per event', async () => {
+    const factory = new IDBFactory()
+    const storage = await IndexedDbStorage.open('two-requests', { indexedDB: factory })
+    const stored = Array.from({ length: 1_000 }, (_, i) => [`event-${String(i).padStart(4, '0')}`, new Uint8Array([i % 256, 1])] as const)
+    await storage.batch(stored.map(([key, data]) => ({ key, data })))
+    await storage.close()
+    // The same database through a factory that counts the requests placed and the success events handled.
+    let [requests, answered] = [0, 0]
+    const counted = <T extends object>(request: T): T =>
+      (requests++, new Proxy(request, {
+        set: (target, field, value) =>
+          Reflect.set(target, field, field === 'onsuccess' && typeof value === 'function' ? (event: unknown) => (answered++, value(event)) : value)
+      }))
+    const wrap = <T extends object>(target: T, methods: Readonly<Record<string, (result: never) => unknown>>): T =>
+      new Proxy(target, {
+        get: (inner, field) => {
+          const value = Reflect.get(inner, field)
+          if (typeof value !== 'function') return value
+          const then = methods[field as string]
+          return (...args: unknown[]) => {
+            const result = value.apply(inner, args)
+            return then === undefined ? result : then(result as never)
+          }
+        }
+      })
+    const store = (s: object) => wrap(s, { get: counted, getAll: counted, getAllKeys: counted, openCursor: counted })
+    const transaction = (t: object) => wrap(t, { objectStore: store })
+    const database = (d: object) => wrap(d, { transaction })
+    const opening = (request: { onsuccess: unknown; result: object }) =>
+      new Proxy(request, { get: (inner, field) => (field === 'result' ? database(inner.result) : Reflect.get(inner, field)), set: (inner, field, value) => Reflect.set(inner, field, value) })
+    const watched = wrap(factory, { open: opening }) as unknown as NonNullable<IndexedDbOptions['indexedDB']>
+    const again = await IndexedDbStorage.open('two-requests', { indexedDB: watched })
+    ;[requests, answered] = [0, 0]
+    expect(await again.loadAll()).toEqual(stored)
+    expect({ requests, answered }).toEqual({ requests: 2, answered: 1 }) // a cursor: one request, answered 1,001 times
+    await again.close()
+  })
+
   it('reads bytes stored in another binary shape, and reports a value that is no bytes instead of taking its event as new', async () => {
     const factory = new IDBFactory()
     const first = await builder().withStorage(await IndexedDbStorage.open('foreign', { indexedDB: factory })).build()
@@ -251,6 +289,33 @@ const stored = async (factory: InstanceType<typeof IDBFactory>): Promise<Counter
   const out = Object.fromEntries((await storage.loadAll()).map(([key, bytes]) => [key, E.getOrElseW(() => undefined)(BincodeFormat.deserialize(key, bytes))!]))
   await storage.close()
   return out
+}
+
+/**
+ * A tab whose shared database counts how its counters are read: by name (`update`, one IndexedDB
+ * request per key) or in one pass over all of them (`loadAll`), after the tab was attached.
+ */
+const countingTab = async (factory: InstanceType<typeof IDBFactory>, hub: Hub, clock: TestClock) => {
+  const database = await IndexedDbStorage.open('tabs', { indexedDB: factory })
+  const reads = { byName: 0, passes: 0 }
+  const keysRead: string[][] = []
+  let counting = false
+  const counted = {
+    ...database,
+    loadAll: () => ((reads.passes += counting ? 1 : 0), database.loadAll()),
+    update: ((keys, compute) => {
+      if (counting) {
+        reads.byName += keys.length
+        keysRead.push([...keys])
+      }
+      return database.update(keys, compute)
+    }) satisfies typeof database.update
+  }
+  const shared = withBroadcast(counted, 'tabs', { channel: hub.channel })
+  const store = await builder(clock).withStorage(shared).build()
+  await shared.attach(store)
+  counting = true
+  return { reads, keysRead, tab: { shared, store } as Tab }
 }
 
 /** Two tabs on a fresh database, their messages held by `hub`, at one clock. */
@@ -493,6 +558,85 @@ describe('withBroadcast', () => {
     expect([ever(one.store, 'click'), ever(one.store, 'view')]).toEqual([O.some(3), O.some(2)]) // tab one holds what is stored
     expect(E.isRight(await one.store.persist())).toBe(true) // and has nothing more to add
     expect(await storedSums(factory, clock)).toEqual({ click: 3, view: 2 })
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('applies a message naming 5,000 events in one pass over the shared counters, with the counts that were recorded', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const one = await openTab(factory, hub, clock)
+    const { reads, tab: two } = await countingTab(factory, hub, clock)
+    const events = Array.from({ length: 5_000 }, (_, i) => `event-${i}`)
+    events.forEach((event, i) => one.store.recordCount(event, 1 + (i % 7)))
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    expect((hub.pending[0]?.data as { changed: string[] }).changed).toHaveLength(5_000)
+    hub.deliver(0, false)
+    await two.shared.refresh([])
+    // One pass, not 5,000 reads by name (each an IndexedDB request of its own).
+    expect(reads).toEqual({ byName: 0, passes: 1 })
+    expect(two.store.events()).toHaveLength(5_000)
+    expect(events.every((event, i) => O.getOrElse(() => 0)(ever(two.store, event)) === 1 + (i % 7))).toBe(true)
+    // A second persist of every event: the message adds what changed, once.
+    events.forEach((event) => one.store.record(event))
+    expect(E.isRight(await one.store.persist())).toBe(true)
+    hub.deliver(0, false)
+    await two.shared.refresh([])
+    expect(reads).toEqual({ byName: 0, passes: 2 })
+    expect(events.every((event, i) => O.getOrElse(() => 0)(ever(two.store, event)) === 2 + (i % 7))).toBe(true)
+    expect(two.store.exportDirty()).toEqual({}) // merged from the other tab, not this tab's own
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('reads a short message\'s events by name, once each however often they are named', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const one = await openTab(factory, hub, clock)
+    const { reads, keysRead, tab: two } = await countingTab(factory, hub, clock)
+    one.store.recordCount('click', 2)
+    one.store.recordCount('view', 1)
+    await one.store.persist()
+    const to = hub.pending[0]!.to
+    hub.pending.splice(0)
+    to.onmessage?.({ data: { changed: Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? 'click' : 'view')) } })
+    to.onmessage?.({ data: { changed: ['click'] } }) // heard while the first waits: read with it
+    await two.shared.refresh([])
+    expect(reads).toEqual({ byName: 2, passes: 0 })
+    expect(keysRead).toEqual([['click', 'view']])
+    expect([ever(two.store, 'click'), ever(two.store, 'view')]).toEqual([O.some(2), O.some(1)])
+    await one.store.close()
+    await two.store.close()
+  })
+
+  it('ignores a malformed message, and bounds a long or repeated one to one pass over the shared counters', async () => {
+    const factory = new IDBFactory()
+    const hub = new Hub()
+    const clock = TestClock.at(at)
+    const one = await openTab(factory, hub, clock)
+    const { reads, tab: two } = await countingTab(factory, hub, clock)
+    one.store.recordCount('click', 3)
+    await one.store.persist()
+    const to = hub.pending[0]!.to
+    hub.pending.splice(0)
+    const send = (data: unknown): unknown => to.onmessage?.({ data })
+    for (const data of [null, 'click', 7, [], {}, { changed: 'click' }, { changed: { length: 1e9 } }, { changed: [1] }, { changed: [''] }, { changed: ['\uD800'] }, { changed: ['click', null] }]) send(data)
+    await two.shared.refresh([])
+    expect(reads).toEqual({ byName: 0, passes: 0 }) // nothing read: none of them names events
+    expect(ever(two.store, 'click')).toEqual(O.none)
+    // A million names, then a million of anything, then a flood of them: one pass for all, queued by the first.
+    send({ changed: Array.from({ length: 1_000_000 }, (_, i) => `name-${i}`) })
+    send({ changed: new Array(1_000_000).fill(0) })
+    for (let i = 0; i < 1_000; i++) send({ changed: Array.from({ length: 100 }, (_, j) => `flood-${j}`) })
+    await two.shared.refresh([])
+    expect(reads).toEqual({ byName: 0, passes: 1 })
+    expect(two.store.events()).toEqual(['click']) // only what is stored: names are never counts
+    expect(ever(two.store, 'click')).toEqual(O.some(3))
+    // A refresh the caller asks for refuses a name that is no storage key, with a StorageError.
+    await expect(two.shared.refresh(['click', ''])).rejects.toBeInstanceOf(StorageError)
+    expect(ever(two.store, 'click')).toEqual(O.some(3))
     await one.store.close()
     await two.store.close()
   })

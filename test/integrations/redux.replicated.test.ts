@@ -148,6 +148,33 @@ describe('a slice made with a replica id', () => {
     expect(laptop.store.getState()).toBe(before)
   })
 
+  it("refuses a peer's value more than a day ahead of the slice's clock: the thunk reads the clock, the action carries the instant", () => {
+    const clock = TestClock.at(start)
+    const laptop = setup(createCounterSlice({ layout: berlin, replicaId: 'laptop', clock }))
+    const tablet = device('tablet') // its clock three days ahead of the laptop's
+    tablet.store.dispatch(tablet.slice.actions.recorded({ event: 'launch', at: start + 3 * D, count: 1 }))
+    tablet.store.dispatch(tablet.slice.actions.recorded({ event: 'purchase', at: start + 20 * H, count: 1 }))
+    const payload = JSON.parse(JSON.stringify(orThrow(tablet.slice.selectors.selectReplicated(tablet.store.getState()))))
+    laptop.store.dispatch(laptop.slice.actions.recorded({ event: 'launch', at: start, count: 5 }))
+    const before = laptop.store.getState()
+    const sent = laptop.actions.length
+    const refused = laptop.store.dispatch(laptop.slice.mergeReplicated(payload))
+    expect(E.isLeft(refused) && [refused.left._tag, (refused.left as { key?: string }).key, (refused.left as { path?: string }).path]).toEqual(['DecodeError', 'launch', 'heads'])
+    expect(laptop.actions.length).toBe(sent) // nothing dispatched
+    // Dispatched by hand with the instant of the merge, the reducer refuses it too.
+    laptop.store.dispatch(laptop.slice.actions.mergedReplicated({ replicated: payload, at: start }))
+    laptop.store.dispatch(laptop.slice.actions.mergedReplicated({ replicated: payload, at: Number.NaN })) // not an instant: refused
+    expect(laptop.store.getState()).toBe(before)
+    expect(laptop.slice.selectors.selectSum(laptop.store.getState(), 'launch', Window.ever, start)).toEqual(O.some(5))
+    // Less than a day ahead (time zones, skew) is taken; so is all of it once the laptop's clock gets there.
+    orThrow(laptop.store.dispatch(laptop.slice.mergeReplicated({ purchase: payload.purchase })))
+    expect(laptop.slice.selectors.selectSum(laptop.store.getState(), 'purchase', Window.ever, start + 20 * H)).toEqual(O.some(1))
+    clock.advance({ days: 3 })
+    orThrow(laptop.store.dispatch(laptop.slice.mergeReplicated(payload)))
+    expect(laptop.slice.selectors.selectSum(laptop.store.getState(), 'launch', Window.ever, clock.now())).toEqual(O.some(6))
+    expect(E.isLeft(CounterState.mergeReplicated(before.counters, berlin, payload, start))).toBe(true)
+  })
+
   it('adds merged plain counters to its own replica, and refuses to import (replicated counts only grow)', () => {
     const phone = device('phone')
     phone.store.dispatch(phone.slice.actions.recorded({ event: 'launch', at: start, count: 2 }))

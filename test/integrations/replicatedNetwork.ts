@@ -2,8 +2,12 @@
 // stores, Zustand stores), each on its own clock, record one event and sync by asking a peer for
 // what they lack (`since` their version vectors), through a network that delays, reorders,
 // duplicates and loses messages (with retries), in a mesh, through a hub or along a chain. Every
-// payload travels as JSON. The cases are laws/network.ts's, drawn with tiny-counter/testing.
+// payload travels as JSON. A replica refuses news whose heads lie more than a day ahead of its
+// clock (a peer whose clock moved on): the refusal changes nothing, so the message is as good as
+// lost; the clocks catch up with the latest before the final exchange, as for stores. The cases
+// are laws/network.ts's, drawn with tiny-counter/testing.
 import * as E from 'fp-ts/lib/Either.js'
+import { TestClock } from 'tiny-counter'
 import type { Counter, ReplicatedCounters, VersionVectors } from 'tiny-counter'
 import type { Layout } from 'tiny-counter'
 import type { NetworkCase } from '../../laws/network.js'
@@ -16,8 +20,8 @@ export interface NetworkReplica {
   readonly rotate: (at: number) => void
   readonly exported: (since?: VersionVectors) => ReplicatedCounters
   readonly versionVectors: () => VersionVectors
-  /** Merges a payload from elsewhere; throws if it is refused. */
-  readonly merge: (payload: unknown) => void
+  /** Merges a payload from elsewhere (the slice's merge, which reads the replica's clock); `Left` if it is refused. */
+  readonly merge: (payload: unknown) => E.Either<Error, void>
   /** The counter the replica's selectors read, if it holds the event. */
   readonly counter: () => Counter.Counter | undefined
   /** The whole state, to check that a repeated merge gives the very same object. */
@@ -34,13 +38,25 @@ export const orThrow = <A>(e: E.Either<Error, A>): A =>
   })(e)
 
 /**
+ * Merges news into a replica: refused only as news from a clock more than a day ahead of the
+ * replica's, and then with its state as it was (the very same object); any other refusal throws.
+ */
+const merge = (replica: NetworkReplica, news: string, before: unknown): void => {
+  const merged = replica.merge(JSON.parse(news))
+  if (E.isRight(merged)) return
+  const refused = merged.left as Error & { readonly _tag?: string; readonly path?: string }
+  const ahead = refused._tag === 'DecodeError' && refused.path === 'heads' && /more than a day after the clock/.test(refused.message)
+  if (!ahead || replica.state() !== before) throw refused
+}
+
+/**
  * Runs a case: every news message, when it arrives, is merged twice (the second merge must give the
  * very same state). Returns whether every replica ends with the counts of one counter that recorded
  * everything, and whether a further full exchange leaves every state as it was (the same object).
  */
-export const runNetwork = (c: NetworkCase, make: (layout: Layout.Layout, id: string) => NetworkReplica): { readonly converged: boolean; readonly stable: boolean; readonly idempotent: boolean } => {
-  const clocks = c.skews.map((skew) => c.start + skew)
-  const replicas = c.ids.map((id) => make(c.layout, id))
+export const runNetwork = (c: NetworkCase, make: (layout: Layout.Layout, id: string, clock: TestClock) => NetworkReplica): { readonly converged: boolean; readonly stable: boolean; readonly idempotent: boolean } => {
+  const clocks = c.skews.map((skew) => TestClock.at(c.start + skew))
+  const replicas = c.ids.map((id, i) => make(c.layout, id, clocks[i]!))
   const records: Array<{ at: number; n: number }> = []
   const inFlight: Message[] = []
   const waiting = c.ids.map(() => new Set<number>())
@@ -50,9 +66,10 @@ export const runNetwork = (c: NetworkCase, make: (layout: Layout.Layout, id: str
     if (m._tag === 'Ask') inFlight.push({ _tag: 'News', from: m.to, to: m.from, news: news(m.to, JSON.parse(m.seen) as VersionVectors) })
     else {
       const to = replicas[m.to]!
-      to.merge(JSON.parse(m.news))
+      const before = to.state()
+      merge(to, m.news, before)
       const after = to.state()
-      to.merge(JSON.parse(m.news))
+      merge(to, m.news, after)
       if (to.state() !== after) idempotent = false
       waiting[m.to]!.delete(m.from)
     }
@@ -61,14 +78,14 @@ export const runNetwork = (c: NetworkCase, make: (layout: Layout.Layout, id: str
   for (const op of c.ops) {
     switch (op._tag) {
       case 'Record': {
-        const at = clocks[op.node]! - op.back
+        const at = clocks[op.node]!.now() - op.back
         replicas[op.node]!.record(at, op.n)
         records.push({ at, n: op.n })
         break
       }
       case 'Tick':
-        clocks[op.node] = clocks[op.node]! + op.by
-        replicas[op.node]!.rotate(clocks[op.node]!)
+        clocks[op.node]!.advance(op.by)
+        replicas[op.node]!.rotate(clocks[op.node]!.now())
         break
       case 'Ask':
         if (linked(c.topology, op.node, op.peer)) {
@@ -95,6 +112,8 @@ export const runNetwork = (c: NetworkCase, make: (layout: Layout.Layout, id: str
     }
   }
   for (const m of inFlight.splice(0)) receive(m)
+  const latest = Math.max(...clocks.map((clock) => clock.now()))
+  for (const clock of clocks) clock.advance(latest - clock.now())
   const exchange = (): void => {
     for (let round = 0; round < replicas.length; round++) {
       for (let node = 0; node < replicas.length; node++) {
@@ -105,7 +124,7 @@ export const runNetwork = (c: NetworkCase, make: (layout: Layout.Layout, id: str
     }
   }
   exchange()
-  const now = Math.max(...clocks)
+  const now = latest
   const reference = oneRecorder(c.layout, records)
   const converged = replicas.every((replica) => {
     const counter = replica.counter()

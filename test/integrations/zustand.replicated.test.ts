@@ -59,6 +59,34 @@ describe('the slice with a replica id', () => {
     expect(listener).toHaveBeenCalledTimes(1)
   })
 
+  it("refuses a peer's value more than a day ahead of the slice's clock, setting nothing; takes it once the clock gets there", () => {
+    const clock = TestClock.at(start)
+    const mine = createStore<CounterSlice>()(counterSlice({ layout: berlin, clock, replicaId: 'tab-1' }))
+    const ahead = createStore<CounterSlice>()(counterSlice({ layout: berlin, clock: TestClock.at(start + 3 * D), replicaId: 'tab-2' }))
+    ahead.getState().record('launch')
+    ahead.getState().recordAt('view', start + 20 * H)
+    const payload = JSON.parse(JSON.stringify(orThrow(CounterState.exportReplicated(ahead.getState()))))
+    mine.getState().recordCount('launch', 5)
+    const listener = vi.fn()
+    mine.subscribe(listener)
+    const refused = mine.getState().mergeReplicated(payload)
+    expect(E.isLeft(refused) && [refused.left._tag, (refused.left as { key?: string }).key, (refused.left as { path?: string }).path]).toEqual(['DecodeError', 'launch', 'heads'])
+    expect(E.isLeft(refused) && refused.left.message).toMatch(/more than a day after the clock/)
+    expect(listener).not.toHaveBeenCalled()
+    expect(launches(mine.getState())).toEqual(O.some(5))
+    // Less than a day ahead is taken (time zones, skew); the rest once the clock gets there.
+    expect(mine.getState().mergeReplicated({ view: payload.view })).toEqual(E.right(undefined))
+    clock.advance({ days: 3 })
+    expect(mine.getState().mergeReplicated(payload)).toEqual(E.right(undefined))
+    expect(CounterState.sum(mine.getState(), 'launch', Window.ever, clock.now())).toEqual(O.some(6))
+    // The pure function checks against the instant it is given, and refuses one that is no instant.
+    const state = CounterState.initialReplicated('tab-3')
+    expect(E.isLeft(CounterState.mergeReplicated(state, berlin, payload, start))).toBe(true)
+    expect(E.isRight(CounterState.mergeReplicated(state, berlin, payload, start + 3 * D))).toBe(true)
+    const notAnInstant = CounterState.mergeReplicated(state, berlin, payload, Number.NaN)
+    expect(E.isLeft(notAnInstant) && notAnInstant.left._tag).toBe('InvalidInstant')
+  })
+
   it('without a replica id is the plain slice: no replicated state, mergeReplicated refused', () => {
     const store = createStore<CounterSlice>()(counterSlice({ layout: berlin, clock: TestClock.at(start) }))
     store.getState().record('launch')
