@@ -183,7 +183,17 @@ describe('RedisStore with a damaged hash', () => {
     expect(seen(await one.check('j'))).toMatchObject({ refused: 'LimitExceeded' })
   })
 
-  it('answers a StorageError, and writes nothing, when the meta field misses a word', async () => {
+  // The meta field is "x h1 .. hU c1 .. cU" (rateLimiting: 3 units) in integers as the scripts write
+  // them; tonumber in the scripts and Number in the client would also read '1.5', '1e3' or '0x10'.
+  const damagedMeta: ReadonlyArray<readonly [string, (words: string[]) => string[]]> = [
+    ['misses a word', (words) => words.slice(0, -1)],
+    ['holds a count of 1.5', (words) => [...words.slice(0, -1), '1.5']],
+    ['holds a count of -1', (words) => [...words.slice(0, -1), '-1']],
+    ['holds a head of 1e3', (words) => [words[0]!, '1e3', ...words.slice(2)]],
+    ['holds an x of 0x10', (words) => ['0x10', ...words.slice(1)]],
+    ['is an x alone of 1.5', () => ['1.5']]
+  ]
+  it.each(damagedMeta)('answers a StorageError, and writes nothing, when the meta field %s', async (_, damage) => {
     const clock = TestClock.at(T)
     const prefix = freshPrefix()
     const key = `{${prefix}:e}`
@@ -192,7 +202,8 @@ describe('RedisStore with a damaged hash', () => {
     clock.advance({ seconds: 61 })
     await store.record('e')
     const words = (await client().hget(key, '_'))!.split(' ')
-    const damaged = words.slice(0, -1).join(' ')
+    expect(words).toHaveLength(7)
+    const damaged = damage(words).join(' ')
     await client().hset(key, '_', damaged)
     const before = await client().hgetall(key)
     const answers = [

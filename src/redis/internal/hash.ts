@@ -115,7 +115,9 @@ const counterOf = (layout: Layout, key: string, fields: ReadonlyMap<string, stri
   if (meta === undefined) return undefined
   const units = layout.tracks.length
   const all = meta.split(' ')
-  if ((all.length !== 1 && all.length !== 1 + 2 * units) || !all.every((word) => word !== '' && Number.isSafeInteger(Number(word))))
+  // Integers in decimal as the scripts write them: heads may be negative (before 1970), x and counts not.
+  const written = (word: string, i: number): boolean => (i > 0 && i <= units ? /^-?\d+$/ : /^\d+$/).test(word) && Number.isSafeInteger(Number(word))
+  if ((all.length !== 1 && all.length !== 1 + 2 * units) || !all.every(written))
     throw new Error(`damaged meta field of ${key}: ${JSON.stringify(meta)}`)
   const words = all.slice(1).map(Number)
   if (words.length === 0) return empty(layout)

@@ -92,8 +92,10 @@ local function metaOf(key, text)
   if not text then return heads, nil, counts end
   local x, i = nil, 0
   for word in string.gmatch(text, '%S+') do
+    -- Integers in decimal as this store writes them: heads may be negative (before 1970), x and
+    -- counts not (tonumber would also take '1.5', '1e3' or '0x10').
+    if not string.match(word, (i > 0 and i <= U) and '^-?%d+$' or '^%d+$') then damaged(key, text) end
     local v = tonumber(word)
-    if v == nil then damaged(key, text) end
     if i == 0 then x = v elseif i <= U then heads[i] = v else counts[i - U] = v end
     i = i + 1
   end
@@ -407,14 +409,15 @@ if p.short then
   local meta = raw[1]
   local x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)}
   if meta then
-    x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = string.match(meta, '^(%S+)${' (%S+)'.repeat(2 * U)}$')
+    -- Integers in decimal, as metaOf reads them.
+    x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = string.match(meta, '^(%d+)${' (-?%d+)'.repeat(U)}${' (%d+)'.repeat(U)}$')
     if x == nil then
       -- "x" alone: an event with nothing in it.
-      x = tonumber(meta)
-      if x == nil then damaged(key, meta) end
+      local alone = string.match(meta, '^%d+$')
+      if alone == nil then damaged(key, meta) end
+      x = tonumber(alone)
     else
       x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}, ${list((u) => `tonumber(k${u})`)}
-      if not (x and ${list((u) => `h${u}`, ' and ')} and ${list((u) => `k${u}`, ' and ')}) then damaged(key, meta) end
     end
   end
   local ${list((u) => `c${u}`)} = ${list((u) => `index[${u}]`)}
