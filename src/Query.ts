@@ -7,7 +7,7 @@
  * Laws (checked in `laws/`): `sum` is a monoid homomorphism from `merge` to saturating addition;
  * a window's sum never exceeds the sum over `ever` for counters built by recording.
  */
-import * as O from '#fp-ts/Option'
+import * as O from './internal/option.js'
 import type { Counter } from './Counter.js'
 import { MAX_COUNT, isCounter, isInstant } from './Counter.js'
 import type { TimeUnit } from './TimeUnit.js'
