@@ -6,6 +6,7 @@
  * in the shape of version 1 (`{ layout, heads, counts }`) are read too, and converted. Law:
  * `decode(encode(c))` is `right(c)`.
  */
+// fp-ts and io-ts before the library's own modules: src/index.ts says why.
 import * as E from '#fp-ts/Either'
 import * as t from '#io-ts'
 import type { Counter as CounterT } from '../Counter.js'
