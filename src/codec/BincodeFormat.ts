@@ -15,7 +15,7 @@ import { crc32 } from './crc32.js'
 import { checksumMismatch } from './internal/checksum.js'
 import { VERSION, decode } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
-import { sameBytes } from './internal/bytes.js'
+import { sameBytes, strictUtf8, utf8 } from './internal/bytes.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer, at most 8 bytes; zigzag: the
 // sign in the lowest bit):
@@ -38,8 +38,6 @@ import { sameBytes } from './internal/bytes.js'
 
 const MAGIC = [0x54, 0x43] as const
 const ALIGNMENTS = ['calendar', 'uniform'] as const
-const utf8 = new TextEncoder()
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Bincode, the compact default format (extension `.bin`). Counts up to `Number.MAX_SAFE_INTEGER`

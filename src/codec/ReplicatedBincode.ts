@@ -7,6 +7,7 @@ import type { Replicated } from '../Replicated.js'
 import { Malformed, Reader, Writer, readLayout, writeLayout } from './BincodeFormat.js'
 import { crc32 } from './crc32.js'
 import { checksumMismatch, hex } from './internal/checksum.js'
+import { strictUtf8, utf8 } from './internal/bytes.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer; zigzag: the sign in the lowest bit):
 //   'T' 'R'                      magic
@@ -26,8 +27,6 @@ import { checksumMismatch, hex } from './internal/checksum.js'
 //   checksum                     4 bytes, big-endian: the CRC-32 of every byte before it
 
 const MAGIC = [0x54, 0x52] as const
-const utf8 = new TextEncoder()
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** The version of the bytes this library writes and reads. */
 export const VERSION = 1

@@ -8,6 +8,7 @@ import * as E from '#fp-ts/Either'
 import type { Replicated } from '../Replicated.js'
 import { DecodeError } from './errors.js'
 import { Malformed } from './BincodeFormat.js'
+import { utf8 } from './internal/bytes.js'
 import { readJson } from './JsonFormat.js'
 import { read, write } from './ReplicatedBincode.js'
 import { decode as decodeReplicated } from './ReplicatedCodec.js'
@@ -40,7 +41,6 @@ export interface ReplicatedFormat {
   readonly deserialize: (key: string, bytes: Uint8Array) => E.Either<DecodeError, Replicated>
 }
 
-const utf8 = new TextEncoder()
 
 /**
  * The envelope `{ "version": 1, "checksum": "…", "replicated": { … } }` as compact UTF-8 JSON.
