@@ -136,16 +136,17 @@ const writeLayout = (out: Writer, { tracks, alignment, timeZone }: Layout): void
   }
 }
 
+/** The bytes of a writer's first buffer. */
+const INITIAL_BYTES = 1024
+/** A writer's buffer grown past this for a large counter is dropped after it. */
+const KEPT_BYTES = 64 * 1024
+
 /** Bytes written one at a time into a buffer reused from one counter to the next (writing is synchronous). */
 class Writer {
   /** The one writer of the module: `write` resets it, fills it and copies the bytes out. */
   static readonly shared = new Writer()
 
-  private static readonly INITIAL = 1024
-  /** A buffer grown past this for a large counter is dropped after it. */
-  private static readonly KEPT = 64 * 1024
-
-  private buffer = new Uint8Array(Writer.INITIAL)
+  private buffer = new Uint8Array(INITIAL_BYTES)
   private length = 0
   /** Whether a `write` is using this writer. */
   busy = false
@@ -209,7 +210,7 @@ class Writer {
   /** A copy of the bytes written since `reset`. */
   finish(): Uint8Array {
     const bytes = this.buffer.slice(0, this.length)
-    if (this.buffer.length > Writer.KEPT) this.buffer = new Uint8Array(Writer.INITIAL)
+    if (this.buffer.length > KEPT_BYTES) this.buffer = new Uint8Array(INITIAL_BYTES)
     return bytes
   }
 

@@ -25,6 +25,7 @@ import { isReplicaId } from '../Replicated.js'
 import type { StoredKindMismatch } from './errors.js'
 import { InvalidAutoPersistInterval, InvalidMaxEvents, StorageError } from './errors.js'
 import { futureHeadCheck } from './internal/futureHeads.js'
+import { orThrow } from '../internal/orThrow.js'
 import type { Storage } from './Storage.js'
 import type { Reading } from './internal/persister.js'
 import { CounterEncoding, load, plainReading } from './internal/persister.js'
@@ -484,10 +485,6 @@ export class EventStoreBuilder<Stored extends boolean = false> {
    */
   build(): Stored extends true ? Promise<EventStore> : EventStore {
     const built = this.buildEither() as E.Either<BuildError, EventStore> | Promise<E.Either<BuildError, EventStore>>
-    const unwrap = (result: E.Either<BuildError, EventStore>): EventStore => {
-      if (E.isLeft(result)) throw result.left
-      return result.right
-    }
-    return (built instanceof Promise ? built.then(unwrap) : unwrap(built)) as never
+    return (built instanceof Promise ? built.then(orThrow) : orThrow(built)) as never
   }
 }
