@@ -465,9 +465,15 @@ export abstract class SyncedStore {
   // replicated sync (a store built with `.replicaId(id)`)
   // -----------------------------------------------------------------------------------------------
 
-  /** The event as a replicated counter: the others' replicas, and this store's own, published. */
-  private replicatedOf(replica: ReplicaState, event: string): Replicated {
-    return replica.publish(event, this.table.export(event), this.layout, this.clock.now())
+  /**
+   * `answer` of every event (of the table, or of the replicated state alone) as a replicated
+   * counter: the others' replicas, and this store's own, published.
+   */
+  private everyReplicated<T>(replica: ReplicaState, answer: (whole: Replicated, event: string) => T): Record<string, T> {
+    const names = new Set([...this.table.names(), ...replica.names()])
+    return Object.fromEntries(
+      Array.from(names, (event) => [event, answer(replica.publish(event, this.table.export(event), this.layout, this.clock.now()), event)] as const)
+    )
   }
 
   /** What a store with a replica id persists of `event`, whose counter is `counter` (`ReplicatedEncoding`). */
@@ -508,15 +514,11 @@ export abstract class SyncedStore {
     if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
     const since = options.since === undefined ? E.right(undefined) : decodeSince(options.since)
     if (E.isLeft(since)) return since
-    const names = new Set([...this.table.names(), ...replica.names()])
     return E.right(
-      Object.fromEntries(
-        Array.from(names, (event) => {
-          const whole = this.replicatedOf(replica, event)
-          const seen = since.right?.get(event)
-          return [event, seen === undefined ? whole : delta(whole, seen)] as const
-        })
-      )
+      this.everyReplicated(replica, (whole, event) => {
+        const seen = since.right?.get(event)
+        return seen === undefined ? whole : delta(whole, seen)
+      })
     )
   }
 
@@ -534,8 +536,7 @@ export abstract class SyncedStore {
   versionVectors(): VersionVectors {
     const replica = this.replica
     if (replica === undefined) return {}
-    const names = new Set([...this.table.names(), ...replica.names()])
-    return Object.fromEntries(Array.from(names, (event) => [event, versionVector(this.replicatedOf(replica, event))] as const))
+    return this.everyReplicated(replica, (whole) => versionVector(whole))
   }
 
   /**
