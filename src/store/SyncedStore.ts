@@ -174,6 +174,15 @@ export abstract class SyncedStore {
     return problem === undefined ? undefined : new InvalidEventName(event, problem)
   }
 
+  /**
+   * What came from elsewhere (`came`) into `event`, whose counter was `before`, joins the baseline
+   * of `exportDirty` (or becomes it, when `replaced`), so that it is never sent back.
+   */
+  private cameIn(event: string, before: Counter | undefined, came: Counter, replaced = false): void {
+    const baseline = this.changes.has(event) ? this.changes.get(event) : before
+    this.changes.set(event, replaced || baseline === undefined ? came : merge(baseline, came))
+  }
+
   /** The bytes the store's counters and its sets of names take on the V8 heap (see `memoryUsage`). @internal */
   protected heldBytes(): number {
     return 200 + this.table.heapBytes() + MAP_ENTRY_BYTES * this.changes.size + SET_ENTRY_BYTES * (this.dirty.size + this.sweptStored.size)
@@ -453,9 +462,7 @@ export abstract class SyncedStore {
         this.dirty.add(event)
         if (replacing) this.persister.replace(event)
       }
-      // What came from elsewhere joins the baseline, so it is never sent back.
-      const baseline = this.changes.has(event) ? this.changes.get(event) : before
-      this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
+      this.cameIn(event, before, counter, after === counter)
     }
     this.bound()
     return DONE
@@ -586,9 +593,7 @@ export abstract class SyncedStore {
       if (merged === undefined) continue
       this.table.set(event, merged.counter)
       if (this.persister !== undefined) this.dirty.add(event)
-      // What came from elsewhere joins the baseline of exportDirty, so it is never sent back.
-      const baseline = this.changes.has(event) ? this.changes.get(event) : before
-      this.changes.set(event, baseline === undefined ? merged.came : merge(baseline, merged.came))
+      this.cameIn(event, before, merged.came)
     }
     this.bound()
     return DONE
