@@ -37,16 +37,16 @@ type Open = (layout: Layout, clock: Clock, options?: StoreOptions) => EventStore
 
 interface Config {
   readonly open: Open
-  /** `undefined` until a `track*` call or a preset: the default layout. */
-  readonly counts: TrackCounts | undefined
-  readonly timeZone: string | undefined
+  /** Absent until a `track*` call or a preset: the default layout. */
+  readonly counts?: TrackCounts
+  readonly timeZone?: string
   readonly alignment: Alignment
   readonly clock: Clock
-  readonly storage: Storage | undefined
+  readonly storage?: Storage
   readonly format: Formatter
-  readonly autoPersist: DurationInput | undefined
-  readonly replicaId: string | undefined
-  readonly maxEvents: number | undefined
+  readonly autoPersist?: DurationInput
+  readonly replicaId?: string
+  readonly maxEvents?: number
 }
 
 /**
@@ -85,18 +85,7 @@ export class EventStoreBuilder<Stored extends boolean = false> {
    * (The store hands over its constructor, so that this module needs only its type.) @internal
    */
   static initial(open: Open): EventStoreBuilder {
-    return new EventStoreBuilder({
-      open,
-      counts: undefined,
-      timeZone: undefined,
-      alignment: 'calendar',
-      clock: SystemClock,
-      storage: undefined,
-      format: BincodeFormat,
-      autoPersist: undefined,
-      replicaId: undefined,
-      maxEvents: undefined
-    })
+    return new EventStoreBuilder({ open, alignment: 'calendar', clock: SystemClock, format: BincodeFormat })
   }
 
   private constructor(private readonly config: Config) {}
