@@ -429,10 +429,11 @@ export class EventStoreBuilder<Stored extends boolean = false> {
       })
     )
     if (storage === undefined) {
-      const bounded = E.flatMap(settings, ({ layout }) => E.map((maxEvents: number | undefined) => ({ layout, maxEvents }))(this.boundedEvents()))
-      return E.map(({ layout, maxEvents }: { layout: Layout; maxEvents: number | undefined }) =>
-        this.config.open(layout, clock, { ...(replicaId === undefined ? {} : { replicaId }), ...(maxEvents === undefined ? {} : { maxEvents }) })
-      )(bounded) as never
+      return E.flatMap(settings, ({ layout }) =>
+        E.map((maxEvents: number | undefined) =>
+          this.config.open(layout, clock, { ...(replicaId === undefined ? {} : { replicaId }), ...(maxEvents === undefined ? {} : { maxEvents }) })
+        )(this.boundedEvents())
+      ) as never
     }
     const bounded = this.boundedEvents()
     if (E.isLeft(bounded)) return Promise.resolve(bounded) as never
