@@ -2,6 +2,8 @@
  * tiny-counter: event counts across calendar-correct time windows, with fixed memory and fast
  * queries. Counters are immutable plain values; `record`, `rotate` and `merge` are pure, and
  * `merge` makes them a commutative monoid. Queries return `Option`; refusals return `Either`.
+ *
+ * @module
  */
 // Counter, Envelope, Layout, Schedule, TimeUnit and Window are each a namespace and a type of one
 // name, as fp-ts users know `Option`: `const c: Counter = ...` reads the type, `Counter.record(...)`
