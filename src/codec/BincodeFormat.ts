@@ -65,11 +65,7 @@ export const BincodeFormat: Formatter = {
     try {
       return decode(key, read(bytes))
     } catch (error) {
-      return E.left(
-        error instanceof Malformed
-          ? new DecodeError(key, error.path, error.message)
-          : new DecodeError(key, '', `unreadable bytes: ${error instanceof Error ? error.message : String(error)}`)
-      )
+      return E.left(unreadable(key, error))
     }
   }
 }
@@ -232,6 +228,12 @@ class Malformed extends Error {
   }
 }
 
+/** The `DecodeError` of `key` for what reading its bytes threw: a `Malformed` names its field. */
+const unreadable = (key: string, error: unknown): DecodeError =>
+  error instanceof Malformed
+    ? new DecodeError(key, error.path, error.message)
+    : new DecodeError(key, '', `unreadable bytes: ${error instanceof Error ? error.message : String(error)}`)
+
 /** Reads the bytes into the plain data of an envelope, for the envelope codec to validate. */
 const read = (bytes: Uint8Array): unknown => {
   if (!(bytes instanceof Uint8Array)) throw new Malformed('', 'expected the bytes of a counter (a Uint8Array)')
@@ -376,4 +378,4 @@ class Reader {
 }
 
 // The byte writer and reader serve the other binary formats of the codec layer (ReplicatedBincode).
-export { Malformed, Reader, Writer, readLayout, writeLayout }
+export { Malformed, Reader, Writer, readLayout, unreadable, writeLayout }

@@ -6,8 +6,8 @@
  */
 import * as E from '#fp-ts/Either'
 import type { Replicated } from '../Replicated.js'
-import { DecodeError } from './errors.js'
-import { Malformed } from './BincodeFormat.js'
+import type { DecodeError } from './errors.js'
+import { unreadable } from './BincodeFormat.js'
 import { utf8 } from './internal/bytes.js'
 import { readJson } from './JsonFormat.js'
 import { read, write } from './ReplicatedBincode.js'
@@ -86,11 +86,7 @@ export const ReplicatedBincodeFormat: ReplicatedFormat = {
     try {
       plain = read(bytes)
     } catch (error) {
-      return E.left(
-        error instanceof Malformed
-          ? new DecodeError(key, error.path, error.message)
-          : new DecodeError(key, '', `unreadable bytes: ${error instanceof Error ? error.message : String(error)}`)
-      )
+      return E.left(unreadable(key, error))
     }
     const { version, ...replicated } = plain as { readonly version: unknown }
     if (version !== 1) return decodeEnvelope(key, { version, checksum: '', replicated: {} }) // refused, naming the version
