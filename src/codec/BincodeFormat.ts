@@ -228,6 +228,9 @@ class Malformed extends Error {
   }
 }
 
+/** Why `bytes` cannot be read: they end before what they announce. */
+const endsEarly = (bytes: Uint8Array): string => `the bytes end too early (after ${bytes.length} bytes)`
+
 /** The `DecodeError` of `key` for what reading its bytes threw: a `Malformed` names its field. */
 const unreadable = (key: string, error: unknown): DecodeError =>
   error instanceof Malformed
@@ -278,7 +281,7 @@ const notBincode = (): Malformed => new Malformed('', 'not the Bincode format of
 /** The bytes of a version 3 value without their checksum, once it matches. */
 const checked = (bytes: Uint8Array): Uint8Array => {
   const end = bytes.length - 4
-  if (end < 3) throw new Malformed('crc32', `the bytes end too early (after ${bytes.length} bytes)`)
+  if (end < 3) throw new Malformed('crc32', endsEarly(bytes))
   const stored = ((bytes[end]! << 24) | (bytes[end + 1]! << 16) | (bytes[end + 2]! << 8) | bytes[end + 3]!) >>> 0
   const computed = crc32(bytes, 0, end)
   if (stored !== computed) throw new Malformed('', checksumMismatch(stored, computed))
@@ -312,7 +315,7 @@ class Reader {
 
   byte(path: string, a?: number | string, b?: number | string): number {
     const value = this.bytes[this.#offset]
-    if (value === undefined) throw this.#fail(`the bytes end too early (after ${this.bytes.length} bytes)`, path, a, b)
+    if (value === undefined) throw this.#fail(endsEarly(this.bytes), path, a, b)
     this.#offset++
     return value
   }
@@ -378,4 +381,4 @@ class Reader {
 }
 
 // The byte writer and reader serve the other binary formats of the codec layer (ReplicatedBincode).
-export { Malformed, Reader, Writer, readLayout, unreadable, writeLayout }
+export { Malformed, Reader, Writer, endsEarly, readLayout, unreadable, writeLayout }

@@ -4,7 +4,7 @@
  * Reading never validates: it gives plain data for `ReplicatedCodec` to check.
  */
 import type { Replicated } from '../Replicated.js'
-import { Malformed, Reader, Writer, readLayout, writeLayout } from './BincodeFormat.js'
+import { Malformed, Reader, Writer, endsEarly, readLayout, writeLayout } from './BincodeFormat.js'
 import { crc32 } from './crc32.js'
 import { checksumMismatch, hex } from './internal/checksum.js'
 import { strictUtf8, utf8 } from './internal/bytes.js'
@@ -112,9 +112,9 @@ export const read = (bytes: Uint8Array): unknown => {
   if (!(bytes instanceof Uint8Array)) throw new Malformed('', 'expected the bytes of a replicated counter (a Uint8Array)')
   if (bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1]) throw new Malformed('', 'not the Bincode format of a tiny-counter replicated counter: the bytes do not start with "TR"')
   const version = bytes[2]
-  if (version === undefined) throw new Malformed('version', `the bytes end too early (after ${bytes.length} bytes)`)
+  if (version === undefined) throw new Malformed('version', endsEarly(bytes))
   if (version !== VERSION) return { version }
-  if (bytes.length < 7) throw new Malformed('', `the bytes end too early (after ${bytes.length} bytes)`)
+  if (bytes.length < 7) throw new Malformed('', endsEarly(bytes))
   const data = bytes.subarray(0, bytes.length - 4)
   const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4)
   const computed = crc32(data)
