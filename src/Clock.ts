@@ -3,11 +3,11 @@
  * reads the machine's clock; `TestClock` is moved by hand, and its copies share one time, so a test
  * can hand a copy to the store and keep one to move.
  */
-import * as E from '#fp-ts/Either'
 import type { DurationInput } from './Duration.js'
 import { toMillis as durationMillis } from './Duration.js'
 import type { InstantInput } from './Instant.js'
 import { toMillis as instantMillis } from './Instant.js'
+import { orThrow } from './internal/orThrow.js'
 
 /** A source of the current time in epoch milliseconds. */
 export interface Clock {
@@ -125,7 +125,3 @@ export class TestClock implements Clock {
   }
 }
 
-const orThrow = <A>(result: E.Either<Error, A>): A => {
-  if (E.isLeft(result)) throw result.left
-  return result.right
-}

@@ -11,6 +11,7 @@ import type { LayoutError } from './errors.js'
 import { InvalidBucketCount, InvalidLayout, UnknownTimeZone, UnknownUnit } from './errors.js'
 import { canonicalTimeZone } from './internal/zoneOffsets.js'
 import { systemTimeZone } from './internal/systemTimeZone.js'
+import { orThrow } from './internal/orThrow.js'
 
 /**
  * How buckets are cut: `calendar` follows local midnights, Mondays, 1sts and 1 Januaries;
@@ -171,7 +172,3 @@ export const Eq: Eq_.Eq<Layout> = {
       x.tracks.every((track, i) => track.unit === y.tracks[i]?.unit && track.buckets === y.tracks[i]?.buckets))
 }
 
-const orThrow = <A>(result: E.Either<LayoutError, A>): A => {
-  if (E.isLeft(result)) throw result.left
-  return result.right
-}

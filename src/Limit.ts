@@ -7,7 +7,7 @@
  * waiting a millisecond less does not.
  */
 import * as E from '#fp-ts/Either'
-import * as O from '#fp-ts/Option'
+import * as O from './internal/option.js'
 import type { Counter } from './Counter.js'
 import { MAX_COUNT, isCount, isInstant } from './Counter.js'
 import type { DurationInput } from './Duration.js'

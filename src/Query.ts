@@ -7,7 +7,7 @@
  * Laws (checked in `laws/`): `sum` is a monoid homomorphism from `merge` to saturating addition;
  * a window's sum never exceeds the sum over `ever` for counters built by recording.
  */
-import * as O from '#fp-ts/Option'
+import * as O from './internal/option.js'
 import type { Counter } from './Counter.js'
 import { MAX_COUNT, isCounter, isInstant } from './Counter.js'
 import type { TimeUnit } from './TimeUnit.js'
@@ -15,7 +15,7 @@ import type { Window } from './Window.js'
 import { InvalidInstant } from './errors.js'
 import type { Compiled } from './internal/compiled.js'
 import { compile, positionOf } from './internal/compiled.js'
-import { someCount } from './internal/counts.js'
+import { NO_COUNTS, someCount } from './internal/counts.js'
 import { dual } from './internal/dual.js'
 import { runSum } from './internal/windowCount.js'
 
@@ -39,8 +39,6 @@ interface View {
   /** Exclusive end, clamped to the unit's bucket count. */
   readonly to: number
 }
-
-const NO_COUNTS: ReadonlyArray<number> = []
 
 const viewOf = (self: Counter, compiled: Compiled, position: number, at: number, from: number, to: number): View => {
   const index = compiled.grids[position]!.indexOf(at)

@@ -13,7 +13,7 @@
  * `Counter.merge`; merging `delta(x, versionVector(y))` into `y` gives `merge(y, x)`.
  */
 import * as E from '#fp-ts/Either'
-import * as O from '#fp-ts/Option'
+import * as O from './internal/option.js'
 import type { BoundedJoinSemilattice } from '#fp-ts/BoundedJoinSemilattice'
 import type * as Eq_ from '#fp-ts/Eq'
 import type { Monoid } from '#fp-ts/Monoid'

@@ -93,6 +93,8 @@ export const hoursInZone = (start: number, end: number, timeZone: string): E.Eit
 const WEEKDAYS: ReadonlyArray<number> = [1, 2, 3, 4, 5]
 const WEEKEND: ReadonlyArray<number> = [6, 7]
 
+const daysIn = (days: ReadonlyArray<number>, zone: Zone): Schedule => ({ _tag: 'Days', days, zone })
+
 /**
  * Monday to Friday, in UTC.
  *
@@ -101,7 +103,7 @@ const WEEKEND: ReadonlyArray<number> = [6, 7]
  * assert.equal(Schedule.contains(Schedule.weekdays(), Date.UTC(2026, 0, 9, 23), 'UTC'), true) // a Friday
  * assert.equal(Schedule.contains(Schedule.weekdays(), Date.UTC(2026, 0, 10), 'UTC'), false) // a Saturday
  */
-export const weekdays = (): Schedule => ({ _tag: 'Days', days: WEEKDAYS, zone: UTC })
+export const weekdays = (): Schedule => daysIn(WEEKDAYS, UTC)
 
 /**
  * Monday to Friday, in the store's time zone.
@@ -111,7 +113,7 @@ export const weekdays = (): Schedule => ({ _tag: 'Days', days: WEEKDAYS, zone: U
  * // Friday 23:30 UTC is already Saturday in Berlin.
  * assert.equal(Schedule.contains(Schedule.weekdaysLocalTz(), Date.UTC(2026, 0, 9, 23, 30), 'Europe/Berlin'), false)
  */
-export const weekdaysLocalTz = (): Schedule => ({ _tag: 'Days', days: WEEKDAYS, zone: LOCAL })
+export const weekdaysLocalTz = (): Schedule => daysIn(WEEKDAYS, LOCAL)
 
 /**
  * Saturday and Sunday, in UTC.
@@ -120,7 +122,7 @@ export const weekdaysLocalTz = (): Schedule => ({ _tag: 'Days', days: WEEKDAYS, 
  * import { Schedule } from 'tiny-counter'
  * assert.equal(Schedule.contains(Schedule.weekends(), Date.UTC(2026, 0, 11, 12), 'UTC'), true) // a Sunday
  */
-export const weekends = (): Schedule => ({ _tag: 'Days', days: WEEKEND, zone: UTC })
+export const weekends = (): Schedule => daysIn(WEEKEND, UTC)
 
 /**
  * Saturday and Sunday, in the store's time zone.
@@ -130,7 +132,7 @@ export const weekends = (): Schedule => ({ _tag: 'Days', days: WEEKEND, zone: UT
  * // Sunday 23:30 in New York is Monday 04:30 UTC.
  * assert.equal(Schedule.contains(Schedule.weekendsLocalTz(), Date.UTC(2026, 0, 12, 4, 30), 'America/New_York'), true)
  */
-export const weekendsLocalTz = (): Schedule => ({ _tag: 'Days', days: WEEKEND, zone: LOCAL })
+export const weekendsLocalTz = (): Schedule => daysIn(WEEKEND, LOCAL)
 
 /**
  * Monday to Friday on the wall clock of a named IANA zone.
@@ -144,7 +146,7 @@ export const weekendsLocalTz = (): Schedule => ({ _tag: 'Days', days: WEEKEND, z
  * assert.equal(Schedule.contains(weekdays.right, Date.UTC(2026, 0, 11, 20), 'UTC'), true)
  */
 export const weekdaysInZone = (timeZone: string): E.Either<UnknownTimeZone, Schedule> =>
-  E.map((zone: Zone): Schedule => ({ _tag: 'Days', days: WEEKDAYS, zone }))(named(timeZone))
+  E.map((zone: Zone) => daysIn(WEEKDAYS, zone))(named(timeZone))
 
 /**
  * Saturday and Sunday on the wall clock of a named IANA zone.
@@ -158,7 +160,7 @@ export const weekdaysInZone = (timeZone: string): E.Either<UnknownTimeZone, Sche
  * assert.equal(Schedule.contains(weekend.right, Date.UTC(2026, 0, 12, 5), 'UTC'), true)
  */
 export const weekendsInZone = (timeZone: string): E.Either<UnknownTimeZone, Schedule> =>
-  E.map((zone: Zone): Schedule => ({ _tag: 'Days', days: WEEKEND, zone }))(named(timeZone))
+  E.map((zone: Zone) => daysIn(WEEKEND, zone))(named(timeZone))
 
 const zoneName = (zone: Zone, localZone: string): string =>
   zone._tag === 'Utc' ? 'UTC' : zone._tag === 'Local' ? localZone : zone.timeZone

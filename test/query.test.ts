@@ -34,6 +34,10 @@ describe('sum and friends', () => {
     expect(Query.buckets(daily, Window.last(1, 'weeks'), now)).toEqual(O.none)
   })
 
+  it("answer fp-ts's own none object (the library takes it from fp-ts without importing fp-ts/Option)", () => {
+    expect(Query.sum(daily, Window.last(1, 'weeks'), now)).toBe(O.none)
+    expect(Query.lastSeen(Counter.empty(Layout.utc), now)).toBe(O.none)
+  })
   it('clamp a window larger than the tracked buckets', () => {
     expect(Query.sum(daily, Window.last(1000, 'days'), now)).toEqual(O.some(15))
     expect(pipe(Query.buckets(daily, Window.last(1000, 'days'), now), O.map((b) => b.length))).toEqual(O.some(32))

@@ -15,7 +15,7 @@ import { crc32 } from './crc32.js'
 import { checksumMismatch } from './internal/checksum.js'
 import { VERSION, decode } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
-import { sameBytes } from './internal/bytes.js'
+import { sameBytes, strictUtf8, utf8 } from './internal/bytes.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer, at most 8 bytes; zigzag: the
 // sign in the lowest bit):
@@ -38,8 +38,6 @@ import { sameBytes } from './internal/bytes.js'
 
 const MAGIC = [0x54, 0x43] as const
 const ALIGNMENTS = ['calendar', 'uniform'] as const
-const utf8 = new TextEncoder()
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Bincode, the compact default format (extension `.bin`). Counts up to `Number.MAX_SAFE_INTEGER`
@@ -67,11 +65,7 @@ export const BincodeFormat: Formatter = {
     try {
       return decode(key, read(bytes))
     } catch (error) {
-      return E.left(
-        error instanceof Malformed
-          ? new DecodeError(key, error.path, error.message)
-          : new DecodeError(key, '', `unreadable bytes: ${error instanceof Error ? error.message : String(error)}`)
-      )
+      return E.left(unreadable(key, error))
     }
   }
 }
@@ -138,16 +132,17 @@ const writeLayout = (out: Writer, { tracks, alignment, timeZone }: Layout): void
   }
 }
 
+/** The bytes of a writer's first buffer. */
+const INITIAL_BYTES = 1024
+/** A writer's buffer grown past this for a large counter is dropped after it. */
+const KEPT_BYTES = 64 * 1024
+
 /** Bytes written one at a time into a buffer reused from one counter to the next (writing is synchronous). */
 class Writer {
   /** The one writer of the module: `write` resets it, fills it and copies the bytes out. */
   static readonly shared = new Writer()
 
-  private static readonly INITIAL = 1024
-  /** A buffer grown past this for a large counter is dropped after it. */
-  private static readonly KEPT = 64 * 1024
-
-  private buffer = new Uint8Array(Writer.INITIAL)
+  private buffer = new Uint8Array(INITIAL_BYTES)
   private length = 0
   /** Whether a `write` is using this writer. */
   busy = false
@@ -211,7 +206,7 @@ class Writer {
   /** A copy of the bytes written since `reset`. */
   finish(): Uint8Array {
     const bytes = this.buffer.slice(0, this.length)
-    if (this.buffer.length > Writer.KEPT) this.buffer = new Uint8Array(Writer.INITIAL)
+    if (this.buffer.length > KEPT_BYTES) this.buffer = new Uint8Array(INITIAL_BYTES)
     return bytes
   }
 
@@ -232,6 +227,15 @@ class Malformed extends Error {
     super(message)
   }
 }
+
+/** Why `bytes` cannot be read: they end before what they announce. */
+const endsEarly = (bytes: Uint8Array): string => `the bytes end too early (after ${bytes.length} bytes)`
+
+/** The `DecodeError` of `key` for what reading its bytes threw: a `Malformed` names its field. */
+const unreadable = (key: string, error: unknown): DecodeError =>
+  error instanceof Malformed
+    ? new DecodeError(key, error.path, error.message)
+    : new DecodeError(key, '', `unreadable bytes: ${error instanceof Error ? error.message : String(error)}`)
 
 /** Reads the bytes into the plain data of an envelope, for the envelope codec to validate. */
 const read = (bytes: Uint8Array): unknown => {
@@ -277,7 +281,7 @@ const notBincode = (): Malformed => new Malformed('', 'not the Bincode format of
 /** The bytes of a version 3 value without their checksum, once it matches. */
 const checked = (bytes: Uint8Array): Uint8Array => {
   const end = bytes.length - 4
-  if (end < 3) throw new Malformed('crc32', `the bytes end too early (after ${bytes.length} bytes)`)
+  if (end < 3) throw new Malformed('crc32', endsEarly(bytes))
   const stored = ((bytes[end]! << 24) | (bytes[end + 1]! << 16) | (bytes[end + 2]! << 8) | bytes[end + 3]!) >>> 0
   const computed = crc32(bytes, 0, end)
   if (stored !== computed) throw new Malformed('', checksumMismatch(stored, computed))
@@ -311,7 +315,7 @@ class Reader {
 
   byte(path: string, a?: number | string, b?: number | string): number {
     const value = this.bytes[this.#offset]
-    if (value === undefined) throw this.#fail(`the bytes end too early (after ${this.bytes.length} bytes)`, path, a, b)
+    if (value === undefined) throw this.#fail(endsEarly(this.bytes), path, a, b)
     this.#offset++
     return value
   }
@@ -377,4 +381,4 @@ class Reader {
 }
 
 // The byte writer and reader serve the other binary formats of the codec layer (ReplicatedBincode).
-export { Malformed, Reader, Writer, readLayout, writeLayout }
+export { Malformed, Reader, Writer, endsEarly, readLayout, unreadable, writeLayout }

@@ -6,6 +6,7 @@
  * in the shape of version 1 (`{ layout, heads, counts }`) are read too, and converted. Law:
  * `decode(encode(c))` is `right(c)`.
  */
+// fp-ts and io-ts before the library's own modules: src/index.ts says why.
 import * as E from '#fp-ts/Either'
 import * as t from '#io-ts'
 import type { Counter as CounterT } from '../Counter.js'
@@ -21,9 +22,7 @@ import { bucketsProblem, headProblem, isBounded } from './internal/bounds.js'
 import { canonicalTimeZone } from '../internal/zoneOffsets.js'
 import { trimmed } from '../internal/counts.js'
 import { isVersion1Writing, knownCounter, knownCounterV1, knownLayout } from './internal/knownShapes.js'
-
-const refine = <A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> =>
-  new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity)
+import { refine } from './internal/refine.js'
 
 /**
  * A type whose valid values are recognised first by a one-pass check (`internal/knownShapes.ts`,

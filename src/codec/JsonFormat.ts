@@ -11,13 +11,13 @@ import * as E from '#fp-ts/Either'
 import { DecodeError } from './errors.js'
 import { crc32 } from './crc32.js'
 import { checksumMismatch } from './internal/checksum.js'
+import { utf8 } from './internal/bytes.js'
 import { Codec, decode, of } from './Envelope.js'
 import type { Formatter } from './Formatter.js'
 
 /** The end of a checksummed text: the checksum field and the closing brace, nothing after. */
 const TRAILER = /,"crc32":(\d{1,10})\}$/
 
-const utf8 = new TextEncoder()
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**

@@ -4,9 +4,10 @@
  * Reading never validates: it gives plain data for `ReplicatedCodec` to check.
  */
 import type { Replicated } from '../Replicated.js'
-import { Malformed, Reader, Writer, readLayout, writeLayout } from './BincodeFormat.js'
+import { Malformed, Reader, Writer, endsEarly, readLayout, writeLayout } from './BincodeFormat.js'
 import { crc32 } from './crc32.js'
 import { checksumMismatch, hex } from './internal/checksum.js'
+import { strictUtf8, utf8 } from './internal/bytes.js'
 
 // Layout of the bytes (varint: unsigned LEB128 of a safe integer; zigzag: the sign in the lowest bit):
 //   'T' 'R'                      magic
@@ -26,8 +27,6 @@ import { checksumMismatch, hex } from './internal/checksum.js'
 //   checksum                     4 bytes, big-endian: the CRC-32 of every byte before it
 
 const MAGIC = [0x54, 0x52] as const
-const utf8 = new TextEncoder()
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** The version of the bytes this library writes and reads. */
 export const VERSION = 1
@@ -113,9 +112,9 @@ export const read = (bytes: Uint8Array): unknown => {
   if (!(bytes instanceof Uint8Array)) throw new Malformed('', 'expected the bytes of a replicated counter (a Uint8Array)')
   if (bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1]) throw new Malformed('', 'not the Bincode format of a tiny-counter replicated counter: the bytes do not start with "TR"')
   const version = bytes[2]
-  if (version === undefined) throw new Malformed('version', `the bytes end too early (after ${bytes.length} bytes)`)
+  if (version === undefined) throw new Malformed('version', endsEarly(bytes))
   if (version !== VERSION) return { version }
-  if (bytes.length < 7) throw new Malformed('', `the bytes end too early (after ${bytes.length} bytes)`)
+  if (bytes.length < 7) throw new Malformed('', endsEarly(bytes))
   const data = bytes.subarray(0, bytes.length - 4)
   const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4)
   const computed = crc32(data)

@@ -17,9 +17,7 @@ import { BucketIndex, Layout } from './CounterCodec.js'
 import { headProblem } from './internal/bounds.js'
 import { replicaOf, versionOfReplica } from '../internal/versions.js'
 import { plainLayout } from './internal/plain.js'
-
-const refine = <A>(name: string, is: (u: unknown) => u is A, message?: string): t.Type<A, A, unknown> =>
-  new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c, message)), t.identity)
+import { refine } from './internal/refine.js'
 
 /** A replica id: a string of 1 to 256 characters, without a lone surrogate (`Replicated.isReplicaId`). */
 export const ReplicaId = refine('ReplicaId', isReplicaId)

@@ -6,8 +6,9 @@
  */
 import * as E from '#fp-ts/Either'
 import type { Replicated } from '../Replicated.js'
-import { DecodeError } from './errors.js'
-import { Malformed } from './BincodeFormat.js'
+import type { DecodeError } from './errors.js'
+import { unreadable } from './BincodeFormat.js'
+import { utf8 } from './internal/bytes.js'
 import { readJson } from './JsonFormat.js'
 import { read, write } from './ReplicatedBincode.js'
 import { decode as decodeReplicated } from './ReplicatedCodec.js'
@@ -40,7 +41,6 @@ export interface ReplicatedFormat {
   readonly deserialize: (key: string, bytes: Uint8Array) => E.Either<DecodeError, Replicated>
 }
 
-const utf8 = new TextEncoder()
 
 /**
  * The envelope `{ "version": 1, "checksum": "…", "replicated": { … } }` as compact UTF-8 JSON.
@@ -86,11 +86,7 @@ export const ReplicatedBincodeFormat: ReplicatedFormat = {
     try {
       plain = read(bytes)
     } catch (error) {
-      return E.left(
-        error instanceof Malformed
-          ? new DecodeError(key, error.path, error.message)
-          : new DecodeError(key, '', `unreadable bytes: ${error instanceof Error ? error.message : String(error)}`)
-      )
+      return E.left(unreadable(key, error))
     }
     const { version, ...replicated } = plain as { readonly version: unknown }
     if (version !== 1) return decodeEnvelope(key, { version, checksum: '', replicated: {} }) // refused, naming the version

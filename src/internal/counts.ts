@@ -2,7 +2,7 @@
  * Values shared by everything that builds bucket arrays and answers: runs of zeros to grow arrays
  * with, and `some(n)` for small answers.
  */
-import * as O from '#fp-ts/Option'
+import * as O from './option.js'
 
 const zeroRuns: Array<ReadonlyArray<number>> = []
 

@@ -3,7 +3,7 @@
  * names what to read; the clock is read, and the counters looked up, when the answer is asked for.
  * Answers follow the pure `Query` module: `none` when the event is unknown or the unit untracked.
  */
-import * as O from '#fp-ts/Option'
+import * as O from '../internal/option.js'
 import type { Counter } from '../Counter.js'
 import { merge } from '../Counter.js'
 import * as Query from '../Query.js'
@@ -479,7 +479,9 @@ export class DeltaRange {
     const at = this.source.now()
     const side = (event: string): number => {
       const counter = this.source.counterOf(event)
-      return counter === undefined ? 0 : O.getOrElse(() => 0)(query(counter, this.window, at))
+      if (counter === undefined) return 0
+      const answer = query(counter, this.window, at)
+      return O.isSome(answer) ? answer.value : 0
     }
     return [side(this.positive), side(this.negative)]
   }

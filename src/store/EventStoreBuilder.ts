@@ -25,6 +25,7 @@ import { isReplicaId } from '../Replicated.js'
 import type { StoredKindMismatch } from './errors.js'
 import { InvalidAutoPersistInterval, InvalidMaxEvents, StorageError } from './errors.js'
 import { futureHeadCheck } from './internal/futureHeads.js'
+import { orThrow } from '../internal/orThrow.js'
 import type { Storage } from './Storage.js'
 import type { Reading } from './internal/persister.js'
 import { CounterEncoding, load, plainReading } from './internal/persister.js'
@@ -36,16 +37,16 @@ type Open = (layout: Layout, clock: Clock, options?: StoreOptions) => EventStore
 
 interface Config {
   readonly open: Open
-  /** `undefined` until a `track*` call or a preset: the default layout. */
-  readonly counts: TrackCounts | undefined
-  readonly timeZone: string | undefined
+  /** Absent until a `track*` call or a preset: the default layout. */
+  readonly counts?: TrackCounts
+  readonly timeZone?: string
   readonly alignment: Alignment
   readonly clock: Clock
-  readonly storage: Storage | undefined
+  readonly storage?: Storage
   readonly format: Formatter
-  readonly autoPersist: DurationInput | undefined
-  readonly replicaId: string | undefined
-  readonly maxEvents: number | undefined
+  readonly autoPersist?: DurationInput
+  readonly replicaId?: string
+  readonly maxEvents?: number
 }
 
 /**
@@ -84,18 +85,7 @@ export class EventStoreBuilder<Stored extends boolean = false> {
    * (The store hands over its constructor, so that this module needs only its type.) @internal
    */
   static initial(open: Open): EventStoreBuilder {
-    return new EventStoreBuilder({
-      open,
-      counts: undefined,
-      timeZone: undefined,
-      alignment: 'calendar',
-      clock: SystemClock,
-      storage: undefined,
-      format: BincodeFormat,
-      autoPersist: undefined,
-      replicaId: undefined,
-      maxEvents: undefined
-    })
+    return new EventStoreBuilder({ open, alignment: 'calendar', clock: SystemClock, format: BincodeFormat })
   }
 
   private constructor(private readonly config: Config) {}
@@ -439,10 +429,11 @@ export class EventStoreBuilder<Stored extends boolean = false> {
       })
     )
     if (storage === undefined) {
-      const bounded = E.flatMap(settings, ({ layout }) => E.map((maxEvents: number | undefined) => ({ layout, maxEvents }))(this.boundedEvents()))
-      return E.map(({ layout, maxEvents }: { layout: Layout; maxEvents: number | undefined }) =>
-        this.config.open(layout, clock, { ...(replicaId === undefined ? {} : { replicaId }), ...(maxEvents === undefined ? {} : { maxEvents }) })
-      )(bounded) as never
+      return E.flatMap(settings, ({ layout }) =>
+        E.map((maxEvents: number | undefined) =>
+          this.config.open(layout, clock, { ...(replicaId === undefined ? {} : { replicaId }), ...(maxEvents === undefined ? {} : { maxEvents }) })
+        )(this.boundedEvents())
+      ) as never
     }
     const bounded = this.boundedEvents()
     if (E.isLeft(bounded)) return Promise.resolve(bounded) as never
@@ -484,10 +475,6 @@ export class EventStoreBuilder<Stored extends boolean = false> {
    */
   build(): Stored extends true ? Promise<EventStore> : EventStore {
     const built = this.buildEither() as E.Either<BuildError, EventStore> | Promise<E.Either<BuildError, EventStore>>
-    const unwrap = (result: E.Either<BuildError, EventStore>): EventStore => {
-      if (E.isLeft(result)) throw result.left
-      return result.right
-    }
-    return (built instanceof Promise ? built.then(unwrap) : unwrap(built)) as never
+    return (built instanceof Promise ? built.then(orThrow) : orThrow(built)) as never
   }
 }

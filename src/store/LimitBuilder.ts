@@ -13,7 +13,7 @@
  * call (`store.limit().atMost(key, 10, 'minutes')...`) finds the plan of the call before.
  */
 import * as E from '#fp-ts/Either'
-import * as O from '#fp-ts/Option'
+import * as O from '../internal/option.js'
 import type { DurationInput } from '../Duration.js'
 import { toMillis as durationMillis } from '../Duration.js'
 import type { Constraint, ConstraintError, LimitError, Policy, ScheduleInput, WindowInput } from '../Limit.js'

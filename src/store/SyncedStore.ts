@@ -174,6 +174,15 @@ export abstract class SyncedStore {
     return problem === undefined ? undefined : new InvalidEventName(event, problem)
   }
 
+  /**
+   * What came from elsewhere (`came`) into `event`, whose counter was `before`, joins the baseline
+   * of `exportDirty` (or becomes it, when `replaced`), so that it is never sent back.
+   */
+  private cameIn(event: string, before: Counter | undefined, came: Counter, replaced = false): void {
+    const baseline = this.changes.has(event) ? this.changes.get(event) : before
+    this.changes.set(event, replaced || baseline === undefined ? came : merge(baseline, came))
+  }
+
   /** The bytes the store's counters and its sets of names take on the V8 heap (see `memoryUsage`). @internal */
   protected heldBytes(): number {
     return 200 + this.table.heapBytes() + MAP_ENTRY_BYTES * this.changes.size + SET_ENTRY_BYTES * (this.dirty.size + this.sweptStored.size)
@@ -453,9 +462,7 @@ export abstract class SyncedStore {
         this.dirty.add(event)
         if (replacing) this.persister.replace(event)
       }
-      // What came from elsewhere joins the baseline, so it is never sent back.
-      const baseline = this.changes.has(event) ? this.changes.get(event) : before
-      this.changes.set(event, after === counter || baseline === undefined ? counter : merge(baseline, counter))
+      this.cameIn(event, before, counter, after === counter)
     }
     this.bound()
     return DONE
@@ -465,9 +472,15 @@ export abstract class SyncedStore {
   // replicated sync (a store built with `.replicaId(id)`)
   // -----------------------------------------------------------------------------------------------
 
-  /** The event as a replicated counter: the others' replicas, and this store's own, published. */
-  private replicatedOf(replica: ReplicaState, event: string): Replicated {
-    return replica.publish(event, this.table.export(event), this.layout, this.clock.now())
+  /**
+   * `answer` of every event (of the table, or of the replicated state alone) as a replicated
+   * counter: the others' replicas, and this store's own, published.
+   */
+  private everyReplicated<T>(replica: ReplicaState, answer: (whole: Replicated, event: string) => T): Record<string, T> {
+    const names = new Set([...this.table.names(), ...replica.names()])
+    return Object.fromEntries(
+      Array.from(names, (event) => [event, answer(replica.publish(event, this.table.export(event), this.layout, this.clock.now()), event)] as const)
+    )
   }
 
   /** What a store with a replica id persists of `event`, whose counter is `counter` (`ReplicatedEncoding`). */
@@ -508,15 +521,11 @@ export abstract class SyncedStore {
     if (replica === undefined) return E.left(new InvalidReplicaId(undefined))
     const since = options.since === undefined ? E.right(undefined) : decodeSince(options.since)
     if (E.isLeft(since)) return since
-    const names = new Set([...this.table.names(), ...replica.names()])
     return E.right(
-      Object.fromEntries(
-        Array.from(names, (event) => {
-          const whole = this.replicatedOf(replica, event)
-          const seen = since.right?.get(event)
-          return [event, seen === undefined ? whole : delta(whole, seen)] as const
-        })
-      )
+      this.everyReplicated(replica, (whole, event) => {
+        const seen = since.right?.get(event)
+        return seen === undefined ? whole : delta(whole, seen)
+      })
     )
   }
 
@@ -534,8 +543,7 @@ export abstract class SyncedStore {
   versionVectors(): VersionVectors {
     const replica = this.replica
     if (replica === undefined) return {}
-    const names = new Set([...this.table.names(), ...replica.names()])
-    return Object.fromEntries(Array.from(names, (event) => [event, versionVector(this.replicatedOf(replica, event))] as const))
+    return this.everyReplicated(replica, (whole) => versionVector(whole))
   }
 
   /**
@@ -585,9 +593,7 @@ export abstract class SyncedStore {
       if (merged === undefined) continue
       this.table.set(event, merged.counter)
       if (this.persister !== undefined) this.dirty.add(event)
-      // What came from elsewhere joins the baseline of exportDirty, so it is never sent back.
-      const baseline = this.changes.has(event) ? this.changes.get(event) : before
-      this.changes.set(event, baseline === undefined ? merged.came : merge(baseline, merged.came))
+      this.cameIn(event, before, merged.came)
     }
     this.bound()
     return DONE

@@ -50,6 +50,7 @@ const at = Date.UTC(2026, 2, 8, 12) // the day New York moves to daylight-saving
 const counter = Counter.singleton(layout, at, 3)
 assert.ok(E.isRight(counter))
 assert.deepEqual(Query.sum(counter.right, Window.last(7, 'days'), at), O.some(3))
+assert.equal(Query.sum(counter.right, Window.last(1, 'seconds'), at), O.none, "the user's fp-ts none object")
 assert.ok(E.isLeft(Counter.record(counter.right, at, -1)))
 
 // The SQLite backend is a subpath of its own: the main entry never loads better-sqlite3.

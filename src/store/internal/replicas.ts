@@ -7,7 +7,7 @@
  * several processes (each with its own replica id) persisting into one storage lose nothing.
  */
 import * as E from '#fp-ts/Either'
-import * as O from '#fp-ts/Option'
+import * as O from '../../internal/option.js'
 import type { Counter } from '../../Counter.js'
 import { empty as emptyCounter, merge as mergeCounters } from '../../Counter.js'
 import type { Layout } from '../../Layout.js'

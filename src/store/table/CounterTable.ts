@@ -20,7 +20,7 @@
  *
  * Nothing outside `src/store/` imports this folder.
  */
-import * as O from '#fp-ts/Option'
+import * as O from '../../internal/option.js'
 import type { Counter } from '../../Counter.js'
 import type { Layout } from '../../Layout.js'
 import type { Policy } from '../../Limit.js'
