@@ -45,10 +45,11 @@ export interface Grid {
 
 /**
  * The shared grid of a unit under an alignment and a time zone (the zone is ignored by uniform
- * alignment). Grids are cached: asking twice gives the same grid and the same warm cache. A grid
- * is the engine itself and does not check what it is given: it answers for every integer (beyond
- * ±8.64e15 with the offset of the range's nearest end); `bucketIndex`, `bucketStart` and
- * `bucketEnd` check their arguments.
+ * alignment). Grids are cached: asking twice gives the same grid and the same warm cache. Throws
+ * `UnknownUnit` for a unit that is not a `TimeUnit`; a calendar grid throws `UnknownTimeZone` on
+ * its first use for a zone `Layout.make` refuses. A grid is the engine itself and does not check
+ * what it is given: it answers for every integer (beyond ±8.64e15 with the offset of the range's
+ * nearest end); `bucketIndex`, `bucketStart` and `bucketEnd` check their arguments.
  *
  * @example
  * import { Calendar } from 'tiny-counter'

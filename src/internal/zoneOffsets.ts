@@ -11,7 +11,7 @@
  * change of the time zone data is, so a segment holds what `Intl` says for each of its instants,
  * whatever was looked up before.
  */
-import { InvalidInstant } from '../errors.js'
+import { InvalidInstant, UnknownTimeZone } from '../errors.js'
 import { DAY_MS, daysFromCivil } from './civil.js'
 
 /** A span `[start, end)` of epoch milliseconds during which the zone's offset is constant. */
@@ -73,7 +73,8 @@ const canonical = new Map<string, string | undefined>()
  * the IANA case (`europe/berlin` is `Europe/Berlin`), an alias kept as such (`Asia/Calcutta`), an
  * offset as `±HH:MM`. `undefined` for an unknown zone. Cached.
  */
-export const canonicalTimeZone = (timeZone: string): string | undefined => {
+export const canonicalTimeZone = (timeZone: unknown): string | undefined => {
+  if (typeof timeZone !== 'string') return undefined
   if (canonical.has(timeZone)) return canonical.get(timeZone)
   const id = identify(timeZone)
   if (canonical.size < 1024) canonical.set(timeZone, id)
@@ -139,10 +140,11 @@ const ianaCase = (lower: string): string => {
 }
 
 /**
- * The segment of `timeZone` (a name `canonicalTimeZone` gave) that holds the epoch millisecond `t`;
- * throws `InvalidInstant` for a value that is not an integer. The segments are shared by every grid
- * and schedule of the process: one computed around NaN (bounds NaN) or a fraction (a boundary off
- * the millisecond) would answer wrongly for every later look-up of the zone.
+ * The segment of `timeZone` that holds the epoch millisecond `t`; throws `InvalidInstant` for a
+ * value that is not an integer, and `UnknownTimeZone` for a name `canonicalTimeZone` refuses (from a
+ * layout or schedule built by hand). The segments are shared by every grid and schedule of the
+ * process: one computed around NaN (bounds NaN) or a fraction (a boundary off the millisecond)
+ * would answer wrongly for every later look-up of the zone.
  */
 export const segmentAt = (timeZone: string, t: number): Segment => {
   if (!Number.isInteger(t)) throw new InvalidInstant(t)
@@ -173,6 +175,9 @@ export const segmentAt = (timeZone: string, t: number): Segment => {
 const NOTHING: Segment = { start: Infinity, end: -Infinity, offset: 0, previousOffset: undefined }
 
 const zoneSegments = (timeZone: string): ZoneSegments => {
+  // Once per name: a name Layout.make would refuse is refused here too (Intl knows a few more, such
+  // as `CST`), before anything is cached.
+  if (canonicalTimeZone(timeZone) === undefined) throw new UnknownTimeZone(timeZone)
   const fixed = OFFSET_ZONE.exec(timeZone)
   if (fixed === null && timeZone !== 'UTC') return { sorted: [], last: NOTHING, offsetAt: offsetReader(timeZone) }
   const [, sign = '+', hours = '0', minutes = '0'] = fixed ?? []
