@@ -1,9 +1,9 @@
-// Units and time zones that do not exist, given to the core's public functions the way plain
-// JavaScript (or an object built by hand) can give them: each is refused with the core's named
-// error (`UnknownTimeZone`, `UnknownUnit`, thrown where the function returns a plain value), where
-// the platform's `RangeError` ("Invalid time zone specified") and `TypeError`s used to come
-// through. Nothing is cached for them: the same call fails again the same way, and valid calls keep
-// their answers.
+// Units, time zones and windows that do not exist, given to the core's public functions the way
+// plain JavaScript (or an object built by hand) can give them: each is refused with the core's named
+// error (`UnknownTimeZone`, `UnknownUnit`, `InvalidWindow`, thrown where the function returns a
+// plain value), where the platform's `RangeError` ("Invalid time zone specified") and `TypeError`s
+// used to come through, or an answer read from buckets that do not exist. Nothing is cached for
+// them: the same call fails again the same way, and valid calls keep their answers.
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
@@ -84,8 +84,52 @@ describe('a unit that does not exist', () => {
     }
   })
 
+  it('Query.firstSeenIn throws UnknownUnit (an untracked unit is still none), as the store’s does', () => {
+    const counter = counterOf(Layout.utc, at - 3 * 86_400_000, 1)
+    expect(() => Query.firstSeenIn(counter, 'fortnights' as never, at)).toThrow(unknownUnit('fortnights'))
+    expect(Query.firstSeenIn(counter, 'weeks', at)).toEqual(O.none)
+    expect(Query.firstSeenIn(counter, 'days', at)).toEqual(O.some(3 * 86_400_000))
+  })
+
   it('the Window constructors throw UnknownUnit (they did already)', () => {
     expect(() => Window.range('fortnights' as never, 0, 1)).toThrow(unknownUnit('fortnights'))
     expect(() => Window.last(2, 'fortnights' as never)).toThrow(unknownUnit('fortnights'))
+  })
+})
+
+describe('queries given a window built by hand', () => {
+  const counter = counterOf(Layout.utc, at, 3)
+  const QUERIES = ['sum', 'average', 'averageNonzero', 'countNonzero', 'buckets'] as const
+  const invalid = (from: unknown, to: unknown) => expect.objectContaining({ _tag: 'InvalidWindow', from, to })
+  const WINDOWS: ReadonlyArray<readonly [unknown, ReturnType<typeof invalid>]> = [
+    [{ _tag: 'Buckets', unit: 'days', from: -1, to: 3 }, invalid(-1, 3)],
+    [{ _tag: 'Buckets', unit: 'days', from: 0, to: 2.5 }, invalid(0, 2.5)],
+    [{ _tag: 'Buckets', unit: 'days', from: 3, to: 1 }, invalid(3, 1)],
+    [{ _tag: 'Buckets', unit: 'days', from: Number.NaN, to: 3 }, invalid(Number.NaN, 3)],
+    [{ _tag: 'Buckets', unit: 'days', from: 0, to: Infinity }, invalid(0, Infinity)],
+    [{ _tag: 'Buckets', unit: 'days', from: '0', to: 3 }, invalid('0', 3)],
+    [{ _tag: 'Buckets', unit: 'days', from: 0 }, invalid(0, undefined)],
+    [{ _tag: 'Buckets', unit: 'fortnights', from: 0, to: 3 }, unknownUnit('fortnights')],
+    [{ _tag: 'Buckets', unit: 'weeks ', from: 0, to: 3 }, unknownUnit('weeks ')],
+    [{ _tag: 'ever' }, unknownUnit(undefined)]
+  ]
+
+  it.each(QUERIES)('Query.%s refuses it with the error of the Window constructors, data-first and data-last', (name) => {
+    const query = Query[name] as unknown as {
+      (self: Counter, window: unknown, at: number): unknown
+      (window: unknown, at: number): (self: Counter) => unknown
+    }
+    for (const [window, error] of WINDOWS) {
+      expect(() => query(counter, window, at)).toThrow(error)
+      expect(() => query(window, at)(counter)).toThrow(error)
+    }
+  })
+
+  it('a window built by hand that Window.range would build answers as before', () => {
+    const window = { _tag: 'Buckets', unit: 'days', from: 0, to: 7 } as const
+    expect(Query.sum(counter, window, at)).toEqual(O.some(3))
+    expect(Query.buckets(counter, { _tag: 'Buckets', unit: 'days', from: 0, to: 2 }, at)).toEqual(O.some([[0, 3], [1, 0]]))
+    expect(Query.sum(counter, { _tag: 'Buckets', unit: 'weeks', from: 0, to: 2 }, at)).toEqual(O.none) // untracked
+    expect(Query.sum(counter, { _tag: 'Ever' }, at)).toEqual(O.some(3))
   })
 })
