@@ -18,6 +18,9 @@
  */
 import type { TimeUnit } from './TimeUnit.js'
 import type { Alignment } from './Layout.js'
+import { isInstant } from './Counter.js'
+import { InvalidInstant } from './errors.js'
+import type { BucketGrid } from './internal/grids.js'
 import { gridOf } from './internal/grids.js'
 
 // The engine lives in internal/grids.ts; these are its public faces.
@@ -42,7 +45,11 @@ export interface Grid {
 
 /**
  * The shared grid of a unit under an alignment and a time zone (the zone is ignored by uniform
- * alignment). Grids are cached: asking twice gives the same grid and the same warm cache.
+ * alignment). Grids are cached: asking twice gives the same grid and the same warm cache. Throws
+ * `UnknownUnit` for a unit that is not a `TimeUnit`; a calendar grid throws `UnknownTimeZone` on
+ * its first use for a zone `Layout.make` refuses. A grid is the engine itself and does not check
+ * what it is given: it answers for every integer (beyond ±8.64e15 with the offset of the range's
+ * nearest end); `bucketIndex`, `bucketStart` and `bucketEnd` check their arguments.
  *
  * @example
  * import { Calendar } from 'tiny-counter'
@@ -53,7 +60,8 @@ export interface Grid {
 export const grid = (alignment: Alignment, timeZone: string, unit: TimeUnit): Grid => gridOf(alignment, timeZone, unit)
 
 /**
- * The index of the bucket of `unit` that holds the instant `t` (epoch milliseconds).
+ * The index of the bucket of `unit` that holds the instant `t` (epoch milliseconds). Throws
+ * `InvalidInstant` for a `t` that is not an integer within ±8.64e15 (as `Counter.isInstant`).
  *
  * @example
  * import { Calendar } from 'tiny-counter'
@@ -61,24 +69,43 @@ export const grid = (alignment: Alignment, timeZone: string, unit: TimeUnit): Gr
  * const monday = Calendar.bucketIndex('calendar', 'Europe/Berlin', 'days', Date.UTC(2024, 3, 1, 0))
  * const sunday = Calendar.bucketIndex('calendar', 'Europe/Berlin', 'days', Date.UTC(2024, 2, 31, 21, 59))
  * assert.equal(monday - sunday, 1)
+ * assert.throws(() => Calendar.bucketIndex('uniform', 'UTC', 'days', 0.5), { name: 'InvalidInstant' })
  */
-export const bucketIndex = (alignment: Alignment, timeZone: string, unit: TimeUnit, t: number): number =>
-  grid(alignment, timeZone, unit).index(t)
+export const bucketIndex = (alignment: Alignment, timeZone: string, unit: TimeUnit, t: number): number => {
+  if (!isInstant(t)) throw new InvalidInstant(t)
+  return gridOf(alignment, timeZone, unit).indexOf(t)
+}
 
 /**
- * The first instant (epoch milliseconds) of bucket `i` of `unit`.
+ * The grid of `unit`, once `i` is known to be the index of a bucket that holds an instant of
+ * ±8.64e15 (`indexRange`): no other bucket has one.
+ */
+const gridHolding = (alignment: Alignment, timeZone: string, unit: TimeUnit, i: number): BucketGrid => {
+  const holding = gridOf(alignment, timeZone, unit)
+  const [first, last] = holding.indexRange()
+  if (!(Number.isInteger(i) && i >= first && i <= last)) throw new InvalidInstant(i)
+  return holding
+}
+
+/**
+ * The first instant (epoch milliseconds) of bucket `i` of `unit`. Throws `InvalidInstant` (holding
+ * `i`) for an `i` that is not an integer of `indexRange`. The first bucket of the range starts at
+ * its first instant, -8.64e15, in calendar alignment, and where the grid's rule puts it in uniform
+ * alignment (a week, month or year starts before -8.64e15).
  *
  * @example
  * import { Calendar } from 'tiny-counter'
  * const i = Calendar.bucketIndex('calendar', 'Europe/Berlin', 'months', Date.UTC(2024, 1, 10))
  * // February 2024 began at midnight in Berlin, 23:00 UTC the day before.
  * assert.equal(Calendar.bucketStart('calendar', 'Europe/Berlin', 'months', i), Date.UTC(2024, 0, 31, 23))
+ * assert.throws(() => Calendar.bucketStart('calendar', 'Europe/Berlin', 'months', i + 0.5), { name: 'InvalidInstant' })
  */
 export const bucketStart = (alignment: Alignment, timeZone: string, unit: TimeUnit, i: number): number =>
-  grid(alignment, timeZone, unit).start(i)
+  gridHolding(alignment, timeZone, unit, i).startOf(i)
 
 /**
- * The instant (epoch milliseconds) where bucket `i` of `unit` ends: the start of the next one.
+ * The instant (epoch milliseconds) where bucket `i` of `unit` ends: the start of the next one
+ * (for the last bucket of `indexRange`, past 8.64e15). Throws `InvalidInstant` as `bucketStart` does.
  *
  * @example
  * import { Calendar } from 'tiny-counter'
@@ -89,7 +116,7 @@ export const bucketStart = (alignment: Alignment, timeZone: string, unit: TimeUn
  * assert.equal(hours, 25)
  */
 export const bucketEnd = (alignment: Alignment, timeZone: string, unit: TimeUnit, i: number): number =>
-  grid(alignment, timeZone, unit).start(i + 1)
+  gridHolding(alignment, timeZone, unit, i).startOf(i + 1)
 
 /**
  * The instant range of a unit: the indices `[first, last]` of the buckets that hold an instant

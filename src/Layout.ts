@@ -110,7 +110,7 @@ export const make = (counts: TrackCounts, options: LayoutOptions = {}): E.Either
     return E.left(new InvalidLayout(`alignment must be "calendar" or "uniform", got ${JSON.stringify(alignment)}`))
   }
   const requested = options.timeZone ?? systemTimeZone()
-  const timeZone = typeof requested === 'string' ? canonicalTimeZone(requested) : undefined
+  const timeZone = canonicalTimeZone(requested)
   if (timeZone === undefined) return E.left(new UnknownTimeZone(requested))
   return E.right({ tracks, alignment, timeZone })
 }

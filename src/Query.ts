@@ -4,6 +4,9 @@
  * and zero. A query at an instant earlier than the counter's newest bucket reads from that bucket:
  * time never runs backwards inside a counter.
  *
+ * Every query throws `InvalidInstant` for an `at` that is not an instant, and `InvalidWindow` or
+ * `UnknownUnit` for a window that `Window.range` would refuse (one built by hand).
+ *
  * Laws (checked in `laws/`): `sum` is a monoid homomorphism from `merge` to saturating addition;
  * a window's sum never exceeds the sum over `ever` for counters built by recording.
  */
@@ -12,12 +15,14 @@ import type { Counter } from './Counter.js'
 import { MAX_COUNT, isCounter, isInstant } from './Counter.js'
 import type { TimeUnit } from './TimeUnit.js'
 import type { Window } from './Window.js'
+import { ever } from './Window.js'
 import { InvalidInstant } from './errors.js'
 import type { Compiled } from './internal/compiled.js'
 import { compile, positionOf } from './internal/compiled.js'
 import { NO_COUNTS, someCount } from './internal/counts.js'
 import { dual } from './internal/dual.js'
 import { runSum } from './internal/windowCount.js'
+import { checkBuckets } from './internal/windows.js'
 
 // -------------------------------------------------------------------------------------------------
 // reading a window
@@ -58,6 +63,9 @@ const windowView = (self: Counter, window: Window, at: number): View | undefined
     const position = everPosition(self, compiled, at)
     return viewOf(self, compiled, position, at, 0, compiled.lengths[position]!)
   }
+  // A window built by hand is checked as Window.range checks one: negative or fractional bounds
+  // would read buckets that do not exist, an unknown unit would read as an untracked one.
+  checkBuckets(window.unit, window.from, window.to)
   const position = positionOf(compiled, window.unit)
   return position < 0 ? undefined : viewOf(self, compiled, position, at, window.from, window.to)
 }
@@ -100,8 +108,6 @@ const countAt = (view: View, i: number): number => {
   return j >= 0 && j <= view.older.length ? stored(view, j) : 0
 }
 
-const isWindowQuery = (first: unknown): boolean => isCounter(first)
-
 // -------------------------------------------------------------------------------------------------
 // aggregations
 // -------------------------------------------------------------------------------------------------
@@ -119,6 +125,7 @@ const isWindowQuery = (first: unknown): boolean => isCounter(first)
  * assert.deepEqual(Query.sum(counter, Window.last(7, 'days'), now), O.some(2))
  * assert.deepEqual(pipe(counter, Query.sum(Window.last(7, 'days'), now)), O.some(2))
  * assert.deepEqual(Query.sum(counter, Window.last(1, 'weeks'), now), O.none) // weeks are not tracked
+ * assert.throws(() => Query.sum(counter, { _tag: 'Buckets', unit: 'days', from: -1, to: 7 }, now), { name: 'InvalidWindow' })
  */
 export const sum: {
   (window: Window, at: number): (self: Counter) => O.Option<number>
@@ -148,7 +155,7 @@ const sumIn = (self: Counter, window: Window, at: number): O.Option<number> => {
 export const average: {
   (window: Window, at: number): (self: Counter) => O.Option<number>
   (self: Counter, window: Window, at: number): O.Option<number>
-} = dual(isWindowQuery, (self: Counter, window: Window, at: number): O.Option<number> => {
+} = dual(isCounter, (self: Counter, window: Window, at: number): O.Option<number> => {
   const view = windowView(self, window, at)
   return view === undefined || view.to <= view.from ? O.none : O.some(sumOf(view) / (view.to - view.from))
 })
@@ -173,7 +180,7 @@ export const average: {
 export const averageNonzero: {
   (window: Window, at: number): (self: Counter) => O.Option<number>
   (self: Counter, window: Window, at: number): O.Option<number>
-} = dual(isWindowQuery, (self: Counter, window: Window, at: number): O.Option<number> => {
+} = dual(isCounter, (self: Counter, window: Window, at: number): O.Option<number> => {
   const view = windowView(self, window, at)
   if (view === undefined) return O.none
   const nonzero = nonzeroOf(view)
@@ -197,7 +204,7 @@ export const averageNonzero: {
 export const countNonzero: {
   (window: Window, at: number): (self: Counter) => O.Option<number>
   (self: Counter, window: Window, at: number): O.Option<number>
-} = dual(isWindowQuery, (self: Counter, window: Window, at: number): O.Option<number> => {
+} = dual(isCounter, (self: Counter, window: Window, at: number): O.Option<number> => {
   const view = windowView(self, window, at)
   return view === undefined ? O.none : someCount(nonzeroOf(view))
 })
@@ -216,7 +223,7 @@ export const countNonzero: {
 export const buckets: {
   (window: Window, at: number): (self: Counter) => O.Option<ReadonlyArray<readonly [number, number]>>
   (self: Counter, window: Window, at: number): O.Option<ReadonlyArray<readonly [number, number]>>
-} = dual(isWindowQuery, (self: Counter, window: Window, at: number): O.Option<ReadonlyArray<readonly [number, number]>> => {
+} = dual(isCounter, (self: Counter, window: Window, at: number): O.Option<ReadonlyArray<readonly [number, number]>> => {
   const view = windowView(self, window, at)
   if (view === undefined) return O.none
   const out: Array<readonly [number, number]> = []
@@ -251,8 +258,6 @@ const oldestNonzero = (view: View): number => {
   return -1
 }
 
-const isSeenQuery = (first: unknown): boolean => isCounter(first)
-
 /**
  * Milliseconds since the newest event, estimated from the finest unit that holds data as the time
  * since the middle of its newest non-zero bucket (cut at `at`): off by at most half a bucket of that
@@ -271,7 +276,7 @@ const isSeenQuery = (first: unknown): boolean => isCounter(first)
 export const lastSeen: {
   (at: number): (self: Counter) => O.Option<number>
   (self: Counter, at: number): O.Option<number>
-} = dual(isSeenQuery, (self: Counter, at: number): O.Option<number> => {
+} = dual(isCounter, (self: Counter, at: number): O.Option<number> => {
   if (!isInstant(at)) throw new InvalidInstant(at)
   const compiled = compile(self.layout)
   for (let u = 0; u < compiled.grids.length; u++) {
@@ -299,8 +304,8 @@ export const lastSeen: {
 export const firstSeen: {
   (at: number): (self: Counter) => O.Option<number>
   (self: Counter, at: number): O.Option<number>
-} = dual(isSeenQuery, (self: Counter, at: number): O.Option<number> => {
-  const view = windowView(self, { _tag: 'Ever' }, at)!
+} = dual(isCounter, (self: Counter, at: number): O.Option<number> => {
+  const view = windowView(self, ever, at)!
   const i = oldestNonzero(view)
   if (i < 0) return O.none
   // The first occurrence is never more recent than the last: a coarse unit's estimate can be.
@@ -310,7 +315,8 @@ export const firstSeen: {
 })
 
 /**
- * Like {@link firstSeen}, in one unit; `none` when the unit is not tracked or holds nothing.
+ * Like {@link firstSeen}, in one unit; `none` when the unit is not tracked or holds nothing. Throws
+ * `UnknownUnit` for a unit that is not a `TimeUnit`.
  *
  * @example
  * import { Counter, Layout, Query } from 'tiny-counter'
@@ -320,12 +326,14 @@ export const firstSeen: {
  * const counter = E.getOrElseW(() => Counter.empty(Layout.utc))(Counter.singleton(Layout.utc, now - 3 * 86_400_000))
  * assert.deepEqual(Query.firstSeenIn(counter, 'days', now), O.some(3 * 86_400_000))
  * assert.deepEqual(Query.firstSeenIn(counter, 'weeks', now), O.none)
+ * assert.throws(() => Query.firstSeenIn(counter, 'fortnights' as never, now), { name: 'UnknownUnit' })
  */
 export const firstSeenIn: {
   (unit: TimeUnit, at: number): (self: Counter) => O.Option<number>
   (self: Counter, unit: TimeUnit, at: number): O.Option<number>
-} = dual(isSeenQuery, (self: Counter, unit: TimeUnit, at: number): O.Option<number> => {
-  const view = windowView(self, { _tag: 'Buckets', unit, from: 0, to: Infinity }, at)
+} = dual(isCounter, (self: Counter, unit: TimeUnit, at: number): O.Option<number> => {
+  // Every bucket of the unit (a window is clamped to the unit's buckets), its unit checked as a window's.
+  const view = windowView(self, { _tag: 'Buckets', unit, from: 0, to: MAX_COUNT }, at)
   if (view === undefined) return O.none
   const i = oldestNonzero(view)
   return i < 0 ? O.none : O.some(sinceMiddleOf(self, view, i, at))

@@ -45,7 +45,7 @@ const hoursIn = (start: number, end: number, zone: Zone): E.Either<InvalidHour |
 }
 
 const named = (timeZone: string): E.Either<UnknownTimeZone, Zone> => {
-  const canonical = typeof timeZone === 'string' ? canonicalTimeZone(timeZone) : undefined
+  const canonical = canonicalTimeZone(timeZone)
   return canonical === undefined ? E.left(new UnknownTimeZone(timeZone)) : E.right({ _tag: 'Named', timeZone: canonical })
 }
 
@@ -177,12 +177,15 @@ const matchesLocal = (schedule: Schedule, local: number): boolean => {
 
 /**
  * Whether the instant `at` falls inside the schedule; `localZone` is the zone of `Local` schedules.
- * Throws `InvalidInstant` for an `at` that is not an integer epoch millisecond within ±8.64e15.
+ * Throws `InvalidInstant` for an `at` that is not an integer epoch millisecond within ±8.64e15, and
+ * `UnknownTimeZone` for a zone that `Layout.make` would refuse (`localZone`, or the zone of a
+ * schedule built by hand).
  *
  * @example
  * import { Schedule } from 'tiny-counter'
  * assert.equal(Schedule.contains(Schedule.weekends(), Date.UTC(2026, 0, 10), 'UTC'), true)
  * assert.throws(() => Schedule.contains(Schedule.weekends(), Number.NaN, 'UTC'), { name: 'InvalidInstant' })
+ * assert.throws(() => Schedule.contains(Schedule.weekendsLocalTz(), 0, 'Mars/Olympus_Mons'), { name: 'UnknownTimeZone' })
  */
 export const contains = (schedule: Schedule, at: number, localZone: string): boolean => {
   if (!isInstant(at)) throw new InvalidInstant(at)
@@ -193,7 +196,8 @@ export const contains = (schedule: Schedule, at: number, localZone: string): boo
 /**
  * The first instant after `at` at which `contains` changes its answer: waiting until then flips
  * the schedule, a millisecond less does not. Wall-clock hours and offset changes are walked one by
- * one, so daylight-saving days are exact. Throws `InvalidInstant` as `contains` does.
+ * one, so daylight-saving days are exact. Throws `InvalidInstant` and `UnknownTimeZone` as
+ * `contains` does.
  *
  * @example
  * import { Schedule } from 'tiny-counter'

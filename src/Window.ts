@@ -3,8 +3,7 @@
  * `ever`, every bucket of the unit whose buckets reach furthest back.
  */
 import type { TimeUnit } from './TimeUnit.js'
-import { isTimeUnit } from './TimeUnit.js'
-import { InvalidWindow, UnknownUnit } from './errors.js'
+import { checkBuckets } from './internal/windows.js'
 
 /** Buckets `from <= i < to` of one unit, bucket 0 being the current period. */
 export interface Buckets {
@@ -19,7 +18,7 @@ export interface Ever {
   readonly _tag: 'Ever'
 }
 
-/** The buckets a query reads. */
+/** The buckets a query reads. The queries check a window built by hand as `range` checks its arguments. */
 export type Window = Buckets | Ever
 
 /**
@@ -31,8 +30,7 @@ export type Window = Buckets | Ever
  * assert.deepEqual(Window.range('days', 7, 14), { _tag: 'Buckets', unit: 'days', from: 7, to: 14 })
  */
 export const range = (unit: TimeUnit, from: number, to: number): Window => {
-  if (!isTimeUnit(unit)) throw new UnknownUnit(unit)
-  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) throw new InvalidWindow(from, to)
+  checkBuckets(unit, from, to)
   return { _tag: 'Buckets', unit, from, to }
 }
 

@@ -5,7 +5,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
-import { Counter, EventStore, Layout, Limit, Schedule, TestClock } from 'tiny-counter'
+import { Calendar, Counter, EventStore, Layout, Limit, Schedule, TestClock } from 'tiny-counter'
 import { segmentAt } from 'tiny-counter/internal/zoneOffsets'
 
 const saturday = Date.UTC(2026, 0, 10, 12)
@@ -85,5 +85,46 @@ describe('Limit.check, decide and usage at a value that is not an instant', () =
     const always: Schedule.Schedule = { _tag: 'Days', days: [1, 2, 3, 4, 5, 6, 7], zone: { _tag: 'Utc' } }
     const refused = Limit.check([Limit.outsideOf(always)], {}, 'e', 8.64e15 - 1000, Layout.utc)
     expect(E.isLeft(refused) && refused.left._tag === 'LimitExceeded' && refused.left.retryAfter).toEqual(O.none)
+  })
+})
+
+describe('Calendar.bucketIndex, bucketStart and bucketEnd at a value that is not an instant', () => {
+  // Uniform grids computed an answer from anything (NaN, fractions, instants past ±8.64e15) and
+  // calendar grids clamped what lay past the range: the public functions refuse as the core does.
+  const refused = (i: unknown) => expect.objectContaining({ _tag: 'InvalidInstant', instant: i })
+
+  for (const alignment of ['uniform', 'calendar'] as const) {
+    it(`${alignment}: bucketIndex throws InvalidInstant, holding the value`, () => {
+      for (const unit of ['hours', 'days', 'weeks'] as const) {
+        for (const t of NOT_INSTANTS) expect(() => Calendar.bucketIndex(alignment, 'Europe/Berlin', unit, t as number)).toThrow(refused(t))
+      }
+    })
+
+    it(`${alignment}: bucketStart and bucketEnd throw InvalidInstant for an index outside indexRange or not an integer`, () => {
+      for (const unit of ['hours', 'days', 'weeks', 'years'] as const) {
+        const [first, last] = Calendar.indexRange(alignment, 'Europe/Berlin', unit)
+        for (const i of [Number.NaN, Infinity, -Infinity, 0.5, first - 1, last + 1, 2 ** 60, '5', null, undefined]) {
+          expect(() => Calendar.bucketStart(alignment, 'Europe/Berlin', unit, i as number)).toThrow(refused(i))
+          expect(() => Calendar.bucketEnd(alignment, 'Europe/Berlin', unit, i as number)).toThrow(refused(i))
+        }
+        // The first bucket starts at the first instant of the range, or before it (a uniform week,
+        // month or year, by the grid's rule, as before); the last one ends past the range, where
+        // the next would start.
+        const start = Calendar.bucketStart(alignment, 'Europe/Berlin', unit, first)
+        expect(alignment === 'calendar' ? start === Calendar.MIN_INSTANT : start <= Calendar.MIN_INSTANT).toBe(true)
+        expect(Calendar.bucketIndex(alignment, 'Europe/Berlin', unit, Calendar.MIN_INSTANT)).toBe(first)
+        expect(Calendar.bucketStart(alignment, 'Europe/Berlin', unit, last)).toBeLessThanOrEqual(Calendar.MAX_INSTANT)
+        expect(Calendar.bucketEnd(alignment, 'Europe/Berlin', unit, last)).toBeGreaterThan(Calendar.MAX_INSTANT)
+      }
+    })
+  }
+
+  it('valid input keeps its answers: the instants at both ends of the range, and bucket starts within it', () => {
+    expect(Calendar.bucketIndex('uniform', 'UTC', 'days', Calendar.MAX_INSTANT)).toBe(100_000_000)
+    expect(Calendar.bucketIndex('uniform', 'UTC', 'days', Calendar.MIN_INSTANT)).toBe(-100_000_000)
+    expect(Calendar.bucketStart('uniform', 'UTC', 'hours', 5)).toBe(5 * 3_600_000)
+    expect(Calendar.bucketEnd('uniform', 'UTC', 'hours', 5)).toBe(6 * 3_600_000)
+    const i = Calendar.bucketIndex('calendar', 'Europe/Berlin', 'days', saturday)
+    expect(Calendar.bucketStart('calendar', 'Europe/Berlin', 'days', i)).toBe(Date.UTC(2026, 0, 9, 23))
   })
 })

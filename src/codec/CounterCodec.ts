@@ -66,9 +66,9 @@ export const TimeUnit: t.Type<TimeUnitT> = t.keyof({ seconds: null, minutes: nul
 /** A known IANA time zone, decoded to its canonical name. */
 export const TimeZone = new t.Type<string, string, unknown>(
   'TimeZone',
-  (u): u is string => typeof u === 'string' && canonicalTimeZone(u) === u,
+  (u): u is string => canonicalTimeZone(u) === u,
   (u, c) => {
-    const zone = typeof u === 'string' ? canonicalTimeZone(u) : undefined
+    const zone = canonicalTimeZone(u)
     return zone === undefined ? t.failure(u, c, `unknown time zone ${JSON.stringify(u)}`) : t.success(zone)
   },
   t.identity

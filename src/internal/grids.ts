@@ -10,7 +10,8 @@
  *   leaves the cached bucket, which keeps the inlined part small.
  */
 import type { TimeUnit } from '../TimeUnit.js'
-import { nominalMillis } from '../TimeUnit.js'
+import { isTimeUnit, nominalMillis } from '../TimeUnit.js'
+import { UnknownUnit } from '../errors.js'
 import type { Alignment } from '../Layout.js'
 import { DAY_MS, daysOfMonthIndex, daysOfYearIndex, monthIndexOfDays, yearIndexOfDays } from './civil.js'
 import type { Segment } from './zoneOffsets.js'
@@ -241,6 +242,8 @@ export const gridOf = (alignment: Alignment, timeZone: string, unit: TimeUnit): 
   const key = alignment === 'uniform' ? `uniform|${unit}` : `calendar|${timeZone}|${unit}`
   const found = grids.get(key)
   if (found !== undefined) return found
+  // A unit from a layout or a call built by hand: refused before a grid that could not answer is cached.
+  if (!isTimeUnit(unit)) throw new UnknownUnit(unit)
   const made =
     alignment === 'uniform'
       ? new UniformGrid(unit === 'weeks' ? -3 * DAY_MS : 0, nominalMillis[unit])

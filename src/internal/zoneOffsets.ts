@@ -4,12 +4,14 @@
  * data of the browser or of Node), which is also where the Temporal polyfill reads them; this module
  * is the only one of the core that asks, and only for an instant outside every segment seen so far.
  *
- * A segment ends at an offset change, found by probing every two weeks and then bisecting to the
- * millisecond, as the polyfill does, or (in a zone without changes nearby) where the probing gave
- * up, at most a year away: such a boundary has the same offset on both sides, and two segments
- * that meet at one are merged into one.
+ * A segment ends at an offset change, found by probing every day and then bisecting to the
+ * millisecond, or (in a zone without changes nearby) where the probing gave up, a month away: such
+ * a boundary has the same offset on both sides, and two segments that meet at one are merged into
+ * one. Probing every day sees every change that is at least a day from the next one, which every
+ * change of the time zone data is, so a segment holds what `Intl` says for each of its instants,
+ * whatever was looked up before.
  */
-import { InvalidInstant } from '../errors.js'
+import { InvalidInstant, UnknownTimeZone } from '../errors.js'
 import { DAY_MS, daysFromCivil } from './civil.js'
 
 /** A span `[start, end)` of epoch milliseconds during which the zone's offset is constant. */
@@ -31,10 +33,21 @@ interface ZoneSegments {
 }
 
 const MAX_SEGMENTS_PER_ZONE = 4096
-/** The span between two probes: two offset changes closer than this and back to the same offset go unseen (as in the polyfill). */
-const PROBE_STEP = 14 * DAY_MS
-/** How far a search for the next (or previous) offset change goes before it gives up. */
-const SEARCH_HORIZON = 366 * DAY_MS
+/**
+ * The span between two probes. Two offset changes closer than this could go unseen (the second
+ * back to the first offset), and an instant between them would then get the offset around them
+ * once a segment around it was known, but its own when looked up first. The time zone data has 23
+ * spans of less than two weeks (the polyfill's step) between changes, the shortest 7 days (Recife
+ * 2000, Gaza's predicted pauses; 4 days with the database's `backzone`: Freetown 1939): a day is
+ * well below them.
+ */
+const PROBE_STEP = DAY_MS
+/**
+ * How far a search for the next (or previous) offset change goes before it gives up: a month of
+ * daily probes costs about what a year of probes every two weeks did, and a zone is searched no
+ * further than it is asked about (segments that meet are merged).
+ */
+const SEARCH_HORIZON = 31 * DAY_MS
 /** Before this instant every zone keeps its local mean time (the polyfill's assumption too): 1847-01-01T00:00Z. */
 const BEFORE_FIRST_CHANGE = -3_881_174_400_000
 /** Temporal's last representable epoch millisecond. */
@@ -60,7 +73,8 @@ const canonical = new Map<string, string | undefined>()
  * the IANA case (`europe/berlin` is `Europe/Berlin`), an alias kept as such (`Asia/Calcutta`), an
  * offset as `±HH:MM`. `undefined` for an unknown zone. Cached.
  */
-export const canonicalTimeZone = (timeZone: string): string | undefined => {
+export const canonicalTimeZone = (timeZone: unknown): string | undefined => {
+  if (typeof timeZone !== 'string') return undefined
   if (canonical.has(timeZone)) return canonical.get(timeZone)
   const id = identify(timeZone)
   if (canonical.size < 1024) canonical.set(timeZone, id)
@@ -126,10 +140,11 @@ const ianaCase = (lower: string): string => {
 }
 
 /**
- * The segment of `timeZone` (a name `canonicalTimeZone` gave) that holds the epoch millisecond `t`;
- * throws `InvalidInstant` for a value that is not an integer. The segments are shared by every grid
- * and schedule of the process: one computed around NaN (bounds NaN) or a fraction (a boundary off
- * the millisecond) would answer wrongly for every later look-up of the zone.
+ * The segment of `timeZone` that holds the epoch millisecond `t`; throws `InvalidInstant` for a
+ * value that is not an integer, and `UnknownTimeZone` for a name `canonicalTimeZone` refuses (from a
+ * layout or schedule built by hand). The segments are shared by every grid and schedule of the
+ * process: one computed around NaN (bounds NaN) or a fraction (a boundary off the millisecond)
+ * would answer wrongly for every later look-up of the zone.
  */
 export const segmentAt = (timeZone: string, t: number): Segment => {
   if (!Number.isInteger(t)) throw new InvalidInstant(t)
@@ -160,6 +175,9 @@ export const segmentAt = (timeZone: string, t: number): Segment => {
 const NOTHING: Segment = { start: Infinity, end: -Infinity, offset: 0, previousOffset: undefined }
 
 const zoneSegments = (timeZone: string): ZoneSegments => {
+  // Once per name: a name Layout.make would refuse is refused here too (Intl knows a few more, such
+  // as `CST`), before anything is cached.
+  if (canonicalTimeZone(timeZone) === undefined) throw new UnknownTimeZone(timeZone)
   const fixed = OFFSET_ZONE.exec(timeZone)
   if (fixed === null && timeZone !== 'UTC') return { sorted: [], last: NOTHING, offsetAt: offsetReader(timeZone) }
   const [, sign = '+', hours = '0', minutes = '0'] = fixed ?? []
