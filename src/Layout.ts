@@ -12,6 +12,7 @@ import { InvalidBucketCount, InvalidLayout, UnknownTimeZone, UnknownUnit } from 
 import { canonicalTimeZone } from './internal/zoneOffsets.js'
 import { systemTimeZone } from './internal/systemTimeZone.js'
 import { orThrow } from './internal/orThrow.js'
+import { alignmentError } from './internal/grids.js'
 
 /**
  * How buckets are cut: `calendar` follows local midnights, Mondays, 1sts and 1 Januaries;
@@ -80,8 +81,8 @@ export const isBucketCount = (n: unknown): n is number => Number.isSafeInteger(n
 /**
  * Builds a layout, or says why it cannot: a bucket count that is not an integer from 1 to
  * `MAX_BUCKETS` (`InvalidBucketCount`), an unknown unit (`UnknownUnit`), an unknown time zone
- * (`UnknownTimeZone`), no unit at all, more than `MAX_TOTAL_BUCKETS` buckets in all or an unknown
- * alignment (`InvalidLayout`).
+ * (`UnknownTimeZone`), no unit at all, more than `MAX_TOTAL_BUCKETS` buckets in all, an unknown
+ * alignment, or counts or options that are not objects (`InvalidLayout`).
  *
  * @example
  * import { Layout } from 'tiny-counter'
@@ -93,6 +94,7 @@ export const isBucketCount = (n: unknown): n is number => Number.isSafeInteger(n
  */
 export const make = (counts: TrackCounts, options: LayoutOptions = {}): E.Either<LayoutError, Layout> => {
   if (typeof counts !== 'object' || counts === null) return E.left(new InvalidLayout('bucket counts must be an object such as { days: 7 }'))
+  if (typeof options !== 'object' || options === null) return E.left(new InvalidLayout('options must be an object such as { timeZone: "Europe/Berlin" }'))
   for (const unit of Object.keys(counts)) if (!isTimeUnit(unit)) return E.left(new UnknownUnit(unit))
   const tracks: Track[] = []
   let total = 0
@@ -106,9 +108,8 @@ export const make = (counts: TrackCounts, options: LayoutOptions = {}): E.Either
   if (tracks.length === 0) return E.left(new InvalidLayout('track at least one unit'))
   if (total > MAX_TOTAL_BUCKETS) return E.left(new InvalidLayout(`at most ${MAX_TOTAL_BUCKETS} buckets in all, got ${total}`))
   const alignment = options.alignment ?? 'calendar'
-  if (alignment !== 'calendar' && alignment !== 'uniform') {
-    return E.left(new InvalidLayout(`alignment must be "calendar" or "uniform", got ${JSON.stringify(alignment)}`))
-  }
+  const wrong = alignmentError(alignment)
+  if (wrong !== undefined) return E.left(wrong)
   const requested = options.timeZone ?? systemTimeZone()
   const timeZone = canonicalTimeZone(requested)
   if (timeZone === undefined) return E.left(new UnknownTimeZone(requested))

@@ -59,13 +59,14 @@ const viewOf = (self: Counter, compiled: Compiled, position: number, at: number,
 const windowView = (self: Counter, window: Window, at: number): View | undefined => {
   if (!isInstant(at)) throw new InvalidInstant(at)
   const compiled = compile(self.layout)
-  if (window._tag === 'Ever') {
+  if (window?._tag === 'Ever') {
     const position = everPosition(self, compiled, at)
     return viewOf(self, compiled, position, at, 0, compiled.lengths[position]!)
   }
   // A window built by hand is checked as Window.range checks one: negative or fractional bounds
-  // would read buckets that do not exist, an unknown unit would read as an untracked one.
-  checkBuckets(window.unit, window.from, window.to)
+  // would read buckets that do not exist, an unknown unit would read as an untracked one; no window
+  // at all (null) has no unit.
+  checkBuckets(window?.unit, window?.from, window?.to)
   const position = positionOf(compiled, window.unit)
   return position < 0 ? undefined : viewOf(self, compiled, position, at, window.from, window.to)
 }

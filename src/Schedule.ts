@@ -162,8 +162,9 @@ export const weekdaysInZone = (timeZone: string): E.Either<UnknownTimeZone, Sche
 export const weekendsInZone = (timeZone: string): E.Either<UnknownTimeZone, Schedule> =>
   E.map((zone: Zone) => daysIn(WEEKEND, zone))(named(timeZone))
 
-const zoneName = (zone: Zone, localZone: string): string =>
-  zone._tag === 'Utc' ? 'UTC' : zone._tag === 'Local' ? localZone : zone.timeZone
+/** The zone's name (`undefined` for a schedule built by hand without a zone: `UnknownTimeZone` follows). */
+const zoneName = (zone: Zone | undefined, localZone: string): string =>
+  zone?._tag === 'Utc' ? 'UTC' : zone?._tag === 'Local' ? localZone : (zone?.timeZone as string)
 
 const matchesLocal = (schedule: Schedule, local: number): boolean => {
   const day = Math.floor(local / DAY_MS)

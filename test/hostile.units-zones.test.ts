@@ -97,6 +97,36 @@ describe('a unit that does not exist', () => {
   })
 })
 
+describe('layouts and schedules that are not what the types say', () => {
+  const invalidLayout = (message: RegExp) => expect.objectContaining({ _tag: 'InvalidLayout', message: expect.stringMatching(message) })
+  const refusal = (made: E.Either<Error & { _tag: string }, Layout>): string => (E.isLeft(made) ? `${made.left._tag}: ${made.left.message}` : 'made')
+
+  it('Layout.make refuses options that are not an object with InvalidLayout, and Layout.standard throws it', () => {
+    for (const options of [null, 5, 'Europe/Berlin']) {
+      expect(refusal(Layout.make({ days: 7 }, options as never))).toMatch(/^InvalidLayout: invalid layout: options must be an object/)
+      expect(() => Layout.standard(options as never)).toThrow(invalidLayout(/^invalid layout: options must be an object/))
+    }
+    expect(E.isRight(Layout.make({ days: 7 }, undefined))).toBe(true)
+  })
+
+  it('an alignment that is neither calendar nor uniform is refused with InvalidLayout, not read as calendar', () => {
+    const bogus = { tracks: [{ unit: 'days', buckets: 7 }], alignment: 'Calendar', timeZone: 'UTC' } as unknown as Layout
+    const wrong = invalidLayout(/^invalid layout: alignment must be "calendar" or "uniform", got "Calendar"$/)
+    expect(refusal(Layout.make({ days: 7 }, { alignment: 'Calendar' as never }))).toBe('InvalidLayout: invalid layout: alignment must be "calendar" or "uniform", got "Calendar"')
+    expect(() => Counter.singleton(bogus, at, 1)).toThrow(wrong)
+    expect(() => Calendar.bucketIndex('Calendar' as never, 'UTC', 'days', at)).toThrow(wrong)
+    expect(() => Calendar.grid('Calendar' as never, 'UTC', 'days')).toThrow(wrong)
+    // Both real alignments still answer.
+    expect(Calendar.bucketIndex('calendar', 'UTC', 'days', at)).toBe(Calendar.bucketIndex('uniform', 'UTC', 'days', at))
+  })
+
+  it('a schedule built by hand without a zone: UnknownTimeZone, as for a zone that does not exist', () => {
+    const noZone = { _tag: 'Days', days: [6] } as unknown as Schedule.Schedule
+    expect(() => Schedule.contains(noZone, at, 'UTC')).toThrow(unknownZone(undefined))
+    expect(() => Schedule.nextChange(noZone, at, 'UTC')).toThrow(unknownZone(undefined))
+  })
+})
+
 describe('queries given a window built by hand', () => {
   const counter = counterOf(Layout.utc, at, 3)
   const QUERIES = ['sum', 'average', 'averageNonzero', 'countNonzero', 'buckets'] as const
@@ -111,7 +141,8 @@ describe('queries given a window built by hand', () => {
     [{ _tag: 'Buckets', unit: 'days', from: 0 }, invalid(0, undefined)],
     [{ _tag: 'Buckets', unit: 'fortnights', from: 0, to: 3 }, unknownUnit('fortnights')],
     [{ _tag: 'Buckets', unit: 'weeks ', from: 0, to: 3 }, unknownUnit('weeks ')],
-    [{ _tag: 'ever' }, unknownUnit(undefined)]
+    [{ _tag: 'ever' }, unknownUnit(undefined)],
+    [null, unknownUnit(undefined)]
   ]
 
   it.each(QUERIES)('Query.%s refuses it with the error of the Window constructors, data-first and data-last', (name) => {

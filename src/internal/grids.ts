@@ -11,7 +11,7 @@
  */
 import type { TimeUnit } from '../TimeUnit.js'
 import { isTimeUnit, nominalMillis } from '../TimeUnit.js'
-import { UnknownUnit } from '../errors.js'
+import { InvalidLayout, UnknownUnit } from '../errors.js'
 import type { Alignment } from '../Layout.js'
 import { DAY_MS, daysOfMonthIndex, daysOfYearIndex, monthIndexOfDays, yearIndexOfDays } from './civil.js'
 import type { Segment } from './zoneOffsets.js'
@@ -237,8 +237,18 @@ const clampInstant = (t: number): number => (t < MIN_INSTANT ? MIN_INSTANT : t >
 
 const grids = new Map<string, BucketGrid>()
 
-/** The shared grid of a unit under an alignment and a time zone (cached: one per key). */
+/** `InvalidLayout` for an alignment that is neither 'calendar' nor 'uniform' (else `undefined`). */
+export const alignmentError = (alignment: unknown): InvalidLayout | undefined =>
+  alignment === 'calendar' || alignment === 'uniform' ? undefined : new InvalidLayout(`alignment must be "calendar" or "uniform", got ${JSON.stringify(alignment)}`)
+
+/**
+ * The shared grid of a unit under an alignment and a time zone (cached: one per key). Throws
+ * `InvalidLayout` for an unknown alignment (a layout built by hand), which would else read as
+ * 'calendar'.
+ */
 export const gridOf = (alignment: Alignment, timeZone: string, unit: TimeUnit): BucketGrid => {
+  const wrong = alignmentError(alignment)
+  if (wrong !== undefined) throw wrong
   const key = alignment === 'uniform' ? `uniform|${unit}` : `calendar|${timeZone}|${unit}`
   const found = grids.get(key)
   if (found !== undefined) return found

@@ -6,7 +6,7 @@ import { isTimeUnit } from '../TimeUnit.js'
 import { InvalidWindow, UnknownUnit } from '../errors.js'
 
 /** Throws `UnknownUnit` for a unit that is not a `TimeUnit`, `InvalidWindow` unless `0 <= from <= to` are safe integers. */
-export const checkBuckets = (unit: unknown, from: number, to: number): void => {
+export const checkBuckets = (unit: unknown, from: unknown, to: unknown): void => {
   if (!isTimeUnit(unit)) throw new UnknownUnit(unit)
-  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) throw new InvalidWindow(from, to)
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || (from as number) < 0 || (to as number) < (from as number)) throw new InvalidWindow(from, to)
 }
