@@ -22,11 +22,13 @@ const at = Date.UTC(2026, 5, 1, 12)
 const builder = (clock = TestClock.at(at)) => EventStore.builder().timeZone('UTC').withClock(clock)
 const ever = (store: EventStore, event: string) => store.query(event).ever().sum()
 
+type FakeFactory = InstanceType<typeof IDBFactory>
+
 /**
  * `factory` behind proxies that count the read requests placed (get, getAll, getAllKeys, a cursor)
  * and the success events they answer with.
  */
-const counting = (factory: IDBFactory) => {
+const counting = (factory: FakeFactory) => {
   let [requests, answered] = [0, 0]
   const counted = <T extends object>(request: T): T =>
     (requests++, new Proxy(request, {
@@ -58,13 +60,13 @@ const counting = (factory: IDBFactory) => {
 }
 
 /** Puts `entries` (any keys, any values) into the object store of the database `name`, as other code may. */
-const rawPut = (factory: IDBFactory, name: string, entries: ReadonlyArray<readonly [IDBValidKey, unknown]>): Promise<void> =>
+const rawPut = (factory: FakeFactory, name: string, entries: ReadonlyArray<readonly [string | number | ReadonlyArray<string>, unknown]>): Promise<void> =>
   new Promise<void>((resolve, reject) => {
     const request = factory.open(name, 1)
     request.onsuccess = () => {
       const db = request.result
       const transaction = db.transaction('events', 'readwrite')
-      for (const [key, value] of entries) transaction.objectStore('events').put(value, key)
+      for (const [key, value] of entries) transaction.objectStore('events').put(value, key as string)
       transaction.oncomplete = () => (db.close(), resolve())
       transaction.onerror = () => reject(transaction.error)
     }
