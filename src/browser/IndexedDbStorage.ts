@@ -1,8 +1,9 @@
 /**
  * A storage in one IndexedDB database of the browser: one object store of byte arrays keyed by
  * event name. A batch is one IndexedDB transaction (all of it is written, or none), `loadAll` is
- * two requests (the keys, the values), and every failure (an open that is blocked, a quota, an aborted transaction, a
- * closed connection) rejects with a `StorageError`.
+ * two requests (the keys, the values), an `update` of many keys reads them as a range in two
+ * requests where they are most of it, and every failure (an open that is blocked, a quota, an
+ * aborted transaction, a closed connection) rejects with a `StorageError`.
  */
 import { StorageError } from '../store/errors.js'
 import type { Storage, Update, Write } from '../store/Storage.js'
@@ -234,6 +235,13 @@ export class IndexedDbStorage implements TransactionalStorage {
    * writes it returns, all in one transaction: other tabs' writes to those keys come before or
    * after, never in between. `compute` must be synchronous (IndexedDB ends a transaction that
    * waits); if it throws, nothing is written and the promise rejects with a `StorageError`.
+   *
+   * Fewer than 8 keys are read with a request each. More are read where they can be as one range:
+   * a request lists the keys stored between the least and the greatest of them (in the whole
+   * object store without `IDBKeyRange`), stopping past twice as many as were asked for; if it did
+   * not stop, one more reads those values and the keys asked for are picked out (none when no key
+   * asked for is stored); if it did, each key is read on its own. Either way the reads and the
+   * writes are one transaction, and memory holds at most twice the values asked for.
    *
    * @example
    * import { IndexedDbStorage } from 'tiny-counter/browser'
