@@ -2,7 +2,7 @@
  * A storage in one IndexedDB database of the browser: one object store of byte arrays keyed by
  * event name. A batch is one IndexedDB transaction (all of it is written, or none), `loadAll` is
  * two requests (the keys, the values), an `update` of many keys reads them as a range in two
- * requests where they are most of it, and every failure (an open that is blocked, a quota, an
+ * requests where that range holds at most twice as many records, and every failure (an open that is blocked, a quota, an
  * aborted transaction, a closed connection) rejects with a `StorageError`.
  */
 import { StorageError } from '../store/errors.js'
@@ -40,8 +40,8 @@ export interface IndexedDbOptions {
   readonly indexedDB?: IdbFactory
   /**
    * The key ranges of that IndexedDB (its `IDBKeyRange`): the page's by default, and none when
-   * `indexedDB` is given without it. Without them, an `update` of many keys can read the whole
-   * object store at once only when they are most of it (else it reads key by key).
+   * `indexedDB` is given without it. Without them, an `update` of many keys reads the whole
+   * object store at once only when it holds at most twice as many records (else key by key).
    */
   readonly IDBKeyRange?: IdbKeyRangeMaker
 }
