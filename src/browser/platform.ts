@@ -22,13 +22,24 @@ export interface IdbOpenRequest extends IdbRequest<IdbDatabase> {
   onblocked: Handler
 }
 
-/** An object store (`IDBObjectStore`) whose records have out-of-line keys. */
+/** A range of keys (`IDBKeyRange`), only ever made by an `IdbKeyRangeMaker` and handed back to its IndexedDB. */
+export interface IdbKeyRange {
+  readonly lower: unknown
+  readonly upper: unknown
+}
+
+/** What makes key ranges (the `IDBKeyRange` interface object): the ranges of one IndexedDB work only with it. */
+export interface IdbKeyRangeMaker {
+  bound(lower: string, upper: string): IdbKeyRange
+}
+
+/** An object store (`IDBObjectStore`) whose records have out-of-line keys; no `query` means every record, `count` at most so many. */
 export interface IdbObjectStore {
   get(key: string): IdbRequest<unknown>
   put(value: unknown, key: string): IdbRequest<unknown>
   delete(key: string): IdbRequest<unknown>
-  getAllKeys(): IdbRequest<ReadonlyArray<unknown>>
-  getAll(): IdbRequest<ReadonlyArray<unknown>>
+  getAllKeys(query?: IdbKeyRange, count?: number): IdbRequest<ReadonlyArray<unknown>>
+  getAll(query?: IdbKeyRange): IdbRequest<ReadonlyArray<unknown>>
 }
 
 /** A transaction (`IDBTransaction`). */
@@ -74,5 +85,6 @@ export interface BroadcastChannelLike {
 /** The global object, as far as the browser backends look at it. */
 export const platform = globalThis as unknown as {
   readonly indexedDB?: IdbFactory
+  readonly IDBKeyRange?: IdbKeyRangeMaker
   readonly BroadcastChannel?: new (name: string) => BroadcastChannelLike
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import * as esbuild from 'esbuild'
 import * as fc from 'fast-check'
-import { IDBFactory } from 'fake-indexeddb'
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it } from 'vitest'
@@ -21,6 +21,72 @@ import { MemoryWebStorage } from './MemoryWebStorage.js'
 const at = Date.UTC(2026, 5, 1, 12)
 const builder = (clock = TestClock.at(at)) => EventStore.builder().timeZone('UTC').withClock(clock)
 const ever = (store: EventStore, event: string) => store.query(event).ever().sum()
+
+type FakeFactory = InstanceType<typeof IDBFactory>
+
+/**
+ * `factory` behind proxies that count the read requests placed (get, getAll, getAllKeys, a cursor)
+ * and the success events they answer with.
+ */
+const counting = (factory: FakeFactory) => {
+  let [requests, answered] = [0, 0]
+  const counted = <T extends object>(request: T): T =>
+    (requests++, new Proxy(request, {
+      set: (target, field, value) =>
+        Reflect.set(target, field, field === 'onsuccess' && typeof value === 'function' ? (event: unknown) => (answered++, value(event)) : value)
+    }))
+  const wrap = <T extends object>(target: T, methods: Readonly<Record<string, (result: never) => unknown>>): T =>
+    new Proxy(target, {
+      get: (inner, field) => {
+        const value = Reflect.get(inner, field)
+        if (typeof value !== 'function') return value
+        const then = methods[field as string]
+        return (...args: unknown[]) => {
+          const result = value.apply(inner, args)
+          return then === undefined ? result : then(result as never)
+        }
+      }
+    })
+  const store = (s: object) => wrap(s, { get: counted, getAll: counted, getAllKeys: counted, openCursor: counted, count: counted })
+  const transaction = (t: object) => wrap(t, { objectStore: store })
+  const database = (d: object) => wrap(d, { transaction })
+  const opening = (request: { onsuccess: unknown; result: object }) =>
+    new Proxy(request, { get: (inner, field) => (field === 'result' ? database(inner.result) : Reflect.get(inner, field)), set: (inner, field, value) => Reflect.set(inner, field, value) })
+  return {
+    indexedDB: wrap(factory, { open: opening }) as unknown as NonNullable<IndexedDbOptions['indexedDB']>,
+    reset: () => void ([requests, answered] = [0, 0]),
+    seen: () => ({ requests, answered })
+  }
+}
+
+/** Puts `entries` (any keys, any values) into the object store of the database `name`, as other code may. */
+const rawPut = (factory: FakeFactory, name: string, entries: ReadonlyArray<readonly [string | number | ReadonlyArray<string>, unknown]>): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    const request = factory.open(name, 1)
+    request.onsuccess = () => {
+      const db = request.result
+      const transaction = db.transaction('events', 'readwrite')
+      for (const [key, value] of entries) transaction.objectStore('events').put(value, key as string)
+      transaction.oncomplete = () => (db.close(), resolve())
+      transaction.onerror = () => reject(transaction.error)
+    }
+    request.onerror = () => reject(request.error)
+  })
+
+/** What `update` hands `compute` for `keys`, writing nothing. */
+const readOnce = async (storage: IndexedDbStorage, keys: ReadonlyArray<string>): Promise<ReadonlyArray<Uint8Array | undefined>> => {
+  let values: ReadonlyArray<Uint8Array | undefined> = []
+  await storage.update(keys, (current) => ((values = current), []))
+  return values
+}
+
+/** The bytes `update` gives for a stored value: bytes as bytes, text as its UTF-8, anything else none; `undefined` as absent. */
+const expectedBytes = (value: unknown): Uint8Array | undefined => {
+  if (value === undefined) return undefined
+  if (value instanceof ArrayBuffer) return new Uint8Array(value)
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice()
+  return typeof value === 'string' ? new TextEncoder().encode(value) : new Uint8Array(0)
+}
 
 describe('the tiny-counter/browser entry', () => {
   it('bundles for the browser with nothing from Node and no warning', async () => {
@@ -155,36 +221,94 @@ describe('IndexedDbStorage', () => {
     const stored = Array.from({ length: 1_000 }, (_, i) => [`event-${String(i).padStart(4, '0')}`, new Uint8Array([i % 256, 1])] as const)
     await storage.batch(stored.map(([key, data]) => ({ key, data })))
     await storage.close()
-    // The same database through a factory that counts the requests placed and the success events handled.
-    let [requests, answered] = [0, 0]
-    const counted = <T extends object>(request: T): T =>
-      (requests++, new Proxy(request, {
-        set: (target, field, value) =>
-          Reflect.set(target, field, field === 'onsuccess' && typeof value === 'function' ? (event: unknown) => (answered++, value(event)) : value)
-      }))
-    const wrap = <T extends object>(target: T, methods: Readonly<Record<string, (result: never) => unknown>>): T =>
-      new Proxy(target, {
-        get: (inner, field) => {
-          const value = Reflect.get(inner, field)
-          if (typeof value !== 'function') return value
-          const then = methods[field as string]
-          return (...args: unknown[]) => {
-            const result = value.apply(inner, args)
-            return then === undefined ? result : then(result as never)
-          }
-        }
-      })
-    const store = (s: object) => wrap(s, { get: counted, getAll: counted, getAllKeys: counted, openCursor: counted })
-    const transaction = (t: object) => wrap(t, { objectStore: store })
-    const database = (d: object) => wrap(d, { transaction })
-    const opening = (request: { onsuccess: unknown; result: object }) =>
-      new Proxy(request, { get: (inner, field) => (field === 'result' ? database(inner.result) : Reflect.get(inner, field)), set: (inner, field, value) => Reflect.set(inner, field, value) })
-    const watched = wrap(factory, { open: opening }) as unknown as NonNullable<IndexedDbOptions['indexedDB']>
-    const again = await IndexedDbStorage.open('two-requests', { indexedDB: watched })
-    ;[requests, answered] = [0, 0]
+    const counted = counting(factory)
+    const again = await IndexedDbStorage.open('two-requests', { indexedDB: counted.indexedDB })
+    counted.reset()
     expect(await again.loadAll()).toEqual(stored)
-    expect({ requests, answered }).toEqual({ requests: 2, answered: 1 }) // a cursor: one request, answered 1,001 times
+    expect(counted.seen()).toEqual({ requests: 2, answered: 1 }) // a cursor: one request, answered 1,001 times
     await again.close()
+  })
+
+  it('reads the keys of an update as one range in two requests when they are many, and key by key when they are few or spread out', async () => {
+    const factory = new IDBFactory()
+    const storage = await IndexedDbStorage.open('update-requests', { indexedDB: factory })
+    const name = (i: number) => `event-${String(i).padStart(4, '0')}`
+    await storage.batch(Array.from({ length: 2_000 }, (_, i) => ({ key: name(i), data: new Uint8Array([i % 256]) })))
+    await storage.close()
+    const counted = counting(factory)
+    const again = await IndexedDbStorage.open('update-requests', { indexedDB: counted.indexedDB, IDBKeyRange })
+    const read = async (keys: ReadonlyArray<string>) => {
+      let values: ReadonlyArray<Uint8Array | undefined> = []
+      counted.reset()
+      await again.update(keys, (current) => ((values = current), keys.map((key) => ({ key, data: new Uint8Array([1]) }))))
+      return { values, ...counted.seen() }
+    }
+    // 1,000 of them, with 400 never stored in between: the range holds 600 stored, which it lists and reads.
+    const many = Array.from({ length: 1_000 }, (_, i) => (i % 5 < 2 ? `${name(500 + i)}-new` : name(500 + i)))
+    expect(await read(many)).toEqual({ values: many.map((key, i) => (key.endsWith('-new') ? undefined : new Uint8Array([(500 + i) % 256]))), requests: 2, answered: 2 })
+    // A persist of 1,000 events never stored: one listing that finds none of them, and no read.
+    const absent = Array.from({ length: 1_000 }, (_, i) => `fresh-${i}`)
+    expect(await read(absent)).toEqual({ values: absent.map(() => undefined), requests: 1, answered: 1 })
+    // 10 keys spread over the last 500: the listing stops at 21 keys, then a get each.
+    const spread = Array.from({ length: 10 }, (_, i) => name(1_500 + i * 55))
+    expect(await read(spread)).toEqual({ values: spread.map((_, i) => new Uint8Array([(1_500 + i * 55) % 256])), requests: 11, answered: 11 })
+    // Few keys: a get each, as before.
+    expect(await read([name(7), name(8)])).toEqual({ values: [new Uint8Array([7]), new Uint8Array([8])], requests: 2, answered: 2 })
+    await again.close()
+  })
+
+  it('reads the keys of a persist of 3,000 events in a few requests, every one of them stored', async () => {
+    const factory = new IDBFactory()
+    const counted = counting(factory)
+    const store = await builder().withStorage(await IndexedDbStorage.open('persist-requests', { indexedDB: counted.indexedDB, IDBKeyRange })).build()
+    const events = Array.from({ length: 3_000 }, (_, i) => `event-${String(i).padStart(4, '0')}`)
+    for (const event of events) store.record(event)
+    expect(E.isRight(await store.persist())).toBe(true)
+    for (const event of events) store.recordCount(event, 2)
+    counted.reset()
+    expect(E.isRight(await store.persist())).toBe(true)
+    expect(counted.seen()).toEqual({ requests: 6, answered: 6 }) // three transactions of 1,000: a listing and a read each, not 3,000 gets
+    await store.close()
+    const again = await builder().withStorage(await IndexedDbStorage.open('persist-requests', { indexedDB: factory })).build()
+    expect(events.every((event) => O.getOrElse(() => 0)(ever(again, event)) === 3)).toBe(true)
+    await again.close()
+  })
+
+  it('hands an update of many keys the same values as one key at a time: present, absent, repeated, of any shape, in any order, with or without key ranges', async () => {
+    // Keys around the ends of code-unit order and where it differs from code-point order ('\u{10000}' < '\uffff').
+    const keyPool = ['a', 'b', 'ab', 'é', 'z', '\u0000x', '\u{1F600}', '\u{10000}', '\uffff', '\uffff\uffff', '\ud7ff', '\ue000', ...Array.from({ length: 12 }, (_, i) => `k${i}`)]
+    // What other code may have stored: bytes of every shape, text, numbers, null, undefined.
+    const valueOf = fc.oneof(
+      fc.uint8Array({ maxLength: 4 }),
+      fc.uint8Array({ maxLength: 4 }).map((bytes) => bytes.slice().buffer),
+      fc.uint8Array({ maxLength: 4 }).map((bytes) => new DataView(Uint8Array.from([9, ...bytes]).buffer, 1, bytes.length)),
+      fc.string({ maxLength: 3 }),
+      fc.constant([1, 2]),
+      fc.constant(null),
+      fc.constant(undefined)
+    )
+    let run = 0
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom(...keyPool), valueOf), { maxLength: 40 }).map((entries) => Object.fromEntries(entries)),
+        fc.array(fc.constantFrom(...keyPool), { maxLength: 50 }),
+        fc.boolean(),
+        fc.boolean(),
+        async (stored, keys, ranges, foreignKeys) => {
+          const factory = new IDBFactory()
+          const name = `same-${run++}`
+          const storage = await IndexedDbStorage.open(name, { indexedDB: factory, ...(ranges ? { IDBKeyRange } : {}) })
+          await storage.close()
+          await rawPut(factory, name, [...Object.entries(stored), ...(foreignKeys ? [[7, new Uint8Array([7])], [['array'], new Uint8Array([8])]] as const : [])])
+          const again = await IndexedDbStorage.open(name, { indexedDB: factory, ...(ranges ? { IDBKeyRange } : {}) })
+          const oneByOne = await Promise.all(keys.map((key) => readOnce(again, [key]).then(([value]) => value)))
+          expect(await readOnce(again, keys)).toEqual(oneByOne)
+          expect(oneByOne).toEqual(keys.map((key) => (key in stored ? expectedBytes(stored[key]) : undefined)))
+          await again.close()
+        }
+      ),
+      { numRuns: 200 }
+    )
   })
 
   it('reads bytes stored in another binary shape, and reports a value that is no bytes instead of taking its event as new', async () => {

@@ -8,7 +8,7 @@ import { FilePerEvent } from 'tiny-counter/files'
 import type { Formatter, Storage } from 'tiny-counter'
 import { Sqlite } from 'tiny-counter/sqlite'
 import { IndexedDbStorage, WebStorage } from 'tiny-counter/browser'
-import { IDBFactory } from 'fake-indexeddb'
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { MemoryWebStorage } from '../browser/MemoryWebStorage.js'
 
 export interface Backend {
@@ -22,7 +22,7 @@ export const backends: ReadonlyArray<Backend> = [
   { name: 'FilePerEvent', open: (dir) => FilePerEvent.open(join(dir, 'events'), '.bin') },
   { name: 'Sqlite', open: (dir) => Sqlite.open(join(dir, 'events.db')) },
   // In Node, on fake-indexeddb and an in-memory localStorage; test/browser/ runs them in Chromium.
-  { name: 'IndexedDbStorage', open: (dir) => IndexedDbStorage.open(dir, { indexedDB: new IDBFactory() }) },
+  { name: 'IndexedDbStorage', open: (dir) => IndexedDbStorage.open(dir, { indexedDB: new IDBFactory(), IDBKeyRange }) },
   { name: 'WebStorage', open: async () => new WebStorage(new MemoryWebStorage(), { prefix: 'tiny-counter:' }) }
 ]
 

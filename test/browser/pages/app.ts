@@ -7,6 +7,7 @@ import { EventStore, StorageError, TestClock } from 'tiny-counter'
 import type { Storage } from 'tiny-counter'
 import { IndexedDbStorage, WebStorage, withBroadcast } from 'tiny-counter/browser'
 import type { BroadcastChannelLike, BroadcastStorage } from 'tiny-counter/browser'
+import type { IdbObjectStore } from '../../../src/browser/platform.js'
 
 /** One fixed instant, so that a page and its reload give the same answers. */
 const clock = TestClock.at(Date.UTC(2026, 5, 1, 12))
@@ -34,6 +35,20 @@ const storages = {
   localStorage: async (name: string): Promise<Storage> => new WebStorage(localStorage, { prefix: `${name}:` })
 }
 type Kind = keyof typeof storages
+
+/** Runs `write` on the object store of the database `name` in one transaction, as other code may. */
+const rawWrite = (name: string, write: (events: IdbObjectStore) => void): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    const request = indexedDB.open(name, 1)
+    request.onsuccess = () => {
+      const db = request.result
+      const transaction = db.transaction('events', 'readwrite')
+      write(transaction.objectStore('events'))
+      transaction.oncomplete = () => (db.close(), resolve())
+      transaction.onerror = () => reject(transaction.error)
+    }
+    request.onerror = () => reject(request.error)
+  })
 
 let tab: { readonly shared: BroadcastStorage; readonly store: EventStore } | undefined
 
@@ -158,6 +173,62 @@ const harness = {
       loadErrors: store.loadErrors.map((error) => [error._tag, error.key])
     }
     await store.close()
+    return out
+  },
+  /**
+   * Puts keys at the ends of code-unit order and values of every shape (bytes, an ArrayBuffer, a
+   * DataView, text, numbers, null, undefined) into the database `name`, then hands `update` 300
+   * pseudo-random sets of keys (present, absent, repeated): the sets whose values differ from a
+   * `load` of each key, and how many read requests an update of many keys placed.
+   */
+  async updateMany(name: string) {
+    const storage = await IndexedDbStorage.open(name)
+    const keys = ['a', 'ab', 'é', 'z', '\u0000x', '\u{1F600}', '\u{10000}', '\uffff', '\uffff\uffff', '\ud7ff', '\ue000', ...Array.from({ length: 12 }, (_, i) => `k${i}`)]
+    const shapes = [
+      (i: number): unknown => Uint8Array.from([i, 1]),
+      (i: number): unknown => Uint8Array.from([i, 2]).buffer,
+      (i: number): unknown => new DataView(Uint8Array.from([9, i, 3]).buffer, 1, 2),
+      (i: number): unknown => `text ${i}`,
+      (i: number): unknown => [i],
+      (): unknown => null,
+      (): unknown => undefined
+    ]
+    let seed = 7
+    const next = (below: number): number => ((seed = (seed * 48271) % 0x7fffffff), seed % below)
+    const mismatches: unknown[] = []
+    for (let round = 0; round < 300; round++) {
+      const stored = keys.filter(() => next(3) > 0)
+      await rawWrite(name, (events) => {
+        keys.forEach((key, i) => (stored.includes(key) ? events.put(shapes[next(shapes.length)]!(i), key) : events.delete(key)))
+        events.put(Uint8Array.from([7]), 7 as unknown as string) // a key of another type, outside every range of strings
+      })
+      const asked = Array.from({ length: next(40) }, () => keys[next(keys.length)]!)
+      let values: ReadonlyArray<Uint8Array | undefined> = []
+      await storage.update(asked, (current) => ((values = current), []))
+      const oneByOne = await Promise.all(asked.map((key) => storage.load(key)))
+      if (JSON.stringify(values.map((value) => value && [...value])) !== JSON.stringify(oneByOne.map((value) => value && [...value]))) mismatches.push(asked)
+    }
+    // Read requests of the page's own IndexedDB, counted.
+    let requests = 0
+    const { prototype } = (globalThis as unknown as { IDBObjectStore: { prototype: Record<string, (...args: unknown[]) => unknown> } }).IDBObjectStore
+    const originals = Object.fromEntries(['get', 'getAll', 'getAllKeys', 'count', 'openCursor'].map((method) => [method, prototype[method]!]))
+    for (const [method, original] of Object.entries(originals)) prototype[method] = function (this: unknown, ...args: unknown[]) { return (requests++, original.apply(this, args)) }
+    const requestsOf = async (asked: ReadonlyArray<string>): Promise<number> => {
+      requests = 0
+      await storage.update(asked, () => [])
+      return requests
+    }
+    const many = Array.from({ length: 1_000 }, (_, i) => `event-${String(i).padStart(4, '0')}`)
+    await storage.batch(many.map((key) => ({ key, data: Uint8Array.from([1]) })))
+    const out = {
+      mismatches,
+      stored: await requestsOf(many),
+      absent: await requestsOf(many.map((key) => `${key}-new`)),
+      spread: await requestsOf(Array.from({ length: 10 }, (_, i) => many[i * 99]!)),
+      few: await requestsOf(many.slice(0, 3))
+    }
+    Object.assign(prototype, originals)
+    await storage.close()
     return out
   },
   /**
