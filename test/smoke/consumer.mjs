@@ -71,6 +71,11 @@ assert.ok(E.isRight(await filed.close()))
 const refiled = await TinyCounter.EventStore.builder().timeZone('UTC').withStorage(await FilePerEvent.open(join(dir, 'files'), '.bin')).build()
 assert.deepEqual(refiled.query('smoke').ever().sum(), O.some(3))
 await refiled.close()
+// The commands of the CLI run in-process from a subpath of their own (docs/CLI.md).
+const { inspect } = await import('tiny-counter/cli/commands')
+const inspected = await inspect(join(dir, 'files'))
+assert.equal(inspected.code, 0, inspected.stderr)
+assert.match(inspected.stdout, /^smoke: 3 in all/m)
 rmSync(dir, { recursive: true, force: true })
 
 // Redux: a slice in a real store, with its development checks.
@@ -145,4 +150,4 @@ port1.close()
 const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'JsonFormat', 'BincodeFormat']
 for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
 assert.ok(!('FilePerEvent' in TinyCounter), 'file storage lives at tiny-counter/files, not in the browser-safe main entry')
-console.log(`smoke: the packed package and its subpaths (files, sqlite, redux, zustand, testing, browser, redis) import from plain Node ESM in an isolated install, with the user's fp-ts (${Object.keys(TinyCounter).length} exports)`)
+console.log(`smoke: the packed package and its subpaths (files, sqlite, cli/commands, redux, zustand, testing, browser, redis) import from plain Node ESM in an isolated install, with the user's fp-ts (${Object.keys(TinyCounter).length} exports)`)
