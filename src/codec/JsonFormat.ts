@@ -70,14 +70,10 @@ export const JsonFormat: Formatter = {
 
 /**
  * The value held by UTF-8 JSON bytes, or a `DecodeError` at the top (path `''`) when they are not
- * UTF-8 or not JSON: the first step of every JSON format's decoding.
+ * UTF-8 or not JSON: the first step of every JSON format's decoding (shared with
+ * `ReplicatedFormat.ts`; not exported by the package).
  *
- * @example
- * import { readJson } from 'tiny-counter/codec/JsonFormat'
- * import * as E from 'fp-ts/lib/Either.js'
- * assert.deepEqual(readJson('launch', new TextEncoder().encode('{"a":1}')), E.right({ a: 1 }))
- * const broken = readJson('launch', new TextEncoder().encode('{"a":'))
- * assert.ok(E.isLeft(broken) && broken.left.path === '' && /not JSON/.test(broken.left.message))
+ * @internal
  */
 export const readJson = (key: string, bytes: Uint8Array): E.Either<DecodeError, unknown> => E.map(({ value }: { value: unknown }) => value)(readJsonText(key, bytes))
 

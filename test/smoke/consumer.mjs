@@ -76,6 +76,8 @@ const { inspect } = await import('tiny-counter/cli/commands')
 const inspected = await inspect(join(dir, 'files'))
 assert.equal(inspected.code, 0, inspected.stderr)
 assert.match(inspected.stdout, /^smoke: 3 in all/m)
+const { sparkline } = await import('tiny-counter/cli/chart')
+assert.equal(sparkline([0, 4, 8]), ' ▄█')
 rmSync(dir, { recursive: true, force: true })
 
 // Redux: a slice in a real store, with its development checks.
@@ -150,4 +152,4 @@ port1.close()
 const expected = ['Calendar', 'Counter', 'Layout', 'Query', 'TimeUnit', 'Window', 'TinyCounterError', 'EventStore', 'Limit', 'Schedule', 'MemoryStorage', 'JsonFormat', 'BincodeFormat']
 for (const name of expected) assert.ok(name in TinyCounter, `tiny-counter exports ${name}`)
 assert.ok(!('FilePerEvent' in TinyCounter), 'file storage lives at tiny-counter/files, not in the browser-safe main entry')
-console.log(`smoke: the packed package and its subpaths (files, sqlite, cli/commands, redux, zustand, testing, browser, redis) import from plain Node ESM in an isolated install, with the user's fp-ts (${Object.keys(TinyCounter).length} exports)`)
+console.log(`smoke: the packed package and its subpaths (files, sqlite, cli/commands, cli/chart, redux, zustand, testing, browser, redis) import from plain Node ESM in an isolated install, with the user's fp-ts (${Object.keys(TinyCounter).length} exports)`)
