@@ -134,7 +134,7 @@ export class IndexedDbStorage implements TransactionalStorage {
     check(key, 'load')
     return this.run('readonly', key, 'load', (store, done) => {
       const request = store.get(key)
-      request.onsuccess = () => done(request.result === undefined ? undefined : bytesOf(request.result))
+      request.onsuccess = () => done(storedBytes(request.result))
     })
   }
 
@@ -345,7 +345,7 @@ const bytesOf = (value: unknown): Uint8Array => {
   return typeof value === 'string' ? utf8.encode(value) : new Uint8Array(0)
 }
 
-/** A stored value as `update` hands it to `compute`: `undefined` as for a missing key (what a `get` of it answers). */
+/** A stored value as `load` answers it and `update` hands it to `compute`: `undefined` as for a missing key (what a `get` of it answers). */
 const storedBytes = (value: unknown): Uint8Array | undefined => (value === undefined ? undefined : bytesOf(value))
 
 /** Reads `keys` with a `get` each, then hands their values, in the order of `keys`, to `then`. */

@@ -88,6 +88,10 @@ export const META_FIELD = '_'
 /** A count as Redis writes one: digits without a leading zero (at most `Number.MAX_SAFE_INTEGER`, checked apart). */
 const COUNT_TEXT = /^(?:0|[1-9]\d*)$/
 
+/** A word of the meta field as the scripts write it: an integer in decimal, negative only for a head (before 1970). */
+const META_WORD = /^\d+$/
+const META_HEAD = /^-?\d+$/
+
 /**
  * The count of an older bucket: its field's value (`undefined`: the hash has none, 0). Throws on a
  * value that is no count (written by something other than this store), naming the hash `key` and
@@ -115,8 +119,7 @@ const counterOf = (layout: Layout, key: string, fields: ReadonlyMap<string, stri
   if (meta === undefined) return undefined
   const units = layout.tracks.length
   const all = meta.split(' ')
-  // Integers in decimal as the scripts write them: heads may be negative (before 1970), x and counts not.
-  const written = (word: string, i: number): boolean => (i > 0 && i <= units ? /^-?\d+$/ : /^\d+$/).test(word) && Number.isSafeInteger(Number(word))
+  const written = (word: string, i: number): boolean => (i > 0 && i <= units ? META_HEAD : META_WORD).test(word) && Number.isSafeInteger(Number(word))
   if ((all.length !== 1 && all.length !== 1 + 2 * units) || !all.every(written))
     throw new Error(`damaged meta field of ${key}: ${JSON.stringify(meta)}`)
   const words = all.slice(1).map(Number)
