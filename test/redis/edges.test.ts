@@ -377,3 +377,72 @@ describe('RedisStore at instants of 15 digits', () => {
     expect(await store.query('e').lastMinutes(2).sum()).toEqual(E.right(O.none))
   })
 })
+
+describe("RedisStore deciding on a new event (the meta field written by HSETNX, which is the decision's read)", () => {
+  const T = Date.UTC(2026, 0, 5, 10, 30, 15)
+  const clocks = [
+    ["Redis's clock", () => undefined],
+    ["the client's clock", () => TestClock.at(T)]
+  ] as const
+
+  it.each(clocks)('records a new event with its expiry in place, on %s', async (_, clockOf) => {
+    const prefix = freshPrefix()
+    const clock = clockOf()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    expect(await store.limit().atMost('e', 10, 'minutes').atMost('e', 100, 'hours').checkAndRecord('e')).toEqual(E.right(undefined))
+    const key = `{${prefix}:e}`
+    const meta = (await client().hget(key, '_'))!.split(' ')
+    // x, the heads of seconds, minutes and hours, and their counts: one each.
+    expect(meta.slice(4)).toEqual(['1', '1', '1'])
+    // Until x: on Redis's clock at x; on the client's, for the time left until x.
+    if (clock === undefined) expect(await client().pexpiretime(key)).toBe(Number(meta[0]))
+    else {
+      const left = await client().pttl(key)
+      expect(left).toBeLessThanOrEqual(Number(meta[0]) - T)
+      expect(left).toBeGreaterThan(Number(meta[0]) - T - 10_000)
+    }
+    expect(await store.query('e').lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
+  })
+
+  it.each(clocks)('counts the reservations held on an event never recorded, and writes nothing when they fill the limit, on %s', async (_, clockOf) => {
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock: clockOf(), preset: 'rateLimiting' })
+    const one = store.limit().atMost('e', 1, 'minutes')
+    expect(E.isRight(await one.reserve('e', { expiresAfter: { seconds: 30 } }))).toBe(true)
+    const key = `{${prefix}:e}`
+    const before = await client().hgetall(key)
+    expect(Object.keys(before)).toEqual(['_r'])
+    expect(seen(await one.checkAndRecord('e'))).toMatchObject({ refused: 'LimitExceeded' })
+    expect(await client().hgetall(key)).toEqual(before)
+    expect(await store.query('e').lastMinutes(1).sum()).toEqual(E.right(O.none))
+    // Below the limit, the event is recorded beside its reservation.
+    expect(await store.limit().atMost('e', 2, 'minutes').checkAndRecord('e')).toEqual(E.right(undefined))
+    expect(await store.query('e').lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
+    expect(await store.limit().atMost('e', 2, 'minutes').usage('e')).toEqual(E.right({ count: 2, limit: 2, remaining: 0 }))
+  })
+
+  it('moves the expiry of an event seen again once its hours reach further', async () => {
+    const clock = TestClock.at(T)
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    const limit = store.limit().atMost('e', 10, 'minutes')
+    const key = `{${prefix}:e}`
+    const x = async (): Promise<number> => Number((await client().hget(key, '_'))!.split(' ')[0])
+    expect(await limit.checkAndRecord('e')).toEqual(E.right(undefined))
+    const first = await x()
+    clock.advance({ hours: 2 })
+    expect(await limit.checkAndRecord('e')).toEqual(E.right(undefined))
+    expect(await x()).toBe(first + 2 * HOUR)
+    const left = await client().pttl(key)
+    expect(left).toBeLessThanOrEqual(first + 2 * HOUR - clock.now())
+    expect(left).toBeGreaterThan(first + 2 * HOUR - clock.now() - 10_000)
+  })
+
+  it('writes nothing for a new event that an atLeast refuses', async () => {
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, preset: 'rateLimiting' })
+    expect(seen(await store.limit().atMost('e', 10, 'minutes').atLeast('e', 1, 'hours').checkAndRecord('e'))).toMatchObject({ refused: 'LimitExceeded' })
+    expect(await client().exists(`{${prefix}:e}`)).toBe(0)
+    expect(await store.events()).toEqual(E.right([]))
+  })
+})

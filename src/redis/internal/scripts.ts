@@ -300,10 +300,14 @@ local function decision(text)
   p.newMeta = w[4] .. ' ' .. table.concat(p.indexText, ' ') .. string.rep(' 1', U)
   for j = 5 + U, #w do p.rest[#p.rest + 1] = w[j] end
   if p.short then
+    -- fresh: whether every constraint passes on an event with no count and no reservation.
+    p.fresh = true
     for j = 1, #p.rest, 3 do
+      local limit = tonumber(p.rest[j + 2])
       p.checks[#p.checks + 1] = p.rest[j]
       p.checks[#p.checks + 1] = tonumber(p.rest[j + 1])
-      p.checks[#p.checks + 1] = tonumber(p.rest[j + 2])
+      p.checks[#p.checks + 1] = limit
+      if (p.rest[j] == 'M') ~= (limit > 0) then p.fresh = false end
     end
   end
   if parsedCount == 64 then parsed, parsedCount = {}, 0 end
@@ -405,6 +409,18 @@ const shortPath = (layout: Layout): string => {
 if p.short then
   local key = KEYS[1]
   local index = p.index
+  if mode == 'r' and p.fresh then
+    -- A new event passes every constraint (fresh): its meta field is written only if the hash has
+    -- none (HSETNX), which is the read too. A hash without one is new or holds reservations only
+    -- (_r); every hash this store writes has an expiry, so PEXPIREAT ... NX tells them apart: set,
+    -- the event was new and is recorded; not set, the meta field goes again and the path reads _r.
+    if redis.call('HSETNX', key, '_', p.newMeta) == 1 then
+      local set
+      if clientTime == '' then set = redis.call('PEXPIREAT', key, p.expireText, 'NX') else set = redis.call('PEXPIRE', key, expireAt - t, 'NX') end
+      if set == 1 then return {${PASSED}, t} end
+      redis.call('HDEL', key, '_')
+    end
+  end
   local raw = redis.call('HMGET', key, '_', '_r')
   local meta = raw[1]
   local x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)}
@@ -452,8 +468,41 @@ if p.short then
         -- A new event: its meta field (heads and counts) in one HSET, and the expiry set.
         redis.call('HSET', key, '_', p.newMeta)
         if clientTime == '' then redis.call('PEXPIREAT', key, p.expireText, 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
+      elseif h1 == nil then
+        -- "x" alone, or reservations only.
+        recordNow(key, index, {}, {}, expireAt, t, clientTime, x)
       else
-        recordNow(key, index, {${list((u) => `h${u}`)}}, {${list((u) => `k${u}`)}}, expireAt, t, clientTime, x)
+        -- recordNow, written out: the old head's count of a unit whose head moves in the same HSET
+        -- as the meta field, printed in one format.
+        local sets
+${list(
+  (u) => `        if c${u} > h${u} then
+          local field, value = moveHead(key, ${u}, h${u}, k${u}, c${u})
+          if field then
+            sets = sets or {}
+            sets[#sets + 1] = field
+            sets[#sets + 1] = value
+          end
+          h${u}, k${u} = c${u}, 1
+        else
+          k${u} = math.min(k${u} + 1, MAX)
+        end`,
+  '\n'
+)}
+        local extend = expireAt > x
+        local text = string.format('%d${' %d'.repeat(2 * U)}', extend and expireAt or x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)})
+        if sets == nil then
+          redis.call('HSET', key, '_', text)
+        else
+          sets[#sets + 1] = '_'
+          sets[#sets + 1] = text
+          redis.call('HSET', key, unpack(sets))
+        end
+        if clientTime ~= '' then
+          redis.call('PEXPIRE', key, math.max(x, expireAt) - t, 'GT')
+        elseif extend then
+          redis.call('PEXPIREAT', key, expireAt, 'GT')
+        end
       end
     elseif mode == 'h' then
       hold(key, KEYS[n + 1], t, lifetime, id, clientTime)
