@@ -24,6 +24,7 @@ import type { EventStore } from '../store/EventStore.js'
 import type { LimitBuilder, ReserveOptions, Usage } from '../store/LimitBuilder.js'
 import { DEFAULT_RESERVATION_MILLIS, NoAtMostConstraint, ReservationSettled } from '../store/LimitBuilder.js'
 import { LimitExceeded, UntrackedWindow } from '../Limit.js'
+import type { Attempt, Settle } from './internal/connection.js'
 import type { Frame, Frames } from './internal/frame.js'
 import type { KeyNames } from './internal/hash.js'
 import { currentCounterOf, storedCounterOf } from './internal/hash.js'
@@ -39,13 +40,10 @@ export interface LimitHost extends QueryHost {
   /** The names of the store's keys. */
   readonly keys: KeyNames
   readonly frames: Frames
-  readonly timed: <A>(
-    key: string | undefined,
-    operation: string,
-    attempt: (t: number, sent: string) => Promise<unknown>,
-    then: (reply: E.Either<StorageError, Reply>) => A | Promise<A>
-  ) => Promise<A>
-  readonly run: (name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string) => Promise<unknown>
+  /** Runs a try of a call at the decision's instant, again after a `SKEW` reply (see `RedisStore`). */
+  readonly timed: <A>(key: string | undefined, operation: string, attempt: Attempt, then: (reply: E.Either<StorageError, Reply>) => A | Promise<A>) => Promise<A>
+  /** Runs a script, answered through `settle` (see `Connection.send`). */
+  readonly send: (name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string, settle: Settle) => void
 }
 
 type ScheduleInput = Schedule | E.Either<InvalidHour | InvalidRange | UnknownTimeZone, Schedule>
@@ -141,7 +139,7 @@ export class RedisReservation {
     return this.host.timed(
       key,
       how,
-      (t, sent) => this.host.run('settle', [key, this.host.keys.held(this.event)], [sent, this.host.frames.at(t).text, how, this.id], key, how),
+      (t, sent, settle) => this.host.send('settle', [key, this.host.keys.held(this.event)], [sent, this.host.frames.at(t).text, how, this.id], key, how, settle),
       E.map((r: Reply) => r[0] !== SETTLED)
     )
   }
@@ -477,7 +475,8 @@ export class RedisLimit {
     return this.host.timed(
       key,
       'decide',
-      (t, sent) => this.host.run('decide', plan.keys, mode === 'h' ? [this.decisionAt(plan.shape, t, mode), sent, id, String(lifetime)] : [this.decisionAt(plan.shape, t, mode), sent], key, 'decide'),
+      (t, sent, settle) =>
+        this.host.send('decide', plan.keys, mode === 'h' ? [this.decisionAt(plan.shape, t, mode), sent, id, String(lifetime)] : [this.decisionAt(plan.shape, t, mode), sent], key, 'decide', settle),
       (reply) => then(E.isLeft(reply) ? reply : reply.right[0] === PASSED ? E.right(Number(reply.right[1])) : this.refusal(plan, event, reply.right))
     )
   }

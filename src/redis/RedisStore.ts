@@ -25,7 +25,7 @@ import type { Policy } from '../Limit.js'
 import { FutureEvent, InvalidEventName, StorageError } from '../store/errors.js'
 import type { Counters, ImportRefusal, RecordRefusal } from '../store/EventStore.js'
 import { EventStore } from '../store/EventStore.js'
-import type { RedisClient } from './internal/connection.js'
+import type { Attempt, RedisClient } from './internal/connection.js'
 import { Connection } from './internal/connection.js'
 import { Frames, NO_LOWER_BOUND, NO_UPPER_BOUND } from './internal/frame.js'
 import { KeyNames, META_FIELD, countsOf, layoutRecord, recordsLayout, storedCounterOf } from './internal/hash.js'
@@ -166,7 +166,7 @@ export class RedisStore {
       frames: this.frames,
       read: (events) => this.read(events),
       timed: (key, operation, attempt, then) => this.timed(key, operation, attempt, then),
-      run: (name, keys, args, key, operation) => this.connection.run(name, keys, args, key, operation),
+      send: (name, keys, args, key, operation, settle) => this.connection.send(name, keys, args, key, operation, settle),
       fellBack: (error) => this.fellBack(error)
     }
   }
@@ -341,20 +341,20 @@ export class RedisStore {
     if (!isCount(count)) return E.left(new InvalidCount(count))
     if ('at' in when && !isInstant(when.at)) return E.left(new InvalidInstant(when.at))
     const key = this.keys.hash(event)
-    const reply = await this.timed(key, 'record', (t, sent) => {
+    const reply = await this.timed(key, 'record', (t, sent, settle) => {
       const at = 'at' in when ? when.at : t - when.ago
-      if (!isInstant(at)) return Promise.resolve([FUTURE, t])
+      if (!isInstant(at)) return settle(true, [FUTURE, t])
       const frame = this.frames.at(at)
       // With Redis's clock, "a duration ago" must land in the buckets the frame names: Redis's
       // instant must fall in the frame's interval moved by the duration.
       const [lo, hi] = 'at' in when || sent !== '' ? [NO_LOWER_BOUND, NO_UPPER_BOUND] : [frame.lo + when.ago, frame.hi + when.ago]
       const future = 'at' in when && sent === '' ? String(when.at) : ''
-      if ('at' in when && sent !== '' && when.at > t) return Promise.resolve([FUTURE, t])
+      if ('at' in when && sent !== '' && when.at > t) return settle(true, [FUTURE, t])
       const units = frame.index.map((i) => `${i} ${i} ${count}`)
       // Kept for the range of the buckets written too: with Redis's clock, an instant given outright
       // may be later than our estimate of it.
       const expireAt = Math.max(this.nowFrames.at(t).expireAt, frame.expireAt)
-      return this.connection.run('record', [key], [sent, `${lo} ${hi} ${expireAt}`, future, when === NOW ? 'n' : '0', ...units], key, 'record')
+      this.connection.send('record', [key], [sent, `${lo} ${hi} ${expireAt}`, future, when === NOW ? 'n' : '0', ...units], key, 'record', settle)
     }, identity)
     if (E.isLeft(reply)) return this.recordFallback(reply.left, event, count, when)
     if (reply.right[0] === FUTURE) {
@@ -382,33 +382,39 @@ export class RedisStore {
    * Runs `attempt` at the decision's time: the client clock's (sent to the script), or Redis's
    * (`sent` is '' and the script reads `TIME`): then `t` is our estimate of it, and a `SKEW` reply
    * (Redis's instant fell outside the frame made for the estimate) teaches us Redis's clock and
-   * tries again. Resolves to `then` of the reply, or of the `StorageError` (one continuation, so a
-   * decision settles in one step after Redis answers).
+   * tries again. Resolves to `then` of the reply, or of the `StorageError`. `attempt` answers
+   * through `settle` (see `Connection.send`), so a decision's promise is the only one between the
+   * client's answer and the caller.
    */
-  private timed<A>(
-    key: string | undefined,
-    operation: string,
-    attempt: (t: number, sent: string) => Promise<unknown>,
-    then: (reply: E.Either<StorageError, Reply>) => A | Promise<A>,
-    round = 0
-  ): Promise<A> {
+  private timed<A>(key: string | undefined, operation: string, attempt: Attempt, then: (reply: E.Either<StorageError, Reply>) => A | Promise<A>): Promise<A> {
+    return new Promise<A>((resolve, reject) =>
+      this.attempt(key, operation, attempt, (reply) => {
+        try {
+          resolve(then(reply))
+        } catch (error) {
+          reject(error)
+        }
+      }, 0)
+    )
+  }
+
+  /** One try of `timed` (round: how many SKEW replies came before it). `finish` never throws. */
+  private attempt(key: string | undefined, operation: string, attempt: Attempt, finish: (reply: E.Either<StorageError, Reply>) => void, round: number): void {
     try {
       const clock = this.clock
       const local = clock === undefined ? this.connection.machine.now() : 0 // this machine's reading, on Redis's clock
       const t = clock === undefined ? this.connection.redisAt(local) : clock.now()
-      return attempt(t, clock === undefined ? '' : String(t)).then(
-        (answer) => {
-          if (!Array.isArray(answer)) return then(failure(key, operation, `unexpected reply ${JSON.stringify(answer)}`))
-          // Only on Redis's clock does a script check the frame and answer SKEW.
-          if (clock !== undefined || answer[0] !== SKEW) return then(E.right(answer))
-          this.connection.learn(Number(answer[1]), local)
-          if (round + 1 < MAX_SKEW_RETRIES) return this.timed(key, operation, attempt, then, round + 1)
-          return then(failure(key, operation, `Redis's clock kept moving out of the buckets computed for it (${MAX_SKEW_RETRIES} tries)`))
-        },
-        (error: unknown) => then(failure(key, operation, error))
-      )
+      attempt(t, clock === undefined ? '' : String(t), (ok, answer) => {
+        if (!ok) return finish(failure(key, operation, answer))
+        if (!Array.isArray(answer)) return finish(failure(key, operation, `unexpected reply ${JSON.stringify(answer)}`))
+        // Only on Redis's clock does a script check the frame and answer SKEW.
+        if (clock !== undefined || answer[0] !== SKEW) return finish(E.right(answer))
+        this.connection.learn(Number(answer[1]), local)
+        if (round + 1 < MAX_SKEW_RETRIES) return this.attempt(key, operation, attempt, finish, round + 1)
+        finish(failure(key, operation, `Redis's clock kept moving out of the buckets computed for it (${MAX_SKEW_RETRIES} tries)`))
+      })
     } catch (error) {
-      return Promise.resolve(then(failure(key, operation, error)))
+      finish(failure(key, operation, error))
     }
   }
 
@@ -722,9 +728,9 @@ export class RedisStore {
       // A counter whose heads are later than now (from a store whose clock is ahead) is kept until
       // its own range ends, as the core keeps it.
       const keepUntil = this.frames.keepUntil(counter.heads)
-      const reply = await this.timed(key, operation, (t, sent) => {
+      const reply = await this.timed(key, operation, (t, sent, settle) => {
         const expireAt = Math.max(this.nowFrames.at(t).expireAt, keepUntil)
-        return this.connection.run('record', [key], [sent, `${NO_LOWER_BOUND} ${NO_UPPER_BOUND} ${expireAt}`, '', replace ? '1' : '0', ...countsOf(counter)], key, operation)
+        this.connection.send('record', [key], [sent, `${NO_LOWER_BOUND} ${NO_UPPER_BOUND} ${expireAt}`, '', replace ? '1' : '0', ...countsOf(counter)], key, operation, settle)
       }, identity)
       if (E.isLeft(reply)) return reply
     }

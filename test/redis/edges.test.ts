@@ -380,15 +380,17 @@ describe('RedisStore at instants of 15 digits', () => {
 
 describe("RedisStore deciding on a new event (the meta field written by HSETNX, which is the decision's read)", () => {
   const T = Date.UTC(2026, 0, 5, 10, 30, 15)
-  const clocks = [
+  const clocks: ReadonlyArray<readonly [string, () => TestClock | undefined]> = [
     ["Redis's clock", () => undefined],
     ["the client's clock", () => TestClock.at(T)]
-  ] as const
+  ]
+  /** A store on Redis's clock, or on `clock`. */
+  const on = (prefix: string, clock: TestClock | undefined) => connect({ prefix, preset: 'rateLimiting', ...(clock === undefined ? {} : { clock }) })
 
   it.each(clocks)('records a new event with its expiry in place, on %s', async (_, clockOf) => {
     const prefix = freshPrefix()
     const clock = clockOf()
-    const store = await connect({ prefix, clock, preset: 'rateLimiting' })
+    const store = await on(prefix, clock)
     expect(await store.limit().atMost('e', 10, 'minutes').atMost('e', 100, 'hours').checkAndRecord('e')).toEqual(E.right(undefined))
     const key = `{${prefix}:e}`
     const meta = (await client().hget(key, '_'))!.split(' ')
@@ -406,7 +408,7 @@ describe("RedisStore deciding on a new event (the meta field written by HSETNX, 
 
   it.each(clocks)('counts the reservations held on an event never recorded, and writes nothing when they fill the limit, on %s', async (_, clockOf) => {
     const prefix = freshPrefix()
-    const store = await connect({ prefix, clock: clockOf(), preset: 'rateLimiting' })
+    const store = await on(prefix, clockOf())
     const one = store.limit().atMost('e', 1, 'minutes')
     expect(E.isRight(await one.reserve('e', { expiresAfter: { seconds: 30 } }))).toBe(true)
     const key = `{${prefix}:e}`

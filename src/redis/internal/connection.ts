@@ -22,6 +22,18 @@ interface Call {
   readonly args: ReadonlyArray<string | number>
 }
 
+/**
+ * How a call is answered, once: `ok` and Redis's reply, or not `ok` and a `StorageError`. It must
+ * not throw (it runs inside the client's promise callbacks).
+ */
+export type Settle = (ok: boolean, value: unknown) => void
+
+/**
+ * A try of a call at instant `t` (`sent`: the instant the script is given, '' when it reads Redis's
+ * `TIME`), answered through `settle`.
+ */
+export type Attempt = (t: number, sent: string, settle: Settle) => void
+
 /** A call waiting for its answer, until its deadline; it settles once (an answer after the deadline is dropped). */
 interface Waiting {
   readonly deadline: number
@@ -29,8 +41,7 @@ interface Waiting {
   /** The key and operation a `StorageError` names. */
   readonly key: string | undefined
   readonly operation: string
-  readonly resolve: (value: unknown) => void
-  readonly reject: (error: unknown) => void
+  readonly settle: Settle
 }
 
 /** A script call waiting for its answer. */
@@ -97,7 +108,8 @@ export class Connection {
   /** `promise`, or a `StorageError` about `key` when it neither resolves nor rejects in time. */
   within<A>(promise: Promise<A>, key: string | undefined, operation: string): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      const waiting: Waiting = { deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, resolve: resolve as (value: unknown) => void, reject }
+      const settle: Settle = (ok, value) => (ok ? resolve(value as A) : reject(value))
+      const waiting: Waiting = { deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, settle }
       this.wait(waiting)
       promise.then(
         (value) => this.pass(waiting, value),
@@ -116,14 +128,14 @@ export class Connection {
   private pass(call: Waiting, value: unknown): void {
     if (call.done) return
     this.answered(call)
-    call.resolve(value)
+    call.settle(true, value)
   }
 
   /** Rejects a call with a `StorageError`, unless its deadline passed first. */
   private fail(call: Waiting, error: unknown): void {
     if (call.done) return
     this.answered(call)
-    call.reject(error instanceof StorageError ? error : new StorageError(call.key, error, call.operation))
+    call.settle(false, error instanceof StorageError ? error : new StorageError(call.key, error, call.operation))
   }
 
   /** Marks a call answered; forgets the answered calls at the head, and the timer when none waits. */
@@ -152,7 +164,7 @@ export class Connection {
       if (call.done) continue
       if (call.deadline > now) break
       call.done = true
-      call.reject(new StorageError(call.key, `Redis did not answer within ${this.timeoutMillis} ms`, call.operation))
+      call.settle(false, new StorageError(call.key, `Redis did not answer within ${this.timeoutMillis} ms`, call.operation))
     }
     if (i === waiting.length) {
       this.waiting = []
@@ -183,18 +195,25 @@ export class Connection {
    * (many callers at a time) are gathered, a few at a time: see `gather`.
    */
   run(name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const call: ScriptCall = { name, keys, args, deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, resolve, reject }
-      const gathering = this.waitingFrom < this.waiting.length && this.gather()
-      this.wait(call)
-      this.command(call).then(
-        (value) => this.pass(call, value),
-        // On a later turn of the event loop: ioredis refuses at once while it cannot write (no
-        // offline queue), and a caller that tries again at once must not keep timers and I/O waiting.
-        (error: unknown) => setImmediate(() => this.again(call, error))
-      )
-      if (gathering && ++this.gathered === GATHER) this.release()
-    })
+    return new Promise((resolve, reject) => this.send(name, keys, args, key, operation, (ok, value) => (ok ? resolve(value) : reject(value))))
+  }
+
+  /**
+   * `run`, answered through `settle` instead of a promise of its own: a decision then settles the
+   * caller's promise straight from the client's answer (each promise between them is one more
+   * step of the microtask queue, measurable with one call in flight).
+   */
+  send(name: ScriptName, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>, key: string | undefined, operation: string, settle: Settle): void {
+    const call: ScriptCall = { name, keys, args, deadline: this.elapsed.now() + this.timeoutMillis, done: false, key, operation, settle }
+    const gathering = this.waitingFrom < this.waiting.length && this.gather()
+    this.wait(call)
+    this.command(call).then(
+      (value) => this.pass(call, value),
+      // On a later turn of the event loop: ioredis refuses at once while it cannot write (no
+      // offline queue), and a caller that tries again at once must not keep timers and I/O waiting.
+      (error: unknown) => setImmediate(() => this.again(call, error))
+    )
+    if (gathering && ++this.gathered === GATHER) this.release()
   }
 
   /**
