@@ -43,11 +43,12 @@ export type RedisVariant = 'ours' | 'rlf' | 'union' | 'oursAgain' | 'rlfAgain' |
 export const REDIS_VARIANTS: ReadonlyArray<RedisVariant> = ['ours', 'rlf', 'union', 'oursAgain', 'rlfAgain']
 const KEYS_AGAIN = 1_000
 /**
- * With `--redis-floor`, what the design costs at least, called through ioredis as the others are:
- * `floor`, a Redis Function running only the commands an exact, atomic decision of two windows
- * needs (`TIME`, `HMGET` of the two current buckets, `HSET` of both, `PEXPIREAT`; no heads, no
- * trimming, no reservations: the client names the buckets); `fcall0` and `evalsha0`, a function and
- * a script that return at once (the cost of a round trip of each kind of call).
+ * With `--redis-floor`, references called through ioredis as the others are: `floor`, a Redis
+ * Function deciding two windows exactly and atomically with the least work that reads and then
+ * writes (`TIME`, `HMGET` of the two current buckets, `HSET` of both, `PEXPIREAT`; no heads, no
+ * trimming, no reservations: the client names the buckets; the store's new-event path runs one
+ * command fewer, see docs/REDIS.md); `fcall0` and `evalsha0`, a function and a script that return
+ * at once (the cost of a round trip of each kind of call).
  */
 export const FLOOR_VARIANTS: ReadonlyArray<RedisVariant> = ['floor', 'fcall0', 'evalsha0']
 const ALL_VARIANTS: ReadonlyArray<RedisVariant> = [...REDIS_VARIANTS, ...FLOOR_VARIANTS]
