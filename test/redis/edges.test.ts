@@ -191,7 +191,11 @@ describe('RedisStore with a damaged hash', () => {
     ['holds a count of -1', (words) => [...words.slice(0, -1), '-1']],
     ['holds a head of 1e3', (words) => [words[0]!, '1e3', ...words.slice(2)]],
     ['holds an x of 0x10', (words) => ['0x10', ...words.slice(1)]],
-    ['is an x alone of 1.5', () => ['1.5']]
+    ['is an x alone of 1.5', () => ['1.5']],
+    // Digits, but past Number.MAX_SAFE_INTEGER: the client refuses them, so the scripts do too.
+    ['holds a count of 2^53', (words) => [...words.slice(0, -1), '9007199254740992']],
+    ['holds a head of 17 digits', (words) => [words[0]!, '-12345678901234567', ...words.slice(2)]],
+    ['is an x alone of 17 digits', () => ['12345678901234567']]
   ]
   it.each(damagedMeta)('answers a StorageError, and writes nothing, when the meta field %s', async (_, damage) => {
     const clock = TestClock.at(T)

@@ -96,6 +96,8 @@ local function metaOf(key, text)
     -- counts not (tonumber would also take '1.5', '1e3' or '0x10').
     if not string.match(word, (i > 0 and i <= U) and '^-?%d+$' or '^%d+$') then damaged(key, text) end
     local v = tonumber(word)
+    -- Past Number.MAX_SAFE_INTEGER (the client refuses it too).
+    if v > MAX or v < -MAX then damaged(key, text) end
     if i == 0 then x = v elseif i <= U then heads[i] = v else counts[i - U] = v end
     i = i + 1
   end
@@ -432,8 +434,10 @@ if p.short then
       local alone = string.match(meta, '^%d+$')
       if alone == nil then damaged(key, meta) end
       x = tonumber(alone)
+      if x > MAX then damaged(key, meta) end
     else
       x, ${list((u) => `h${u}`)}, ${list((u) => `k${u}`)} = tonumber(x), ${list((u) => `tonumber(h${u})`)}, ${list((u) => `tonumber(k${u})`)}
+      if x > MAX or ${list((u) => `h${u} > MAX or h${u} < -MAX or k${u} > MAX`, ' or ')} then damaged(key, meta) end
     end
   end
   local ${list((u) => `c${u}`)} = ${list((u) => `index[${u}]`)}
