@@ -511,7 +511,7 @@ const writeEvents = async (
     const failure = cause instanceof StorageError ? cause : new StorageError(undefined, cause)
     // Keys named neither failed nor landed: nothing was written (a rolled-back transaction, a lock not taken).
     const failed = new Set(failure.failedKeys)
-    if (failure.landedKeys.length === 0 && events.every((event) => failure.failedKeys.length === 0 || failed.has(event))) {
+    if (failure.landedKeys.length === 0 && (failed.size === 0 || events.every((event) => failed.has(event)))) {
       throw new CliError(`${target}: cannot persist (${failure.message}); nothing was merged`)
     }
     return failure

@@ -41,7 +41,6 @@ export interface ReplicatedFormat {
   readonly deserialize: (key: string, bytes: Uint8Array) => E.Either<DecodeError, Replicated>
 }
 
-
 /**
  * The envelope `{ "version": 1, "checksum": "…", "replicated": { … } }` as compact UTF-8 JSON.
  *

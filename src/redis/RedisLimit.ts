@@ -416,8 +416,7 @@ export class RedisLimit {
           break
       }
     }
-    const names = this.host.keys
-    const keys = [...events.map((e) => names.hash(e)), ...events.map((e) => names.held(e))]
+    const keys = this.host.keys.scriptKeys(events)
     const short = items.every((i) => Array.isArray(i) && i[1] === '1' && i[3] === '1')
     const lists = items.every(Array.isArray) ? (items as ReadonlyArray<ReadonlyArray<string>>) : undefined
     const tail = lists === undefined ? undefined : short ? lists.map((i) => `${i[0]} ${i[2]} ${i[4]}`).join(' ') : lists.flat().join(' ')

@@ -424,7 +424,7 @@ export class RedisStore {
 
   /** The counters of `events` (undefined: unknown) and their pending reservations, at Redis's instant. */
   private async read(events: ReadonlyArray<string>): Promise<E.Either<StorageError, Snapshot>> {
-    const keys = [...events.map((e) => this.keys.hash(e)), ...events.map((e) => this.keys.held(e))]
+    const keys = this.keys.scriptKeys(events)
     const operation = 'read'
     // The hash a failure is about: the first, then each as it is read back (a damaged one names itself).
     let about = keys[0]

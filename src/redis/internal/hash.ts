@@ -36,6 +36,11 @@ export class KeyNames {
     return `{${this.escaped}:${event}}:held`
   }
 
+  /** The keys of a script that reads `events`: their hashes, then their reservation sets, in the same order. */
+  scriptKeys(events: ReadonlyArray<string>): ReadonlyArray<string> {
+    return [...events.map((e) => this.hash(e)), ...events.map((e) => this.held(e))]
+  }
+
   /** Where the layout of the prefix is kept, so that stores of different layouts never share one. */
   layout(): string {
     return `{${this.escaped}}:layout`

@@ -188,6 +188,13 @@ local function keep(key, at, t, clientTime)
   end
 end
 
+-- Gives a hash made just now the frame's expiry p.expireAt (PEXPIREAT, or on the client's clock the
+-- time left, PEXPIRE), unless it has one (NX): 1 when it had none.
+local function expireNew(key, p, t, clientTime)
+  if clientTime == '' then return redis.call('PEXPIREAT', key, p.expireText, 'NX') end
+  return redis.call('PEXPIRE', key, p.expireAt - t, 'NX')
+end
+
 -- Writes the meta field for heads, their counts and an expiry at least \`at\` (x, the one known: nil
 -- if none), then keeps the hash until then (until x too: on the client's clock, the time left that
 -- an earlier write asked for ends before x once that clock has stepped back).
@@ -417,9 +424,7 @@ if p.short then
     -- (_r); every hash this store writes has an expiry, so PEXPIREAT ... NX tells them apart: set,
     -- the event was new and is recorded; not set, the meta field goes again and the path reads _r.
     if redis.call('HSETNX', key, '_', p.newMeta) == 1 then
-      local set
-      if clientTime == '' then set = redis.call('PEXPIREAT', key, p.expireText, 'NX') else set = redis.call('PEXPIRE', key, expireAt - t, 'NX') end
-      if set == 1 then return {${PASSED}, t} end
+      if expireNew(key, p, t, clientTime) == 1 then return {${PASSED}, t} end
       redis.call('HDEL', key, '_')
     end
   end
@@ -471,7 +476,7 @@ if p.short then
       if meta == false and r == nil then
         -- A new event: its meta field (heads and counts) in one HSET, and the expiry set.
         redis.call('HSET', key, '_', p.newMeta)
-        if clientTime == '' then redis.call('PEXPIREAT', key, p.expireText, 'NX') else redis.call('PEXPIRE', key, expireAt - t, 'NX') end
+        expireNew(key, p, t, clientTime)
       elseif h1 == nil then
         -- "x" alone, or reservations only.
         recordNow(key, index, {}, {}, expireAt, t, clientTime, x)
