@@ -462,9 +462,13 @@ export class BroadcastStorage implements Storage {
     if (E.isRight(decoded)) this.seen.set(key, decoded.right)
   }
 
-  /** The counter in `bytes` in `layout`, or `undefined` when there are none or they do not decode. */
+  /**
+   * The counter in `bytes` in `layout`, or `undefined` when there are none, they do not decode, or
+   * `key` is no event's (something else wrote it: empty, or not well-formed Unicode). So what is
+   * merged into the store holds only counters under event names, which `mergeAll` never refuses.
+   */
   private decode(key: string, bytes: Uint8Array | undefined, layout: Layout): Counter | undefined {
-    if (bytes === undefined) return undefined
+    if (bytes === undefined || invalidStorageKey(key) !== undefined) return undefined
     const decoded = this.format.deserialize(key, bytes)
     return E.isRight(decoded) ? convert(decoded.right, layout) : undefined
   }

@@ -765,6 +765,34 @@ describe('withBroadcast', () => {
     await two.store.close()
   })
 
+  it('merges the shared counters of every event when something else stored one under a key that is no event name', async () => {
+    const { factory, one, two } = await twoTabs()
+    two.store.recordCount('click', 3)
+    await two.store.persist()
+    // Another script of the origin puts a counter straight into the database under the empty key.
+    const bytes = BincodeFormat.serialize(two.store.exportAll().click!)
+    const database = await new Promise<ReturnType<FakeFactory['open']>['result']>((resolve, reject) => {
+      const request = factory.open('tabs')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    await new Promise((resolve, reject) => {
+      const transaction = database.transaction('events', 'readwrite')
+      transaction.objectStore('events').put(bytes, '')
+      transaction.oncomplete = resolve
+      transaction.onerror = () => reject(transaction.error)
+    })
+    database.close()
+    await one.shared.refresh() // one pass over every shared counter, as after a lost message
+    expect(ever(one.store, 'click')).toEqual(O.some(3))
+    expect(one.store.events()).toEqual(['click'])
+    // A tab opened now reports the foreign key and loads the rest.
+    const three = await openTab(factory, new Hub(), TestClock.at(at))
+    expect(ever(three.store, 'click')).toEqual(O.some(3))
+    expect(three.store.loadErrors.map((error) => [error._tag, error.key])).toEqual([['DecodeError', '']])
+    for (const tab of [one, two, three]) await tab.store.close()
+  })
+
   it('converges over Node\'s own BroadcastChannel', async () => {
     const factory = new IDBFactory()
     const open = async (): Promise<Tab> => {

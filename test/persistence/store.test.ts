@@ -78,6 +78,21 @@ describe('a store with storage', () => {
     expect(await storage.load('broken')).toEqual(new Uint8Array([1, 2, 3])) // never silently overwritten
   })
 
+  it('reports a stored key that no store writes (empty, a lone surrogate) as a DecodeError, and never makes it an event', async () => {
+    const storage = new MemoryStorage()
+    const first = await open(storage)
+    first.recordCount('good', 4)
+    await first.close()
+    const bytes = (await storage.load('good'))!
+    // Something else put the same bytes under keys a store refuses to write.
+    const foreign: Storage = { ...storage, loadAll: async () => [['', bytes], ['\ud800x', bytes], ['good', bytes]] as const }
+    const again = await open(foreign)
+    expect(again.events()).toEqual(['good'])
+    expect(again.query('good').ever().sum()).toEqual(O.some(4))
+    expect(again.loadErrors.map((e) => [e._tag, e.key])).toEqual([['DecodeError', ''], ['DecodeError', '\ud800x']])
+    expect(again.loadErrors[0]!.message).toMatch(/not an event's key: a storage key must be a non-empty string/)
+  })
+
   it('reports a garbage and a truncated file among many files with their keys, and loads every other event', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-store-'))
     try {

@@ -27,6 +27,7 @@ import { ReplicatedBincodeFormat, ReplicatedJsonFormat } from '../../codec/Repli
 import { DecodeError } from '../../codec/errors.js'
 import { StorageError, StoredKindMismatch } from '../errors.js'
 import type { Storage, UnreadableValue, Update, Write } from '../Storage.js'
+import { invalidStorageKey } from '../Storage.js'
 import { sameBytes } from '../../codec/internal/bytes.js'
 
 /** The counters of a store by event name, as persistence reads and updates them. */
@@ -109,6 +110,13 @@ export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.
     entries.length,
     (i) => {
       const [key, bytes] = entries[i]!
+      // A key no store writes (empty, or not well-formed Unicode), put there by something else:
+      // reported, as a value that does not decode is, and never made an event.
+      const foreign = invalidStorageKey(key)
+      if (foreign !== undefined) {
+        errors.push(new DecodeError(String(key), '', `not an event's key: ${foreign}`))
+        return true
+      }
       // A value the backend could not give as bytes is reported by why, not by what no bytes decode to.
       const { unreadable } = bytes as Partial<UnreadableValue>
       const decoded = unreadable === undefined ? reading.decode(key, bytes) : E.left(new DecodeError(key, '', unreadable))
