@@ -444,6 +444,26 @@ describe("RedisStore deciding on a new event (the meta field written by HSETNX, 
     expect(left).toBeGreaterThan(first + 2 * HOUR - clock.now() - 10_000)
   })
 
+  it('writes nothing when reservations refuse a decision of the current buckets, expired ones included, and drops those once one passes', async () => {
+    const prefix = freshPrefix()
+    const store = await on(prefix, undefined)
+    const key = `{${prefix}:e}`
+    // One reservation that expired a second ago and one held for an hour, as the scripts write them.
+    const now = Date.now()
+    await client().zadd(`${key}:held`, now - 1_000, 'expired', now + HOUR, 'held')
+    await client().hset(key, '_r', String(now + HOUR))
+    await client().pexpire(`${key}:held`, HOUR)
+    await client().pexpire(key, HOUR)
+    const state = async () => ({ hash: await client().hgetall(key), held: await client().zrange(`${key}:held`, 0, -1) })
+    const before = await state()
+    const full = store.limit().atMost('e', 1, 'minutes')
+    expect(seen(await full.checkAndRecord('e'))).toMatchObject({ refused: 'LimitExceeded' })
+    expect(seen(await full.check('e'))).toMatchObject({ refused: 'LimitExceeded' })
+    expect(await state()).toEqual(before)
+    expect(await store.limit().atMost('e', 2, 'minutes').checkAndRecord('e')).toEqual(E.right(undefined))
+    expect((await state()).held).toEqual(['held'])
+  })
+
   it('writes nothing for a new event that an atLeast refuses', async () => {
     const prefix = freshPrefix()
     const store = await connect({ prefix, preset: 'rateLimiting' })

@@ -213,14 +213,14 @@ local function record(key, heads, x, counts, index, n, expireAt, t, clientTime)
   writeMeta(key, heads, counts, x, expireAt, t, clientTime)
 end
 
--- The unexpired reservations of a reservation set at t (the expired ones are dropped).
+-- The unexpired reservations of a reservation set at t, counted without a write, and whether it
+-- holds expired ones too: a decision drops those (ZREMRANGEBYSCORE up to t) only once it passes, so
+-- that a refusal leaves everything as it was.
 local function pending(held, t)
-  local p = redis.call('ZCARD', held)
-  if p > 0 then
-    redis.call('ZREMRANGEBYSCORE', held, '-inf', t)
-    p = redis.call('ZCARD', held)
-  end
-  return p
+  local all = redis.call('ZCARD', held)
+  if all == 0 then return 0, false end
+  local live = redis.call('ZCOUNT', held, '(' .. int(t), '+inf')
+  return live, live < all
 end
 
 -- The reply of a refusal by constraint \`number\`: per event of \`keys\` (n hashes, then their
@@ -452,14 +452,14 @@ if p.short then
     -- A mark that is no number (a damaged hash): the reservation set is counted, as the general
     -- path always does.
     if raw[2] and r == nil then r = MAX end
-    local held = nil
+    local held, stale = nil, false
     local checks = p.checks
     for at = 1, #checks, 3 do
       local u, limit = checks[at + 1], checks[at + 2]
       local pass
       if checks[at] == 'M' then
         if held == nil then
-          if r ~= nil and r > t then held = pending(KEYS[n + 1], t) else held = 0 end
+          if r ~= nil and r > t then held, stale = pending(KEYS[n + 1], t) else held = 0 end
         end
         pass = v[u] + held < limit
       else
@@ -472,6 +472,7 @@ if p.short then
         return {${REFUSED_NOW}, t, (at + 2) / 3, meta, held, ${list((u) => `v[${u}]`)}}
       end
     end
+    if stale then redis.call('ZREMRANGEBYSCORE', KEYS[n + 1], '-inf', int(t)) end
     if mode == 'r' then
       if meta == false and r == nil then
         -- A new event: its meta field (heads and counts) in one HSET, and the expiry set.
@@ -619,13 +620,9 @@ local pendings, expired = {}, {}
 local function pendingOf(e)
   local held = pendings[e]
   if held == nil then
-    local set = KEYS[n + e]
-    held = redis.call('ZCARD', set)
-    if held > 0 then
-      local live = redis.call('ZCOUNT', set, '(' .. int(t), '+inf')
-      if live < held then expired[#expired + 1] = set end
-      held = live
-    end
+    local stale
+    held, stale = pending(KEYS[n + e], t)
+    if stale then expired[#expired + 1] = KEYS[n + e] end
     pendings[e] = held
   end
   return held
