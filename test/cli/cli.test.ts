@@ -373,6 +373,33 @@ describe('tiny-counter merge when the target fails to write some events', () => 
     await reader.close()
   })
 
+  it.each(['SQLite', 'a directory'])('into %s: merges nothing when a value of the target stops decoding between its read and the write, and says so (exit 1)', async (kind) => {
+    const base = join(dir, `changed-meanwhile-${kind === 'SQLite' ? 'sqlite' : 'files'}`)
+    mkdirSync(base)
+    const open = (path: string) => (kind === 'SQLite' ? Sqlite.open(`${path}.db`) : FilePerEvent.open(path, '.bin'))
+    const writer = await EventStore.builder().withStorage(await open(join(base, 'source'))).withClock(TestClock.at(NOW)).timeZone('UTC').trackDays(7).build()
+    for (let i = 0; i < 1001; i++) writer.record(`event_${String(i).padStart(4, '0')}`)
+    expect((await writer.close())._tag).toBe('Right')
+    const [source, target] = kind === 'SQLite' ? [join(base, 'source.db'), join(base, 'target.db')] : [join(base, 'source'), join(base, 'target')]
+    expect((await merge(target, [source], { progress: () => undefined })).code).toBe(0)
+    // Another program rewrites one event of the target once the merge has read it (the progress
+    // line of the write comes between the two).
+    const damage = (): void => {
+      if (kind === 'SQLite') {
+        const other = new Database(target)
+        other.prepare(`UPDATE events SET data = ? WHERE key = 'event_0500'`).run(Buffer.from('garbage'))
+        other.close()
+      } else writeFileSync(join(target, 'event_0500.bin'), 'garbage')
+    }
+    const again = await merge(target, [source], { progress: (line) => (line.includes('writing') ? damage() : undefined) })
+    expect(again.code).toBe(1)
+    expect(again.stdout).toBe('')
+    expect(again.stderr).toMatch(/^tiny-counter: .*target(\.db)?: cannot decode "event_0500" at .*\(it changed since the merge read it\); nothing was merged\n$/)
+    const shown = await inspect(target, { now: NOW })
+    expect(shown.stdout).toContain('event_0000: 1 in all')
+    expect(shown.stdout).toContain('event_1000: 1 in all')
+  })
+
   it('of replicated stores into a directory: says what was not merged; the same merge run again once fixed merges the rest, counting nothing twice', async () => {
     const base = join(dir, 'partial-replicated')
     mkdirSync(base)
