@@ -21,6 +21,7 @@ import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from
 import { InvalidEventName, StorageError } from '../store/errors.js'
 import type { RecordRefusal } from '../store/errors.js'
 import type { EventStore } from '../store/EventStore.js'
+import { isEventName } from '../store/internal/eventNames.js'
 import type { LimitBuilder, ReserveOptions, Usage } from '../store/LimitBuilder.js'
 import { DEFAULT_RESERVATION_MILLIS, NoAtMostConstraint, ReservationSettled } from '../store/LimitBuilder.js'
 import { LimitExceeded, UntrackedWindow } from '../Limit.js'
@@ -360,11 +361,11 @@ export class RedisLimit {
 
   /** The constraints, once every rule and name is found valid. */
   private constraints(event: string): E.Either<ConstraintError | InvalidEventName, ReadonlyArray<Constraint>> {
-    if (typeof event !== 'string' || event.length === 0) return E.left(new InvalidEventName(event))
+    if (!isEventName(event)) return E.left(new InvalidEventName(event))
     const out: Constraint[] = []
     for (const rule of this.policy === undefined ? this.rules : [...this.policy.on(event), ...this.rules]) {
       if (E.isLeft(rule)) return rule
-      if ('event' in rule.right && (typeof rule.right.event !== 'string' || rule.right.event.length === 0)) return E.left(new InvalidEventName(rule.right.event))
+      if ('event' in rule.right && !isEventName(rule.right.event)) return E.left(new InvalidEventName(rule.right.event))
       out.push(rule.right)
     }
     return E.right(out)
@@ -379,7 +380,7 @@ export class RedisLimit {
     if (last !== undefined && last.event === event) return E.right(last)
     if (last !== undefined && this.rules.length === 0) {
       // A policy whose plan was made: its rules are valid, so only the name can be wrong.
-      if (typeof event !== 'string' || event.length === 0) return E.left(new InvalidEventName(event))
+      if (!isEventName(event)) return E.left(new InvalidEventName(event))
       const keys = this.host.keys
       return E.right((this.plan = { event, events: [event], keys: [keys.hash(event), keys.held(event)], shape: last.shape, constraints: undefined }))
     }

@@ -25,6 +25,7 @@ import type { Policy } from '../Limit.js'
 import { FutureEvent, InvalidEventName, StorageError } from '../store/errors.js'
 import type { Counters, ImportRefusal, RecordRefusal } from '../store/EventStore.js'
 import { EventStore } from '../store/EventStore.js'
+import { isEventName } from '../store/internal/eventNames.js'
 import type { Attempt, RedisClient } from './internal/connection.js'
 import { Connection } from './internal/connection.js'
 import { Frames, NO_LOWER_BOUND, NO_UPPER_BOUND } from './internal/frame.js'
@@ -107,7 +108,6 @@ const MAX_SKEW_RETRIES = 4
 /** The hash slots of a Redis Cluster. */
 const CLUSTER_SLOTS = 16_384
 const DONE: E.Either<never, void> = E.right(undefined)
-const isEventName = (event: unknown): event is string => typeof event === 'string' && event.length > 0
 /**
  * When a record lands: at an instant (`recordAt`), a duration before now (`recordAgo`): backfills,
  * in their own buckets; or `NOW` (`record`, `recordCount`): in each unit's newest bucket when the
