@@ -90,6 +90,15 @@ const asStorageError = (key: string | undefined, cause: unknown): StorageError =
   cause instanceof StorageError ? cause : new StorageError(key, cause)
 
 /**
+ * Why a stored key is no event's: a key that no store writes (empty, or not well-formed Unicode),
+ * put there by something else. Reported as a value that does not decode is, and never made an event.
+ */
+const foreignKeyError = (key: string): DecodeError | undefined => {
+  const why = invalidStorageKey(key)
+  return why === undefined ? undefined : new DecodeError(String(key), '', `not an event's key: ${why}`)
+}
+
+/**
  * Reads every stored value: with the storage's `loadAll` when it has one (one query, or many reads
  * at once), else with `listKeys` and a `load` per key. Rejects only when the storage itself fails;
  * a value of the other kind refuses the load (`StoredKindMismatch`).
@@ -110,11 +119,9 @@ export const load = async <A>(storage: Storage, reading: Reading<A>): Promise<E.
     entries.length,
     (i) => {
       const [key, bytes] = entries[i]!
-      // A key no store writes (empty, or not well-formed Unicode), put there by something else:
-      // reported, as a value that does not decode is, and never made an event.
-      const foreign = invalidStorageKey(key)
+      const foreign = foreignKeyError(key)
       if (foreign !== undefined) {
-        errors.push(new DecodeError(String(key), '', `not an event's key: ${foreign}`))
+        errors.push(foreign)
         return true
       }
       // A value the backend could not give as bytes is reported by why, not by what no bytes decode to.
