@@ -1,6 +1,6 @@
 // Edges of the Redis store's scripts: units of many buckets (Redis's Lua unpacks at most about
 // 8,000 values at once), expiry of hashes whose heads are later than the write's instant, a client
-// clock that steps back, damaged hashes, and instants of 15 digits.
+// clock that steps back, damaged hashes (and keys of another type), and instants of 15 digits.
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { describe, expect, it, vi } from 'vitest'
@@ -181,6 +181,60 @@ describe('RedisStore with a damaged hash', () => {
     await client().hset(`{${prefix}:j}`, '_r', 'junk')
     expect(await store.importAll({ j: Counter.empty(store.layout) })).toEqual(E.right(undefined))
     expect(seen(await one.check('j'))).toMatchObject({ refused: 'LimitExceeded' })
+  })
+
+  /** Every key of the prefix with its bytes (DUMP) and its expiry, to compare before and after. */
+  const dumpOf = async (prefix: string) =>
+    Promise.all((await client().keys(`*${prefix}*`)).sort().map(async (k) => [k, await client().dump(k), await client().pexpiretime(k)]))
+
+  it.each([
+    ['a string', (key: string) => client().set(key, 'not a hash')],
+    ['a list', (key: string) => client().rpush(key, 'a', 'b')]
+  ] as const)('answers a StorageError, and writes nothing, from every call on an event whose hash another program made %s', async (_, spoil) => {
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, preset: 'rateLimiting' })
+    await spoil(`{${prefix}:e}`)
+    const before = await dumpOf(prefix)
+    const limit = store.limit().atMost('e', 10, 'minutes').atMost('e', 100, 'hours')
+    const calls: Record<string, () => Promise<E.Either<{ readonly _tag: string }, unknown>>> = {
+      record: () => store.record('e'),
+      recordAt: () => store.recordAt('e', Date.now() - 120_000),
+      mergeAll: () => store.mergeAll({ e: Counter.empty(store.layout) }),
+      importAll: () => store.importAll({ e: Counter.empty(store.layout) }),
+      checkAndRecord: () => limit.checkAndRecord('e'),
+      check: () => limit.check('e'),
+      reserve: () => limit.reserve('e'),
+      'a cooldown': () => store.limit().cooldown('e', { minutes: 5 }).checkAndRecord('e'),
+      query: () => store.query('e').lastHours(1).sum()
+    }
+    const answers: Record<string, string> = {}
+    for (const [name, call] of Object.entries(calls)) answers[name] = tagOf(await call())
+    expect(answers).toEqual(Object.fromEntries(Object.keys(calls).map((name) => [name, 'StorageError'])))
+    expect(await dumpOf(prefix)).toEqual(before)
+  })
+
+  it('answers a StorageError, and writes nothing, from every call that counts or holds the reservations of an event whose reservation set another program made a hash', async () => {
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, preset: 'rateLimiting' })
+    const key = `{${prefix}:e}`
+    expect(await store.record('e')).toEqual(E.right(undefined))
+    await client().hset(`${key}:held`, 'r', '1')
+    const limit = store.limit().atMost('e', 10, 'minutes').atMost('e', 100, 'hours')
+    // No reservation marked on the hash: a reservation is refused as it adds itself to the set.
+    const unmarked = await dumpOf(prefix)
+    expect(tagOf(await limit.reserve('e'))).toBe('StorageError')
+    expect(await dumpOf(prefix)).toEqual(unmarked)
+    await client().hset(key, '_r', String(Date.now() + HOUR)) // reservations are held: decisions count them
+    const before = await dumpOf(prefix)
+    const answers = {
+      checkAndRecord: tagOf(await limit.checkAndRecord('e')),
+      check: tagOf(await limit.check('e')),
+      reserve: tagOf(await limit.reserve('e')),
+      usage: tagOf(await limit.usage('e')),
+      query: tagOf(await store.query('e').lastHours(1).sum())
+    }
+    expect(answers).toEqual({ checkAndRecord: 'StorageError', check: 'StorageError', reserve: 'StorageError', usage: 'StorageError', query: 'StorageError' })
+    expect(await dumpOf(prefix)).toEqual(before)
   })
 
   // The meta field is "x h1 .. hU c1 .. cU" (rateLimiting: 3 units) in integers as the scripts write
