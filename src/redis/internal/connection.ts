@@ -321,8 +321,12 @@ export class Connection {
       this.functions = loaded
     }
     if (!this.functions) {
-      for (const name of SCRIPT_NAMES) {
-        await this.within(this.client.script('LOAD', this.texts[name]) as Promise<unknown>, undefined, 'load its scripts')
+      // On a cluster, on every master: a command without keys goes to one node, and a master without
+      // the scripts would answer each one's first call NOSCRIPT (a second round trip, with its text).
+      const client = this.client
+      const targets: ReadonlyArray<RedisClient> = 'nodes' in client ? client.nodes('master') : [client]
+      for (const target of targets) {
+        for (const name of SCRIPT_NAMES) await this.within(target.script('LOAD', this.texts[name]) as Promise<unknown>, undefined, 'load its scripts')
       }
     }
     const sent = this.machine.now()

@@ -1,0 +1,169 @@
+// The Redis store on a real Redis Cluster of three masters (Debian's redis-server, started here on
+// loopback ports and stopped after), through ioredis's Cluster: the scripts run by EVALSHA on the
+// shard of each event's slot (sent again with their text on a shard that lost them), records and
+// limits of events spread over every shard answer as the in-memory store does, events() and
+// exportAll() gather every master, and a call that would read two slots (CROSSSLOT) is a
+// StorageError that writes nothing (docs/REDIS.md, "Cluster notes").
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { Cluster, Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EventStore, TestClock } from 'tiny-counter'
+import { RedisStore } from 'tiny-counter/redis'
+import { RedisServer, freePort } from './redisServer.ts'
+
+const SLOTS = 16_384
+const nodes: Array<{ readonly server: RedisServer; readonly dir: string }> = []
+const clients: Array<Redis | Cluster> = []
+let cluster: Cluster
+
+/** A client of one node of the cluster (a master, by its port). */
+const nodeClient = (port: number): Redis => {
+  const made = new Redis({ port, host: '127.0.0.1' })
+  clients.push(made)
+  return made
+}
+
+/** Whether every node sees the cluster whole: three masters known, every slot served. */
+const formed = async (ports: ReadonlyArray<number>): Promise<boolean> => {
+  for (const port of ports) {
+    const info = (await nodeClient(port).cluster('INFO')) as string
+    if (!/cluster_state:ok/.test(info) || !/cluster_known_nodes:3\b/.test(info)) return false
+  }
+  return true
+}
+
+beforeAll(async () => {
+  // Three masters, each with its own directory, port and cluster bus port; a third of the slots each.
+  for (let i = 0; i < 3; i++) {
+    const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-redis-cluster-'))
+    const server = await RedisServer.start({ port: await freePort(), dir, appendfsync: 'everysec', clusterBusPort: await freePort() })
+    nodes.push({ server, dir })
+  }
+  const ports = nodes.map(({ server }) => server.port)
+  const third = Math.ceil(SLOTS / 3)
+  for (const [i, port] of ports.entries()) await nodeClient(port).cluster('ADDSLOTSRANGE', i * third, Math.min(SLOTS, (i + 1) * third) - 1)
+  const first = nodeClient(ports[0]!)
+  for (const { server } of nodes.slice(1)) await first.cluster('MEET', '127.0.0.1', server.port, server.options.clusterBusPort!)
+  for (let tries = 0; !(await formed(ports)); tries++) {
+    if (tries === 200) throw new Error('the cluster of three masters did not form within 20 s')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  cluster = new Cluster([{ host: '127.0.0.1', port: ports[0]! }])
+  clients.push(cluster)
+  await new Promise<void>((resolve, reject) => {
+    cluster.once('ready', () => resolve())
+    cluster.once('error', reject)
+  })
+}, 60_000)
+
+afterAll(async () => {
+  for (const made of clients.splice(0)) made.disconnect()
+  for (const { server, dir } of nodes.splice(0)) {
+    await server.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+/** `count` event names of which every master holds some (by their keys' slots under `prefix`). */
+const spread = async (prefix: string, count: number): Promise<ReadonlyArray<string>> => {
+  const names = Array.from({ length: count }, (_, i) => `event-${i}`)
+  const masters = new Set<string>()
+  for (const name of names) {
+    const slot = (await cluster.cluster('KEYSLOT', `{${prefix}:${name}}`)) as number
+    masters.add(String(cluster.slots[slot]?.[0]))
+  }
+  expect(masters.size).toBe(3)
+  return names
+}
+
+describe('RedisStore on a Redis Cluster of three masters', () => {
+  it('records and decides events on every shard as the in-memory store does, and lists and exports them all', async () => {
+    const T = Date.UTC(2026, 0, 5, 10, 30, 15)
+    const clock = TestClock.at(T)
+    const prefix = `cluster-${crypto.randomUUID()}`
+    const store = await RedisStore.connect({ client: cluster, prefix, preset: 'rateLimiting', timeZone: 'Europe/Berlin', clock })
+    const memory = EventStore.builder().forRateLimiting().timeZone('Europe/Berlin').withClock(clock).build()
+    const events = await spread(prefix, 24)
+    const answers: Array<readonly [string, string, string]> = []
+    for (let round = 0; round < 3; round++) {
+      for (const event of events) {
+        const redis = await store.limit().atMost(event, 2, 'minutes').atMost(event, 5, 'hours').checkAndRecord(event)
+        const local = memory.limit().atMost(event, 2, 'minutes').atMost(event, 5, 'hours').checkAndRecord(event)
+        answers.push([event, E.isRight(redis) ? 'passed' : redis.left._tag, E.isRight(local) ? 'passed' : local.left._tag])
+      }
+      clock.advance({ seconds: 20 })
+    }
+    // Two passes a minute per event, then refusals: the same answers from both stores.
+    expect(answers.filter(([, redis, local]) => redis !== local)).toEqual([])
+    expect(answers.filter(([, redis]) => redis === 'passed')).toHaveLength(2 * events.length)
+    for (const event of events) expect(await store.query(event).lastHours(1).sum()).toEqual(E.right(memory.query(event).lastHours(1).sum()))
+    expect(await store.events()).toEqual(E.right([...events].sort()))
+    const exported = await store.exportAll()
+    expect(E.isRight(exported) && Object.keys(exported.right).sort()).toEqual([...events].sort())
+    expect(E.isRight(exported) && exported.right).toEqual(memory.exportAll())
+  })
+
+  it('holds and commits reservations, and deletes, on the shard of each event', async () => {
+    const prefix = `cluster-${crypto.randomUUID()}`
+    const store = await RedisStore.connect({ client: cluster, prefix, preset: 'rateLimiting', timeZone: 'UTC' })
+    const [a, b, c] = await spread(prefix, 12)
+    for (const event of [a!, b!, c!]) {
+      const one = store.limit().atMost(event, 1, 'minutes')
+      const held = await one.reserve(event)
+      expect(E.isRight(held)).toBe(true)
+      expect(E.isLeft(await one.check(event))).toBe(true) // the reservation counts
+      expect(E.isRight(held) && (await held.right.commit())).toEqual(E.right(undefined))
+      expect(await store.query(event).lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
+    }
+    expect(await store.delete([a!, c!])).toEqual(E.right(undefined))
+    expect(await store.events()).toEqual(E.right([b!]))
+  })
+
+  it('answers a StorageError and writes nothing for a call that reads events in two slots (CROSSSLOT)', async () => {
+    const prefix = `cluster-${crypto.randomUUID()}`
+    const store = await RedisStore.connect({ client: cluster, prefix, preset: 'rateLimiting', timeZone: 'UTC' })
+    const slotOf = async (event: string): Promise<number> => (await cluster.cluster('KEYSLOT', `{${prefix}:${event}}`)) as number
+    const events = await spread(prefix, 12)
+    const api = events[0]!
+    const login = events.find((event) => event !== api)!
+    expect(await slotOf(login)).not.toBe(await slotOf(api))
+    expect(await store.record(login)).toEqual(E.right(undefined))
+    const answers = [
+      await store.limit().atMost(api, 10, 'minutes').atLeast(login, 1, 'hours').checkAndRecord(api),
+      await store.queryMany([api, login]).lastHours(1).sum(),
+      await store.queryRatio(api, login).lastHours(1)
+    ]
+    expect(answers.map((answer) => E.isLeft(answer) && answer.left._tag)).toEqual(['StorageError', 'StorageError', 'StorageError'])
+    expect(answers.every((answer) => E.isLeft(answer) && /CROSSSLOT/.test(answer.left.message))).toBe(true)
+    expect(await store.events()).toEqual(E.right([login]))
+  })
+
+  it('loads its scripts on every master, and sends one again with its text to a shard that lost it (SCRIPT FLUSH), counting it once', async () => {
+    /** How many scripts each master has run from their text (EVAL), not by their SHA. */
+    const evals = async (): Promise<number> => {
+      let sum = 0
+      for (const { server } of nodes) sum += Number(/cmdstat_eval:calls=(\d+)/.exec((await nodeClient(server.port).info('commandstats')) as string)?.[1] ?? 0)
+      return sum
+    }
+    const flush = async (): Promise<void> => {
+      for (const { server } of nodes) await nodeClient(server.port).script('FLUSH')
+    }
+    await flush() // no shard knows the scripts (an EVAL of the tests before would have left them there)
+    const before = await evals()
+    const prefix = `cluster-${crypto.randomUUID()}`
+    const store = await RedisStore.connect({ client: cluster, prefix, preset: 'rateLimiting', timeZone: 'UTC' })
+    const events = await spread(prefix, 12)
+    for (const event of events) expect(await store.limit().atMost(event, 10, 'minutes').checkAndRecord(event)).toEqual(E.right(undefined))
+    expect(await evals()).toBe(before) // every shard knew the scripts: one EVALSHA per decision
+    await flush()
+    for (const event of events) {
+      expect(await store.limit().atMost(event, 10, 'minutes').checkAndRecord(event)).toEqual(E.right(undefined))
+      expect(await store.query(event).lastMinutes(1).sum()).toEqual(E.right(O.some(2)))
+    }
+    expect(await evals()).toBeGreaterThan(before)
+  })
+})
