@@ -120,6 +120,41 @@ describe('when Redis fails', () => {
     expect(ticked).toBe(true)
   }, 60_000)
 
+  it('still answers queries, events and exports when Redis is out of memory (maxmemory, noeviction), and refuses every write with a StorageError that writes nothing', async () => {
+    const server = await ownServer()
+    const admin = client({}, server.port)
+    const store = await connect({ client: client(strict, server.port), prefix: `oom:${crypto.randomUUID()}`, timeoutMillis: 2_000 })
+    const limit = store.limit().atMost('api', 100, 'minutes').atMost('api', 1_000, 'hours')
+    expect(await limit.checkAndRecord('api')).toEqual(E.right(undefined))
+    expect(await store.recordCount('report', 2)).toEqual(E.right(undefined))
+    const exported = await store.exportAll()
+    if (E.isLeft(exported)) throw exported.left
+    // Every byte is over the limit now; Redis evicts nothing (its default policy) and refuses writes.
+    await admin.config('SET', 'maxmemory-policy', 'noeviction')
+    await admin.config('SET', 'maxmemory', '1')
+    const keys = (await admin.keys('*')).sort()
+    const dump = async () => Promise.all(keys.map(async (key) => [key, await admin.dump(key), await admin.pexpiretime(key)]))
+    const before = await dump()
+    const refused = {
+      record: await store.record('api'),
+      checkAndRecord: await limit.checkAndRecord('api'),
+      reserve: await limit.reserve('api'),
+      mergeAll: await store.mergeAll({ api: exported.right.api! })
+    }
+    for (const [name, answer] of Object.entries(refused)) expect([name, E.isLeft(answer) && answer.left._tag, E.isLeft(answer) && /OOM/.test(answer.left.message)]).toEqual([name, 'StorageError', true])
+    expect(await dump()).toEqual(before)
+    // What only reads answers as before.
+    expect(await store.query('api').lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
+    expect(await store.queryMany(['api', 'report']).lastHours(1).sum()).toEqual(E.right(O.some(3)))
+    expect(await limit.usage('api')).toMatchObject(E.right({ count: 1, limit: 100 }))
+    expect(await store.events()).toEqual(E.right(['api', 'report']))
+    expect(await store.exportAll()).toEqual(exported)
+    // With memory again, writes go through.
+    await admin.config('SET', 'maxmemory', '0')
+    expect(await limit.checkAndRecord('api')).toEqual(E.right(undefined))
+    expect(await store.query('api').lastMinutes(1).sum()).toEqual(E.right(O.some(2)))
+  })
+
   it('answers from the opt-in fallback store while Redis fails, and says so', async () => {
     const server = await ownServer()
     const local = EventStore.builder().timeZone('UTC').build()

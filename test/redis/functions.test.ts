@@ -15,11 +15,27 @@ const sniff = (redis: Redis): string[] => {
   return names
 }
 
-/** The name of the loaded Functions library of the store's layout whose units have these bucket counts. */
-const libraryOf = async (redis: Redis, lengths: ReadonlyArray<number>): Promise<string | undefined> => {
+/** The names of the loaded Functions libraries of layouts whose units have these bucket counts. */
+const librariesOf = async (redis: Redis, lengths: ReadonlyArray<number>): Promise<ReadonlyArray<string>> => {
   const libraries = (await redis.call('FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'tiny_counter_*')) as ReadonlyArray<ReadonlyArray<unknown>>
-  const found = libraries.find((entry) => String(entry[entry.indexOf('library_code') + 1]).includes(`local LENGTHS = {${lengths.join(', ')}}`))
-  return found === undefined ? undefined : String(found[found.indexOf('library_name') + 1])
+  return libraries
+    .filter((entry) => String(entry[entry.indexOf('library_code') + 1]).includes(`local LENGTHS = {${lengths.join(', ')}}`))
+    .map((entry) => String(entry[entry.indexOf('library_name') + 1]))
+}
+
+/**
+ * The name of the library of a layout of a test's own (these bucket counts), once its store is
+ * connected. The libraries that earlier versions left on a server kept running between test runs
+ * are deleted first (by `forget`, before connecting), so that the one found is this version's.
+ */
+const libraryOf = async (redis: Redis, lengths: ReadonlyArray<number>): Promise<string | undefined> => {
+  const names = await librariesOf(redis, lengths)
+  if (names.length > 1) throw new Error(`several libraries of the layout ${lengths.join(', ')}: ${names.join(', ')}`)
+  return names[0]
+}
+
+const forget = async (redis: Redis, lengths: ReadonlyArray<number>): Promise<void> => {
+  for (const name of await librariesOf(redis, lengths)) await redis.call('FUNCTION', 'DELETE', name)
 }
 
 /** Three calls under "at most 2 a minute": pass, pass, refused. */
@@ -45,6 +61,7 @@ describe('RedisStore scripts', () => {
     // the library of a layout of this test's own, so that no other test loses its library.
     const layout = Layout.make({ minutes: 9, hours: 3 }, { timeZone: 'UTC' })
     if (E.isLeft(layout)) throw layout.left
+    await forget(redis, [9, 3])
     const store = await connect({ client: redis, layout: layout.right, clock: TestClock.at(Date.UTC(2026, 0, 5, 10, 0, 45)) })
     const api = store.limit().atMost('y', 1, 'minutes')
     expect(await api.checkAndRecord('y')).toEqual(E.right(undefined))
@@ -97,6 +114,7 @@ describe('RedisStore scripts', () => {
     const layout = Layout.make({ minutes: 7, hours: 5 }, { timeZone: 'UTC' })
     if (E.isLeft(layout)) throw layout.left
     const redis = client()
+    await forget(redis, [7, 5])
     const store = await connect({ client: redis, layout: layout.right })
     const api = store.limit().atMost('x', 2, 'minutes')
     expect(await api.checkAndRecord('x')).toEqual(E.right(undefined))

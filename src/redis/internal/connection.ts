@@ -79,7 +79,8 @@ export class Connection {
     const text = (name: ScriptName): string => scriptText(scripts, name)
     this.texts = { record: text('record'), decide: text('decide'), read: text('read'), settle: text('settle') }
     this.shas = { record: sha1(this.texts.record), decide: sha1(this.texts.decide), read: sha1(this.texts.read), settle: sha1(this.texts.settle) }
-    const name = `tiny_counter_${sha1(SCRIPT_NAMES.map((n) => this.texts[n]).join('\n')).slice(0, 16)}`
+    // Named by a hash of the whole library (its scripts and how each is registered).
+    const name = `tiny_counter_${sha1(libraryText(scripts, '')).slice(0, 16)}`
     this.library = { name, text: libraryText(scripts, name) }
     this.functionNames = { record: `${name}_record`, decide: `${name}_decide`, read: `${name}_read`, settle: `${name}_settle` }
   }

@@ -764,9 +764,12 @@ export const SCRIPT_NAMES: ReadonlyArray<ScriptName> = ['record', 'decide', 'rea
 
 /**
  * The scripts as one Redis Functions library `library`: the prelude once, then each body registered
- * as the function `<library>_<name>` (called with `FCALL`).
+ * as the function `<library>_<name>` (called with `FCALL`). `read` writes nothing and says so
+ * (`no-writes`): Redis runs it when it refuses writes (out of memory under `maxmemory`), as it runs
+ * the scripts of `EVALSHA` that have not written yet; a function without the flag is refused whole.
  */
 export const libraryText = (scripts: Scripts, library: string): string =>
   `#!lua name=${library}\n${scripts.prelude}\n${SCRIPT_NAMES.map(
-    (name) => `redis.register_function('${library}_${name}', function(KEYS, ARGV)\n${scripts.bodies[name]}\nend)\n`
+    (name) =>
+      `redis.register_function{function_name = '${library}_${name}', callback = function(KEYS, ARGV)\n${scripts.bodies[name]}\nend${name === 'read' ? ", flags = {'no-writes'}" : ''}}\n`
   ).join('')}`
