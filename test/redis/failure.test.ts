@@ -127,6 +127,8 @@ describe('when Redis fails', () => {
     const limit = store.limit().atMost('api', 100, 'minutes').atMost('api', 1_000, 'hours')
     expect(await limit.checkAndRecord('api')).toEqual(E.right(undefined))
     expect(await store.recordCount('report', 2)).toEqual(E.right(undefined))
+    const held = await limit.reserve('api')
+    if (E.isLeft(held)) throw held.left
     const exported = await store.exportAll()
     if (E.isLeft(exported)) throw exported.left
     // Every byte is over the limit now; Redis evicts nothing (its default policy) and refuses writes.
@@ -139,20 +141,25 @@ describe('when Redis fails', () => {
       record: await store.record('api'),
       checkAndRecord: await limit.checkAndRecord('api'),
       reserve: await limit.reserve('api'),
-      mergeAll: await store.mergeAll({ api: exported.right.api! })
+      mergeAll: await store.mergeAll({ api: exported.right.api! }),
+      commit: await held.right.commit()
     }
     for (const [name, answer] of Object.entries(refused)) expect([name, E.isLeft(answer) && answer.left._tag, E.isLeft(answer) && /OOM/.test(answer.left.message)]).toEqual([name, 'StorageError', true])
     expect(await dump()).toEqual(before)
     // What only reads answers as before.
     expect(await store.query('api').lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
     expect(await store.queryMany(['api', 'report']).lastHours(1).sum()).toEqual(E.right(O.some(3)))
-    expect(await limit.usage('api')).toMatchObject(E.right({ count: 1, limit: 100 }))
+    expect(await limit.usage('api')).toMatchObject(E.right({ count: 2, limit: 100 })) // one recorded, one held
     expect(await store.events()).toEqual(E.right(['api', 'report']))
     expect(await store.exportAll()).toEqual(exported)
-    // With memory again, writes go through.
+    // Deleting frees memory: Redis allows it.
+    expect(await store.delete('report')).toEqual(E.right(undefined))
+    expect(await store.events()).toEqual(E.right(['api']))
+    // With memory again, writes go through, and the reservation is still held.
     await admin.config('SET', 'maxmemory', '0')
     expect(await limit.checkAndRecord('api')).toEqual(E.right(undefined))
-    expect(await store.query('api').lastMinutes(1).sum()).toEqual(E.right(O.some(2)))
+    expect(await held.right.commit()).toEqual(E.right(undefined))
+    expect(await store.query('api').lastMinutes(1).sum()).toEqual(E.right(O.some(3)))
   })
 
   it('answers from the opt-in fallback store while Redis fails, and says so', async () => {
