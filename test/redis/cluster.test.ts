@@ -47,7 +47,7 @@ beforeAll(async () => {
   const third = Math.ceil(SLOTS / 3)
   for (const [i, port] of ports.entries()) await nodeClient(port).cluster('ADDSLOTSRANGE', i * third, Math.min(SLOTS, (i + 1) * third) - 1)
   const first = nodeClient(ports[0]!)
-  for (const { server } of nodes.slice(1)) await first.cluster('MEET', '127.0.0.1', server.port, server.options.clusterBusPort!)
+  for (const { server } of nodes.slice(1)) await first.call('CLUSTER', 'MEET', '127.0.0.1', server.port, server.options.clusterBusPort!)
   for (let tries = 0; !(await formed(ports)); tries++) {
     if (tries === 200) throw new Error('the cluster of three masters did not form within 20 s')
     await new Promise((resolve) => setTimeout(resolve, 100))

@@ -137,14 +137,14 @@ describe('when Redis fails', () => {
     const keys = (await admin.keys('*')).sort()
     const dump = async () => Promise.all(keys.map(async (key) => [key, await admin.dump(key), await admin.pexpiretime(key)]))
     const before = await dump()
-    const refused = {
+    const refused: Record<string, E.Either<Error, unknown>> = {
       record: await store.record('api'),
       checkAndRecord: await limit.checkAndRecord('api'),
       reserve: await limit.reserve('api'),
       mergeAll: await store.mergeAll({ api: exported.right.api! }),
       commit: await held.right.commit()
     }
-    for (const [name, answer] of Object.entries(refused)) expect([name, E.isLeft(answer) && answer.left._tag, E.isLeft(answer) && /OOM/.test(answer.left.message)]).toEqual([name, 'StorageError', true])
+    for (const [name, answer] of Object.entries(refused)) expect([name, E.isLeft(answer) && answer.left.name, E.isLeft(answer) && /OOM/.test(answer.left.message)]).toEqual([name, 'StorageError', true])
     expect(await dump()).toEqual(before)
     // What only reads answers as before.
     expect(await store.query('api').lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
