@@ -99,12 +99,14 @@ export class EventStore extends SyncedStore {
     const table = this.table
     this.source = new StoreSource(table, clock)
     const reservations = new Reservations(clock)
-    const { pendingOf } = reservations
+    const { pendingOf, liveOf } = reservations
     this.held = (event) => pendingOf(event) > 0
+    const state: Limit.LimitState = { counterOf: (event) => table.get(event), pendingOf, countIn: (event, unit, buckets, at) => table.countIn(event, unit, buckets, at) }
     this.limits = {
       layout,
       now: () => clock.now(),
-      state: { counterOf: (event) => table.get(event), pendingOf, countIn: (event, unit, buckets, at) => table.countIn(event, unit, buckets, at) },
+      state,
+      readState: { ...state, pendingOf: liveOf },
       record: (event, count, at) => this.add(event, count, at),
       planOf: (policy) => table.planOf(policy),
       // A clock reading that is no instant takes the general path, which refuses it (`InvalidInstant`).

@@ -35,6 +35,8 @@ export interface LimitHost {
   readonly layout: Layout
   readonly now: () => number
   readonly state: Limit.LimitState
+  /** `state` as a read sees it: reservations counted, the expired ones not forgotten (`usage`). */
+  readonly readState: Limit.LimitState
   /** Records `count` at `at`, an instant read from `now`. */
   readonly record: (event: string, count: number, at: number) => E.Either<RecordRefusal, void>
   /** The count plan of a policy, found once per policy. */
@@ -455,7 +457,7 @@ export class LimitBuilder {
    */
   usage(event: string): E.Either<NoAtMostConstraint | LimitError | ConstraintError | InvalidEventName, Usage> {
     return E.flatMap(this.constraints(event), (constraints) =>
-      E.flatMap(Limit.usage(constraints, this.host.state, this.host.now(), this.host.layout), (found) =>
+      E.flatMap(Limit.usage(constraints, this.host.readState, this.host.now(), this.host.layout), (found) =>
         O.isNone(found) ? E.left(new NoAtMostConstraint()) : E.right(found.value)
       )
     )

@@ -182,6 +182,38 @@ describe('RedisStore answers as EventStore does', () => {
     )
   })
 
+  it('for reservations that a decision saw expire, or a read saw expire, when the clock then steps back', async () => {
+    const answers = async (readFirst: boolean) => {
+      const clock = TestClock.at(START)
+      const memory = EventStore.builder().timeZone(ZONE).withClock(clock).build()
+      const redis = await connect({ clock, timeZone: ZONE })
+      const onMemory = () => memory.limit().atMost('api', 3, 'minutes').atMost('api', 5, 'hours')
+      const onRedis = () => redis.limit().atMost('api', 3, 'minutes').atMost('api', 5, 'hours')
+      for (let i = 0; i < 2; i++) {
+        expect(E.isRight(onMemory().reserve('api', { expiresAfter: { minutes: 2 } }))).toBe(true)
+        expect(E.isRight(await onRedis().reserve('api', { expiresAfter: { minutes: 2 } }))).toBe(true)
+      }
+      clock.advance({ minutes: 2 }) // both expire now
+      const out: unknown[] = []
+      // A decision forgets the expired reservations it counts; a read (usage) forgets nothing.
+      if (readFirst) out.push([plain(await onRedis().usage('api')), plain(onMemory().usage('api'))])
+      else out.push([plain(await onRedis().check('api')), plain(onMemory().check('api'))])
+      out.push([plain(await redis.recordCount('api', 2)), plain(memory.recordCount('api', 2))])
+      clock.set(clock.now() - 1)
+      out.push([plain(await onRedis().usage('api')), plain(onMemory().usage('api'))])
+      out.push([plain(await onRedis().check('api')), plain(onMemory().check('api'))])
+      return out
+    }
+    for (const readFirst of [false, true]) {
+      const out = (await answers(readFirst)) as ReadonlyArray<readonly [unknown, unknown]>
+      expect(out.map(([redis]) => redis)).toEqual(out.map(([, memory]) => memory))
+    }
+    // What the two orders answer, the same on both stores: forgotten after a check, held again after a usage.
+    const [afterCheck, afterUsage] = [await answers(false), await answers(true)]
+    expect((afterCheck[2] as ReadonlyArray<unknown>)[1]).toEqual({ value: { count: 2, limit: 3, remaining: 1 } })
+    expect((afterUsage[2] as ReadonlyArray<unknown>)[1]).toEqual({ value: { count: 4, limit: 3, remaining: 0 } })
+  })
+
   it('for cooldowns and within at the edges of their buckets, the head counted from the meta field', async () => {
     // The last occurrence in the head bucket, then in an older one: seen from 0 to 6 minutes later.
     for (const olderToo of [false, true]) {

@@ -214,8 +214,9 @@ local function record(key, heads, x, counts, index, n, expireAt, t, clientTime)
 end
 
 -- The unexpired reservations of a reservation set at t, counted without a write, and whether it
--- holds expired ones too: a decision drops those (ZREMRANGEBYSCORE up to t) only once it passes, so
--- that a refusal leaves everything as it was.
+-- holds expired ones too. A decision drops those (ZREMRANGEBYSCORE up to t) once it has decided,
+-- passed or refused, as the in-memory store forgets them when it counts them: not before, so that
+-- a decision that then meets a damaged field has written nothing.
 local function pending(held, t)
   local all = redis.call('ZCARD', held)
   if all == 0 then return 0, false end
@@ -452,27 +453,40 @@ if p.short then
     -- A mark that is no number (a damaged hash): the reservation set is counted, as the general
     -- path always does.
     if raw[2] and r == nil then r = MAX end
-    local held, stale = nil, false
+    -- held: the reservations counted (nil until an atMost counts them); stale: some of them
+    -- expired; gone: every one expired (the mark, the latest expiry, is not after t).
+    local held, stale, gone = nil, false, false
+    local function count()
+      if r ~= nil and r > t then held, stale = pending(KEYS[n + 1], t)
+      else held, gone = 0, r ~= nil end
+    end
+    -- The expired reservations counted are forgotten (see pending): when all of them expired, the
+    -- set and the mark go, and later decisions read nothing for them.
+    local function forget()
+      if stale then redis.call('ZREMRANGEBYSCORE', KEYS[n + 1], '-inf', int(t))
+      elseif gone then
+        redis.call('DEL', KEYS[n + 1])
+        redis.call('HDEL', key, '_r')
+      end
+    end
     local checks = p.checks
     for at = 1, #checks, 3 do
       local u, limit = checks[at + 1], checks[at + 2]
       local pass
       if checks[at] == 'M' then
-        if held == nil then
-          if r ~= nil and r > t then held, stale = pending(KEYS[n + 1], t) else held = 0 end
-        end
+        if held == nil then count() end
         pass = v[u] + held < limit
       else
         pass = v[u] >= limit
       end
       if not pass then
-        if held == nil then
-          if r ~= nil and r > t then held = pending(KEYS[n + 1], t) else held = 0 end
-        end
-        return {${REFUSED_NOW}, t, (at + 2) / 3, meta, held, ${list((u) => `v[${u}]`)}}
+        local shown = held or 0
+        if held == nil and r ~= nil and r > t then shown = pending(KEYS[n + 1], t) end
+        forget()
+        return {${REFUSED_NOW}, t, (at + 2) / 3, meta, shown, ${list((u) => `v[${u}]`)}}
       end
     end
-    if stale then redis.call('ZREMRANGEBYSCORE', KEYS[n + 1], '-inf', int(t)) end
+    forget()
     if mode == 'r' then
       if meta == false and r == nil then
         -- A new event: its meta field (heads and counts) in one HSET, and the expiry set.
@@ -691,8 +705,8 @@ for number, item in ipairs(items) do
   end
   if not pass then failed = number; break end
 end
-if failed > 0 then return refused(KEYS, n, t, failed) end
 dropped()
+if failed > 0 then return refused(KEYS, n, t, failed) end
 if mode == 'r' then
   recordNow(KEYS[1], current, heads[1], counts[1], expireAt, t, clientTime, xs[1])
 elseif mode == 'h' then

@@ -1,7 +1,9 @@
 /**
  * The slots held by unsettled reservations, by event: what an `atMost` counts as used besides the
  * recorded events. A slot is held until it is released (commit, cancel, dispose) or expires at the
- * store's clock; expired slots are dropped when the event is next counted.
+ * store's clock; expired slots are dropped when a decision next counts the event (`pendingOf`),
+ * not when a read does (`liveOf`): so that a clock that steps back finds the same slots whatever
+ * was only read in between, as the Redis store does (its reads write nothing).
  */
 import type { Clock } from '../../Clock.js'
 
@@ -26,6 +28,16 @@ export class Reservations {
     for (const slot of slots) if (slot.expiresAt <= now) slots.delete(slot)
     if (slots.size === 0) this.pending.delete(event)
     return slots.size
+  }
+
+  /** Unexpired slots held for `event`, forgetting none (what `usage` reads). */
+  readonly liveOf = (event: string): number => {
+    const slots = this.pending.get(event)
+    if (slots === undefined) return 0
+    const now = this.clock.now()
+    let live = 0
+    for (const slot of slots) if (slot.expiresAt > now) live++
+    return live
   }
 
   /** Holds a slot for `event` until `expiresAt`. */
