@@ -456,37 +456,37 @@ if p.short then
     -- held: the reservations counted (nil until an atMost counts them); stale: some of them
     -- expired; gone: every one expired (the mark, the latest expiry, is not after t).
     local held, stale, gone = nil, false, false
-    local function count()
-      if r ~= nil and r > t then held, stale = pending(KEYS[n + 1], t)
-      else held, gone = 0, r ~= nil end
-    end
-    -- The expired reservations counted are forgotten (see pending): when all of them expired, the
-    -- set and the mark go, and later decisions read nothing for them.
-    local function forget()
-      if stale then redis.call('ZREMRANGEBYSCORE', KEYS[n + 1], '-inf', int(t))
-      elseif gone then
-        redis.call('DEL', KEYS[n + 1])
-        redis.call('HDEL', key, '_r')
-      end
-    end
+    local failed = nil
     local checks = p.checks
     for at = 1, #checks, 3 do
       local u, limit = checks[at + 1], checks[at + 2]
       local pass
       if checks[at] == 'M' then
-        if held == nil then count() end
+        if held == nil then
+          if r ~= nil and r > t then held, stale = pending(KEYS[n + 1], t) else held, gone = 0, r ~= nil end
+        end
         pass = v[u] + held < limit
       else
         pass = v[u] >= limit
       end
       if not pass then
-        local shown = held or 0
-        if held == nil and r ~= nil and r > t then shown = pending(KEYS[n + 1], t) end
-        forget()
-        return {${REFUSED_NOW}, t, (at + 2) / 3, meta, shown, ${list((u) => `v[${u}]`)}}
+        failed = at
+        break
       end
     end
-    forget()
+    -- The expired reservations counted are forgotten (see pending): when all of them expired, the
+    -- set and the mark go, and later decisions read nothing for them.
+    if stale then
+      redis.call('ZREMRANGEBYSCORE', KEYS[n + 1], '-inf', int(t))
+    elseif gone then
+      redis.call('DEL', KEYS[n + 1])
+      redis.call('HDEL', key, '_r')
+    end
+    if failed ~= nil then
+      -- An atLeast refused before any atMost counted them: counted for the reply, forgotten not.
+      if held == nil then held = (r ~= nil and r > t) and pending(KEYS[n + 1], t) or 0 end
+      return {${REFUSED_NOW}, t, (failed + 2) / 3, meta, held, ${list((u) => `v[${u}]`)}}
+    end
     if mode == 'r' then
       if meta == false and r == nil then
         -- A new event: its meta field (heads and counts) in one HSET, and the expiry set.
