@@ -599,17 +599,21 @@ export class RedisStore {
       for (let slot = 0; covered && slot < CLUSTER_SLOTS; slot++) covered = held.has(slots[slot]?.[0] ?? '')
       if (!covered) return E.left(new StorageError(undefined, `the cluster client (status ${client.status}) does not reach a master for every slot`, 'list events'))
     }
+    // A client's keyPrefix is in front of every key in Redis; SCAN's pattern and answers carry it,
+    // while each node's own commands add theirs (the client itself, or a cluster's node: none).
+    const stored = client.options.keyPrefix ?? ''
     const names = new Set<string>()
     try {
       for (const node of nodes) {
+        const added = node.options.keyPrefix ?? ''
         let cursor = '0'
         do {
-          const [next, keys] = await this.connection.within(node.scan(cursor, 'MATCH', this.keys.scanPattern(), 'COUNT', 1000, 'TYPE', 'hash'), undefined, 'list events')
+          const [next, keys] = await this.connection.within(node.scan(cursor, 'MATCH', this.keys.scanPattern(stored), 'COUNT', 1000, 'TYPE', 'hash'), undefined, 'list events')
           cursor = next
           // A hash that only marks reservations held on an event never recorded is no event yet.
           const found = keys.flatMap((key) => {
-            const event = this.keys.eventOf(key)
-            return event === undefined ? [] : [[key, event] as const]
+            const event = key.startsWith(stored) ? this.keys.eventOf(key.slice(stored.length)) : undefined
+            return event === undefined || !key.startsWith(added) ? [] : [[key.slice(added.length), event] as const]
           })
           if (found.length === 0) continue
           const check = node.pipeline()

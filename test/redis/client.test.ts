@@ -138,6 +138,24 @@ describe('RedisStore, the client side', () => {
     expect(await stores[1]!.events()).toEqual(E.right(['e']))
   })
 
+  it("lists, exports and deletes the events of a client with ioredis's keyPrefix, and only its own", async () => {
+    const prefix = `kp-${crypto.randomUUID()}`
+    // Two tenants' clients on one server, each with its keyPrefix, under the same store prefix.
+    const [alpha, beta] = await Promise.all(['alpha', 'beta'].map((tenant) => connect({ client: client({ keyPrefix: `${tenant}[*]:` }), prefix })))
+    expect(await alpha!.recordCount('a', 2)).toEqual(E.right(undefined))
+    expect(await alpha!.limit().atMost('b', 5, 'minutes').checkAndRecord('b')).toEqual(E.right(undefined))
+    expect(await beta!.record('c')).toEqual(E.right(undefined))
+    expect((await client().keys(`*${prefix}*`)).sort()).toEqual(
+      [`alpha[*]:{${prefix}:a}`, `alpha[*]:{${prefix}:b}`, `alpha[*]:{${prefix}}:layout`, `beta[*]:{${prefix}:c}`, `beta[*]:{${prefix}}:layout`].sort()
+    )
+    expect(await alpha!.events()).toEqual(E.right(['a', 'b']))
+    expect(await beta!.events()).toEqual(E.right(['c']))
+    const exported = await alpha!.exportAll()
+    expect(E.isRight(exported) && Object.fromEntries(Object.entries(exported.right).map(([event, counter]) => [event, Counter.toBuckets(counter)[0]![0]]))).toEqual({ a: 2, b: 1 })
+    expect(await alpha!.delete('a')).toEqual(E.right(undefined))
+    expect(await alpha!.events()).toEqual(E.right(['b']))
+  })
+
   it("lists a cluster's events only while it reaches a master for every slot, never a part of them in silence", async () => {
     const real = client()
     let masters: Redis[] = [real]

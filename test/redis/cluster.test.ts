@@ -123,6 +123,19 @@ describe('RedisStore on a Redis Cluster of three masters', () => {
     expect(await store.events()).toEqual(E.right([b!]))
   })
 
+  it("lists and exports the events of a cluster client with ioredis's keyPrefix, on every shard", async () => {
+    const prefix = `cluster-${crypto.randomUUID()}`
+    const tenant = new Cluster([{ host: '127.0.0.1', port: nodes[0]!.server.port }], { keyPrefix: 'tenant:' })
+    clients.push(tenant)
+    const store = await RedisStore.connect({ client: tenant, prefix, preset: 'rateLimiting', timeZone: 'UTC' })
+    const events = await spread(prefix, 12)
+    for (const event of events) expect(await store.record(event)).toEqual(E.right(undefined))
+    expect(await cluster.exists(`tenant:{${prefix}:${events[0]}}`)).toBe(1)
+    expect(await store.events()).toEqual(E.right([...events].sort()))
+    const exported = await store.exportAll()
+    expect(E.isRight(exported) && Object.keys(exported.right).sort()).toEqual([...events].sort())
+  })
+
   it('answers a StorageError and writes nothing for a call that reads events in two slots (CROSSSLOT)', async () => {
     const prefix = `cluster-${crypto.randomUUID()}`
     const store = await RedisStore.connect({ client: cluster, prefix, preset: 'rateLimiting', timeZone: 'UTC' })

@@ -55,9 +55,14 @@ export class KeyNames {
     return this.escaped === this.prefix ? undefined : `{${this.prefix}}:layout`
   }
 
-  /** The SCAN pattern of every event hash of the prefix (glob characters of the prefix escaped). */
-  scanPattern(): string {
-    return `{${this.escaped.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}:*}`
+  /**
+   * The SCAN pattern of every event hash of the prefix, behind `before` (the client's own
+   * `keyPrefix`, which ioredis puts before the keys it sends but not into a SCAN pattern); glob
+   * characters escaped in both.
+   */
+  scanPattern(before = ''): string {
+    const glob = (text: string): string => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
+    return `${glob(before)}{${glob(this.escaped)}:*}`
   }
 
   /** The event a hash key belongs to, or `undefined` for a key of another kind. */
