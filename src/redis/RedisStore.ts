@@ -671,7 +671,8 @@ export class RedisStore {
 
   /**
    * Replaces the counters of the given events (validated and converted to this layout first; if one
-   * is refused, none is written). Each event is replaced atomically.
+   * is refused, none is written). Each event is replaced atomically; when Redis fails part-way, the
+   * `StorageError`'s `failedKeys` name the events not replaced, as `mergeAll`'s do.
    *
    * @example
    * import { Redis } from 'ioredis'
@@ -693,7 +694,11 @@ export class RedisStore {
   }
 
   /**
-   * Adds the given counters to this store's (100 + 50 = 150), each event atomically.
+   * Adds the given counters to this store's (100 + 50 = 150), each event atomically. Nothing is
+   * written when a name or counter is refused. When Redis fails part-way, the events before the
+   * failing one are merged, and the `StorageError`'s `failedKeys` name those that are not: the
+   * failing one first (not merged when Redis refused it; unknown when its call timed out), then
+   * the ones not sent. Merge those again, not the others.
    *
    * @example
    * import { Redis } from 'ioredis'
@@ -727,7 +732,7 @@ export class RedisStore {
       incoming.push([event, convert(decoded.right, this.layout)])
     }
     const operation = replace ? 'import' : 'merge'
-    for (const [event, counter] of incoming) {
+    for (const [i, [event, counter]] of incoming.entries()) {
       const key = this.keys.hash(event)
       // A counter whose heads are later than now (from a store whose clock is ahead) is kept until
       // its own range ends, as the core keeps it.
@@ -736,7 +741,9 @@ export class RedisStore {
         const expireAt = Math.max(this.nowFrames.at(t).expireAt, keepUntil)
         this.connection.send('record', [key], [sent, `${NO_LOWER_BOUND} ${NO_UPPER_BOUND} ${expireAt}`, '', replace ? '1' : '0', ...countsOf(counter)], key, operation, settle)
       }, identity)
-      if (E.isLeft(reply)) return reply
+      // Each event is its own call (a cluster keeps them in different slots): those before this one
+      // are written. The error names the events that are not (failedKeys), this one first.
+      if (E.isLeft(reply)) return E.left(new StorageError(key, reply.left.cause, operation, incoming.slice(i).map(([name]) => name)))
     }
     return DONE
   }

@@ -237,6 +237,26 @@ describe('RedisStore with a damaged hash', () => {
     expect(await dumpOf(prefix)).toEqual(before)
   })
 
+  it('names the events a merge did not write when Redis refuses one part-way (a damaged hash): the others before it are merged, the rest not sent', async () => {
+    const prefix = freshPrefix()
+    const store = await connect({ prefix, preset: 'rateLimiting' })
+    for (const event of ['a', 'b', 'c']) expect(await store.record(event)).toEqual(E.right(undefined))
+    await client().hset(`{${prefix}:b}`, '_', 'not a meta field')
+    const plus = EventStore.builder().forRateLimiting().timeZone('UTC').build()
+    plus.record('x')
+    const one = plus.exportAll().x!
+    const merged = await store.mergeAll({ a: one, b: one, c: one })
+    expect(E.isLeft(merged) && merged.left instanceof StorageError && [merged.left.key, merged.left.failedKeys]).toEqual([`{${prefix}:b}`, ['b', 'c']])
+    expect(E.isLeft(merged) && merged.left.message).toMatch(/could not merge .*damaged meta field.*\(and 1 more: "c"\)/)
+    // a was merged (1 + 1), c not (1).
+    expect(await store.query('a').lastMinutes(1).sum()).toEqual(E.right(O.some(2)))
+    expect(await store.query('c').lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
+    // Merging what failedKeys names, once the hash is mended, counts each event once.
+    expect(await store.importAll({ b: Counter.empty(store.layout) })).toEqual(E.right(undefined))
+    expect(await store.mergeAll({ b: one, c: one })).toEqual(E.right(undefined))
+    expect(await store.queryMany(['a', 'b', 'c']).lastMinutes(1).sum()).toEqual(E.right(O.some(5)))
+  })
+
   // The meta field is "x h1 .. hU c1 .. cU" (rateLimiting: 3 units) in integers as the scripts write
   // them; tonumber in the scripts and Number in the client would also read '1.5', '1e3' or '0x10'.
   const damagedMeta: ReadonlyArray<readonly [string, (words: string[]) => string[]]> = [
