@@ -1,6 +1,7 @@
 // Redis failing: a server killed with SIGKILL and restarted from its AOF (appendfsync always) keeps
 // every acknowledged decision; a server that hangs or is gone gives a typed StorageError within the
-// configured timeout, never a pass; the opt-in fallback answers from a local store instead.
+// configured timeout, never a pass; a server out of memory refuses every write with a StorageError
+// and still answers every read; the opt-in fallback answers from a local store instead.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
