@@ -9,26 +9,24 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import { Cluster, Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EventStore, TestClock } from 'tiny-counter'
 import { RedisStore } from 'tiny-counter/redis'
+import { client } from './connect.ts'
 import { RedisServer, freePort } from './redisServer.ts'
 
 const SLOTS = 16_384
 const nodes: Array<{ readonly server: RedisServer; readonly dir: string }> = []
-const clients: Array<Redis | Cluster> = []
+const clusters: Cluster[] = []
 let cluster: Cluster
 
 /** The client of one node of the cluster (a master, by its port), made once. */
 const nodeClients = new Map<number, Redis>()
 const nodeClient = (port: number): Redis => {
-  let made = nodeClients.get(port)
-  if (made === undefined) {
-    made = new Redis({ port, host: '127.0.0.1' })
-    nodeClients.set(port, made)
-    clients.push(made)
-  }
+  const made = nodeClients.get(port) ?? client({}, port)
+  nodeClients.set(port, made)
   return made
 }
 
@@ -58,7 +56,7 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   cluster = new Cluster([{ host: '127.0.0.1', port: ports[0]! }])
-  clients.push(cluster)
+  clusters.push(cluster)
   await new Promise<void>((resolve, reject) => {
     cluster.once('ready', () => resolve())
     cluster.once('error', reject)
@@ -66,7 +64,8 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  for (const made of clients.splice(0)) made.disconnect()
+  for (const made of clusters.splice(0)) made.disconnect()
+  for (const made of nodeClients.values()) made.disconnect()
   for (const { server, dir } of nodes.splice(0)) {
     await server.stop()
     rmSync(dir, { recursive: true, force: true })
@@ -135,7 +134,7 @@ describe('RedisStore on a Redis Cluster of three masters', () => {
   it("lists and exports the events of a cluster client with ioredis's keyPrefix, on every shard", async () => {
     const prefix = `cluster-${crypto.randomUUID()}`
     const tenant = new Cluster([{ host: '127.0.0.1', port: nodes[0]!.server.port }], { keyPrefix: 'tenant:' })
-    clients.push(tenant)
+    clusters.push(tenant)
     const store = await RedisStore.connect({ client: tenant, prefix, preset: 'rateLimiting', timeZone: 'UTC' })
     const events = await spread(prefix, 12)
     for (const event of events) expect(await store.record(event)).toEqual(E.right(undefined))

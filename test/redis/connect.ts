@@ -19,6 +19,10 @@ export const client = (options: RedisOptions = {}, port: number = redisPort()): 
   return made
 }
 
+/** Every key matching `pattern` with its bytes (DUMP) and its expiry, in key order: to compare before and after. */
+export const snapshot = async (redis: Redis, pattern: string): Promise<ReadonlyArray<readonly [string, unknown, number]>> =>
+  Promise.all((await redis.keys(pattern)).sort().map(async (key) => [key, await redis.dump(key), await redis.pexpiretime(key)] as const))
+
 /** A prefix no other test uses (no ':' in it, so that its key names are as written: see `inKeys`). */
 export const freshPrefix = (): string => `test-${crypto.randomUUID()}`
 

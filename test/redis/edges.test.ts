@@ -8,7 +8,7 @@ import { Counter, EventStore, Layout, TestClock } from 'tiny-counter'
 import type { LimitBuilder } from 'tiny-counter'
 import type { RedisLimit } from 'tiny-counter/redis'
 import { StorageError } from 'tiny-counter'
-import { client, connect, freshPrefix } from './connect.ts'
+import { client, connect, freshPrefix, snapshot } from './connect.ts'
 
 const HOUR = 3_600_000
 
@@ -183,9 +183,8 @@ describe('RedisStore with a damaged hash', () => {
     expect(seen(await one.check('j'))).toMatchObject({ refused: 'LimitExceeded' })
   })
 
-  /** Every key of the prefix with its bytes (DUMP) and its expiry, to compare before and after. */
-  const dumpOf = async (prefix: string) =>
-    Promise.all((await client().keys(`*${prefix}*`)).sort().map(async (k) => [k, await client().dump(k), await client().pexpiretime(k)]))
+  /** Every key of the prefix (see `snapshot`). */
+  const dumpOf = (prefix: string) => snapshot(client(), `*${prefix}*`)
 
   it.each([
     ['a string', (key: string) => client().set(key, 'not a hash')],

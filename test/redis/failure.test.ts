@@ -10,7 +10,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EventStore } from 'tiny-counter'
 import type { StorageError } from 'tiny-counter'
-import { client, connect } from './connect.ts'
+import { client, connect, snapshot } from './connect.ts'
 import { RedisServer, freePort } from './redisServer.ts'
 
 const servers: Array<{ server: RedisServer; dir: string }> = []
@@ -135,8 +135,7 @@ describe('when Redis fails', () => {
     // Every byte is over the limit now; Redis evicts nothing (its default policy) and refuses writes.
     await admin.config('SET', 'maxmemory-policy', 'noeviction')
     await admin.config('SET', 'maxmemory', '1')
-    const keys = (await admin.keys('*')).sort()
-    const dump = async () => Promise.all(keys.map(async (key) => [key, await admin.dump(key), await admin.pexpiretime(key)]))
+    const dump = () => snapshot(admin, '*')
     const before = await dump()
     const refused: Record<string, E.Either<Error, unknown>> = {
       record: await store.record('api'),

@@ -456,7 +456,7 @@ if p.short then
     -- held: the reservations counted (nil until an atMost counts them); stale: some of them
     -- expired; gone: every one expired (the mark, the latest expiry, is not after t).
     local held, stale, gone = nil, false, false
-    local failed = nil
+    local failed
     local checks = p.checks
     for at = 1, #checks, 3 do
       local u, limit = checks[at + 1], checks[at + 2]
