@@ -4,73 +4,24 @@
 // limits of events spread over every shard answer as the in-memory store does, events() and
 // exportAll() gather every master, and a call that would read two slots (CROSSSLOT) is a
 // StorageError that writes nothing (docs/REDIS.md, "Cluster notes").
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import { Cluster } from 'ioredis'
-import type { Redis } from 'ioredis'
+import type { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EventStore, TestClock } from 'tiny-counter'
 import { RedisStore } from 'tiny-counter/redis'
-import { client } from './connect.ts'
-import { RedisServer, freePort } from './redisServer.ts'
+import type { TestCluster } from './testCluster.ts'
+import { startCluster } from './testCluster.ts'
 
-const SLOTS = 16_384
-const nodes: Array<{ readonly server: RedisServer; readonly dir: string }> = []
-const clusters: Cluster[] = []
+let servers: TestCluster
 let cluster: Cluster
 
-/** The client of one node of the cluster (a master, by its port), made once. */
-const nodeClients = new Map<number, Redis>()
-const nodeClient = (port: number): Redis => {
-  const made = nodeClients.get(port) ?? client({}, port)
-  nodeClients.set(port, made)
-  return made
-}
-
-/** Whether every node sees the cluster whole: three masters known, every slot served. */
-const formed = async (ports: ReadonlyArray<number>): Promise<boolean> => {
-  for (const port of ports) {
-    const info = (await nodeClient(port).cluster('INFO')) as string
-    if (!/cluster_state:ok/.test(info) || !/cluster_known_nodes:3\b/.test(info)) return false
-  }
-  return true
-}
-
 beforeAll(async () => {
-  // Three masters, each with its own directory, port and cluster bus port; a third of the slots each.
-  for (let i = 0; i < 3; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-redis-cluster-'))
-    const server = await RedisServer.start({ port: await freePort(), dir, appendfsync: 'everysec', clusterBusPort: await freePort() })
-    nodes.push({ server, dir })
-  }
-  const ports = nodes.map(({ server }) => server.port)
-  const third = Math.ceil(SLOTS / 3)
-  for (const [i, port] of ports.entries()) await nodeClient(port).cluster('ADDSLOTSRANGE', i * third, Math.min(SLOTS, (i + 1) * third) - 1)
-  const first = nodeClient(ports[0]!)
-  for (const { server } of nodes.slice(1)) await first.call('CLUSTER', 'MEET', '127.0.0.1', server.port, server.options.clusterBusPort!)
-  for (let tries = 0; !(await formed(ports)); tries++) {
-    if (tries === 200) throw new Error('the cluster of three masters did not form within 20 s')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  cluster = new Cluster([{ host: '127.0.0.1', port: ports[0]! }])
-  clusters.push(cluster)
-  await new Promise<void>((resolve, reject) => {
-    cluster.once('ready', () => resolve())
-    cluster.once('error', reject)
-  })
+  servers = await startCluster({ masters: 3 })
+  cluster = await servers.connect()
 }, 60_000)
 
-afterAll(async () => {
-  for (const made of clusters.splice(0)) made.disconnect()
-  for (const made of nodeClients.values()) made.disconnect()
-  for (const { server, dir } of nodes.splice(0)) {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  }
-})
+afterAll(() => servers.stop())
 
 /** Event names, `count` in all, a third on each master (by their keys' slots under `prefix`). */
 const spread = async (prefix: string, count: number): Promise<ReadonlyArray<string>> => {
@@ -133,8 +84,7 @@ describe('RedisStore on a Redis Cluster of three masters', () => {
 
   it("lists and exports the events of a cluster client with ioredis's keyPrefix, on every shard", async () => {
     const prefix = `cluster-${crypto.randomUUID()}`
-    const tenant = new Cluster([{ host: '127.0.0.1', port: nodes[0]!.server.port }], { keyPrefix: 'tenant:' })
-    clusters.push(tenant)
+    const tenant = await servers.connect({ keyPrefix: 'tenant:' })
     const store = await RedisStore.connect({ client: tenant, prefix, preset: 'rateLimiting', timeZone: 'UTC' })
     const events = await spread(prefix, 12)
     for (const event of events) expect(await store.record(event)).toEqual(E.right(undefined))
@@ -166,11 +116,11 @@ describe('RedisStore on a Redis Cluster of three masters', () => {
     /** How many scripts each master has run from their text (EVAL), not by their SHA. */
     const evals = async (): Promise<number> => {
       let sum = 0
-      for (const { server } of nodes) sum += Number(/cmdstat_eval:calls=(\d+)/.exec((await nodeClient(server.port).info('commandstats')) as string)?.[1] ?? 0)
+      for (const server of servers.nodes) sum += Number(/cmdstat_eval:calls=(\d+)/.exec((await servers.node(server.port).info('commandstats')) as string)?.[1] ?? 0)
       return sum
     }
     const flush = async (): Promise<void> => {
-      for (const { server } of nodes) await nodeClient(server.port).script('FLUSH')
+      for (const server of servers.nodes) await servers.node(server.port).script('FLUSH')
     }
     await flush() // no shard knows the scripts (an EVAL of the tests before would have left them there)
     const before = await evals()

@@ -11,6 +11,9 @@ afterAll(() => {
   for (const client of clients.splice(0)) client.disconnect()
 })
 
+/** Client options for decisions, as docs/REDIS.md gives them: fail at once while disconnected, and never send a command again on its own after a reconnect. */
+export const decisionOptions = { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false } as const
+
 /** A client of the tests' server (disconnected after the file's tests). */
 export const client = (options: RedisOptions = {}, port: number = redisPort()): Redis => {
   const made = new Redis({ port, host: '127.0.0.1', ...options })

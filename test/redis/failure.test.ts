@@ -10,7 +10,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EventStore } from 'tiny-counter'
 import type { StorageError } from 'tiny-counter'
-import { client, connect, snapshot } from './connect.ts'
+import { client, connect, decisionOptions as strict, snapshot } from './connect.ts'
 import { RedisServer, freePort } from './redisServer.ts'
 
 const servers: Array<{ server: RedisServer; dir: string }> = []
@@ -29,9 +29,6 @@ const ownServer = async (): Promise<RedisServer> => {
   servers.push({ server, dir })
   return server
 }
-
-/** Client options for decisions: fail fast, and never send a command again on its own after a reconnect. */
-const strict = { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false } as const
 
 describe('when Redis fails', () => {
   it('loses nothing acknowledged when the server is killed (SIGKILL) and restarted from its AOF', async () => {

@@ -45,6 +45,8 @@ export interface ServerOptions {
   readonly appendfsync: 'always' | 'everysec'
   /** A node of a Redis Cluster, whose cluster bus listens on this port (see cluster.test.ts). */
   readonly clusterBusPort?: number
+  /** Its `cluster-node-timeout` (Redis's default: 15 s). */
+  readonly clusterNodeTimeoutMillis?: number
 }
 
 export class RedisServer {
@@ -71,6 +73,7 @@ export class RedisServer {
   private static spawn(options: ServerOptions): ChildProcess {
     const args = ['--port', String(options.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', options.appendfsync, '--save', '', '--dir', options.dir]
     if (options.clusterBusPort !== undefined) args.push('--cluster-enabled', 'yes', '--cluster-port', String(options.clusterBusPort), '--cluster-config-file', 'nodes.conf')
+    if (options.clusterNodeTimeoutMillis !== undefined) args.push('--cluster-node-timeout', String(options.clusterNodeTimeoutMillis))
     const child = spawn(REDIS_SERVER, args, { stdio: 'ignore' })
     child.unref()
     return child
