@@ -1,7 +1,7 @@
 // Faults between the processes and Redis, as docs/REDIS.md describes them ("Failure behaviour",
 // "Cluster notes"): a reply lost with its connection after the script ran (a decision is recorded
 // once with the client options the docs give, twice with ioredis's defaults, which send the command
-// again), and the failover of a cluster's master to its replica, both the manual one (`CLUSTER
+// again; a commit sent again is settled, and counts once), and the failover of a cluster's master to its replica, both the manual one (`CLUSTER
 // FAILOVER`: nothing acknowledged is lost, and a limit never passes more than its count while it
 // runs) and the one after the master is killed (calls fail with a StorageError within the timeout
 // while no node serves the slots, and the replica answers with what it had copied).
@@ -64,6 +64,28 @@ describe('a reply lost with its connection, after the script ran', () => {
     expect(answer).toEqual(E.right(undefined))
     const reader = await connect({ prefix })
     expect(await reader.query('api').lastMinutes(1).sum()).toEqual(E.right(O.some(2)))
+  })
+
+  it('counts a commit once when its reply is lost and the caller commits again (the retry answers ReservationSettled)', async () => {
+    const proxy = await proxyOf(redisPort())
+    const prefix = freshPrefix()
+    const store = await connect({ client: client(decisionOptions, proxy.port), prefix })
+    const held = await store.limit().atMost('upload', 5, 'minutes').reserve('upload')
+    if (E.isLeft(held)) throw held.left
+    const cut = proxy.cutReplyTo('fcall')
+    const first = await held.right.commit()
+    await cut
+    expect(E.isLeft(first) && first.left._tag).toBe('StorageError')
+    // Committed again once the client is back (until then it fails at once: no offline queue).
+    let again = await held.right.commit()
+    for (let tries = 0; E.isLeft(again) && again.left._tag === 'StorageError' && tries < 50; tries++) {
+      await sleep(100)
+      again = await held.right.commit()
+    }
+    expect(E.isLeft(again) && again.left._tag).toBe('ReservationSettled')
+    const reader = await connect({ prefix })
+    expect(await reader.query('upload').lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
+    expect(await reader.limit().atMost('upload', 5, 'minutes').usage('upload')).toEqual(E.right({ count: 1, limit: 5, remaining: 4 }))
   })
 })
 
