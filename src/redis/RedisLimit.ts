@@ -21,14 +21,13 @@ import type { InvalidDuration, InvalidHour, InvalidRange, UnknownTimeZone } from
 import { InvalidEventName, StorageError } from '../store/errors.js'
 import type { RecordRefusal } from '../store/errors.js'
 import type { EventStore } from '../store/EventStore.js'
-import { isEventName } from '../store/internal/eventNames.js'
 import type { LimitBuilder, ReserveOptions, Usage } from '../store/LimitBuilder.js'
 import { DEFAULT_RESERVATION_MILLIS, NoAtMostConstraint, ReservationSettled } from '../store/LimitBuilder.js'
 import { LimitExceeded, UntrackedWindow } from '../Limit.js'
 import type { Attempt, Settle } from './internal/connection.js'
 import type { Frame, Frames } from './internal/frame.js'
 import type { KeyNames } from './internal/hash.js'
-import { currentCounterOf, storedCounterOf } from './internal/hash.js'
+import { currentCounterOf, refusedName, storedCounterOf } from './internal/hash.js'
 import { PASSED, REFUSED, REFUSED_NOW, SETTLED } from './internal/scripts.js'
 import type { QueryHost } from './RedisQuery.js'
 
@@ -361,11 +360,13 @@ export class RedisLimit {
 
   /** The constraints, once every rule and name is found valid. */
   private constraints(event: string): E.Either<ConstraintError | InvalidEventName, ReadonlyArray<Constraint>> {
-    if (!isEventName(event)) return E.left(new InvalidEventName(event))
+    const refused = refusedName(event)
+    if (refused !== undefined) return E.left(refused)
     const out: Constraint[] = []
     for (const rule of this.policy === undefined ? this.rules : [...this.policy.on(event), ...this.rules]) {
       if (E.isLeft(rule)) return rule
-      if ('event' in rule.right && !isEventName(rule.right.event)) return E.left(new InvalidEventName(rule.right.event))
+      const named = 'event' in rule.right ? refusedName(rule.right.event) : undefined
+      if (named !== undefined) return E.left(named)
       out.push(rule.right)
     }
     return E.right(out)
@@ -380,7 +381,8 @@ export class RedisLimit {
     if (last !== undefined && last.event === event) return E.right(last)
     if (last !== undefined && this.rules.length === 0) {
       // A policy whose plan was made: its rules are valid, so only the name can be wrong.
-      if (!isEventName(event)) return E.left(new InvalidEventName(event))
+      const refused = refusedName(event)
+      if (refused !== undefined) return E.left(refused)
       const keys = this.host.keys
       return E.right((this.plan = { event, events: [event], keys: [keys.hash(event), keys.held(event)], shape: last.shape, constraints: undefined }))
     }

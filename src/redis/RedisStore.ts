@@ -21,15 +21,15 @@ import { Eq as LayoutEq } from '../Layout.js'
 import { decode } from '../codec/CounterCodec.js'
 import type { LayoutError } from '../errors.js'
 import { InvalidCount, InvalidInstant, TinyCounterError } from '../errors.js'
+import { hasLoneSurrogate } from '../internal/unicode.js'
 import type { Policy } from '../Limit.js'
 import { FutureEvent, InvalidEventName, StorageError } from '../store/errors.js'
 import type { Counters, ImportRefusal, RecordRefusal } from '../store/EventStore.js'
 import { EventStore } from '../store/EventStore.js'
-import { isEventName } from '../store/internal/eventNames.js'
 import type { Attempt, RedisClient } from './internal/connection.js'
 import { Connection } from './internal/connection.js'
 import { Frames, NO_LOWER_BOUND, NO_UPPER_BOUND } from './internal/frame.js'
-import { KeyNames, META_FIELD, countsOf, layoutRecord, recordsLayout, storedCounterOf } from './internal/hash.js'
+import { KeyNames, META_FIELD, countsOf, layoutRecord, recordsLayout, refusedName, storedCounterOf } from './internal/hash.js'
 import { FUTURE, SKEW, scriptsFor } from './internal/scripts.js'
 import { RedisDeltaQuery, RedisEventQuery, RedisManyQuery, RedisRatioQuery } from './RedisQuery.js'
 import type { QueryHost, Snapshot } from './RedisQuery.js'
@@ -188,6 +188,9 @@ export class RedisStore {
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
     const layout = options.layout ?? layoutOf(options)
     const prefix = options.prefix ?? 'tiny-counter'
+    // Key names are UTF-8: a lone surrogate would become U+FFFD, another prefix's key names.
+    if (typeof prefix !== 'string' || hasLoneSurrogate(prefix))
+      throw new StorageError(undefined, `the prefix must be a string without lone surrogates, got ${JSON.stringify(prefix)}`, 'connect')
     const timeout = options.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS
     if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MILLIS)
       throw new StorageError(undefined, `timeoutMillis must be a positive number of at most ${MAX_TIMEOUT_MILLIS} (a timer's longest delay), got ${timeout}`, 'connect')
@@ -337,7 +340,8 @@ export class RedisStore {
 
   /** Adds `count` at an instant given outright (`at`), as a time before now (`ago`), or now (`NOW`: see `When`). */
   private async add(event: string, count: number, when: When): Promise<E.Either<RecordRefusal | StorageError, void>> {
-    if (!isEventName(event)) return E.left(new InvalidEventName(event))
+    const refused = refusedName(event)
+    if (refused !== undefined) return E.left(refused)
     if (!isCount(count)) return E.left(new InvalidCount(count))
     if ('at' in when && !isInstant(when.at)) return E.left(new InvalidInstant(when.at))
     const key = this.keys.hash(event)
@@ -463,7 +467,7 @@ export class RedisStore {
    * client.disconnect()
    */
   query(event: string): RedisEventQuery {
-    if (!isEventName(event)) throw new InvalidEventName(event)
+    named(event)
     return new RedisEventQuery(this.host, event)
   }
 
@@ -484,7 +488,7 @@ export class RedisStore {
    * client.disconnect()
    */
   queryMany(events: ReadonlyArray<string>): RedisManyQuery {
-    for (const event of events) if (!isEventName(event)) throw new InvalidEventName(event)
+    for (const event of events) named(event)
     return new RedisManyQuery(this.host, [...new Set(events)]) // a name given twice counts once, as in EventStore
   }
 
@@ -505,8 +509,8 @@ export class RedisStore {
    * client.disconnect()
    */
   queryRatio(numerator: string, denominator: string): RedisRatioQuery {
-    if (!isEventName(numerator)) throw new InvalidEventName(numerator)
-    if (!isEventName(denominator)) throw new InvalidEventName(denominator)
+    named(numerator)
+    named(denominator)
     return new RedisRatioQuery(this.host, numerator, denominator)
   }
 
@@ -525,8 +529,8 @@ export class RedisStore {
    * client.disconnect()
    */
   queryDelta(positive: string, negative: string): RedisDeltaQuery {
-    if (!isEventName(positive)) throw new InvalidEventName(positive)
-    if (!isEventName(negative)) throw new InvalidEventName(negative)
+    named(positive)
+    named(negative)
     return new RedisDeltaQuery(this.host, positive, negative)
   }
 
@@ -726,7 +730,8 @@ export class RedisStore {
     const entries: ReadonlyArray<readonly [string, unknown]> = events instanceof Map ? [...events] : Object.entries(events)
     const incoming: Array<readonly [string, Counter]> = []
     for (const [event, value] of entries) {
-      if (!isEventName(event)) return E.left(new InvalidEventName(event))
+      const refused = refusedName(event)
+      if (refused !== undefined) return E.left(refused)
       const decoded = decode(event, value)
       if (E.isLeft(decoded)) return decoded
       incoming.push([event, convert(decoded.right, this.layout)])
@@ -769,7 +774,10 @@ export class RedisStore {
   async delete(events: string | ReadonlyArray<string>): Promise<E.Either<InvalidEventName | StorageError, void>> {
     // One name, as EventStore's delete takes, or several; never a string's characters.
     const names: ReadonlyArray<unknown> = typeof events === 'string' ? [events] : Array.isArray(events) ? events : [events]
-    for (const event of names) if (!isEventName(event)) return E.left(new InvalidEventName(event))
+    for (const event of names) {
+      const refused = refusedName(event)
+      if (refused !== undefined) return E.left(refused)
+    }
     for (const event of names as ReadonlyArray<string>) {
       const key = this.keys.hash(event)
       try {
@@ -780,6 +788,12 @@ export class RedisStore {
     }
     return DONE
   }
+}
+
+/** Throws the `InvalidEventName` of a name Redis cannot hold (see `refusedName`), as the queries of `EventStore` throw. */
+const named = (event: unknown): void => {
+  const refused = refusedName(event)
+  if (refused !== undefined) throw refused
 }
 
 const layoutOf = (options: RedisStoreOptions): Layout => {

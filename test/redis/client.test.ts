@@ -1,7 +1,7 @@
 // The client side of the Redis store against what callers do and what clients go through: a
 // client that has ended, a call answered after its deadline, timeouts a timer cannot hold, names
-// that are no event names or that are given twice, an event named __proto__, one name given to
-// delete, and prefixes nested in each other.
+// that are no event names, hold a lone surrogate or are given twice, an event named __proto__, one
+// name given to delete, and prefixes nested in each other.
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { Redis } from 'ioredis'
@@ -74,6 +74,41 @@ describe('RedisStore, the client side', () => {
     expect(await store.queryMany(['a', 'a']).ever().sum()).toEqual(E.right(O.some(2)))
     for (const make of [() => store.query(''), () => store.queryMany(['a', '']), () => store.queryRatio('', 'a'), () => store.queryRatio('a', ''), () => store.queryDelta('', 'a'), () => store.queryDelta('a', 42 as unknown as string)])
       expect(make).toThrow(expect.objectContaining({ name: 'InvalidEventName' }))
+  })
+
+  it('refuses a name with a lone surrogate everywhere, which Redis would keep under the key of a U+FFFD name, and counts nothing', async () => {
+    const store = await connect()
+    await store.record('user:\uFFFD') // another user, whose limit a lone surrogate would use up
+    const lone = ['user:\uD800', 'user:\uDC00', '\uDFFF']
+    const isRefusal = (answer: E.Either<{ readonly _tag: string; readonly message: string }, unknown>): boolean =>
+      E.isLeft(answer) && answer.left._tag === 'InvalidEventName' && /lone surrogate/.test(answer.left.message)
+    const policy = store.limit(Limit.policy().atMost(1, 'minutes'))
+    const local = EventStore.builder().timeZone('UTC').build()
+    local.record('x')
+    const counter = local.exportAll()['x']!
+    for (const name of lone) {
+      const answers = [
+        await store.record(name),
+        await store.recordCount(name, 3),
+        await store.limit().atMost(name, 1, 'minutes').checkAndRecord(name),
+        await store.limit().atMost('user:\uFFFD', 5, 'minutes').checkAndRecord(name),
+        await store.limit().atMost('api', 5, 'minutes').atLeast(name, 1, 'minutes').check('api'),
+        await policy.checkAndRecord('api'), // a policy whose plan is made: the next key's name is still checked
+        await policy.checkAndRecord(name),
+        await policy.reserve(name),
+        await policy.usage(name),
+        await store.mergeAll({ [name]: counter }),
+        await store.importAll(new Map([[name, counter]])),
+        await store.delete([name])
+      ]
+      expect(answers.map((answer) => isRefusal(answer))).toEqual([true, true, true, true, true, false, true, true, true, true, true, true])
+      for (const make of [() => store.query(name), () => store.queryMany(['a', name]), () => store.queryRatio(name, 'a'), () => store.queryDelta('a', name)])
+        expect(make).toThrow(/lone surrogate/)
+    }
+    expect(await store.query('user:\uFFFD').lastMinutes(1).sum()).toEqual(E.right(O.some(1)))
+    expect(await store.events()).toEqual(E.right(['api', 'user:\uFFFD']))
+    // A prefix with one would share the key names of another prefix.
+    await expect(connect({ prefix: 'app:\uD800' })).rejects.toMatchObject({ name: 'StorageError', message: expect.stringMatching(/lone surrogate/) })
   })
 
   it('exports an event named __proto__ as an event, which an EventStore imports', async () => {

@@ -6,7 +6,23 @@ import type { Counter } from '../../Counter.js'
 import { empty, fromBuckets, toBuckets } from '../../Counter.js'
 import type { Layout } from '../../Layout.js'
 import { Eq as LayoutEq } from '../../Layout.js'
+import { InvalidEventName } from '../../store/errors.js'
+import { isEventName } from '../../store/internal/eventNames.js'
+import { invalidStorageKey } from '../../store/Storage.js'
 import { unitLetter } from './scripts.js'
+
+/**
+ * Why a value cannot name an event in Redis, as the error the store answers; `undefined` when it
+ * can: a non-empty string without lone surrogates. Key names are bytes, and ioredis writes a name in
+ * UTF-8, which turns every lone surrogate into U+FFFD: `'\uD800'`, `'\uDC00'` and `'\uFFFD'` would
+ * share one hash and count together (one user's calls using up another's limit), and come back
+ * from `events()` as a third name. So such a name is refused, as files and SQLite refuse it.
+ */
+export const refusedName = (event: unknown): InvalidEventName | undefined => {
+  if (!isEventName(event)) return new InvalidEventName(event)
+  const problem = invalidStorageKey(event)
+  return problem === undefined ? undefined : new InvalidEventName(event, problem)
+}
 
 /**
  * The key names of one prefix, made once per store. The prefix is escaped once, here: each ':' and
