@@ -1,19 +1,28 @@
 // Faults between the processes and Redis, as docs/REDIS.md describes them ("Failure behaviour",
-// "Cluster notes"): a reply lost with its connection after the script ran (a decision is recorded
-// once with the client options the docs give, twice with ioredis's defaults, which send the command
-// again; a commit sent again is settled, and counts once), and the failover of a cluster's master to its replica, both the manual one (`CLUSTER
-// FAILOVER`: nothing acknowledged is lost, and a limit never passes more than its count while it
-// runs) and the one after the master is killed (calls fail with a StorageError within the timeout
-// while no node serves the slots, and the replica answers with what it had copied).
+// "Cluster notes"):
+// - a reply lost with its connection after the script ran: a decision is recorded once with the
+//   client options the docs give, twice with ioredis's defaults (which send the command again); a
+//   commit sent again is settled, and counts once;
+// - a cluster's master failing over to its replica: by hand (`CLUSTER FAILOVER`: nothing
+//   acknowledged is lost, and a limit never passes more than its count while it runs), and killed
+//   (StorageErrors within the timeout while no node serves the slots, then the replica answers
+//   with what it had copied);
+// - Redis Sentinel promoting the replica of a killed master, which runs the store's functions as
+//   they are.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
+import { Redis } from 'ioredis'
 import type { Cluster, ClusterOptions } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { TestClock } from 'tiny-counter'
 import { RedisStore } from 'tiny-counter/redis'
 import { client, connect, decisionOptions, freshPrefix } from './connect.ts'
 import { ReplyCutter } from './proxy.ts'
-import { redisPort } from './redisServer.ts'
+import type { ServerOptions } from './redisServer.ts'
+import { RedisServer, freePort, redisPort } from './redisServer.ts'
 import type { TestCluster } from './testCluster.ts'
 import { startCluster } from './testCluster.ts'
 
@@ -119,6 +128,20 @@ describe('a Redis Cluster whose master fails over to its replica', () => {
     return Number(/:(\d+)@/.exec(line)![1])
   }
 
+  /**
+   * A store on the cluster (with `retryDelayOnFailover: 0`, as the docs give it), the master that
+   * serves slot range 0 now and its replica, and an event in a slot of that master.
+   */
+  const onReplicatedMaster = async (timeoutMillis: number) => {
+    const cluster = await servers.connect({ retryDelayOnFailover: 0 })
+    const prefix = freshPrefix()
+    const master = await servers.masterOf(0)
+    const { event, slot } = await eventOn(cluster, prefix, master)
+    const replica = await replicaOf(master)
+    const store = await RedisStore.connect({ client: cluster, prefix, timeZone: 'UTC', clock: TestClock.at(T), timeoutMillis })
+    return { store, master, replica, event, slot }
+  }
+
   it("records a decision whose reply is lost once with retryDelayOnFailover: 0, and twice with ioredis's default", async () => {
     const counts: number[] = []
     const answers: string[] = []
@@ -141,12 +164,7 @@ describe('a Redis Cluster whose master fails over to its replica', () => {
   })
 
   it('loses no acknowledged decision in a manual failover, and never passes a limit beyond its count while the failover runs', async () => {
-    const cluster = await servers.connect({ retryDelayOnFailover: 0 })
-    const prefix = freshPrefix()
-    const master = await servers.masterOf(0)
-    const { event, slot } = await eventOn(cluster, prefix, master)
-    const replica = await replicaOf(master)
-    const store = await RedisStore.connect({ client: cluster, prefix, timeZone: 'UTC', clock: TestClock.at(T), timeoutMillis: 5_000 })
+    const { store, master, replica, event, slot } = await onReplicatedMaster(5_000)
     // A count the lanes do not reach before the failover is over (they pass about 10,000 a second).
     const limit = store.limit().atMost(event, 30_000, 'hours')
     const tally = { passed: 0, refused: 0, failed: [] as string[] }
@@ -183,12 +201,7 @@ describe('a Redis Cluster whose master fails over to its replica', () => {
   })
 
   it('answers a StorageError within the timeout while the killed master has no successor, and then the replica answers with the counts it had', async () => {
-    const cluster = await servers.connect({ retryDelayOnFailover: 0 })
-    const prefix = freshPrefix()
-    const master = await servers.masterOf(0)
-    const { event, slot } = await eventOn(cluster, prefix, master)
-    const replica = await replicaOf(master)
-    const store = await RedisStore.connect({ client: cluster, prefix, timeZone: 'UTC', clock: TestClock.at(T), timeoutMillis: 1_000 })
+    const { store, master, replica, event, slot } = await onReplicatedMaster(1_000)
     const limit = store.limit().atMost(event, 30, 'hours')
     for (let i = 0; i < 20; i++) expect(await limit.checkAndRecord(event)).toEqual(E.right(undefined))
     // Replication is asynchronous: the test waits until the replica has the 20 decisions (the store
@@ -209,5 +222,64 @@ describe('a Redis Cluster whose master fails over to its replica', () => {
     for (let i = 0; i < 15; i++) answers.push(await limit.checkAndRecord(event))
     expect(answers.filter(E.isRight)).toHaveLength(10)
     expect(await store.query(event).lastHours(1).sum()).toEqual(E.right(O.some(30)))
+  })
+})
+
+describe('Redis Sentinel, which promotes the replica of a killed master', () => {
+  const servers: Array<{ readonly server: RedisServer; readonly dir: string }> = []
+  afterAll(async () => {
+    for (const { server, dir } of servers.splice(0)) {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+  const start = async (options: Pick<ServerOptions, 'replicaOf' | 'sentinelOf'>): Promise<RedisServer> => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiny-counter-redis-sentinel-'))
+    const server = await RedisServer.start({ port: await freePort(), dir, appendfsync: 'everysec', ...options })
+    servers.push({ server, dir })
+    return server
+  }
+
+  it('answers StorageErrors while the master is gone, then decides on the promoted replica, which has the functions and every copied count', async () => {
+    const master = await start({})
+    const replica = await start({ replicaOf: master.port })
+    const admin = (port: number): Redis => client({}, port)
+    for (let tries = 0; !/master_link_status:up/.test((await admin(replica.port).info('replication')) as string); tries++) {
+      if (tries === 100) throw new Error('the replica did not catch up within 10 s')
+      await sleep(100)
+    }
+    const sentinel = await start({ sentinelOf: { master: master.port, downAfterMillis: 1_000 } })
+    // The sentinel learns of the replica from the master's INFO.
+    for (let tries = 0; ((await admin(sentinel.port).call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).length !== 1; tries++) {
+      if (tries === 100) throw new Error('the sentinel did not find the replica within 10 s')
+      await sleep(100)
+    }
+    const redis = new Redis({ sentinels: [{ host: '127.0.0.1', port: sentinel.port }], name: 'mymaster', ...decisionOptions })
+    redis.on('error', () => {})
+    try {
+      const store = await RedisStore.connect({ client: redis, prefix: freshPrefix(), timeZone: 'UTC', clock: TestClock.at(T), timeoutMillis: 1_000 })
+      const limit = store.limit().atMost('api', 30, 'hours')
+      for (let i = 0; i < 20; i++) expect(await limit.checkAndRecord('api')).toEqual(E.right(undefined))
+      expect(await admin(master.port).call('WAIT', 1, 5_000)).toBe(1)
+      const loads = async (port: number): Promise<number> => Number(/cmdstat_function\|load:calls=(\d+)/.exec((await admin(port).info('commandstats')) as string)?.[1] ?? 0)
+      const loadsBefore = await loads(replica.port)
+      await master.kill('SIGKILL')
+      const started = Date.now()
+      const during = [await limit.checkAndRecord('api'), await store.query('api').lastHours(1).sum()]
+      expect(during.map((answer) => E.isLeft(answer) && answer.left._tag)).toEqual(['StorageError', 'StorageError'])
+      expect(Date.now() - started).toBeLessThan(2 * 1_000 + 500)
+      // The sentinel counts the master as down after a second, promotes the replica, and ioredis
+      // asks it where the master is now.
+      const sum = await eventually(30, () => store.query('api').lastHours(1).sum())
+      expect((await admin(replica.port).info('replication')) as string).toMatch(/role:master/)
+      expect(sum).toEqual(O.some(20))
+      const answers = []
+      for (let i = 0; i < 15; i++) answers.push(await limit.checkAndRecord('api'))
+      expect(answers.filter(E.isRight)).toHaveLength(10)
+      // Redis Functions are copied to replicas: the new master runs them without loading them again.
+      expect(await loads(replica.port)).toBe(loadsBefore)
+    } finally {
+      redis.disconnect()
+    }
   })
 })

@@ -4,8 +4,9 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 
 /** Where Debian's package puts the server; `REDIS_SERVER` overrides it. */
@@ -47,6 +48,13 @@ export interface ServerOptions {
   readonly clusterBusPort?: number
   /** Its `cluster-node-timeout` (Redis's default: 15 s). */
   readonly clusterNodeTimeoutMillis?: number
+  /** A replica of the server on this port. */
+  readonly replicaOf?: number
+  /**
+   * A Redis Sentinel (no data of its own) watching the master on this port as `mymaster`, alone
+   * (quorum 1), which counts it as down after `downAfterMillis` without an answer.
+   */
+  readonly sentinelOf?: { readonly master: number; readonly downAfterMillis: number }
 }
 
 export class RedisServer {
@@ -71,9 +79,23 @@ export class RedisServer {
   }
 
   private static spawn(options: ServerOptions): ChildProcess {
+    if (options.sentinelOf !== undefined) {
+      // A sentinel rewrites its configuration file as it learns: one of its own, in its directory.
+      const { master, downAfterMillis } = options.sentinelOf
+      const conf = join(options.dir, 'sentinel.conf')
+      if (!existsSync(conf))
+        writeFileSync(
+          conf,
+          [`port ${options.port}`, 'bind 127.0.0.1', `dir ${options.dir}`, `sentinel monitor mymaster 127.0.0.1 ${master} 1`, `sentinel down-after-milliseconds mymaster ${downAfterMillis}`, 'sentinel failover-timeout mymaster 10000', ''].join('\n')
+        )
+      const child = spawn(REDIS_SERVER, [conf, '--sentinel'], { stdio: 'ignore' })
+      child.unref()
+      return child
+    }
     const args = ['--port', String(options.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', options.appendfsync, '--save', '', '--dir', options.dir]
     if (options.clusterBusPort !== undefined) args.push('--cluster-enabled', 'yes', '--cluster-port', String(options.clusterBusPort), '--cluster-config-file', 'nodes.conf')
     if (options.clusterNodeTimeoutMillis !== undefined) args.push('--cluster-node-timeout', String(options.clusterNodeTimeoutMillis))
+    if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf))
     const child = spawn(REDIS_SERVER, args, { stdio: 'ignore' })
     child.unref()
     return child
