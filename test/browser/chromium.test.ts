@@ -1,7 +1,8 @@
 // tiny-counter/browser in a real headless Chromium (test/browser/chromium.ts): a page bundled by
 // esbuild from test/browser/pages/app.ts records into IndexedDB and into localStorage and answers
 // the same after a reload; a full localStorage gives a StorageError and the events stay dirty; two
-// tabs on one database converge over a BroadcastChannel with no click counted twice.
+// tabs on one database converge over a BroadcastChannel with no click counted twice, and re-read
+// every shared counter past a key that no store writes.
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, harnessPage } from './chromium.js'
@@ -143,5 +144,27 @@ describe('two tabs in Chromium', () => {
     await call(one, 'clicks', 3, 3) // tab two hears of these 3 and persists its 4 while it re-reads them
     await converge(one, two, 7) // before the fix: [4, 7] for good, tab two's persist having added only 1
     await closeAndReopen(one, two, 'tabs-racing', 7)
+  })
+
+  it('merge every shared counter when the database also holds a key that is no event name, and a new tab reports that key', async () => {
+    const [one, two] = [await browser.open(site.url), await browser.open(site.url)]
+    // Two channels: tab one never hears of tab two's clicks, as when messages are lost.
+    await Promise.all([call(one, 'openTab', 'tabs-foreign'), call(two, 'openTab', 'tabs-foreign', false, 'elsewhere')])
+    await call(one, 'clicks', 2, 2)
+    await call(two, 'refreshTab')
+    await call(one, 'putForeignClicks', 'tabs-foreign')
+    await call(two, 'clicks', 3, 3)
+    expect(await call(one, 'tabClicks')).toBe(2)
+    // The documented recovery re-reads every shared counter: the empty key is passed over, the rest merged.
+    expect(await call(one, 'refreshTab')).toBe(5) // before the fix: 2, the whole re-read refused
+    expect(await call(one, 'tabEvents')).toEqual({ events: ['click'], loadErrors: [] })
+    await Promise.all([call(one, 'closeTab'), call(two, 'closeTab')])
+    const three = await browser.open(site.url)
+    await call(three, 'openTab', 'tabs-foreign')
+    // A tab opened now loads the rest and reports the key (before: an event named '').
+    expect(await call(three, 'tabEvents')).toEqual({ events: ['click'], loadErrors: [['DecodeError', '']] })
+    expect(await call(three, 'tabClicks')).toBe(5)
+    await call(three, 'closeTab')
+    await Promise.all([one.close(), two.close(), three.close()])
   })
 })

@@ -3,7 +3,7 @@
 // answers with plain data (what the test compares), never with the store itself.
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import { EventStore, StorageError, TestClock } from 'tiny-counter'
+import { BincodeFormat, EventStore, StorageError, TestClock } from 'tiny-counter'
 import type { Storage } from 'tiny-counter'
 import { IndexedDbStorage, WebStorage, withBroadcast } from 'tiny-counter/browser'
 import type { BroadcastChannelLike, BroadcastStorage } from 'tiny-counter/browser'
@@ -232,11 +232,12 @@ const harness = {
     return out
   },
   /**
-   * Opens this tab's store on the shared database `name`, announcing on the channel `name`. With
+   * Opens this tab's store on the shared database `name`, announcing on the channel `name` (or
+   * `channelName`: tabs on different channels never hear each other, as when messages are lost). With
    * `persistOnMessage`, the tab persists the moment it hears of another tab's change, right after
    * withBroadcast has started re-reading it: its persist then waits behind that re-read.
    */
-  async openTab(name: string, persistOnMessage = false) {
+  async openTab(name: string, persistOnMessage = false, channelName = name) {
     let store: EventStore | undefined
     const channel = (channelName: string): BroadcastChannelLike => {
       const real = new BroadcastChannel(channelName)
@@ -247,7 +248,7 @@ const harness = {
       }
       return like
     }
-    const shared = withBroadcast(await IndexedDbStorage.open(name), name, { channel })
+    const shared = withBroadcast(await IndexedDbStorage.open(name), channelName, { channel })
     store = await build(shared)
     await shared.attach(store)
     tab = { shared, store }
@@ -285,6 +286,13 @@ const harness = {
       return { error: { isStorageError: error instanceof StorageError, _tag: e._tag, key: e.key, message: e.message, name: e.name } }
     }
   },
+  /** Puts this tab's click counter straight into the database `name` under the empty key, as another script of the origin may: a key no store writes. */
+  async putForeignClicks(name: string) {
+    const bytes = BincodeFormat.serialize(tab!.store.exportAll().click!)
+    await rawWrite(name, (events) => events.put(bytes, ''))
+  },
+  /** This tab's store's events and load errors (tag and key of each). */
+  tabEvents: () => ({ events: [...tab!.store.events()].sort(), loadErrors: tab!.store.loadErrors.map((error) => [error._tag, 'key' in error ? error.key : null]) }),
   /** Re-reads every shared counter (what a page does when messages may have been missed); this tab's count of clicks then. */
   async refreshTab() {
     await tab!.shared.refresh()
