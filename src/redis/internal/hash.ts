@@ -15,8 +15,8 @@ import { unitLetter } from './scripts.js'
  * Why a value cannot name an event in Redis, as the error the store answers; `undefined` when it
  * can: a non-empty string without lone surrogates. Key names are bytes, and ioredis writes a name in
  * UTF-8, which turns every lone surrogate into U+FFFD: `'\uD800'`, `'\uDC00'` and `'\uFFFD'` would
- * share one hash and count together (one user's calls using up another's limit), and come back
- * from `events()` as a third name. So such a name is refused, as files and SQLite refuse it.
+ * share one hash and count together (one user's calls using up another's limit), which `events()`
+ * would list as `'\uFFFD'`. So such a name is refused, as files and SQLite refuse it.
  */
 export const refusedName = (event: unknown): InvalidEventName | undefined => {
   if (!isEventName(event)) return new InvalidEventName(event)
