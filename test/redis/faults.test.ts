@@ -180,8 +180,7 @@ describe('a Redis Cluster whose master fails over to its replica', () => {
       while (!over) await decide()
     }
     const lanes = Array.from({ length: 4 }, lane)
-    await sleep(50)
-    const before = tally.passed
+    while (tally.passed < 150) await sleep(5) // the lanes are deciding when the failover begins
     await servers.node(replica).cluster('FAILOVER')
     for (let tries = 0; (await servers.masterOf(slot, master)) !== replica; tries++) {
       if (tries === 200) throw new Error('the replica did not take over within 20 s')
@@ -193,8 +192,7 @@ describe('a Redis Cluster whose master fails over to its replica', () => {
     over = true
     await Promise.all(lanes)
     expect(tally.failed).toEqual([])
-    expect(before).toBeGreaterThan(50) // the lanes were deciding when the failover began
-    expect(atSwitch).toBeLessThan(30_000) // and had not reached the limit when it was over
+    expect(atSwitch).toBeLessThan(30_000) // the lanes had not reached the limit when the failover was over
     expect(tally.passed).toBe(30_000)
     expect(await store.query(event).lastHours(1).sum()).toEqual(E.right(O.some(30_000)))
     expect((await servers.node(replica).info('replication')) as string).toMatch(/role:master/)
