@@ -25,7 +25,7 @@ import { futureHeadCheck } from './internal/futureHeads.js'
 import type { Storage } from './Storage.js'
 import { CounterTable, WAS_OPEN } from './table/CounterTable.js'
 import { MAP_ENTRY_BYTES, SET_ENTRY_BYTES } from './table/heapBytes.js'
-import { isEventName } from './internal/eventNames.js'
+import { nameError } from './internal/eventNames.js'
 import { SLICE_STEPS, inSlices } from './internal/slices.js'
 // The declarations of Symbol.dispose and Symbol.asyncDispose travel with this module's (no code).
 export type {} from './disposable.js'
@@ -167,11 +167,8 @@ export abstract class SyncedStore {
    * never stops the others from being persisted. @internal
    */
   protected refusedName(event: string): InvalidEventName | undefined {
-    if (!isEventName(event)) return new InvalidEventName(event)
-    if (this.persister === undefined) return undefined
-    const { storage } = this.persister
-    const problem = storage.invalidKey !== undefined ? storage.invalidKey(event) : invalidStorageKey(event)
-    return problem === undefined ? undefined : new InvalidEventName(event, problem)
+    const storage = this.persister?.storage
+    return nameError(event, storage === undefined ? undefined : (storage.invalidKey ?? invalidStorageKey))
   }
 
   /**

@@ -6,8 +6,8 @@ import type { Counter } from '../../Counter.js'
 import { empty, fromBuckets, toBuckets } from '../../Counter.js'
 import type { Layout } from '../../Layout.js'
 import { Eq as LayoutEq } from '../../Layout.js'
-import { InvalidEventName } from '../../store/errors.js'
-import { isEventName } from '../../store/internal/eventNames.js'
+import type { InvalidEventName } from '../../store/errors.js'
+import { nameError } from '../../store/internal/eventNames.js'
 import { invalidStorageKey } from '../../store/Storage.js'
 import { unitLetter } from './scripts.js'
 
@@ -18,11 +18,7 @@ import { unitLetter } from './scripts.js'
  * share one hash and count together (one user's calls using up another's limit), which `events()`
  * would list as `'\uFFFD'`. So such a name is refused, as files and SQLite refuse it.
  */
-export const refusedName = (event: unknown): InvalidEventName | undefined => {
-  if (!isEventName(event)) return new InvalidEventName(event)
-  const problem = invalidStorageKey(event)
-  return problem === undefined ? undefined : new InvalidEventName(event, problem)
-}
+export const refusedName = (event: unknown): InvalidEventName | undefined => nameError(event, invalidStorageKey)
 
 /**
  * The key names of one prefix, made once per store. The prefix is escaped once, here: each ':' and

@@ -95,7 +95,7 @@ const asStorageError = (key: string | undefined, cause: unknown): StorageError =
  */
 const foreignKeyError = (key: string): DecodeError | undefined => {
   const why = invalidStorageKey(key)
-  return why === undefined ? undefined : new DecodeError(String(key), '', `not an event's key: ${why}`)
+  return why === undefined ? undefined : new DecodeError(key, '', `not an event's key: ${why}`)
 }
 
 /**
